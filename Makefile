@@ -1,0 +1,36 @@
+# The two commands of the README, and a few helpers for developers.
+SHELL := /bin/bash
+PORT ?= 8000
+PY := .venv/bin/python
+export PORT
+
+.PHONY: run test services stop status lint clean
+
+## make run: install what is missing, start everything, load the demo city, serve on PORT.
+run:
+	@platform/bootstrap.sh run
+	@$(PY) platform/run.py
+
+## make test: install what is missing, start the services, run ruff and the whole suite.
+test:
+	@platform/bootstrap.sh test
+	@$(PY) platform/test.py
+
+## Start only the private PostGIS and Redis (for manage.py shell, a debugger, …).
+services:
+	@platform/bootstrap.sh run
+	@$(PY) platform/services.py up
+
+## Stop the private PostGIS and Redis.
+stop:
+	@python3 platform/services.py down
+
+status:
+	@python3 platform/services.py status
+
+lint:
+	@.venv/bin/ruff check .
+
+## Remove the virtualenv and all local data (the private database included).
+clean: stop
+	rm -rf .venv var

@@ -1,0 +1,103 @@
+"""Admin screens: users, the city's stakeholder roles, and the role-claim queue.
+
+A claim's status is never edited as a field: planners decide through the
+"Decide" screen, which calls the same services as every other entry point.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from accounts import services
+from accounts.forms import ClaimDecisionForm
+from accounts.models import RoleClaim, StakeholderRole, User
+
+
+@admin.register(User)
+class PlazaUserAdmin(UserAdmin):
+    fieldsets = UserAdmin.fieldsets + (("Plaza", {"fields": ("display_name",)}),)
+    list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
+
+
+@admin.register(StakeholderRole)
+class StakeholderRoleAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "default_weight", "claim_validity_days", "position",
+                    "is_active")
+    list_editable = ("position",)
+    prepopulated_fields = {"slug": ("name",)}
+
+    def has_delete_permission(self, request, obj=None):
+        # Roles are kept for the record of past votes; deactivate them instead.
+        return False
+
+
+@admin.register(RoleClaim)
+class RoleClaimAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "status", "created_at", "decided_at", "expires_at",
+                    "decide_link")
+    list_filter = ("status", "role")
+    search_fields = ("user__username", "user__email", "user__display_name")
+    list_select_related = ("user", "role", "decided_by")
+    readonly_fields = ("user", "role", "evidence", "evidence_link", "status", "decided_by",
+                       "decided_at", "decision_reason", "expires_at", "created_at")
+    exclude = ("evidence_file",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False  # citizens file claims themselves
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Evidence file")
+    def evidence_link(self, obj):
+        if not obj.evidence_file:
+            return "—"
+        return format_html('<a href="{}">Download</a>',
+                           reverse("accounts:claim-evidence", args=[obj.pk]))
+
+    @admin.display(description="")
+    def decide_link(self, obj):
+        return format_html('<a href="{}">Decide</a>',
+                           reverse("admin:accounts_roleclaim_decide", args=[obj.pk]))
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view),
+                 name="accounts_roleclaim_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk: int):
+        if not request.user.has_perm("accounts.verify_roleclaim"):
+            raise PermissionDenied
+        claim = get_object_or_404(RoleClaim.objects.select_related("user", "role"), pk=pk)
+        form = ClaimDecisionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                self._apply(request.user, claim, form.cleaned_data)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(request, f"Decision recorded for {claim}.")
+                return redirect("admin:accounts_roleclaim_changelist")
+        context = {**self.admin_site.each_context(request), "claim": claim, "form": form,
+                   "opts": self.model._meta, "title": f"Decide on {claim}"}
+        return TemplateResponse(request, "admin/accounts/roleclaim/decide.html", context)
+
+    @staticmethod
+    def _apply(planner, claim, data) -> None:
+        decision = data["decision"]
+        if decision == ClaimDecisionForm.VERIFY:
+            services.role_claim_verify(claim_id=claim.pk, planner=planner,
+                                       expires_at=data["expires_at"])
+        elif decision == ClaimDecisionForm.REJECT:
+            services.role_claim_reject(claim_id=claim.pk, planner=planner,
+                                       reason=data["reason"])
+        else:
+            services.role_claim_revoke(claim_id=claim.pk, planner=planner,
+                                       reason=data["reason"])

@@ -1,0 +1,33 @@
+"""API endpoints of accounts: the token that API clients sign in with."""
+
+from allauth.account.models import EmailAddress
+from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import ScopedRateThrottle
+
+
+class TokenRequestSerializer(AuthTokenSerializer):
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        user = attrs["user"]
+        addresses = EmailAddress.objects.filter(user=user)
+        # Same rule as the site's log-in: a signed-up citizen confirms their address first.
+        if addresses.exists() and not addresses.filter(verified=True).exists():
+            raise serializers.ValidationError(
+                "Confirm your e-mail address first (see the message we sent you).",
+                code="authorization",
+            )
+        return attrs
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """`POST /api/v1/auth/token/` with `username` and `password` returns `{"token": …}`.
+
+    Throttled per client address (REMOTE_ADDR, or the address the trusted proxies
+    report), so rotating X-Forwarded-For does not buy more password guesses.
+    """
+
+    serializer_class = TokenRequestSerializer
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth-token"

@@ -1,0 +1,33 @@
+"""The `planner` group: city staff who run consultations. Its permissions are named here."""
+
+from django.contrib.auth.models import Group, Permission
+
+PLANNER_GROUP = "planner"
+
+# app_label.codename of every permission a planner holds. Later apps add theirs here
+# (moderation, imports, weights, reports), one named permission per action.
+PLANNER_PERMISSIONS = [
+    "accounts.verify_roleclaim",
+    "accounts.view_roleclaim",
+    "accounts.view_user",
+    "accounts.view_stakeholderrole",
+    "accounts.add_stakeholderrole",
+    "accounts.change_stakeholderrole",
+]
+
+
+def ensure_planner_group(**kwargs) -> Group:
+    """Create the planner group and grant it PLANNER_PERMISSIONS; never removes any.
+
+    Runs after every `migrate` (the permissions exist only then); a city may give
+    the group more permissions in the admin, and they survive.
+    """
+    group, _ = Group.objects.get_or_create(name=PLANNER_GROUP)
+    wanted = []
+    for dotted in PLANNER_PERMISSIONS:
+        app_label, codename = dotted.split(".")
+        wanted.extend(
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    group.permissions.add(*wanted)
+    return group

@@ -1,0 +1,171 @@
+"""Users, stakeholder roles and the claims that verify a user in a role.
+
+A role's weight in a vote comes from a *verified, unexpired* claim; how several
+such roles become one weight is the rule in docs/voting-weights.md, implemented
+in `accounts.selectors.voting_weight_resolve`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.storage import private_storage
+
+MAX_WEIGHT = Decimal("100")
+
+
+class User(AbstractUser):
+    """A person who uses Plaza. `display_name` is what others see, never the e-mail."""
+
+    display_name = models.CharField(max_length=80, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="accounts_user_email_ci_unique"
+            ),
+        ]
+
+    @property
+    def public_name(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_planner(self) -> bool:
+        return self.is_active and self.has_perm("accounts.verify_roleclaim")
+
+
+class StakeholderRoleQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class StakeholderRole(models.Model):
+    """A kind of stakeholder the city recognises: resident, business owner, expert, …"""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    default_weight = models.DecimalField(
+        max_digits=6, decimal_places=3,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_WEIGHT)],
+        help_text="Weight of a vote cast in this role unless a project overrides it.",
+    )
+    claim_validity_days = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="How long a verification lasts; empty means until withdrawn.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists; "
+                                                "also breaks ties between equal weights.")
+    is_active = models.BooleanField(default=True, help_text="Inactive roles take no new claims.")
+
+    objects = StakeholderRoleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_weight__gte=0) & Q(default_weight__lte=MAX_WEIGHT),
+                name="accounts_role_weight_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ClaimStatus(models.TextChoices):
+    PENDING = "pending", "Pending review"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+    EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+OPEN_STATUSES = (ClaimStatus.PENDING, ClaimStatus.VERIFIED)
+
+
+def evidence_path(instance: "RoleClaim", filename: str) -> str:
+    # The user's own file name may hold personal data; keep only its extension.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"role-evidence/{instance.user_id}/{timezone.now():%Y%m%d%H%M%S%f}.{suffix}"
+
+
+class RoleClaimQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=ClaimStatus.PENDING)
+
+    def in_force(self, at=None):
+        """Verified claims that have not expired at `at`, whatever beat has done yet."""
+        at = at or timezone.now()
+        return self.filter(status=ClaimStatus.VERIFIED).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=at)
+        )
+
+
+class RoleClaim(models.Model):
+    """A user's claim to a stakeholder role, and a planner's decision on it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="role_claims"
+    )
+    role = models.ForeignKey(StakeholderRole, on_delete=models.PROTECT, related_name="claims")
+    evidence = models.TextField(max_length=4000)
+    evidence_file = models.FileField(
+        upload_to=evidence_path, storage=private_storage, blank=True, max_length=255
+    )
+    status = models.CharField(
+        max_length=12, choices=ClaimStatus.choices, default=ClaimStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True, max_length=2000)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    decision_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoleClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [("verify_roleclaim", "Can verify or reject stakeholder role claims")]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            # One open (pending or verified) claim per user and role.
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=Q(status__in=OPEN_STATUSES),
+                name="accounts_claim_one_open_per_role",
+            ),
+            # A decision has a date; a rejection has a reason.
+            models.CheckConstraint(
+                condition=~Q(status__in=["verified", "rejected"]) | Q(decided_at__isnull=False),
+                name="accounts_claim_decision_dated",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="rejected") | ~Q(decision_reason=""),
+                name="accounts_claim_rejection_reasoned",
+            ),
+            # Nobody decides on their own claim.
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=F("user")),
+                name="accounts_claim_not_self_decided",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__isnull=True) | Q(decided_at__isnull=True)
+                | Q(expires_at__gt=F("decided_at")),
+                name="accounts_claim_expires_after_decision",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} as {self.role} ({self.get_status_display()})"

@@ -1,0 +1,181 @@
+"""Writes and rules for accounts: role claims and their verification.
+
+Decisions use claim-by-update (`filter(status=PENDING).update(...) == 1`), so two
+planners deciding at once, or one clicking twice, cannot both win; the database
+constraints on RoleClaim hold the rest (one open claim per role, no self-decision,
+a rejection always has a reason).
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from accounts.models import OPEN_STATUSES, ClaimStatus, RoleClaim, StakeholderRole, User
+from accounts.validators import evidence_file_kind
+
+
+class ClaimAlreadyDecided(ValidationError):
+    """The claim is no longer in the state the decision needs."""
+
+
+def _require_planner(planner: User) -> None:
+    if not (planner.is_active and planner.has_perm("accounts.verify_roleclaim")):
+        raise PermissionDenied("Only planners can decide on role claims.")
+
+
+def role_claim_submit(
+    *, user: User, role: StakeholderRole, evidence: str, evidence_file=None
+) -> RoleClaim:
+    """File `user`'s claim to `role`, pending a planner's decision."""
+    if not role.is_active:
+        raise ValidationError({"role": "This role no longer takes new claims."})
+    evidence = (evidence or "").strip()
+    if not evidence:
+        raise ValidationError({"evidence": "Say why you hold this role."})
+    if evidence_file is not None:
+        try:
+            evidence_file_kind(evidence_file)
+        except ValidationError as exc:
+            raise ValidationError({"evidence_file": exc.messages}) from exc
+    claim = RoleClaim(user=user, role=role, evidence=evidence, evidence_file=evidence_file)
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError as exc:
+        if claim.evidence_file.name:  # saved to storage before the row failed
+            claim.evidence_file.storage.delete(claim.evidence_file.name)
+        if "accounts_claim_one_open_per_role" in str(exc):
+            raise ValidationError(
+                {"role": f"You already have an open claim as {role.name}."}
+            ) from exc
+        raise
+    return claim
+
+
+def _decide(
+    *, claim_id: int, planner: User, from_status: str, now: datetime, **fields
+) -> RoleClaim:
+    _require_planner(planner)
+    claim = RoleClaim.objects.get(pk=claim_id)
+    if claim.user_id == planner.pk:
+        raise PermissionDenied("Nobody can decide on their own role claim.")
+    updated = RoleClaim.objects.filter(pk=claim_id, status=from_status).update(
+        decided_by=planner, decided_at=now, updated_at=now, **fields
+    )
+    if updated != 1:
+        claim.refresh_from_db(fields=["status"])
+        raise ClaimAlreadyDecided(
+            f"This claim is {claim.get_status_display().lower()}; it cannot be decided again.",
+            code="already_decided",
+        )
+    from accounts.tasks import role_claim_notify_decision
+
+    role_claim_notify_decision.delay_on_commit(claim_id)
+    claim.refresh_from_db()
+    return claim
+
+
+def role_claim_verify(
+    *, claim_id: int, planner: User, expires_at: datetime | None = None,
+    now: datetime | None = None,
+) -> RoleClaim:
+    """Verify a pending claim. Without `expires_at`, the role's validity period applies."""
+    now = now or timezone.now()
+    if expires_at is None:
+        days = RoleClaim.objects.filter(pk=claim_id).values_list(
+            "role__claim_validity_days", flat=True
+        ).first()
+        expires_at = now + timedelta(days=days) if days else None
+    elif expires_at <= now:
+        raise ValidationError({"expires_at": "The expiry must lie in the future."})
+    return _decide(
+        claim_id=claim_id, planner=planner, from_status=ClaimStatus.PENDING, now=now,
+        status=ClaimStatus.VERIFIED, expires_at=expires_at, decision_reason="",
+    )
+
+
+def role_claim_reject(
+    *, claim_id: int, planner: User, reason: str, now: datetime | None = None
+) -> RoleClaim:
+    """Reject a pending claim, saying why (the citizen is told the reason)."""
+    return _decide(
+        claim_id=claim_id, planner=planner, from_status=ClaimStatus.PENDING,
+        now=now or timezone.now(), status=ClaimStatus.REJECTED,
+        decision_reason=_reason(reason),
+    )
+
+
+def role_claim_revoke(
+    *, claim_id: int, planner: User, reason: str, now: datetime | None = None
+) -> RoleClaim:
+    """Withdraw a verification given earlier (the role was wrongly granted), saying why.
+
+    Votes already cast keep the weight they were cast with; see docs/voting-weights.md.
+    """
+    return _decide(
+        claim_id=claim_id, planner=planner, from_status=ClaimStatus.VERIFIED,
+        now=now or timezone.now(), status=ClaimStatus.REJECTED,
+        decision_reason=_reason(reason),
+    )
+
+
+def _reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the citizen a reason."})
+    return reason
+
+
+def role_claim_withdraw(*, claim_id: int, user: User) -> None:
+    """The citizen takes back their own pending or verified claim."""
+    updated = RoleClaim.objects.filter(
+        pk=claim_id, user=user, status__in=OPEN_STATUSES
+    ).update(status=ClaimStatus.WITHDRAWN, updated_at=timezone.now())
+    if updated != 1:
+        raise ValidationError("This claim is not open, or is not yours.", code="not_open")
+
+
+def role_claims_expire(*, now: datetime | None = None) -> int:
+    """Mark verified claims past their expiry as expired; returns how many.
+
+    Weights never depend on this having run (selectors check `expires_at`); it keeps
+    the status that citizens and planners read truthful.
+    """
+    now = now or timezone.now()
+    return RoleClaim.objects.filter(
+        status=ClaimStatus.VERIFIED, expires_at__lte=now
+    ).update(status=ClaimStatus.EXPIRED, updated_at=now)
+
+
+def role_claim_notify_decision(*, claim_id: int) -> bool:
+    """E-mail the citizen the decision on their claim, at most once.
+
+    The claim on `decision_notified_at` is taken before sending and given back
+    if sending fails, so a retry sends, and a duplicate delivery does not.
+    """
+    now = timezone.now()
+    if not RoleClaim.objects.filter(pk=claim_id, decision_notified_at__isnull=True).exclude(
+        status=ClaimStatus.PENDING
+    ).update(decision_notified_at=now):
+        return False
+    claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
+    if not claim.user.email:
+        return False
+    context = {"claim": claim, "site_name": settings.SITE_NAME}
+    try:
+        send_mail(
+            subject=f"[{settings.SITE_NAME}] Your claim as {claim.role.name}: "
+            f"{claim.get_status_display().lower()}",
+            message=render_to_string("accounts/email/claim_decided.txt", context),
+            from_email=None,
+            recipient_list=[claim.user.email],
+        )
+    except Exception:
+        RoleClaim.objects.filter(pk=claim_id).update(decision_notified_at=None)
+        raise
+    return True

@@ -1,0 +1,7 @@
+"""Template context that every page needs."""
+
+from django.conf import settings
+
+
+def site(request):
+    return {"SITE_NAME": settings.SITE_NAME}

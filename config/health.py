@@ -1,0 +1,75 @@
+"""`GET /healthz`: is this Plaza able to serve? Database, Redis and a worker round trip.
+
+Every probe is bounded in time, so the endpoint answers within a few seconds even
+when a service hangs or is gone. The body names each check and the kind of failure,
+never connection details, because load balancers and anonymous users can read it.
+"""
+
+import time
+
+import redis
+from celery.exceptions import TimeoutError as CeleryTimeout
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from kombu.exceptions import OperationalError as KombuError
+
+from config.celery import ping
+
+WORKER_TIMEOUT = 3.0
+
+
+def _timed(probe) -> dict:
+    start = time.monotonic()
+    try:
+        probe()
+    except (DatabaseError, redis.RedisError, OSError, KombuError, CeleryTimeout) as exc:
+        return {"ok": False, "error": type(exc).__name__, "ms": _ms(start)}
+    return {"ok": True, "ms": _ms(start)}
+
+
+def _ms(start: float) -> int:
+    return round((time.monotonic() - start) * 1000)
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT postgis_lib_version()")
+
+
+def _redis() -> None:
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+    )
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def _worker() -> None:
+    # `expires`: if no worker is there, the ping must not wait in the queue and be
+    # run by the next worker that starts. No publish retries: Redis was just checked.
+    result = ping.apply_async(expires=WORKER_TIMEOUT + 2, retry=False)
+    try:
+        if result.get(timeout=WORKER_TIMEOUT) != "pong":
+            raise CeleryTimeout("unexpected answer")
+    finally:
+        result.forget()
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _timed(_database), "redis": _timed(_redis)}
+    if checks["redis"]["ok"]:
+        checks["worker"] = _timed(_worker)
+    else:
+        checks["worker"] = {"ok": False, "error": "BrokerUnreachable", "ms": 0}
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,21 @@
+"""Settings for the test suite: the real PostGIS and Redis, with their own databases."""
+
+from config.env import env, read_services_env, redis_url_with_db
+
+read_services_env()
+
+from config.settings.local import *  # noqa: E402,F403
+from config.settings.local import REDIS_URL  # noqa: E402
+
+DEBUG = False
+# A Redis database of its own, so that a `make run` worker on the same Redis never
+# takes the test suite's tasks, nor the other way round.
+REDIS_URL = env("TEST_REDIS_URL", default=redis_url_with_db(REDIS_URL, 15))
+CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = REDIS_URL
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}

@@ -1,0 +1,16 @@
+"""Top-level URLs: each app's pages, the API, the admin and the health check."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config.health import healthz
+
+urlpatterns = [
+    path("", include("proposals.urls")),
+    path("dashboard/", include("dashboard.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include("config.api")),
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

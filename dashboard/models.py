@@ -1,0 +1,1 @@
+"""The dashboard reads and acts through the other apps; it has no models of its own."""

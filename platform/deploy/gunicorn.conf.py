@@ -1,0 +1,16 @@
+"""gunicorn settings for Plaza, used by `make run` and by the systemd unit."""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = 60
+graceful_timeout = 20
+# Requests wait in the kernel's queue rather than piling up in memory.
+backlog = 256
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

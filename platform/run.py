@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""`make run`: the whole platform on one machine, until Ctrl-C.
+
+Starts (or reuses) the private PostGIS and Redis, migrates, collects static files,
+loads the demo city, then runs the web server (gunicorn), a Celery worker and
+Celery beat side by side. It prints the URL and the demo logins once /healthz says
+all is well. Ctrl-C stops the three processes and the services this run started;
+services that were already running are left as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+from services import ROOT, ServiceError, Services, port_is_free
+
+VENV_BIN = ROOT / ".venv" / "bin"
+HEALTH_TIMEOUT = 90
+
+
+def say(message: str) -> None:
+    print(f"\033[1mplaza:\033[0m {message}", flush=True)
+
+
+def manage(*args: str) -> None:
+    subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, check=True)
+
+
+def processes(port: int, host: str) -> dict[str, list[str]]:
+    var = ROOT / "var"
+    return {
+        "web": [str(VENV_BIN / "gunicorn"), "config.wsgi", "--config",
+                str(ROOT / "platform" / "deploy" / "gunicorn.conf.py"),
+                "--bind", f"{host}:{port}"],
+        "worker": [str(VENV_BIN / "celery"), "-A", "config", "worker", "-l", "INFO",
+                   "--concurrency", "2", "-n", "plaza-worker@%h"],
+        "beat": [str(VENV_BIN / "celery"), "-A", "config", "beat", "-l", "INFO",
+                 "--schedule", str(var / "celerybeat-schedule")],
+    }
+
+
+def wait_healthy(url: str, children: dict[str, subprocess.Popen]) -> bool:
+    deadline = time.monotonic() + HEALTH_TIMEOUT
+    while time.monotonic() < deadline:
+        if any(child.poll() is not None for child in children.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop(children: dict[str, subprocess.Popen]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for child in children.values():
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", "8000"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    if not port_is_free(port):
+        say(f"port {port} is in use (another `make run`?). Try: PORT={port + 1} make run")
+        return 1
+    services = Services()
+    try:
+        started = services.up()
+    except ServiceError as exc:
+        say(str(exc))
+        return 1
+    say(", ".join(f"{name} {what}" for name, what in started.items()))
+    ours = [name for name, what in started.items() if what == "started"]
+    children: dict[str, subprocess.Popen] = {}
+    stopping = False
+
+    def on_signal(signum, frame):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        manage("migrate", "--noinput", "-v", "0")
+        manage("collectstatic", "--noinput", "-v", "0")
+        manage("load_demo")
+        for name, cmd in processes(port, host).items():
+            # Own process group: Ctrl-C reaches us, and we stop the children in order.
+            children[name] = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
+        url = f"http://{shown}:{port}/"
+        if wait_healthy(url + "healthz", children):
+            say(f"Plaza is running at {url}  (Ctrl-C stops it)")
+            say("demo logins above; password for all: plaza-demo-2026")
+        elif not stopping:
+            say(f"{url}healthz did not turn healthy within {HEALTH_TIMEOUT}s; see the logs above")
+        while not stopping:
+            dead = [n for n, c in children.items() if c.poll() is not None]
+            if dead:
+                say(f"{', '.join(dead)} stopped unexpectedly; stopping the rest")
+                return 1
+            time.sleep(0.5)
+        return 0
+    except subprocess.CalledProcessError as exc:
+        say(f"`{' '.join(map(str, exc.cmd[1:]))}` failed (exit {exc.returncode})")
+        return 1
+    finally:
+        say("stopping")
+        stop(children)
+        if ours:
+            services.down(only=ours)
+            say(f"stopped {', '.join(ours)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Projects with their area and phases, proposals, comments and moderation (to come)."""

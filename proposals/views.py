@@ -1,0 +1,7 @@
+"""Citizen pages of projects and proposals."""
+
+from django.shortcuts import render
+
+
+def home(request):
+    return render(request, "home.html")

@@ -1,0 +1,1 @@
+"""Decision reports compiled for the council (to come)."""

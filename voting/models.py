@@ -1,0 +1,1 @@
+"""Role weights per project, votes and tallies (to come)."""

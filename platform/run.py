@@ -28,8 +28,11 @@ def say(message: str) -> None:
     print(f"\033[1mplaza:\033[0m {message}", flush=True)
 
 
-def manage(*args: str) -> None:
-    subprocess.run([str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, check=True)
+def manage(*args: str, quiet: bool = False) -> str:
+    return subprocess.run(
+        [str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, check=True,
+        text=True, stdout=subprocess.PIPE if quiet else None,
+    ).stdout or ""
 
 
 def processes(port: int, host: str) -> dict[str, list[str]]:
@@ -99,15 +102,16 @@ def main() -> int:
     try:
         manage("migrate", "--noinput", "-v", "0")
         manage("collectstatic", "--noinput", "-v", "0")
-        manage("load_demo")
+        logins = manage("load_demo", quiet=True)
         for name, cmd in processes(port, host).items():
             # Own process group: Ctrl-C reaches us, and we stop the children in order.
             children[name] = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
         url = f"http://{shown}:{port}/"
-        if wait_healthy(url + "healthz", children):
+        healthy = wait_healthy(url + "healthz", children)
+        print(logins, end="", flush=True)
+        if healthy:
             say(f"Plaza is running at {url}  (Ctrl-C stops it)")
-            say("demo logins above; password for all: plaza-demo-2026")
         elif not stopping:
             say(f"{url}healthz did not turn healthy within {HEALTH_TIMEOUT}s; see the logs above")
         while not stopping:

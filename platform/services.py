@@ -390,10 +390,13 @@ class Services:
         self.state_file.write_text(json.dumps(self.state, indent=2))
         self.state_file.chmod(0o600)
         lines = []
-        if "DATABASE_URL" not in self.environ and "postgres" in self.state:
-            lines.append(f"DATABASE_URL={self.postgres().url()}")
-        if "REDIS_URL" not in self.environ and "redis" in self.state:
-            lines.append(f"REDIS_URL={self.redis().url()}")
+        for name, variable, make in (("postgres", "DATABASE_URL", self.postgres),
+                                     ("redis", "REDIS_URL", self.redis)):
+            # Only a service that got as far as a port and a password has a URL.
+            if variable not in self.environ and {"port", "password"} <= self.state.get(
+                name, {}
+            ).keys():
+                lines.append(f"{variable}={make().url()}")
         self.env_file.write_text("".join(f"{line}\n" for line in lines))
         self.env_file.chmod(0o600)
 

@@ -6,7 +6,7 @@ demands real ones. See README.md, "Configuration", for the variables.
 
 from datetime import timedelta
 
-from config.env import BASE_DIR, env
+from config.env import BASE_DIR, env, redis_url_with_db
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -85,10 +85,12 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")
+# The cache keeps its own Redis database: clearing it must never drop queued tasks.
+CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=redis_url_with_db(REDIS_URL, 1))
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": CACHE_REDIS_URL,
         "KEY_PREFIX": "plaza",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }

@@ -11,7 +11,7 @@ DEBUG = False
 # A Redis database of its own, so that a `make run` worker on the same Redis never
 # takes the test suite's tasks, nor the other way round.
 REDIS_URL = env("TEST_REDIS_URL", default=redis_url_with_db(REDIS_URL, 15))
-CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+CACHES["default"]["LOCATION"] = redis_url_with_db(REDIS_URL, 14)  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -19,3 +19,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+# Uploaded files of the test run, removed at its end (tests/conftest.py).
+TEST_FILES_ROOT = BASE_DIR / "var" / "test-files"  # noqa: F405
+MEDIA_ROOT = TEST_FILES_ROOT / "media"
+STORAGES["private"]["OPTIONS"]["location"] = TEST_FILES_ROOT / "private"  # noqa: F405

@@ -1,0 +1,46 @@
+"""Personas and roles shared by the whole suite (see tests/factories.py)."""
+
+import shutil
+
+import pytest
+from django.conf import settings
+
+from tests.factories import role_make, user_make
+from tests.launcher import load_launcher
+
+
+@pytest.fixture(scope="session")
+def launcher():
+    """The services launcher module (platform/services.py)."""
+    return load_launcher()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _remove_test_files():
+    yield
+    shutil.rmtree(settings.TEST_FILES_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def citizen(db):
+    return user_make("citizen", display_name="Carla")
+
+
+@pytest.fixture
+def outsider(db):
+    return user_make("outsider")
+
+
+@pytest.fixture
+def planner(db):
+    return user_make("planner", planner=True)
+
+
+@pytest.fixture
+def roles(db):
+    """Resident (1), business owner (1), expert (2): the demo city's main roles."""
+    return {
+        "resident": role_make("resident", "1", position=10, claim_validity_days=365),
+        "business": role_make("business-owner", "1", position=20),
+        "expert": role_make("expert", "2", position=30),
+    }

@@ -16,7 +16,11 @@ def launcher():
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _remove_test_files():
+def _fresh_test_state():
+    """Rate-limit counters from an earlier run must not throttle this one."""
+    from django.core.cache import cache
+
+    cache.clear()
     yield
     shutil.rmtree(settings.TEST_FILES_ROOT, ignore_errors=True)
 

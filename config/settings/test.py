@@ -19,6 +19,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
+STATIC_ROOT = None  # tests serve static files from the finders; nothing is collected
+WHITENOISE_USE_FINDERS = True
 # Uploaded files of the test run, removed at its end (tests/conftest.py).
 TEST_FILES_ROOT = BASE_DIR / "var" / "test-files"  # noqa: F405
 MEDIA_ROOT = TEST_FILES_ROOT / "media"

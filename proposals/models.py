@@ -1,1 +1,272 @@
-"""Projects with their area and phases, proposals, comments and moderation (to come)."""
+"""Projects (a consultation with an area and phases) and the proposals citizens place on them.
+
+Integrity that does not depend on the code path lives here as constraints: a phase
+opens before it closes and never overlaps another of its project; a proposal's
+geometry is a valid Point, LineString or Polygon in EPSG:4326; a decision carries an
+official answer; a hidden proposal has a reason.
+"""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db.models import F, Func, Q
+from django.db.models.lookups import Exact, In
+from django.utils import timezone
+
+
+class TsTzRange(Func):
+    function = "TSTZRANGE"
+    output_field = models.DateTimeField()  # only used inside the exclusion constraint
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public: listed and open to all"
+    UNLISTED = "unlisted", "Unlisted: open to anyone with the link"
+    DRAFT = "draft", "Draft: planners only"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Projects a user may open: public and unlisted ones; drafts only for planners."""
+        if user.is_authenticated and user.has_perm("proposals.change_project"):
+            return self
+        return self.exclude(visibility=Visibility.DRAFT)
+
+    def listed(self):
+        return self.filter(visibility=Visibility.PUBLIC)
+
+    def with_current_phase(self, at=None):
+        """Annotate `current_phase_kind`: the kind of the phase running at `at`, or None."""
+        at = at or timezone.now()
+        running = Phase.objects.filter(project=models.OuterRef("pk")).running(at)
+        return self.annotate(current_phase_kind=models.Subquery(running.values("kind")[:1]))
+
+
+class Project(models.Model):
+    """One consultation about one urban project, in one area of the city."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(max_length=20000)
+    area = models.MultiPolygonField(srid=4326, help_text="Where proposals may be placed.")
+    visibility = models.CharField(max_length=10, choices=Visibility.choices,
+                                  default=Visibility.DRAFT)
+    moderate_before_publishing = models.BooleanField(
+        default=False, help_text="New proposals wait for a planner before they are shown.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def current_phase(self, at=None) -> "Phase | None":
+        return self.phases.running(at).first()
+
+
+class Category(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="categories")
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=80)
+    color = models.CharField(max_length=7, default="#0b6e4f",
+                             help_text="Marker colour on the map, as #rrggbb.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+        constraints = [
+            models.UniqueConstraint(fields=["project", "slug"], name="proposals_category_slug"),
+            models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"),
+                                   name="proposals_category_color_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PhaseKind(models.TextChoices):
+    IDEATION = "ideation", "Ideation: proposals open"
+    VOTING = "voting", "Voting"
+    DECISION = "decision", "Decision"
+    IMPLEMENTATION = "implementation", "Implementation"
+
+
+PHASE_ORDER = [PhaseKind.IDEATION, PhaseKind.VOTING, PhaseKind.DECISION,
+               PhaseKind.IMPLEMENTATION]
+
+
+class PhaseQuerySet(models.QuerySet):
+    def running(self, at=None):
+        at = at or timezone.now()
+        return self.filter(starts_at__lte=at, ends_at__gt=at)
+
+
+class Phase(models.Model):
+    """A stretch of a project's life; [starts_at, ends_at) with no overlap in a project."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+    kind = models.CharField(max_length=16, choices=PhaseKind.choices)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    objects = PhaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="proposals_phase_once"),
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")),
+                                   name="proposals_phase_opens_before_it_closes"),
+            ExclusionConstraint(
+                name="proposals_phase_no_overlap",
+                expressions=[
+                    (TsTzRange("starts_at", "ends_at"), RangeOperators.OVERLAPS),
+                    ("project", RangeOperators.EQUAL),
+                ],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d})"
+
+
+class ProposalStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted, awaiting moderation"
+    PUBLISHED = "published", "Published"
+    SHORTLISTED = "shortlisted", "Shortlisted"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    IMPLEMENTED = "implemented", "Implemented"
+    WITHDRAWN = "withdrawn", "Withdrawn by its author"
+
+
+# What everyone may see; submitted and withdrawn proposals only their author and planners.
+PUBLIC_STATUSES = [ProposalStatus.PUBLISHED, ProposalStatus.SHORTLISTED,
+                   ProposalStatus.ACCEPTED, ProposalStatus.REJECTED,
+                   ProposalStatus.IMPLEMENTED]
+GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
+
+
+class Proposal(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="proposals")
+    # SET_NULL: an erased account leaves its proposals, shown as a former participant.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                               null=True, related_name="proposals")
+    title = models.CharField(max_length=140)
+    body = models.TextField(max_length=5000)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="proposals")
+    geometry = models.GeometryField(srid=4326)
+    status = models.CharField(max_length=12, choices=ProposalStatus.choices,
+                              default=ProposalStatus.SUBMITTED)
+    official_answer = models.TextField(blank=True, max_length=5000)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("moderate_proposal", "Can hide and restore proposals"),
+            ("answer_proposal", "Can change a proposal's status and give the official answer"),
+        ]
+        indexes = [models.Index(fields=["project", "status", "is_hidden"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(geometry__isvalid=True),
+                                   name="proposals_geometry_valid"),
+            models.CheckConstraint(
+                condition=In(Func(F("geometry"), function="GeometryType",
+                                  output_field=models.CharField()),
+                             [t.upper() for t in GEOMETRY_TYPES]),
+                name="proposals_geometry_type",
+            ),
+            models.CheckConstraint(
+                condition=Exact(Func(F("geometry"), function="ST_NDims",
+                                     output_field=models.IntegerField()), 2),
+                name="proposals_geometry_2d",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["accepted", "rejected"]) | ~Q(official_answer=""),
+                name="proposals_decision_answered",
+            ),
+            models.CheckConstraint(condition=~Q(is_hidden=True) | ~Q(hidden_reason=""),
+                                   name="proposals_hidden_reasoned"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+
+def image_path(instance: "ProposalImage", filename: str) -> str:
+    # Images are re-encoded to JPEG or PNG; the user's file name is not kept.
+    return f"proposals/{instance.proposal_id}/{timezone.now():%Y%m%d%H%M%S%f}.{instance.ext}"
+
+
+MAX_IMAGES = 3
+
+
+class ProposalImage(models.Model):
+    """A picture of a proposal, re-encoded on upload without its EXIF (and GPS) data."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to=image_path, width_field="width",
+                              height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    ext = "jpg"  # set by the service before saving; not a column
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "position"],
+                                    name="proposals_image_position"),
+            models.CheckConstraint(condition=Q(position__lt=MAX_IMAGES),
+                                   name="proposals_image_max"),
+        ]
+
+
+class Flag(models.Model):
+    """A signed-in user's report that a proposal breaks the rules; one per user."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    reason = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["proposal", "user"], name="proposals_flag_once"),
+            models.CheckConstraint(condition=~Q(reason=""), name="proposals_flag_reasoned"),
+        ]
+
+
+class ModerationAction(models.TextChoices):
+    HIDE = "hide", "Hidden"
+    RESTORE = "restore", "Restored"
+    STATUS = "status", "Status changed"
+
+
+class ModerationEvent(models.Model):
+    """What a planner did to a proposal and why: the moderation log."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                              null=True, related_name="+")
+    action = models.CharField(max_length=10, choices=ModerationAction.choices)
+    detail = models.CharField(max_length=40, blank=True)
+    reason = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -25,7 +25,10 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework.authtoken",
+    "django.contrib.postgres",
     "leaflet",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
     "accounts",
@@ -132,6 +135,7 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 ROLE_EVIDENCE_MAX_BYTES = env.int("ROLE_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
+PROPOSAL_IMAGE_MAX_BYTES = env.int("PROPOSAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
 
 # ------------------------------------------------------------------ e-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

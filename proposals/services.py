@@ -1,0 +1,215 @@
+"""Writes and rules for proposals: create, edit, withdraw, flag, hide, restore, answer.
+
+Every entry point (pages, API, admin, demo) goes through these functions, and each
+checks the same rules (`proposals.rules`) and the same geometry validator
+(`proposals.geometry.geometry_clean`). State changes use claim-by-update, so two
+planners acting at once cannot both succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from proposals import rules
+from proposals.geometry import geometry_clean
+from proposals.images import image_clean
+from proposals.models import (
+    MAX_IMAGES,
+    Category,
+    Flag,
+    ModerationAction,
+    ModerationEvent,
+    Project,
+    Proposal,
+    ProposalImage,
+    ProposalStatus,
+)
+
+
+def _refuse(reason: str | None) -> None:
+    if reason:
+        raise PermissionDenied(reason)
+
+
+def _text(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: f"Write a {label}."})
+    return value
+
+
+def _category(project: Project, category) -> Category:
+    slug = getattr(category, "slug", category)
+    found = project.categories.filter(slug=slug).first()
+    if found is None:
+        raise ValidationError({"category": "Choose one of this project's categories."})
+    return found
+
+
+def _geometry(project: Project, geometry):
+    try:
+        return geometry_clean(geometry, area=project.area)
+    except ValidationError as exc:
+        raise ValidationError({"geometry": exc.messages}) from exc
+
+
+def _images(images: Sequence) -> list[tuple]:
+    if len(images) > MAX_IMAGES:
+        raise ValidationError({"images": f"Add at most {MAX_IMAGES} pictures."})
+    cleaned = []
+    for upload in images:
+        try:
+            cleaned.append(image_clean(upload))
+        except ValidationError as exc:
+            raise ValidationError({"images": exc.messages}) from exc
+    return cleaned
+
+
+def proposal_create(
+    *, project: Project, author, title: str, body: str, category, geometry,
+    images: Sequence = (), at: datetime | None = None,
+) -> Proposal:
+    """Place a new proposal on the project's map while ideation is open."""
+    _refuse(rules.why_not_create(author, project, at))
+    errors = {}
+    values = {}
+    for name, check in (
+        ("title", lambda: _text(title, "title", "title")),
+        ("body", lambda: _text(body, "body", "description")),
+        ("category", lambda: _category(project, category)),
+        ("geometry", lambda: _geometry(project, geometry)),
+        ("images", lambda: _images(images)),
+    ):
+        try:
+            values[name] = check()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    status = (ProposalStatus.SUBMITTED if project.moderate_before_publishing
+              else ProposalStatus.PUBLISHED)
+    stored = []
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                project=project, author=author, title=values["title"], body=values["body"],
+                category=values["category"], geometry=values["geometry"], status=status,
+            )
+            for position, (content, ext) in enumerate(values["images"]):
+                picture = ProposalImage(proposal=proposal, position=position)
+                picture.ext = ext
+                picture.image.save(f"image.{ext}", content, save=False)
+                stored.append(picture.image)
+                picture.save()
+    except Exception:
+        for image in stored:  # files are not part of the transaction
+            image.storage.delete(image.name)
+        raise
+    return proposal
+
+
+def proposal_update(
+    *, proposal: Proposal, user, title: str | None = None, body: str | None = None,
+    category=None, geometry=None, at: datetime | None = None,
+) -> Proposal:
+    """The author changes their proposal, until voting opens."""
+    _refuse(rules.why_not_edit(user, proposal, at))
+    changes = {}
+    if title is not None:
+        changes["title"] = _text(title, "title", "title")
+    if body is not None:
+        changes["body"] = _text(body, "body", "description")
+    if category is not None:
+        changes["category"] = _category(proposal.project, category)
+    if geometry is not None:
+        changes["geometry"] = _geometry(proposal.project, geometry)
+    for field, value in changes.items():
+        setattr(proposal, field, value)
+    proposal.save(update_fields=[*changes, "updated_at"])
+    return proposal
+
+
+def proposal_withdraw(*, proposal: Proposal, user, at: datetime | None = None) -> Proposal:
+    _refuse(rules.why_not_withdraw(user, proposal, at))
+    updated = Proposal.objects.filter(
+        pk=proposal.pk, status__in=rules.WITHDRAWABLE
+    ).update(status=ProposalStatus.WITHDRAWN, updated_at=timezone.now())
+    if not updated:
+        raise ValidationError("This proposal changed meanwhile; reload the page.")
+    proposal.refresh_from_db()
+    return proposal
+
+
+def proposal_flag(*, proposal: Proposal, user, reason: str) -> Flag:
+    _refuse(rules.why_not_flag(user, proposal))
+    reason = _text(reason, "reason", "reason")
+    try:
+        with transaction.atomic():
+            return Flag.objects.create(proposal=proposal, user=user, reason=reason)
+    except IntegrityError as exc:
+        raise ValidationError("You have already reported this proposal.",
+                              code="already_flagged") from exc
+
+
+def _moderate(proposal: Proposal, planner, reason: str, *, hide: bool) -> Proposal:
+    if not rules.can_moderate(planner):
+        raise PermissionDenied("Only planners can hide or restore proposals.")
+    reason = _text(reason, "reason", "reason")
+    with transaction.atomic():
+        updated = Proposal.objects.filter(pk=proposal.pk, is_hidden=not hide).update(
+            is_hidden=hide, hidden_reason=reason if hide else "", updated_at=timezone.now())
+        if not updated:
+            state = "hidden" if hide else "visible"
+            raise ValidationError(f"This proposal is already {state}.", code="no_change")
+        ModerationEvent.objects.create(
+            proposal=proposal, actor=planner, reason=reason,
+            action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
+    proposal.refresh_from_db()
+    return proposal
+
+
+def proposal_hide(*, proposal: Proposal, planner, reason: str) -> Proposal:
+    """Hide a proposal from everyone but planners and its author, saying why."""
+    return _moderate(proposal, planner, reason, hide=True)
+
+
+def proposal_restore(*, proposal: Proposal, planner, reason: str) -> Proposal:
+    return _moderate(proposal, planner, reason, hide=False)
+
+
+TRANSITIONS = {
+    ProposalStatus.SUBMITTED: {ProposalStatus.PUBLISHED, ProposalStatus.REJECTED},
+    ProposalStatus.PUBLISHED: {ProposalStatus.SHORTLISTED, ProposalStatus.ACCEPTED,
+                               ProposalStatus.REJECTED},
+    ProposalStatus.SHORTLISTED: {ProposalStatus.ACCEPTED, ProposalStatus.REJECTED},
+    ProposalStatus.ACCEPTED: {ProposalStatus.IMPLEMENTED},
+}
+
+
+def proposal_set_status(*, proposal: Proposal, planner, status: str,
+                        answer: str = "") -> Proposal:
+    """Move a proposal along its life (TRANSITIONS), with the city's official answer."""
+    if not rules.can_answer(planner):
+        raise PermissionDenied("Only planners can change a proposal's status.")
+    current = proposal.status
+    if status not in TRANSITIONS.get(current, ()):
+        raise ValidationError({"status": f"A {current} proposal cannot become {status}."})
+    answer = (answer or "").strip()
+    if status in (ProposalStatus.ACCEPTED, ProposalStatus.REJECTED) and not answer:
+        raise ValidationError({"answer": "Accepting or rejecting needs an official answer."})
+    fields = {"status": status, "updated_at": timezone.now()}
+    if answer:
+        fields["official_answer"] = answer
+    with transaction.atomic():
+        if not Proposal.objects.filter(pk=proposal.pk, status=current).update(**fields):
+            raise ValidationError("This proposal changed meanwhile; reload the page.")
+        ModerationEvent.objects.create(proposal=proposal, actor=planner, detail=status,
+                                       action=ModerationAction.STATUS,
+                                       reason=answer or f"Now {status}.")
+    proposal.refresh_from_db()
+    return proposal

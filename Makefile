@@ -4,7 +4,7 @@ PORT ?= 8000
 PY := .venv/bin/python
 export PORT
 
-.PHONY: run test services stop status lint clean
+.PHONY: run test services stop status lint clean bench
 
 ## make run: install what is missing, start everything, load the demo city, serve on PORT.
 run:
@@ -15,6 +15,12 @@ run:
 test:
 	@platform/bootstrap.sh test
 	@$(PY) platform/test.py
+
+## make bench: start the services, run every benchmark in bench/ (timings, no assertions).
+bench:
+	@platform/bootstrap.sh run
+	@$(PY) platform/services.py up
+	@$(PY) -m bench.run
 
 ## Start only the private PostGIS and Redis (for manage.py shell, a debugger, …).
 services:

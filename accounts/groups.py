@@ -13,6 +13,17 @@ PLANNER_PERMISSIONS = [
     "accounts.view_stakeholderrole",
     "accounts.add_stakeholderrole",
     "accounts.change_stakeholderrole",
+    "proposals.add_project",
+    "proposals.change_project",
+    "proposals.view_project",
+    "proposals.add_category",
+    "proposals.change_category",
+    "proposals.add_phase",
+    "proposals.change_phase",
+    "proposals.delete_phase",
+    "proposals.view_proposal",
+    "proposals.moderate_proposal",
+    "proposals.answer_proposal",
 ]
 
 

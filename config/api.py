@@ -3,8 +3,22 @@
 from django.urls import path
 
 from accounts.api import ObtainTokenView
+from proposals import api as proposals
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
+    path("projects/", proposals.ProjectList.as_view(), name="project-list"),
+    path("projects/<int:pk>/", proposals.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/<int:pk>/proposals/", proposals.ProjectProposals.as_view(),
+         name="project-proposals"),
+    path("proposals/<int:pk>/", proposals.ProposalDetail.as_view(), name="proposal-detail"),
+    path("proposals/<int:pk>/withdraw/", proposals.ProposalWithdraw.as_view(),
+         name="proposal-withdraw"),
+    path("proposals/<int:pk>/flag/", proposals.ProposalFlag.as_view(), name="proposal-flag"),
+    path("proposals/<int:pk>/hide/", proposals.ProposalHide.as_view(), name="proposal-hide"),
+    path("proposals/<int:pk>/restore/", proposals.ProposalRestore.as_view(),
+         name="proposal-restore"),
+    path("proposals/<int:pk>/status/", proposals.ProposalStatusChange.as_view(),
+         name="proposal-status"),
 ]

@@ -21,8 +21,8 @@ MAX_PIXELS = 40_000_000
 MAX_SIDE = 2048
 
 
-def image_clean(upload) -> tuple[ContentFile, str]:
-    """Return the re-encoded image and its extension, or raise a ValidationError."""
+def image_clean(upload) -> tuple[ContentFile, str, tuple[int, int]]:
+    """Return the re-encoded image, its extension and size, or raise a ValidationError."""
     limit = settings.PROPOSAL_IMAGE_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(f"{upload.name}: {filesizeformat(upload.size)} is over the "
@@ -39,12 +39,15 @@ def image_clean(upload) -> tuple[ContentFile, str]:
                                       code="image_pixels")
             image.load()
             return _reencode(image)
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own, higher, pixel limit
+        raise ValidationError(f"{upload.name}: too many pixels; send a smaller picture.",
+                              code="image_pixels") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
         raise ValidationError(f"{upload.name}: this is not a picture we can read.",
                               code="image_type") from exc
 
 
-def _reencode(image: Image.Image) -> tuple[ContentFile, str]:
+def _reencode(image: Image.Image) -> tuple[ContentFile, str, tuple[int, int]]:
     image = ImageOps.exif_transpose(image)  # keep the orientation the EXIF data gave
     image.thumbnail((MAX_SIDE, MAX_SIDE))
     out = BytesIO()
@@ -54,4 +57,4 @@ def _reencode(image: Image.Image) -> tuple[ContentFile, str]:
     else:
         image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
         ext = "jpg"
-    return ContentFile(out.getvalue()), ext
+    return ContentFile(out.getvalue()), ext, image.size

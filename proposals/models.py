@@ -160,7 +160,9 @@ class Proposal(models.Model):
                                null=True, related_name="proposals")
     title = models.CharField(max_length=140)
     body = models.TextField(max_length=5000)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="proposals")
+    # RESTRICT, not PROTECT: a category in use cannot be deleted on its own, but deleting
+    # the whole project removes its proposals and categories together.
+    category = models.ForeignKey(Category, on_delete=models.RESTRICT, related_name="proposals")
     geometry = models.GeometryField(srid=4326)
     status = models.CharField(max_length=12, choices=ProposalStatus.choices,
                               default=ProposalStatus.SUBMITTED)
@@ -216,10 +218,9 @@ class ProposalImage(models.Model):
     """A picture of a proposal, re-encoded on upload without its EXIF (and GPS) data."""
 
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="images")
-    image = models.ImageField(upload_to=image_path, width_field="width",
-                              height_field="height")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
+    image = models.ImageField(upload_to=image_path)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
     alt_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 

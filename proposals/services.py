@@ -100,8 +100,9 @@ def proposal_create(
                 project=project, author=author, title=values["title"], body=values["body"],
                 category=values["category"], geometry=values["geometry"], status=status,
             )
-            for position, (content, ext) in enumerate(values["images"]):
-                picture = ProposalImage(proposal=proposal, position=position)
+            for position, (content, ext, (width, height)) in enumerate(values["images"]):
+                picture = ProposalImage(proposal=proposal, position=position,
+                                        width=width, height=height)
                 picture.ext = ext
                 picture.image.save(f"image.{ext}", content, save=False)
                 stored.append(picture.image)

@@ -5,4 +5,13 @@ from proposals import views
 app_name = "proposals"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("projects/<slug:slug>/", views.project_detail, name="project"),
+    path("projects/<slug:slug>/propose/", views.propose, name="propose"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
+    path("proposals/<int:pk>/edit/", views.proposal_edit, name="edit"),
+    path("proposals/<int:pk>/withdraw/", views.proposal_withdraw, name="withdraw"),
+    path("proposals/<int:pk>/flag/", views.proposal_flag, name="flag"),
+    path("proposals/<int:pk>/hide/", views.proposal_hide, name="hide"),
+    path("proposals/<int:pk>/restore/", views.proposal_restore, name="restore"),
+    path("proposals/<int:pk>/status/", views.proposal_status, name="status"),
 ]

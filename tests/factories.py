@@ -45,3 +45,69 @@ def claim_make(user: User, role: StakeholderRole, *, status=ClaimStatus.PENDING,
             fields.setdefault("decision_reason", "Not in the area.")
     return RoleClaim.objects.create(user=user, role=role, evidence="I live here.",
                                     status=status, decided_by=decided_by, **fields)
+
+
+# ---------------------------------------------------------------- projects and proposals
+AREA_BBOX = (2.10, 41.35, 2.22, 41.45)  # a part of Barcelona
+
+
+def project_make(slug: str = "plaza-test", *, phase: str | None = "ideation",
+                 visibility: str = "public", **fields):
+    """A project whose `phase` is running now (None: before any phase), with two categories.
+
+    The four phases follow each other; the running one started a day ago.
+    """
+    from datetime import timedelta
+
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django.utils import timezone
+
+    from proposals.models import PHASE_ORDER, Category, Phase, Project
+
+    project = Project.objects.create(
+        slug=slug, title=fields.pop("title", "Superilla del Poblenou"),
+        description=fields.pop("description", "Ideas for the streets around the school."),
+        area=MultiPolygon(Polygon.from_bbox(AREA_BBOX), srid=4326), visibility=visibility,
+        **fields)
+    Category.objects.create(project=project, slug="green", name="Green and shade",
+                            color="#2e7d32", position=1)
+    Category.objects.create(project=project, slug="mobility", name="Walking and cycling",
+                            color="#1565c0", position=2)
+    now = timezone.now()
+    index = PHASE_ORDER.index(phase) if phase else -1
+    start = now - timedelta(days=1) - timedelta(days=30) * (index if index >= 0 else -1)
+    if index < 0:
+        start = now + timedelta(days=1)
+    for kind in PHASE_ORDER:
+        Phase.objects.create(project=project, kind=kind, starts_at=start,
+                             ends_at=start + timedelta(days=30))
+        start += timedelta(days=30)
+    return project
+
+
+POINT = {"type": "Point", "coordinates": [2.17, 41.39]}
+LINE = {"type": "LineString", "coordinates": [[2.15, 41.40], [2.16, 41.41], [2.17, 41.40]]}
+SQUARE = {"type": "Polygon", "coordinates": [[[2.15, 41.40], [2.16, 41.40], [2.16, 41.41],
+                                             [2.15, 41.41], [2.15, 41.40]]]}
+
+
+def proposal_make(project, author, *, geometry=None, category="green", status=None, **fields):
+    """A proposal made through the service while ideation runs, then given `status`."""
+    from proposals.models import Proposal
+
+    proposal = Proposal.objects.create(
+        project=project, author=author, title=fields.pop("title", "Trees on Carrer Pujades"),
+        body=fields.pop("body", "Shade for the walk to school."),
+        category=project.categories.get(slug=category),
+        geometry=_geos(geometry or POINT), status=status or "published", **fields)
+    return proposal
+
+
+def _geos(geojson):
+    import json
+
+    from django.contrib.gis.geos import GEOSGeometry
+
+    if isinstance(geojson, GEOSGeometry):
+        return geojson
+    return GEOSGeometry(json.dumps(geojson), srid=4326)

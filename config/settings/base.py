@@ -205,21 +205,39 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_PARSER_CLASSES": [
+        "config.api_errors.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Plaza API",
+    "DESCRIPTION": "Projects, geolocated proposals and their results. GeoJSON for "
+                   "everything with a geometry (RFC 7946: WGS 84 longitude/latitude).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # ------------------------------------------------------------------ maps
+# An empty MAP_TILES_URL shows maps without a base layer (the tests run offline).
+MAP_TILES_URL = env("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
 LEAFLET_CONFIG = {
     "DEFAULT_CENTER": (41.3874, 2.1686),  # the demo city, Barcelona
     "DEFAULT_ZOOM": 12,
     "MIN_ZOOM": 3,
     "MAX_ZOOM": 19,
     "TILES": [
-        (
-            "OpenStreetMap",
-            env("MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-            {"attribution": "&copy; OpenStreetMap contributors", "maxZoom": 19},
-        )
-    ],
+        ("Base map", MAP_TILES_URL,
+         {"attribution": env("MAP_TILES_ATTRIBUTION",
+                             default="&copy; OpenStreetMap contributors"), "maxZoom": 19}),
+    ] if MAP_TILES_URL else [],
     "RESET_VIEW": False,
 }
 

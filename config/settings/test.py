@@ -14,6 +14,7 @@ REDIS_URL = env("TEST_REDIS_URL", default=redis_url_with_db(REDIS_URL, 15))
 CACHES["default"]["LOCATION"] = redis_url_with_db(REDIS_URL, 14)  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
+LEAFLET_CONFIG["TILES"] = []  # noqa: F405 - no network in tests: maps without tiles
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -1,14 +1,26 @@
-"""The demo city: personas, roles, verified claims; loading twice changes nothing."""
+"""The demo city: personas, roles, verified claims, the Barcelona project and its
+proposals; loading twice changes nothing."""
 
 import pytest
 from django.contrib.auth import authenticate
+from django.contrib.gis.geos import Point
 from django.core.management import CommandError, call_command
 
 from accounts.models import RoleClaim, StakeholderRole, User
 from accounts.selectors import voting_weight_resolve
-from dashboard.demo import DATA_DIR, DEMO_PASSWORD, PERSONAS, demo_load
+from dashboard.demo import DATA_DIR, DEMO_PASSWORD, PERSONAS, PROJECT_SLUG, demo_load
+from dashboard.demo_proposals import districts_read
+from proposals.geometry import geometry_clean
+from proposals.models import Category, Phase, Project, Proposal, Visibility
 
 pytestmark = pytest.mark.django_db
+
+PLACA_DE_CATALUNYA = Point(2.1700, 41.3870, srid=4326)
+
+
+@pytest.fixture(scope="module")
+def districts():
+    return districts_read(DATA_DIR / "districtes.zip")
 
 
 def test_the_demo_has_each_persona_with_its_verified_role(settings):
@@ -22,12 +34,18 @@ def test_the_demo_has_each_persona_with_its_verified_role(settings):
     assert authenticate(username="resident", password=DEMO_PASSWORD) is not None
 
 
+def _counts():
+    return (User.objects.count(), StakeholderRole.objects.count(), RoleClaim.objects.count(),
+            Project.objects.count(), Proposal.objects.count(), Category.objects.count(),
+            Phase.objects.count())
+
+
 def test_loading_the_demo_twice_creates_nothing_more():
     demo_load()
-    counts = (User.objects.count(), StakeholderRole.objects.count(), RoleClaim.objects.count())
+    counts = _counts()
     demo_load()
-    assert counts == (User.objects.count(), StakeholderRole.objects.count(),
-                      RoleClaim.objects.count())
+    assert counts == _counts()
+    assert counts[3:] == (1, counts[4], 5, 4) and counts[4] >= 36
 
 
 def test_the_command_refuses_to_run_without_debug(settings):
@@ -41,3 +59,55 @@ def test_the_demo_data_carries_its_attribution():
     attribution = (DATA_DIR / "ATTRIBUTION.md").read_text()
     assert "Open Data BCN" in attribution and "CC BY 4.0" in attribution
     assert (DATA_DIR / "districtes.zip").exists()
+
+
+def test_district_names_keep_their_accents(districts):
+    names = {name for name, _ in districts}
+    assert len(names) == 10
+    assert {"Sants-Montjuïc", "Gràcia", "Sarrià-Sant Gervasi", "Horta-Guinardó"} <= names
+
+
+def test_the_project_is_public_on_the_ten_districts_and_open_for_ideas(districts):
+    demo_load()
+    project = Project.objects.get(slug=PROJECT_SLUG)
+    assert project.visibility == Visibility.PUBLIC
+    assert project.area.geom_type == "MultiPolygon"
+    assert project.area.srid == 4326 and project.area.valid
+    assert project.area.covers(PLACA_DE_CATALUNYA)
+    for name, district in districts:  # the union loses no district
+        assert project.area.covers(district.point_on_surface), name
+    assert project.current_phase().kind == "ideation"
+    assert [p.kind for p in project.phases.all()] == [
+        "ideation", "voting", "decision", "implementation"]
+    colors = set(project.categories.values_list("color", flat=True))
+    assert len(colors) == project.categories.count() == 5
+
+
+def test_the_proposals_cover_every_shape_category_and_most_districts(districts):
+    demo_load()
+    project = Project.objects.get(slug=PROJECT_SLUG)
+    proposals = list(project.proposals.select_related("author", "category"))
+    assert len(proposals) >= 36
+    for kind in ("Point", "LineString", "Polygon"):
+        assert sum(p.geometry.geom_type == kind for p in proposals) >= 12, kind
+    assert {p.category.slug for p in proposals} == set(
+        project.categories.values_list("slug", flat=True))
+    assert {p.author.username for p in proposals} == {"citizen", "resident", "business",
+                                                      "expert"}
+    assert len({p.title for p in proposals}) == len(proposals)
+    touched = {name for name, district in districts
+               if any(district.intersects(p.geometry) for p in proposals)}
+    assert len(touched) >= 6, touched
+    for proposal in proposals:
+        assert project.area.covers(proposal.geometry), proposal.title
+        # what the site would accept from a user's map, unchanged
+        geometry_clean(proposal.geometry.json, area=project.area)
+        if proposal.geometry.geom_type == "LineString":
+            assert proposal.geometry.num_points <= 200
+
+
+def test_the_proposals_name_real_places_with_their_accents():
+    demo_load()
+    titles = " ".join(Proposal.objects.values_list("title", flat=True))
+    assert any(ch in titles for ch in "àèéíòóúïüç"), titles
+    assert "{place}" not in titles

@@ -1,0 +1,1 @@
+"""Benchmarks: timings against a reference, never assertions. See bench/README.md."""

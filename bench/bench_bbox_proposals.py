@@ -1,0 +1,220 @@
+"""bbox_proposals: a page of 1,000 proposals out of 100,000, by bounding box, as GeoJSON.
+
+Ours: an anonymous `GET /api/v1/projects/{id}/proposals/?bbox=…&limit=1000` through
+Django's test client, in this process (the whole stack: middleware, DRF, throttle,
+visibility rules, the query PostGIS answers with the GeoJSON text).
+Reference: the raw SQL that lets PostGIS build the same 1,000 features, sent with
+psycopg on a connection of its own to the same database, fetching the text.
+
+    .venv/bin/python -m bench.bench_bbox_proposals [--runs 50] [--profile]
+
+`--profile` also prints where our requests spend their time (cProfile, top items).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import time
+
+import psycopg
+
+from bench.common import alternate, fail, machine_facts, out, p50, p95, setup_django, summary
+
+NAME = "bbox_proposals"
+PROPOSALS = 100_000
+PAGE = 1000
+SLUG = "bench-bbox-proposals"
+# Where the seeded points fall: Barcelona, roughly.
+AREA = (2.05, 41.32, 2.23, 41.47)
+# A window of the city centre: about 2.2% of the area, so ~2,200 proposals, and the
+# endpoint's limit cuts the page at 1,000.
+BBOX = (2.16, 41.38, 2.19, 41.40)
+SEED = 0.4242
+
+SEED_SQL = """
+INSERT INTO proposals_proposal
+    (project_id, author_id, category_id, title, body, geometry, status,
+     official_answer, is_hidden, hidden_reason, created_at, updated_at)
+SELECT %(project)s, %(author)s, %(category)s,
+       'Proposal ' || g,
+       'What proposal ' || g || ' would change here, and why it matters to the street.',
+       ST_SetSRID(ST_MakePoint(%(minx)s + random() * (%(maxx)s - %(minx)s),
+                               %(miny)s + random() * (%(maxy)s - %(miny)s)), 4326),
+       %(status)s, '', false, '', now() - g * interval '1 minute', now()
+FROM generate_series(1, %(n)s) AS g
+"""
+
+REFERENCE_SQL = """
+SELECT json_build_object('type', 'FeatureCollection', 'features', json_agg(json_build_object(
+           'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geometry)::json,
+           'properties', json_build_object('title', title, 'status', status))))::text
+FROM (SELECT id, title, status, geometry
+      FROM proposals_proposal
+      WHERE project_id = %s AND geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
+        AND status = ANY(%s) AND NOT is_hidden
+      ORDER BY id LIMIT 1000) t
+"""
+
+IN_BBOX_SQL = """
+SELECT count(*) FROM proposals_proposal
+WHERE project_id = %s AND geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
+  AND status = ANY(%s) AND NOT is_hidden
+"""
+
+
+def seed():
+    """The project with its 100,000 proposals: reused when it is there with all of them."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from proposals.models import (
+        Category,
+        Phase,
+        PhaseKind,
+        Project,
+        Proposal,
+        ProposalStatus,
+        Visibility,
+    )
+
+    project = Project.objects.filter(slug=SLUG).first()
+    if project is not None and Proposal.objects.filter(project=project).count() == PROPOSALS:
+        out(f"seed: reused project {project.pk} with {PROPOSALS:,} proposals")
+        return project
+
+    started = time.perf_counter()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username="bench-author", defaults={"email": "bench-author@example.invalid"})
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        if project is None:
+            minx, miny, maxx, maxy = AREA
+            area = Polygon.from_bbox((minx - 0.01, miny - 0.01, maxx + 0.01, maxy + 0.01))
+            project = Project.objects.create(
+                slug=SLUG, title="Benchmark: proposals by bounding box",
+                description="100,000 proposals seeded by bench/bench_bbox_proposals.py.",
+                area=MultiPolygon(area, srid=4326), visibility=Visibility.PUBLIC)
+        category, _ = Category.objects.get_or_create(
+            project=project, slug="streets", defaults={"name": "Streets"})
+        now = timezone.now()
+        Phase.objects.get_or_create(
+            project=project, kind=PhaseKind.IDEATION,
+            defaults={"starts_at": now - timezone.timedelta(days=1),
+                      "ends_at": now + timezone.timedelta(days=3650)})
+        with connection.cursor() as cursor:
+            # Nothing else writes to this database: the project's proposals have no
+            # votes, comments or images to cascade to.
+            cursor.execute("DELETE FROM proposals_proposal WHERE project_id = %s", [project.pk])
+            cursor.execute("SELECT setseed(%s)", [SEED])
+            minx, miny, maxx, maxy = AREA
+            cursor.execute(SEED_SQL, {
+                "project": project.pk, "author": user.pk, "category": category.pk,
+                "minx": minx, "miny": miny, "maxx": maxx, "maxy": maxy, "n": PROPOSALS,
+                "status": ProposalStatus.PUBLISHED.value,
+            })
+    seeded = time.perf_counter() - started
+    analyze_started = time.perf_counter()
+    with connection.cursor() as cursor:
+        # VACUUM too: the visibility map and hint bits are set now, not by autovacuum in
+        # the middle of a later run.
+        cursor.execute("VACUUM (ANALYZE) proposals_proposal")
+    out(f"seed: project {project.pk}, {PROPOSALS:,} proposals inserted in {seeded:.1f} s, "
+        f"VACUUM ANALYZE {time.perf_counter() - analyze_started:.1f} s")
+    return project
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=50, help="timed runs of each (50)")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed runs of each first (5)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also profile our requests with cProfile and print the top")
+    args = parser.parse_args()
+    if args.runs < 2:
+        parser.error("--runs must be at least 2")
+
+    dsn = setup_django()
+    from django.test import Client
+
+    from proposals.models import PUBLIC_STATUSES
+
+    project = seed()
+    statuses = [str(s) for s in PUBLIC_STATUSES]
+    bbox_params = [project.pk, *BBOX, statuses]
+    url = (f"/api/v1/projects/{project.pk}/proposals/"
+           f"?bbox={','.join(str(v) for v in BBOX)}&limit={PAGE}")
+
+    client = Client()
+    with psycopg.connect(dsn, connect_timeout=5, autocommit=True) as conn:
+        out(machine_facts(conn))
+        in_bbox = conn.execute(IN_BBOX_SQL, bbox_params).fetchone()[0]
+        if in_bbox <= PAGE:
+            fail(f"only {in_bbox} proposals in bbox {BBOX}: the limit would not cut at {PAGE}.")
+
+        def ours():
+            return client.get(url)
+
+        def reference():
+            return conn.execute(REFERENCE_SQL, bbox_params).fetchone()[0]
+
+        # Correctness first, untimed: the same 1,000 proposals, in the same order.
+        response = ours()
+        if response.status_code != 200:
+            fail(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
+        body = json.loads(response.content)
+        ours_ids = [f["id"] for f in body["features"]]
+        ref_ids = [f["id"] for f in json.loads(reference())["features"]]
+        if len(ours_ids) != PAGE:
+            fail(f"GET {url} returned {len(ours_ids)} features, not {PAGE}.")
+        if len(ref_ids) != PAGE:
+            fail(f"the reference query returned {len(ref_ids)} features, not {PAGE}.")
+        if ours_ids != ref_ids:
+            fail("the endpoint and the reference returned different proposals.")
+        if not any(link.get("rel") == "next" for link in body.get("links", [])):
+            fail(f"GET {url} has no next link, although {in_bbox} proposals are in the bbox.")
+        ref_bytes = len(reference().encode())
+        out(f"page: {PAGE} of {in_bbox:,} proposals in bbox {BBOX} ({PROPOSALS:,} in the "
+            f"project); ours {len(response.content):,} bytes, reference {ref_bytes:,} bytes")
+
+        started = time.perf_counter()
+        ours_times, ref_times = alternate(ours, reference, warmup=args.warmup, runs=args.runs)
+        statuses_seen = {ours().status_code}
+        if statuses_seen != {200}:
+            fail(f"GET {url} answered {statuses_seen} after the timed runs.")
+        ms = 1000
+        out(f"runs: {args.runs} timed of each after {args.warmup} warm-up, alternating, "
+            f"{time.perf_counter() - started:.1f} s")
+        out(f"p95: ours {p95(ours_times) * ms:.2f} ms, reference {p95(ref_times) * ms:.2f} ms; "
+            f"min: ours {min(ours_times) * ms:.2f} ms, reference {min(ref_times) * ms:.2f} ms")
+
+        if args.profile:
+            profile(ours)
+
+    out(summary(NAME, p50(ours_times) * ms, p50(ref_times) * ms, "ms"))
+
+
+def profile(ours, requests: int = 30) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(requests):
+        ours()
+    profiler.disable()
+    for key in ("tottime", "cumulative"):
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).sort_stats(key).print_stats(15)
+        out(f"profile of {requests} requests, by {key}:")
+        for line in stream.getvalue().splitlines():
+            if line.strip():
+                out(f"  {line}")
+
+
+if __name__ == "__main__":
+    main()

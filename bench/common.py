@@ -1,0 +1,130 @@
+"""What every benchmark shares: its own database, Django set up on it, output, statistics.
+
+Benchmarks run against `plaza_bench`, a database of their own on the same server as
+DATABASE_URL (the private cluster of `platform/services.py` unless the environment
+says otherwise): the developer's data and the tests' databases are never touched, and
+the seeded rows stay between runs so that a second run is fast. The cache uses a Redis
+database of its own too (12), so the API throttle counts bench requests apart from
+`make run`'s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit, urlunsplit
+
+BENCH_DATABASE = "plaza_bench"
+BENCH_CACHE_DB = 12  # local uses 0 and 1, tests 14 and 15
+
+
+def out(line: str = "") -> None:
+    """One line on stdout, flushed (print is for the project's own commands)."""
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
+
+
+def fail(message: str) -> None:
+    """A correctness problem, not a timing one: say it on stderr and exit non-zero."""
+    sys.stderr.write(f"bench: ERROR: {message}\n")
+    sys.exit(1)
+
+
+def with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def libpq_url(url: str) -> str:
+    """postgis://… (Django's scheme) → postgresql://… (libpq's)."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(scheme="postgresql"))
+
+
+def setup_django() -> str:
+    """Create `plaza_bench` if missing, point Django at it, migrate; return its libpq URL."""
+    from config.env import read_services_env, redis_url_with_db
+
+    read_services_env()  # DATABASE_URL / REDIS_URL from var/services.env; the environment wins
+    if "DATABASE_URL" not in os.environ or "REDIS_URL" not in os.environ:
+        fail("no DATABASE_URL / REDIS_URL: start the services (`make services`) first.")
+    url = with_database(os.environ["DATABASE_URL"], BENCH_DATABASE)
+    _create_database(url)
+
+    os.environ["DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.local"
+    os.environ["CACHE_REDIS_URL"] = redis_url_with_db(os.environ["REDIS_URL"], BENCH_CACHE_DB)
+    hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+    os.environ["ALLOWED_HOSTS"] = ",".join([*hosts, "testserver"])
+    # Measure what a deployment runs: no query log kept per request, and the anonymous
+    # throttle still consulted on every request but never reached by the timed runs.
+    os.environ.setdefault("DEBUG", "false")
+    os.environ["THROTTLE_ANON"] = "1000000/min"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    out(f"database {BENCH_DATABASE}: migrated in {time.perf_counter() - started:.1f} s")
+    return libpq_url(url)
+
+
+def _create_database(url: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    admin = libpq_url(with_database(url, "postgres"))
+    with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
+                              [BENCH_DATABASE]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
+            out(f"database {BENCH_DATABASE}: created")
+
+
+def machine_facts(conn) -> str:
+    """Cores, PostgreSQL and PostGIS versions, Python and Django: one detail line."""
+    import django
+
+    pg = conn.execute("SHOW server_version").fetchone()[0]
+    postgis = conn.execute("SELECT postgis_lib_version()").fetchone()[0]
+    parallel = conn.execute("SHOW max_parallel_workers_per_gather").fetchone()[0]
+    return (f"machine: {os.cpu_count()} cores, PostgreSQL {pg} (parallel workers per gather "
+            f"{parallel}), PostGIS {postgis}, Python {sys.version.split()[0]}, "
+            f"Django {django.get_version()}")
+
+
+def alternate(ours: Callable[[], object], reference: Callable[[], object], *,
+              warmup: int, runs: int) -> tuple[list[float], list[float]]:
+    """Time ours and the reference in turn (seconds), so both see the same machine state."""
+    for _ in range(warmup):
+        ours()
+        reference()
+    ours_times, ref_times = [], []
+    for i in range(runs):
+        # Alternate which goes first, so neither always follows the other.
+        pair = ((ours, ours_times), (reference, ref_times))
+        for fn, times in pair if i % 2 == 0 else reversed(pair):
+            started = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - started)
+    return ours_times, ref_times
+
+
+def p50(times: list[float]) -> float:
+    return statistics.median(times)
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20, method="inclusive")[-1]
+
+
+def summary(name: str, ours: float, reference: float, unit: str) -> str:
+    return (f"{name}: ours {ours:.2f} {unit}, reference {reference:.2f} {unit}, "
+            f"ratio {ours / reference:.2f}")

@@ -1,0 +1,194 @@
+"""REST API for projects and proposals (`/api/v1/…`). Thin: parse, call a service, answer."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api_errors import SafeJSONParser
+from proposals import selectors, services
+from proposals.models import Project, Proposal
+from proposals.schema import FEATURE, FEATURE_COLLECTION
+from proposals.serializers import (
+    ProjectDetailSerializer,
+    ProjectSerializer,
+    ProposalQuerySerializer,
+    ProposalUpdateSerializer,
+    ProposalWriteSerializer,
+    ReasonSerializer,
+    StatusSerializer,
+    proposal_feature,
+)
+
+
+class GeoJSONRenderer(JSONRenderer):
+    media_type = "application/geo+json"
+    format = "geojson"
+
+
+class ProjectList(generics.ListAPIView):
+    """Public projects, newest first."""
+
+    serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return selectors.projects_listed(user=self.request.user).prefetch_related(
+            "categories", "phases")
+
+
+class ProjectDetail(generics.RetrieveAPIView):
+    """One project with its area (GeoJSON), phases and categories."""
+
+    serializer_class = ProjectDetailSerializer
+
+    def get_queryset(self):
+        return Project.objects.visible_to(self.request.user).prefetch_related(
+            "categories", "phases")
+
+
+def _project(request, pk: int) -> Project:
+    try:
+        return selectors.project_for(user=request.user, pk=pk)
+    except Project.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+class ProjectProposals(APIView):
+    """The proposals of a project as GeoJSON, by bounding box; POST places a new one."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [SafeJSONParser]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+
+    @extend_schema(parameters=[ProposalQuerySerializer],
+                   responses={200: OpenApiResponse(FEATURE_COLLECTION,
+                                                   description="GeoJSON FeatureCollection")})
+    def get(self, request, pk: int):
+        project = _project(request, pk)
+        query = ProposalQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        qs = selectors.proposals_filter(
+            selectors.proposals_visible(user=request.user, project=project),
+            selectors.ProposalFilter(
+                bbox=selectors.bbox_parse(params["bbox"]) if "bbox" in params else None,
+                categories=params.get("category", ()), statuses=params.get("status", ())),
+        )
+        limit = params.get("limit", selectors.DEFAULT_PAGE)
+        offset = params.get("offset", 0)
+        features, returned, more = selectors.proposals_feature_collection(
+            qs, limit=limit, offset=offset)
+        links = [{"rel": "self", "href": request.build_absolute_uri()}]
+        if more:
+            nxt = request.query_params.copy()
+            nxt["offset"], nxt["limit"] = offset + limit, limit
+            links.append({"rel": "next", "type": "application/geo+json",
+                          "href": request.build_absolute_uri(f"?{nxt.urlencode()}")})
+        text = selectors.feature_collection_text(features, returned=returned, links=links)
+        return HttpResponse(text, content_type="application/geo+json")
+
+    @extend_schema(request=ProposalWriteSerializer,
+                   responses={201: OpenApiResponse(FEATURE, description="The new proposal")})
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = ProposalWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = services.proposal_create(project=project, author=request.user,
+                                            **data.validated_data)
+        return Response(proposal_feature(proposal, request), status=status.HTTP_201_CREATED)
+
+
+def _proposal(request, pk: int) -> Proposal:
+    proposal = get_object_or_404(Proposal.objects.select_related("project", "category",
+                                                                 "author"), pk=pk)
+    project = _project(request, proposal.project_id)
+    if not selectors.proposals_visible(user=request.user, project=project).filter(
+            pk=pk).exists():
+        raise Http404
+    return proposal
+
+
+class ProposalDetail(APIView):
+    """One proposal as a GeoJSON Feature; its author may PATCH it until voting opens."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [SafeJSONParser]
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+
+    @extend_schema(responses={200: OpenApiResponse(FEATURE)})
+    def get(self, request, pk: int):
+        return Response(proposal_feature(_proposal(request, pk), request))
+
+    @extend_schema(request=ProposalUpdateSerializer, responses={200: OpenApiResponse(FEATURE)})
+    def patch(self, request, pk: int):
+        proposal = _proposal(request, pk)
+        data = ProposalUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        proposal = services.proposal_update(proposal=proposal, user=request.user,
+                                            **data.validated_data)
+        return Response(proposal_feature(proposal, request))
+
+
+class _ProposalAction(APIView):
+    permission_classes = [IsAuthenticated]
+    parser_classes = [SafeJSONParser]
+    input = ReasonSerializer
+
+    def post(self, request, pk: int):
+        proposal = _proposal(request, pk)
+        data = self.input(data=request.data)
+        data.is_valid(raise_exception=True)
+        self.act(proposal, request.user, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(request=None, responses={204: None})
+class ProposalWithdraw(_ProposalAction):
+    """The author withdraws their proposal."""
+
+    input = None
+
+    def post(self, request, pk: int):
+        services.proposal_withdraw(proposal=_proposal(request, pk), user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(request=ReasonSerializer, responses={204: None})
+class ProposalFlag(_ProposalAction):
+    """Report a proposal to the planners, with a reason."""
+
+    def act(self, proposal, user, reason):
+        services.proposal_flag(proposal=proposal, user=user, reason=reason)
+
+
+@extend_schema(request=ReasonSerializer, responses={204: None})
+class ProposalHide(_ProposalAction):
+    """Planners: hide a proposal from everyone but planners and its author."""
+
+    def act(self, proposal, user, reason):
+        services.proposal_hide(proposal=proposal, planner=user, reason=reason)
+
+
+@extend_schema(request=ReasonSerializer, responses={204: None})
+class ProposalRestore(_ProposalAction):
+    """Planners: show a hidden proposal again."""
+
+    def act(self, proposal, user, reason):
+        services.proposal_restore(proposal=proposal, planner=user, reason=reason)
+
+
+@extend_schema(request=StatusSerializer, responses={204: None})
+class ProposalStatusChange(_ProposalAction):
+    """Planners: move a proposal along its life, with the city's official answer."""
+
+    input = StatusSerializer
+
+    def act(self, proposal, user, status, answer=""):
+        services.proposal_set_status(proposal=proposal, planner=user, status=status,
+                                     answer=answer)

@@ -1,0 +1,66 @@
+"""Forms of the citizen pages. They only shape input; services decide what is valid."""
+
+from django import forms
+
+from proposals.models import MAX_IMAGES, ProposalStatus
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,"
+                                                                       "image/webp"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+
+
+class ProposalForm(forms.Form):
+    title = forms.CharField(max_length=140)
+    body = forms.CharField(label="Description", max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 5}))
+    category = forms.ChoiceField()
+    geometry = forms.CharField(widget=forms.HiddenInput, required=False,
+                               error_messages={"required": "Draw your proposal on the map."})
+    images = MultipleImageField(required=False, label="Pictures",
+                                help_text=f"Up to {MAX_IMAGES} JPEG, PNG or WebP pictures, "
+                                          "5 MB each. Location data is removed.")
+
+    def __init__(self, *args, project, with_images=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(c.slug, c.name) for c in project.categories.all()]
+        if not with_images:
+            del self.fields["images"]
+
+    def clean_geometry(self):
+        value = self.cleaned_data["geometry"].strip()
+        if not value:
+            raise forms.ValidationError("Draw your proposal on the map.")
+        return value
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=ProposalStatus.choices)
+    answer = forms.CharField(label="Official answer", required=False, max_length=5000,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProposalFilterForm(forms.Form):
+    category = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(required=False, choices=[("", "All")] + [
+        (s.value, s.label) for s in ProposalStatus if s not in (
+            ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN)])
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "All")] + [
+            (c.slug, c.name) for c in project.categories.all()]

@@ -1,0 +1,41 @@
+"""OpenAPI descriptions of the GeoJSON that the proposal endpoints return (RFC 7946)."""
+
+POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
+            "description": "longitude, latitude (WGS 84)"}
+GEOMETRY = {
+    "oneOf": [
+        {"type": "object", "title": "Point", "required": ["type", "coordinates"],
+         "properties": {"type": {"enum": ["Point"]}, "coordinates": POSITION}},
+        {"type": "object", "title": "LineString", "required": ["type", "coordinates"],
+         "properties": {"type": {"enum": ["LineString"]},
+                        "coordinates": {"type": "array", "items": POSITION, "minItems": 2}}},
+        {"type": "object", "title": "Polygon", "required": ["type", "coordinates"],
+         "properties": {"type": {"enum": ["Polygon"]},
+                        "coordinates": {"type": "array", "items": {
+                            "type": "array", "items": POSITION, "minItems": 4}}}},
+    ]
+}
+FEATURE = {
+    "type": "object", "required": ["type", "id", "geometry", "properties"],
+    "properties": {
+        "type": {"enum": ["Feature"]},
+        "id": {"type": "integer"},
+        "geometry": GEOMETRY,
+        "properties": {"type": "object", "additionalProperties": True, "properties": {
+            "title": {"type": "string"}, "status": {"type": "string"},
+            "category": {"type": "string"}, "category_name": {"type": "string"},
+            "hidden": {"type": "boolean"},
+        }},
+    },
+}
+FEATURE_COLLECTION = {
+    "type": "object", "required": ["type", "features"],
+    "properties": {
+        "type": {"enum": ["FeatureCollection"]},
+        "numberReturned": {"type": "integer"},
+        "links": {"type": "array", "items": {"type": "object", "properties": {
+            "rel": {"type": "string"}, "href": {"type": "string", "format": "uri"},
+            "type": {"type": "string"}}}},
+        "features": {"type": "array", "items": FEATURE},
+    },
+}

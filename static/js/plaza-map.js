@@ -1,0 +1,235 @@
+/* Plaza's maps: the project map (proposals by bounding box, clustered), the drawing map
+ * of "Propose here", and the small map of one proposal.
+ *
+ * Every text that comes from users is put into the page with textContent, never as
+ * HTML: Leaflet's bindPopup renders HTML strings, so popups get DOM nodes instead.
+ */
+(function () {
+  "use strict";
+
+  function config() {
+    return JSON.parse(document.getElementById("map-config").textContent);
+  }
+
+  function status(text) {
+    var el = document.querySelector("[data-map-status]");
+    if (el) { el.textContent = text; }
+  }
+
+  function areaLayer(cfg) {
+    return L.geoJSON(cfg.area, {
+      interactive: false,
+      style: { color: "#1d2733", weight: 2, dashArray: "6 4", fill: false }
+    });
+  }
+
+  function colorOf(cfg, feature) {
+    var c = cfg.categories[feature.properties.category];
+    return (c && c.color) || "#0b6e4f";
+  }
+
+  function popupFor(feature) {
+    var p = feature.properties;
+    var box = document.createElement("div");
+    box.className = "popup";
+    var title = document.createElement("strong");
+    title.textContent = p.title;
+    var meta = document.createElement("div");
+    meta.textContent = p.category_name + " · " + p.status + (p.hidden ? " · hidden" : "");
+    var link = document.createElement("a");
+    link.href = p.url;
+    link.textContent = "Open the proposal";
+    box.append(title, meta, link);
+    return box;
+  }
+
+  function pointMarker(cfg, feature, latlng) {
+    return L.circleMarker(latlng, {
+      radius: 8, color: "#fff", weight: 2, fillColor: colorOf(cfg, feature), fillOpacity: 0.95
+    });
+  }
+
+  /* ---------------------------------------------------------------- project map */
+
+  window.plazaProjectMap = function (map) {
+    var cfg = config();
+    var area = areaLayer(cfg).addTo(map);
+    map.fitBounds(area.getBounds());
+    var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+    var shapes = L.featureGroup();
+    map.addLayer(clusters);
+    map.addLayer(shapes);
+    // The layer control has room for the city's imported layers.
+    L.control.layers(null, { "Proposals: points": clusters, "Proposals: lines and areas": shapes,
+                             "Project area": area }, { collapsed: true }).addTo(map);
+    var filters = document.querySelector("[data-map-filters]");
+    var focus = new URLSearchParams(window.location.search).get("focus");
+    var pending = null;
+    var timer = null;
+
+    function query() {
+      var b = map.getBounds();
+      var params = new URLSearchParams({
+        bbox: [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
+               Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)]
+          .map(function (v) { return v.toFixed(6); }).join(","),
+        limit: "2000"
+      });
+      if (filters) {
+        new FormData(filters).forEach(function (value, key) {
+          if (value) { params.set(key, value); }
+        });
+      }
+      return cfg.api + "?" + params.toString();
+    }
+
+    function load() {
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      status("Loading proposals…");
+      fetch(query(), { signal: pending.signal, headers: { Accept: "application/geo+json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (collection) {
+          clusters.clearLayers();
+          shapes.clearLayers();
+          L.geoJSON(collection, {
+            pointToLayer: function (f, latlng) { return pointMarker(cfg, f, latlng); },
+            style: function (f) { return { color: colorOf(cfg, f), weight: 4, fillOpacity: 0.25 }; },
+            onEachFeature: function (f, layer) {
+              layer.bindPopup(popupFor(f));
+              layer.feature = f;
+              (f.geometry.type === "Point" ? clusters : shapes).addLayer(layer);
+            }
+          });
+          if (focus) { openFocused(); }
+          var more = collection.links && collection.links.some(function (l) { return l.rel === "next"; });
+          status(collection.numberReturned + " proposals in view" +
+                 (more ? " (zoom in to see all)" : "") + ".");
+          document.getElementById("map").dataset.loaded = String(collection.numberReturned);
+        })
+        .catch(function (err) {
+          if (err.name !== "AbortError") { status("The proposals could not be loaded."); }
+        });
+    }
+
+    // After "Propose here", the new proposal is opened on the map once it has loaded.
+    function openFocused() {
+      [clusters, shapes].forEach(function (group) {
+        group.eachLayer(function (layer) {
+          if (String(layer.feature.id) !== focus) { return; }
+          focus = null;
+          if (group === clusters) {
+            clusters.zoomToShowLayer(layer, function () { layer.openPopup(); });
+          } else {
+            layer.openPopup();
+          }
+        });
+      });
+    }
+
+    // A map first shown by the list/map toggle has to measure itself again.
+    window.addEventListener("plaza:map-shown", function () {
+      map.invalidateSize();
+      map.fitBounds(area.getBounds());
+    }, { once: true });
+
+    map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(load, 150); });
+    if (filters) {
+      filters.addEventListener("change", load);
+    }
+    load();
+  };
+
+  /* ---------------------------------------------------------------- drawing map */
+
+  window.plazaDrawMap = function (map) {
+    var cfg = config();
+    var area = areaLayer(cfg).addTo(map);
+    map.fitBounds(area.getBounds());
+    var input = document.getElementById("id_geometry");
+    var drawn = null;
+
+    function keep(layer) {
+      if (drawn && drawn !== layer) { map.removeLayer(drawn); }
+      drawn = layer;
+      input.value = JSON.stringify(layer.toGeoJSON().geometry);
+      status("Your drawing is on the map: " + layer.toGeoJSON().geometry.type + ".");
+      layer.on("pm:edit", function () { keep(layer); });
+    }
+
+    if (input.value) {
+      try {
+        L.geoJSON(JSON.parse(input.value)).eachLayer(function (layer) {
+          layer.addTo(map);
+          keep(layer);
+        });
+        map.fitBounds(drawn.getBounds ? drawn.getBounds() : L.latLngBounds([drawn.getLatLng()]));
+      } catch (e) {
+        input.value = "";
+      }
+    }
+
+    map.pm.setGlobalOptions({ continueDrawing: false, snappable: false });
+    map.on("pm:create", function (e) { keep(e.layer); });
+    document.querySelectorAll("[data-draw]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        map.pm.enableDraw(button.dataset.draw);
+        status("Click or tap on the map to draw; " +
+               (button.dataset.draw === "Marker" ? "one tap places the point." :
+                "tap the first point again (or the last one twice) to finish."));
+      });
+    });
+    var clear = document.querySelector("[data-clear]");
+    clear.addEventListener("click", function () {
+      if (drawn) { map.removeLayer(drawn); drawn = null; }
+      map.pm.disableDraw();
+      input.value = "";
+      status("Nothing drawn yet.");
+    });
+    var locate = document.querySelector("[data-locate]");
+    if (!("geolocation" in navigator)) {
+      locate.hidden = true;
+    }
+    locate.addEventListener("click", function () {
+      status("Finding your location…");
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var marker = L.marker([pos.coords.latitude, pos.coords.longitude]).addTo(map);
+        keep(marker);
+        map.setView(marker.getLatLng(), 17);
+      }, function () {
+        status("Your location is not available; draw on the map instead.");
+      }, { enableHighAccuracy: true, timeout: 10000 });
+    });
+  };
+
+  /* ---------------------------------------------------------------- one proposal */
+
+  window.plazaShowMap = function (map) {
+    var cfg = config();
+    areaLayer(cfg).addTo(map);
+    var feature = { type: "Feature", geometry: cfg.geometry, properties: {} };
+    var layer = L.geoJSON(feature, {
+      pointToLayer: function (f, latlng) { return L.marker(latlng); },
+      style: { color: "#0b6e4f", weight: 4 }
+    }).addTo(map);
+    var bounds = layer.getBounds();
+    if (cfg.geometry.type === "Point") { map.setView(bounds.getCenter(), 17); }
+    else { map.fitBounds(bounds, { maxZoom: 18 }); }
+  };
+
+  /* ---------------------------------------------------------------- list / map toggle */
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var toggle = document.querySelector("[data-view-toggle]");
+    if (!toggle) { return; }
+    var box = document.querySelector(".map-and-list");
+    function show(showMap) {
+      box.dataset.view = showMap ? "map" : "list";
+      toggle.setAttribute("aria-expanded", String(showMap));
+      toggle.textContent = showMap ? "Show the list" : "Show the map";
+      if (showMap) { window.dispatchEvent(new Event("plaza:map-shown")); }
+    }
+    toggle.addEventListener("click", function () { show(box.dataset.view !== "map"); });
+    if (new URLSearchParams(window.location.search).get("focus")) { show(true); }
+  });
+})();

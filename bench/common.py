@@ -59,10 +59,11 @@ def setup_django() -> str:
     os.environ["CACHE_REDIS_URL"] = redis_url_with_db(os.environ["REDIS_URL"], BENCH_CACHE_DB)
     hosts = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
     os.environ["ALLOWED_HOSTS"] = ",".join([*hosts, "testserver"])
-    # Measure what a deployment runs: no query log kept per request, and the anonymous
-    # throttle still consulted on every request but never reached by the timed runs.
+    # Measure what a deployment runs: no query log kept per request, and the throttles
+    # still consulted on every request but never reached by the timed runs (DRF's
+    # UserRateThrottle counts anonymous requests too, by address).
     os.environ.setdefault("DEBUG", "false")
-    os.environ["THROTTLE_ANON"] = "1000000/min"
+    os.environ["THROTTLE_ANON"] = os.environ["THROTTLE_USER"] = "1000000/min"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
 
     import django
@@ -76,11 +77,17 @@ def setup_django() -> str:
 
 
 def _create_database(url: str) -> None:
+    """Create the bench database if missing; BENCH_FRESH=1 drops it first (after a
+    migration was edited in place, say), so that every benchmark seeds again."""
     import psycopg
     from psycopg import sql
 
     admin = libpq_url(with_database(url, "postgres"))
     with psycopg.connect(admin, autocommit=True, connect_timeout=5) as conn:
+        if os.environ.get("BENCH_FRESH") == "1":
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(BENCH_DATABASE)))
+            out(f"database {BENCH_DATABASE}: dropped (BENCH_FRESH=1)")
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s",
                               [BENCH_DATABASE]).fetchone()
         if not exists:

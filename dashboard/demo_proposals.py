@@ -45,9 +45,8 @@ _TO_WGS84 = CoordTransform(SpatialReference(METRIC_SRID), SpatialReference(4326)
 
 def districts_read(path: Path) -> list[tuple[str, GEOSGeometry]]:
     """The ten districts as (NOM, geometry in EPSG:4326), from the zipped Shapefile."""
-    # The DBF is UTF-8 but has no .cpg; GDAL then hands the bytes over as they are, and
-    # they are decoded here as UTF-8 (not GDAL's Latin-1 guess), so 'Sants-Montjuïc'
-    # keeps its diaeresis.
+    # The DBF is UTF-8 but has no .cpg and no code page byte: GDAL passes its bytes on
+    # unchanged and they are decoded here as UTF-8, so 'Sants-Montjuïc' keeps its ï.
     source = DataSource(f"/vsizip/{path}", encoding="utf-8")
     districts = []
     for feature in source[0]:
@@ -55,8 +54,17 @@ def districts_read(path: Path) -> list[tuple[str, GEOSGeometry]]:
         geometry.srid = METRIC_SRID  # the .prj is ESRI WKT; the city publishes 25831
         geometry.transform(_TO_WGS84)
         geometry.srid = 4326
-        districts.append((feature.get("NOM"), geometry))
+        districts.append((_unmangled(feature.get("NOM")), geometry))
     return districts
+
+
+def _unmangled(text: str) -> str:
+    """Undo a Latin-1 reading of UTF-8 ('MontjuÃ¯c'), should GDAL be told to recode
+    (SHAPE_ENCODING); a name read right does not survive the round trip and is kept."""
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return text
 
 
 def _polygons(geometry: GEOSGeometry) -> list[Polygon]:
@@ -87,7 +95,7 @@ class Site:
 
 # The fountain inventory abbreviates street types, in capitals ("PL CORTS").
 STREET_TYPES = {"C": "Carrer", "PL": "Plaça", "AV": "Avinguda", "PG": "Passeig",
-                "RBLA": "Rambla", "G.V.": "Gran Via", "PTGE": "Passatge", "RDA": "Ronda",
+                "RBLA": "Rambla", "G.V.": "Gran Via de les", "PTGE": "Passatge", "RDA": "Ronda",
                 "JARD": "Jardins", "PARC": "Parc", "VIA": "Via", "PLTA": "Placeta",
                 "CAMI": "Camí", "TVRA": "Travessera"}
 PARTICLES = {"de", "del", "dels", "la", "les", "el", "els", "i", "en", "na"}
@@ -115,20 +123,25 @@ def _fountain_place(street: str | None) -> str | None:
 
 LANE_ABBREVIATIONS = [(r"^(Av\.?|av) ", "Avinguda "), (r"^(Pg\.?|pg) ", "Passeig "),
                       (r"^(Pl|pl) ", "Plaça "), (r"^Rbla ", "Rambla "),
-                      (r"^(C|carrer) ", "Carrer ")]
+                      (r"^(C|carrer) ", "Carrer "), (r"^Gran via ", "Gran Via "),
+                      (r"Traball", "Treball")]  # the last one is a typo in the dataset
+# Joins between two lanes ('Casp - Glòries'), notes ('en sentit contrari', 'vorera') and
+# initials ('M Cinto V') make poor titles.
+LANE_SKIP = re.compile(r"[-()<>,.`]|^del |\b(tram|enllaç|connexió|rotonda|accés|creuament|"
+                       r"carril|sentit|vorera|sta|pas|eix)\b", re.IGNORECASE)
+INITIAL = re.compile(r"\b[A-Z]\b")
 
 
 def _lane_place(tooltip: str) -> str | None:
     """'Carril Bici Av. de Vilanova' -> 'Avinguda de Vilanova'; None for a link or a ramp."""
     name = re.sub(r"^Carril Bici\s+", "", tooltip.strip())
     name = re.sub(r"^(bidireccional|unidireccional)\s+", "", name, flags=re.IGNORECASE)
-    name = re.sub(r"\s+(\d+|mar|muntanya)$", "", name)
-    # Joins between two lanes ('Casp - Glòries') and notes in brackets make poor titles.
-    if re.search(r"[-()<>,.`]|tram|enllaç|connexió|rotonda|accés|creuament|^Pas |^Eix ",
-                 name, flags=re.IGNORECASE):
-        return None
+    # '2', 'mar', 'Besós': which of two lanes, or which side of the street it runs on
+    name = re.sub(r"(\s+(\d+|mar|muntanya|est|Besós|Llobregat))+$", "", name)
     for pattern, replacement in LANE_ABBREVIATIONS:
         name = re.sub(pattern, replacement, name)
+    if LANE_SKIP.search(name) or INITIAL.search(name):
+        return None
     return name if len(name) >= 4 and name[0].isupper() else None
 
 
@@ -196,9 +209,7 @@ def _shape(site: Site, kind: str, rng: random.Random) -> dict:
             for i in range(sides)]
     polygon = Polygon([*ring, ring[0]], srid=METRIC_SRID)
     polygon.transform(_TO_WGS84)
-    coordinates = _rounded(polygon.coords)
-    coordinates[0][-1] = coordinates[0][0]  # rounding keeps the ring closed, but be sure
-    return {"type": "Polygon", "coordinates": coordinates}
+    return {"type": "Polygon", "coordinates": _rounded(polygon.coords)}
 
 
 # (geometry, category, source, author, title, body); {place} is the site's real name.

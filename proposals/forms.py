@@ -2,6 +2,7 @@
 
 from django import forms
 
+from proposals.geometry import geometry_clean
 from proposals.models import MAX_IMAGES, ProposalStatus
 
 
@@ -33,6 +34,7 @@ class ProposalForm(forms.Form):
 
     def __init__(self, *args, project, with_images=True, **kwargs):
         super().__init__(*args, **kwargs)
+        self.project = project
         self.fields["category"].choices = [(c.slug, c.name) for c in project.categories.all()]
         if not with_images:
             del self.fields["images"]
@@ -41,6 +43,9 @@ class ProposalForm(forms.Form):
         value = self.cleaned_data["geometry"].strip()
         if not value:
             raise forms.ValidationError("Draw your proposal on the map.")
+        # Checked here too, so that a drawing's error shows with the other fields' errors;
+        # the service checks again with the same function.
+        geometry_clean(value, area=self.project.area)
         return value
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from proposals import rules, selectors, services
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
-from proposals.models import Project, Proposal
+from proposals.models import Project, Proposal, ProposalStatus
 
 
 def home(request):
@@ -36,6 +36,7 @@ def _map_config(project: Project, **extra) -> dict:
         "area": json.loads(project.area.json),
         "categories": {c.slug: {"name": c.name, "color": c.color}
                        for c in project.categories.all()},
+        "statuses": dict(ProposalStatus.choices),
         **extra,
     }
 

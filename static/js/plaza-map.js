@@ -28,14 +28,15 @@
     return (c && c.color) || "#0b6e4f";
   }
 
-  function popupFor(feature) {
+  function popupFor(cfg, feature) {
     var p = feature.properties;
     var box = document.createElement("div");
     box.className = "popup";
     var title = document.createElement("strong");
     title.textContent = p.title;
     var meta = document.createElement("div");
-    meta.textContent = p.category_name + " · " + p.status + (p.hidden ? " · hidden" : "");
+    meta.textContent = p.category_name + " · " + (cfg.statuses[p.status] || p.status) +
+      (p.hidden ? " · hidden" : "");
     var link = document.createElement("a");
     link.href = p.url;
     link.textContent = "Open the proposal";
@@ -96,7 +97,7 @@
             pointToLayer: function (f, latlng) { return pointMarker(cfg, f, latlng); },
             style: function (f) { return { color: colorOf(cfg, f), weight: 4, fillOpacity: 0.25 }; },
             onEachFeature: function (f, layer) {
-              layer.bindPopup(popupFor(f));
+              layer.bindPopup(popupFor(cfg, f));
               layer.feature = f;
               (f.geometry.type === "Point" ? clusters : shapes).addLayer(layer);
             }

@@ -6,6 +6,10 @@ visibility rules, the query PostGIS answers with the GeoJSON text).
 Reference: the raw SQL that lets PostGIS build the same 1,000 features, sent with
 psycopg on a connection of its own to the same database, fetching the text.
 
+The summary line is for the plan PostgreSQL picks (statistics from every row, so the
+same plan every run); a detail line times the other plan too, forced on both sides,
+because the two cost nearly the same here and differ twofold in time.
+
     .venv/bin/python -m bench.bench_bbox_proposals [--runs 50] [--profile]
 
 `--profile` also prints where our requests spend their time (cProfile, top items).
@@ -19,6 +23,7 @@ import io
 import json
 import pstats
 import time
+from datetime import timedelta
 
 import psycopg
 
@@ -107,8 +112,8 @@ def seed():
         now = timezone.now()
         Phase.objects.get_or_create(
             project=project, kind=PhaseKind.IDEATION,
-            defaults={"starts_at": now - timezone.timedelta(days=1),
-                      "ends_at": now + timezone.timedelta(days=3650)})
+            defaults={"starts_at": now - timedelta(days=1),
+                      "ends_at": now + timedelta(days=3650)})
         with connection.cursor() as cursor:
             # Nothing else writes to this database: the project's proposals have no
             # votes, comments or images to cascade to.
@@ -122,19 +127,41 @@ def seed():
                 "status": ProposalStatus.PUBLISHED.value,
             })
     seeded = time.perf_counter() - started
-    analyze_started = time.perf_counter()
+    vacuum_started = time.perf_counter()
     with connection.cursor() as cursor:
-        # VACUUM too: the visibility map and hint bits are set now, not by autovacuum in
-        # the middle of a later run. FULL after a reseed: the deleted rows would leave the
-        # table twice its size, and the planner then prefers walking the primary key
-        # (filtering ~44,000 rows) to the GiST index, for ours and the reference alike.
-        cursor.execute("VACUUM (FULL, ANALYZE) proposals_proposal" if deleted
-                       else "VACUUM (ANALYZE) proposals_proposal")
+        # VACUUM: the visibility map and hint bits are set now, not by autovacuum in the
+        # middle of a later run. FULL after a reseed: the deleted rows would otherwise
+        # leave the table twice its size, which changes the planner's costs.
+        cursor.execute("VACUUM (FULL) proposals_proposal" if deleted
+                       else "VACUUM proposals_proposal")
     out(f"seed: project {project.pk}, {PROPOSALS:,} proposals inserted in {seeded:.1f} s"
         f"{f' (after deleting {deleted:,})' if deleted else ''}, "
-        f"VACUUM{' FULL' if deleted else ''} ANALYZE "
-        f"{time.perf_counter() - analyze_started:.1f} s")
+        f"VACUUM{' FULL' if deleted else ''} {time.perf_counter() - vacuum_started:.1f} s")
     return project
+
+
+def analyze() -> None:
+    """ANALYZE from every row, on every run, so that the planner's estimates are the same
+    each time. With the default sample (30,000 rows) the two plans this query has, the
+    GiST index then a top-N sort, or the primary key walked in order with the bbox as a
+    filter, cost within 1% of each other, and each new ANALYZE tosses a coin between them.
+    """
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("SET default_statistics_target = 1000")  # sample 300,000 rows
+        cursor.execute("ANALYZE proposals_proposal")
+        cursor.execute("RESET default_statistics_target")
+    out(f"analyze: every row sampled, {time.perf_counter() - started:.1f} s")
+
+
+def explain(execute, sql: str, params) -> str:
+    """The scan nodes of a query's plan, e.g. `Bitmap Index Scan (…_geometry_…_id)`."""
+    plan = execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    if isinstance(plan, str | bytes):
+        plan = json.loads(plan)
+    return ", ".join(n for n in plan_nodes(plan[0]["Plan"]) if "Scan" in n)
 
 
 def main() -> None:
@@ -148,40 +175,56 @@ def main() -> None:
         parser.error("--runs must be at least 2")
 
     dsn = setup_django()
+    from django.db import connection
     from django.test import Client
 
     from proposals.models import PUBLIC_STATUSES
 
     project = seed()
+    analyze()
     statuses = [str(s) for s in PUBLIC_STATUSES]
     bbox_params = [project.pk, *BBOX, statuses]
     url = (f"/api/v1/projects/{project.pk}/proposals/"
            f"?bbox={','.join(str(v) for v in BBOX)}&limit={PAGE}")
-
     client = Client()
+    answered = set()
+
+    def ours():
+        response = client.get(url)
+        answered.add(response.status_code)
+        return response
+
+    def django_execute(sql, params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
     # prepare_threshold=None: every execution is planned afresh, as Django's are (psycopg
     # would otherwise switch to a prepared statement after 5 runs, and maybe another plan).
     with psycopg.connect(dsn, connect_timeout=5, autocommit=True,
                          prepare_threshold=None) as conn:
+
+        def ref_execute(sql, params):
+            return conn.execute(sql, params).fetchone()[0]
+
+        def reference():
+            return ref_execute(REFERENCE_SQL, bbox_params)
+
         out(machine_facts(conn))
-        in_bbox = conn.execute(IN_BBOX_SQL, bbox_params).fetchone()[0]
-        plan = conn.execute(f"EXPLAIN (FORMAT JSON) {REFERENCE_SQL}", bbox_params).fetchone()[0]
-        out(f"plan of the reference: {' > '.join(plan_nodes(plan[0]['Plan']))}")
+        in_bbox = ref_execute(IN_BBOX_SQL, bbox_params)
         if in_bbox <= PAGE:
             fail(f"only {in_bbox} proposals in bbox {BBOX}: the limit would not cut at {PAGE}.")
 
-        answered = set()
+        # Correctness first, untimed: the same 1,000 proposals, in the same order. The
+        # endpoint's queries are recorded on the way, to show the plan of its big one.
+        queries = []
 
-        def ours():
-            response = client.get(url)
-            answered.add(response.status_code)
-            return response
+        def record(execute, sql, params, many, context):
+            queries.append((sql, params))
+            return execute(sql, params, many, context)
 
-        def reference():
-            return conn.execute(REFERENCE_SQL, bbox_params).fetchone()[0]
-
-        # Correctness first, untimed: the same 1,000 proposals, in the same order.
-        response = ours()
+        with connection.execute_wrapper(record):
+            response = ours()
         if response.status_code != 200:
             fail(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
         body = json.loads(response.content)
@@ -197,22 +240,51 @@ def main() -> None:
             fail(f"GET {url} has no next link, although {in_bbox} proposals are in the bbox.")
         ref_bytes = len(reference().encode())
         out(f"page: {PAGE} of {in_bbox:,} proposals in bbox {BBOX} ({PROPOSALS:,} in the "
-            f"project); ours {len(response.content):,} bytes, reference {ref_bytes:,} bytes")
+            f"project), {len(queries)} queries; ours {len(response.content):,} bytes, "
+            f"reference {ref_bytes:,} bytes")
+        features_sql, features_params = max(queries, key=lambda q: len(q[0]))
 
-        started = time.perf_counter()
-        ours_times, ref_times = alternate(ours, reference, warmup=args.warmup, runs=args.runs)
-        if answered != {200}:
-            fail(f"GET {url} answered {sorted(answered)} during the timed runs, not only 200.")
-        ms = 1000
-        out(f"runs: {args.runs} timed of each after {args.warmup} warm-up, alternating, "
-            f"{time.perf_counter() - started:.1f} s")
-        out(f"p95: ours {p95(ours_times) * ms:.2f} ms, reference {p95(ref_times) * ms:.2f} ms; "
-            f"min: ours {min(ours_times) * ms:.2f} ms, reference {min(ref_times) * ms:.2f} ms")
+        def plans() -> tuple[str, str]:
+            return (explain(django_execute, features_sql, features_params),
+                    explain(ref_execute, REFERENCE_SQL, bbox_params))
+
+        def measure(label: str) -> tuple[float, float]:
+            started = time.perf_counter()
+            ours_times, ref_times = alternate(ours, reference, warmup=args.warmup,
+                                              runs=args.runs)
+            if answered != {200}:
+                fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
+            ours_p50, ref_p50 = p50(ours_times), p50(ref_times)
+            out(f"{label}: {args.runs} timed runs of each after {args.warmup} warm-up, "
+                f"alternating, {time.perf_counter() - started:.1f} s; "
+                f"p50 ours {ours_p50 * 1000:.2f} ms, reference {ref_p50 * 1000:.2f} ms, "
+                f"ratio {ours_p50 / ref_p50:.2f}; p95 ours {p95(ours_times) * 1000:.2f} ms, "
+                f"reference {p95(ref_times) * 1000:.2f} ms")
+            return ours_p50, ref_p50
+
+        ours_plan, ref_plan = plans()
+        out(f"plan: ours {ours_plan}; reference {ref_plan}")
+        ours_p50, ref_p50 = measure("planner's plan")
+
+        # For comparison, the other plan, forced on both sessions: how much of the ratio
+        # is the plan's. The summary line stays the planner's own choice.
+        other = "enable_bitmapscan" if "Bitmap" in ref_plan else "enable_indexscan"
+        for execute in (django_execute, ref_execute):
+            execute("SELECT set_config(%s, 'off', false)", [other])
+        try:
+            other_plans = plans()
+            if other_plans != (ours_plan, ref_plan):
+                out(f"plan with {other}=off: ours {other_plans[0]}; "
+                    f"reference {other_plans[1]}")
+                measure(f"with {other}=off")
+        finally:
+            for execute in (django_execute, ref_execute):
+                execute("SELECT set_config(%s, 'on', false)", [other])
 
         if args.profile:
             profile(ours)
 
-    out(summary(NAME, p50(ours_times) * ms, p50(ref_times) * ms, "ms"))
+    out(summary(NAME, ours_p50 * 1000, ref_p50 * 1000, "ms"))
 
 
 def plan_nodes(node: dict) -> list[str]:

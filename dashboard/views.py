@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
 from accounts.selectors import role_claims_pending
+from proposals.selectors import proposals_flagged
 
 
 @login_required
@@ -13,4 +14,5 @@ def index(request):
     return render(request, "dashboard/index.html", {
         "pending_claims": pending[:50],
         "pending_count": pending.count(),
+        "flagged": proposals_flagged()[:50],
     })

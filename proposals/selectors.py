@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.urls import reverse
 
 from proposals import rules
@@ -41,6 +41,13 @@ def proposals_visible(*, user, project: Project) -> QuerySet[Proposal]:
     if user.is_authenticated:
         public |= Q(author=user)
     return qs.filter(public)
+
+
+def proposals_flagged() -> QuerySet[Proposal]:
+    """The moderation queue: visible proposals that users reported, most reported first."""
+    return (Proposal.objects.filter(is_hidden=False, flags__isnull=False)
+            .annotate(flag_count=Count("flags"), last_flag=Max("flags__created_at"))
+            .select_related("project").order_by("-flag_count", "-last_flag"))
 
 
 def bbox_parse(raw: str) -> Polygon:

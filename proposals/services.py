@@ -70,6 +70,31 @@ def _images(images: Sequence) -> list[tuple]:
     return cleaned
 
 
+def phases_check(phases: Sequence[tuple[str, datetime, datetime]]) -> None:
+    """Check a project's phases before saving them: each opens before it closes, each kind
+    once, in the order ideation → voting → decision → implementation, without overlap.
+
+    The database holds the same rules as constraints; this says what is wrong in words.
+    """
+    from proposals.models import PHASE_ORDER
+
+    errors = []
+    kinds = [kind for kind, _, _ in phases]
+    if len(set(kinds)) != len(kinds):
+        errors.append("Each kind of phase may appear once.")
+    for kind, start, end in phases:
+        if start >= end:
+            errors.append(f"The {kind} phase must open before it closes.")
+    ordered = sorted(phases, key=lambda p: p[1])
+    if [k for k, _, _ in ordered] != [k for k in PHASE_ORDER if k in kinds]:
+        errors.append("Phases follow each other: ideation, voting, decision, implementation.")
+    for (kind_a, _, end_a), (kind_b, start_b, _) in zip(ordered, ordered[1:], strict=False):
+        if start_b < end_a:
+            errors.append(f"The {kind_b} phase starts before the {kind_a} phase ends.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def proposal_create(
     *, project: Project, author, title: str, body: str, category, geometry,
     images: Sequence = (), at: datetime | None = None,

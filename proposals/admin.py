@@ -1,0 +1,87 @@
+"""Admin screens for planners: projects with their area on a map, phases and categories;
+proposals to look up. Moderation and answers go through the proposal page's forms,
+which call the services."""
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html
+from leaflet.admin import LeafletGeoAdmin
+
+from proposals.models import Category, Phase, Project, Proposal
+from proposals.services import phases_check
+
+
+class PhaseFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        phases = [
+            (form.cleaned_data["kind"], form.cleaned_data["starts_at"],
+             form.cleaned_data["ends_at"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+            and {"kind", "starts_at", "ends_at"} <= form.cleaned_data.keys()
+        ]
+        try:
+            phases_check(phases)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from exc
+
+
+class PhaseInline(admin.TabularInline):
+    model = Phase
+    formset = PhaseFormSet
+    extra = 0
+
+
+class CategoryInline(admin.TabularInline):
+    model = Category
+    extra = 0
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Project)
+class ProjectAdmin(LeafletGeoAdmin):
+    list_display = ("title", "visibility", "created_at", "page_link")
+    list_filter = ("visibility",)
+    prepopulated_fields = {"slug": ("title",)}
+    inlines = [PhaseInline, CategoryInline]
+    search_fields = ("title",)
+
+    @admin.display(description="")
+    def page_link(self, obj):
+        return format_html('<a href="{}">Open</a>', reverse("proposals:project",
+                                                            args=[obj.slug]))
+
+
+@admin.register(Proposal)
+class ProposalAdmin(LeafletGeoAdmin):
+    list_display = ("title", "project", "category", "status", "is_hidden", "flag_count",
+                    "created_at", "page_link")
+    list_filter = ("project", "status", "is_hidden", "category")
+    search_fields = ("title", "body")
+    list_select_related = ("project", "category")
+    readonly_fields = ("project", "author", "status", "official_answer", "is_hidden",
+                       "hidden_reason", "created_at", "updated_at")
+    fields = ("project", "author", "title", "body", "category", "geometry", "status",
+              "official_answer", "is_hidden", "hidden_reason", "created_at", "updated_at")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(flags=Count("flags"))
+
+    def has_add_permission(self, request):
+        return False  # citizens propose; the ideation rules apply to everyone
+
+    def has_change_permission(self, request, obj=None):
+        return False  # changes go through the services (the proposal page's forms)
+
+    @admin.display(description="Flags", ordering="flags")
+    def flag_count(self, obj):
+        return obj.flags
+
+    @admin.display(description="")
+    def page_link(self, obj):
+        return format_html('<a href="{}">Moderate</a>', reverse("proposals:proposal",
+                                                                args=[obj.pk]))

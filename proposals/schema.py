@@ -23,7 +23,7 @@ FEATURE = {
         "geometry": GEOMETRY,
         "properties": {"type": "object", "additionalProperties": True, "properties": {
             "title": {"type": "string"}, "status": {"type": "string"},
-            "category": {"type": "string"}, "category_name": {"type": "string"},
+            "category": {"type": "string", "description": "the category's slug"},
             "hidden": {"type": "boolean"},
         }},
     },

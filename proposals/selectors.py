@@ -2,7 +2,8 @@
 
 `proposals_feature_collection` lets PostGIS build the GeoJSON of a whole page of
 proposals in one query: building it feature by feature in Python costs ten times
-more (bench/bbox_proposals.py measures ours against the raw query).
+more (bench/bench_bbox_proposals.py measures ours against the raw query). Features
+carry only what the map needs; a category's name and colour come with the project.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
-from django.urls import reverse
 
 from proposals import rules
 from proposals.models import PUBLIC_STATUSES, Project, Proposal
@@ -90,9 +90,8 @@ SELECT count(*),
            'id', u.id,
            'geometry', ST_AsGeoJSON(u.geometry, 7)::json,
            'properties', json_build_object(
-               'title', u.title, 'status', u.status, 'hidden', u.is_hidden,
-               'category', u.category_slug, 'category_name', u.category_name,
-               'color', u.color, 'url', %s || u.id || '/')
+               'title', u.title, 'category', u.category_slug, 'status', u.status,
+               'hidden', u.is_hidden)
        ) ORDER BY u.n) FILTER (WHERE u.n <= %s), '[]')::text
 FROM (SELECT row_number() OVER () AS n, t.* FROM ({inner}) t) u
 """
@@ -107,14 +106,11 @@ def proposals_feature_collection(qs: QuerySet[Proposal], *, limit: int = DEFAULT
     """
     limit = max(1, min(limit, MAX_PAGE))
     page = qs.order_by("pk").values(
-        "id", "title", "status", "is_hidden", "geometry",
-        category_slug=F("category__slug"), category_name=F("category__name"),
-        color=F("category__color"),
+        "id", "title", "status", "is_hidden", "geometry", category_slug=F("category__slug"),
     )[offset:offset + limit + 1]
     inner, params = page.query.sql_with_params()
-    url_prefix = reverse("proposals:proposal", args=[0])[:-2]
     with connection.cursor() as cursor:
-        cursor.execute(_FEATURES_SQL.format(inner=inner), [url_prefix, limit, *params])
+        cursor.execute(_FEATURES_SQL.format(inner=inner), [limit, *params])
         count, features = cursor.fetchone()
     return features, min(count, limit), count > limit
 

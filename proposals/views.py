@@ -37,6 +37,7 @@ def _map_config(project: Project, **extra) -> dict:
         "categories": {c.slug: {"name": c.name, "color": c.color}
                        for c in project.categories.all()},
         "statuses": dict(ProposalStatus.choices),
+        "proposal_url": reverse("proposals:proposal", args=[0]).replace("/0/", "/{id}/"),
         **extra,
     }
 

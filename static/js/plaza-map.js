@@ -34,11 +34,12 @@
     box.className = "popup";
     var title = document.createElement("strong");
     title.textContent = p.title;
+    var category = cfg.categories[p.category];
     var meta = document.createElement("div");
-    meta.textContent = p.category_name + " · " + (cfg.statuses[p.status] || p.status) +
-      (p.hidden ? " · hidden" : "");
+    meta.textContent = (category ? category.name : p.category) + " · " +
+      (cfg.statuses[p.status] || p.status) + (p.hidden ? " · hidden" : "");
     var link = document.createElement("a");
-    link.href = p.url;
+    link.href = cfg.proposal_url.replace("{id}", String(feature.id));
     link.textContent = "Open the proposal";
     box.append(title, meta, link);
     return box;

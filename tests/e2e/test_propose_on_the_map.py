@@ -102,3 +102,25 @@ def test_popups_show_user_text_as_text(new_page, transactional_db):
     expect(popup).to_contain_text('<img src=x onerror="window.pwned=1">')
     assert popup.locator("img").count() == 0
     assert page.evaluate("window.pwned") is None
+
+
+def test_on_a_phone_a_citizen_proposes_an_area_with_taps(new_page, transactional_db):
+    project = project_make("eixample")
+    user_make("pol")
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    log_in(page, "pol")
+
+    def draw_by_touch(page):
+        page.get_by_role("button", name="Area", exact=True).click()
+        x, y, w, h = map_box(page)
+        for fx, fy in [(0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6), (0.4, 0.4)]:
+            page.touchscreen.tap(x + w * fx, y + h * fy)
+            # A person's taps are apart; two quick taps are a double tap (zoom) to Leaflet.
+            page.wait_for_timeout(350)
+
+    propose(page, project.slug, "A square with benches", draw_by_touch)
+    proposal = Proposal.objects.get()
+    assert proposal.geometry.geom_type == "Polygon" and proposal.author.username == "pol"
+    # Back on the project page, the phone shows the map with the new proposal open.
+    expect(page.locator("#map")).to_be_visible()
+    expect(page.locator(".leaflet-popup-content")).to_contain_text("A square with benches")

@@ -24,6 +24,15 @@ PLANNER_PERMISSIONS = [
     "proposals.view_proposal",
     "proposals.moderate_proposal",
     "proposals.answer_proposal",
+    "proposals.view_comment",
+    "proposals.moderate_comment",
+    "voting.add_roleweight",
+    "voting.change_roleweight",
+    "voting.view_roleweight",
+    "voting.add_projectvoting",
+    "voting.change_projectvoting",
+    "voting.view_projectvoting",
+    "voting.view_results",
 ]
 
 

@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts.api import ObtainTokenView
 from proposals import api as proposals
+from voting import api as voting
 
 app_name = "api"
 urlpatterns = [
@@ -21,4 +22,11 @@ urlpatterns = [
          name="proposal-restore"),
     path("proposals/<int:pk>/status/", proposals.ProposalStatusChange.as_view(),
          name="proposal-status"),
+    path("proposals/<int:pk>/vote/", voting.ProposalVote.as_view(), name="proposal-vote"),
+    path("proposals/<int:pk>/tally/", voting.ProposalTally.as_view(), name="proposal-tally"),
+    path("projects/<int:pk>/ranking/", voting.ProjectRanking.as_view(),
+         name="project-ranking"),
+    path("projects/<int:pk>/weights/", voting.ProjectWeights.as_view(),
+         name="project-weights"),
+    path("me/votes/", voting.MyVotes.as_view(), name="my-votes"),
 ]

@@ -24,6 +24,7 @@ from accounts import services as account_services
 from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from accounts.models import RoleClaim, StakeholderRole, User
 from dashboard.demo_proposals import area_union, districts_read, proposals_create
+from dashboard.demo_voting import voting_project
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "barcelona"
@@ -165,4 +166,5 @@ def demo_load() -> list[Persona]:
             )
             account_services.role_claim_verify(claim_id=claim.pk, planner=planner)
         _project(users)
+        voting_project(users, planner)
     return PERSONAS

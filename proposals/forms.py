@@ -69,3 +69,9 @@ class ProposalFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", "All")] + [
             (c.slug, c.name) for c in project.categories.all()]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Your comment", max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 4}))
+    parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -11,7 +11,8 @@ from django.contrib.gis.db import models
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db.models import F, Func, Q
-from django.db.models.lookups import Exact, In
+from django.db.models.functions import Length
+from django.db.models.lookups import Exact, In, LessThanOrEqual
 from django.utils import timezone
 
 
@@ -268,6 +269,103 @@ class ModerationEvent(models.Model):
     detail = models.CharField(max_length=40, blank=True)
     reason = models.TextField(max_length=5000)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Claimed (set) by the e-mail task that tells the author about a status change.
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
+
+
+# ---------------------------------------------------------------- comments
+COMMENT_MAX_LENGTH = 5000
+
+
+class Comment(models.Model):
+    """A citizen's comment on a proposal, or a reply to one.
+
+    Threads have two levels at most: a reply always points at a top-level comment (the
+    service attaches a reply to a reply to the same top-level comment). Comments are
+    never deleted while their proposal lives: deleting blanks the body and keeps the row,
+    so the replies under it stay in their place.
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="comments")
+    # SET_NULL: an erased account leaves its comments, shown as a former participant.
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                               null=True, related_name="comments")
+    # RESTRICT: a comment with replies cannot be deleted on its own (authors soft-delete),
+    # but deleting the proposal removes the whole discussion at once.
+    parent = models.ForeignKey("self", on_delete=models.RESTRICT, null=True, blank=True,
+                               related_name="replies")
+    # Blank only once deleted (constraint below).
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    is_hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True, max_length=1000)
+    # Claimed (set) by the e-mail task before it sends, so the author is told once.
+    author_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        permissions = [("moderate_comment", "Can hide and restore comments")]
+        indexes = [models.Index(fields=["proposal", "parent", "created_at"],
+                                name="proposals_comment_thread")]
+        constraints = [
+            models.CheckConstraint(condition=Q(parent__isnull=True) | ~Q(parent=F("pk")),
+                                   name="proposals_comment_not_own_parent"),
+            models.CheckConstraint(condition=~Q(is_hidden=True) | ~Q(hidden_reason=""),
+                                   name="proposals_comment_hidden_reasoned"),
+            # The body is personal data: a deleted comment keeps none of it, and a live
+            # one always has some.
+            models.CheckConstraint(condition=Q(is_deleted=True, body="")
+                                   | Q(is_deleted=False) & ~Q(body=""),
+                                   name="proposals_comment_deleted_blank"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), COMMENT_MAX_LENGTH),
+                name="proposals_comment_body_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.pk} on proposal {self.proposal_id}"
+
+
+class CommentFlag(models.Model):
+    """A signed-in user's report that a comment breaks the rules; one per user."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="flags")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    reason = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"],
+                                    name="proposals_comment_flag_once"),
+            models.CheckConstraint(condition=~Q(reason=""),
+                                   name="proposals_comment_flag_reasoned"),
+        ]
+
+
+class CommentModerationEvent(models.Model):
+    """A planner hid or restored a comment, and why: the comments' moderation log."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                              null=True, related_name="+")
+    action = models.CharField(max_length=10, choices=[
+        (ModerationAction.HIDE, ModerationAction.HIDE.label),
+        (ModerationAction.RESTORE, ModerationAction.RESTORE.label)])
+    reason = models.TextField(max_length=1000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["hide", "restore"]),
+                                   name="proposals_comment_event_action"),
+            models.CheckConstraint(condition=~Q(reason=""),
+                                   name="proposals_comment_event_reasoned"),
+        ]

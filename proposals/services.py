@@ -1,4 +1,5 @@
-"""Writes and rules for proposals: create, edit, withdraw, flag, hide, restore, answer.
+"""Writes and rules for proposals: create, edit, withdraw, flag, hide, restore, answer,
+and the e-mail that tells an author their proposal's status changed.
 
 Every entry point (pages, API, admin, demo) goes through these functions, and each
 checks the same rules (`proposals.rules`) and the same geometry validator
@@ -11,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from proposals import rules
@@ -234,8 +238,44 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
     with transaction.atomic():
         if not Proposal.objects.filter(pk=proposal.pk, status=current).update(**fields):
             raise ValidationError("This proposal changed meanwhile; reload the page.")
-        ModerationEvent.objects.create(proposal=proposal, actor=planner, detail=status,
-                                       action=ModerationAction.STATUS,
-                                       reason=answer or f"Now {status}.")
+        event = ModerationEvent.objects.create(proposal=proposal, actor=planner,
+                                               detail=status, action=ModerationAction.STATUS,
+                                               reason=answer or f"Now {status}.")
+        from proposals.tasks import proposal_notify_status
+
+        # Sent once this transaction commits: the author hears of no change rolled back.
+        proposal_notify_status.delay_on_commit(event.pk)
     proposal.refresh_from_db()
     return proposal
+
+
+def proposal_notify_status(*, event_id: int) -> bool:
+    """E-mail a proposal's author that a planner changed its status, at most once.
+
+    The claim on `notified_at` is taken before sending and given back if sending fails,
+    so a retry sends and a duplicate delivery does not. Authors without an e-mail, and
+    a planner who changed their own proposal, get nothing.
+    """
+    if not ModerationEvent.objects.filter(
+        pk=event_id, action=ModerationAction.STATUS, notified_at__isnull=True,
+    ).update(notified_at=timezone.now()):
+        return False
+    event = ModerationEvent.objects.select_related("proposal__author").get(pk=event_id)
+    recipient = event.proposal.author
+    if recipient is None or not recipient.email or recipient.pk == event.actor_id:
+        return False
+    status = ProposalStatus(event.detail).label if event.detail in ProposalStatus.values \
+        else event.detail
+    title = " ".join(event.proposal.title.split())  # no line breaks in a header
+    context = {"event": event, "proposal": event.proposal, "recipient": recipient,
+               "status": status, "site_name": settings.SITE_NAME}
+    try:
+        send_mail(
+            subject=f"[{settings.SITE_NAME}] Your proposal “{title}” is now {status.lower()}",
+            message=render_to_string("proposals/email/status_changed.txt", context),
+            from_email=None, recipient_list=[recipient.email],
+        )
+    except Exception:
+        ModerationEvent.objects.filter(pk=event_id).update(notified_at=None)
+        raise
+    return True

@@ -52,10 +52,12 @@ AREA_BBOX = (2.10, 41.35, 2.22, 41.45)  # a part of Barcelona
 
 
 def project_make(slug: str = "plaza-test", *, phase: str | None = "ideation",
-                 visibility: str = "public", **fields):
+                 visibility: str = "public", before_phases=None, **fields):
     """A project whose `phase` is running now (None: before any phase), with two categories.
 
     The four phases follow each other; the running one started a day ago.
+    `before_phases(project)` runs before the phases exist: the place to set voting
+    weights, which the database freezes once voting has opened.
     """
     from datetime import timedelta
 
@@ -73,6 +75,8 @@ def project_make(slug: str = "plaza-test", *, phase: str | None = "ideation",
                             color="#2e7d32", position=1)
     Category.objects.create(project=project, slug="mobility", name="Walking and cycling",
                             color="#1565c0", position=2)
+    if before_phases:
+        before_phases(project)
     now = timezone.now()
     index = PHASE_ORDER.index(phase) if phase else -1
     start = now - timedelta(days=1) - timedelta(days=30) * (index if index >= 0 else -1)

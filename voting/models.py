@@ -1,1 +1,105 @@
-"""Role weights per project, votes and tallies (to come)."""
+"""Role weights per project, votes, and the project's voting rules.
+
+A vote stores the role and weight it was cast with (snapshotted on the server at
+cast time, docs/voting-weights.md), so a tally is a plain sum over the vote rows and
+never changes because a claim expires later. The weights of a project are frozen from
+the moment its voting phase opens: a database trigger refuses changes then, whatever
+code path tries (migration 0002).
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.models import MAX_WEIGHT, StakeholderRole
+from proposals.models import Project, Proposal
+
+WEIGHT_FIELD = {"max_digits": 6, "decimal_places": 3,
+                "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_WEIGHT)]}
+
+
+class ProjectVoting(models.Model):
+    """How a project votes: the weight of participants without a verified role, and who
+    may see the results while and after voting runs."""
+
+    project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="voting")
+    unverified_weight = models.DecimalField(
+        default=Decimal("0"), help_text="Weight of a vote by someone with no verified role; "
+        "0 means they may not vote.", **WEIGHT_FIELD)
+    results_public = models.BooleanField(
+        default=False, help_text="Everyone may see the results page and the tallies; "
+        "planners always can.")
+
+    class Meta:
+        verbose_name = "voting rules"
+        verbose_name_plural = "voting rules"
+        permissions = [("view_results", "Can see voting results even when not public")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unverified_weight__gte=0) & Q(unverified_weight__lte=MAX_WEIGHT),
+                name="voting_unverified_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Voting rules of {self.project}"
+
+
+class RoleWeight(models.Model):
+    """A project's weight for one stakeholder role, overriding the role's default."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="role_weights")
+    role = models.ForeignKey(StakeholderRole, on_delete=models.PROTECT, related_name="+")
+    weight = models.DecimalField(**WEIGHT_FIELD)
+
+    class Meta:
+        ordering = ["role__position", "role__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "role"], name="voting_weight_once"),
+            models.CheckConstraint(condition=Q(weight__gte=0) & Q(weight__lte=MAX_WEIGHT),
+                                   name="voting_weight_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.weight}"
+
+
+class VoteValue(models.IntegerChoices):
+    SUPPORT = 1, "Support"
+    ABSTAIN = 0, "Abstain"
+    OPPOSE = -1, "Oppose"
+
+
+class Vote(models.Model):
+    """One user's vote on one proposal. Never shown individually to anyone.
+
+    `user` becomes NULL when the voter erases their account: the vote keeps counting,
+    anonymised, so no tally changes.
+    """
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                             related_name="votes")
+    value = models.SmallIntegerField(choices=VoteValue.choices)
+    role = models.ForeignKey(StakeholderRole, on_delete=models.PROTECT, null=True,
+                             related_name="+", help_text="The role the weight came from; "
+                             "empty for a participant without a verified role.")
+    weight = models.DecimalField(**WEIGHT_FIELD)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            # One vote per user and proposal; anonymised votes (NULL user) stay distinct.
+            models.UniqueConstraint(fields=["user", "proposal"], name="voting_one_vote"),
+            models.CheckConstraint(condition=Q(value__in=[-1, 0, 1]), name="voting_value"),
+            models.CheckConstraint(condition=Q(weight__gt=0) & Q(weight__lte=MAX_WEIGHT),
+                                   name="voting_vote_weight_range"),
+        ]
+        indexes = [models.Index(fields=["proposal", "value"], include=["weight", "role"],
+                                name="voting_tally_idx")]
+
+    def __str__(self) -> str:
+        return f"Vote {self.pk} on proposal {self.proposal_id}"

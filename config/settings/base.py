@@ -136,6 +136,11 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 ROLE_EVIDENCE_MAX_BYTES = env.int("ROLE_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 PROPOSAL_IMAGE_MAX_BYTES = env.int("PROPOSAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Comments: their authors may correct them for a short while; then what was answered
+# stays as it was. New comments per user and minute, counted in the cache (Redis), so the
+# page and the API share one budget.
+COMMENT_EDIT_WINDOW_MINUTES = env.int("COMMENT_EDIT_WINDOW_MINUTES", default=15)
+COMMENT_RATE_PER_MINUTE = env.int("COMMENT_RATE_PER_MINUTE", default=5)
 
 # ------------------------------------------------------------------ e-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
@@ -199,6 +204,8 @@ REST_FRAMEWORK = {
         "anon": env("THROTTLE_ANON", default="120/min"),
         "user": env("THROTTLE_USER", default="600/min"),
         "auth-token": env("THROTTLE_AUTH_TOKEN", default="10/min"),
+        # Every write to comments through the API (post, edit, delete, flag, moderate).
+        "comments": env("THROTTLE_COMMENTS", default="30/min"),
     },
     # 0 proxies: throttles key on REMOTE_ADDR, so a forged X-Forwarded-For changes
     # nothing. Behind N trusted proxies, set TRUSTED_PROXY_COUNT=N.

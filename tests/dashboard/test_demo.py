@@ -111,3 +111,21 @@ def test_the_proposals_name_real_places_with_their_accents():
     titles = " ".join(Proposal.objects.values_list("title", flat=True))
     assert any(ch in titles for ch in "àèéíòóúïüç"), titles
     assert "{place}" not in titles
+
+
+def test_the_demo_has_a_project_in_voting_where_weights_change_the_ranking(client):
+    from proposals.models import Project
+    from voting.models import Vote
+    from voting.selectors import ranking_queryset, results_visible
+
+    demo_load()
+    project = Project.objects.get(slug="sant-antoni-superblock")
+    assert project.current_phase().kind == "voting"
+    for persona in ("resident", "business"):
+        assert Vote.objects.filter(user__username=persona, proposal__project=project).exists()
+    rows = list(ranking_queryset(project))
+    assert len(rows) == 8
+    assert any(r.rank_weighted != r.rank_equal for r in rows)
+    html = client.get(f"/projects/{project.slug}/results/").content.decode()
+    assert "Where the weights changed the outcome" in html
+    assert results_visible(User.objects.get(username="citizen"), project)

@@ -1,0 +1,184 @@
+"""Voting API: one's own vote on a proposal, one's own votes, tallies, rankings, weights."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from proposals.models import Project, Proposal
+from proposals.selectors import project_for, proposals_visible
+from voting import selectors, services
+from voting.models import VoteValue
+
+VALUES = {"support": VoteValue.SUPPORT, "oppose": VoteValue.OPPOSE,
+          "abstain": VoteValue.ABSTAIN}
+NAMES = {v: k for k, v in VALUES.items()}
+
+
+class VoteInput(serializers.Serializer):
+    """Only the choice: role, weight and voter are decided by the server."""
+
+    value = serializers.ChoiceField(choices=list(VALUES))
+
+
+class VoteOutput(serializers.Serializer):
+    proposal = serializers.IntegerField(source="proposal_id")
+    value = serializers.SerializerMethodField()
+    role = serializers.CharField(source="role.name", allow_null=True, default=None)
+    weight = serializers.DecimalField(max_digits=6, decimal_places=3)
+    updated_at = serializers.DateTimeField(required=False)
+
+    def get_value(self, vote) -> str:
+        return NAMES[vote.value]
+
+
+def _visible_proposal(request, pk: int) -> Proposal:
+    proposal = get_object_or_404(Proposal.objects.select_related("project"), pk=pk)
+    try:
+        project = project_for(user=request.user, pk=proposal.project_id)
+    except Project.DoesNotExist as exc:
+        raise Http404 from exc
+    if not proposals_visible(user=request.user, project=project).filter(pk=pk).exists():
+        raise Http404
+    return proposal
+
+
+class ProposalVote(APIView):
+    """Your vote on a proposal: `PUT`/`POST` casts or changes it, `DELETE` withdraws it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=VoteInput, responses={200: VoteOutput})
+    def post(self, request, pk: int):
+        proposal = _visible_proposal(request, pk)
+        data = VoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        vote = services.vote_cast(user=request.user, proposal=proposal,
+                                  value=VALUES[data.validated_data["value"]])
+        return Response(VoteOutput(vote).data)
+
+    put = post
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):
+        services.vote_withdraw(user=request.user, proposal=_visible_proposal(request, pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyVotes(APIView):
+    """Your own votes (`?project=ID` for one project). Nobody else's are ever shown."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: VoteOutput(many=True)})
+    def get(self, request):
+        project = None
+        if "project" in request.query_params:
+            try:
+                project = project_for(user=request.user,
+                                      pk=int(request.query_params["project"]))
+            except (ValueError, Project.DoesNotExist) as exc:
+                raise Http404 from exc
+        votes = selectors.user_votes(user=request.user, project=project).order_by("-updated_at")
+        return Response(VoteOutput(votes[:1000], many=True).data)
+
+
+TALLY = inline_serializer("Tally", {
+    "supporters": serializers.IntegerField(), "opponents": serializers.IntegerField(),
+    "abstentions": serializers.IntegerField(),
+    "support_weight": serializers.DecimalField(max_digits=20, decimal_places=3),
+    "oppose_weight": serializers.DecimalField(max_digits=20, decimal_places=3),
+    "score_weighted": serializers.DecimalField(max_digits=20, decimal_places=3),
+    "score_equal": serializers.IntegerField(),
+    "share": serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True),
+    "roles": serializers.ListField(child=serializers.DictField()),
+})
+
+
+def _results_for(request, project: Project) -> None:
+    if not selectors.results_visible(request.user, project):
+        raise Http404("The results of this project are not public.")
+
+
+def _exact(value):
+    """Decimals as strings, as DRF's DecimalField writes them: no float rounding."""
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _exact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_exact(v) for v in value]
+    return value
+
+
+def _tally_json(row: dict) -> dict:
+    return _exact({**{k: v for k, v in row.items() if k != "roles"},
+                   "roles": [vars(r) for r in row.get("roles", [])]})
+
+
+class ProposalTally(APIView):
+    """A proposal's tally: counts, weighted support and opposition, score, share, roles."""
+
+    @extend_schema(responses={200: TALLY})
+    def get(self, request, pk: int):
+        proposal = _visible_proposal(request, pk)
+        _results_for(request, proposal.project)
+        return Response(_tally_json(selectors.proposal_tally(proposal)))
+
+
+RANKING = inline_serializer("Ranking", {
+    "project": serializers.IntegerField(),
+    "rank_changed": serializers.ListField(child=serializers.IntegerField()),
+    "proposals": serializers.ListField(child=serializers.DictField()),
+})
+
+
+class ProjectRanking(APIView):
+    """The project's ranking by weighted score beside the ranking with equal weights."""
+
+    @extend_schema(responses={200: RANKING})
+    def get(self, request, pk: int):
+        try:
+            project = project_for(user=request.user, pk=pk)
+        except Project.DoesNotExist as exc:
+            raise Http404 from exc
+        _results_for(request, project)
+        rows = list(selectors.ranking_queryset(project).values(
+            "id", "title", "supporters", "opponents", "abstentions", "support_weight",
+            "oppose_weight", "score_weighted", "score_equal", "rank_weighted", "rank_equal"))
+        for row in rows:
+            row["share"] = selectors.share(row["support_weight"], row["oppose_weight"])
+        return Response({"project": project.pk, "proposals": _exact(rows), "rank_changed": [
+            r["id"] for r in rows if r["rank_weighted"] != r["rank_equal"]]})
+
+
+WEIGHTS = inline_serializer("Weights", {
+    "frozen": serializers.BooleanField(),
+    "unverified_weight": serializers.DecimalField(max_digits=6, decimal_places=3),
+    "roles": serializers.ListField(child=serializers.DictField()),
+})
+
+
+class ProjectWeights(APIView):
+    """The weights a project's votes count with, published before voting opens."""
+
+    @extend_schema(responses={200: WEIGHTS})
+    def get(self, request, pk: int):
+        try:
+            project = project_for(user=request.user, pk=pk)
+        except Project.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(_exact({
+            "frozen": selectors.weights_frozen(project),
+            "unverified_weight": selectors.voting_rules(project).unverified_weight,
+            "roles": [{"role": row["role"].slug, "name": row["role"].name,
+                       "weight": row["weight"], "default": row["default"]}
+                      for row in selectors.weights_table(project)],
+        }))

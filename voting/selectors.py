@@ -1,0 +1,146 @@
+"""Reads of weights, votes and results. Every number is an SQL aggregate over the vote
+rows at the moment it is read, so a tally always equals the sum over its rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value, Window
+from django.db.models.functions import Coalesce, Rank
+from django.utils import timezone
+
+from accounts.models import StakeholderRole
+from proposals.models import PUBLIC_STATUSES, PhaseKind, Project, Proposal
+from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
+
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=3))
+VOTABLE_STATUSES = ("published", "shortlisted")
+
+
+def voting_rules(project: Project) -> ProjectVoting:
+    """The project's voting rules; an unsaved default (unverified weight 0) if none."""
+    return ProjectVoting.objects.filter(project=project).first() or ProjectVoting(
+        project=project)
+
+
+def project_weights(project: Project) -> dict[int, Decimal]:
+    """Role id → weight for this project: its own weights over the roles' defaults."""
+    weights = {role.pk: role.default_weight for role in StakeholderRole.objects.all()}
+    weights.update(RoleWeight.objects.filter(project=project).values_list("role_id", "weight"))
+    return weights
+
+
+def weights_table(project: Project) -> list[dict]:
+    """What the project page publishes: each active role with the weight that applies."""
+    own = dict(RoleWeight.objects.filter(project=project).values_list("role_id", "weight"))
+    return [{"role": role, "weight": own.get(role.pk, role.default_weight),
+             "default": role.pk not in own}
+            for role in StakeholderRole.objects.active()]
+
+
+def weights_frozen(project: Project, at: datetime | None = None) -> bool:
+    """True once the voting phase has opened (the database refuses changes then too)."""
+    return project.phases.filter(kind=PhaseKind.VOTING,
+                                 starts_at__lte=at or timezone.now()).exists()
+
+
+def results_visible(user, project: Project) -> bool:
+    if user.is_authenticated and user.has_perm("voting.view_results"):
+        return True
+    return voting_rules(project).results_public
+
+
+def user_votes(*, user, project: Project | None = None) -> QuerySet[Vote]:
+    """A user's own votes: the only individual ballots anyone is ever shown."""
+    qs = Vote.objects.filter(user=user).select_related("proposal", "role")
+    return qs.filter(proposal__project=project) if project else qs
+
+
+def _weighted(value: int):
+    return Coalesce(Sum("votes__weight", filter=Q(votes__value=value)), ZERO)
+
+
+def ranking_queryset(project: Project) -> QuerySet[Proposal]:
+    """The project's public proposals with their tallies and both ranks, best first.
+
+    `rank_weighted` orders by weighted score (weighted support − weighted opposition);
+    `rank_equal` by the same score with every vote weighing 1. Ties share a rank.
+    """
+    return (
+        Proposal.objects.filter(project=project, status__in=PUBLIC_STATUSES, is_hidden=False)
+        .annotate(
+            supporters=Count("votes", filter=Q(votes__value=VoteValue.SUPPORT)),
+            opponents=Count("votes", filter=Q(votes__value=VoteValue.OPPOSE)),
+            abstentions=Count("votes", filter=Q(votes__value=VoteValue.ABSTAIN)),
+            support_weight=_weighted(VoteValue.SUPPORT),
+            oppose_weight=_weighted(VoteValue.OPPOSE),
+        )
+        .annotate(score_weighted=F("support_weight") - F("oppose_weight"),
+                  score_equal=F("supporters") - F("opponents"))
+        .annotate(
+            rank_weighted=Window(Rank(), order_by=[F("score_weighted").desc()]),
+            rank_equal=Window(Rank(), order_by=[F("score_equal").desc()]),
+        )
+        .select_related("category")
+        .order_by("rank_weighted", "rank_equal", "pk")
+    )
+
+
+@dataclass
+class RoleTally:
+    role: str
+    supporters: int
+    opponents: int
+    abstentions: int
+    support_weight: Decimal
+    oppose_weight: Decimal
+
+
+def role_tallies(project: Project) -> dict[int, list[RoleTally]]:
+    """Per proposal, per role (None: no verified role): counts and weighted sums."""
+    rows = (
+        Vote.objects.filter(proposal__project=project)
+        .values("proposal_id", "role__name")
+        .annotate(
+            supporters=Count("pk", filter=Q(value=VoteValue.SUPPORT)),
+            opponents=Count("pk", filter=Q(value=VoteValue.OPPOSE)),
+            abstentions=Count("pk", filter=Q(value=VoteValue.ABSTAIN)),
+            support_weight=Coalesce(Sum("weight", filter=Q(value=VoteValue.SUPPORT)), ZERO),
+            oppose_weight=Coalesce(Sum("weight", filter=Q(value=VoteValue.OPPOSE)), ZERO),
+        )
+        .order_by("proposal_id", "role__position", "role__name")
+    )
+    tallies: dict[int, list[RoleTally]] = {}
+    for row in rows:
+        tallies.setdefault(row.pop("proposal_id"), []).append(
+            RoleTally(role=row.pop("role__name") or "No verified role", **row))
+    return tallies
+
+
+def share(support: Decimal, oppose: Decimal) -> Decimal | None:
+    """Weighted support as a share of weighted support and opposition (abstentions aside)."""
+    total = support + oppose
+    return (support / total).quantize(Decimal("0.0001")) if total else None
+
+
+def proposal_tally(proposal: Proposal) -> dict:
+    """One proposal's tally: counts, weighted support and opposition, score, share, roles."""
+    row = ranking_queryset(proposal.project).filter(pk=proposal.pk).values(
+        "supporters", "opponents", "abstentions", "support_weight", "oppose_weight",
+        "score_weighted", "score_equal").first()
+    if row is None:  # not ranked (hidden, submitted or withdrawn): count its rows anyway
+        row = Proposal.objects.filter(pk=proposal.pk).annotate(
+            supporters=Count("votes", filter=Q(votes__value=VoteValue.SUPPORT)),
+            opponents=Count("votes", filter=Q(votes__value=VoteValue.OPPOSE)),
+            abstentions=Count("votes", filter=Q(votes__value=VoteValue.ABSTAIN)),
+            support_weight=_weighted(VoteValue.SUPPORT),
+            oppose_weight=_weighted(VoteValue.OPPOSE),
+        ).values("supporters", "opponents", "abstentions", "support_weight",
+                 "oppose_weight").get()
+        row["score_weighted"] = row["support_weight"] - row["oppose_weight"]
+        row["score_equal"] = row["supporters"] - row["opponents"]
+    row["share"] = share(row["support_weight"], row["oppose_weight"])
+    row["roles"] = role_tallies(proposal.project).get(proposal.pk, [])
+    return row

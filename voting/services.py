@@ -1,0 +1,102 @@
+"""Writes and rules for voting: a project's weights, and casting or withdrawing a vote.
+
+A vote's role and weight are decided here, on the server, from the voter's verified
+roles at the moment of casting (accounts.selectors.voting_weight_resolve); whatever a
+client sends about them is never read. One vote per user and proposal is an upsert
+(`INSERT … ON CONFLICT DO UPDATE`) against the unique constraint, so fifty identical
+requests at once leave exactly one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import MAX_WEIGHT, StakeholderRole
+from accounts.selectors import voting_weight_resolve
+from proposals.models import PhaseKind, Project, Proposal
+from proposals.selectors import proposals_visible
+from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
+from voting.selectors import VOTABLE_STATUSES, project_weights, voting_rules, weights_frozen
+
+
+def _weight(value) -> Decimal:
+    try:
+        weight = Decimal(str(value))
+    except ArithmeticError as exc:
+        raise ValidationError("A weight is a number.") from exc
+    if not (Decimal("0") <= weight <= MAX_WEIGHT) or weight.as_tuple().exponent < -3:
+        raise ValidationError(f"A weight is between 0 and {MAX_WEIGHT}, "
+                              "with at most three decimals.")
+    return weight
+
+
+def role_weights_set(*, project: Project, planner, weights: Mapping[str, object],
+                     unverified_weight=None) -> None:
+    """Set a project's weights (role slug → weight) and, optionally, the unverified weight.
+
+    Refused once voting has opened: the weights must be the ones published before it,
+    and every vote is cast with them (docs/voting-weights.md, "Frozen weights").
+    """
+    if not (planner.is_authenticated and planner.has_perm("voting.change_roleweight")):
+        raise PermissionDenied("Only planners can set voting weights.")
+    if weights_frozen(project):
+        raise ValidationError("Voting has opened: the weights are frozen.", code="frozen")
+    roles = {r.slug: r for r in StakeholderRole.objects.filter(slug__in=list(weights))}
+    unknown = set(weights) - set(roles)
+    if unknown:
+        raise ValidationError(f"Unknown roles: {', '.join(sorted(unknown))}.")
+    with transaction.atomic():
+        for slug, value in weights.items():
+            RoleWeight.objects.update_or_create(project=project, role=roles[slug],
+                                                defaults={"weight": _weight(value)})
+        if unverified_weight is not None:
+            ProjectVoting.objects.update_or_create(
+                project=project, defaults={"unverified_weight": _weight(unverified_weight)})
+
+
+def _check_votable(user, proposal: Proposal, at: datetime) -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied("Log in to vote.")
+    project = proposal.project
+    phase = project.current_phase(at)
+    if phase is None or phase.kind != PhaseKind.VOTING:
+        raise PermissionDenied("Votes are taken only while the voting phase is open.")
+    if proposal.is_hidden or proposal.status not in VOTABLE_STATUSES:
+        raise PermissionDenied("This proposal is not open to votes.")
+    if not proposals_visible(user=user, project=project).filter(pk=proposal.pk).exists():
+        raise PermissionDenied("This proposal is not open to votes.")
+
+
+def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = None) -> Vote:
+    """Cast or change `user`'s vote; the role and weight are resolved now, on the server."""
+    if value not in VoteValue.values:
+        raise ValidationError({"value": "Vote support, oppose or abstain."})
+    at = at or timezone.now()
+    _check_votable(user, proposal, at)
+    rules = voting_rules(proposal.project)
+    resolved = voting_weight_resolve(user=user, role_weights=project_weights(proposal.project),
+                                     unverified_weight=rules.unverified_weight, at=at)
+    if resolved.weight <= 0:
+        raise PermissionDenied(
+            "In this project only participants with a verified stakeholder role may vote; "
+            "claim your role on your profile page." if resolved.role is None else
+            f"In this project, votes as {resolved.role.name} do not count.")
+    vote = Vote(user=user, proposal=proposal, value=value, role=resolved.role,
+                weight=resolved.weight)
+    [vote] = Vote.objects.bulk_create(
+        [vote], update_conflicts=True, unique_fields=["user", "proposal"],
+        update_fields=["value", "role", "weight", "updated_at"])
+    return vote
+
+
+def vote_withdraw(*, user, proposal: Proposal, at: datetime | None = None) -> bool:
+    """Take back one's vote while voting is open; False when there was none."""
+    _check_votable(user, proposal, at or timezone.now())
+    deleted, _ = Vote.objects.filter(user=user, proposal=proposal).delete()
+    return bool(deleted)

@@ -74,18 +74,25 @@ def comment_threads(*, user, proposal: Proposal,
     return qs.order_by(*ORDERINGS.get(ordering, ORDERINGS[DEFAULT_ORDERING]))
 
 
-def comments_decorate(comments: Iterable[Comment], *, user,
+def comments_decorate(comments: Iterable[Comment], *, user, proposal: Proposal | None = None,
                       at: datetime | None = None) -> list[Comment]:
     """Add what a page or the API shows about each comment and its replies, in two queries.
 
     Sets on every comment (top-level and replies): `masked` (the reader may not read it:
     show a placeholder), `badges` (names of the author's verified roles in force at
-    `at`) and `flagged_by_me`. Returns the comments and their replies in page order.
+    `at`) and `flagged_by_me`. Replies learn their thread, and all their `proposal`,
+    without a query, so rules can be asked about each. Returns the comments and their
+    replies in page order.
     """
     everything = []
     for comment in comments:
         everything.append(comment)
-        everything.extend(getattr(comment, "visible_replies", ()))
+        for reply in getattr(comment, "visible_replies", ()):
+            reply.parent = comment
+            everything.append(reply)
+    if proposal is not None:
+        for comment in everything:
+            comment.proposal = proposal
     authors = {c.author_id for c in everything if c.author_id}
     badges = defaultdict(list)
     if authors:

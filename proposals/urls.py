@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proposals import views
+from proposals import comment_views, views
 
 app_name = "proposals"
 urlpatterns = [
@@ -14,4 +14,11 @@ urlpatterns = [
     path("proposals/<int:pk>/hide/", views.proposal_hide, name="hide"),
     path("proposals/<int:pk>/restore/", views.proposal_restore, name="restore"),
     path("proposals/<int:pk>/status/", views.proposal_status, name="status"),
+    path("proposals/<int:pk>/comments/", comment_views.comment_post, name="comment-post"),
+    path("comments/<int:pk>/edit/", comment_views.comment_edit, name="comment-edit"),
+    path("comments/<int:pk>/delete/", comment_views.comment_delete, name="comment-delete"),
+    path("comments/<int:pk>/flag/", comment_views.comment_flag, name="comment-flag"),
+    path("comments/<int:pk>/hide/", comment_views.comment_hide, name="comment-hide"),
+    path("comments/<int:pk>/restore/", comment_views.comment_restore,
+         name="comment-restore"),
 ]

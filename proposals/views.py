@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from proposals import rules, selectors, services
+from proposals.comment_views import comments_context
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
 from proposals.models import Project, Proposal, ProposalStatus
 
@@ -104,7 +105,8 @@ def _proposal(request, pk: int) -> Proposal:
     return proposal
 
 
-def proposal_detail(request, pk: int):
+def proposal_detail(request, pk: int, *, comment_form=None, status=200):
+    """The proposal page; `comment_form` brings back a comment form that had errors."""
     proposal = _proposal(request, pk)
     user = request.user
     return render(request, "proposals/proposal_detail.html", {
@@ -118,7 +120,8 @@ def proposal_detail(request, pk: int):
         "reason_form": ReasonForm(), "status_form": StatusForm(),
         "map_config": _map_config(proposal.project,
                                   geometry=json.loads(proposal.geometry.json)),
-    })
+        **comments_context(request, proposal, form=comment_form),
+    }, status=status)
 
 
 @login_required

@@ -1,0 +1,169 @@
+"""The comments section of a proposal page, and the forms that post to it (no JavaScript
+needed). Thin: reads through comment_selectors, writes through comment_services, and the
+services' reasons become messages.
+
+Every form posts back with the order and page the reader was looking at, so the answer
+lands on the same listing, at the comment concerned.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from proposals import comment_services as services
+from proposals.comment_selectors import (
+    DEFAULT_ORDERING,
+    ORDERING_CHOICES,
+    ORDERINGS,
+    PAGE_SIZE,
+    can_moderate_comments,
+    comment_for,
+    comment_threads,
+    comments_decorate,
+)
+from proposals.forms import CommentForm, ReasonForm
+from proposals.models import Comment, Proposal
+
+
+def _listing(request) -> tuple[str, str]:
+    """The order and page the reader is looking at, checked."""
+    order = request.GET.get("order")
+    page = request.GET.get("page", "")
+    return (order if order in ORDERINGS else DEFAULT_ORDERING,
+            page if page.isdigit() else "1")
+
+
+def _back(request, proposal_pk: int, anchor: str = "comments"):
+    order, page = _listing(request)
+    query = urlencode({"order": order, "page": page})
+    return redirect(f"{reverse('proposals:proposal', args=[proposal_pk])}?{query}#{anchor}")
+
+
+def comments_context(request, proposal: Proposal, *, form: CommentForm | None = None) -> dict:
+    """What templates/proposals/_comments.html needs: a page of threads, each comment
+    with the actions this reader may take on it."""
+    user, now = request.user, timezone.now()
+    order, page_number = _listing(request)
+    page = Paginator(comment_threads(user=user, proposal=proposal, ordering=order),
+                     PAGE_SIZE).get_page(page_number)
+    page.object_list = list(page.object_list)
+    moderator = can_moderate_comments(user)
+    for comment in comments_decorate(page.object_list, user=user, proposal=proposal, at=now):
+        comment.can_reply = not services.why_not_reply(user, comment)
+        comment.can_edit = not services.why_not_edit_comment(user, comment, now)
+        comment.can_delete = not services.why_not_delete_comment(user, comment)
+        comment.can_flag = (not services.why_not_flag_comment(user, comment)
+                            and not comment.flagged_by_me)
+        comment.can_moderate = moderator and (comment.is_hidden or not comment.is_deleted)
+    return {
+        "comments_page": page,
+        "comments_order": order,
+        "comment_orderings": ORDERING_CHOICES,
+        "comments_query": "?" + urlencode({"order": order, "page": page.number}),
+        "comment_form": form or CommentForm(),
+        "why_not_comment": services.why_not_comment(user, proposal),
+        "comment_edit_minutes": settings.COMMENT_EDIT_WINDOW_MINUTES,
+    }
+
+
+def _proposal(request, pk: int) -> Proposal:
+    # proposals.views imports this module (for comments_context), hence the late import.
+    from proposals.views import _proposal
+
+    return _proposal(request, pk)
+
+
+def _comment(request, pk: int) -> Comment:
+    try:
+        return comment_for(user=request.user, pk=pk)
+    except Comment.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_POST
+def comment_post(request, pk: int):
+    """A new comment, or a reply (with `parent`). On an error the proposal page comes back
+    with the form as it was sent, so nothing typed is lost."""
+    proposal = _proposal(request, pk)
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        try:
+            comment = services.comment_create(proposal=proposal, author=request.user,
+                                              body=form.cleaned_data["body"],
+                                              parent=form.cleaned_data["parent"])
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, messages_ in errors.items():
+                form.add_error("body" if field == "body" else None, messages_)
+        else:
+            messages.success(request, "Your reply is posted." if comment.parent_id
+                             else "Your comment is posted.")
+            return _back(request, pk, f"comment-{comment.pk}")
+    from proposals.views import proposal_detail  # see _proposal
+
+    return proposal_detail(request, pk, comment_form=form, status=400)
+
+
+def _act(request, pk: int, action, done: str, form_class=ReasonForm, invalid="Give a reason."):
+    comment = _comment(request, pk)
+    form = form_class(request.POST) if form_class else None
+    if form is not None and not form.is_valid():
+        messages.error(request, invalid)
+    else:
+        data = {k: v for k, v in (form.cleaned_data if form else {}).items()
+                if k in ("body", "reason")}
+        try:
+            action(comment, request.user, **data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, done)
+    return _back(request, comment.proposal_id, f"comment-{comment.pk}")
+
+
+@login_required
+@require_POST
+def comment_edit(request, pk: int):
+    return _act(request, pk, lambda c, u, body: services.comment_update(
+        comment=c, user=u, body=body), "Your comment was changed.", form_class=CommentForm,
+        invalid="Write a comment.")
+
+
+@login_required
+@require_POST
+def comment_delete(request, pk: int):
+    return _act(request, pk, lambda c, u: services.comment_delete(comment=c, user=u),
+                "Your comment was deleted.", form_class=None)
+
+
+@login_required
+@require_POST
+def comment_flag(request, pk: int):
+    return _act(request, pk, lambda c, u, reason: services.comment_flag(
+        comment=c, user=u, reason=reason), "Thank you: the planners will look at it.")
+
+
+@login_required
+@require_POST
+def comment_hide(request, pk: int):
+    return _act(request, pk, lambda c, u, reason: services.comment_hide(
+        comment=c, planner=u, reason=reason), "The comment is hidden.")
+
+
+@login_required
+@require_POST
+def comment_restore(request, pk: int):
+    return _act(request, pk, lambda c, u, reason: services.comment_restore(
+        comment=c, planner=u, reason=reason), "The comment is visible again.")

@@ -80,14 +80,16 @@ def comments_decorate(comments: Iterable[Comment], *, user, proposal: Proposal |
 
     Sets on every comment (top-level and replies): `masked` (the reader may not read it:
     show a placeholder), `badges` (names of the author's verified roles in force at
-    `at`) and `flagged_by_me`. Replies learn their thread, and all their `proposal`,
-    without a query, so rules can be asked about each. Returns the comments and their
-    replies in page order.
+    `at`) and `flagged_by_me`; top-level ones get `entries` (themselves, then their
+    replies). Replies learn their thread, and all their `proposal`, without a query, so
+    rules can be asked about each. Returns the comments and their replies in page order.
     """
     everything = []
     for comment in comments:
+        replies = getattr(comment, "visible_replies", [])
+        comment.entries = [comment, *replies]  # a thread, for templates
         everything.append(comment)
-        for reply in getattr(comment, "visible_replies", ()):
+        for reply in replies:
             reply.parent = comment
             everything.append(reply)
     if proposal is not None:

@@ -4,6 +4,7 @@ from django.urls import path
 
 from accounts.api import ObtainTokenView
 from proposals import api as proposals
+from proposals import comment_api as comments
 from voting import api as voting
 
 app_name = "api"
@@ -22,6 +23,13 @@ urlpatterns = [
          name="proposal-restore"),
     path("proposals/<int:pk>/status/", proposals.ProposalStatusChange.as_view(),
          name="proposal-status"),
+    path("proposals/<int:pk>/comments/", comments.ProposalComments.as_view(),
+         name="proposal-comments"),
+    path("comments/<int:pk>/", comments.CommentDetail.as_view(), name="comment-detail"),
+    path("comments/<int:pk>/flag/", comments.CommentFlag.as_view(), name="comment-flag"),
+    path("comments/<int:pk>/hide/", comments.CommentHide.as_view(), name="comment-hide"),
+    path("comments/<int:pk>/restore/", comments.CommentRestore.as_view(),
+         name="comment-restore"),
     path("proposals/<int:pk>/vote/", voting.ProposalVote.as_view(), name="proposal-vote"),
     path("proposals/<int:pk>/tally/", voting.ProposalTally.as_view(), name="proposal-tally"),
     path("projects/<int:pk>/ranking/", voting.ProjectRanking.as_view(),

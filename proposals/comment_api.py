@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
@@ -118,10 +118,10 @@ def _comment(request, pk: int) -> Comment:
         raise Http404 from exc
 
 
-def _show(comment: Comment, request) -> dict:
-    """One comment as the reader sees it (with its replies when it has them loaded)."""
+def _show(comment: Comment, request, serializer=CommentReplySerializer) -> dict:
+    """One comment as the reader sees it."""
     selectors.comments_decorate([comment], user=request.user)
-    return CommentSerializer(comment).data
+    return serializer(comment).data
 
 
 # ------------------------------------------------------------------------------ views
@@ -154,7 +154,9 @@ class ProposalComments(ListModelMixin, GenericAPIView, _CommentView):
                                               **data.validated_data)
         except services.CommentRateExceeded as exc:
             raise Throttled(wait=exc.retry_after, detail=exc.messages[0]) from exc
-        return Response(_show(comment, request), status=status.HTTP_201_CREATED)
+        # A new comment has no replies yet: the list's shape, with an empty `replies`.
+        return Response(_show(comment, request, CommentSerializer),
+                        status=status.HTTP_201_CREATED)
 
 
 class CommentDetail(_CommentView):
@@ -191,11 +193,7 @@ class _CommentAction(_CommentView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-_ID = OpenApiParameter("pk", OpenApiTypes.INT, OpenApiParameter.PATH,
-                       description="The comment's id.")
-
-
-@extend_schema(request=ReasonSerializer, responses={204: None}, parameters=[_ID])
+@extend_schema(request=ReasonSerializer, responses={204: None})
 class CommentFlag(_CommentAction):
     """Report a comment to the planners, once, with a reason (not one's own)."""
 
@@ -203,7 +201,7 @@ class CommentFlag(_CommentAction):
         services.comment_flag(comment=comment, user=user, reason=reason)
 
 
-@extend_schema(request=ReasonSerializer, responses={204: None}, parameters=[_ID])
+@extend_schema(request=ReasonSerializer, responses={204: None})
 class CommentHide(_CommentAction):
     """Planners: hide a comment from everyone but planners and its author, saying why."""
 
@@ -211,7 +209,7 @@ class CommentHide(_CommentAction):
         services.comment_hide(comment=comment, planner=user, reason=reason)
 
 
-@extend_schema(request=ReasonSerializer, responses={204: None}, parameters=[_ID])
+@extend_schema(request=ReasonSerializer, responses={204: None})
 class CommentRestore(_CommentAction):
     """Planners: show a hidden comment again, saying why."""
 

@@ -166,7 +166,7 @@ def role_claim_notify_decision(*, claim_id: int) -> bool:
     claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
     if not claim.user.email:
         return False
-    context = {"claim": claim, "site_name": settings.SITE_NAME}
+    context = {"claim": claim, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         send_mail(
             subject=f"[{settings.SITE_NAME}] Your claim as {claim.role.name}: "

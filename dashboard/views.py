@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.shortcuts import render
 
 from accounts.selectors import role_claims_pending
+from proposals.comment_selectors import comments_flagged
 from proposals.selectors import proposals_flagged
 
 
@@ -15,4 +16,5 @@ def index(request):
         "pending_claims": pending[:50],
         "pending_count": pending.count(),
         "flagged": proposals_flagged()[:50],
+        "flagged_comments": comments_flagged()[:50],
     })

@@ -1,6 +1,6 @@
 """Admin screens for planners: projects with their area on a map, phases and categories;
-proposals to look up. Moderation and answers go through the proposal page's forms,
-which call the services."""
+proposals and comments to look up. Moderation and answers go through the proposal page's
+forms, which call the services."""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -10,7 +10,15 @@ from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 
-from proposals.models import Category, Phase, Project, Proposal
+from proposals.models import (
+    Category,
+    Comment,
+    CommentFlag,
+    CommentModerationEvent,
+    Phase,
+    Project,
+    Proposal,
+)
 from proposals.services import phases_check
 
 
@@ -84,4 +92,65 @@ class ProposalAdmin(LeafletGeoAdmin):
     @admin.display(description="")
     def page_link(self, obj):
         return format_html('<a href="{}">Moderate</a>', reverse("proposals:proposal",
+                                                                args=[obj.pk]))
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CommentFlagInline(_ReadOnlyInline):
+    model = CommentFlag
+    fields = readonly_fields = ("user", "reason", "created_at")
+
+
+class CommentEventInline(_ReadOnlyInline):
+    model = CommentModerationEvent
+    fields = readonly_fields = ("action", "actor", "reason", "created_at")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    """Read-only: hiding and restoring go through the services, from the proposal page,
+    so that each has a reason and a log entry; deleting is the author's (soft) act."""
+
+    list_display = ("excerpt", "proposal", "author", "created_at", "is_deleted", "is_hidden",
+                    "flag_count", "page_link")
+    list_filter = ("is_hidden", "is_deleted")
+    search_fields = ("body",)
+    list_select_related = ("proposal", "author")
+    fields = readonly_fields = ("proposal", "author", "parent", "body", "created_at",
+                                "edited_at", "is_deleted", "is_hidden", "hidden_reason")
+    inlines = [CommentFlagInline, CommentEventInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(flags_count=Count("flags"))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Comment")
+    def excerpt(self, obj):
+        return "(deleted)" if obj.is_deleted else obj.body[:80]
+
+    @admin.display(description="Flags", ordering="flags_count")
+    def flag_count(self, obj):
+        return obj.flags_count
+
+    @admin.display(description="")
+    def page_link(self, obj):
+        return format_html('<a href="{}">Moderate</a>', reverse("proposals:comment",
                                                                 args=[obj.pk]))

@@ -76,6 +76,11 @@ class CommentSerializer(CommentReplySerializer):
 class CommentQuerySerializer(serializers.Serializer):
     ordering = serializers.ChoiceField(choices=list(selectors.ORDERINGS),
                                        default=selectors.DEFAULT_ORDERING, required=False)
+    # Checked here too, so that a bad page asks for a fix (400) like the proposals API,
+    # where DRF's paginator would quietly fall back to its default.
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100,
+                                     help_text="Top-level comments per page (default 20).")
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
 
 
 class CommentWriteSerializer(serializers.Serializer):

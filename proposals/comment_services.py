@@ -275,7 +275,7 @@ def comment_notify_proposal_author(*, comment_id: int) -> bool:
         return False
     title = " ".join(comment.proposal.title.split())  # no line breaks in a header
     context = {"comment": comment, "proposal": comment.proposal, "recipient": recipient,
-               "site_name": settings.SITE_NAME}
+               "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         send_mail(
             subject=f"[{settings.SITE_NAME}] A new comment on “{title}”",

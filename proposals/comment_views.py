@@ -3,7 +3,8 @@ needed). Thin: reads through comment_selectors, writes through comment_services,
 services' reasons become messages.
 
 Every form posts back with the order and page the reader was looking at, so the answer
-lands on the same listing, at the comment concerned.
+lands on the same listing, at the comment concerned (a new comment: on the first page of
+the newest, where it is).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -44,8 +46,10 @@ def _listing(request) -> tuple[str, str]:
             page if page.isdigit() else "1")
 
 
-def _back(request, proposal_pk: int, anchor: str = "comments"):
+def _back(request, proposal_pk: int, anchor: str = "comments", *, first_page=False):
     order, page = _listing(request)
+    if first_page:  # where a new comment is
+        order, page = DEFAULT_ORDERING, "1"
     query = urlencode({"order": order, "page": page})
     return redirect(f"{reverse('proposals:proposal', args=[proposal_pk])}?{query}#{anchor}")
 
@@ -91,6 +95,18 @@ def _comment(request, pk: int) -> Comment:
         raise Http404 from exc
 
 
+def comment_link(request, pk: int):
+    """A lasting link to one comment (the dashboard, the admin): the page of its
+    proposal's discussion, newest first, where its thread is."""
+    comment = _comment(request, pk)
+    thread = comment.parent or comment
+    newer = comment_threads(user=request.user, proposal=comment.proposal).filter(
+        Q(created_at__gt=thread.created_at) | Q(created_at=thread.created_at, pk__gt=thread.pk))
+    query = urlencode({"order": DEFAULT_ORDERING, "page": newer.count() // PAGE_SIZE + 1})
+    return redirect(f"{reverse('proposals:proposal', args=[comment.proposal_id])}?{query}"
+                    f"#comment-{comment.pk}")
+
+
 @login_required
 @require_POST
 def comment_post(request, pk: int):
@@ -110,7 +126,8 @@ def comment_post(request, pk: int):
         else:
             messages.success(request, "Your reply is posted." if comment.parent_id
                              else "Your comment is posted.")
-            return _back(request, pk, f"comment-{comment.pk}")
+            return _back(request, pk, f"comment-{comment.pk}",
+                         first_page=comment.parent_id is None)
     from proposals.views import proposal_detail  # see _proposal
 
     return proposal_detail(request, pk, comment_form=form, status=400)

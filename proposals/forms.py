@@ -73,5 +73,6 @@ class ProposalFilterForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(label="Your comment", max_length=5000,
+                           error_messages={"required": "Write a comment."},
                            widget=forms.Textarea(attrs={"rows": 4}))
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -268,7 +268,7 @@ def proposal_notify_status(*, event_id: int) -> bool:
         else event.detail
     title = " ".join(event.proposal.title.split())  # no line breaks in a header
     context = {"event": event, "proposal": event.proposal, "recipient": recipient,
-               "status": status, "site_name": settings.SITE_NAME}
+               "status": status, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         send_mail(
             subject=f"[{settings.SITE_NAME}] Your proposal “{title}” is now {status.lower()}",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("proposals/<int:pk>/restore/", views.proposal_restore, name="restore"),
     path("proposals/<int:pk>/status/", views.proposal_status, name="status"),
     path("proposals/<int:pk>/comments/", comment_views.comment_post, name="comment-post"),
+    path("comments/<int:pk>/", comment_views.comment_link, name="comment"),
     path("comments/<int:pk>/edit/", comment_views.comment_edit, name="comment-edit"),
     path("comments/<int:pk>/delete/", comment_views.comment_delete, name="comment-delete"),
     path("comments/<int:pk>/flag/", comment_views.comment_flag, name="comment-flag"),

@@ -115,3 +115,12 @@ def _geos(geojson):
     if isinstance(geojson, GEOSGeometry):
         return geojson
     return GEOSGeometry(json.dumps(geojson), srid=4326)
+
+
+def comment_make(proposal, author, body: str = "I agree: the street needs shade.", *,
+                 parent=None, **fields):
+    """A comment written straight to the database (no rules, no throttle, no e-mail)."""
+    from proposals.models import Comment
+
+    return Comment.objects.create(proposal=proposal, author=author, body=body, parent=parent,
+                                  **fields)

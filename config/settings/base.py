@@ -12,6 +12,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env("PLAZA_SITE_NAME", default="Plaza")
+# Where people reach this Plaza: the links in e-mails start with it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # ------------------------------------------------------------------ apps
 INSTALLED_APPS = [

@@ -41,7 +41,8 @@ def test_residents_and_business_owners_vote_and_see_both_rankings(new_page,
         return page
 
     page = vote("rosa", shade, "Support")
-    expect(page.locator(".message.success")).to_have_text("Your vote (support) counts with weight 3.")
+    expect(page.locator(".message.success")).to_have_text(
+        "Your vote (support) counts with weight 3.")
     for owner in owners:
         vote(owner.username, loading, "Support")
     assert Vote.objects.count() == 3

@@ -105,13 +105,7 @@ class ProjectProposals(APIView):
 
 
 def _proposal(request, pk: int) -> Proposal:
-    proposal = get_object_or_404(Proposal.objects.select_related("project", "category",
-                                                                 "author"), pk=pk)
-    project = _project(request, proposal.project_id)
-    if not selectors.proposals_visible(user=request.user, project=project).filter(
-            pk=pk).exists():
-        raise Http404
-    return proposal
+    return get_object_or_404(selectors.proposals_readable(user=request.user), pk=pk)
 
 
 class ProposalDetail(APIView):

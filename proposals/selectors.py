@@ -32,15 +32,26 @@ def project_for(*, user, **lookup) -> Project:
     return Project.objects.visible_to(user).get(**lookup)
 
 
-def proposals_visible(*, user, project: Project) -> QuerySet[Proposal]:
-    """Proposals a user may see: public and not hidden; planners see all; authors their own."""
-    qs = Proposal.objects.filter(project=project)
+def _readable(qs: QuerySet[Proposal], user) -> QuerySet[Proposal]:
     if rules.can_moderate(user):
         return qs
     public = Q(status__in=PUBLIC_STATUSES, is_hidden=False)
     if user.is_authenticated:
         public |= Q(author=user)
     return qs.filter(public)
+
+
+def proposals_visible(*, user, project: Project) -> QuerySet[Proposal]:
+    """Proposals a user may see: public and not hidden; planners see all; authors their own."""
+    return _readable(Proposal.objects.filter(project=project), user)
+
+
+def proposals_readable(*, user) -> QuerySet[Proposal]:
+    """Every proposal a user may open, in every project they may open: the queryset that
+    pages and endpoints about one proposal look it up in (anything else is a 404)."""
+    projects = Project.objects.visible_to(user)
+    return _readable(Proposal.objects.filter(project__in=projects), user).select_related(
+        "project", "category", "author")
 
 
 def proposals_flagged() -> QuerySet[Proposal]:

@@ -96,13 +96,7 @@ def propose(request, slug: str):
 
 
 def _proposal(request, pk: int) -> Proposal:
-    proposal = get_object_or_404(
-        Proposal.objects.select_related("project", "category", "author"), pk=pk)
-    project = _project(request, proposal.project.slug)
-    if not selectors.proposals_visible(user=request.user, project=project).filter(
-            pk=pk).exists():
-        raise Http404
-    return proposal
+    return get_object_or_404(selectors.proposals_readable(user=request.user), pk=pk)
 
 
 def proposal_detail(request, pk: int, *, comment_form=None, status=200):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from proposals.models import Project, Proposal
-from proposals.selectors import project_for, proposals_visible
+from proposals.selectors import project_for, proposals_readable
 from voting import selectors, services
 from voting.models import VoteValue
 
@@ -40,14 +40,7 @@ class VoteOutput(serializers.Serializer):
 
 
 def _visible_proposal(request, pk: int) -> Proposal:
-    proposal = get_object_or_404(Proposal.objects.select_related("project"), pk=pk)
-    try:
-        project = project_for(user=request.user, pk=proposal.project_id)
-    except Project.DoesNotExist as exc:
-        raise Http404 from exc
-    if not proposals_visible(user=request.user, project=project).filter(pk=pk).exists():
-        raise Http404
-    return proposal
+    return get_object_or_404(proposals_readable(user=request.user), pk=pk)
 
 
 class ProposalVote(APIView):

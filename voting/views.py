@@ -11,27 +11,16 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from proposals.models import Project, Proposal
-from proposals.selectors import project_for, proposals_visible
+from proposals.models import Project
+from proposals.selectors import project_for, proposals_readable
 from voting import selectors, services
 from voting.api import VALUES
-
-
-def _proposal(request, pk: int) -> Proposal:
-    proposal = get_object_or_404(Proposal.objects.select_related("project"), pk=pk)
-    try:
-        project = project_for(user=request.user, pk=proposal.project_id)
-    except Project.DoesNotExist as exc:
-        raise Http404 from exc
-    if not proposals_visible(user=request.user, project=project).filter(pk=pk).exists():
-        raise Http404
-    return proposal
 
 
 @login_required
 @require_POST
 def vote(request, pk: int):
-    proposal = _proposal(request, pk)
+    proposal = get_object_or_404(proposals_readable(user=request.user), pk=pk)
     choice = request.POST.get("value", "")
     try:
         if choice == "withdraw":

@@ -135,3 +135,56 @@ def p95(times: list[float]) -> float:
 def summary(name: str, ours: float, reference: float, unit: str) -> str:
     return (f"{name}: ours {ours:.2f} {unit}, reference {reference:.2f} {unit}, "
             f"ratio {ours / reference:.2f}")
+
+
+# Stakeholder roles shared by the voting benchmarks: slug, name, default weight. Their
+# default weights apply (no project sets its own), as votes snapshot them.
+BENCH_ROLES = [
+    ("bench-resident", "Bench: resident", "1.000"),
+    ("bench-business", "Bench: business owner", "1.000"),
+    ("bench-expert", "Bench: expert or architect", "2.000"),
+    ("bench-civil", "Bench: civil-society organisation", "1.500"),
+    ("bench-worker", "Bench: works in the area", "1.250"),
+    ("bench-student", "Bench: student", "0.500"),
+]
+
+
+def bench_roles() -> list:
+    """The six roles of BENCH_ROLES, through the ORM, created when missing (in order)."""
+    from decimal import Decimal
+
+    from accounts.models import StakeholderRole
+
+    roles = []
+    for position, (slug, name, weight) in enumerate(BENCH_ROLES, start=1):
+        role, _ = StakeholderRole.objects.get_or_create(
+            slug=slug, defaults={"name": name, "default_weight": Decimal(weight),
+                                 "position": position})
+        roles.append(role)
+    return roles
+
+
+USERS_SQL = """
+INSERT INTO accounts_user
+    (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
+     date_joined, display_name)
+SELECT '!', false, %(prefix)s || lpad(g::text, 6, '0'), '', '', '', false, true, now(), ''
+FROM generate_series(1, %(n)s) AS g
+ON CONFLICT (username) DO NOTHING
+"""
+
+
+def bench_users(prefix: str, count: int) -> list[int]:
+    """Ids of users `{prefix}000001` … in order, inserted in SQL when missing: unusable
+    password ('!'), no e-mail (the unique e-mail constraint skips empty ones), active."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(USERS_SQL, {"prefix": prefix, "n": count})
+        cursor.execute(
+            "SELECT id FROM accounts_user WHERE username = ANY(%s) ORDER BY username",
+            [[f"{prefix}{i:06d}" for i in range(1, count + 1)]])
+        ids = [row[0] for row in cursor.fetchall()]
+    if len(ids) != count:
+        fail(f"expected {count} users named {prefix}…, found {len(ids)}.")
+    return ids

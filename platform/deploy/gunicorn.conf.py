@@ -13,4 +13,7 @@ backlog = 256
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# gunicorn's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): a
+# second Plaza (another checkout, the tests) would take it over from the first.
+control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

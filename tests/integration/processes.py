@@ -46,7 +46,7 @@ def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
 
 def start_web(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     cmd = [str(BIN / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-           "--workers", "1", "--threads", "4", "--timeout", "30"]
+           "--workers", "1", "--threads", "4", "--timeout", "30", "--no-control-socket"]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 

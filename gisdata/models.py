@@ -1,1 +1,150 @@
-"""Datasets, layers and features imported from the city's open GIS data (to come)."""
+"""Open GIS data brought into Plaza: datasets, their layers and features, and import runs.
+
+A `Dataset` is what a planner brings in (a file or a URL); each source layer becomes a
+`Layer`, whose `Feature` rows hold geometries in EPSG:4326 and attributes as JSONB.
+An `ImportRun` is one attempt to read a dataset: the worker fills it in as it goes
+(progress, counts, errors), so the planner can watch it.
+"""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+
+class SourceFormat(models.TextChoices):
+    SHAPEFILE = "shapefile", "Zipped Shapefile"
+    GEOJSON = "geojson", "GeoJSON"
+    GEOPACKAGE = "geopackage", "GeoPackage"
+    KML = "kml", "KML"
+    KMZ = "kmz", "KMZ"
+    CSV = "csv", "CSV"
+
+
+class Dataset(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    licence = models.CharField(max_length=200, blank=True)
+    attribution = models.CharField(max_length=500, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    source_file = models.FileField(upload_to="datasets/%Y/%m/", blank=True, max_length=300)
+    format = models.CharField(max_length=12, choices=SourceFormat.choices, blank=True)
+    source_srid = models.PositiveIntegerField(
+        null=True, blank=True, help_text="EPSG code of the source, when the file has none.")
+    encoding = models.CharField(max_length=40, blank=True,
+                                help_text="Text encoding of the attributes (default UTF-8).")
+    options = models.JSONField(default=dict, blank=True,
+                               help_text="How to read it: CSV coordinate or WKT columns.")
+    version = models.PositiveIntegerField(default=0, help_text="Bumped by each import.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("import_dataset", "Can import datasets")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source_url="") | ~Q(source_file=""),
+                                   name="gisdata_dataset_has_source"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GeometryType(models.TextChoices):
+    POINT = "Point"
+    LINESTRING = "LineString"
+    POLYGON = "Polygon"
+    MULTIPOINT = "MultiPoint"
+    MULTILINESTRING = "MultiLineString"
+    MULTIPOLYGON = "MultiPolygon"
+    MIXED = "Geometry", "Mixed (points, lines and areas)"
+
+
+class Layer(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="layers")
+    name = models.CharField(max_length=200, help_text="The layer's name in the source.")
+    title = models.CharField(max_length=200)
+    geometry_type = models.CharField(max_length=16, choices=GeometryType.choices)
+    extent = models.PolygonField(srid=4326, null=True, blank=True)
+    feature_count = models.PositiveIntegerField(default=0)
+    schema = models.JSONField(default=list, blank=True,
+                              help_text="The attributes: [{name, type}, …].")
+    style = models.JSONField(default=dict, blank=True)
+    is_published = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dataset__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "name"], name="gisdata_layer_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Feature(models.Model):
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    geometry = models.GeometryField(srid=4326)
+    properties = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(geometry__isvalid=True),
+                                   name="gisdata_feature_valid"),
+        ]
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class ImportRun(models.Model):
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=10, choices=ImportStatus.choices,
+                              default=ImportStatus.QUEUED)
+    layers = models.JSONField(default=list, blank=True,
+                              help_text="Source layers to import; empty: all of them.")
+    attempt = models.PositiveSmallIntegerField(
+        default=0, help_text="Deliveries of the task so far: a worker that died is retried.")
+    progress_done = models.PositiveIntegerField(default=0)
+    progress_total = models.PositiveIntegerField(default=0)
+    read_count = models.PositiveIntegerField(default=0)
+    imported_count = models.PositiveIntegerField(default=0)
+    repaired_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True,
+                              help_text="[{feature, message}, …], feature numbers from 1.")
+    message = models.TextField(blank=True, help_text="Why it failed, for the planner.")
+    timings = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress_done__lte=models.F("progress_total"))
+                                   | Q(progress_total=0), name="gisdata_run_progress"),
+            models.CheckConstraint(condition=~Q(status="failed") | ~Q(message=""),
+                                   name="gisdata_run_failure_explained"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Import {self.pk} of {self.dataset} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        if self.status == ImportStatus.SUCCEEDED:
+            return 100
+        return int(self.progress_done * 100 / self.progress_total) if self.progress_total else 0

@@ -138,6 +138,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 ROLE_EVIDENCE_MAX_BYTES = env.int("ROLE_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 PROPOSAL_IMAGE_MAX_BYTES = env.int("PROPOSAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Hosts a URL import may reach although they are private (a city's own intranet).
+GISDATA_FETCH_ALLOW_HOSTS = env.list("GISDATA_FETCH_ALLOW_HOSTS", default=[])
 # Comments: their authors may correct them for a short while; then what was answered
 # stays as it was. New comments per user and minute, counted in the cache (Redis), so the
 # page and the API share one budget.
@@ -268,9 +270,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The longest limit any task sets for itself (imports: gisdata/tasks.py).
+CELERY_LONGEST_TASK_LIMIT = max(CELERY_TASK_TIME_LIMIT, 60 * 60)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    # Must exceed the hard time limit, or Redis redelivers a task still running.
-    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60,
+    # Must exceed every task's hard time limit, or Redis redelivers a task still running.
+    "visibility_timeout": CELERY_LONGEST_TASK_LIMIT + 10 * 60,
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
 }
@@ -286,6 +290,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-role-claims": {
         "task": "accounts.tasks.role_claims_expire",
         "schedule": timedelta(minutes=15),
+    },
+    "requeue-stale-imports": {
+        "task": "gisdata.tasks.imports_requeue_stale",
+        "schedule": timedelta(minutes=5),
     },
 }
 

@@ -1,0 +1,96 @@
+"""`python manage.py import_dataset PATH_OR_URL …`: import a dataset through the workers."""
+
+import re
+import sys
+import time
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from gisdata import services
+from gisdata.models import ImportRun, ImportStatus
+
+
+def epsg(value: str) -> int:
+    """Only an EPSG code is accepted: free-text CRS definitions are a way into GDAL."""
+    match = re.fullmatch(r"(?:EPSG:)?(\d{4,6})", value.strip(), flags=re.IGNORECASE)
+    if not match:
+        raise ValueError(f"{value!r} is not an EPSG code such as EPSG:25831")
+    return int(match.group(1))
+
+
+class Command(BaseCommand):
+    help = "Import a GIS dataset (file or http(s) URL) through the Celery workers."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="a file path or an http(s) URL")
+        parser.add_argument("--name", help="the dataset's name (default: the file's name)")
+        parser.add_argument("--layer", action="append", default=[],
+                            help="a source layer to import (repeat; default: all)")
+        parser.add_argument("--srs", type=epsg, help="EPSG code of the coordinates, "
+                            "when the file does not say (e.g. EPSG:25831)")
+        parser.add_argument("--encoding", default="", help="attribute encoding (default "
+                            "UTF-8, or the .cpg's)")
+        parser.add_argument("--x-field", help="CSV: the longitude/x column")
+        parser.add_argument("--y-field", help="CSV: the latitude/y column")
+        parser.add_argument("--wkt-field", help="CSV: the WKT geometry column")
+        parser.add_argument("--licence", default="")
+        parser.add_argument("--attribution", default="")
+        parser.add_argument("--wait", action="store_true",
+                            help="wait for the worker and print the outcome")
+        parser.add_argument("--timeout", type=float, default=3600,
+                            help="seconds to wait with --wait (default 3600)")
+
+    def handle(self, *args, source, name, layer, srs, encoding, x_field, y_field, wkt_field,
+               licence, attribution, wait, timeout, **options):
+        options_ = {k: v for k, v in (("x_field", x_field), ("y_field", y_field),
+                                      ("wkt_field", wkt_field)) if v}
+        is_url = source.lower().startswith(("http://", "https://"))
+        if not is_url and not Path(source).is_file():
+            raise CommandError(f"No such file: {source}")
+        try:
+            with transaction.atomic():
+                if is_url:
+                    dataset = services.dataset_create(
+                        name=name or source.rsplit("/", 1)[-1] or source, source_url=source,
+                        source_srid=srs, encoding=encoding, options=options_,
+                        licence=licence, attribution=attribution)
+                else:
+                    with open(source, "rb") as handle:
+                        dataset = services.dataset_create(
+                            name=name or Path(source).stem,
+                            source_file=File(handle, name=Path(source).name),
+                            source_srid=srs, encoding=encoding, options=options_,
+                            licence=licence, attribution=attribution)
+                run = services.import_start(dataset=dataset, layers=layer)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from exc
+        self.stdout.write(f"Import {run.pk} of dataset {dataset.slug!r} queued.")
+        if wait:
+            self._wait(run.pk, timeout)
+
+    def _wait(self, run_id: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        shown = -1
+        while time.monotonic() < deadline:
+            run = ImportRun.objects.get(pk=run_id)
+            if run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
+                break
+            if run.percent != shown and sys.stdout.isatty():
+                self.stdout.write(f"  {run.status}: {run.percent} %")
+                shown = run.percent
+            time.sleep(0.5)
+        else:
+            raise CommandError(f"Import {run_id} did not finish within {timeout:.0f} s "
+                               "(is a worker running?).")
+        if run.status == ImportStatus.FAILED:
+            raise CommandError(f"Import {run_id} failed: {run.message}")
+        self.stdout.write(
+            f"Import {run_id} succeeded: {run.read_count} read, {run.imported_count} "
+            f"imported, {run.repaired_count} repaired, {run.skipped_count} skipped.")
+        for layer in run.dataset.layers.all():
+            self.stdout.write(f"  layer {layer.name}: {layer.feature_count} "
+                              f"{layer.geometry_type} features (version {layer.version})")

@@ -1,0 +1,215 @@
+"""Writes and rules for open data: datasets and their imports.
+
+`import_start` saves an ImportRun as queued and publishes the task after commit;
+`import_run_execute` is what the worker runs: claim the run, inspect the source, read
+each layer, stage it, then swap all layers into place in one transaction
+(gisdata/pipeline.py says why that makes imports all-or-nothing and idempotent).
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSGeometry
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from gisdata import pipeline
+from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
+from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
+
+
+class ImportFailed(Exception):
+    """The import cannot go on; the message tells the planner what to do."""
+
+
+def _require_importer(user) -> None:
+    if user is not None and not user.has_perm("gisdata.import_dataset"):
+        raise PermissionDenied("Only planners can import datasets.")
+
+
+def dataset_create(*, name: str, user=None, source_file=None, source_url: str = "",
+                   source_srid: int | None = None, encoding: str = "", options=None,
+                   licence: str = "", attribution: str = "", description: str = "") -> Dataset:
+    """Register a dataset from an uploaded file or a URL (one of them)."""
+    _require_importer(user)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "Name the dataset."})
+    if bool(source_file) == bool(source_url):
+        raise ValidationError("Give a file or a URL, one of them.")
+    if source_url and not source_url.lower().startswith(("http://", "https://")):
+        raise ValidationError({"source_url": "Only http and https URLs can be imported."})
+    base = slugify(name)[:80] or "dataset"
+    slug, n = base, 1
+    while Dataset.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return Dataset.objects.create(
+        name=name, slug=slug, source_file=source_file or "", source_url=source_url,
+        source_srid=source_srid, encoding=encoding, options=options or {},
+        licence=licence, attribution=attribution, description=description, created_by=user)
+
+
+def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:
+    """Queue an import of `dataset` (all its layers, or those named)."""
+    _require_importer(user)
+    from gisdata.tasks import import_run
+
+    run = ImportRun.objects.create(dataset=dataset, layers=list(layers), created_by=user)
+    # After commit: the worker must find the run; if Redis is down the run stays queued
+    # and `import_requeue_stale` publishes it again.
+    import_run.delay_on_commit(run.pk)
+    return run
+
+
+def _claim(run_id: int) -> int | None:
+    """Take the run for this delivery; None when it is already finished.
+
+    A run still `running` is taken over: its worker died (the broker redelivered the
+    task), or a duplicate delivery is racing it; the attempt number decides who may
+    swap at the end.
+    """
+    now = timezone.now()
+    claimed = ImportRun.objects.filter(
+        pk=run_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
+    ).update(status=ImportStatus.RUNNING, attempt=F("attempt") + 1, started_at=now,
+             progress_done=0)
+    if not claimed:
+        return None
+    return ImportRun.objects.values_list("attempt", flat=True).get(pk=run_id)
+
+
+def _fail(run_id: int, message: str) -> None:
+    ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.FAILED, message=message,
+                                               finished_at=timezone.now())
+
+
+def import_run_execute(*, run_id: int) -> str:
+    """Do the import of one run (the worker calls this). Returns the run's final status."""
+    attempt = _claim(run_id)
+    if attempt is None:
+        return ImportRun.objects.values_list("status", flat=True).get(pk=run_id)
+    pipeline.drop_stages(run_id)
+    run = ImportRun.objects.select_related("dataset").get(pk=run_id)
+    try:
+        with tempfile.TemporaryDirectory(prefix="plaza-import-") as scratch:
+            _execute(run, attempt, Path(scratch))
+    except (ImportFailed, ReadError) as exc:
+        _fail(run_id, str(exc))
+    finally:
+        pipeline.drop_stages(run_id)
+    return ImportRun.objects.values_list("status", flat=True).get(pk=run_id)
+
+
+def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
+    dataset = run.dataset
+    if dataset.source_file:
+        return Path(dataset.source_file.path), Path(dataset.source_file.name).name
+    from gisdata.fetch import FetchError, fetch_url
+
+    try:
+        fetched = fetch_url(dataset.source_url, dest=scratch / "download",
+                            allow_hosts=frozenset(settings.GISDATA_FETCH_ALLOW_HOSTS))
+    except FetchError as exc:
+        raise ImportFailed(str(exc)) from exc
+    return fetched.path, fetched.filename
+
+
+def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
+    from gisdata.inspect import InspectError, inspect_source
+
+    dataset = run.dataset
+    path, name = _local_source(run, scratch)
+    try:
+        source = inspect_source(path, original_name=name)
+    except InspectError as exc:
+        raise ImportFailed(str(exc)) from exc
+    encoding = dataset.encoding or source.encoding
+    if source.kind == "csv":
+        from gisdata.csvread import read_csv
+
+        return [read_csv(path, info=source.csv, options=dataset.options, encoding=encoding)]
+    available = source.layers or source_layers(source.gdal_path)
+    wanted = run.layers or available
+    missing = sorted(set(wanted) - set(available))
+    if missing:
+        raise ImportFailed(f"The file has no layer {', '.join(missing)}; it has "
+                           f"{', '.join(available)}.")
+    return [read_vector(source.gdal_path, layer=name, encoding=encoding) for name in wanted]
+
+
+def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
+    clock = {"start": time.monotonic()}
+    layers = _read(run, scratch)
+    srid = run.dataset.source_srid
+    for layer in layers:
+        if layer.srid is None and srid is None:
+            raise ImportFailed(
+                f"The layer {layer.name} does not say which coordinate reference system "
+                "its coordinates are in. Give its EPSG code (e.g. 25831 for ETRS89 / UTM "
+                "zone 31N) and import again.")
+    total = sum(layer.total for layer in layers)
+    ImportRun.objects.filter(pk=run.pk).update(progress_total=total,
+                                               read_count=total)
+    staged, done = [], 0
+    for layer in layers:
+        table = pipeline.stage_name(run.pk, attempt) + f"_{len(staged)}"
+
+        def progress(n, base=done):
+            ImportRun.objects.filter(pk=run.pk, attempt=attempt).update(
+                progress_done=base + n)
+
+        done += pipeline.stage(table, layer.rows, on_progress=progress)
+        staged.append((layer, table))
+    clock["read"] = time.monotonic() - clock["start"]
+    _swap(run, attempt, staged, srid)
+    clock["total"] = time.monotonic() - clock["start"]
+    ImportRun.objects.filter(pk=run.pk).update(timings={k: round(v, 3) for k, v in
+                                                        clock.items() if k != "start"})
+
+
+def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
+    """Replace the dataset's layers with the staged ones, all at once, if still ours."""
+    with transaction.atomic():
+        dataset = Dataset.objects.select_for_update().get(pk=run.dataset_id)
+        mine = ImportRun.objects.select_for_update().filter(
+            pk=run.pk, attempt=attempt, status=ImportStatus.RUNNING).exists()
+        if not mine:
+            return  # a later delivery took the run over: it will do the swap
+        imported = repaired = 0
+        errors = []
+        for layer, table in staged:
+            # The planner's EPSG code wins: it is how a wrong .prj gets corrected.
+            prepared = pipeline.prepare(table, srid=srid or layer.srid)
+            _layer_replace(dataset, layer, table, prepared)
+            imported += prepared.imported
+            repaired += prepared.repaired
+            errors += [{**e, "layer": layer.name} for e in layer.errors + prepared.skipped]
+        Dataset.objects.filter(pk=dataset.pk).update(version=F("version") + 1)
+        ImportRun.objects.filter(pk=run.pk).update(
+            status=ImportStatus.SUCCEEDED, imported_count=imported, repaired_count=repaired,
+            skipped_count=len(errors), errors=pipeline.errors_json(errors),
+            progress_done=F("progress_total"), finished_at=timezone.now())
+
+
+def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str,
+                   prepared: pipeline.Prepared) -> Layer:
+    extent = GEOSGeometry(prepared.extent, srid=4326) if prepared.extent else None
+    if extent is not None and extent.geom_type != "Polygon":
+        extent = extent.buffer(1e-7).envelope  # a single point or a straight line
+    row, created = Layer.objects.get_or_create(
+        dataset=dataset, name=layer.name,
+        defaults={"title": layer.name, "geometry_type": prepared.geometry_type})
+    Layer.objects.filter(pk=row.pk).update(
+        geometry_type=prepared.geometry_type, extent=extent,
+        feature_count=prepared.imported, schema=layer.schema,
+        version=F("version") if created else F("version") + 1)
+    pipeline.replace_features(table, layer_id=row.pk)
+    return row

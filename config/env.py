@@ -8,6 +8,15 @@ import environ
 # PROJ must never fetch datum grids from the network while it reads a CRS that came
 # from an uploaded file; the grids Plaza needs come from the proj-data package.
 os.environ.setdefault("PROJ_NETWORK", "OFF")
+# Nor may an uploaded file make GDAL open other files or URLs: drivers that do (VRT and
+# the web-service drivers) are not even registered in Plaza's processes. GDAL reads this
+# when its drivers are registered, so it is set before anything imports GDAL.
+# (Keep it in step with gisdata.inspect.GDAL_SKIP_FOR_UPLOADS, which a test compares.)
+os.environ.setdefault(
+    "GDAL_SKIP",
+    "VRT OGR_VRT GDALG HTTP WFS OAPIF OGCAPI CSW EEDA PLSCENES NGW Carto AmigoCloud "
+    "Elasticsearch ADBC",
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

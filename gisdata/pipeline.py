@@ -82,18 +82,18 @@ def prepare(table: str, *, srid: int) -> Prepared:
 
     Runs inside the swap's transaction, so a failure here leaves the layer as it was.
     """
+    # One pass parses and reprojects (each UPDATE rewrites every staged row); PROJ
+    # applies the datum shift with grids from Debian's proj-data, never the network.
+    to_wgs84 = "ST_Transform({}, 4326)" if srid != 4326 else "{}"
+    parsed = to_wgs84.format("ST_Force2D(ST_GeomFromWKB(wkb, %s))")
     with connection.cursor() as cursor:
-        cursor.execute(f'''UPDATE "{table}" SET g = CASE WHEN wkb IS NULL THEN NULL
-                           ELSE ST_Force2D(ST_GeomFromWKB(wkb, %s)) END''', [srid])
-        cursor.execute(f'SELECT n FROM "{table}" WHERE g IS NULL OR ST_IsEmpty(g) ORDER BY n')
+        cursor.execute(f'''UPDATE "{table}" SET g = CASE
+                               WHEN wkb IS NULL OR ST_IsEmpty(ST_GeomFromWKB(wkb)) THEN NULL
+                               ELSE {parsed} END''', [srid])
+        cursor.execute(f'SELECT n FROM "{table}" WHERE g IS NULL ORDER BY n')
         skipped = [{"feature": n, "message": "No geometry, or an empty one: skipped."}
                    for (n,) in cursor.fetchall()]
-        cursor.execute(f'DELETE FROM "{table}" WHERE g IS NULL OR ST_IsEmpty(g)')
-        if srid != 4326:
-            # PROJ applies the datum shift (grids from Debian's proj-data; no network).
-            cursor.execute(f'UPDATE "{table}" SET g = ST_Transform(g, 4326)')
-        else:
-            cursor.execute(f'UPDATE "{table}" SET g = ST_SetSRID(g, 4326)')
+        cursor.execute(f'DELETE FROM "{table}" WHERE g IS NULL')
         cursor.execute(f'''SELECT upper(replace(GeometryType(g), 'MULTI', '')) AS base,
                                   count(*) FROM "{table}" GROUP BY 1''')
         bases = dict(cursor.fetchall())

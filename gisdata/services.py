@@ -86,9 +86,10 @@ def _claim(run_id: int) -> int | None:
     return ImportRun.objects.values_list("attempt", flat=True).get(pk=run_id)
 
 
-def _fail(run_id: int, message: str) -> None:
-    ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.FAILED, message=message,
-                                               finished_at=timezone.now())
+def _fail(run_id: int, message: str, errors=()) -> None:
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportStatus.FAILED, message=message, errors=pipeline.errors_json(list(errors)),
+        skipped_count=len(errors), finished_at=timezone.now())
 
 
 def import_run_execute(*, run_id: int) -> str:
@@ -102,7 +103,7 @@ def import_run_execute(*, run_id: int) -> str:
         with tempfile.TemporaryDirectory(prefix="plaza-import-") as scratch:
             _execute(run, attempt, Path(scratch))
     except (ImportFailed, ReadError) as exc:
-        _fail(run_id, str(exc))
+        _fail(run_id, str(exc), getattr(exc, "errors", ()))
     finally:
         pipeline.drop_stages(run_id)
     return ImportRun.objects.values_list("status", flat=True).get(pk=run_id)

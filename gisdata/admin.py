@@ -4,7 +4,14 @@ from django.contrib import admin
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 
-from gisdata.models import Dataset, ImportRun, Layer
+from gisdata.models import Constraint, Dataset, ImportRun, Layer
+
+
+class ConstraintInline(admin.TabularInline):
+    """A layer's rules for feedback on proposals (intersects / within N metres)."""
+
+    model = Constraint
+    extra = 0
 
 
 class ImportRunInline(admin.TabularInline):
@@ -41,6 +48,7 @@ class LayerAdmin(LeafletGeoAdmin):
     list_editable = ("is_published",)
     readonly_fields = ("dataset", "name", "geometry_type", "feature_count", "schema",
                        "version", "extent")
+    inlines = [ConstraintInline]
 
 
 @admin.register(ImportRun)

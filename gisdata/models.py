@@ -148,3 +148,41 @@ class ImportRun(models.Model):
         if self.status == ImportStatus.SUCCEEDED:
             return 100
         return int(self.progress_done * 100 / self.progress_total) if self.progress_total else 0
+
+
+class ConstraintRule(models.TextChoices):
+    INTERSECTS = "intersects", "Intersects a feature"
+    WITHIN = "within", "Within a distance of a feature"
+
+
+class Severity(models.TextChoices):
+    INFO = "info", "Information"
+    WARNING = "warning", "Warning"
+    BLOCKING = "blocking", "Blocking: the proposal is refused"
+
+
+class Constraint(models.Model):
+    """A rule that turns a layer into feedback on proposals ("In flood zone {fld_zone}")."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="constraints")
+    rule = models.CharField(max_length=12, choices=ConstraintRule.choices,
+                            default=ConstraintRule.INTERSECTS)
+    distance_m = models.PositiveIntegerField(
+        null=True, blank=True, help_text="For 'within': the distance in metres.")
+    severity = models.CharField(max_length=10, choices=Severity.choices,
+                                default=Severity.WARNING)
+    message = models.CharField(
+        max_length=300, help_text="Shown to the citizen; {attribute} is replaced by the "
+        "matching feature's attribute, e.g. 'In flood zone {fld_zone}'.")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(rule="within") | Q(distance_m__gt=0, distance_m__lte=10_000),
+                name="gisdata_constraint_distance"),
+            models.CheckConstraint(condition=~Q(message=""), name="gisdata_constraint_message"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_severity_display()}: {self.message}"

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_errors import SafeJSONParser
+from gisdata.constraints import constraints_check
 from proposals import selectors, services
 from proposals.models import Project, Proposal
 from proposals.schema import FEATURE, FEATURE_COLLECTION
@@ -186,3 +187,35 @@ class ProposalStatusChange(_ProposalAction):
     def act(self, proposal, user, status, answer=""):
         services.proposal_set_status(proposal=proposal, planner=user, status=status,
                                      answer=answer)
+
+
+class GeometryInput(serializers.Serializer):
+    geometry = serializers.JSONField(help_text="A GeoJSON Point, LineString or Polygon.")
+
+
+FEEDBACK = inline_serializer("ConstraintFeedback", {
+    "feedback": serializers.ListField(child=inline_serializer("Feedback", {
+        "layer": serializers.CharField(), "severity": serializers.CharField(),
+        "message": serializers.CharField(), "matches": serializers.IntegerField()})),
+})
+
+
+class ProjectFeedback(APIView):
+    """What the city's layers say about a geometry, while a citizen draws it.
+
+    The same checks as placing the proposal: the geometry rules of the project, then
+    each active constraint of a published layer ("In flood zone AE"). Blocking feedback
+    means the proposal would be refused there.
+    """
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [SafeJSONParser]
+
+    @extend_schema(request=GeometryInput, responses={200: FEEDBACK})
+    def post(self, request, pk: int):
+        project = _project(request, pk)
+        data = GeometryInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        geometry = services.geometry_for(project=project, geometry=data.validated_data[
+            "geometry"])
+        return Response({"feedback": [f.as_dict() for f in constraints_check(geometry)]})

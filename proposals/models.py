@@ -170,6 +170,9 @@ class Proposal(models.Model):
     official_answer = models.TextField(blank=True, max_length=5000)
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True, max_length=1000)
+    constraint_feedback = models.JSONField(
+        default=list, blank=True, help_text="What the city's constraint layers said when the "
+        "geometry was drawn: [{layer, severity, message, matches}, …].")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from gisdata.constraints import constraints_check
+from gisdata.models import Severity
 from proposals import rules
 from proposals.geometry import geometry_clean
 from proposals.images import image_clean
@@ -60,6 +62,20 @@ def _geometry(project: Project, geometry):
         return geometry_clean(geometry, area=project.area)
     except ValidationError as exc:
         raise ValidationError({"geometry": exc.messages}) from exc
+
+
+def geometry_for(*, project: Project, geometry):
+    """A user's geometry checked by the project's rules (for feedback while drawing)."""
+    return _geometry(project, geometry)
+
+
+def _feedback(geometry) -> list[dict]:
+    """What the city's constraint layers say; a blocking rule refuses the geometry."""
+    feedback = constraints_check(geometry)
+    blocking = [f.message for f in feedback if f.severity == Severity.BLOCKING]
+    if blocking:
+        raise ValidationError({"geometry": blocking})
+    return [f.as_dict() for f in feedback]
 
 
 def _images(images: Sequence) -> list[tuple]:
@@ -118,6 +134,11 @@ def proposal_create(
             values[name] = check()
         except ValidationError as exc:
             errors.update(exc.message_dict)
+    if "geometry" in values:
+        try:
+            values["feedback"] = _feedback(values["geometry"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     status = (ProposalStatus.SUBMITTED if project.moderate_before_publishing
@@ -128,6 +149,7 @@ def proposal_create(
             proposal = Proposal.objects.create(
                 project=project, author=author, title=values["title"], body=values["body"],
                 category=values["category"], geometry=values["geometry"], status=status,
+                constraint_feedback=values["feedback"],
             )
             for position, (content, ext, (width, height)) in enumerate(values["images"]):
                 picture = ProposalImage(proposal=proposal, position=position,
@@ -158,6 +180,7 @@ def proposal_update(
         changes["category"] = _category(proposal.project, category)
     if geometry is not None:
         changes["geometry"] = _geometry(proposal.project, geometry)
+        changes["constraint_feedback"] = _feedback(changes["geometry"])
     for field, value in changes.items():
         setattr(proposal, field, value)
     proposal.save(update_fields=[*changes, "updated_at"])

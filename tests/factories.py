@@ -69,8 +69,8 @@ def project_make(slug: str = "plaza-test", *, phase: str | None = "ideation",
     project = Project.objects.create(
         slug=slug, title=fields.pop("title", "Superilla del Poblenou"),
         description=fields.pop("description", "Ideas for the streets around the school."),
-        area=MultiPolygon(Polygon.from_bbox(AREA_BBOX), srid=4326), visibility=visibility,
-        **fields)
+        area=fields.pop("area", MultiPolygon(Polygon.from_bbox(AREA_BBOX), srid=4326)),
+        visibility=visibility, **fields)
     Category.objects.create(project=project, slug="green", name="Green and shade",
                             color="#2e7d32", position=1)
     Category.objects.create(project=project, slug="mobility", name="Walking and cycling",

@@ -155,6 +155,7 @@
       if (drawn && drawn !== layer) { map.removeLayer(drawn); }
       drawn = layer;
       input.value = JSON.stringify(layer.toGeoJSON().geometry);
+      input.dispatchEvent(new Event("change"));  // constraint feedback listens (plaza-feedback.js)
       status("Your drawing is on the map: " + layer.toGeoJSON().geometry.type + ".");
       layer.on("pm:edit", function () { keep(layer); });
     }

@@ -1,0 +1,80 @@
+"""Constraint feedback: what the city's layers say about a geometry.
+
+`constraints_check` takes a geometry (not a proposal: gisdata knows nothing of
+proposals) and answers with one Feedback per active rule of a published layer that the
+geometry meets. Distances are in metres on the spheroid (geography), with a bounding-box
+prefilter in degrees so that the spatial index still does the first cut.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import asdict, dataclass
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
+
+from gisdata.models import Constraint, ConstraintRule, Severity
+
+PLACEHOLDER = re.compile(r"\{(\w{1,64})\}")
+SEVERITY_ORDER = {Severity.BLOCKING: 0, Severity.WARNING: 1, Severity.INFO: 2}
+METRES_PER_DEGREE = 111_320
+
+
+@dataclass(frozen=True)
+class Feedback:
+    layer: str
+    severity: str
+    message: str
+    matches: int
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def message_render(template: str, properties: dict) -> str:
+    """Replace {name} by the feature's attribute. Only plain names: no attribute access,
+    indexing or format specs (str.format would allow `{x.__class__}`), so a template
+    cannot reach anything but the feature's own values."""
+    return PLACEHOLDER.sub(lambda m: str(properties.get(m.group(1), "") or ""), template)
+
+
+def _matches(constraint: Constraint, geometry: GEOSGeometry) -> tuple[int, dict | None]:
+    params = [geometry.ewkb.hex(), constraint.layer_id]
+    if constraint.rule == ConstraintRule.WITHIN:
+        # Degrees of longitude shrink with latitude: widen the prefilter box accordingly.
+        lat = abs(geometry.centroid.y)
+        margin = constraint.distance_m / METRES_PER_DEGREE / max(math.cos(math.radians(
+            min(lat, 89))), 0.01)
+        where = ("f.geometry && ST_Expand(g.geom, %s) AND "
+                 "ST_DWithin(f.geometry::geography, g.geom::geography, %s)")
+        params += [margin, constraint.distance_m]
+    else:
+        where = "f.geometry && g.geom AND ST_Intersects(f.geometry, g.geom)"
+    sql = f"""
+        WITH g AS (SELECT ST_GeomFromEWKB(decode(%s, 'hex')) AS geom)
+        SELECT count(*) OVER (), f.properties FROM gisdata_feature f, g
+        WHERE f.layer_id = %s AND {where}
+        ORDER BY f.id LIMIT 1"""  # noqa: S608 - `where` is one of two literals above
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row else (0, None)
+
+
+def constraints_check(geometry: GEOSGeometry) -> list[Feedback]:
+    """Feedback from every active constraint of a published layer, blocking ones first."""
+    feedback = []
+    rules = Constraint.objects.filter(is_active=True, layer__is_published=True).select_related(
+        "layer")
+    for constraint in rules:
+        count, properties = _matches(constraint, geometry)
+        if count:
+            if isinstance(properties, str):  # jsonb comes back parsed or as text
+                properties = json.loads(properties)
+            feedback.append(Feedback(
+                layer=constraint.layer.title, severity=constraint.severity,
+                message=message_render(constraint.message, properties or {}), matches=count))
+    return sorted(feedback, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))

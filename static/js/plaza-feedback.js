@@ -1,0 +1,52 @@
+/* Constraint feedback while drawing: each time the drawing changes, ask the server what
+ * the city's layers say about it ("In flood zone AE") and show it before submit.
+ * Messages are inserted as text, never as HTML. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("geometry-feedback");
+    var input = document.getElementById("id_geometry");
+    if (!box || !input) { return; }
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    var pending = null;
+
+    function show(items, error) {
+      box.replaceChildren();
+      if (error) {
+        var p = document.createElement("p");
+        p.className = "feedback-item severity-blocking";
+        p.textContent = error;
+        box.append(p);
+        return;
+      }
+      items.forEach(function (item) {
+        var p = document.createElement("p");
+        p.className = "feedback-item severity-" + item.severity;
+        var label = document.createElement("strong");
+        label.textContent = (item.severity === "blocking" ? "Not possible here: " :
+                             item.severity === "warning" ? "Note: " : "Good to know: ");
+        p.append(label, document.createTextNode(item.message + " (" + item.layer + ")"));
+        box.append(p);
+      });
+      box.dataset.checked = String(items.length);
+    }
+
+    input.addEventListener("change", function () {
+      if (!input.value) { show([]); return; }
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
+      fetch(box.dataset.feedbackUrl, {
+        method: "POST", signal: pending.signal, credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" },
+        body: JSON.stringify({ geometry: JSON.parse(input.value) })
+      }).then(function (r) {
+        return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+      }).then(function (answer) {
+        if (answer.ok) { show(answer.body.feedback || []); }
+        else { show([], [].concat(answer.body.geometry || answer.body.detail || "").join(" ")); }
+      }).catch(function (err) {
+        if (err.name !== "AbortError") { box.replaceChildren(); }
+      });
+    });
+  });
+})();

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from accounts.models import RoleClaim, StakeholderRole, User
+from dashboard.demo_layers import layers_load
 from dashboard.demo_proposals import area_union, districts_read, proposals_create
 from dashboard.demo_voting import voting_project
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
@@ -167,4 +168,5 @@ def demo_load() -> list[Persona]:
             account_services.role_claim_verify(claim_id=claim.pk, planner=planner)
         _project(users)
         voting_project(users, planner)
+    layers_load()  # outside the transaction: imports commit their own steps
     return PERSONAS

@@ -46,8 +46,8 @@ def test_loading_the_demo_twice_creates_nothing_more():
     counts = _counts()
     demo_load()
     assert counts == _counts()
-    # Two projects: 40 + 8 proposals, 5 + 4 categories, 4 + 4 phases.
-    assert counts[3:] == (2, 48, 9, 8)
+    # Three projects: 40 + 8 + 0 proposals, 5 + 4 + 2 categories, 4 + 4 + 4 phases.
+    assert counts[3:] == (3, 48, 11, 12)
 
 
 def test_the_command_refuses_to_run_without_debug(settings):
@@ -131,3 +131,27 @@ def test_the_demo_has_a_project_in_voting_where_weights_change_the_ranking(clien
     html = client.get(f"/projects/{project.slug}/results/").content.decode()
     assert "Where the weights changed the outcome" in html
     assert results_visible(User.objects.get(username="citizen"), project)
+
+
+def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposals():
+    import json
+
+    from dashboard.demo_layers import RIVERSIDE, flood_zone_point
+    from gisdata.models import Layer
+    from proposals import services
+    from proposals.models import Project
+
+    demo_load()
+    layers = dict(Layer.objects.filter(is_published=True).values_list("title",
+                                                                       "feature_count"))
+    assert layers == {"Barcelona districts": 10, "Barcelona bike lanes": 247,
+                      "Barcelona drinking fountains": 1988,
+                      "Cambridge 100-year flood zones": 21}
+    project = Project.objects.get(slug=RIVERSIDE)
+    assert project.current_phase().kind == "ideation"
+    proposal = services.proposal_create(
+        project=project, author=User.objects.get(username="citizen"), title="Swings",
+        body="By the river.", category="play", geometry=json.loads(flood_zone_point().json))
+    assert "100-year flood zone" in proposal.constraint_feedback[0]["message"]
+    demo_load()  # once more: nothing imported twice
+    assert Layer.objects.count() == 4

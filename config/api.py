@@ -3,6 +3,8 @@
 from django.urls import path
 
 from accounts.api import ObtainTokenView
+from gisdata import api as gisdata
+from gisdata import import_api as imports
 from proposals import api as proposals
 from proposals import comment_api as comments
 from voting import api as voting
@@ -39,4 +41,8 @@ urlpatterns = [
     path("projects/<int:pk>/weights/", voting.ProjectWeights.as_view(),
          name="project-weights"),
     path("me/votes/", voting.MyVotes.as_view(), name="my-votes"),
+    path("layers/", gisdata.LayerList.as_view(), name="layer-list"),
+    path("layers/<int:pk>/features/", gisdata.LayerFeatures.as_view(), name="layer-features"),
+    path("imports/", imports.ImportRunList.as_view(), name="import-list"),
+    path("imports/<int:pk>/", imports.ImportRunDetail.as_view(), name="import-detail"),
 ]

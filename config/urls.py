@@ -9,6 +9,7 @@ from config.health import healthz
 urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("voting.urls")),
+    path("", include("gisdata.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -8,6 +8,7 @@ each layer, stage it, then swap all layers into place in one transaction
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +28,19 @@ from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
 
 class ImportFailed(Exception):
     """The import cannot go on; the message tells the planner what to do."""
+
+
+EPSG_CODE = re.compile(r"(?:EPSG:)?(\d{4,6})", flags=re.IGNORECASE)
+
+
+def epsg_parse(value: str) -> int:
+    """An EPSG code from `25831` or `EPSG:25831`. Only EPSG codes are accepted from users:
+    a free-text CRS definition is parsed by GDAL, which may then open files or URLs."""
+    match = EPSG_CODE.fullmatch((value or "").strip())
+    if not match:
+        raise ValidationError("Give an EPSG code: digits such as 25831, or EPSG:25831.",
+                              code="epsg")
+    return int(match.group(1))
 
 
 def _require_importer(user) -> None:

@@ -32,6 +32,8 @@ def _project(request, slug: str) -> Project:
 
 
 def _map_config(project: Project, **extra) -> dict:
+    from gisdata import selectors as gis_selectors
+
     return {
         "api": reverse("api:project-proposals", args=[project.pk]),
         "area": json.loads(project.area.json),
@@ -39,6 +41,9 @@ def _map_config(project: Project, **extra) -> dict:
                        for c in project.categories.all()},
         "statuses": dict(ProposalStatus.choices),
         "proposal_url": reverse("proposals:proposal", args=[0]).replace("/0/", "/{id}/"),
+        # The city's published layers over the project's area, for the layer control.
+        "layers": [gis_selectors.layer_map_config(layer)
+                   for layer in gis_selectors.layers_for_area(project.area)],
         **extra,
     }
 

@@ -15,7 +15,8 @@ def test_collectstatic_with_the_production_storage(settings, tmp_path):
     assert list(tmp_path.glob("vendor/leaflet-geoman/leaflet-geoman.min.*.js"))
 
 
-@pytest.mark.parametrize("folder", ["leaflet-geoman", "leaflet.markercluster"])
+@pytest.mark.parametrize("folder", ["leaflet-geoman", "leaflet.markercluster",
+                                    "leaflet.vectorgrid"])
 def test_vendored_libraries_carry_their_licence(folder):
     from django.conf import settings
 

@@ -138,6 +138,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 ROLE_EVIDENCE_MAX_BYTES = env.int("ROLE_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 PROPOSAL_IMAGE_MAX_BYTES = env.int("PROPOSAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
+# Largest dataset a planner may upload through the dashboard.
+GISDATA_UPLOAD_MAX_BYTES = env.int("GISDATA_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 # Hosts a URL import may reach although they are private (a city's own intranet).
 GISDATA_FETCH_ALLOW_HOSTS = env.list("GISDATA_FETCH_ALLOW_HOSTS", default=[])
 # Comments: their authors may correct them for a short while; then what was answered

@@ -62,8 +62,10 @@
     map.addLayer(clusters);
     map.addLayer(shapes);
     // The layer control has room for the city's imported layers.
-    L.control.layers(null, { "Proposals: points": clusters, "Proposals: lines and areas": shapes,
-                             "Project area": area }, { collapsed: true }).addTo(map);
+    var control = L.control.layers(null, {
+      "Proposals: points": clusters, "Proposals: lines and areas": shapes, "Project area": area
+    }, { collapsed: true }).addTo(map);
+    if (window.plazaAddLayers) { window.plazaAddLayers(map, cfg, control); }
     var filters = document.querySelector("[data-map-filters]");
     var focus = new URLSearchParams(window.location.search).get("focus");
     var pending = null;

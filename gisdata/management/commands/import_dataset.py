@@ -1,6 +1,5 @@
 """`python manage.py import_dataset PATH_OR_URL …`: import a dataset through the workers."""
 
-import re
 import sys
 import time
 from pathlib import Path
@@ -15,11 +14,11 @@ from gisdata.models import ImportRun, ImportStatus
 
 
 def epsg(value: str) -> int:
-    """Only an EPSG code is accepted: free-text CRS definitions are a way into GDAL."""
-    match = re.fullmatch(r"(?:EPSG:)?(\d{4,6})", value.strip(), flags=re.IGNORECASE)
-    if not match:
-        raise ValueError(f"{value!r} is not an EPSG code such as EPSG:25831")
-    return int(match.group(1))
+    """argparse's type for --srs: the same rule as the dashboard's form."""
+    try:
+        return services.epsg_parse(value)
+    except ValidationError as exc:
+        raise ValueError(exc.messages[0]) from exc
 
 
 class Command(BaseCommand):

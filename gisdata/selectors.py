@@ -1,0 +1,140 @@
+"""Reads of imported layers for maps and the API: which layers are shown, and their
+features as GeoJSON or as Mapbox vector tiles, both built by PostGIS in one query.
+
+Large layers go to the map as vector tiles (`layer_tile`, `ST_AsMVT`): a tile carries
+only the features inside it, clipped and quantised to the tile's 4096×4096 grid, so a
+layer of 200,000 features costs the browser what is on screen. Small ones come whole
+as GeoJSON (`layer_geojson`). bench/bench_tiles.py measures the tile of the densest area.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.geos import GEOSGeometry, Polygon
+from django.db import connection
+from django.db.models import QuerySet
+from django.urls import reverse
+
+from gisdata.models import Layer
+
+# Above this many features, the map loads a layer as vector tiles instead of GeoJSON.
+TILE_THRESHOLD = 2000
+MAX_GEOJSON = 5000
+DEFAULT_GEOJSON = 2000
+MAX_ZOOM = 22
+# A tile never carries more features than this: at low zooms, where a whole city fits
+# in one tile, a dense layer is thinned (by feature id, which is spatially arbitrary).
+MAX_TILE_FEATURES = 20_000
+# The name of the one layer inside every tile.
+TILE_LAYER = "features"
+EXTENT = 4096
+BUFFER = 64
+
+
+def can_see_unpublished(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("gisdata.view_layer"))
+
+
+def layers_published() -> QuerySet[Layer]:
+    return Layer.objects.filter(is_published=True).select_related("dataset")
+
+
+def layers_readable(*, user) -> QuerySet[Layer]:
+    """Layers a user may read: published ones; planners (who review imports) see all."""
+    qs = Layer.objects.select_related("dataset")
+    return qs if can_see_unpublished(user) else qs.filter(is_published=True)
+
+
+def layers_for_area(area: GEOSGeometry) -> QuerySet[Layer]:
+    """Published layers with features inside an area (a project's): the map's layers."""
+    return layers_published().filter(extent__intersects=area, feature_count__gt=0)
+
+
+def layer_extent_bbox(layer: Layer) -> list[float] | None:
+    return list(layer.extent.extent) if layer.extent else None
+
+
+def layer_uses_tiles(layer: Layer) -> bool:
+    return layer.feature_count > TILE_THRESHOLD
+
+
+def tile_in_range(z: int, x: int, y: int) -> bool:
+    return 0 <= z <= MAX_ZOOM and 0 <= x < 2 ** z and 0 <= y < 2 ** z
+
+
+def layer_urls(layer: Layer) -> dict:
+    base = reverse("gisdata:layer-tile", args=[layer.pk, 0, 0, 0]).rsplit("/", 3)[0]
+    return {"tiles": base + "/{z}/{x}/{y}.pbf",
+            "geojson": reverse("api:layer-features", args=[layer.pk])}
+
+
+def layer_map_config(layer: Layer) -> dict:
+    """What the project map needs to show a layer (see static/js/plaza-layers.js)."""
+    return {"id": layer.pk, "title": layer.title, "geometry_type": layer.geometry_type,
+            "feature_count": layer.feature_count,
+            "mode": "tiles" if layer_uses_tiles(layer) else "geojson",
+            "attribution": layer.dataset.attribution, "licence": layer.dataset.licence,
+            "version": layer.version, **layer_urls(layer),
+            # The version in the URL: tiles cached before a re-import are not reused.
+            "tiles": f"{layer_urls(layer)['tiles']}?v={layer.version}"}
+
+
+_GEOJSON_SQL = """
+SELECT count(*),
+       coalesce(json_agg(json_build_object(
+           'type', 'Feature', 'id', t.id,
+           'geometry', ST_AsGeoJSON(t.geometry, 7)::json,
+           'properties', t.properties
+       ) ORDER BY t.id) FILTER (WHERE t.n <= %(limit)s), '[]')::text
+FROM (SELECT row_number() OVER (ORDER BY f.id) AS n, f.id, f.geometry, f.properties
+      FROM gisdata_feature f
+      WHERE f.layer_id = %(layer)s {bbox}
+      ORDER BY f.id LIMIT %(limit)s + 1) t
+"""
+
+
+def layer_geojson(layer: Layer, *, bbox: Polygon | None = None,
+                  limit: int = DEFAULT_GEOJSON) -> tuple[str, int, bool]:
+    """Features of a layer as a GeoJSON array text built by PostGIS, at most `limit`
+    (ordered by id); returns (features, how many, whether more were left out)."""
+    limit = max(1, min(limit, MAX_GEOJSON))
+    params: dict = {"layer": layer.pk, "limit": limit}
+    where = ""
+    if bbox is not None:
+        where = "AND f.geometry && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
+        params.update(zip(("x0", "y0", "x1", "y1"), bbox.extent, strict=True))
+    with connection.cursor() as cursor:
+        cursor.execute(_GEOJSON_SQL.format(bbox=where), params)
+        count, features = cursor.fetchone()
+    return features, min(count, limit), count > limit
+
+
+# The `&&` filter uses the GiST index on the geometry: the tile's envelope (with the
+# buffer's margin) taken back to EPSG:4326. The properties go in as one jsonb column:
+# ST_AsMVT (PostGIS ≥ 3.0) adds each top-level key as an attribute of the feature.
+TILE_SQL = """
+SELECT ST_AsMVT(t, %(name)s, %(extent)s, 'geom', 'id')
+FROM (SELECT f.id, f.properties,
+             ST_AsMVTGeom(ST_Transform(f.geometry, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+                          %(extent)s, %(buffer)s, true) AS geom
+      FROM gisdata_feature f
+      WHERE f.layer_id = %(layer)s
+        AND f.geometry && ST_Transform(
+            ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => %(margin)s), 4326)
+      LIMIT %(cap)s) t
+WHERE t.geom IS NOT NULL
+"""
+
+
+def tile_params(layer_id: int, z: int, x: int, y: int) -> dict:
+    return {"name": TILE_LAYER, "extent": EXTENT, "buffer": BUFFER, "margin": BUFFER / EXTENT,
+            "z": z, "x": x, "y": y, "layer": layer_id, "cap": MAX_TILE_FEATURES}
+
+
+def layer_tile(layer: Layer, z: int, x: int, y: int) -> bytes:
+    """The Mapbox vector tile z/x/y of a layer (empty bytes when nothing is in it)."""
+    if not tile_in_range(z, x, y):
+        raise ValueError(f"no tile {z}/{x}/{y}")
+    with connection.cursor() as cursor:
+        cursor.execute(TILE_SQL, tile_params(layer.pk, z, x, y))
+        row = cursor.fetchone()
+    return bytes(row[0]) if row and row[0] is not None else b""

@@ -1,0 +1,303 @@
+"""Published layers on the map: the layers API, GeoJSON features and vector tiles."""
+
+from __future__ import annotations
+
+import math
+import struct
+
+import pytest
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
+from django.test import Client
+
+from gisdata import selectors
+from gisdata.models import Dataset, Feature, Layer
+from tests.factories import project_make, user_make
+
+pytestmark = pytest.mark.django_db
+
+
+def layer_make(name="fountains", *, published=True, points=(), geometry_type="Point",
+               props=None, dataset=None, **fields) -> Layer:
+    dataset = dataset or Dataset.objects.create(
+        name=f"Dataset {name}", slug=f"ds-{name}", source_url="https://example.org/x.geojson",
+        licence="CC BY 4.0", attribution="City of Barcelona <Open Data>")
+    layer = Layer.objects.create(dataset=dataset, name=name, title=name.title(),
+                                 geometry_type=geometry_type, is_published=published,
+                                 **fields)
+    for i, (lon, lat) in enumerate(points):
+        Feature.objects.create(
+            layer=layer, geometry=GEOSGeometry(f"POINT({lon} {lat})", srid=4326),
+            properties=(props(i) if props else {"name": f"F{i}", "n": i}))
+    if points:
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        layer.extent = Polygon.from_bbox((min(xs) - 1e-4, min(ys) - 1e-4,
+                                          max(xs) + 1e-4, max(ys) + 1e-4))
+        layer.extent.srid = 4326
+        layer.feature_count = len(points)
+        layer.save()
+    return layer
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    n = 2 ** z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return z, x, y
+
+
+# ------------------------------------------------------------ a tiny MVT reader
+
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = result = 0
+    while True:
+        b = buf[i]
+        i += 1
+        result |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return result, i
+
+
+def _fields(buf: bytes):
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        field, wire = key >> 3, key & 7
+        if wire == 0:
+            value, i = _varint(buf, i)
+        elif wire == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i:i + size], i + size
+        elif wire == 1:
+            value, i = buf[i:i + 8], i + 8
+        elif wire == 5:
+            value, i = buf[i:i + 4], i + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        yield field, wire, value
+
+
+def _packed(buf: bytes) -> list[int]:
+    out, i = [], 0
+    while i < len(buf):
+        v, i = _varint(buf, i)
+        out.append(v)
+    return out
+
+
+def _value(buf: bytes):
+    for field, _wire, v in _fields(buf):
+        if field == 1:
+            return v.decode()
+        if field == 2:
+            return struct.unpack("<f", v)[0]
+        if field == 3:
+            return struct.unpack("<d", v)[0]
+        if field in (4, 5):
+            return v
+        if field == 6:
+            return (v >> 1) ^ -(v & 1)
+        if field == 7:
+            return bool(v)
+    return None
+
+
+def mvt_decode(data: bytes) -> dict[str, list[dict]]:
+    """{layer name: [{id, type, properties}]} of a Mapbox vector tile."""
+    layers = {}
+    for field, _w, layer_buf in _fields(data):
+        if field != 3:
+            continue
+        name, keys, values, raw = "", [], [], []
+        for f, _w2, v in _fields(layer_buf):
+            if f == 1:
+                name = v.decode()
+            elif f == 2:
+                raw.append(v)
+            elif f == 3:
+                keys.append(v.decode())
+            elif f == 4:
+                values.append(_value(v))
+        features = []
+        for fbuf in raw:
+            feature = {"id": None, "type": None, "properties": {}}
+            for f, _w3, v in _fields(fbuf):
+                if f == 1:
+                    feature["id"] = v
+                elif f == 2:
+                    tags = _packed(v)
+                    feature["properties"] = {keys[tags[k]]: values[tags[k + 1]]
+                                             for k in range(0, len(tags), 2)}
+                elif f == 3:
+                    feature["type"] = v
+            features.append(feature)
+        layers[name] = features
+    return layers
+
+
+# ------------------------------------------------------------ selectors
+
+POINTS = [(2.170, 41.390), (2.171, 41.391), (2.172, 41.392)]
+
+
+def test_published_layers_and_the_project_map_s_layers():
+    shown = layer_make("fountains", points=POINTS)
+    layer_make("draft", published=False, points=POINTS)
+    layer_make("faraway", points=[(-3.7, 40.4)])
+    assert set(selectors.layers_published().values_list("name", flat=True)) == {
+        "fountains", "faraway"}
+    area = MultiPolygon(Polygon.from_bbox((2.1, 41.3, 2.3, 41.5)), srid=4326)
+    assert list(selectors.layers_for_area(area)) == [shown]
+
+
+def test_layer_geojson_is_built_by_postgis_and_bounded():
+    import json
+
+    layer = layer_make("fountains", points=POINTS)
+    text, returned, more = selectors.layer_geojson(layer)
+    features = json.loads(text)
+    assert returned == 3 and not more
+    assert features[0]["properties"] == {"name": "F0", "n": 0}
+    assert features[0]["geometry"] == {"type": "Point", "coordinates": [2.17, 41.39]}
+    text, returned, more = selectors.layer_geojson(layer, limit=2)
+    assert returned == 2 and more and len(json.loads(text)) == 2
+    bbox = Polygon.from_bbox((2.1705, 41.3905, 2.1715, 41.3915))
+    text, returned, more = selectors.layer_geojson(layer, bbox=bbox)
+    assert [f["properties"]["n"] for f in json.loads(text)] == [1]
+
+
+def test_a_tile_holds_the_features_inside_it_with_their_attributes():
+    layer = layer_make("fountains", points=POINTS,
+                       props=lambda i: {"name": f"Font {i}", "n": i, "ok": i % 2 == 0})
+    data = selectors.layer_tile(layer, *tile_of(2.171, 41.391, 14))
+    assert data and b"features" in data
+    decoded = mvt_decode(data)
+    features = decoded[selectors.TILE_LAYER]
+    assert len(features) == 3 and {f["type"] for f in features} == {1}  # points
+    by_id = {f["id"]: f["properties"] for f in features}
+    first = Feature.objects.filter(layer=layer).order_by("pk").first()
+    assert by_id[first.pk] == {"name": "Font 0", "n": 0, "ok": True}
+    # Another tile, far away, is empty.
+    assert selectors.layer_tile(layer, *tile_of(-3.7, 40.4, 14)) == b""
+
+
+def test_tile_range():
+    assert selectors.tile_in_range(0, 0, 0) and selectors.tile_in_range(3, 7, 7)
+    assert not selectors.tile_in_range(3, 8, 0)
+    assert not selectors.tile_in_range(23, 0, 0)
+    with pytest.raises(ValueError):
+        selectors.layer_tile(Layer(pk=1), 2, 4, 0)
+
+
+def test_a_tile_of_the_whole_world_works():
+    layer = layer_make("fountains", points=POINTS)
+    assert len(mvt_decode(selectors.layer_tile(layer, 0, 0, 0))["features"]) == 3
+
+
+# ------------------------------------------------------------ endpoints
+
+def tile_url(layer, z, x, y):
+    return f"/tiles/{layer.pk}/{z}/{x}/{y}.pbf"
+
+
+def test_tile_endpoint_answers_protobuf_with_cache_headers():
+    layer = layer_make("fountains", points=POINTS)
+    url = tile_url(layer, *tile_of(2.171, 41.391, 14))
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
+    assert "public" in response["Cache-Control"] and "max-age=" in response["Cache-Control"]
+    assert f"v{layer.version}" in response["ETag"]
+    assert "Cookie" not in response.get("Vary", "")
+    assert len(mvt_decode(response.content)["features"]) == 3
+    again = Client().get(url, headers={"If-None-Match": response["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    # A re-import bumps the version: the old ETag no longer matches.
+    Layer.objects.filter(pk=layer.pk).update(version=layer.version + 1)
+    fresh = Client().get(url, headers={"If-None-Match": response["ETag"]})
+    assert fresh.status_code == 200 and fresh["ETag"] != response["ETag"]
+
+
+def test_an_empty_tile_is_204():
+    layer = layer_make("fountains", points=POINTS)
+    response = Client().get(tile_url(layer, *tile_of(-3.7, 40.4, 14)))
+    assert response.status_code == 204 and response.content == b""
+
+
+@pytest.mark.parametrize("zxy", [(3, 8, 0), (3, 0, 8), (23, 0, 0)])
+def test_tiles_out_of_range_are_404(zxy):
+    layer = layer_make("fountains", points=POINTS)
+    assert Client().get(tile_url(layer, *zxy)).status_code == 404
+
+
+def test_unpublished_layers_are_for_planners_only():
+    layer = layer_make("draft", published=False, points=POINTS)
+    url = tile_url(layer, *tile_of(2.171, 41.391, 14))
+    assert Client().get(url).status_code == 404
+    citizen = Client()
+    citizen.force_login(user_make("carla"))
+    assert citizen.get(url).status_code == 404
+    assert citizen.get(f"/api/v1/layers/{layer.pk}/features/").status_code == 404
+    planner = Client()
+    planner.force_login(user_make("pia", planner=True))
+    response = planner.get(url)
+    assert response.status_code == 200
+    assert "private" in response["Cache-Control"] and "Cookie" in response["Vary"]
+    assert planner.get(f"/api/v1/layers/{layer.pk}/features/").status_code == 200
+    assert Client().get("/tiles/999999/0/0/0.pbf").status_code == 404
+
+
+def test_the_layers_api_lists_only_published_layers():
+    shown = layer_make("fountains", points=POINTS)
+    layer_make("draft", published=False, points=POINTS)
+    response = Client().get("/api/v1/layers/")
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["id"] for r in results] == [shown.pk]
+    row = results[0]
+    assert row["geometry_type"] == "Point" and row["feature_count"] == 3
+    assert row["licence"] == "CC BY 4.0" and row["attribution"] == "City of Barcelona <Open Data>"
+    assert row["bbox"] == pytest.approx([2.1699, 41.3899, 2.1721, 41.3921])
+    assert row["tiles"].endswith(f"/tiles/{shown.pk}/{{z}}/{{x}}/{{y}}.pbf")
+    assert row["geojson"].endswith(f"/api/v1/layers/{shown.pk}/features/")
+
+
+def test_layer_features_as_geojson_by_bbox_and_limit():
+    layer = layer_make("fountains", points=POINTS)
+    url = f"/api/v1/layers/{layer.pk}/features/"
+    response = Client().get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    body = response.json()
+    assert body["type"] == "FeatureCollection" and body["numberReturned"] == 3
+    assert not body["truncated"]
+    body = Client().get(url, {"limit": 1}).json()
+    assert body["numberReturned"] == 1 and body["truncated"]
+    body = Client().get(url, {"bbox": "2.1705,41.3905,2.1715,41.3915"}).json()
+    assert [f["properties"]["n"] for f in body["features"]] == [1]
+    for bad in ("1,2,3", "a,b,c,d", "3,0,1,1", "nan,0,1,1"):
+        assert Client().get(url, {"bbox": bad}).status_code == 400
+    assert Client().get(url, {"limit": 0}).status_code == 400
+    assert Client().get(url, {"limit": selectors.MAX_GEOJSON + 1}).status_code == 400
+
+
+def test_the_project_map_config_carries_the_layers():
+    import json
+
+    project = project_make("layers-map")
+    minx, miny, maxx, maxy = project.area.extent
+    inside = [((minx + maxx) / 2, (miny + maxy) / 2)]
+    small = layer_make("fountains", points=inside)
+    big = layer_make("trees", points=inside)
+    Layer.objects.filter(pk=big.pk).update(feature_count=selectors.TILE_THRESHOLD + 1)
+    layer_make("draft", published=False, points=inside)
+    response = Client().get(f"/projects/{project.slug}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    start = html.index('id="map-config"')
+    text = html[html.index(">", start) + 1:html.index("</script>", start)]
+    layers = {c["title"]: c for c in json.loads(text)["layers"]}
+    assert set(layers) == {"Fountains", "Trees"}
+    assert layers["Fountains"]["mode"] == "geojson" and layers["Trees"]["mode"] == "tiles"
+    assert layers["Trees"]["tiles"] == f"/tiles/{big.pk}/{{z}}/{{x}}/{{y}}.pbf?v=1"
+    assert layers["Fountains"]["geojson"] == f"/api/v1/layers/{small.pk}/features/"

@@ -1,0 +1,332 @@
+"""import: 200,000 points and 20,000 polygons from a GeoPackage, through our pipeline.
+
+Ours: `services.dataset_create`, `services.import_start`, then what the worker runs,
+`services.import_run_execute`, in a child process of its own (so that its peak memory
+is the worker's): read with pyogrio, staged with COPY, swapped into `gisdata_feature`.
+Reference: `ogr2ogr -f PostgreSQL` (COPY mode) of the same file into the same database.
+
+Rates are features per second, so the ratio (ours / reference) is higher-is-better,
+unlike the other benchmarks' time ratios.
+
+    .venv/bin/python -m bench.bench_import [--runs 3] [--profile]
+
+`--profile` also runs one import under cProfile and prints its top items.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from psycopg import sql
+
+from bench.common import fail, machine_facts, out, setup_django, summary
+
+NAME = "import"
+POINTS = 200_000
+POLYGONS = 20_000
+TOTAL = POINTS + POLYGONS
+AREA = (2.05, 41.32, 2.23, 41.47)  # Barcelona, roughly
+SEED = 4242
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "var" / "bench"
+GPKG = CACHE / f"import-{POINTS}-{POLYGONS}-{SEED}.gpkg"
+DATASET_NAME = "Bench import"
+OGR_TABLES = ("points", "polygons")
+
+
+# --- the file ------------------------------------------------------------------------
+
+def generate() -> Path:
+    """The GeoPackage, made once (seeded, so always the same) and cached under var/bench."""
+    if GPKG.exists():
+        out(f"file: reused {GPKG.relative_to(ROOT)} ({GPKG.stat().st_size / 1e6:.1f} MB)")
+        return GPKG
+    import numpy as np
+    from pyogrio.raw import write
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(SEED)
+    minx, miny, maxx, maxy = AREA
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = GPKG.with_suffix(".tmp.gpkg")
+    tmp.unlink(missing_ok=True)
+
+    xs = rng.uniform(minx, maxx, POINTS)
+    ys = rng.uniform(miny, maxy, POINTS)
+    point = struct.Struct("<BIdd")
+    geometry = np.array([point.pack(1, 1, x, y) for x, y in zip(xs, ys, strict=True)],
+                        dtype=object)
+    kinds = np.array(["tree", "bench", "lamp", "bin", "fountain"], dtype=object)
+    fields = ["ref", "height", "kind"]
+    data = [np.arange(1, POINTS + 1, dtype=np.int32),
+            np.round(rng.uniform(1, 30, POINTS), 2),
+            kinds[rng.integers(0, len(kinds), POINTS)]]
+    write(str(tmp), geometry, data, fields, layer="points", driver="GPKG",
+          geometry_type="Point", crs="EPSG:4326")
+
+    # Squares ~30 m a side: 0.00027° of latitude, 0.00036° of longitude at 41.4° N.
+    cx = rng.uniform(minx, maxx - 0.0004, POLYGONS)
+    cy = rng.uniform(miny, maxy - 0.0003, POLYGONS)
+    dx, dy = 0.00036, 0.00027
+    square = struct.Struct("<BIII" + "dd" * 5)
+    geometry = np.array([square.pack(1, 3, 1, 5, x, y, x + dx, y, x + dx, y + dy, x, y + dy,
+                                     x, y) for x, y in zip(cx, cy, strict=True)], dtype=object)
+    uses = np.array(["residential", "retail", "park", "school", "parking"], dtype=object)
+    fields = ["parcel", "area_m2", "use", "name"]
+    data = [np.arange(1, POLYGONS + 1, dtype=np.int64),
+            np.round(rng.uniform(500, 1500, POLYGONS), 1),
+            uses[rng.integers(0, len(uses), POLYGONS)],
+            np.array([f"Parcel {i}" for i in range(1, POLYGONS + 1)], dtype=object)]
+    write(str(tmp), geometry, data, fields, layer="polygons", driver="GPKG",
+          geometry_type="Polygon", crs="EPSG:4326")
+    tmp.rename(GPKG)
+    out(f"file: generated {GPKG.relative_to(ROOT)} ({GPKG.stat().st_size / 1e6:.1f} MB) "
+        f"in {time.perf_counter() - started:.1f} s")
+    return GPKG
+
+
+# --- ours -----------------------------------------------------------------------------
+
+def child(run_id: int, profile: bool) -> None:
+    """The worker's part, in its own process: one JSON line with the time, stages, RSS."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from gisdata import pipeline, services
+
+    stages: dict[str, float] = {}
+    sql: dict[str, list[float]] = {}
+
+    def timed(name, fn):
+        def wrapper(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                stages[name] = stages.get(name, 0.0) + time.perf_counter() - started
+        return wrapper
+
+    services.read_vector = timed("read (pyogrio)", services.read_vector)
+    pipeline.stage = timed("stage (json + COPY)", pipeline.stage)
+    pipeline.prepare = timed("prepare", pipeline.prepare)
+    pipeline.replace_features = timed("replace_features", pipeline.replace_features)
+
+    def per_statement(execute, statement, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(statement, params, many, context)
+        finally:
+            key = " ".join(statement.split())[:90]
+            sql.setdefault(key, [0, 0.0])
+            sql[key][0] += 1
+            sql[key][1] += time.perf_counter() - started
+
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+    with connection.execute_wrapper(per_statement):
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        status = services.import_run_execute(run_id=run_id)
+        if profiler:
+            profiler.disable()
+        seconds = time.perf_counter() - started
+    if profiler:
+        import io
+        import pstats
+
+        text = io.StringIO()
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
+        sys.stderr.write(text.getvalue())
+    rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    sys.stdout.write(json.dumps({"status": status, "seconds": seconds, "stages": stages,
+                                 "rss_mb": rss_kb / 1024, "sql": sql}) + "\n")
+
+
+def dataset_delete() -> None:
+    """Remove earlier bench imports (features first, in one statement), then VACUUM."""
+    from django.db import connection
+
+    from gisdata.models import Dataset
+
+    for dataset in Dataset.objects.filter(name=DATASET_NAME):
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM gisdata_feature WHERE layer_id IN "
+                           "(SELECT id FROM gisdata_layer WHERE dataset_id = %s)", [dataset.pk])
+        if dataset.source_file:
+            dataset.source_file.delete(save=False)
+        dataset.delete()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE gisdata_feature")
+
+
+def ours(path: Path, *, profile: bool = False) -> dict:
+    """One whole import of the file; returns the child's report plus its wall time."""
+    from unittest import mock
+
+    from django.core.files import File
+
+    from gisdata import services, tasks
+    from gisdata.models import ImportRun
+
+    dataset_delete()
+    with open(path, "rb") as handle:
+        dataset = services.dataset_create(name=DATASET_NAME,
+                                          source_file=File(handle, name=path.name))
+    # The bench is the worker: no task published to the developer's broker.
+    with mock.patch.object(tasks.import_run, "delay_on_commit"):
+        run = services.import_start(dataset=dataset)
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.bench_import", "--child", str(run.pk),
+         *(["--profile"] if profile else [])],
+        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        fail(f"the import's process exited {proc.returncode}:\n{proc.stderr[-3000:]}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["wall"] = wall
+    report["profile"] = proc.stderr if profile else ""
+    run.refresh_from_db()
+    if report["status"] != "succeeded" or run.status != "succeeded":
+        fail(f"import run {run.pk} ended {run.status}: {run.message}")
+    counts = _layer_counts(dataset.pk)
+    if counts != {"points": POINTS, "polygons": POLYGONS} or run.imported_count != TOTAL:
+        fail(f"imported {counts} ({run.imported_count}), expected {POINTS:,} points and "
+             f"{POLYGONS:,} polygons")
+    report["timings"] = ImportRun.objects.values_list("timings", flat=True).get(pk=run.pk)
+    return report
+
+
+def _layer_counts(dataset_id: int) -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT l.name, count(f.id) FROM gisdata_layer l "
+                       "LEFT JOIN gisdata_feature f ON f.layer_id = l.id "
+                       "WHERE l.dataset_id = %s GROUP BY l.name", [dataset_id])
+        return dict(cursor.fetchall())
+
+
+# --- the reference --------------------------------------------------------------------
+
+def pg_connection(url: str) -> tuple[str, dict[str, str]]:
+    """ogr2ogr's PG: string and the environment carrying the password."""
+    parts = urlsplit(url)
+    conn = (f"PG:dbname={parts.path.lstrip('/')} host={parts.hostname} "
+            f"port={parts.port or 5432} user={unquote(parts.username or '')}")
+    return conn, {"PGPASSWORD": unquote(parts.password or "")}
+
+
+def ogr_drop(conn) -> None:
+    for table in OGR_TABLES:
+        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(table)))
+
+
+def reference(path: Path, url: str, conn) -> float:
+    """ogr2ogr of both layers, COPY mode, in Debian's GDAL with a clean environment."""
+    ogr_drop(conn)
+    conn.execute("VACUUM ANALYZE gisdata_feature")  # as ours, so both start alike
+    pg, secret = pg_connection(url)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PG_USE_COPY": "YES",
+           "LANG": "C.UTF-8", **secret}
+    started = time.perf_counter()
+    proc = subprocess.run(
+        ["ogr2ogr", "-f", "PostgreSQL", pg, str(path), "-overwrite",
+         "-lco", "GEOMETRY_NAME=geom", "-lco", "SPATIAL_INDEX=GIST"],
+        env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        fail(f"ogr2ogr exited {proc.returncode}: {proc.stderr[-2000:]}")
+    counts = {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(t)))
+              .fetchone()[0] for t in OGR_TABLES}
+    if counts != {"points": POINTS, "polygons": POLYGONS}:
+        fail(f"ogr2ogr loaded {counts}, expected {POINTS:,} points and {POLYGONS:,} polygons")
+    ogr_drop(conn)
+    return seconds
+
+
+# --- main -----------------------------------------------------------------------------
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="timed runs of each (3)")
+    parser.add_argument("--profile", action="store_true",
+                        help="then one more import of ours under cProfile, with per-SQL times")
+    parser.add_argument("--child", type=int, metavar="RUN_ID", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.profile)
+        return
+
+    import psycopg
+
+    path = generate()
+    url = setup_django()
+    with psycopg.connect(url, autocommit=True) as conn:
+        out(machine_facts(conn))
+        out(f"ogr2ogr: {subprocess.run(['ogr2ogr', '--version'], capture_output=True, text=True).stdout.strip()}")  # noqa: E501
+        ours_reports, ref_times = [], []
+        # One warm-up of each, then runs alternating which goes first.
+        for i in range(args.runs + 1):
+            pair = [("ours", None), ("reference", None)]
+            for side, _ in pair if i % 2 == 0 else reversed(pair):
+                if side == "ours":
+                    report = ours(path)
+                    label = "warm-up" if i == 0 else f"run {i}"
+                    out(f"ours {label}: {report['seconds']:.2f} s "
+                        f"({TOTAL / report['seconds']:,.0f} features/s), process "
+                        f"{report['wall']:.2f} s, peak RSS {report['rss_mb']:.0f} MB, stages "
+                        + ", ".join(f"{k} {v:.2f} s" for k, v in report["stages"].items())
+                        + f", timings {report['timings']}")
+                    if i:
+                        ours_reports.append(report)
+                else:
+                    seconds = reference(path, url, conn)
+                    label = "warm-up" if i == 0 else f"run {i}"
+                    out(f"reference {label}: {seconds:.2f} s "
+                        f"({TOTAL / seconds:,.0f} features/s)")
+                    if i:
+                        ref_times.append(seconds)
+        if args.profile:
+            report = ours(path, profile=True)
+            out(f"profile: {report['seconds']:.2f} s under cProfile; SQL by total time:")
+            for statement, (count, total) in sorted(report["sql"].items(),
+                                                    key=lambda kv: -kv[1][1])[:15]:
+                out(f"  {total:7.3f} s  ×{count:<4} {statement}")
+            for line in report["profile"].splitlines():
+                out(f"  {line}")
+        dataset_delete()
+
+    ours_s = statistics.median(r["seconds"] for r in ours_reports)
+    ref_s = statistics.median(ref_times)
+    rss = max(r["rss_mb"] for r in ours_reports)
+    stages = {k: statistics.median(r["stages"][k] for r in ours_reports)
+              for k in ours_reports[0]["stages"]}
+    out(f"ours (median of {args.runs}): {ours_s:.2f} s for {TOTAL:,} features, "
+        f"peak worker RSS {rss:.0f} MB (target < 500 MB); "
+        + ", ".join(f"{k} {v:.2f} s" for k, v in stages.items()))
+    out(f"reference (median of {args.runs}): {ref_s:.2f} s; ratio = ours rate / reference "
+        "rate, so HIGHER is better here (target ≥ 0.5)")
+    ours_rate, ref_rate = TOTAL / ours_s, TOTAL / ref_s
+    out(summary(NAME, ours_rate, ref_rate, "features/s"))
+
+
+if __name__ == "__main__":
+    main()

@@ -336,9 +336,12 @@ class Postgres:
             )
 
     def up(self) -> str:
-        if self.running():
+        if self.running() and "password" in self.state:
             return "reused"
         fresh = not (self.data / "PG_VERSION").exists()
+        if not fresh and "password" not in self.state:
+            self.discard_orphan()
+            fresh = True
         if fresh:
             self.init()
         if not self.state.get("port") or not port_is_free(self.state["port"]):
@@ -367,6 +370,16 @@ class Postgres:
             return False
         self.run(str(self.bindir / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w")
         return True
+
+    def discard_orphan(self) -> None:
+        """Remove a cluster that an earlier checkout at this same path left behind.
+
+        Its `var/services.json`, and with it the password, went with that checkout (a
+        fresh clone, `rm -rf var`), but a cluster kept outside `var/` (the root case)
+        stayed. Nobody can log in to it and nothing else uses it: start again.
+        """
+        self.down()
+        shutil.rmtree(self.data)
 
 
 # ---------------------------------------------------------------- the pair

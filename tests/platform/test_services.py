@@ -102,6 +102,20 @@ def test_a_fresh_postgis_cluster_starts_is_reused_and_stops(launcher, tmp_path):
         with pytest.raises(psycopg.OperationalError):  # a password is required
             psycopg.connect(host="127.0.0.1", port=pg["port"], user="plaza", dbname="plaza",
                             password="wrong", connect_timeout=5)
+        # A new clone at the same path: var/ is new, but the cluster (kept outside var/
+        # when running as root) is still there, with a password nobody knows any more.
+        services.down()
+        home = services.state["postgres"].get("home")
+        shutil.rmtree(services.var / "redis", ignore_errors=True)
+        services.state_file.unlink()
+        again = launcher.Services(var=tmp_path / "var", environ={"REDIS_URL": "external"})
+        assert again.up()["postgres"] == "started"
+        assert again.state["postgres"]["home"] == home
+        pg = again.state["postgres"]
+        with psycopg.connect(host="127.0.0.1", port=pg["port"], user="plaza",
+                             password=pg["password"], dbname="plaza") as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+        services = again
     finally:
         assert services.down() == {"postgres": True}
         home = services.state["postgres"].get("home", "")

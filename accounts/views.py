@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts import selectors, services
 from accounts.forms import ProfileForm, RoleClaimForm
 from accounts.models import RoleClaim
+from config.form_errors import form_add_service_errors
 
 
 @login_required
@@ -37,20 +38,12 @@ def claim_create(request):
         try:
             services.role_claim_submit(user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Your claim was sent; a planner will review it.")
             return redirect("accounts:profile")
     return render(request, "accounts/claim_form.html", {"form": form}, status=
                   400 if request.method == "POST" else 200)
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @login_required

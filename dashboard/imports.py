@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from config.form_errors import form_add_service_errors
 from dashboard.forms import ImportForm, PublishForm, RetryForm, upload_max_bytes
 from gisdata import services
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
@@ -40,15 +41,6 @@ def layer_publish(*, layer: Layer, user, published: bool) -> Layer:
     Layer.objects.filter(pk=layer.pk).update(is_published=published)
     layer.is_published = published
     return layer
-
-
-def _form_errors_from(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError next to the field it names, else on top."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _import_create(form: ImportForm, user) -> ImportRun:
@@ -89,7 +81,7 @@ def import_new(request):
         try:
             run = _import_create(form, request.user)
         except ValidationError as exc:
-            _form_errors_from(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "The import has started.")
             return redirect("dashboard:import-run", pk=run.pk)

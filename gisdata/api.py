@@ -19,24 +19,15 @@ from rest_framework.views import APIView
 
 from gisdata import selectors
 from gisdata.models import Layer
+from gisdata.schema import feature_collection
 
-FEATURE_COLLECTION = {
-    "type": "object", "required": ["type", "features"],
+FEATURE_COLLECTION = feature_collection({
+    "type": "object", "required": ["type", "id", "geometry", "properties"],
     "properties": {
-        "type": {"enum": ["FeatureCollection"]},
-        "numberReturned": {"type": "integer"},
-        "links": {"type": "array", "items": {"type": "object", "properties": {
-            "rel": {"type": "string"}, "href": {"type": "string", "format": "uri"},
-            "type": {"type": "string"}}}},
-        "features": {"type": "array", "items": {
-            "type": "object", "required": ["type", "id", "geometry", "properties"],
-            "properties": {
-                "type": {"enum": ["Feature"]}, "id": {"type": "integer"},
-                "geometry": {"type": "object", "description": "A GeoJSON geometry (WGS 84)"},
-                "properties": {"type": "object", "additionalProperties": True,
-                               "description": "The feature's attributes, as imported"}}}},
-    },
-}
+        "type": {"enum": ["Feature"]}, "id": {"type": "integer"},
+        "geometry": {"type": "object", "description": "A GeoJSON geometry (WGS 84)"},
+        "properties": {"type": "object", "additionalProperties": True,
+                       "description": "The feature's attributes, as imported"}}})
 
 
 class LayerSerializer(serializers.ModelSerializer):

@@ -1,5 +1,7 @@
 """OpenAPI descriptions of the GeoJSON that the proposal endpoints return (RFC 7946)."""
 
+from gisdata.schema import feature_collection
+
 POSITION = {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2,
             "description": "longitude, latitude (WGS 84)"}
 GEOMETRY = {
@@ -28,14 +30,4 @@ FEATURE = {
         }},
     },
 }
-FEATURE_COLLECTION = {
-    "type": "object", "required": ["type", "features"],
-    "properties": {
-        "type": {"enum": ["FeatureCollection"]},
-        "numberReturned": {"type": "integer"},
-        "links": {"type": "array", "items": {"type": "object", "properties": {
-            "rel": {"type": "string"}, "href": {"type": "string", "format": "uri"},
-            "type": {"type": "string"}}}},
-        "features": {"type": "array", "items": FEATURE},
-    },
-}
+FEATURE_COLLECTION = feature_collection(FEATURE)

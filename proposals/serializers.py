@@ -35,6 +35,8 @@ class ProjectSerializer(serializers.ModelSerializer):
                   "phases", "categories", "bbox"]
 
     def get_current_phase(self, project) -> str | None:
+        if hasattr(project, "current_phase_kind"):  # annotated by the list's queryset
+            return project.current_phase_kind
         phase = project.current_phase()
         return phase.kind if phase else None
 

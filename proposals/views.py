@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from config.form_errors import form_add_service_errors
 from proposals import rules, selectors, services
 from proposals.comment_views import comments_context
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
@@ -67,14 +68,6 @@ def project_detail(request, slug: str):
     })
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 def propose(request, slug: str):
     project = _project(request, slug)
@@ -88,7 +81,7 @@ def propose(request, slug: str):
             proposal = services.proposal_create(project=project, author=request.user,
                                                 **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Your proposal is on the map." if proposal.status ==
                              "published" else "Thank you: your proposal will appear once a "
@@ -137,7 +130,7 @@ def proposal_edit(request, pk: int):
         try:
             services.proposal_update(proposal=proposal, user=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            form_add_service_errors(form, exc)
         else:
             messages.success(request, "Your proposal was updated.")
             return redirect("proposals:proposal", pk=pk)

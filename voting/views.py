@@ -63,10 +63,11 @@ def results(request, slug: str):
         for tally in row.roles:
             tally.support_pct = _bar(tally.support_weight, role_top)
             tally.oppose_pct = _bar(tally.oppose_weight, role_top)
+    rules = selectors.voting_rules(project)
     return render(request, "voting/results.html", {
         "project": project, "rows": rows,
         "changed": [r for r in rows if r.changed],
         "weights": selectors.weights_table(project),
-        "rules": selectors.voting_rules(project),
-        "public": selectors.voting_rules(project).results_public,
+        "rules": rules,
+        "public": rules.results_public,
     })

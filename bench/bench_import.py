@@ -105,7 +105,7 @@ def child(run_id: int, profile: bool) -> None:
     django.setup()
     from django.db import connection
 
-    from gisdata import pipeline, services
+    from gisdata import partitions, pipeline, services
 
     stages: dict[str, float] = {}
     sql: dict[str, list[float]] = {}
@@ -120,9 +120,9 @@ def child(run_id: int, profile: bool) -> None:
         return wrapper
 
     services.read_vector = timed("read (pyogrio)", services.read_vector)
-    pipeline.stage = timed("stage (json + COPY)", pipeline.stage)
-    pipeline.prepare = timed("prepare", pipeline.prepare)
-    pipeline.replace_features = timed("replace_features", pipeline.replace_features)
+    pipeline.stage = timed("stage (COPY)", pipeline.stage)
+    pipeline.build = timed("build (INSERT … SELECT)", pipeline.build)
+    partitions.attach = timed("attach (index, analyse, swap)", partitions.attach)
 
     def per_statement(execute, statement, params, many, context):
         started = time.perf_counter()
@@ -160,15 +160,12 @@ def child(run_id: int, profile: bool) -> None:
 
 
 def dataset_delete() -> None:
-    """Remove earlier bench imports (features first, in one statement), then VACUUM."""
+    """Remove earlier bench imports (each layer's partition is dropped with it)."""
     from django.db import connection
 
     from gisdata.models import Dataset
 
     for dataset in Dataset.objects.filter(name=DATASET_NAME):
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM gisdata_feature WHERE layer_id IN "
-                           "(SELECT id FROM gisdata_layer WHERE dataset_id = %s)", [dataset.pk])
         if dataset.source_file:
             dataset.source_file.delete(save=False)
         dataset.delete()

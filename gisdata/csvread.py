@@ -9,14 +9,13 @@ with the list, unless the planner asks to skip bad rows (`options["skip_bad_rows
 from __future__ import annotations
 
 import csv
-import json
 import math
 import struct
 from pathlib import Path
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
-from gisdata.reader import ReadError, SourceLayer
+from gisdata.reader import Column, ReadError, SourceLayer
 
 MAX_ROWS = 2_000_000
 MAX_LISTED = 1000
@@ -78,7 +77,9 @@ def read_csv(path: Path, *, info=None, options: dict, encoding: str | None) -> S
     for column in filter(None, (x, y, wkt)):
         if column not in header:
             raise ReadError(f"The CSV has no column {column!r}.")
-    rows, errors = [], []
+    kept = [h for h in header if h not in (x, y, wkt)]
+    numbers, geometries, values, errors = [], [], [[] for _ in kept], []
+    n = 0
     for n, record in enumerate(reader, start=1):
         if n > MAX_ROWS:
             raise ReadError(f"The CSV has more than {MAX_ROWS:,} rows.")
@@ -87,16 +88,25 @@ def read_csv(path: Path, *, info=None, options: dict, encoding: str | None) -> S
         except ValueError as exc:
             errors.append({"feature": n, "message": str(exc)})
             continue
-        props = {k: v for k, v in record.items() if k not in (x, y, wkt) and k is not None}
-        rows.append((n, wkb, json.dumps(props, ensure_ascii=False)))
+        numbers.append(n)
+        geometries.append(wkb)
+        for column, name in zip(values, kept, strict=True):
+            column.append(_text(record.get(name)))
     if errors and not options.get("skip_bad_rows"):
         listed = "; ".join(f"row {e['feature']}: {e['message']}" for e in errors[:5])
-        raise RowErrors(f"{len(errors)} of {n if rows or errors else 0} rows could not be "
-                        f"read, so nothing was imported ({listed}…). Fix them, or import "
-                        "again skipping bad rows.", errors[:MAX_LISTED])
-    schema = [{"name": h, "type": "str"} for h in header if h not in (x, y, wkt)]
-    return SourceLayer(name=path.stem, srid=None, total=len(rows), schema=schema,
-                       rows=iter(rows), errors=errors[:MAX_LISTED])
+        raise RowErrors(f"{len(errors)} of {n} rows could not be read, so nothing was "
+                        f"imported ({listed}…). Fix them, or import again skipping bad rows.",
+                        errors[:MAX_LISTED])
+    return SourceLayer(
+        name=path.stem, srid=None, numbers=numbers, geometries=geometries,
+        columns=[Column(name, "text", column) for name, column in zip(kept, values,
+                                                                       strict=True)],
+        schema=[{"name": h, "type": "str"} for h in kept], errors=errors[:MAX_LISTED])
+
+
+def _text(value: str | None) -> str | None:
+    """A cell as PostgreSQL text can hold it (a short row gives None; NUL is dropped)."""
+    return value.replace("\x00", "") if value and "\x00" in value else value
 
 
 def _geometry(record: dict, x: str | None, y: str | None, wkt: str | None) -> bytes:

@@ -6,9 +6,12 @@ An `ImportRun` is one attempt to read a dataset: the worker fills it in as it go
 (progress, counts, errors), so the planner can watch it.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class SourceFormat(models.TextChoices):
@@ -20,6 +23,12 @@ class SourceFormat(models.TextChoices):
     CSV = "csv", "CSV"
 
 
+def dataset_upload_to(instance, filename: str) -> str:
+    """A folder of its own per upload: the file keeps its name (GDAL names a GeoJSON or
+    CSV layer after its file), never `name_a1B2c3D.geojson` when two share a name."""
+    return f"datasets/{timezone.now():%Y/%m}/{secrets.token_hex(6)}/{filename}"
+
+
 class Dataset(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -27,7 +36,7 @@ class Dataset(models.Model):
     licence = models.CharField(max_length=200, blank=True)
     attribution = models.CharField(max_length=500, blank=True)
     source_url = models.URLField(max_length=2000, blank=True)
-    source_file = models.FileField(upload_to="datasets/%Y/%m/", blank=True, max_length=300)
+    source_file = models.FileField(upload_to=dataset_upload_to, blank=True, max_length=300)
     format = models.CharField(max_length=12, choices=SourceFormat.choices, blank=True)
     source_srid = models.PositiveIntegerField(
         null=True, blank=True, help_text="EPSG code of the source, when the file has none.")
@@ -89,9 +98,20 @@ class Layer(models.Model):
 
 
 class Feature(models.Model):
-    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features")
+    """One feature of a layer. The table is partitioned by layer (migration 0003,
+    gisdata/partitions.py): an import builds a layer's partition aside and swaps it in,
+    and queries for one layer read only its partition, so no index on `layer` is needed.
+    The primary key in the database is (id, layer_id), as partitioning requires; ids
+    come from one sequence, so `id` alone stays unique."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="features",
+                              db_index=False)
     geometry = models.GeometryField(srid=4326)
     properties = models.JSONField(default=dict)
+    number = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The feature's number in its source file, from 1.")
+    repaired = models.BooleanField(
+        default=False, help_text="The source geometry was invalid and was repaired.")
 
     class Meta:
         constraints = [

@@ -1,10 +1,14 @@
-"""Read a source layer into plain rows: (feature number, WKB or None, properties).
+"""Read a source layer into columns: feature numbers, WKB geometries, typed attributes.
 
 Vector formats are read with pyogrio, whose wheel bundles GDAL 3.12: newer than
 Debian's 3.6, it refuses to follow file and network references inside spatial
 references, and it reads a whole layer into arrays at C speed (docs/architecture.md,
-"Imports"). CSV is read here, by Python's csv module, because real city CSVs have
-decimal commas and per-row errors that GDAL's CSV driver cannot report.
+"Imports"). CSV is read by gisdata/csvread.py, with Python's csv module, because real
+city CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
+
+Attributes stay in columns of one type each, all the way into PostgreSQL (COPY in
+binary): the JSONB properties are built there, by `jsonb_build_object`, in one pass.
+Building a JSON text per feature in Python cost more than everything else together.
 """
 
 from __future__ import annotations
@@ -12,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -21,19 +24,50 @@ import pyogrio
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
+# How an attribute column travels: its PostgreSQL type in the staging table, its type
+# for binary COPY, and the SQL that turns the staged value `{0}` into the JSON value.
+KINDS = {
+    "int": ("bigint", "int8", "{0}"),
+    "float": ("double precision", "float8",
+              "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
+    # GDAL gives integer and boolean columns that have nulls as floats with NaN.
+    "float_int": ("double precision", "float8",
+                  "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL "
+                  "ELSE {0}::bigint END"),
+    "float_bool": ("double precision", "float8",
+                   "CASE WHEN {0} = 'NaN' THEN NULL ELSE {0} <> 0 END"),
+    "bool": ("boolean", "bool", "{0}"),
+    "text": ("text", "text", "{0}"),
+    "json": ("text", "text", "{0}::jsonb"),
+    "bytes": ("bytea", "bytea", "encode({0}, 'hex')"),
+}
+INT64 = 2**63
+
 
 class ReadError(Exception):
     """The source cannot be read as asked; the message is for the planner."""
 
 
 @dataclass
+class Column:
+    name: str
+    kind: str           # a key of KINDS
+    values: list
+
+
+@dataclass
 class SourceLayer:
     name: str
     srid: int | None          # None: the source does not say, the planner must
-    total: int
+    numbers: list[int]        # each feature's number in the source, from 1
+    geometries: list          # WKB bytes, or None when the feature has no geometry
+    columns: list[Column]
     schema: list[dict]
-    rows: Iterator[tuple[int, bytes | None, str]]
     errors: list[dict] = field(default_factory=list)  # rows refused while reading (CSV)
+
+    @property
+    def total(self) -> int:
+        return len(self.numbers)
 
 
 def srid_of(crs: str | None) -> int | None:
@@ -43,9 +77,11 @@ def srid_of(crs: str | None) -> int | None:
 
 
 def _plain(value):
-    """A JSON-friendly Python value from what numpy and GDAL give."""
+    """A JSON-friendly Python value from what numpy and GDAL give (lists included)."""
     if value is None:
         return None
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -54,31 +90,53 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
     return value
+
+
+def column_of(name: str, declared: str, array) -> Column:
+    """One attribute column, typed by what GDAL declared and what the array holds."""
+    dtype = getattr(array, "dtype", np.dtype(object))
+    values = array.tolist() if hasattr(array, "tolist") else list(array)
+    if dtype.kind in "iu" and dtype != np.uint64:
+        return Column(name, "int", values)
+    if dtype.kind == "b":
+        return Column(name, "bool", values)
+    if dtype.kind == "f":
+        if declared.startswith(("int", "uint")):
+            return Column(name, "float_int", values)
+        return Column(name, "float_bool" if declared == "bool" else "float", values)
+    present = [v for v in values if v is not None]
+    if all(isinstance(v, str) for v in present):
+        if any("\x00" in v for v in present):  # PostgreSQL text cannot hold NUL
+            values = [v.replace("\x00", "") if v else v for v in values]
+        return Column(name, "text", values)
+    if all(isinstance(v, bytes) for v in present):
+        return Column(name, "bytes", values)
+    if all(type(v) is int and -INT64 <= v < INT64 for v in present):
+        return Column(name, "int", values)
+    return Column(name, "json", [None if v is None else
+                                 json.dumps(_plain(v), ensure_ascii=False, default=str)
+                                 for v in values])
 
 
 def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:
     """Read one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio."""
     try:
-        meta, _, geometries, columns = pyogrio.raw.read(
+        meta, _, geometries, arrays = pyogrio.raw.read(
             gdal_path, layer=layer, encoding=encoding or "UTF-8", force_2d=True,
             datetime_as_string=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
         raise ReadError(f"The file could not be read: {exc}") from exc
     names = [str(n) for n in meta["fields"]]
-    schema = [{"name": n, "type": str(t)} for n, t in zip(names, meta["dtypes"], strict=True)]
-    values = [column.tolist() if hasattr(column, "tolist") else list(column)
-              for column in columns]
-
-    def rows():
-        for i, wkb in enumerate(geometries):
-            props = {n: _plain(v[i]) for n, v in zip(names, values, strict=True)}
-            yield i + 1, wkb, json.dumps(props, ensure_ascii=False, default=str)
-
+    declared = [str(t) for t in meta["dtypes"]]
+    schema = [{"name": n, "type": t} for n, t in zip(names, declared, strict=True)]
+    columns = [column_of(n, t, a) for n, t, a in zip(names, declared, arrays, strict=True)]
     return SourceLayer(name=layer or str(meta.get("layer_name") or "layer"),
-                       srid=srid_of(meta["crs"]), total=len(geometries), schema=schema,
-                       rows=rows())
+                       srid=srid_of(meta["crs"]), numbers=list(range(1, len(geometries) + 1)),
+                       geometries=geometries.tolist(), columns=columns, schema=schema)
 
 
 def source_layers(gdal_path: str) -> list[str]:

@@ -16,12 +16,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from psycopg.errors import LockNotAvailable
 
-from gisdata import pipeline
+from gisdata import partitions, pipeline
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
 
@@ -118,6 +119,11 @@ def import_run_execute(*, run_id: int) -> str:
             _execute(run, attempt, Path(scratch))
     except (ImportFailed, ReadError) as exc:
         _fail(run_id, str(exc), getattr(exc, "errors", ()))
+    except OperationalError as exc:
+        if not isinstance(exc.__cause__, LockNotAvailable):
+            raise
+        _fail(run_id, "The layers stayed in use by other work for too long to be replaced "
+              f"(waited {partitions.LOCK_TIMEOUT}). Nothing was changed; import again.")
     finally:
         pipeline.drop_stages(run_id)
     return ImportRun.objects.values_list("status", flat=True).get(pk=run_id)
@@ -181,7 +187,7 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
             ImportRun.objects.filter(pk=run.pk, attempt=attempt).update(
                 progress_done=base + n)
 
-        done += pipeline.stage(table, layer.rows, on_progress=progress)
+        done += pipeline.stage(table, layer, on_progress=progress)
         staged.append((layer, table))
     clock["read"] = time.monotonic() - clock["start"]
     _swap(run, attempt, staged, srid)
@@ -193,6 +199,7 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
 def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
     """Replace the dataset's layers with the staged ones, all at once, if still ours."""
     with transaction.atomic():
+        partitions.swap_lock()
         dataset = Dataset.objects.select_for_update().get(pk=run.dataset_id)
         mine = ImportRun.objects.select_for_update().filter(
             pk=run.pk, attempt=attempt, status=ImportStatus.RUNNING).exists()
@@ -202,11 +209,11 @@ def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
         errors = []
         for layer, table in staged:
             # The planner's EPSG code wins: it is how a wrong .prj gets corrected.
-            prepared = pipeline.prepare(table, srid=srid or layer.srid)
-            _layer_replace(dataset, layer, table, prepared)
-            imported += prepared.imported
-            repaired += prepared.repaired
-            errors += [{**e, "layer": layer.name} for e in layer.errors + prepared.skipped]
+            built = _layer_replace(dataset, layer, table, srid=srid or layer.srid,
+                                   suffix=f"r{run.pk}_{attempt}")
+            imported += built.imported
+            repaired += built.repaired
+            errors += [{**e, "layer": layer.name} for e in layer.errors + built.skipped]
         Dataset.objects.filter(pk=dataset.pk).update(version=F("version") + 1)
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportStatus.SUCCEEDED, imported_count=imported, repaired_count=repaired,
@@ -214,17 +221,19 @@ def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
             progress_done=F("progress_total"), finished_at=timezone.now())
 
 
-def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str,
-                   prepared: pipeline.Prepared) -> Layer:
-    extent = GEOSGeometry(prepared.extent, srid=4326) if prepared.extent else None
-    if extent is not None and extent.geom_type != "Polygon":
-        extent = extent.buffer(1e-7).envelope  # a single point or a straight line
+def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, srid: int,
+                   suffix: str) -> pipeline.Built:
     row, created = Layer.objects.get_or_create(
         dataset=dataset, name=layer.name,
-        defaults={"title": layer.name, "geometry_type": prepared.geometry_type})
+        defaults={"title": layer.name, "geometry_type": "Geometry"})
+    part = partitions.create(row.pk, suffix=suffix)
+    built = pipeline.build(table, part, layer, layer_id=row.pk, srid=srid)
+    partitions.attach(part, row.pk)
+    extent = GEOSGeometry(built.extent, srid=4326) if built.extent else None
+    if extent is not None and extent.geom_type != "Polygon":
+        extent = extent.buffer(1e-7).envelope  # a single point or a straight line
     Layer.objects.filter(pk=row.pk).update(
-        geometry_type=prepared.geometry_type, extent=extent,
-        feature_count=prepared.imported, schema=layer.schema,
+        geometry_type=built.geometry_type, extent=extent,
+        feature_count=built.imported, schema=layer.schema,
         version=F("version") if created else F("version") + 1)
-    pipeline.replace_features(table, layer_id=row.pk)
-    return row
+    return built

@@ -3,12 +3,15 @@
 import os
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 # Quiet flags: this machine has no network beyond loopback, so no background calls.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# A loaded CI machine can take longer than Playwright's 5 s to draw a map; a waiting
+# assertion only takes that long when it is about to fail.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")

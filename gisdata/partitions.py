@@ -1,0 +1,70 @@
+"""One partition of `gisdata_feature` per imported layer: built aside, then swapped in.
+
+Partitions are named `gisdata_feature_l<layer id>`; features of layers that were never
+imported (made in the admin or by tests) live in `gisdata_feature_default`. A new
+partition is created detached, with the parent's columns, defaults and checks and a
+CHECK on its layer, so that attaching it needs no scan; it is filled, indexed and
+analysed; then the old one is dropped and the new one attached, all in the caller's
+transaction.
+
+Dropping a partition takes an ACCESS EXCLUSIVE lock on the parent for the rest of the
+transaction, and attaching one a SHARE ROW EXCLUSIVE lock on gisdata_layer (for the
+foreign key). Swaps therefore queue on an advisory lock (`swap_lock`), and wait at most
+LOCK_TIMEOUT for readers.
+"""
+
+# Partition names are formatted into SQL; they are built from integers only.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+from django.db import connection
+
+SWAP_LOCK = 0x504C415A  # advisory lock key: "PLAZ"
+LOCK_TIMEOUT = "30s"
+
+
+def name(layer_id: int) -> str:
+    return f"gisdata_feature_l{int(layer_id)}"
+
+
+def swap_lock() -> None:
+    """Wait for other swaps to end; take this first in the swap's transaction, before
+    writing anything, or two swaps deadlock (each holding what the other's attach needs:
+    a row in gisdata_layer, and ShareRowExclusive on it for the foreign key)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWAP_LOCK])
+
+
+def create(layer_id: int, *, suffix: str) -> str:
+    """A new, detached, empty partition for the layer; returns its name."""
+    table = f"{name(layer_id)}_{suffix}"
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
+        cursor.execute(f'''CREATE TABLE "{table}" (
+                               LIKE gisdata_feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
+                               CHECK (layer_id = {int(layer_id)}))''')
+    return table
+
+
+def attach(table: str, layer_id: int) -> None:
+    """Index the filled partition in bulk, then put it in place of the layer's old one."""
+    final = name(layer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{table}" ADD PRIMARY KEY (id, layer_id)')
+        cursor.execute(f'CREATE INDEX ON "{table}" USING gist (geometry)')
+        cursor.execute(f'ANALYZE "{table}"')
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+        # Features made outside imports would stop the attach (they belong to it now).
+        cursor.execute("DELETE FROM gisdata_feature_default WHERE layer_id = %s", [layer_id])
+        cursor.execute(f'DROP TABLE IF EXISTS "{final}"')
+        cursor.execute(f'ALTER TABLE "{table}" RENAME TO "{final}"')
+        cursor.execute(f'ALTER TABLE gisdata_feature ATTACH PARTITION "{final}" '
+                       f"FOR VALUES IN ({int(layer_id)})")
+        cursor.execute("SET LOCAL lock_timeout = DEFAULT")
+
+
+def drop(layer_id: int) -> None:
+    """Drop a deleted layer's partition (its rows would otherwise be deleted one by one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP TABLE IF EXISTS "{name(layer_id)}"')

@@ -35,3 +35,11 @@ class ClaimDecisionForm(forms.Form):
                              "the citizen receives it.")
     expires_at = forms.DateTimeField(required=False, help_text="Optional end of the "
                                      "verification; empty uses the role's validity period.")
+
+
+class AccountEraseForm(forms.Form):
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Your password, to confirm that it is you.")
+    confirm = forms.BooleanField(
+        label="I understand that this cannot be undone.", required=True)

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""`make test`: start (or reuse) the services, then ruff, the migration check and pytest.
+"""`make test`: start (or reuse) the services, then ruff, the migration check, the
+deployment checks (platform/checks.py) and pytest.
 
 Arguments after `make test` go to pytest through PYTEST_ARGS, e.g.
 `make test PYTEST_ARGS="-k healthz -x"`. Services this run started are stopped at
@@ -37,6 +38,9 @@ def main() -> int:
             return 1
         if step("migrations match the models", [str(BIN / "python"), "manage.py",
                 "makemigrations", "--check", "--dry-run"]):
+            return 1
+        if step("deployment checks: bandit, pip-audit", [str(BIN / "python"),
+                str(ROOT / "platform" / "checks.py")]):
             return 1
         args = shlex.split(os.environ.get("PYTEST_ARGS", ""))
         return step("pytest", [str(BIN / "pytest"), *args])

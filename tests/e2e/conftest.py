@@ -31,15 +31,22 @@ def browser():
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """Open a page in a fresh browser context (its own cookies) on the live server."""
-    contexts = []
+    """Open a page in a fresh browser context (its own cookies) on the live server.
+
+    Every page of every browser test is also a check of the Content-Security-Policy:
+    anything the policy blocked (a script, a style, an image) fails the test."""
+    contexts, blocked = [], []
 
     def make(**options):
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", lambda message: blocked.append(message.text)
+                if "Content Security Policy" in message.text else None)
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    assert not blocked, f"blocked by the Content-Security-Policy: {blocked}"

@@ -1,0 +1,67 @@
+"""Content-Security-Policy (and Permissions-Policy) on every response.
+
+Pages load scripts only from this site, plus the inline scripts that carry this
+request's nonce (django-leaflet's map set-up: templates pass `csp_nonce` to
+`leaflet_map`). So a script that slipped into a page through user text would not run,
+even if escaping failed somewhere. Styles may be inline: Leaflet and the layer legend
+set them, and CSS cannot run code. Images may come from the base-map tile server.
+
+The Django admin and the API's Swagger page set themselves up with inline scripts that
+take no nonce: there, inline scripts are allowed — both are for staff or read the
+public schema, and neither shows participants' text unescaped.
+"""
+
+from __future__ import annotations
+
+import secrets
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+RELAXED_PREFIXES = ("/admin/", "/api/docs/")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def policy(nonce: str, *, relaxed: bool) -> str:
+    tiles = _origin(settings.MAP_TILES_URL.replace("{s}", "a"))
+    if "{s}" in settings.MAP_TILES_URL:  # a, b, c subdomains of one tile server
+        parts = urlsplit(settings.MAP_TILES_URL)
+        tiles = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[-1]}"
+    script = "'self' 'unsafe-inline'" if relaxed else f"'self' 'nonce-{nonce}'"
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src {script}",
+        "style-src 'self' 'unsafe-inline'",
+        " ".join(filter(None, ["img-src 'self' data: blob:", tiles])),
+        "connect-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+class SecurityHeadersMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.csp_nonce = secrets.token_urlsafe(16)
+        response = self.get_response(request)
+        relaxed = request.path.startswith(RELAXED_PREFIXES)
+        response.setdefault("Content-Security-Policy",
+                            policy(request.csp_nonce, relaxed=relaxed))
+        # The map may ask for the device's position ("Propose here"); nothing else.
+        response.setdefault("Permissions-Policy",
+                            "geolocation=(self), camera=(), microphone=(), payment=()")
+        return response
+
+
+def csp_nonce(request) -> dict:
+    """Template context: the nonce for the page's inline scripts."""
+    return {"csp_nonce": getattr(request, "csp_nonce", "")}

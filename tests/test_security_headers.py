@@ -1,0 +1,54 @@
+"""Security headers on real responses: CSP with a per-request nonce, and the others."""
+
+import re
+
+import pytest
+
+from tests.factories import project_make, proposal_make, user_make
+
+pytestmark = pytest.mark.django_db
+
+
+def directives(response) -> dict[str, str]:
+    header = response["Content-Security-Policy"]
+    return dict(part.strip().split(" ", 1) for part in header.split(";"))
+
+
+def test_a_page_with_a_map_runs_only_its_own_scripts(client):
+    project = project_make("sants")
+    proposal_make(project, user_make("ana"))
+    response = client.get(f"/projects/{project.slug}/")
+    assert response.status_code == 200
+    csp = directives(response)
+    nonce = re.fullmatch(r"'self' 'nonce-([\w-]+)'", csp["script-src"]).group(1)
+    html = response.content.decode()
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", html)
+    assert inline, "the map's set-up script"
+    assert all(f'nonce="{nonce}"' in attrs for attrs in inline)
+    assert csp["object-src"] == "'none'" and csp["frame-ancestors"] == "'none'"
+    assert csp["default-src"] == "'self'" and "unsafe-inline" not in csp["script-src"]
+    # Another request, another nonce.
+    assert directives(client.get(f"/projects/{project.slug}/"))["script-src"] != csp["script-src"]
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/api/v1/projects/", "/healthz"])
+def test_every_response_has_the_headers(client, path):
+    response = client.get(path)
+    assert "Content-Security-Policy" in response
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Permissions-Policy"].startswith("geolocation=(self)")
+
+
+def test_the_admin_and_the_api_docs_may_run_their_inline_scripts(client):
+    for path in ("/admin/login/", "/api/docs/"):
+        response = client.get(path)
+        assert "'unsafe-inline'" in directives(response)["script-src"], path
+
+
+def test_the_base_map_tile_server_is_the_only_other_image_origin(settings, client):
+    settings.MAP_TILES_URL = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    csp = directives(client.get("/"))
+    assert csp["img-src"] == "'self' data: blob: https://*.tiles.example.org"
+

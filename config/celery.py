@@ -1,15 +1,37 @@
 """The Celery app. Tasks live in each app's `tasks.py`; settings are CELERY_* in settings."""
 
+import functools
+import logging
 import os
 
 from celery import Celery
+from celery.contrib.django.task import DjangoTask
+from django.db import transaction
+from kombu.exceptions import OperationalError as BrokerUnavailable
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+log = logging.getLogger(__name__)
 
-# With DJANGO_SETTINGS_MODULE set, Celery uses its Django task class, which adds
-# `delay_on_commit`: tasks are published only once the transaction that asked for
-# them has committed, so a worker never looks for rows that do not exist yet.
-app = Celery("plaza")
+
+class PlazaTask(DjangoTask):
+    """`delay_on_commit` publishes once the transaction that asked for the task has
+    committed, so a worker never looks for rows that do not exist yet; and if Redis is
+    down then, the request that committed still succeeds. What the task was for is
+    already saved: imports and reports wait as queued and beat publishes them again;
+    an e-mail whose task was lost is logged."""
+
+    def delay_on_commit(self, *args, **kwargs) -> None:
+        transaction.on_commit(functools.partial(self._publish_or_log, *args, **kwargs))
+
+    def _publish_or_log(self, *args, **kwargs) -> None:
+        try:
+            self.apply_async(args, kwargs)
+        except BrokerUnavailable as exc:
+            log.error("task %s%r not published, the broker is unavailable: %s",
+                      self.name, args, exc)
+
+
+app = Celery("plaza", task_cls=PlazaTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

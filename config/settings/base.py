@@ -96,7 +96,8 @@ REDIS_URL = env("REDIS_URL")
 CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=redis_url_with_db(REDIS_URL, 1))
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Redis down: an empty cache, not a 500 (config/cache.py says why).
+        "BACKEND": "config.cache.ResilientRedisCache",
         "LOCATION": CACHE_REDIS_URL,
         "KEY_PREFIX": "plaza",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -1,0 +1,53 @@
+"""The Redis cache, failing soft: when Redis is down, the cache is empty, not an error.
+
+The cache holds only rate-limit counters (DRF throttles, allauth, comment budget) and
+nothing a page needs to be right. Without this, every request that touches a throttle
+— casting a vote, posting a comment, logging in — answered 500 while Redis was down.
+While it is down, limits are not enforced (counted again once it is back); the site
+stays usable, /healthz says 503, and the log says why.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+log = logging.getLogger(__name__)
+DOWN = (RedisConnectionError, RedisTimeoutError)
+
+
+def _soft(name: str, fallback):
+    method = getattr(RedisCacheClient, name)
+
+    def call(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except DOWN as exc:
+            log.warning("cache unavailable, %s skipped: %s", name, exc)
+            return fallback(*args) if callable(fallback) else fallback
+
+    call.__name__ = name
+    return call
+
+
+class ResilientRedisCacheClient(RedisCacheClient):
+    add = _soft("add", True)
+    get = _soft("get", lambda key, default: default)
+    set = _soft("set", None)
+    touch = _soft("touch", False)
+    delete = _soft("delete", False)
+    get_many = _soft("get_many", lambda keys: {})
+    has_key = _soft("has_key", False)
+    incr = _soft("incr", lambda key, delta: delta)
+    set_many = _soft("set_many", lambda data, timeout: [])
+    delete_many = _soft("delete_many", None)
+    clear = _soft("clear", True)
+
+
+class ResilientRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ResilientRedisCacheClient

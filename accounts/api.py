@@ -1,10 +1,12 @@
 """API endpoints of accounts: the token that API clients sign in with."""
 
 from allauth.account.models import EmailAddress
-from rest_framework import serializers
+from rest_framework import generics, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.models import StakeholderRole
 
 
 class TokenRequestSerializer(AuthTokenSerializer):
@@ -31,3 +33,19 @@ class ObtainTokenView(ObtainAuthToken):
     serializer_class = TokenRequestSerializer
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth-token"
+
+
+class StakeholderRoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StakeholderRole
+        fields = ["slug", "name", "description", "default_weight", "position"]
+
+
+class StakeholderRoleList(generics.ListAPIView):
+    """The stakeholder roles the city recognises, with their default weights (a project
+    may set its own: `/api/v1/projects/{id}/weights/`)."""
+
+    serializer_class = StakeholderRoleSerializer
+
+    def get_queryset(self):
+        return StakeholderRole.objects.active().order_by("position", "name")

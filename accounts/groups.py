@@ -33,6 +33,7 @@ PLANNER_PERMISSIONS = [
     "gisdata.change_layer",
     "gisdata.view_layer",
     "gisdata.view_importrun",
+    "dashboard.view_auditentry",
     "voting.add_roleweight",
     "voting.change_roleweight",
     "voting.view_roleweight",
@@ -40,6 +41,9 @@ PLANNER_PERMISSIONS = [
     "voting.change_projectvoting",
     "voting.view_projectvoting",
     "voting.view_results",
+    "reports.add_decisionreport",
+    "reports.view_decisionreport",
+    "reports.publish_decisionreport",
 ]
 
 

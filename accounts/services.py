@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from accounts.models import OPEN_STATUSES, ClaimStatus, RoleClaim, StakeholderRole, User
 from accounts.validators import evidence_file_kind
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
 
 
 class ClaimAlreadyDecided(ValidationError):
@@ -58,25 +60,32 @@ def role_claim_submit(
 
 
 def _decide(
-    *, claim_id: int, planner: User, from_status: str, now: datetime, **fields
+    *, claim_id: int, planner: User, from_status: str, now: datetime, action: str,
+    **fields
 ) -> RoleClaim:
     _require_planner(planner)
-    claim = RoleClaim.objects.get(pk=claim_id)
+    claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
     if claim.user_id == planner.pk:
         raise PermissionDenied("Nobody can decide on their own role claim.")
-    updated = RoleClaim.objects.filter(pk=claim_id, status=from_status).update(
-        decided_by=planner, decided_at=now, updated_at=now, **fields
-    )
-    if updated != 1:
-        claim.refresh_from_db(fields=["status"])
-        raise ClaimAlreadyDecided(
-            f"This claim is {claim.get_status_display().lower()}; it cannot be decided again.",
-            code="already_decided",
+    with transaction.atomic():
+        updated = RoleClaim.objects.filter(pk=claim_id, status=from_status).update(
+            decided_by=planner, decided_at=now, updated_at=now, **fields
         )
-    from accounts.tasks import role_claim_notify_decision
+        if updated != 1:
+            claim.refresh_from_db(fields=["status"])
+            raise ClaimAlreadyDecided(
+                f"This claim is {claim.get_status_display().lower()}; "
+                "it cannot be decided again.", code="already_decided",
+            )
+        claim.refresh_from_db()
+        expires = claim.expires_at.isoformat() if claim.expires_at else None
+        audit_record(actor=planner, action=action, target=claim,
+                     reason=claim.decision_reason,
+                     details={"citizen": claim.user.username, "role": claim.role.slug,
+                              "status": [from_status, claim.status], "expires_at": expires})
+        from accounts.tasks import role_claim_notify_decision
 
-    role_claim_notify_decision.delay_on_commit(claim_id)
-    claim.refresh_from_db()
+        role_claim_notify_decision.delay_on_commit(claim_id)
     return claim
 
 
@@ -96,6 +105,7 @@ def role_claim_verify(
     return _decide(
         claim_id=claim_id, planner=planner, from_status=ClaimStatus.PENDING, now=now,
         status=ClaimStatus.VERIFIED, expires_at=expires_at, decision_reason="",
+        action=AuditAction.CLAIM_VERIFY,
     )
 
 
@@ -106,7 +116,7 @@ def role_claim_reject(
     return _decide(
         claim_id=claim_id, planner=planner, from_status=ClaimStatus.PENDING,
         now=now or timezone.now(), status=ClaimStatus.REJECTED,
-        decision_reason=_reason(reason),
+        decision_reason=_reason(reason), action=AuditAction.CLAIM_REJECT,
     )
 
 
@@ -120,7 +130,7 @@ def role_claim_revoke(
     return _decide(
         claim_id=claim_id, planner=planner, from_status=ClaimStatus.VERIFIED,
         now=now or timezone.now(), status=ClaimStatus.REJECTED,
-        decision_reason=_reason(reason),
+        decision_reason=_reason(reason), action=AuditAction.CLAIM_REVOKE,
     )
 
 
@@ -129,6 +139,37 @@ def _reason(reason: str) -> str:
     if not reason:
         raise ValidationError({"reason": "Give the citizen a reason."})
     return reason
+
+
+def role_claim_set_expiry(
+    *, claim_id: int, planner: User, expires_at: datetime | None, reason: str = "",
+    now: datetime | None = None,
+) -> RoleClaim:
+    """Change when a verified claim expires (None: never), e.g. a lease's end date.
+
+    The citizen is not e-mailed again: the claim stays verified; their profile shows
+    the new date.
+    """
+    _require_planner(planner)
+    now = now or timezone.now()
+    if expires_at is not None and expires_at <= now:
+        raise ValidationError({"expires_at": "The expiry must lie in the future."})
+    claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
+    if claim.user_id == planner.pk:
+        raise PermissionDenied("Nobody can decide on their own role claim.")
+    before = claim.expires_at
+    with transaction.atomic():
+        if not RoleClaim.objects.filter(pk=claim_id, status=ClaimStatus.VERIFIED).update(
+                expires_at=expires_at, updated_at=now):
+            raise ClaimAlreadyDecided("Only a verified claim has an expiry to change.",
+                                      code="not_verified")
+        claim.refresh_from_db()
+        audit_record(actor=planner, action=AuditAction.CLAIM_EXPIRY, target=claim,
+                     reason=reason, details={
+                         "citizen": claim.user.username, "role": claim.role.slug,
+                         "expires_at": [before.isoformat() if before else None,
+                                        expires_at.isoformat() if expires_at else None]})
+    return claim
 
 
 def role_claim_withdraw(*, claim_id: int, user: User) -> None:

@@ -55,13 +55,13 @@ COLUMNS = ("id", "title", "supporters", "opponents", "abstentions", "support_wei
 PROPOSALS_SQL = """
 INSERT INTO proposals_proposal
     (project_id, author_id, category_id, title, body, geometry, status,
-     official_answer, is_hidden, hidden_reason, created_at, updated_at)
+     official_answer, is_hidden, hidden_reason, constraint_feedback, created_at, updated_at)
 SELECT %(project)s, %(author)s, %(category)s,
        'Proposal ' || g,
        'What proposal ' || g || ' would change here, and why it matters to the street.',
        ST_SetSRID(ST_MakePoint(%(minx)s + random() * (%(maxx)s - %(minx)s),
                                %(miny)s + random() * (%(maxy)s - %(miny)s)), 4326),
-       'published', '', false, '', now() - g * interval '1 minute', now()
+       'published', '', false, '', '[]', now() - g * interval '1 minute', now()
 FROM generate_series(1, %(n)s) AS g
 """
 

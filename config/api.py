@@ -2,11 +2,13 @@
 
 from django.urls import path
 
-from accounts.api import ObtainTokenView
+from accounts.api import ObtainTokenView, StakeholderRoleList
 from gisdata import api as gisdata
 from gisdata import import_api as imports
+from opendata import api as opendata
 from proposals import api as proposals
 from proposals import comment_api as comments
+from reports import api as reports
 from voting import api as voting
 
 app_name = "api"
@@ -41,8 +43,24 @@ urlpatterns = [
     path("projects/<int:pk>/weights/", voting.ProjectWeights.as_view(),
          name="project-weights"),
     path("me/votes/", voting.MyVotes.as_view(), name="my-votes"),
+    path("roles/", StakeholderRoleList.as_view(), name="role-list"),
+    path("proposals/", opendata.ProposalList.as_view(), name="proposal-list"),
+    path("projects/<int:pk>/proposals.geojson", opendata.ProjectExport.as_view(),
+         name="project-export-geojson"),
+    path("projects/<int:pk>/proposals.csv", opendata.ProjectExportCSV.as_view(),
+         name="project-export-csv"),
+    path("datasets/", gisdata.DatasetList.as_view(), name="dataset-list"),
+    path("datasets/<int:pk>/", gisdata.DatasetDetail.as_view(), name="dataset-detail"),
     path("layers/", gisdata.LayerList.as_view(), name="layer-list"),
+    path("layers/<int:pk>/", gisdata.LayerDetail.as_view(), name="layer-detail"),
+    path("layers/<int:pk>/features.geojson", opendata.LayerExport.as_view(),
+         name="layer-export-geojson"),
+    path("layers/<int:pk>/features.csv", opendata.LayerExportCSV.as_view(),
+         name="layer-export-csv"),
     path("layers/<int:pk>/features/", gisdata.LayerFeatures.as_view(), name="layer-features"),
     path("imports/", imports.ImportRunList.as_view(), name="import-list"),
     path("imports/<int:pk>/", imports.ImportRunDetail.as_view(), name="import-detail"),
+    path("projects/<int:pk>/reports/", reports.ProjectReports.as_view(),
+         name="project-reports"),
+    path("reports/<int:pk>/", reports.ReportDetail.as_view(), name="report-detail"),
 ]

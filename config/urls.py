@@ -1,21 +1,29 @@
-"""Top-level URLs: each app's pages, the API, the admin and the health check."""
+"""Top-level URLs: each app's pages, the API, OGC API – Features, the admin and the health
+check."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from opendata import ogc
 
 urlpatterns = [
     path("", include("proposals.urls")),
     path("", include("voting.urls")),
     path("", include("gisdata.urls")),
+    path("", include("reports.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # OGC API – Features: the landing page answers at /ogc and /ogc/ alike.
+    path("ogc", ogc.LandingWithoutSlash.as_view(), name="ogc-root"),
+    path("ogc/", include("opendata.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
 ]
+
+handler404 = "config.api_http.not_found"

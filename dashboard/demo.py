@@ -25,7 +25,7 @@ from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from accounts.models import RoleClaim, StakeholderRole, User
 from dashboard.demo_layers import layers_load
 from dashboard.demo_proposals import area_union, districts_read, proposals_create
-from dashboard.demo_voting import voting_project
+from dashboard.demo_voting import voting_project, voting_report
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "barcelona"
@@ -169,4 +169,5 @@ def demo_load() -> list[Persona]:
         _project(users)
         voting_project(users, planner)
     layers_load()  # outside the transaction: imports commit their own steps
+    voting_report(users["planner"])  # once the districts are there
     return PERSONAS

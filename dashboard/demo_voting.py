@@ -129,3 +129,21 @@ def _voters(users: dict[str, User], planner: User):
                                                            evidence="Demo neighbour.")
                 account_services.role_claim_verify(claim_id=claim.pk, planner=planner)
             yield user, role_slug
+
+
+def voting_report(planner: User) -> None:
+    """The council's report of Sant Antoni, by district, compiled here (`load_demo` runs
+    before the workers start) and published on the project page; once."""
+    from gisdata.models import Layer
+    from reports import services as report_services
+    from reports.models import DecisionReport
+
+    project = Project.objects.filter(slug=SLUG).first()
+    if project is None or DecisionReport.objects.filter(project=project).exists():
+        return
+    districts = Layer.objects.filter(dataset__name="Barcelona districts").first()
+    report = report_services.report_request(project=project, user=planner,
+                                            district_layer=districts, enqueue=False)
+    if report_services.report_compile(report_id=report.pk) == "succeeded":
+        report.refresh_from_db()
+        report_services.report_publish(report=report, user=planner)

@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from config.form_errors import form_add_service_errors
 from dashboard.forms import ImportForm, PublishForm, RetryForm, upload_max_bytes
 from gisdata import services
+from gisdata.layer_services import layer_publish
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 
 IMPORT_PERMISSION = "gisdata.import_dataset"
 ERRORS_SHOWN = 100
 RUNS_SHOWN = 50
-
 
 
 def _planner_only(view):
@@ -34,15 +34,6 @@ def _planner_only(view):
 
 
 # --------------------------------------------------------------------------- writes
-def layer_publish(*, layer: Layer, user, published: bool) -> Layer:
-    """Publish a layer (open-data readers see it) or take it back; planners only."""
-    if not user.has_perm("gisdata.change_layer"):
-        raise PermissionDenied("Only planners can publish layers.")
-    Layer.objects.filter(pk=layer.pk).update(is_published=published)
-    layer.is_published = published
-    return layer
-
-
 def _import_create(form: ImportForm, user) -> ImportRun:
     data = form.cleaned_data
     dataset = None

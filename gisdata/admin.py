@@ -1,10 +1,18 @@
-"""Admin for open data: datasets with their import runs, layers (publish, style)."""
+"""Admin for open data: datasets with their import runs, layers (publish, constraints)
+and their features on a map.
+
+Publishing a layer and changing its constraints go through `gisdata.layer_services`
+here too, so each such change lands in the audit log; the colour is set on the
+dashboard's layer page, which checks it.
+"""
 
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 
-from gisdata.models import Constraint, Dataset, ImportRun, Layer
+from gisdata import layer_services
+from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 
 
 class ConstraintInline(admin.TabularInline):
@@ -34,7 +42,8 @@ class ImportRunInline(admin.TabularInline):
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
     list_display = ("name", "format", "version", "licence", "updated_at")
-    search_fields = ("name", "description")
+    list_filter = ("format",)
+    search_fields = ("name", "description", "licence", "attribution")
     readonly_fields = ("version", "created_by", "created_at", "updated_at")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ImportRunInline]
@@ -43,12 +52,63 @@ class DatasetAdmin(admin.ModelAdmin):
 @admin.register(Layer)
 class LayerAdmin(LeafletGeoAdmin):
     list_display = ("title", "dataset", "geometry_type", "feature_count", "version",
-                    "is_published")
+                    "is_published", "dashboard_link")
     list_filter = ("is_published", "geometry_type", "dataset")
     list_editable = ("is_published",)
+    search_fields = ("title", "name", "dataset__name")
+    list_select_related = ("dataset",)
     readonly_fields = ("dataset", "name", "geometry_type", "feature_count", "schema",
-                       "version", "extent")
+                       "version", "extent", "style")
     inlines = [ConstraintInline]
+
+    @admin.display(description="")
+    def dashboard_link(self, obj):
+        return format_html('<a href="{}">Style and constraints</a>',
+                           reverse("dashboard:layer", args=[obj.pk]))
+
+    def save_model(self, request, obj, form, change):
+        published = obj.is_published
+        if change and "is_published" in form.changed_data:
+            obj.is_published = not published  # the service makes (and logs) the change
+            super().save_model(request, obj, form, change)
+            layer_services.layer_publish(layer=obj, user=request.user, published=published)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Constraint:
+            return super().save_formset(request, form, formset, change)
+        changed = formset.save(commit=False)
+        for constraint in formset.deleted_objects:
+            layer_services.constraint_delete(user=request.user, constraint=constraint)
+        for constraint in changed:
+            layer_services.constraint_save(
+                user=request.user, layer=form.instance,
+                constraint=constraint if constraint.pk else None, rule=constraint.rule,
+                distance_m=constraint.distance_m, severity=constraint.severity,
+                message=constraint.message, is_active=constraint.is_active)
+        return None
+
+
+@admin.register(Feature)
+class FeatureAdmin(LeafletGeoAdmin):
+    """Imported features, to look one up on a map; imports write them, nobody edits."""
+
+    list_display = ("id", "layer", "number", "repaired")
+    list_filter = ("layer", "repaired")
+    list_select_related = ("layer",)
+    readonly_fields = ("layer", "number", "repaired", "properties")
+    fields = ("layer", "number", "repaired", "properties", "geometry")
+    show_full_result_count = False  # counting a large layer's rows costs a full scan
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ImportRun)
@@ -56,6 +116,8 @@ class ImportRunAdmin(admin.ModelAdmin):
     list_display = ("pk", "dataset", "status", "percent", "imported_count", "skipped_count",
                     "created_at", "finished_at")
     list_filter = ("status",)
+    search_fields = ("dataset__name", "message")
+    list_select_related = ("dataset",)
     readonly_fields = [f.name for f in ImportRun._meta.fields]
 
     def has_add_permission(self, request):

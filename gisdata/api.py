@@ -7,25 +7,29 @@ from __future__ import annotations
 
 import json
 import math
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.gis.geos import Polygon
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from config.api_http import LastModifiedMixin
 from gisdata import selectors
-from gisdata.models import Layer
-from gisdata.schema import feature_collection
+from gisdata.filters import DatasetFilter, LayerFilter
+from gisdata.models import Dataset, Layer
+from gisdata.schema import GEOMETRY, feature_collection
 
 FEATURE_COLLECTION = feature_collection({
     "type": "object", "required": ["type", "id", "geometry", "properties"],
     "properties": {
         "type": {"enum": ["Feature"]}, "id": {"type": "integer"},
-        "geometry": {"type": "object", "description": "A GeoJSON geometry (WGS 84)"},
+        "geometry": GEOMETRY,
         "properties": {"type": "object", "additionalProperties": True,
                        "description": "The feature's attributes, as imported"}}})
 
@@ -65,13 +69,82 @@ class LayerSerializer(serializers.ModelSerializer):
         return self._absolute(selectors.layer_urls(layer)["geojson"])
 
 
-class LayerList(generics.ListAPIView):
-    """Published layers of the city's open GIS data, with their tiles and GeoJSON URLs."""
+class LayerList(LastModifiedMixin, generics.ListAPIView):
+    """Published layers of the city's open GIS data, with their tiles and GeoJSON URLs;
+    filtered by `dataset` (slug), `geometry_type`, `bbox` and `updated_since`, ordered
+    by `ordering` (`title`, `updated_at`, `feature_count`, `id`)."""
+
+    serializer_class = LayerSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LayerFilter
+
+    def get_queryset(self):
+        return selectors.layers_published().order_by("dataset__name", "name", "pk")
+
+
+class LayerDetail(LastModifiedMixin, generics.RetrieveAPIView):
+    """One published layer: its dataset, licence, attribution, extent and URLs."""
 
     serializer_class = LayerSerializer
 
     def get_queryset(self):
-        return selectors.layers_published().order_by("dataset__name", "name", "pk")
+        return selectors.layers_published()
+
+
+def _public_source(url: str) -> str:
+    """A dataset's source URL without what may be a secret: no user or password, no
+    query string (URL imports sometimes carry an API key there), no fragment."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+class DatasetLayerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Layer
+        fields = ["id", "title", "name", "geometry_type", "feature_count"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    source = serializers.SerializerMethodField(
+        help_text="Where the data came from (without credentials or query string).")
+    layers = serializers.SerializerMethodField(help_text="Its published layers.")
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "slug", "name", "description", "licence", "attribution", "source",
+                  "format", "version", "updated_at", "layers"]
+
+    def get_source(self, dataset) -> str:
+        return _public_source(dataset.source_url) if dataset.source_url else ""
+
+    @extend_schema_field(DatasetLayerSerializer(many=True))
+    def get_layers(self, dataset):
+        layers = [la for la in dataset.layers.all() if la.is_published]
+        return DatasetLayerSerializer(layers, many=True).data
+
+
+class _Datasets(LastModifiedMixin):
+    serializer_class = DatasetSerializer
+
+    def get_queryset(self):
+        published = selectors.layers_published()
+        return (Dataset.objects.filter(pk__in=published.values("dataset_id"))
+                .prefetch_related("layers").order_by("name", "pk"))
+
+
+class DatasetList(_Datasets, generics.ListAPIView):
+    """Datasets with published layers: licence, attribution, source and layers;
+    `updated_since` and `ordering` (`name`, `updated_at`, `id`)."""
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DatasetFilter
+
+
+class DatasetDetail(_Datasets, generics.RetrieveAPIView):
+    """One dataset with its published layers."""
 
 
 class FeatureQuerySerializer(serializers.Serializer):

@@ -74,6 +74,8 @@ def layer_map_config(layer: Layer) -> dict:
             "mode": "tiles" if layer_uses_tiles(layer) else "geojson",
             "attribution": layer.dataset.attribution, "licence": layer.dataset.licence,
             "version": layer.version, **layer_urls(layer),
+            # The planner's colour (#rrggbb, gisdata/layer_services.py); None: the map's.
+            "color": (layer.style or {}).get("color"),
             # The version in the URL: tiles cached before a re-import are not reused.
             "tiles": f"{layer_urls(layer)['tiles']}?v={layer.version}"}
 

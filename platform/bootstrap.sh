@@ -20,8 +20,12 @@ fi
 # GeoDjango loads GDAL, GEOS and PROJ through ctypes: gdal-bin brings the libraries,
 # proj-data the datum grids that correct transformations need (PROJ's network is off).
 wanted=(postgresql postgresql-contrib redis-server gdal-bin proj-data ca-certificates)
+# Decision reports: WeasyPrint lays PDFs out with Pango (and subsets fonts with HarfBuzz);
+# the PDFs, maps and charts use the DejaVu fonts, so reports build the same everywhere.
+wanted+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 python3 -c 'import ensurepip, venv' 2>/dev/null || wanted+=(python3-venv)
-[ "$mode" = test ] && wanted+=(chromium fonts-dejavu-core)
+# poppler-utils: the report tests read the PDFs back with pdftotext.
+[ "$mode" = test ] && wanted+=(chromium poppler-utils)
 
 pg_version() {  # the PostgreSQL major version installed, or the one apt would install
   local v

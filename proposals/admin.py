@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
 from proposals.models import (
     Category,
     Comment,
@@ -56,7 +58,18 @@ class ProjectAdmin(LeafletGeoAdmin):
     list_filter = ("visibility",)
     prepopulated_fields = {"slug": ("title",)}
     inlines = [PhaseInline, CategoryInline]
-    search_fields = ("title",)
+    search_fields = ("title", "slug", "description")
+    date_hierarchy = "created_at"
+
+    def save_related(self, request, form, formsets, change):
+        # After the phases and categories: one audit entry for the whole edit, in the
+        # admin's transaction (the dashboard's set-up page writes the same entry).
+        super().save_related(request, form, formsets, change)
+        changed = list(form.changed_data) + [
+            str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
+        audit_record(actor=request.user, target=form.instance, project_id=form.instance.pk,
+                     action=AuditAction.PROJECT_UPDATE if change
+                     else AuditAction.PROJECT_CREATE, details={"changed": changed})
 
     @admin.display(description="")
     def page_link(self, obj):
@@ -69,7 +82,8 @@ class ProposalAdmin(LeafletGeoAdmin):
     list_display = ("title", "project", "category", "status", "is_hidden", "flag_count",
                     "created_at", "page_link")
     list_filter = ("project", "status", "is_hidden", "category")
-    search_fields = ("title", "body")
+    search_fields = ("title", "body", "author__username", "author__display_name")
+    date_hierarchy = "created_at"
     list_select_related = ("project", "category")
     readonly_fields = ("project", "author", "status", "official_answer", "is_hidden",
                        "hidden_reason", "created_at", "updated_at")
@@ -123,8 +137,8 @@ class CommentAdmin(admin.ModelAdmin):
 
     list_display = ("excerpt", "proposal", "author", "created_at", "is_deleted", "is_hidden",
                     "flag_count", "page_link")
-    list_filter = ("is_hidden", "is_deleted")
-    search_fields = ("body",)
+    list_filter = ("is_hidden", "is_deleted", "proposal__project")
+    search_fields = ("body", "author__username", "author__display_name")
     list_select_related = ("proposal", "author")
     fields = readonly_fields = ("proposal", "author", "parent", "body", "created_at",
                                 "edited_at", "is_deleted", "is_hidden", "hidden_reason")

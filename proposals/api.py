@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
@@ -12,8 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api_errors import SafeJSONParser
+from config.api_http import LastModifiedMixin
 from gisdata.constraints import constraints_check
 from proposals import selectors, services
+from proposals.filters import ProjectFilter
 from proposals.models import Project, Proposal
 from proposals.schema import FEATURE, FEATURE_COLLECTION
 from proposals.serializers import (
@@ -33,17 +36,20 @@ class GeoJSONRenderer(JSONRenderer):
     format = "geojson"
 
 
-class ProjectList(generics.ListAPIView):
-    """Public projects, newest first."""
+class ProjectList(LastModifiedMixin, generics.ListAPIView):
+    """Public projects, newest first; filtered by `bbox` (their area) and
+    `updated_since`, ordered by `ordering` (`created_at`, `updated_at`, `title`, `id`)."""
 
     serializer_class = ProjectSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ProjectFilter
 
     def get_queryset(self):
         return selectors.projects_listed(user=self.request.user).prefetch_related(
             "categories", "phases")
 
 
-class ProjectDetail(generics.RetrieveAPIView):
+class ProjectDetail(LastModifiedMixin, generics.RetrieveAPIView):
     """One project with its area (GeoJSON), phases and categories."""
 
     serializer_class = ProjectDetailSerializer

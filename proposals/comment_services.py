@@ -22,6 +22,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
 from proposals.comment_selectors import can_moderate_comments, comment_readable
 from proposals.models import (
     COMMENT_MAX_LENGTH,
@@ -244,6 +246,10 @@ def _moderate(comment: Comment, planner, reason: str, *, hide: bool) -> Comment:
         CommentModerationEvent.objects.create(
             comment=comment, actor=planner, reason=reason,
             action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
+        audit_record(actor=planner, target=comment, reason=reason,
+                     project_id=comment.proposal.project_id,
+                     action=AuditAction.COMMENT_HIDE if hide else AuditAction.COMMENT_RESTORE,
+                     details={"proposal_id": comment.proposal_id})
     comment.refresh_from_db()
     return comment
 
@@ -255,6 +261,25 @@ def comment_hide(*, comment: Comment, planner, reason: str) -> Comment:
 
 def comment_restore(*, comment: Comment, planner, reason: str) -> Comment:
     return _moderate(comment, planner, reason, hide=False)
+
+
+def comment_flags_dismiss(*, comment: Comment, planner, reason: str) -> int:
+    """Dismiss the reports on a comment that breaks no rule; returns how many. The
+    reports are deleted and the log keeps them, with the planner's reason."""
+    if not can_moderate_comments(planner):
+        raise PermissionDenied("Only planners can dismiss reports.")
+    reason = _text(reason, "reason", "Give a reason.", REASON_MAX_LENGTH)
+    with transaction.atomic():
+        flags = list(CommentFlag.objects.select_for_update().filter(comment=comment)
+                     .order_by("created_at").values_list("user_id", "reason"))
+        if not flags:
+            raise ValidationError("This comment has no reports to dismiss.", code="no_change")
+        CommentFlag.objects.filter(comment=comment).delete()
+        audit_record(actor=planner, action=AuditAction.COMMENT_FLAGS_DISMISS, target=comment,
+                     reason=reason, project_id=comment.proposal.project_id,
+                     details={"proposal_id": comment.proposal_id,
+                              "reports": [{"user_id": u, "reason": r} for u, r in flags]})
+    return len(flags)
 
 
 # ------------------------------------------------------------------------------ e-mail

@@ -19,6 +19,8 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
 from gisdata.constraints import constraints_check
 from gisdata.models import Severity
 from proposals import rules
@@ -222,6 +224,9 @@ def _moderate(proposal: Proposal, planner, reason: str, *, hide: bool) -> Propos
         ModerationEvent.objects.create(
             proposal=proposal, actor=planner, reason=reason,
             action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
+        audit_record(actor=planner, target=proposal, reason=reason,
+                     project_id=proposal.project_id,
+                     action=AuditAction.PROPOSAL_HIDE if hide else AuditAction.PROPOSAL_RESTORE)
     proposal.refresh_from_db()
     return proposal
 
@@ -233,6 +238,27 @@ def proposal_hide(*, proposal: Proposal, planner, reason: str) -> Proposal:
 
 def proposal_restore(*, proposal: Proposal, planner, reason: str) -> Proposal:
     return _moderate(proposal, planner, reason, hide=False)
+
+
+def proposal_flags_dismiss(*, proposal: Proposal, planner, reason: str) -> int:
+    """Dismiss the reports on a proposal that breaks no rule; returns how many.
+
+    The reports are deleted (a reporter may report again if the proposal changes) and
+    the log keeps who reported what, and why the planner dismissed it.
+    """
+    if not rules.can_moderate(planner):
+        raise PermissionDenied("Only planners can dismiss reports.")
+    reason = _text(reason, "reason", "reason")
+    with transaction.atomic():
+        flags = list(Flag.objects.select_for_update().filter(proposal=proposal)
+                     .order_by("created_at").values_list("user_id", "reason"))
+        if not flags:
+            raise ValidationError("This proposal has no reports to dismiss.", code="no_change")
+        Flag.objects.filter(proposal=proposal).delete()
+        audit_record(actor=planner, action=AuditAction.PROPOSAL_FLAGS_DISMISS,
+                     target=proposal, reason=reason, project_id=proposal.project_id,
+                     details={"reports": [{"user_id": u, "reason": r} for u, r in flags]})
+    return len(flags)
 
 
 TRANSITIONS = {
@@ -264,10 +290,34 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
         event = ModerationEvent.objects.create(proposal=proposal, actor=planner,
                                                detail=status, action=ModerationAction.STATUS,
                                                reason=answer or f"Now {status}.")
+        audit_record(actor=planner, action=AuditAction.PROPOSAL_STATUS, target=proposal,
+                     reason=answer, project_id=proposal.project_id,
+                     details={"status": [current, status], "answered": bool(answer)})
         from proposals.tasks import proposal_notify_status
 
         # Sent once this transaction commits: the author hears of no change rolled back.
         proposal_notify_status.delay_on_commit(event.pk)
+    proposal.refresh_from_db()
+    return proposal
+
+
+def proposal_answer(*, proposal: Proposal, planner, answer: str) -> Proposal:
+    """Write or correct the city's official answer without changing the status."""
+    if not rules.can_answer(planner):
+        raise PermissionDenied("Only planners can answer proposals.")
+    answer = _text(answer, "answer", "answer")
+    if len(answer) > 5000:
+        raise ValidationError({"answer": "Write at most 5000 characters."})
+    if proposal.status == ProposalStatus.WITHDRAWN:
+        raise ValidationError({"answer": "A withdrawn proposal takes no answer."})
+    before = proposal.official_answer
+    with transaction.atomic():
+        if not Proposal.objects.filter(pk=proposal.pk, official_answer=before).update(
+                official_answer=answer, updated_at=timezone.now()):
+            raise ValidationError("This proposal changed meanwhile; reload the page.")
+        audit_record(actor=planner, action=AuditAction.PROPOSAL_ANSWER, target=proposal,
+                     reason=answer, project_id=proposal.project_id,
+                     details={"before": before})
     proposal.refresh_from_db()
     return proposal
 

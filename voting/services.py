@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from accounts.models import MAX_WEIGHT, StakeholderRole
 from accounts.selectors import voting_weight_resolve
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
 from proposals.models import PhaseKind, Project, Proposal
 from proposals.selectors import proposals_visible
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
@@ -37,7 +39,7 @@ def _weight(value) -> Decimal:
 
 
 def role_weights_set(*, project: Project, planner, weights: Mapping[str, object],
-                     unverified_weight=None) -> None:
+                     unverified_weight=None, reason: str = "") -> None:
     """Set a project's weights (role slug → weight) and, optionally, the unverified weight.
 
     Refused once voting has opened: the weights must be the ones published before it,
@@ -51,13 +53,22 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
     unknown = set(weights) - set(roles)
     if unknown:
         raise ValidationError(f"Unknown roles: {', '.join(sorted(unknown))}.")
+    cleaned = {slug: _weight(value) for slug, value in weights.items()}
+    unverified = _weight(unverified_weight) if unverified_weight is not None else None
+    current = project_weights(project)
+    before = {slug: str(current[role.pk]) for slug, role in roles.items()}
     with transaction.atomic():
-        for slug, value in weights.items():
+        for slug, weight in cleaned.items():
             RoleWeight.objects.update_or_create(project=project, role=roles[slug],
-                                                defaults={"weight": _weight(value)})
-        if unverified_weight is not None:
+                                                defaults={"weight": weight})
+        details = {"weights": {slug: [before[slug], str(w)] for slug, w in cleaned.items()}}
+        if unverified is not None:
+            details["unverified_weight"] = [str(voting_rules(project).unverified_weight),
+                                            str(unverified)]
             ProjectVoting.objects.update_or_create(
-                project=project, defaults={"unverified_weight": _weight(unverified_weight)})
+                project=project, defaults={"unverified_weight": unverified})
+        audit_record(actor=planner, action=AuditAction.WEIGHTS_SET, target=project,
+                     project_id=project.pk, details=details, reason=reason)
 
 
 def _check_votable(user, proposal: Proposal, at: datetime) -> None:

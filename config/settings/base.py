@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "rest_framework",
     "rest_framework.authtoken",
+    "django_filters",
+    "corsheaders",
     "django.contrib.postgres",
     "leaflet",
     "drf_spectacular",
@@ -45,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, so that its redirects carry the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -54,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.security.SecurityHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "config.api_http.ApiConditionalGetMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -150,6 +155,11 @@ GISDATA_FETCH_ALLOW_HOSTS = env.list("GISDATA_FETCH_ALLOW_HOSTS", default=[])
 # page and the API share one budget.
 COMMENT_EDIT_WINDOW_MINUTES = env.int("COMMENT_EDIT_WINDOW_MINUTES", default=15)
 COMMENT_RATE_PER_MINUTE = env.int("COMMENT_RATE_PER_MINUTE", default=5)
+# Decision reports: the PDF lists the first REPORTS_PDF_RANKED proposals of the ranking
+# and details the first REPORTS_PDF_DETAILED (each with its map); the CSV and the
+# GeoJSON always carry every proposal.
+REPORTS_PDF_RANKED = env.int("REPORTS_PDF_RANKED", default=300)
+REPORTS_PDF_DETAILED = env.int("REPORTS_PDF_DETAILED", default=40)
 
 # ------------------------------------------------------------------ e-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
@@ -219,7 +229,7 @@ REST_FRAMEWORK = {
     # 0 proxies: throttles key on REMOTE_ADDR, so a forged X-Forwarded-For changes
     # nothing. Behind N trusted proxies, set TRUSTED_PROXY_COUNT=N.
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "config.api_http.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_PARSER_CLASSES": [
         "config.api_errors.SafeJSONParser",
@@ -239,7 +249,26 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.api_http.document_errors"],
+    # Several models have a `status`: each set of choices gets a name of its own.
+    "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "gisdata.models.ImportStatus",
+                            "ProposalStatusEnum": "proposals.models.ProposalStatus"},
 }
+# Open data is read from anywhere: any origin may GET, HEAD and OPTIONS the API and
+# OGC API – Features, without cookies or credentials (so a page elsewhere can never act
+# as a signed-in user). Writes stay same-origin, with the session's CSRF token.
+CORS_URLS_REGEX = r"^/(api|ogc)(/.*)?$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link", "Content-Disposition", "Content-Crs"]
+# The licence and attribution of what participants publish (proposals, results), stated
+# in every export and OGC collection of proposals.
+OPENDATA_PROPOSALS_LICENCE = env("OPENDATA_PROPOSALS_LICENCE",
+                                 default="https://creativecommons.org/licenses/by/4.0/")
+OPENDATA_PROPOSALS_ATTRIBUTION = env("OPENDATA_PROPOSALS_ATTRIBUTION",
+                                     default=f"Participants of {SITE_NAME}")
 
 # ------------------------------------------------------------------ maps
 # An empty MAP_TILES_URL shows maps without a base layer (the tests run offline).
@@ -300,6 +329,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gisdata.tasks.imports_requeue_stale",
         "schedule": timedelta(minutes=5),
     },
+    "requeue-stale-reports": {
+        "task": "reports.tasks.reports_requeue_stale",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # ------------------------------------------------------------------ checks
@@ -317,5 +350,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # WeasyPrint logs each step of every PDF at INFO; its warnings still show.
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -2,7 +2,8 @@
  *
  * Each layer of the map's config goes into the layer control, off until chosen: small
  * layers are loaded once as GeoJSON, large ones (mode "tiles") as vector tiles drawn
- * on canvas by Leaflet.VectorGrid. Attribute values come from imported files: popups
+ * on canvas by Leaflet.VectorGrid, in the colour the planner chose for the layer (or one
+ * of the palette's). Attribute values come from imported files: popups
  * are DOM nodes filled with textContent, and the strings Leaflet puts in as HTML (the
  * layer control's names, the attribution) are escaped first.
  */
@@ -37,6 +38,14 @@
     var div = document.createElement("div");
     div.textContent = text == null ? "" : String(text);
     return div.innerHTML;
+  }
+
+  // The planner's colour for the layer (Layer.style.color), checked again here because
+  // it goes into a style attribute; a layer without one takes the next palette colour.
+  function colorOf(layerCfg, i) {
+    var chosen = layerCfg.color;
+    if (typeof chosen === "string" && /^#[0-9a-fA-F]{6}$/.test(chosen)) { return chosen; }
+    return PALETTE[i % PALETTE.length];
   }
 
   function kind(geometryType) {
@@ -148,7 +157,7 @@
   window.plazaAddLayers = function (map, cfg, control) {
     (cfg.layers || []).forEach(function (layerCfg, i) {
       var k = kind(layerCfg.geometry_type);
-      var color = PALETTE[i % PALETTE.length];
+      var color = colorOf(layerCfg, i);
       var useTiles = layerCfg.mode === "tiles" && L.vectorGrid;
       var layer = useTiles ? tileLayer(map, layerCfg, k, color)
                            : geojsonLayer(map, layerCfg, k, color);

@@ -109,11 +109,14 @@ def test_a_planner_uploads_a_shared_file_and_sees_the_result(client, planner):
     assert services.import_run_execute(run_id=run.pk) == "succeeded"
     page = client.get(response["Location"]).content.decode()
     assert "Succeeded" in page and "plaza-progress.js" not in page
-    assert "<td data-label=\"Layer\">neighborhoods</td>" in page
+    layer = Layer.objects.get(name="neighborhoods")
+    assert (f'<td data-label="Layer"><a href="/dashboard/layers/{layer.pk}/">neighborhoods'
+            '</a></td>') in page
     assert "<td data-label=\"Features\">13</td>" in page
     assert "<dd>13</dd>" in page  # imported
     listing = client.get(reverse("dashboard:imports")).content.decode()
-    assert "Cambridge neighbourhoods" in listing and "neighborhoods (13)" in listing
+    assert "Cambridge neighbourhoods" in listing
+    assert (f'<a href="/dashboard/layers/{layer.pk}/">neighborhoods</a> (13)') in listing
 
 
 def test_csv_options_epsg_and_layers_reach_the_dataset(client, planner):

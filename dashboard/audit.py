@@ -1,0 +1,42 @@
+"""`audit_record`: the one way to write the audit log (see dashboard/models.py).
+
+This module is a leaf: it imports no other Plaza app, so the services of every app
+(accounts and gisdata included, which otherwise import nothing above them) can call it
+inside their own transactions without an import cycle. That is the one exception to
+the apps' one-way dependencies, and the reason the log is not kept by each app apart:
+planners read one log, in one order.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from dashboard.models import AuditAction, AuditEntry
+
+LABEL_MAX = 300
+
+
+def _label(target) -> str:
+    text = " ".join(str(target).split())
+    return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1] + "…"
+
+
+def audit_record(*, actor, action: AuditAction, target, reason: str = "",
+                 project_id: int | None = None, details: dict | None = None) -> AuditEntry:
+    """Write one entry about `actor` doing `action` to `target` (a model instance).
+
+    Call it inside the transaction that makes the change, after the change: if the
+    change rolls back, so does the entry; if the entry cannot be written, the change
+    does not happen either.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        # Outside a transaction the change and its entry could part ways.
+        raise RuntimeError("audit_record must run inside the change's transaction.")
+    name = getattr(actor, "public_name", None) or getattr(actor, "username", "") or "system"
+    if getattr(actor, "username", "") and name != actor.username:
+        name = f"{name} ({actor.username})"
+    return AuditEntry.objects.create(
+        actor_id=getattr(actor, "pk", None), actor_name=name[:150], action=action,
+        target_type=target._meta.label_lower, target_id=target.pk,
+        target_label=_label(target), project_id=project_id,
+        reason=(reason or "").strip(), details=details or {})

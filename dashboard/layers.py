@@ -1,0 +1,107 @@
+"""A layer's page for planners: publish it, choose its colour on the maps, and turn it
+into feedback on proposals with constraint rules (intersects / within N metres)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.form_errors import form_add_service_errors
+from dashboard.access import error_text, planner_only
+from dashboard.action_forms import ConstraintForm, StyleForm
+from gisdata import layer_services
+from gisdata.models import Constraint, Layer
+
+PERMISSION = "gisdata.change_layer"
+DEFAULT_COLOUR = "#1d4ed8"
+
+
+def _page(request, layer: Layer, *, style_form=None, new_form=None, status: int = 200):
+    constraints = list(layer.constraints.order_by("pk"))
+    for constraint in constraints:
+        constraint.form = ConstraintForm(initial={
+            "rule": constraint.rule, "distance_m": constraint.distance_m,
+            "severity": constraint.severity, "message": constraint.message,
+            "is_active": constraint.is_active}, prefix=f"c{constraint.pk}")
+    return render(request, "dashboard/layer.html", {
+        "layer": layer, "constraints": constraints,
+        "attributes": [a.get("name") for a in (layer.schema or []) if isinstance(a, dict)],
+        "style_form": style_form or StyleForm(initial={
+            "color": (layer.style or {}).get("color") or DEFAULT_COLOUR}),
+        "new_form": new_form or ConstraintForm(prefix="new"),
+    }, status=status)
+
+
+def _layer(pk: int) -> Layer:
+    return get_object_or_404(Layer.objects.select_related("dataset"), pk=pk)
+
+
+@planner_only(PERMISSION)
+def layer_detail(request, pk: int):
+    return _page(request, _layer(pk))
+
+
+@require_POST
+@planner_only(PERMISSION)
+def layer_style(request, pk: int):
+    layer = _layer(pk)
+    form = StyleForm(request.POST)
+    if form.is_valid():
+        try:
+            layer_services.layer_style_set(layer=layer, user=request.user,
+                                           color=form.cleaned_data["color"])
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The colour is saved."))
+            return redirect("dashboard:layer", pk=layer.pk)
+    return _page(request, layer, style_form=form, status=400)
+
+
+def _constraint_values(form: ConstraintForm) -> dict:
+    data = form.cleaned_data
+    return {"rule": data["rule"], "distance_m": data["distance_m"],
+            "severity": data["severity"], "message": data["message"],
+            "is_active": data["is_active"]}
+
+
+@require_POST
+@planner_only(PERMISSION)
+def constraint_add(request, pk: int):
+    layer = _layer(pk)
+    form = ConstraintForm(request.POST, prefix="new")
+    if form.is_valid():
+        try:
+            layer_services.constraint_save(user=request.user, layer=layer,
+                                           **_constraint_values(form))
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The constraint is added."))
+            return redirect("dashboard:layer", pk=layer.pk)
+    return _page(request, layer, new_form=form, status=400)
+
+
+@require_POST
+@planner_only(PERMISSION)
+def constraint_edit(request, pk: int):
+    constraint = get_object_or_404(Constraint.objects.select_related("layer__dataset"), pk=pk)
+    layer = constraint.layer
+    if "delete" in request.POST:
+        layer_services.constraint_delete(user=request.user, constraint=constraint)
+        messages.success(request, _("The constraint is removed."))
+        return redirect("dashboard:layer", pk=layer.pk)
+    form = ConstraintForm(request.POST, prefix=f"c{constraint.pk}")
+    try:
+        if not form.is_valid():
+            raise ValidationError(error_text(form.errors))
+        layer_services.constraint_save(user=request.user, layer=layer, constraint=constraint,
+                                       **_constraint_values(form))
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return _page(request, layer, status=400)
+    messages.success(request, _("The constraint is saved."))
+    return redirect("dashboard:layer", pk=layer.pk)

@@ -1,0 +1,170 @@
+"""Setting up a consultation: a project's text, area, phases, categories and visibility.
+
+One service writes it all in one transaction with one audit entry, so a project is
+never half set up (phases of the old plan with categories of the new one). The area
+comes either from a drawing (GeoJSON, checked by `proposals.geometry.geometry_clean`)
+or from a feature of an imported layer, such as a district; either way it is stored as
+the MultiPolygon the project model holds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import RestrictedError
+from django.utils.text import slugify
+
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
+from gisdata.models import Feature
+from proposals.geometry import geometry_clean
+from proposals.models import Category, Phase, Project
+from proposals.services import phases_check
+
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+RESERVED_SLUGS = {"new"}  # /dashboard/projects/new/ is the set-up page of a new project
+TRACKED = ("title", "slug", "description", "visibility", "moderate_before_publishing")
+
+
+@dataclass(frozen=True)
+class CategoryInput:
+    name: str
+    color: str
+    pk: int | None = None
+    slug: str = ""
+    delete: bool = False
+
+
+def area_from_feature(feature_id: int) -> MultiPolygon:
+    """The area of one imported feature (a district, a neighbourhood) as a MultiPolygon."""
+    feature = Feature.objects.filter(pk=feature_id).only("geometry").first()
+    if feature is None:
+        raise ValidationError({"area_feature": "That feature no longer exists."})
+    return _multipolygon(feature.geometry, "area_feature")
+
+
+def area_from_geojson(raw: str) -> MultiPolygon:
+    """A drawn area: GeoJSON in longitude/latitude, one polygon."""
+    try:
+        geometry = geometry_clean(raw)
+    except ValidationError as exc:
+        raise ValidationError({"area": exc.messages}) from exc
+    return _multipolygon(geometry, "area")
+
+
+def _multipolygon(geometry: GEOSGeometry, field: str) -> MultiPolygon:
+    if geometry.srid != 4326:
+        geometry = geometry.transform(4326, clone=True)
+    if geometry.geom_type == "Polygon":
+        geometry = MultiPolygon(geometry, srid=4326)
+    if geometry.geom_type != "MultiPolygon" or geometry.empty:
+        raise ValidationError({field: "A project's area is a polygon: draw an area, or "
+                                      "choose a feature of a layer of areas."})
+    if not geometry.valid:
+        raise ValidationError({field: f"The area is not valid: {geometry.valid_reason}."})
+    return geometry
+
+
+def _slug(title: str, slug: str, project: Project | None) -> str:
+    slug = slugify(slug or title)[:80].strip("-")
+    if not slug or slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": "Give the project an address made of letters "
+                                       "and digits (not “new”)."})
+    taken = Project.objects.filter(slug=slug)
+    if project is not None:
+        taken = taken.exclude(pk=project.pk)
+    if taken.exists():  # a friendly message; the unique constraint still decides
+        raise ValidationError({"slug": "Another project already has this address."})
+    return slug
+
+
+def _categories(project: Project, categories: list[CategoryInput]) -> None:
+    keep = [c for c in categories if not c.delete]
+    if not keep:
+        raise ValidationError({"categories": "A project needs at least one category."})
+    for c in keep:
+        if not COLOUR.match(c.color or ""):
+            raise ValidationError({"categories": f"The colour of “{c.name}” must be "
+                                                 "#rrggbb."})
+    for position, c in enumerate(categories, start=1):
+        existing = project.categories.filter(pk=c.pk).first() if c.pk else None
+        if c.delete:
+            if existing is not None:
+                try:
+                    existing.delete()
+                except RestrictedError as exc:
+                    raise ValidationError({"categories": f"“{existing.name}” has proposals: "
+                                           "it cannot be removed."}) from exc
+            continue
+        category = existing or Category(project=project)
+        category.name = c.name.strip()
+        category.slug = slugify(c.slug or c.name)[:50] or f"category-{position}"
+        category.color = c.color.lower()
+        category.position = position
+        category.save()
+
+
+def _phases(project: Project, phases: list[tuple[str, datetime, datetime]]) -> None:
+    # Deleted first, then created: the no-overlap constraint sees the new plan only.
+    project.phases.all().delete()
+    Phase.objects.bulk_create([Phase(project=project, kind=kind, starts_at=start,
+                                     ends_at=end) for kind, start, end in phases])
+
+
+def project_save(*, planner, project: Project | None = None, title: str, slug: str = "",
+                 description: str, visibility: str, moderate_before_publishing: bool,
+                 area: MultiPolygon | None, phases: list[tuple[str, datetime, datetime]],
+                 categories: list[CategoryInput]) -> Project:
+    """Create a project (`project` None) or change one: everything on its set-up page."""
+    perm = "proposals.add_project" if project is None else "proposals.change_project"
+    if not (planner.is_authenticated and planner.has_perm(perm)):
+        raise PermissionDenied("Only planners can set up projects.")
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": "Give the project a title."})
+    if area is None and project is None:
+        raise ValidationError({"area": "Draw the project's area or take it from a layer."})
+    try:
+        phases_check(phases)
+    except ValidationError as exc:
+        raise ValidationError({"phases": exc.messages}) from exc
+    values = {"title": title, "slug": _slug(title, slug, project),
+              "description": (description or "").strip(), "visibility": visibility,
+              "moderate_before_publishing": moderate_before_publishing}
+    before = {f: getattr(project, f) for f in TRACKED} if project else {}
+    old_phases = _phase_list(project) if project else []
+    try:
+        with transaction.atomic():
+            if project is None:
+                project = Project.objects.create(area=area, **values)
+            else:
+                for field, value in values.items():
+                    setattr(project, field, value)
+                if area is not None:
+                    project.area = area
+                project.save()
+            _phases(project, phases)
+            _categories(project, categories)
+            changed = {f: [before.get(f), values[f]] for f in TRACKED
+                       if before.get(f) != values[f]}
+            if area is not None:
+                changed["area"] = "new area"
+            new_phases = _phase_list(project)
+            if new_phases != old_phases:
+                changed["phases"] = [old_phases, new_phases]
+            audit_record(actor=planner, target=project, project_id=project.pk,
+                         action=AuditAction.PROJECT_UPDATE if before
+                         else AuditAction.PROJECT_CREATE, details=changed)
+    except IntegrityError as exc:
+        raise ValidationError("This project changed meanwhile; reload the page.") from exc
+    return project
+
+
+def _phase_list(project: Project) -> list[list[str]]:
+    return [[p.kind, p.starts_at.isoformat(), p.ends_at.isoformat()]
+            for p in project.phases.order_by("starts_at")]

@@ -1,0 +1,96 @@
+"""Planners' pages for decision reports: compile one, watch it, download, publish.
+
+Thin views: `reports.services` decides and writes; the worker compiles while
+`static/js/plaza-progress.js` polls `GET /api/v1/reports/{id}/` to move the bar, and
+reloads the page when the report is done, to show its files.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from proposals.models import Project
+from reports import selectors, services
+from reports.models import DecisionReport
+
+VIEW_PERMISSION = "reports.view_decisionreport"
+SHOWN = 50
+
+
+def _planner_only(view):
+    """Anonymous visitors go to log in; signed-in users without the permission get 403."""
+    return login_required(permission_required(VIEW_PERMISSION, raise_exception=True)(view))
+
+
+class CompileForm(forms.Form):
+    district_layer = forms.ModelChoiceField(
+        queryset=selectors.district_layers(), required=False, empty_label="No districts",
+        label="Count participation by",
+        help_text="A layer of polygons, such as the city's districts.")
+
+
+def _default_layer():
+    """The demo's and most cities' choice: a layer whose title speaks of districts."""
+    return selectors.district_layers().filter(title__icontains="district").first()
+
+
+@_planner_only
+def reports_index(request):
+    projects = (Project.objects.annotate(report_count=Count("reports"),
+                                         last_report=Max("reports__created_at"))
+                .order_by("-created_at"))
+    return render(request, "dashboard/reports.html", {"projects": projects})
+
+
+@_planner_only
+def project_reports(request, slug: str):
+    project = get_object_or_404(Project, slug=slug)
+    return _project_page(request, project, CompileForm(initial={
+        "district_layer": _default_layer()}))
+
+
+def _project_page(request, project: Project, form: CompileForm, status: int = 200):
+    reports = list(selectors.reports_visible(user=request.user, project=project)[:SHOWN])
+    return render(request, "dashboard/reports_project.html", {
+        "project": project, "reports": reports, "form": form,
+        "watching": any(not r.finished for r in reports),
+    }, status=status)
+
+
+@require_POST
+@_planner_only
+def report_compile(request, slug: str):
+    project = get_object_or_404(Project, slug=slug)
+    form = CompileForm(request.POST)
+    if not form.is_valid():
+        return _project_page(request, project, form, status=400)
+    try:
+        services.report_request(project=project, user=request.user,
+                                district_layer=form.cleaned_data["district_layer"])
+    except ValidationError as exc:
+        form.add_error(None, exc)
+        return _project_page(request, project, form, status=400)
+    messages.success(request, "The report is being compiled.")
+    return redirect("dashboard:project-reports", slug=project.slug)
+
+
+@require_POST
+@_planner_only
+def report_publish(request, pk: int):
+    report = get_object_or_404(DecisionReport.objects.select_related("project"), pk=pk)
+    published = request.POST.get("published") == "on"
+    try:
+        services.report_publish(report=report, user=request.user, published=published)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Report {report.pk} is published on the project page."
+                         if published else f"Report {report.pk} is no longer published.")
+    return redirect("dashboard:project-reports", slug=report.project.slug)
+

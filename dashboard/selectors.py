@@ -1,0 +1,199 @@
+"""What the dashboard reads: the features a project's area may come from, a project's
+overview (participation over time, by role and by district) and a preview of a ranking
+under other weights. Counts are SQL aggregates; nothing here writes."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import RoleClaim, StakeholderRole
+from gisdata.models import Feature, GeometryType, Layer
+from proposals.models import Comment, CommentFlag, Flag, Project, Proposal, ProposalStatus
+from voting.models import Vote
+from voting.selectors import project_weights, ranking_queryset, voting_rules
+
+AREA_LAYER_MAX_FEATURES = 300
+NAME_KEYS = ("NOM", "nom", "name", "NAME", "Name", "title", "TITLE", "label")
+DAYS_SHOWN = 60
+AREA_TYPES = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON, GeometryType.MIXED)
+
+
+def area_layers() -> QuerySet[Layer]:
+    """Layers of areas small enough to pick one feature from a list (districts, not
+    census sections by the thousand)."""
+    return (Layer.objects.filter(geometry_type__in=AREA_TYPES, feature_count__gt=0,
+                                 feature_count__lte=AREA_LAYER_MAX_FEATURES)
+            .select_related("dataset").order_by("title"))
+
+
+def feature_label(properties: dict, number) -> str:
+    for key in NAME_KEYS:
+        value = (properties or {}).get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:120]
+    return f"Feature {number or '?'}"
+
+
+def area_feature_choices() -> list[tuple[str, list[tuple[int, str]]]]:
+    """[(layer title, [(feature id, its name), …]), …] for a grouped <select>."""
+    groups = []
+    for layer in area_layers():
+        rows = (Feature.objects.filter(layer=layer).order_by("number", "id")
+                .values_list("id", "properties", "number"))
+        options = sorted(((pk, feature_label(props, n)) for pk, props, n in rows),
+                         key=lambda option: option[1].casefold())
+        groups.append((layer.title, options))
+    return groups
+
+
+# ------------------------------------------------------------------------ overview
+@dataclass
+class Overview:
+    by_status: list[tuple[str, int]]
+    open_flags: int
+    open_comment_flags: int
+    pending_claims: int
+    days: list[dict]
+    by_role: list[dict]
+    totals: dict
+
+
+def _per_day(qs, field: str, since: date) -> dict[date, int]:
+    return dict(qs.filter(**{f"{field}__date__gte": since})
+                .annotate(day=TruncDate(field)).values("day")
+                .annotate(n=Count("pk")).values_list("day", "n"))
+
+
+def project_overview(project: Project, *, today: date | None = None) -> Overview:
+    today = today or timezone.localdate()
+    proposals = Proposal.objects.filter(project=project)
+    counts = dict(proposals.values("status").annotate(n=Count("pk")).values_list("status", "n"))
+    by_status = [(label, counts.get(value, 0)) for value, label in ProposalStatus.choices]
+    comments = Comment.objects.filter(proposal__project=project, is_deleted=False)
+    votes = Vote.objects.filter(proposal__project=project)
+    start = max(project.created_at.date(), today - timedelta(days=DAYS_SHOWN - 1))
+    series = {"proposals": _per_day(proposals, "created_at", start),
+              "comments": _per_day(comments, "created_at", start),
+              "votes": _per_day(votes, "created_at", start)}
+    days, peak = [], 1
+    for offset in range((today - start).days + 1):
+        day = start + timedelta(days=offset)
+        row = {"day": day, **{k: v.get(day, 0) for k, v in series.items()}}
+        row["total"] = row["proposals"] + row["comments"] + row["votes"]
+        peak = max(peak, row["total"])
+        days.append(row)
+    for row in days:
+        row["percent"] = round(row["total"] * 100 / peak)
+    roles = (votes.values("role__name").annotate(voters=Count("user", distinct=True),
+                                                  n=Count("pk")).order_by("-n"))
+    by_role = [{"role": r["role__name"] or "No verified role", "votes": r["n"],
+                "voters": r["voters"]} for r in roles]
+    return Overview(
+        by_status=by_status,
+        open_flags=Flag.objects.filter(proposal__project=project,
+                                       proposal__is_hidden=False).count(),
+        open_comment_flags=CommentFlag.objects.filter(
+            comment__proposal__project=project, comment__is_hidden=False,
+            comment__is_deleted=False).count(),
+        pending_claims=RoleClaim.objects.pending().count(),
+        days=days, by_role=by_role,
+        totals={"proposals": proposals.count(), "comments": comments.count(),
+                "votes": votes.count(),
+                "participants": _participants(project)})
+
+
+def _participants(project: Project) -> int:
+    sql = """SELECT count(*) FROM (
+        SELECT author_id FROM proposals_proposal WHERE project_id = %s AND author_id IS NOT NULL
+        UNION SELECT c.author_id FROM proposals_comment c JOIN proposals_proposal p
+              ON p.id = c.proposal_id WHERE p.project_id = %s AND c.author_id IS NOT NULL
+        UNION SELECT v.user_id FROM voting_vote v JOIN proposals_proposal p
+              ON p.id = v.proposal_id WHERE p.project_id = %s AND v.user_id IS NOT NULL) u"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [project.pk] * 3)
+        return cursor.fetchone()[0]
+
+
+_BY_DISTRICT_SQL = """
+SELECT f.id, f.properties, f.number, count(DISTINCT p.id), count(v.id)
+FROM gisdata_feature f
+LEFT JOIN proposals_proposal p
+       ON p.project_id = %(project)s AND p.geometry && f.geometry
+      AND ST_Intersects(f.geometry, ST_PointOnSurface(p.geometry))
+LEFT JOIN voting_vote v ON v.proposal_id = p.id
+WHERE f.layer_id = %(layer)s
+GROUP BY f.id, f.properties, f.number
+"""
+
+
+def participation_by_district(project: Project, layer: Layer) -> list[dict]:
+    """Proposals (by a point on their surface) and the votes on them, per feature of an
+    area layer such as the districts; the busiest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BY_DISTRICT_SQL, {"project": project.pk, "layer": layer.pk})
+        rows = cursor.fetchall()
+    result = [{"name": feature_label(json.loads(props) if isinstance(props, str) else props,
+                                     number), "proposals": n_prop, "votes": n_votes}
+              for _, props, number, n_prop, n_votes in rows]
+    return sorted(result, key=lambda r: (-r["proposals"], -r["votes"], r["name"]))
+
+
+def district_layer_default() -> Layer | None:
+    return area_layers().filter(title__icontains="district").first() or area_layers().first()
+
+
+# ------------------------------------------------------------------ weights preview
+def ranking_preview(project: Project, *, weights: dict[int, Decimal],
+                    unverified_weight: Decimal) -> list[dict]:
+    """The project's ranking now, and as it would be if every vote cast so far weighed
+    what `weights` (role id → weight) and `unverified_weight` say."""
+    current = list(ranking_queryset(project).values("pk", "title", "rank_weighted",
+                                                    "score_weighted"))
+    rows = (Vote.objects.filter(proposal__project=project)
+            .values("proposal_id", "role_id", "value").annotate(n=Count("pk")))
+    scores: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        weight = unverified_weight if row["role_id"] is None else weights.get(
+            row["role_id"], Decimal("0"))
+        scores[row["proposal_id"]] += weight * row["value"] * row["n"]
+    ordered = sorted(current, key=lambda r: (-scores[r["pk"]], r["pk"]))
+    preview_rank, last_score = {}, None
+    for position, row in enumerate(ordered, start=1):
+        score = scores[row["pk"]]
+        if score != last_score:
+            rank, last_score = position, score
+        preview_rank[row["pk"]] = rank
+    return [{**row, "score_preview": scores[row["pk"]], "rank_preview": preview_rank[row["pk"]],
+             "moved": row["rank_weighted"] - preview_rank[row["pk"]]}
+            for row in sorted(current, key=lambda r: (preview_rank[r["pk"]], r["pk"]))]
+
+
+def weights_current(project: Project) -> tuple[list[tuple[StakeholderRole, Decimal]], Decimal]:
+    weights = project_weights(project)
+    roles = [(role, weights[role.pk]) for role in StakeholderRole.objects.active()]
+    return roles, voting_rules(project).unverified_weight
+
+
+def flagged_counts() -> dict:
+    return {"proposals": Flag.objects.filter(proposal__is_hidden=False)
+            .values("proposal").distinct().count(),
+            "comments": CommentFlag.objects.filter(comment__is_hidden=False,
+                                                   comment__is_deleted=False)
+            .values("comment").distinct().count()}
+
+
+def projects_for_dashboard() -> QuerySet[Project]:
+    return (Project.objects.with_current_phase()
+            .annotate(proposal_count=Count("proposals", distinct=True),
+                      flag_count=Count("proposals__flags", distinct=True,
+                                       filter=Q(proposals__is_hidden=False)))
+            .order_by("-created_at"))

@@ -1,0 +1,104 @@
+"""The dashboard's own writes: decisions on proposals that reach their voters.
+
+A status change or an official answer is made by `proposals.services` (which tells the
+author of a status change); the dashboard adds what proposals cannot know about,
+since voting sits above it: the citizens who voted on the proposal are e-mailed the
+city's answer too. The e-mail task is published after commit, from inside the same
+transaction, keyed by the audit entry of the change.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+
+from dashboard.models import AuditAction, AuditEntry, Notice
+from proposals import services as proposal_services
+from proposals.models import Proposal, ProposalStatus
+from voting.models import Vote
+
+MAX_RECIPIENTS = 5000
+
+
+def _latest_entry(proposal: Proposal, action: str) -> AuditEntry:
+    # The UPDATE on the proposal's row holds its lock until this transaction commits, so
+    # no other change to it can have logged anything later meanwhile.
+    return AuditEntry.objects.filter(target_type="proposals.proposal", target_id=proposal.pk,
+                                     action=action).latest("pk")
+
+
+def proposal_decide(*, proposal: Proposal, planner, status: str, answer: str = "") -> Proposal:
+    """Change a proposal's status (with the official answer when there is one); when an
+    answer is given, everyone who voted on it is told too."""
+    from dashboard.tasks import proposal_notify_answer
+
+    with transaction.atomic():
+        proposal = proposal_services.proposal_set_status(
+            proposal=proposal, planner=planner, status=status, answer=answer)
+        if answer.strip():
+            entry = _latest_entry(proposal, AuditAction.PROPOSAL_STATUS)
+            proposal_notify_answer.delay_on_commit(entry.pk)
+    return proposal
+
+
+def proposal_answer_write(*, proposal: Proposal, planner, answer: str) -> Proposal:
+    """Write or correct the official answer; its author and voters are e-mailed it."""
+    from dashboard.tasks import proposal_notify_answer
+
+    with transaction.atomic():
+        proposal = proposal_services.proposal_answer(proposal=proposal, planner=planner,
+                                                     answer=answer)
+        entry = _latest_entry(proposal, AuditAction.PROPOSAL_ANSWER)
+        proposal_notify_answer.delay_on_commit(entry.pk)
+    return proposal
+
+
+def _recipients(proposal: Proposal, entry: AuditEntry) -> list[tuple[str, str]]:
+    """(name, e-mail) of the voters; for an answer alone, the author as well (a status
+    change already told the author, through proposals' own e-mail)."""
+    people = {}
+    voters = (Vote.objects.filter(proposal=proposal, user__isnull=False, user__is_active=True)
+              .exclude(user__email="").select_related("user").order_by("pk"))
+    for vote in voters[:MAX_RECIPIENTS]:
+        people[vote.user_id] = vote.user
+    author = proposal.author
+    if entry.action == AuditAction.PROPOSAL_ANSWER and author and author.email:
+        people[author.pk] = author
+    people.pop(entry.actor_id, None)
+    return [(u.public_name, u.email) for u in people.values()]
+
+
+def proposal_notify_answer(*, entry_id: int) -> int:
+    """E-mail the city's answer about a proposal to its voters (and, for an answer
+    written without a status change, its author); returns how many were sent.
+
+    At most once per audit entry: the `Notice` row is the claim, inserted before sending
+    (its key is unique) and removed if sending fails, so a retry sends and a duplicate
+    delivery does not.
+    """
+    key = f"answer:{entry_id}"
+    try:
+        with transaction.atomic():
+            Notice.objects.create(key=key)
+    except IntegrityError:
+        return 0
+    entry = AuditEntry.objects.get(pk=entry_id)
+    proposal = Proposal.objects.select_related("author").filter(pk=entry.target_id).first()
+    if proposal is None or not proposal.official_answer:
+        return 0
+    title = " ".join(proposal.title.split())  # no line breaks in a header
+    status = ProposalStatus(proposal.status).label
+    messages = []
+    for name, email in _recipients(proposal, entry):
+        context = {"name": name, "proposal": proposal, "status": status,
+                   "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+        messages.append((
+            f"[{settings.SITE_NAME}] The city's answer on “{title}”",
+            render_to_string("dashboard/email/answer.txt", context), None, [email]))
+    try:
+        return send_mass_mail(messages) if messages else 0
+    except Exception:
+        Notice.objects.filter(key=key).delete()
+        raise

@@ -1,0 +1,138 @@
+"""Writes on imported layers that change what citizens see: publishing, the colour the
+maps draw a layer in, and the constraint rules that give feedback on proposals.
+
+Each change is one transaction with its audit entry (`dashboard.audit`, a leaf module
+that imports no app, so gisdata still depends on no other part of Plaza's domain).
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from dashboard.audit import audit_record
+from dashboard.models import AuditAction
+from gisdata.constraints import PLACEHOLDER
+from gisdata.models import Constraint, ConstraintRule, Layer, Severity
+
+COLOUR = re.compile(r"^#[0-9a-f]{6}$")
+MAX_DISTANCE_M = 10_000  # as the gisdata_constraint_distance check constraint
+MESSAGE_MAX = 300
+CHANGE_LAYER = "gisdata.change_layer"
+
+
+def _require(user) -> None:
+    if not (user.is_authenticated and user.is_active and user.has_perm(CHANGE_LAYER)):
+        raise PermissionDenied("Only planners can change layers.")
+
+
+def colour_clean(value: str) -> str:
+    """A colour as the maps need it: `#rrggbb`, lower case. Anything else (names, `rgb()`,
+    `url(…)`) is refused, since the value ends up in a style attribute on the map."""
+    value = (value or "").strip().lower()
+    if not COLOUR.match(value):
+        raise ValidationError({"color": "Give the colour as #rrggbb, e.g. #1d4ed8."})
+    return value
+
+
+def layer_publish(*, layer: Layer, user, published: bool) -> Layer:
+    """Publish a layer (maps and open-data readers see it) or take it back.
+
+    Claim-by-update: publishing an already published layer changes nothing and
+    records nothing, so a double click leaves one entry.
+    """
+    _require(user)
+    with transaction.atomic():
+        if Layer.objects.filter(pk=layer.pk, is_published=not published).update(
+                is_published=published):
+            audit_record(actor=user, target=layer, details={"dataset": layer.dataset_id},
+                         action=AuditAction.LAYER_PUBLISH if published
+                         else AuditAction.LAYER_UNPUBLISH)
+    layer.is_published = published
+    return layer
+
+
+def layer_style_set(*, layer: Layer, user, color: str) -> Layer:
+    """Set the colour the maps draw this layer in (`Layer.style["color"]`)."""
+    _require(user)
+    color = colour_clean(color)
+    with transaction.atomic():
+        locked = Layer.objects.select_for_update().get(pk=layer.pk)
+        before = (locked.style or {}).get("color")
+        if before == color:
+            return locked
+        locked.style = {**(locked.style or {}), "color": color}
+        locked.save(update_fields=["style", "updated_at"])
+        audit_record(actor=user, action=AuditAction.LAYER_STYLE, target=locked,
+                     details={"color": [before, color]})
+    return locked
+
+
+def _constraint_values(*, rule: str, distance_m, severity: str, message: str) -> dict:
+    errors = {}
+    if rule not in ConstraintRule.values:
+        errors["rule"] = "Choose intersects or within a distance."
+    if severity not in Severity.values:
+        errors["severity"] = "Choose information, warning or blocking."
+    message = " ".join((message or "").split())
+    if not message:
+        errors["message"] = "Write the message citizens will read."
+    elif len(message) > MESSAGE_MAX:
+        errors["message"] = f"Write at most {MESSAGE_MAX} characters."
+    elif re.search(r"[{}]", PLACEHOLDER.sub("", message)):
+        errors["message"] = ("Braces are only for attribute names, as in {NOM}; "
+                             "no spaces, dots or other signs inside them.")
+    if rule == ConstraintRule.WITHIN:
+        if distance_m is None or not (0 < int(distance_m) <= MAX_DISTANCE_M):
+            errors["distance_m"] = f"Give a distance between 1 and {MAX_DISTANCE_M} metres."
+    else:
+        distance_m = None
+    if errors:
+        raise ValidationError(errors)
+    return {"rule": rule, "distance_m": int(distance_m) if distance_m else None,
+            "severity": severity, "message": message}
+
+
+def _snapshot(constraint: Constraint) -> dict:
+    return {"rule": constraint.rule, "distance_m": constraint.distance_m,
+            "severity": constraint.severity, "message": constraint.message,
+            "is_active": constraint.is_active}
+
+
+def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
+                    rule: str, distance_m: int | None, severity: str, message: str,
+                    is_active: bool = True) -> Constraint:
+    """Add a rule to a layer (`constraint` None) or change one of its rules.
+
+    A rule only speaks to citizens while its layer is published; the message template
+    may name the matching feature's attributes, as in "In flood zone {fld_zone}".
+    """
+    _require(user)
+    values = _constraint_values(rule=rule, distance_m=distance_m, severity=severity,
+                                message=message)
+    with transaction.atomic():
+        if constraint is None:
+            constraint = Constraint.objects.create(layer=layer, is_active=is_active, **values)
+            action, before = AuditAction.CONSTRAINT_CREATE, None
+        else:
+            constraint = Constraint.objects.select_for_update().get(pk=constraint.pk,
+                                                                     layer=layer)
+            before = _snapshot(constraint)
+            for field, value in {**values, "is_active": is_active}.items():
+                setattr(constraint, field, value)
+            constraint.save()
+            action = AuditAction.CONSTRAINT_UPDATE
+        audit_record(actor=user, action=action, target=constraint,
+                     details={"layer": layer.pk, "before": before,
+                              "after": _snapshot(constraint)})
+    return constraint
+
+
+def constraint_delete(*, user, constraint: Constraint) -> None:
+    _require(user)
+    with transaction.atomic():
+        audit_record(actor=user, action=AuditAction.CONSTRAINT_DELETE, target=constraint,
+                     details={"layer": constraint.layer_id, "before": _snapshot(constraint)})
+        constraint.delete()

@@ -1,0 +1,227 @@
+"""Writes and rules for decision reports: ask for one, compile it, publish it.
+
+`report_request` saves a report as queued and publishes the task after commit;
+`report_compile` is what the worker runs:
+
+1. claim the report by an UPDATE (`queued`/`running` → `running`, attempt + 1), so that
+   a second delivery of a finished report does nothing;
+2. read all its data in one transaction at REPEATABLE READ, read only (`_snapshot`):
+   every query sees the database as it was at the first one;
+3. write the CSV, the GeoJSON and the PDF from that data, outside the transaction, moving
+   the progress bar as maps are drawn;
+4. store the three files, then mark the report succeeded in one transaction, if this
+   delivery still owns it; otherwise, or when anything fails, delete what it stored.
+   A report is never left with some of its files.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import contextmanager
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.storage import private_storage
+from gisdata.models import GeometryType, Layer
+from proposals.models import Project
+from reports import formats, pdf
+from reports.models import DecisionReport, ReportStatus
+from reports.snapshot import ReportData, snapshot_read
+
+log = logging.getLogger(__name__)
+
+POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+
+
+class ReportFailed(Exception):
+    """The report cannot be compiled; the message tells the planner why."""
+
+
+def _require(user, permission: str, message: str) -> None:
+    if user is not None and not (user.is_authenticated and user.has_perm(permission)):
+        raise PermissionDenied(message)
+
+
+def district_layer_check(layer: Layer | None) -> None:
+    if layer is not None and layer.geometry_type not in POLYGONAL:
+        raise ValidationError(
+            {"district_layer": f"“{layer.title}” has {layer.get_geometry_type_display()} "
+                               "features; districts are drawn as polygons."})
+
+
+def report_request(*, project: Project, user=None, district_layer: Layer | None = None,
+                   enqueue: bool = True) -> DecisionReport:
+    """Queue a new report of `project` (a new version: earlier ones are kept).
+
+    `enqueue=False` leaves the compiling to the caller (`report_compile` in the same
+    process: the demo loader, `compile_report --in-process`).
+    """
+    _require(user, "reports.add_decisionreport", "Only planners can compile reports.")
+    district_layer_check(district_layer)
+    from reports.tasks import report_compile_task
+
+    report = DecisionReport.objects.create(project=project, requested_by=user,
+                                           district_layer=district_layer)
+    if enqueue:
+        # After commit, so that the worker finds the row. If Redis is down, the report
+        # stays queued and `reports_requeue_stale` publishes it again.
+        report_compile_task.delay_on_commit(report.pk)
+    return report
+
+
+def report_publish(*, report: DecisionReport, user, published: bool = True) -> DecisionReport:
+    """Make `report` the project's published report (the one before it is withdrawn),
+    or withdraw it. A unique constraint keeps one published report per project."""
+    _require(user, "reports.publish_decisionreport", "Only planners can publish reports.")
+    if published and report.status != ReportStatus.SUCCEEDED:
+        raise ValidationError("Only a report that was compiled can be published.")
+    now = timezone.now()
+    with transaction.atomic():
+        DecisionReport.objects.filter(project_id=report.project_id, is_published=True).update(
+            is_published=False, published_at=None)
+        if published:
+            DecisionReport.objects.filter(pk=report.pk).update(is_published=True,
+                                                               published_at=now)
+    report.is_published, report.published_at = published, now if published else None
+    return report
+
+
+# ------------------------------------------------------------------------ compiling
+def _claim(report_id: int) -> int | None:
+    """Take the report for this delivery; None when it is already finished. A report
+    still `running` is taken over (its worker died and the broker redelivered the task);
+    the attempt number decides which delivery may finish it."""
+    claimed = DecisionReport.objects.filter(
+        pk=report_id, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+    ).update(status=ReportStatus.RUNNING, attempt=F("attempt") + 1,
+             started_at=timezone.now(), progress_done=0, progress_total=0)
+    if not claimed:
+        return None
+    return DecisionReport.objects.values_list("attempt", flat=True).get(pk=report_id)
+
+
+@contextmanager
+def _snapshot():
+    """One transaction at REPEATABLE READ, read only: all its queries share a snapshot.
+
+    Inside a caller's transaction (a test case, a script that holds one) the isolation
+    can no longer be chosen; the caller's transaction is then the snapshot.
+    """
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            yield
+        return
+    # A pending health check would send `SELECT 1` inside the transaction, before the
+    # SET below, which PostgreSQL then refuses: let it run now.
+    connection.close_if_health_check_failed()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
+def _fail(report_id: int, attempt: int, message: str) -> None:
+    DecisionReport.objects.filter(pk=report_id, attempt=attempt).update(
+        status=ReportStatus.FAILED, message=message, finished_at=timezone.now())
+
+
+def report_compile(*, report_id: int,
+                   after_snapshot: Callable[[], None] | None = None) -> str:
+    """Compile one report (the worker calls this); returns its final status.
+
+    `after_snapshot` runs inside the snapshot transaction once its snapshot is taken:
+    the tests cast a vote there, from another connection, to show that it changes none
+    of the numbers.
+    """
+    attempt = _claim(report_id)
+    if attempt is None:
+        return DecisionReport.objects.values_list("status", flat=True).get(pk=report_id)
+    report = DecisionReport.objects.select_related("project", "district_layer").get(
+        pk=report_id)
+    stored: list[str] = []
+    try:
+        _compile(report, attempt, stored, after_snapshot)
+    except ReportFailed as exc:
+        _discard(stored)
+        _fail(report_id, attempt, str(exc))
+    except Exception as exc:
+        # Anything else (a full disk, the time limit): the planner is told, nothing
+        # half-written stays behind, and the error still reaches the logs.
+        _discard(stored)
+        _fail(report_id, attempt, f"The report could not be compiled ({type(exc).__name__}: "
+                                  f"{exc}). Compile it again; if it fails again, tell the "
+                                  "site's administrators.")
+        raise
+    return DecisionReport.objects.values_list("status", flat=True).get(pk=report_id)
+
+
+def _compile(report: DecisionReport, attempt: int, stored: list[str],
+             after_snapshot: Callable[[], None] | None) -> None:
+    layer = report.district_layer
+    try:
+        district_layer_check(layer)
+    except ValidationError as exc:
+        raise ReportFailed(" ".join(exc.messages)) from exc
+    with _snapshot():
+        data = snapshot_read(project=report.project, district_layer=layer,
+                             after_snapshot=after_snapshot)
+    checksum = data.checksum()
+    done = 1
+    total = 1 + pdf.images_needed(data) + 1
+
+    def step() -> None:
+        nonlocal done
+        done += 1
+        DecisionReport.objects.filter(pk=report.pk, attempt=attempt).update(
+            progress_done=min(done, total), progress_total=total)
+
+    DecisionReport.objects.filter(pk=report.pk, attempt=attempt).update(
+        progress_done=done, progress_total=total)
+    files = {
+        "csv": formats.ranking_csv(data),
+        "geojson": formats.proposals_geojson(data, checksum=checksum),
+        "pdf": pdf.report_pdf(data, report_id=report.pk, checksum=checksum, on_image=step),
+    }
+    # A folder per attempt: a delivery that lost the report deletes only its own files.
+    base = (f"reports/{report.project_id}/{report.pk}/{attempt}/"
+            f"{report.project.slug}-report-{report.pk}")
+    storage = private_storage()
+    for kind, content in files.items():
+        stored.append(storage.save(f"{base}.{kind}", ContentFile(content)))
+    _finish(report, attempt, data, checksum, dict(zip(files, stored, strict=True)), stored)
+
+
+def _finish(report: DecisionReport, attempt: int, data: ReportData, checksum: str,
+            names: dict[str, str], stored: list[str]) -> None:
+    with transaction.atomic():
+        mine = DecisionReport.objects.select_for_update().filter(
+            pk=report.pk, attempt=attempt, status=ReportStatus.RUNNING).exists()
+        if mine:
+            DecisionReport.objects.filter(pk=report.pk).update(
+                status=ReportStatus.SUCCEEDED, snapshot_at=data.snapshot_at,
+                weights=_weights_json(data), checksum=checksum, summary=data.totals,
+                progress_done=F("progress_total"), finished_at=timezone.now(), **names)
+    if not mine:
+        _discard(stored)  # a later delivery took the report over: its files count
+
+
+def _weights_json(data: ReportData) -> list[dict]:
+    rows = [{"role": w["role"], "name": w["name"], "weight": str(w["weight"])}
+            for w in data.weights]
+    return rows + [{"role": None, "name": "No verified role",
+                    "weight": str(data.unverified_weight)}]
+
+
+def _discard(names: list[str]) -> None:
+    storage = private_storage()
+    for name in names:
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("could not delete the report file %s", name, exc_info=True)
+    names.clear()

@@ -1,0 +1,288 @@
+"""Everything a decision report says, read from the database in one consistent snapshot.
+
+`snapshot_read` is called inside one transaction at REPEATABLE READ (services.py opens
+it): every query below sees the database as it was at the first one, so a vote cast
+while the report compiles appears in none of the numbers, and the PDF, the CSV and the
+GeoJSON, all written from this one `ReportData`, cannot disagree.
+
+The ranking and the per-role tallies come from `voting.selectors`, the code the results
+page and the tallies API run, so the report shows the numbers they show. The rest
+(participation by role and by district) are aggregates in SQL: per-row Python over a
+million votes is where the time would go (bench/bench_report.py measures them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import connection
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+
+from gisdata.models import Feature, Layer
+from proposals.models import PUBLIC_STATUSES, Project, Proposal
+from voting import selectors as voting
+from voting.models import Vote, VoteValue
+
+NO_ROLE = "No verified role"
+OUTSIDE = "Outside every district"
+# Attributes that name a district, in the order they are tried (Barcelona's is NOM).
+LABEL_FIELDS = ("name", "nom", "nombre", "label", "title", "district", "districte")
+RANKING_COLUMNS = ("id", "title", "status", "official_answer", "constraint_feedback",
+                   "geometry", "category__name", "supporters", "opponents", "abstentions",
+                   "support_weight", "oppose_weight", "score_weighted", "score_equal",
+                   "rank_weighted", "rank_equal")
+
+
+@dataclass
+class ReportData:
+    snapshot_at: datetime
+    project: dict
+    phases: list[dict]
+    weights: list[dict]
+    unverified_weight: Decimal
+    proposals: list[dict]
+    totals: dict
+    votes_by_role: list[dict]
+    participants_by_role: list[dict]
+    district_layer: dict | None = None
+    districts: list[dict] = field(default_factory=list)
+
+    @property
+    def rank_changed(self) -> list[dict]:
+        return [p for p in self.proposals if p["rank_weighted"] != p["rank_equal"]]
+
+    def checksum(self) -> str:
+        """SHA-256 of the data (not of the moment it was read): unchanged data, same sum."""
+        canonical = {k: v for k, v in asdict(self).items() if k != "snapshot_at"}
+        text = json.dumps(canonical, sort_keys=True, default=_canonical, ensure_ascii=True,
+                          separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canonical(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, GEOSGeometry):
+        return value.hexewkb.decode()
+    raise TypeError(f"{type(value).__name__} has no canonical form")
+
+
+def _ranked(project: Project):
+    return Proposal.objects.filter(project=project, status__in=PUBLIC_STATUSES,
+                                   is_hidden=False)
+
+
+def _comments_visible():
+    """Comments the report counts: those everyone can read (not deleted, not hidden)."""
+    return Q(comments__is_deleted=False, comments__is_hidden=False)
+
+
+def snapshot_read(*, project: Project, district_layer: Layer | None,
+                  after_snapshot: Callable[[], None] | None = None) -> ReportData:
+    """Read the whole report's data; call it inside the snapshot transaction."""
+    with connection.cursor() as cursor:
+        # The first statement fixes the transaction's snapshot: its time is the report's.
+        cursor.execute("SELECT statement_timestamp()")
+        [snapshot_at] = cursor.fetchone()
+    if after_snapshot is not None:
+        after_snapshot()
+    proposals = _proposals(project)
+    data = ReportData(
+        snapshot_at=snapshot_at,
+        project={"id": project.pk, "slug": project.slug, "title": project.title,
+                 "description": project.description, "area": project.area},
+        phases=[{"kind": p.kind, "label": p.get_kind_display(), "starts_at": p.starts_at,
+                 "ends_at": p.ends_at} for p in project.phases.order_by("starts_at")],
+        weights=[{"role": row["role"].slug, "name": row["role"].name,
+                  "weight": row["weight"], "default": row["default"]}
+                 for row in voting.weights_table(project)],
+        unverified_weight=voting.voting_rules(project).unverified_weight,
+        proposals=proposals,
+        totals=_totals(project, proposals),
+        votes_by_role=_votes_by_role(project),
+        participants_by_role=_participants_by_role(project, snapshot_at),
+    )
+    if district_layer is not None:
+        data.district_layer, data.districts = _districts(project, district_layer, proposals)
+    return data
+
+
+def _proposals(project: Project) -> list[dict]:
+    """The ranking (as the ranking API gives it), with comments, roles and feedback."""
+    rows = list(voting.ranking_queryset(project).values(*RANKING_COLUMNS))
+    comments = dict(_ranked(project).annotate(n=Count("comments", filter=_comments_visible()))
+                    .values_list("pk", "n"))
+    roles = voting.role_tallies(project)
+    for row in rows:
+        row["category"] = row.pop("category__name")
+        row["share"] = voting.share(row["support_weight"], row["oppose_weight"])
+        row["votes"] = row["supporters"] + row["opponents"] + row["abstentions"]
+        row["comments"] = comments.get(row["id"], 0)
+        row["roles"] = [asdict(t) for t in roles.get(row["id"], [])]
+        row["district"] = None
+    return rows
+
+
+PEOPLE_SQL = """
+WITH ranked AS (
+    SELECT id, author_id FROM proposals_proposal
+    WHERE project_id = %(project)s AND status = ANY(%(statuses)s) AND NOT is_hidden
+), people AS (
+    SELECT author_id AS user_id, 1 AS proposals, 0 AS comments, 0 AS votes FROM ranked
+    UNION ALL
+    SELECT c.author_id, 0, 1, 0 FROM proposals_comment c JOIN ranked r ON r.id = c.proposal_id
+    WHERE NOT c.is_deleted AND NOT c.is_hidden
+    UNION ALL
+    SELECT v.user_id, 0, 0, 1 FROM voting_vote v JOIN ranked r ON r.id = v.proposal_id
+)
+"""
+
+TOTALS_SQL = PEOPLE_SQL + """
+SELECT count(DISTINCT user_id), count(DISTINCT user_id) FILTER (WHERE votes = 1),
+       count(*) FILTER (WHERE votes = 1 AND user_id IS NULL)
+FROM people
+"""
+
+# A participant's role, as the weight rule would pick it at the snapshot: among their
+# claims verified and in force, the highest project weight, then the role listed first.
+PARTICIPANTS_BY_ROLE_SQL = PEOPLE_SQL + """
+, role_of AS (
+    SELECT DISTINCT ON (c.user_id) c.user_id, r.id AS role_id
+    FROM accounts_roleclaim c
+    JOIN accounts_stakeholderrole r ON r.id = c.role_id
+    LEFT JOIN voting_roleweight w ON w.project_id = %(project)s AND w.role_id = r.id
+    WHERE c.status = 'verified' AND (c.expires_at IS NULL OR c.expires_at > %(at)s)
+      AND c.user_id IN (SELECT user_id FROM people)
+    ORDER BY c.user_id, COALESCE(w.weight, r.default_weight) DESC, r.position, r.id
+)
+SELECT r.name, r.position, count(DISTINCT p.user_id), sum(p.proposals), sum(p.comments)
+FROM people p
+LEFT JOIN role_of o ON o.user_id = p.user_id
+LEFT JOIN accounts_stakeholderrole r ON r.id = o.role_id
+WHERE p.user_id IS NOT NULL
+GROUP BY r.name, r.position
+ORDER BY r.position NULLS LAST, r.name NULLS LAST
+"""  # noqa: S608 - constant SQL put together; every value is a parameter
+
+
+def _params(project: Project, **more) -> dict:
+    return {"project": project.pk, "statuses": [str(s) for s in PUBLIC_STATUSES], **more}
+
+
+def _totals(project: Project, proposals: list[dict]) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(TOTALS_SQL, _params(project))
+        participants, voters, anonymised = cursor.fetchone()
+    return {"participants": participants, "voters": voters, "anonymised_votes": anonymised,
+            "proposals": len(proposals),
+            "comments": sum(p["comments"] for p in proposals),
+            "votes": sum(p["votes"] for p in proposals),
+            "rank_changed": sum(1 for p in proposals
+                                if p["rank_weighted"] != p["rank_equal"])}
+
+
+def _votes_by_role(project: Project) -> list[dict]:
+    """Votes, voters and weighted support and opposition by the role each vote counted
+    with (recorded with the vote when it was cast)."""
+    rows = (Vote.objects.filter(proposal__in=_ranked(project))
+            .values("role__name", "role__position")
+            .annotate(voters=Count("user", distinct=True), votes=Count("pk"),
+                      supporters=Count("pk", filter=Q(value=VoteValue.SUPPORT)),
+                      opponents=Count("pk", filter=Q(value=VoteValue.OPPOSE)),
+                      abstentions=Count("pk", filter=Q(value=VoteValue.ABSTAIN)),
+                      support_weight=Coalesce(
+                          Sum("weight", filter=Q(value=VoteValue.SUPPORT)), voting.ZERO),
+                      oppose_weight=Coalesce(
+                          Sum("weight", filter=Q(value=VoteValue.OPPOSE)), voting.ZERO))
+            .order_by("role__position", "role__name"))
+    return [{"role": row.pop("role__name") or NO_ROLE,
+             **{k: v for k, v in row.items() if k != "role__position"}} for row in rows]
+
+
+def _participants_by_role(project: Project, at: datetime) -> list[dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(PARTICIPANTS_BY_ROLE_SQL, _params(project, at=at))
+        rows = cursor.fetchall()
+    return [{"role": name or NO_ROLE, "participants": n, "proposals": int(proposals),
+             "comments": int(comments)} for name, _, n, proposals, comments in rows]
+
+
+# Each proposal lies in the district that holds a point on its surface (the first by id
+# on a shared border), so that a long bike lane is counted once, not in every district.
+PLACED_SQL = """
+    SELECT DISTINCT ON (p.id) p.id AS proposal_id, f.id AS district_id
+    FROM proposals_proposal p
+    JOIN gisdata_feature f ON f.layer_id = %(layer)s
+     AND ST_Intersects(f.geometry, ST_PointOnSurface(p.geometry))
+    WHERE p.project_id = %(project)s AND p.status = ANY(%(statuses)s) AND NOT p.is_hidden
+    ORDER BY p.id, f.id
+"""
+
+def _label_field(layer: Layer) -> str | None:
+    names = {str(a.get("name", "")).lower(): a.get("name") for a in layer.schema or []
+             if isinstance(a, dict)}
+    for wanted in LABEL_FIELDS:
+        if wanted in names:
+            return names[wanted]
+    return None
+
+
+def _districts(project: Project, layer: Layer, proposals: list[dict]):
+    label = _label_field(layer)
+    features = list(Feature.objects.filter(layer=layer).order_by("pk")
+                    .values_list("pk", "geometry", "properties"))
+    with connection.cursor() as cursor:
+        cursor.execute(PLACED_SQL, _params(project, layer=layer.pk))
+        placed = dict(cursor.fetchall())
+        cursor.execute(DISTRICT_PLACED_PEOPLE_SQL, _params(project, layer=layer.pk))
+        people = {district: (n, voters) for district, n, voters in cursor.fetchall()}
+    names = {pk: str((props or {}).get(label) or f"Feature {pk}") if label else f"Feature {pk}"
+             for pk, _, props in features}
+    rows = {pk: {"id": pk, "name": names[pk], "geometry": geometry, "proposals": 0,
+                 "comments": 0, "votes": 0, "support_weight": Decimal(0)}
+            for pk, geometry, _ in features}
+    outside = {"id": None, "name": OUTSIDE, "geometry": None, "proposals": 0, "comments": 0,
+               "votes": 0, "support_weight": Decimal(0)}
+    for proposal in proposals:
+        district = placed.get(proposal["id"])
+        proposal["district"] = names.get(district)
+        row = rows.get(district, outside)
+        row["proposals"] += 1
+        row["comments"] += proposal["comments"]
+        row["votes"] += proposal["votes"]
+        row["support_weight"] += proposal["support_weight"]
+    result = list(rows.values()) + ([outside] if outside["proposals"] else [])
+    for row in result:
+        row["participants"], row["voters"] = people.get(row["id"], (0, 0))
+    layer_info = {"id": layer.pk, "title": layer.title, "version": layer.version,
+                  "label_field": label, "features": len(features)}
+    return layer_info, result
+
+
+# Participants per district: people who proposed, commented or voted on a proposal there.
+DISTRICT_PLACED_PEOPLE_SQL = """
+WITH ranked AS (
+    SELECT id, author_id FROM proposals_proposal
+    WHERE project_id = %(project)s AND status = ANY(%(statuses)s) AND NOT is_hidden
+), people AS (
+    SELECT id AS proposal_id, author_id AS user_id, 0 AS votes FROM ranked
+    UNION ALL
+    SELECT c.proposal_id, c.author_id, 0 FROM proposals_comment c
+    JOIN ranked r ON r.id = c.proposal_id WHERE NOT c.is_deleted AND NOT c.is_hidden
+    UNION ALL
+    SELECT v.proposal_id, v.user_id, 1 FROM voting_vote v JOIN ranked r ON r.id = v.proposal_id
+), placed AS (""" + PLACED_SQL + """)
+SELECT pl.district_id, count(DISTINCT p.user_id),
+       count(DISTINCT p.user_id) FILTER (WHERE p.votes = 1)
+FROM people p LEFT JOIN placed pl ON pl.proposal_id = p.proposal_id
+GROUP BY pl.district_id
+"""  # noqa: S608 - constant SQL put together; every value is a parameter

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+urlpatterns = [
+    path("reports/<int:pk>/files/<str:kind>/", views.report_file, name="file"),
+]

@@ -1,0 +1,162 @@
+"""Setting up a project on the dashboard: area from a district or a drawing, phases,
+categories, visibility; the overview; the weights with their ranking preview."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from dashboard.models import AuditEntry
+from proposals.models import Project
+from tests.dashboard.conftest import DISTRICT, districts_make
+from tests.factories import project_make, proposal_make, user_make
+from voting.models import RoleWeight, Vote
+
+pytestmark = pytest.mark.django_db
+FMT = "%Y-%m-%dT%H:%M"
+
+
+@pytest.fixture
+def desk(client, planner):
+    client.force_login(planner)
+    return client
+
+
+def form(**extra):
+    start = timezone.localtime().replace(second=0, microsecond=0) + timedelta(days=1)
+    data = {"title": "Superilla de Gràcia", "slug": "", "description": "Streets for people.",
+            "visibility": "public", "area": "", "area_feature": "",
+            "ideation_starts": start.strftime(FMT),
+            "ideation_ends": (start + timedelta(days=20)).strftime(FMT),
+            "voting_starts": (start + timedelta(days=20)).strftime(FMT),
+            "voting_ends": (start + timedelta(days=30)).strftime(FMT),
+            "categories-TOTAL_FORMS": "2", "categories-INITIAL_FORMS": "0",
+            "categories-0-name": "Trees", "categories-0-color": "#2e7d32",
+            "categories-1-name": "", "categories-1-color": "#000000"}
+    data.update(extra)
+    return data
+
+
+def test_a_planner_sets_up_a_project_with_a_district_as_its_area(desk):
+    layer = districts_make()
+    gracia = layer.features.get(properties__NOM="Gràcia")
+    page = desk.get(reverse("dashboard:project-new")).content.decode()
+    assert "Gràcia" in page and "&lt;b&gt;Sants&lt;/b&gt;" in page and "<b>Sants" not in page
+    response = desk.post(reverse("dashboard:project-new"), form(area_feature=gracia.pk))
+    assert response.status_code == 302
+    project = Project.objects.get()
+    assert project.slug == "superilla-de-gracia"
+    assert project.area.equals_exact(gracia.geometry, tolerance=1e-9)
+    assert [p.kind for p in project.phases.all()] == ["ideation", "voting"]
+    assert list(project.categories.values_list("name", "color")) == [("Trees", "#2e7d32")]
+    assert AuditEntry.objects.get().action == "project.create"
+
+
+def test_a_drawn_area_is_stored_as_a_multipolygon(desk):
+    drawn = json.loads(DISTRICT.geojson)
+    desk.post(reverse("dashboard:project-new"), form(area=json.dumps(drawn)))
+    assert Project.objects.get().area.geom_type == "MultiPolygon"
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({}, "Choose a feature, or draw the area on the map."),
+    ({"area": '{"type": "Point", "coordinates": [2.1, 41.4]}'},
+     "A project&#x27;s area is a polygon"),
+    ({"area": '{"type": "Polygon", "coordinates": [[[0,0],[1,1],[1,0],[0,1],[0,0]]]}'},
+     "Self-intersection"),
+    ({"voting_starts": "", "area": "x"}, "Give both dates of a phase, or neither."),
+    ({"categories-0-color": "red", "area": "x"}, "must be #rrggbb"),
+])
+def test_bad_set_ups_are_refused_with_a_reason_and_store_nothing(desk, extra, message):
+    if extra.get("area") == "x":
+        extra["area"] = DISTRICT.geojson
+    response = desk.post(reverse("dashboard:project-new"), form(**extra))
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Project.objects.count() == 0 and AuditEntry.objects.count() == 0
+
+
+def test_phases_in_the_wrong_order_are_refused(desk):
+    start = timezone.localtime() + timedelta(days=40)
+    response = desk.post(reverse("dashboard:project-new"), form(
+        area=DISTRICT.geojson, voting_starts=(start - timedelta(days=39)).strftime(FMT),
+        voting_ends=(start - timedelta(days=38)).strftime(FMT)))
+    assert response.status_code == 400
+    assert "Phases follow each other" in response.content.decode()
+
+
+def test_editing_keeps_the_area_and_logs_what_changed(desk):
+    project = project_make(phase=None)
+    area = project.area
+    page = desk.get(reverse("dashboard:project-edit", args=[project.slug])).content.decode()
+    assert "Superilla del Poblenou" in page and "Green and shade" in page
+    green, mobility = project.categories.order_by("position")
+    data = form(title="Superilla del Poblenou", slug=project.slug, visibility="draft",
+                **{"categories-TOTAL_FORMS": "2", "categories-INITIAL_FORMS": "2",
+                   "categories-0-pk": green.pk, "categories-0-name": "Shade",
+                   "categories-0-color": "#2e7d32",
+                   "categories-1-pk": mobility.pk, "categories-1-name": "Walking",
+                   "categories-1-color": "#1565c0", "categories-1-delete": "on"})
+    response = desk.post(reverse("dashboard:project-edit", args=[project.slug]), data)
+    assert response.status_code == 302
+    project.refresh_from_db()
+    assert project.visibility == "draft" and project.area.equals(area)
+    assert list(project.categories.values_list("name", flat=True)) == ["Shade"]
+    details = AuditEntry.objects.get(action="project.update").details
+    assert details["visibility"] == ["public", "draft"] and "phases" in details
+
+
+def test_a_category_with_proposals_cannot_be_removed(desk, citizen):
+    project = project_make(phase=None)
+    proposal_make(project, citizen, category="green")
+    green = project.categories.get(slug="green")
+    data = form(slug=project.slug, **{
+        "categories-TOTAL_FORMS": "2", "categories-INITIAL_FORMS": "1",
+        "categories-0-pk": green.pk, "categories-0-name": "Green",
+        "categories-0-color": "#2e7d32", "categories-0-delete": "on",
+        "categories-1-name": "New", "categories-1-color": "#123456"})
+    response = desk.post(reverse("dashboard:project-edit", args=[project.slug]), data)
+    assert response.status_code == 400 and "has proposals" in response.content.decode()
+    assert project.categories.filter(slug="green").exists()
+
+
+def test_the_overview_counts_participation(desk, world, citizen):
+    layer = world["layer"]
+    page = desk.get(reverse("dashboard:project", args=[world["project"].slug]),
+                    {"districts": layer.pk}).content.decode()
+    assert "Gràcia" in page and "&lt;b&gt;Sants&lt;/b&gt;" in page
+    assert "<dd>1</dd>" in page  # one proposal
+    assert reverse("voting:results", args=[world["project"].slug]) in page
+    assert reverse("dashboard:project-reports", args=[world["project"].slug]) in page
+
+
+def test_the_weights_preview_reranks_the_current_votes(desk, roles, citizen):
+    project = project_make(phase=None)
+    by_residents = proposal_make(project, citizen, title="Benches")
+    by_experts = proposal_make(project, citizen, title="Trees")
+    for _ in range(3):
+        Vote.objects.create(proposal=by_residents, user=user_make(), value=1, weight=1,
+                            role=roles["resident"])
+    for _ in range(2):
+        Vote.objects.create(proposal=by_experts, user=user_make(), value=1, weight=2,
+                            role=roles["expert"])
+    url = reverse("dashboard:project-weights", args=[project.slug])
+    data = {"role_resident": "1", "role_business-owner": "1", "role_expert": "5",
+            "unverified_weight": "0", "reason": "", "preview": ""}
+    page = desk.post(url, data).content.decode()
+    assert page.index("Trees") < page.index("Benches")  # 10 against 3
+    assert RoleWeight.objects.count() == 0  # a preview saves nothing
+    desk.post(url, {**data, "save": "", "reason": "Experts matter here."})
+    assert RoleWeight.objects.get(role=roles["expert"]).weight == 5
+    assert AuditEntry.objects.get().reason == "Experts matter here."
+
+
+def test_frozen_weights_are_refused(desk, roles):
+    project = project_make(phase="voting")
+    url = reverse("dashboard:project-weights", args=[project.slug])
+    response = desk.post(url, {"role_resident": "9", "role_business-owner": "1",
+                               "role_expert": "2", "unverified_weight": "0", "save": ""})
+    assert response.status_code == 400 and "frozen" in response.content.decode()
+    assert RoleWeight.objects.count() == 0

@@ -1,0 +1,46 @@
+"""Reports compiled by the real Celery worker: asked for in a transaction, published
+after commit, compiled, and waited for by `compile_report --wait`."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+
+from reports import services
+from reports.models import DecisionReport
+from tests.integration.processes import wait_until
+from tests.reports.readback import csv_as_pdf_rows, pdf_ranking
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_worker_compiles_a_report_asked_for_in_a_transaction(worker, council, districts,
+                                                                 planner):
+    with transaction.atomic():
+        report = services.report_request(project=council["project"], user=planner,
+                                         district_layer=districts)
+    seen = set()
+
+    def finished():
+        row = DecisionReport.objects.get(pk=report.pk)
+        seen.add(row.status)
+        return row.finished
+
+    wait_until(finished, timeout=120, what="the worker to compile the report")
+    report.refresh_from_db()
+    assert report.status == "succeeded", report.message
+    assert report.attempt == 1 and report.progress_done == report.progress_total > 1
+    assert pdf_ranking(report) == csv_as_pdf_rows(report)
+
+
+def test_compile_report_waits_for_the_worker_and_prints_the_paths(worker, council):
+    out = io.StringIO()
+    call_command("compile_report", council["project"].slug, "--wait", "--timeout", "120",
+                 stdout=out, stderr=io.StringIO())
+    paths = [Path(line) for line in out.getvalue().splitlines()[1:]]
+    assert [p.suffix for p in paths] == [".pdf", ".csv", ".geojson"]
+    assert all(p.is_file() for p in paths)

@@ -13,8 +13,10 @@ import math
 import struct
 from pathlib import Path
 
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 
+from gisdata.inspect_csv import sniffer_sample
 from gisdata.reader import Column, ReadError, SourceLayer
 
 MAX_ROWS = 2_000_000
@@ -64,7 +66,7 @@ def read_csv(path: Path, *, info=None, options: dict, encoding: str | None) -> S
     text = path.read_bytes()
     try:
         decoded = text.decode(encoding or "utf-8-sig")
-    except (UnicodeDecodeError, LookupError) as exc:
+    except (UnicodeError, LookupError) as exc:  # UnicodeError: codecs such as idna
         raise ReadError(f"The CSV is not in {encoding or 'UTF-8'}: give its encoding "
                         "(e.g. ISO-8859-1) and import again.") from exc
     delimiter = getattr(info, "delimiter", None) or _sniff(decoded)
@@ -116,7 +118,9 @@ def _geometry(record: dict, x: str | None, y: str | None, wkt: str | None) -> by
             raise ValueError("empty geometry")
         try:
             geometry = GEOSGeometry(text)
-        except (GEOSException, ValueError) as exc:
+        # A cell that looks like JSON ({...}) is handed to GDAL's GeoJSON reader, which
+        # raises GDALException for a bad one: that is a bad row too, not a crash.
+        except (GEOSException, GDALException, ValueError) as exc:
             raise ValueError("the WKT cannot be read") from exc
         return bytes(geometry.wkb)
     return _point_wkb(coordinate(record.get(x) or ""), coordinate(record.get(y) or ""))
@@ -124,6 +128,7 @@ def _geometry(record: dict, x: str | None, y: str | None, wkt: str | None) -> by
 
 def _sniff(text: str) -> str:
     try:
-        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+        # A bounded sample: the sniffer is worse than quadratic in it (see inspect_csv).
+        return csv.Sniffer().sniff(sniffer_sample(text), delimiters=",;\t|").delimiter
     except csv.Error:
         return ","

@@ -199,7 +199,11 @@ def inspect_source(
     if encoding is not None:
         try:
             codecs.lookup(encoding)
-        except LookupError as exc:
+            # lookup() also finds codecs that are no text encoding (rot13, base64,
+            # zlib_codec: decoding raises LookupError) or that decode no file (idna,
+            # undefined: UnicodeError); their decoders would crash on the CSV's bytes.
+            b"\x00".decode(encoding, "ignore")
+        except (LookupError, UnicodeError) as exc:
             raise InspectError(f"Unknown encoding {encoding!r}.", code="bad_encoding") from exc
     try:
         info = path.stat()

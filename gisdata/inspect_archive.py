@@ -89,6 +89,12 @@ def _is_junk(member: str) -> bool:
 def _check_member(info: zipfile.ZipInfo, limits: Limits) -> None:
     """Refuse one member for its name, its type, its encryption or its compression."""
     raw = info.orig_filename
+    if not raw:
+        # zipfile's ZipInfo.is_dir() fails with IndexError on an empty name; no tool
+        # that zips real files writes one.
+        raise InspectError(
+            "The zip contains a file without a name: zip the files again.", code="zip_damaged"
+        )
     if any(ord(char) < 32 for char in raw):
         raise InspectError(
             f"The zip contains a file whose name has control characters ({raw!r}); Plaza "

@@ -277,6 +277,15 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
                 f"{exc.msg}). The file may be cut short: download or export it again.",
                 code="bad_json",
             ) from exc
+        except (RecursionError, ValueError) as exc:
+            # Valid JSON that Python still cannot load: arrays or objects nested deeper
+            # than the recursion limit, or an integer longer than int() accepts (4300
+            # digits). Both are refusals, not crashes: no GeoJSON looks like that.
+            raise InspectError(
+                f"{name!r} cannot be read as GeoJSON: it nests lists or objects too deeply, "
+                "or holds a number too long to be a coordinate.",
+                code="bad_json",
+            ) from exc
         members = document if isinstance(document, dict) else {}
         if not isinstance(document, dict):
             raise InspectError(
@@ -299,7 +308,9 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
             f"{name!r} is TopoJSON, not GeoJSON: convert it to GeoJSON (e.g. with mapshaper).",
             code="unsupported_format",
         )
-    if kind not in GEOJSON_TYPES:
+    # "type" may hold any JSON value; a list or an object is unhashable, so test for a
+    # string before looking it up in the frozenset.
+    if not isinstance(kind, str) or kind not in GEOJSON_TYPES:
         esri = "geometryType" in members or "spatialReference" in members
         what = "Esri JSON" if esri else 'JSON without a GeoJSON "type"'
         raise InspectError(
@@ -314,6 +325,14 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
 
 def _check_geopackage_header(head: bytes, *, name: str, size: int) -> None:
     """Refuse a GeoPackage cut short: the header says how many pages the database has."""
+    if len(head) < 100:
+        # sniff() needs only 72 bytes to see "GPKG"; the fields read below end at byte 96
+        # of the 100-byte SQLite header, so a shorter file is cut short, not a crash.
+        raise InspectError(
+            f"The GeoPackage {name!r} is incomplete ({size:,} bytes, less than its header): "
+            "upload or download it again.",
+            code="truncated",
+        )
     page_size = struct.unpack(">H", head[16:18])[0]
     page_size = 65536 if page_size == 1 else page_size
     change_counter, pages = struct.unpack(">II", head[24:32])

@@ -55,6 +55,8 @@ def roles(db):
 # worker on the same queue would take tasks a test expects the first one to run.
 @pytest.fixture(scope="session")
 def worker(django_db_setup, tmp_path_factory):
+    from celery.exceptions import TimeoutError as CeleryTimeout
+
     from config.celery import app, ping
     from tests.integration.processes import process_env, start_worker, stop, wait_until
 
@@ -64,10 +66,13 @@ def worker(django_db_setup, tmp_path_factory):
 
     def answers():
         assert proc.poll() is None, log.read_text()
-        return ping.apply_async(expires=10).get(timeout=5) == "pong"
+        try:
+            return ping.apply_async(expires=10).get(timeout=5) == "pong"
+        except CeleryTimeout:  # still starting (a loaded machine): ask again
+            return False
 
     try:
-        wait_until(answers, timeout=60, what="the Celery worker", log=log)
+        wait_until(answers, timeout=120, what="the Celery worker", log=log)
         yield proc
     finally:
         stop(proc)

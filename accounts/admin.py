@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from accounts import services
 from accounts.forms import ClaimDecisionForm
@@ -83,10 +84,10 @@ class RoleClaimAdmin(admin.ModelAdmin):
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                messages.success(request, f"Decision recorded for {claim}.")
+                messages.success(request, _("Decision recorded for %(claim)s.") % {"claim": claim})
                 return redirect("admin:accounts_roleclaim_changelist")
         context = {**self.admin_site.each_context(request), "claim": claim, "form": form,
-                   "opts": self.model._meta, "title": f"Decide on {claim}"}
+                   "opts": self.model._meta, "title": _("Decide on %(claim)s") % {"claim": claim}}
         return TemplateResponse(request, "admin/accounts/roleclaim/decide.html", context)
 
     @staticmethod

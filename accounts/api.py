@@ -1,6 +1,7 @@
 """API endpoints of accounts: the token that API clients sign in with."""
 
 from allauth.account.models import EmailAddress
+from django.utils.translation import gettext as _
 from rest_framework import generics, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -17,7 +18,7 @@ class TokenRequestSerializer(AuthTokenSerializer):
         # Same rule as the site's log-in: a signed-up citizen confirms their address first.
         if addresses.exists() and not addresses.filter(verified=True).exists():
             raise serializers.ValidationError(
-                "Confirm your e-mail address first (see the message we sent you).",
+                _("Confirm your e-mail address first (see the message we sent you)."),
                 code="authorization",
             )
         return attrs

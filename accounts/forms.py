@@ -1,6 +1,7 @@
 """Forms for the citizen's own pages and the planner's decision."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import StakeholderRole, User
 
@@ -9,37 +10,37 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name"]
-        help_texts = {"display_name": "Shown beside your proposals and comments. "
-                      "Leave empty to show your username."}
+        help_texts = {"display_name": _("Shown beside your proposals and comments. "
+                                        "Leave empty to show your username.")}
 
 
 class RoleClaimForm(forms.Form):
     role = forms.ModelChoiceField(queryset=StakeholderRole.objects.active(), empty_label=None)
     evidence = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
-        help_text="Why you hold this role: an address in the area, a business licence "
-                  "number, a professional registration…",
+        help_text=_("Why you hold this role: an address in the area, a business licence "
+                    "number, a professional registration…"),
     )
     evidence_file = forms.FileField(
-        required=False, help_text="Optional: a PDF, PNG or JPEG document, at most 5 MB. "
-                                  "Only planners see it.",
+        required=False, help_text=_("Optional: a PDF, PNG or JPEG document, at most 5 MB. "
+                                    "Only planners see it."),
     )
 
 
 class ClaimDecisionForm(forms.Form):
     VERIFY, REJECT, REVOKE = "verify", "reject", "revoke"
-    decision = forms.ChoiceField(choices=[(VERIFY, "Verify"), (REJECT, "Reject"),
-                                          (REVOKE, "Revoke a verification")])
+    decision = forms.ChoiceField(choices=[(VERIFY, _("Verify")), (REJECT, _("Reject")),
+                                          (REVOKE, _("Revoke a verification"))])
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                             max_length=2000, help_text="Required to reject or revoke; "
-                             "the citizen receives it.")
-    expires_at = forms.DateTimeField(required=False, help_text="Optional end of the "
-                                     "verification; empty uses the role's validity period.")
+                             max_length=2000, help_text=_("Required to reject or revoke; "
+                             "the citizen receives it."))
+    expires_at = forms.DateTimeField(required=False, help_text=_("Optional end of the "
+                                     "verification; empty uses the role's validity period."))
 
 
 class AccountEraseForm(forms.Form):
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="Your password, to confirm that it is you.")
+        help_text=_("Your password, to confirm that it is you."))
     confirm = forms.BooleanField(
-        label="I understand that this cannot be undone.", required=True)
+        label=_("I understand that this cannot be undone."), required=True)

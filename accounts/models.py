@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.storage import private_storage
 
@@ -55,15 +56,16 @@ class StakeholderRole(models.Model):
     default_weight = models.DecimalField(
         max_digits=6, decimal_places=3,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_WEIGHT)],
-        help_text="Weight of a vote cast in this role unless a project overrides it.",
+        help_text=_("Weight of a vote cast in this role unless a project overrides it."),
     )
     claim_validity_days = models.PositiveIntegerField(
         null=True, blank=True,
-        help_text="How long a verification lasts; empty means until withdrawn.",
+        help_text=_("How long a verification lasts; empty means until withdrawn."),
     )
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists; "
-                                                "also breaks ties between equal weights.")
-    is_active = models.BooleanField(default=True, help_text="Inactive roles take no new claims.")
+    position = models.PositiveSmallIntegerField(default=0, help_text=_(
+        "Order in lists; also breaks ties between equal weights."))
+    is_active = models.BooleanField(default=True,
+                                    help_text=_("Inactive roles take no new claims."))
 
     objects = StakeholderRoleQuerySet.as_manager()
 
@@ -81,11 +83,11 @@ class StakeholderRole(models.Model):
 
 
 class ClaimStatus(models.TextChoices):
-    PENDING = "pending", "Pending review"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
-    EXPIRED = "expired", "Expired"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    PENDING = "pending", _("Pending review")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 OPEN_STATUSES = (ClaimStatus.PENDING, ClaimStatus.VERIFIED)

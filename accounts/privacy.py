@@ -19,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 FORMAT_VERSION = 1
 
@@ -82,10 +83,10 @@ def personal_data_export(*, user) -> dict:
 def account_erase(*, user, password: str) -> None:
     """Erase `user` (who confirms with their password); see the module's docstring."""
     if not user.is_authenticated or not user.check_password(password or ""):
-        raise ValidationError({"password": "The password is not right."})
+        raise ValidationError({"password": _("The password is not right.")})
     if user.is_superuser:
-        raise ValidationError("A site administrator's account is erased by another "
-                              "administrator, so that the site always has one.")
+        raise ValidationError(_("A site administrator's account is erased by another "
+                                "administrator, so that the site always has one."))
     files = [c.evidence_file for c in user.role_claims.exclude(evidence_file="")]
     with transaction.atomic():
         # Other sessions of the user end by themselves: their user no longer exists.

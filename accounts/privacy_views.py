@@ -10,6 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import privacy
@@ -42,9 +43,9 @@ def account_erase(request):
             form_add_service_errors(form, exc)
         else:
             logout(request)
-            messages.success(request, "Your account was erased. What you proposed and "
-                             "wrote stays, as a former participant's; your votes still "
-                             "count, without your name.")
+            messages.success(request, _("Your account was erased. What you proposed and "
+                                         "wrote stays, as a former participant's; your votes "
+                                         "still count, without your name."))
             return redirect("/")
     return render(request, "accounts/erase.html", {"form": form},
                   status=400 if request.method == "POST" else 200)

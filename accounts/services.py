@@ -14,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import OPEN_STATUSES, ClaimStatus, RoleClaim, StakeholderRole, User
 from accounts.validators import evidence_file_kind
@@ -27,7 +28,7 @@ class ClaimAlreadyDecided(ValidationError):
 
 def _require_planner(planner: User) -> None:
     if not (planner.is_active and planner.has_perm("accounts.verify_roleclaim")):
-        raise PermissionDenied("Only planners can decide on role claims.")
+        raise PermissionDenied(_("Only planners can decide on role claims."))
 
 
 def role_claim_submit(
@@ -35,10 +36,10 @@ def role_claim_submit(
 ) -> RoleClaim:
     """File `user`'s claim to `role`, pending a planner's decision."""
     if not role.is_active:
-        raise ValidationError({"role": "This role no longer takes new claims."})
+        raise ValidationError({"role": _("This role no longer takes new claims.")})
     evidence = (evidence or "").strip()
     if not evidence:
-        raise ValidationError({"evidence": "Say why you hold this role."})
+        raise ValidationError({"evidence": _("Say why you hold this role.")})
     if evidence_file is not None:
         try:
             evidence_file_kind(evidence_file)
@@ -53,7 +54,7 @@ def role_claim_submit(
             claim.evidence_file.storage.delete(claim.evidence_file.name)
         if "accounts_claim_one_open_per_role" in str(exc):
             raise ValidationError(
-                {"role": f"You already have an open claim as {role.name}."}
+                {"role": _("You already have an open claim as %(role)s.") % {"role": role.name}}
             ) from exc
         raise
     return claim
@@ -66,7 +67,7 @@ def _decide(
     _require_planner(planner)
     claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
     if claim.user_id == planner.pk:
-        raise PermissionDenied("Nobody can decide on their own role claim.")
+        raise PermissionDenied(_("Nobody can decide on their own role claim."))
     with transaction.atomic():
         updated = RoleClaim.objects.filter(pk=claim_id, status=from_status).update(
             decided_by=planner, decided_at=now, updated_at=now, **fields
@@ -74,8 +75,8 @@ def _decide(
         if updated != 1:
             claim.refresh_from_db(fields=["status"])
             raise ClaimAlreadyDecided(
-                f"This claim is {claim.get_status_display().lower()}; "
-                "it cannot be decided again.", code="already_decided",
+                _("This claim is %(status)s; it cannot be decided again.")
+                % {"status": claim.get_status_display().lower()}, code="already_decided",
             )
         claim.refresh_from_db()
         expires = claim.expires_at.isoformat() if claim.expires_at else None
@@ -101,7 +102,7 @@ def role_claim_verify(
         ).first()
         expires_at = now + timedelta(days=days) if days else None
     elif expires_at <= now:
-        raise ValidationError({"expires_at": "The expiry must lie in the future."})
+        raise ValidationError({"expires_at": _("The expiry must lie in the future.")})
     return _decide(
         claim_id=claim_id, planner=planner, from_status=ClaimStatus.PENDING, now=now,
         status=ClaimStatus.VERIFIED, expires_at=expires_at, decision_reason="",
@@ -137,7 +138,7 @@ def role_claim_revoke(
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": "Give the citizen a reason."})
+        raise ValidationError({"reason": _("Give the citizen a reason.")})
     return reason
 
 
@@ -153,15 +154,15 @@ def role_claim_set_expiry(
     _require_planner(planner)
     now = now or timezone.now()
     if expires_at is not None and expires_at <= now:
-        raise ValidationError({"expires_at": "The expiry must lie in the future."})
+        raise ValidationError({"expires_at": _("The expiry must lie in the future.")})
     claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
     if claim.user_id == planner.pk:
-        raise PermissionDenied("Nobody can decide on their own role claim.")
+        raise PermissionDenied(_("Nobody can decide on their own role claim."))
     before = claim.expires_at
     with transaction.atomic():
         if not RoleClaim.objects.filter(pk=claim_id, status=ClaimStatus.VERIFIED).update(
                 expires_at=expires_at, updated_at=now):
-            raise ClaimAlreadyDecided("Only a verified claim has an expiry to change.",
+            raise ClaimAlreadyDecided(_("Only a verified claim has an expiry to change."),
                                       code="not_verified")
         claim.refresh_from_db()
         audit_record(actor=planner, action=AuditAction.CLAIM_EXPIRY, target=claim,
@@ -178,7 +179,7 @@ def role_claim_withdraw(*, claim_id: int, user: User) -> None:
         pk=claim_id, user=user, status__in=OPEN_STATUSES
     ).update(status=ClaimStatus.WITHDRAWN, updated_at=timezone.now())
     if updated != 1:
-        raise ValidationError("This claim is not open, or is not yours.", code="not_open")
+        raise ValidationError(_("This claim is not open, or is not yours."), code="not_open")
 
 
 def role_claims_expire(*, now: datetime | None = None) -> int:
@@ -210,8 +211,9 @@ def role_claim_notify_decision(*, claim_id: int) -> bool:
     context = {"claim": claim, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         send_mail(
-            subject=f"[{settings.SITE_NAME}] Your claim as {claim.role.name}: "
-            f"{claim.get_status_display().lower()}",
+            subject=_("[%(site)s] Your claim as %(role)s: %(status)s") % {
+                "site": settings.SITE_NAME, "role": claim.role.name,
+                "status": claim.get_status_display().lower()},
             message=render_to_string("accounts/email/claim_decided.txt", context),
             from_email=None,
             recipient_list=[claim.user.email],

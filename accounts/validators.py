@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 
 # Magic numbers of the file types a planner can open safely in a browser.
 EVIDENCE_SIGNATURES = {
@@ -17,7 +18,8 @@ def evidence_file_kind(upload) -> str:
     limit = settings.ROLE_EVIDENCE_MAX_BYTES
     if upload.size > limit:
         raise ValidationError(
-            f"The file is {filesizeformat(upload.size)}; the limit is {filesizeformat(limit)}.",
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
             code="file_too_large",
         )
     upload.seek(0)
@@ -27,5 +29,5 @@ def evidence_file_kind(upload) -> str:
         if head.startswith(signature):
             return kind
     raise ValidationError(
-        "Evidence must be a PDF, PNG or JPEG file.", code="file_type"
+        _("Evidence must be a PDF, PNG or JPEG file."), code="file_type"
     )

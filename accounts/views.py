@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -21,7 +22,7 @@ def profile(request):
         profile_form = ProfileForm(request.POST, instance=request.user)
         if profile_form.is_valid():
             profile_form.save()
-            messages.success(request, "Your profile was saved.")
+            messages.success(request, _("Your profile was saved."))
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {
         "profile_form": profile_form,
@@ -40,7 +41,7 @@ def claim_create(request):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Your claim was sent; a planner will review it.")
+            messages.success(request, _("Your claim was sent; a planner will review it."))
             return redirect("accounts:profile")
     return render(request, "accounts/claim_form.html", {"form": form}, status=
                   400 if request.method == "POST" else 200)
@@ -54,7 +55,7 @@ def claim_withdraw(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Your claim was withdrawn.")
+        messages.success(request, _("Your claim was withdrawn."))
     return redirect("accounts:profile")
 
 

@@ -5,6 +5,7 @@ but would turn the first into a 500. Here it becomes a 400 with field messages.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.parsers import JSONParser
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -25,4 +26,4 @@ class SafeJSONParser(JSONParser):
         try:
             return super().parse(stream, media_type, parser_context)
         except RecursionError as exc:
-            raise exceptions.ParseError("JSON nested too deeply.") from exc
+            raise exceptions.ParseError(_("JSON nested too deeply.")) from exc

@@ -4,6 +4,7 @@ pages, conditional GET, and the error answers every operation documents."""
 from django.http import JsonResponse
 from django.middleware.http import ConditionalGetMiddleware
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -15,7 +16,7 @@ def not_found(request, exception):
     """404 for a URL that matches no route: JSON under /api/ and /ogc/, as every other
     API error is, so that clients parse one kind of error; the site's page elsewhere."""
     if request.path.startswith(API_PREFIXES):
-        return JsonResponse({"detail": "No such resource."}, status=404)
+        return JsonResponse({"detail": _("No such resource.")}, status=404)
     return defaults.page_not_found(request, exception)
 
 
@@ -37,7 +38,8 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         except ValueError:
             value = None
         if value is None or value < low:
-            raise ValidationError({name: [f"{name} is a whole number from {low}."]})
+            message = _("%(name)s is a whole number from %(low)s.") % {"name": name, "low": low}
+            raise ValidationError({name: [message]})
         return min(value, high) if high else value
 
     def get_limit(self, request):
@@ -48,7 +50,7 @@ class BoundedLimitOffsetPagination(LimitOffsetPagination):
         value = self._number(request, self.offset_query_param, 0, None)
         if value is not None and value > self.MAX_OFFSET:
             raise ValidationError({self.offset_query_param: [
-                f"offset is at most {self.MAX_OFFSET:,}."]})
+                _("offset is at most %(max)s.") % {"max": format(self.MAX_OFFSET, ",")}]})
         return value or 0
 
     def get_schema_operation_parameters(self, view):

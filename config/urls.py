@@ -23,6 +23,7 @@ urlpatterns = [
     path("ogc", ogc.LandingWithoutSlash.as_view(), name="ogc-root"),
     path("ogc/", include("opendata.urls")),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
 ]
 

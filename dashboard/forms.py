@@ -12,6 +12,7 @@ import codecs
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext_lazy as _
 
 from gisdata.services import epsg_parse
 
@@ -41,30 +42,30 @@ class EpsgField(forms.CharField):
 
 
 class ImportForm(forms.Form):
-    name = forms.CharField(max_length=200, help_text="How planners will know the dataset.")
+    name = forms.CharField(max_length=200, help_text=_("How planners will know the dataset."))
     source_file = forms.FileField(
-        label="File", required=False, max_length=200,
-        help_text="A zipped Shapefile, GeoJSON, GeoPackage, KML/KMZ or CSV.")
+        label=_("File"), required=False, max_length=200,
+        help_text=_("A zipped Shapefile, GeoJSON, GeoPackage, KML/KMZ or CSV."))
     source_url = forms.URLField(
-        label="Or a URL", required=False, max_length=2000, assume_scheme="https",
-        help_text="An http(s) address the server downloads the file from.")
-    epsg = EpsgField(help_text="Only when the file does not say which coordinate system "
-                               "it uses (e.g. 25831 for ETRS89 / UTM zone 31N).")
+        label=_("Or a URL"), required=False, max_length=2000, assume_scheme="https",
+        help_text=_("An http(s) address the server downloads the file from."))
+    epsg = EpsgField(help_text=_("Only when the file does not say which coordinate system "
+                                 "it uses (e.g. 25831 for ETRS89 / UTM zone 31N)."))
     encoding = forms.CharField(max_length=40, required=False,
-                               help_text="Of the attributes; UTF-8 unless the file says "
-                                         "otherwise.")
+                               help_text=_("Of the attributes; UTF-8 unless the file says "
+                                           "otherwise."))
     layers = forms.CharField(max_length=1000, required=False,
-                             help_text="GeoPackage: the layers to import, separated by "
-                                       "commas; empty for all of them.")
-    x_field = forms.CharField(label="CSV: longitude (x) column", max_length=100,
+                             help_text=_("GeoPackage: the layers to import, separated by "
+                                         "commas; empty for all of them."))
+    x_field = forms.CharField(label=_("CSV: longitude (x) column"), max_length=100,
                               required=False)
-    y_field = forms.CharField(label="CSV: latitude (y) column", max_length=100,
+    y_field = forms.CharField(label=_("CSV: latitude (y) column"), max_length=100,
                               required=False)
-    wkt_field = forms.CharField(label="CSV: WKT geometry column", max_length=100,
+    wkt_field = forms.CharField(label=_("CSV: WKT geometry column"), max_length=100,
                                 required=False)
     skip_bad_rows = forms.BooleanField(
-        label="CSV: skip bad rows", required=False,
-        help_text="Import the good rows and list the bad ones, instead of stopping.")
+        label=_("CSV: skip bad rows"), required=False,
+        help_text=_("Import the good rows and list the bad ones, instead of stopping."))
     licence = forms.CharField(max_length=200, required=False)
     attribution = forms.CharField(max_length=500, required=False)
 
@@ -73,7 +74,8 @@ class ImportForm(forms.Form):
         limit = upload_max_bytes()
         if upload and upload.size > limit:
             raise forms.ValidationError(
-                f"The file is larger than {filesizeformat(limit)}.", code="too_large")
+                _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)},
+                code="too_large")
         return upload
 
     def clean_encoding(self):
@@ -82,7 +84,7 @@ class ImportForm(forms.Form):
             try:
                 codecs.lookup(encoding)
             except LookupError:
-                raise forms.ValidationError("Unknown encoding.", code="encoding") from None
+                raise forms.ValidationError(_("Unknown encoding."), code="encoding") from None
         return encoding
 
     def clean_layers(self):
@@ -94,7 +96,7 @@ class ImportForm(forms.Form):
         has_file = bool(data.get("source_file"))
         has_url = bool(data.get("source_url"))
         if "source_file" in data and "source_url" in data and has_file == has_url:
-            raise forms.ValidationError("Give a file or a URL, one of them.", code="source")
+            raise forms.ValidationError(_("Give a file or a URL, one of them."), code="source")
         return data
 
     def options(self) -> dict:
@@ -107,7 +109,7 @@ class ImportForm(forms.Form):
 
 
 class RetryForm(forms.Form):
-    epsg = EpsgField(required=True, help_text="The EPSG code of the coordinates, e.g. 25831.")
+    epsg = EpsgField(required=True, help_text=_("The EPSG code of the coordinates, e.g. 25831."))
 
 
 class PublishForm(forms.Form):

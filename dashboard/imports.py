@@ -15,6 +15,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.form_errors import form_add_service_errors
@@ -74,7 +75,7 @@ def import_new(request):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "The import has started.")
+            messages.success(request, _("The import has started."))
             return redirect("dashboard:import-run", pk=run.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "dashboard/imports_new.html",
@@ -110,7 +111,7 @@ def import_retry(request, pk: int):
     if not request.user.has_perm("gisdata.change_dataset"):
         raise PermissionDenied
     if run.status != ImportStatus.FAILED:
-        messages.error(request, "Only a failed import can be started again.")
+        messages.error(request, _("Only a failed import can be started again."))
         return redirect("dashboard:import-run", pk=run.pk)
     form = RetryForm(request.POST)
     if not form.is_valid():
@@ -119,7 +120,7 @@ def import_retry(request, pk: int):
         Dataset.objects.filter(pk=run.dataset_id).update(source_srid=form.cleaned_data["epsg"])
         again = services.import_start(dataset=run.dataset, user=request.user,
                                       layers=run.layers)
-    messages.success(request, "The import has started again.")
+    messages.success(request, _("The import has started again."))
     return redirect("dashboard:import-run", pk=again.pk)
 
 
@@ -131,7 +132,8 @@ def layer_publish_view(request, pk: int):
     form.is_valid()
     published = bool(form.cleaned_data.get("published"))
     layer_publish(layer=layer, user=request.user, published=published)
-    messages.success(request, f"“{layer.title}” is {'published' if published else 'unpublished'}.")
+    messages.success(request, (_("“%(title)s” is published.") if published
+                               else _("“%(title)s” is unpublished.")) % {"title": layer.title})
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):

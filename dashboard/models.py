@@ -14,30 +14,31 @@ foreign keys: a foreign key would have the database rewrite (SET NULL) or remove
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class AuditAction(models.TextChoices):
-    PROPOSAL_HIDE = "proposal.hide", "Proposal hidden"
-    PROPOSAL_RESTORE = "proposal.restore", "Proposal restored"
-    PROPOSAL_FLAGS_DISMISS = "proposal.dismiss", "Reports on a proposal dismissed"
-    PROPOSAL_STATUS = "proposal.status", "Proposal status changed"
-    PROPOSAL_ANSWER = "proposal.answer", "Official answer written"
-    COMMENT_HIDE = "comment.hide", "Comment hidden"
-    COMMENT_RESTORE = "comment.restore", "Comment restored"
-    COMMENT_FLAGS_DISMISS = "comment.dismiss", "Reports on a comment dismissed"
-    CLAIM_VERIFY = "claim.verify", "Role claim verified"
-    CLAIM_REJECT = "claim.reject", "Role claim rejected"
-    CLAIM_REVOKE = "claim.revoke", "Role verification revoked"
-    CLAIM_EXPIRY = "claim.expiry", "Role verification expiry changed"
-    WEIGHTS_SET = "weights.set", "Voting weights set"
-    PROJECT_CREATE = "project.create", "Project created"
-    PROJECT_UPDATE = "project.update", "Project changed"
-    LAYER_PUBLISH = "layer.publish", "Layer published"
-    LAYER_UNPUBLISH = "layer.unpublish", "Layer unpublished"
-    LAYER_STYLE = "layer.style", "Layer style changed"
-    CONSTRAINT_CREATE = "constraint.create", "Constraint added"
-    CONSTRAINT_UPDATE = "constraint.update", "Constraint changed"
-    CONSTRAINT_DELETE = "constraint.delete", "Constraint removed"
+    PROPOSAL_HIDE = "proposal.hide", _("Proposal hidden")
+    PROPOSAL_RESTORE = "proposal.restore", _("Proposal restored")
+    PROPOSAL_FLAGS_DISMISS = "proposal.dismiss", _("Reports on a proposal dismissed")
+    PROPOSAL_STATUS = "proposal.status", _("Proposal status changed")
+    PROPOSAL_ANSWER = "proposal.answer", _("Official answer written")
+    COMMENT_HIDE = "comment.hide", _("Comment hidden")
+    COMMENT_RESTORE = "comment.restore", _("Comment restored")
+    COMMENT_FLAGS_DISMISS = "comment.dismiss", _("Reports on a comment dismissed")
+    CLAIM_VERIFY = "claim.verify", _("Role claim verified")
+    CLAIM_REJECT = "claim.reject", _("Role claim rejected")
+    CLAIM_REVOKE = "claim.revoke", _("Role verification revoked")
+    CLAIM_EXPIRY = "claim.expiry", _("Role verification expiry changed")
+    WEIGHTS_SET = "weights.set", _("Voting weights set")
+    PROJECT_CREATE = "project.create", _("Project created")
+    PROJECT_UPDATE = "project.update", _("Project changed")
+    LAYER_PUBLISH = "layer.publish", _("Layer published")
+    LAYER_UNPUBLISH = "layer.unpublish", _("Layer unpublished")
+    LAYER_STYLE = "layer.style", _("Layer style changed")
+    CONSTRAINT_CREATE = "constraint.create", _("Constraint added")
+    CONSTRAINT_UPDATE = "constraint.update", _("Constraint changed")
+    CONSTRAINT_DELETE = "constraint.delete", _("Constraint removed")
 
 
 class AuditEntryQuerySet(models.QuerySet):
@@ -63,8 +64,8 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "audit entry"
-        verbose_name_plural = "audit log"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
         indexes = [models.Index(fields=["target_type", "target_id"])]
         constraints = [
             models.CheckConstraint(condition=~Q(action=""), name="dashboard_audit_action"),

@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import RestrictedError
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
 from dashboard.models import AuditAction
@@ -44,7 +45,7 @@ def area_from_feature(feature_id: int) -> MultiPolygon:
     """The area of one imported feature (a district, a neighbourhood) as a MultiPolygon."""
     feature = Feature.objects.filter(pk=feature_id).only("geometry").first()
     if feature is None:
-        raise ValidationError({"area_feature": "That feature no longer exists."})
+        raise ValidationError({"area_feature": _("That feature no longer exists.")})
     return _multipolygon(feature.geometry, "area_feature")
 
 
@@ -63,34 +64,35 @@ def _multipolygon(geometry: GEOSGeometry, field: str) -> MultiPolygon:
     if geometry.geom_type == "Polygon":
         geometry = MultiPolygon(geometry, srid=4326)
     if geometry.geom_type != "MultiPolygon" or geometry.empty:
-        raise ValidationError({field: "A project's area is a polygon: draw an area, or "
-                                      "choose a feature of a layer of areas."})
+        raise ValidationError({field: _("A project's area is a polygon: draw an area, or "
+                                        "choose a feature of a layer of areas.")})
     if not geometry.valid:
-        raise ValidationError({field: f"The area is not valid: {geometry.valid_reason}."})
+        raise ValidationError({field: _("The area is not valid: %(reason)s.")
+                                      % {"reason": geometry.valid_reason}})
     return geometry
 
 
 def _slug(title: str, slug: str, project: Project | None) -> str:
     slug = slugify(slug or title)[:80].strip("-")
     if not slug or slug in RESERVED_SLUGS:
-        raise ValidationError({"slug": "Give the project an address made of letters "
-                                       "and digits (not “new”)."})
+        raise ValidationError({"slug": _("Give the project an address made of letters "
+                                         "and digits (not “new”).")})
     taken = Project.objects.filter(slug=slug)
     if project is not None:
         taken = taken.exclude(pk=project.pk)
     if taken.exists():  # a friendly message; the unique constraint still decides
-        raise ValidationError({"slug": "Another project already has this address."})
+        raise ValidationError({"slug": _("Another project already has this address.")})
     return slug
 
 
 def _categories(project: Project, categories: list[CategoryInput]) -> None:
     keep = [c for c in categories if not c.delete]
     if not keep:
-        raise ValidationError({"categories": "A project needs at least one category."})
+        raise ValidationError({"categories": _("A project needs at least one category.")})
     for c in keep:
         if not COLOUR.match(c.color or ""):
-            raise ValidationError({"categories": f"The colour of “{c.name}” must be "
-                                                 "#rrggbb."})
+            raise ValidationError({"categories": _("The colour of “%(name)s” must be #rrggbb.")
+                                                 % {"name": c.name}})
     for position, c in enumerate(categories, start=1):
         existing = project.categories.filter(pk=c.pk).first() if c.pk else None
         if c.delete:
@@ -98,8 +100,9 @@ def _categories(project: Project, categories: list[CategoryInput]) -> None:
                 try:
                     existing.delete()
                 except RestrictedError as exc:
-                    raise ValidationError({"categories": f"“{existing.name}” has proposals: "
-                                           "it cannot be removed."}) from exc
+                    raise ValidationError({"categories": _(
+                        "“%(name)s” has proposals: it cannot be removed.")
+                        % {"name": existing.name}}) from exc
             continue
         category = existing or Category(project=project)
         category.name = c.name.strip()
@@ -123,12 +126,12 @@ def project_save(*, planner, project: Project | None = None, title: str, slug: s
     """Create a project (`project` None) or change one: everything on its set-up page."""
     perm = "proposals.add_project" if project is None else "proposals.change_project"
     if not (planner.is_authenticated and planner.has_perm(perm)):
-        raise PermissionDenied("Only planners can set up projects.")
+        raise PermissionDenied(_("Only planners can set up projects."))
     title = " ".join((title or "").split())
     if not title:
-        raise ValidationError({"title": "Give the project a title."})
+        raise ValidationError({"title": _("Give the project a title.")})
     if area is None and project is None:
-        raise ValidationError({"area": "Draw the project's area or take it from a layer."})
+        raise ValidationError({"area": _("Draw the project's area or take it from a layer.")})
     try:
         phases_check(phases)
     except ValidationError as exc:
@@ -161,7 +164,7 @@ def project_save(*, planner, project: Project | None = None, title: str, slug: s
                          action=AuditAction.PROJECT_UPDATE if before
                          else AuditAction.PROJECT_CREATE, details=changed)
     except IntegrityError as exc:
-        raise ValidationError("This project changed meanwhile; reload the page.") from exc
+        raise ValidationError(_("This project changed meanwhile; reload the page.")) from exc
     return project
 
 

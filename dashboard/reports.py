@@ -13,6 +13,8 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from proposals.models import Project
@@ -30,9 +32,10 @@ def _planner_only(view):
 
 class CompileForm(forms.Form):
     district_layer = forms.ModelChoiceField(
-        queryset=selectors.district_layers(), required=False, empty_label="No districts",
-        label="Count participation by",
-        help_text="A layer of polygons, such as the city's districts.")
+        queryset=selectors.district_layers(), required=False,
+        empty_label=gettext_lazy("No districts"),
+        label=gettext_lazy("Count participation by"),
+        help_text=gettext_lazy("A layer of polygons, such as the city's districts."))
 
 
 def _default_layer():
@@ -76,7 +79,7 @@ def report_compile(request, slug: str):
     except ValidationError as exc:
         form.add_error(None, exc)
         return _project_page(request, project, form, status=400)
-    messages.success(request, "The report is being compiled.")
+    messages.success(request, _("The report is being compiled."))
     return redirect("dashboard:project-reports", slug=project.slug)
 
 
@@ -90,7 +93,8 @@ def report_publish(request, pk: int):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, f"Report {report.pk} is published on the project page."
-                         if published else f"Report {report.pk} is no longer published.")
+        messages.success(request, (_("Report %(number)s is published on the project page.")
+                                   if published else _("Report %(number)s is no longer published."))
+                         % {"number": report.pk})
     return redirect("dashboard:project-reports", slug=report.project.slug)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
+from django.utils.translation import gettext as _
 
 from gisdata.inspect_csv import sniffer_sample
 from gisdata.reader import Column, ReadError, SourceLayer
@@ -55,9 +56,10 @@ def _columns(header: list[str], options: dict) -> tuple[str | None, str | None, 
         x = next((lower[n] for n in X_NAMES if n in lower), None)
         y = next((lower[n] for n in Y_NAMES if n in lower), None)
     if not (x and y):
-        raise ReadError("Say which columns hold the coordinates (longitude and latitude, or "
-                        f"x and y) or which holds WKT geometries. The columns are: "
-                        f"{', '.join(header[:40])}.")
+        raise ReadError(_("Say which columns hold the coordinates (longitude and latitude, "
+                          "or x and y) or which holds WKT geometries. The columns are: "
+                          "%(value)s.") % {
+                            "value": ', '.join(header[:40])})
     return x, y, None
 
 
@@ -67,24 +69,26 @@ def read_csv(path: Path, *, info=None, options: dict, encoding: str | None) -> S
     try:
         decoded = text.decode(encoding or "utf-8-sig")
     except (UnicodeError, LookupError) as exc:  # UnicodeError: codecs such as idna
-        raise ReadError(f"The CSV is not in {encoding or 'UTF-8'}: give its encoding "
-                        "(e.g. ISO-8859-1) and import again.") from exc
+        raise ReadError(_("The CSV is not in %(value)s: give its encoding (e.g. "
+                          "ISO-8859-1) and import again.") % {
+                            "value": encoding or 'UTF-8'}) from exc
     delimiter = getattr(info, "delimiter", None) or _sniff(decoded)
     reader = csv.DictReader(decoded.splitlines(), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
-        raise ReadError("The CSV has no header row.")
+        raise ReadError(_("The CSV has no header row."))
     reader.fieldnames = header
     x, y, wkt = _columns(header, options)
     for column in filter(None, (x, y, wkt)):
         if column not in header:
-            raise ReadError(f"The CSV has no column {column!r}.")
+            raise ReadError(_("The CSV has no column %(column)s.") % {"column": repr(column)})
     kept = [h for h in header if h not in (x, y, wkt)]
     numbers, geometries, values, errors = [], [], [[] for _ in kept], []
     n = 0
     for n, record in enumerate(reader, start=1):
         if n > MAX_ROWS:
-            raise ReadError(f"The CSV has more than {MAX_ROWS:,} rows.")
+            raise ReadError(_("The CSV has more than %(MAX_ROWS)s rows.") % {
+                                "MAX_ROWS": format(MAX_ROWS, ',')})
         try:
             wkb = _geometry(record, x, y, wkt)
         except ValueError as exc:
@@ -96,8 +100,12 @@ def read_csv(path: Path, *, info=None, options: dict, encoding: str | None) -> S
             column.append(_text(record.get(name)))
     if errors and not options.get("skip_bad_rows"):
         listed = "; ".join(f"row {e['feature']}: {e['message']}" for e in errors[:5])
-        raise RowErrors(f"{len(errors)} of {n} rows could not be read, so nothing was "
-                        f"imported ({listed}…). Fix them, or import again skipping bad rows.",
+        raise RowErrors(_("%(count)s of %(n)s rows could not be read, so nothing was "
+                          "imported (%(listed)s…). Fix them, or import again skipping bad "
+                          "rows.") % {
+                            "count": len(errors),
+                            "n": n,
+                            "listed": listed},
                         errors[:MAX_LISTED])
     return SourceLayer(
         name=path.stem, srid=None, numbers=numbers, geometries=geometries,

@@ -37,6 +37,8 @@ from email.message import Message
 from pathlib import Path
 from urllib.parse import SplitResult, quote, unquote, urldefrag, urljoin, urlsplit
 
+from django.utils.translation import gettext as _
+
 __all__ = ["FetchError", "FetchResult", "check_address", "fetch_url", "sanitise_filename"]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -120,7 +122,8 @@ class _Deadline:
     def remaining(self) -> float:
         left = self.end - time.monotonic()
         if left <= 0:
-            raise FetchError(f"The download took longer than {self.total:g} s.")
+            raise FetchError(_("The download took longer than %(total)s s.") % {
+                                 "total": format(self.total, 'g')})
         return left
 
     def expired(self) -> bool:
@@ -133,7 +136,7 @@ class _Deadline:
 def _refusal(ip: IPAddress) -> str | None:
     """Why Plaza must not connect to ``ip`` (a phrase), or None when it is public."""
     if ip in METADATA_ADDRESSES:
-        return "is a cloud metadata service"
+        return _("is a cloud metadata service")
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             # ::ffff:a.b.c.d *is* the IPv4 address a.b.c.d to the kernel: judge that one.
@@ -147,25 +150,25 @@ def _refusal(ip: IPAddress) -> str | None:
             if embedded:
                 return embedded
     if ip.is_loopback:
-        return "is this machine (loopback)"
+        return _("is this machine (loopback)")
     if ip.is_unspecified or (isinstance(ip, ipaddress.IPv4Address) and ip in _THIS_NETWORK):
-        return "is not a valid destination (unspecified or 'this network')"
+        return _("is not a valid destination (unspecified or 'this network')")
     if ip.is_link_local:
-        return "is link-local"
+        return _("is link-local")
     if isinstance(ip, ipaddress.IPv4Address):
         if ip in _SHARED_CGNAT:
-            return "is in the carrier-grade NAT shared range (100.64.0.0/10)"
+            return _("is in the carrier-grade NAT shared range (100.64.0.0/10)")
         if any(ip in net for net in _PRIVATE_V4):
-            return "is in a private network"
+            return _("is in a private network")
     else:
         if ip in _UNIQUE_LOCAL_V6 or ip.is_site_local:
-            return "is in a private network"
+            return _("is in a private network")
     if ip.is_multicast:
-        return "is a multicast address"
+        return _("is a multicast address")
     if ip.is_reserved:
-        return "is in a reserved range"
+        return _("is in a reserved range")
     if not ip.is_global:
-        return "is not a public internet address"
+        return _("is not a public internet address")
     return None
 
 
@@ -179,12 +182,17 @@ def check_address(address: str) -> None:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError as exc:
-        raise FetchError(f"{address!r} is not an IP address.") from exc
+        raise FetchError(
+            _("%(address)s is not an IP address.")
+            % {"address": repr(address)}) from exc
     if isinstance(ip, ipaddress.IPv6Address) and ip.scope_id:
         ip = ipaddress.IPv6Address(str(ip).split("%", 1)[0])
     reason = _refusal(ip)
     if reason:
-        raise FetchError(f"The address {address} {reason}: Plaza does not fetch from there.")
+        raise FetchError(_("The address %(address)s %(reason)s: Plaza does not fetch from "
+                           "there.") % {
+                             "address": address,
+                             "reason": reason})
 
 
 def _normalise_host(host: str) -> str:
@@ -208,7 +216,9 @@ def _resolve(target: _Target, allowed: frozenset[str]) -> list[_Address]:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM,
                                    proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchError(f"The host name {target.host} could not be found.") from exc
+        raise FetchError(
+            _("The host name %(host)s could not be found.")
+            % {"host": target.host}) from exc
     addresses = []
     for family, _type, _proto, _canon, sockaddr in infos:
         if family not in (socket.AF_INET, socket.AF_INET6):
@@ -217,7 +227,7 @@ def _resolve(target: _Target, allowed: frozenset[str]) -> list[_Address]:
         if address not in addresses:
             addresses.append(address)
     if not addresses:
-        raise FetchError(f"The host name {target.host} could not be found.")
+        raise FetchError(_("The host name %(host)s could not be found.") % {"host": target.host})
     skip_check = target.host in allowed
     for address in addresses:
         if not skip_check or _is_metadata(address.ip):
@@ -241,29 +251,29 @@ def _parse(url: str) -> _Target:
     """Check the URL's shape before any network work, and build the request line."""
     if any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in url):
         # urlsplit silently drops tabs and newlines: refuse them before it can.
-        raise FetchError("The URL contains spaces or control characters.")
+        raise FetchError(_("The URL contains spaces or control characters."))
     try:
         parts: SplitResult = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise FetchError("The URL is not valid.") from exc
+        raise FetchError(_("The URL is not valid.")) from exc
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise FetchError("Only http and https URLs can be imported.")
+        raise FetchError(_("Only http and https URLs can be imported."))
     if "@" in parts.netloc:
-        raise FetchError("URLs with a user name or password cannot be imported.")
+        raise FetchError(_("URLs with a user name or password cannot be imported."))
     host = (parts.hostname or "").rstrip(".")
     if not host:
-        raise FetchError("The URL has no host name.")
+        raise FetchError(_("The URL has no host name."))
     if not host.isascii():
         try:
             host = host.encode("idna").decode("ascii").lower()
         except UnicodeError as exc:
-            raise FetchError("The URL's host name is not valid.") from exc
+            raise FetchError(_("The URL's host name is not valid.")) from exc
     if port is None:
         port = 443 if scheme == "https" else 80
     if port == 0:
-        raise FetchError("The URL is not valid.")
+        raise FetchError(_("The URL is not valid."))
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
@@ -385,7 +395,8 @@ def _save(response: http.client.HTTPResponse, sock: socket.socket, *, dest: Path
     A failed download therefore never leaves a partial file at ``dest`` (nor replaces a
     file already there); the temporary file is removed.
     """
-    too_big = FetchError(f"The file is larger than {_human_size(max_bytes)}.")
+    too_big = FetchError(_("The file is larger than %(value)s.") % {
+                             "value": _human_size(max_bytes)})
     expected = response.length
     if expected is not None and expected > max_bytes:
         raise too_big
@@ -413,7 +424,7 @@ def _save(response: http.client.HTTPResponse, sock: socket.socket, *, dest: Path
                 except OSError as exc:
                     raise _save_error(exc) from exc
         if expected is not None and size < expected:
-            raise FetchError("The download was cut off before the end of the file.")
+            raise FetchError(_("The download was cut off before the end of the file."))
         try:
             os.replace(tmp, dest)
         except OSError as exc:
@@ -426,7 +437,8 @@ def _save(response: http.client.HTTPResponse, sock: socket.socket, *, dest: Path
 
 
 def _save_error(exc: OSError) -> FetchError:
-    return FetchError(f"Plaza could not save the file: {exc.strerror or 'disk error'}.")
+    return FetchError(_("Plaza could not save the file: %(value)s.") % {
+                          "value": exc.strerror or 'disk error'})
 
 
 # --- the fetch -----------------------------------------------------------------------
@@ -461,7 +473,9 @@ def fetch_url(url: str, *, dest: Path, max_bytes: int = 200 * 1024 * 1024,
         except FetchError as exc:
             if redirects:
                 shown = current if len(current) <= 200 else current[:200] + "…"
-                raise FetchError(f"{exc.message} The server redirected to {shown}.") from exc
+                raise FetchError(_("%(message)s The server redirected to %(shown)s.") % {
+                                     "message": exc.message,
+                                     "shown": shown}) from exc
             raise
         connection_class = (_PinnedHTTPSConnection if target.scheme == "https"
                             else _PinnedHTTPConnection)
@@ -485,11 +499,13 @@ def fetch_url(url: str, *, dest: Path, max_bytes: int = 200 * 1024 * 1024,
                 if status in REDIRECT_STATUSES:
                     location = response.getheader("Location")
                     if not location:
-                        raise FetchError(f"The server answered {status} (a redirect) "
-                                         "without saying where to.")
+                        raise FetchError(_("The server answered %(status)s (a redirect) "
+                                           "without saying where to.") % {
+                                             "status": status})
                     redirects += 1
                     if redirects > max_redirects:
-                        raise FetchError(f"Too many redirects (more than {max_redirects}).")
+                        raise FetchError(_("Too many redirects (more than %(max_redirects)s).") % {
+                                             "max_redirects": max_redirects})
                     # Some servers put raw spaces in Location; browsers encode them.
                     current = urljoin(target.url, location.strip().replace(" ", "%20"))
                     continue
@@ -507,21 +523,29 @@ def fetch_url(url: str, *, dest: Path, max_bytes: int = 200 * 1024 * 1024,
             except TimeoutError as exc:
                 if deadline.expired():
                     raise FetchError(
-                        f"The download took longer than {total_timeout:g} s.") from exc
-                raise FetchError(f"The server did not answer within {timeout:g} s.") from exc
+                        _("The download took longer than %(total_timeout)s s.") % {
+                            "total_timeout": format(total_timeout, 'g')}) from exc
+                raise FetchError(_("The server did not answer within %(timeout)s s.") % {
+                                     "timeout": format(timeout, 'g')}) from exc
             except ssl.SSLCertVerificationError as exc:
-                raise FetchError(f"The certificate of {target.host} could not be verified "
-                                 f"({exc.verify_message or 'invalid'}).") from exc
+                raise FetchError(_("The certificate of %(host)s could not be verified "
+                                   "(%(value)s).") % {
+                                     "host": target.host,
+                                     "value": exc.verify_message or 'invalid'}) from exc
             except ssl.SSLError as exc:
                 raise FetchError(
-                    f"The secure connection to {target.host} failed.") from exc
+                    _("The secure connection to %(host)s failed.") % {"host": target.host}) from exc
             except ConnectionRefusedError as exc:
-                raise FetchError(f"{target.host} refused the connection.") from exc
+                raise FetchError(
+                    _("%(host)s refused the connection.")
+                    % {"host": target.host}) from exc
             except http.client.HTTPException as exc:
-                raise FetchError(f"{target.host} sent an invalid HTTP response.") from exc
+                raise FetchError(_("%(host)s sent an invalid HTTP response.") % {
+                                     "host": target.host}) from exc
             except OSError as exc:
-                raise FetchError(f"Could not download from {target.host}: "
-                                 f"{exc.strerror or 'network error'}.") from exc
+                raise FetchError(_("Could not download from %(host)s: %(value)s.") % {
+                                     "host": target.host,
+                                     "value": exc.strerror or 'network error'}) from exc
         finally:
             if response is not None:
                 response.close()

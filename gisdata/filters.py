@@ -9,13 +9,14 @@ from datetime import UTC
 import django_filters as filters
 from django import forms
 from django.contrib.gis.geos import Polygon
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from gisdata.models import Dataset, GeometryType, Layer
 
-BBOX_HELP = ("bbox is minlon,minlat,maxlon,maxlat in WGS 84, with min < max, longitudes "
-             "within ±180 and latitudes within ±90.")
+BBOX_HELP = gettext_lazy("bbox is minlon,minlat,maxlon,maxlat in WGS 84, with min < max, "
+                         "longitudes within ±180 and latitudes within ±90.")
 
 
 class BBoxField(forms.CharField):
@@ -63,7 +64,7 @@ class UtcDateTimeField(forms.DateTimeField):
         try:
             return value.astimezone(UTC)
         except OverflowError as exc:
-            raise forms.ValidationError("This time is out of range.") from exc
+            raise forms.ValidationError(gettext_lazy("This time is out of range.")) from exc
 
 
 class SinceFilter(filters.IsoDateTimeFilter):

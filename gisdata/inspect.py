@@ -30,6 +30,8 @@ import re
 import stat
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+
 from gisdata.inspect_base import (
     ALLOWED_DRIVERS,
     GDAL_SKIP_FOR_UPLOADS,
@@ -125,17 +127,21 @@ def gdal_open_options(
         if column is None:
             continue
         if column not in info.columns:
-            raise InspectError(f"The CSV has no column {column!r}.", code="unknown_column")
+            raise InspectError(
+                _("The CSV has no column %(column)s.")
+                % {"column": repr(column)}, code="unknown_column")
         if "," in column or "*" in column:
             raise InspectError(
-                f"The column name {column!r} contains ',' or '*', which GDAL reads as a list "
-                "or a wildcard: rename the column.",
+                _("The column name %(column)s contains ',' or '*', which GDAL reads as a "
+                  "list or a wildcard: rename the column.") % {
+                    "column": repr(column)},
                 code="bad_column_name",
             )
         if column in info.decimal_comma_columns:
             raise InspectError(
-                f"The column {column!r} writes decimals with a comma; read it as text and "
-                "convert each value with parse_coordinate().",
+                _("The column %(column)s writes decimals with a comma; read it as text and "
+                  "convert each value with parse_coordinate().") % {
+                    "column": repr(column)},
                 code="decimal_comma",
             )
     if wkt_column:
@@ -175,7 +181,7 @@ def _vsi_quote(path: Path) -> str:
     text = str(path.absolute())
     if "{" in text or "}" in text:
         raise InspectError(
-            "Uploaded files must be stored under a name without braces.", code="bad_path"
+            _("Uploaded files must be stored under a name without braces."), code="bad_path"
         )
     return "{" + text + "}"
 
@@ -204,19 +210,28 @@ def inspect_source(
             # undefined: UnicodeError); their decoders would crash on the CSV's bytes.
             b"\x00".decode(encoding, "ignore")
         except (LookupError, UnicodeError) as exc:
-            raise InspectError(f"Unknown encoding {encoding!r}.", code="bad_encoding") from exc
+            raise InspectError(
+                _("Unknown encoding %(encoding)s.")
+                % {"encoding": repr(encoding)}, code="bad_encoding") from exc
     try:
         info = path.stat()
     except OSError as exc:
-        raise InspectError(f"The file {name!r} cannot be read.", code="unreadable") from exc
+        raise InspectError(
+            _("The file %(name)s cannot be read.")
+            % {"name": repr(name)}, code="unreadable") from exc
     if not stat.S_ISREG(info.st_mode):
-        raise InspectError(f"{name!r} is not a regular file.", code="unreadable")
+        raise InspectError(
+            _("%(name)s is not a regular file.")
+            % {"name": repr(name)}, code="unreadable")
     if info.st_size == 0:
-        raise InspectError(f"The file {name!r} is empty.", code="empty")
+        raise InspectError(_("The file %(name)s is empty.") % {"name": repr(name)}, code="empty")
     if info.st_size > limits.max_file_bytes:
         raise InspectError(
-            f"The file {name!r} has {info.st_size:,} bytes; Plaza accepts at most "
-            f"{limits.max_file_bytes:,}.",
+            _("The file %(name)s has %(st_size)s bytes; Plaza accepts at most "
+              "%(max_file_bytes)s.") % {
+                "name": repr(name),
+                "st_size": format(info.st_size, ','),
+                "max_file_bytes": format(limits.max_file_bytes, ',')},
             code="too_big",
         )
     ext = PurePosixPath(name.lower()).suffix
@@ -224,8 +239,8 @@ def inspect_source(
     content = sniff(head)
     if ext in SHAPEFILE_PARTS or content == "shp":
         raise InspectError(
-            "A shapefile is several files (.shp, .shx, .dbf and usually .prj and .cpg): zip "
-            "them together and upload the zip.",
+            _("A shapefile is several files (.shp, .shx, .dbf and usually .prj and .cpg): "
+              "zip them together and upload the zip."),
             code="shapefile_not_zipped",
         )
     expected = _EXPECTED.get(ext)
@@ -278,7 +293,8 @@ def inspect_single(
         layers = [layer for layer, geometry in listed if geometry is not None]
         if not layers:
             raise InspectError(
-                f"The GeoPackage {name!r} has no layer with geometries.", code="no_layers"
+                _("The GeoPackage %(name)s has no layer with geometries.")
+                % {"name": repr(name)}, code="no_layers"
             )
         tables = [layer for layer, geometry in listed if geometry is None]
         found = (
@@ -294,7 +310,9 @@ def inspect_single(
         found = _check_xml(opener, head, name=name, limit=limits.max_file_bytes)
         layers = [layer for layer, _ in _list_layers(gdal_file, name=name, what="KML file")]
         if not layers:
-            raise InspectError(f"The KML {name!r} has no placemarks.", code="no_layers")
+            raise InspectError(
+                _("The KML %(name)s has no placemarks.")
+                % {"name": repr(name)}, code="no_layers")
         return Source(kind or "kml", gdal_file, layers, None, True, warnings=found, name=name)
     if content == "text":
         try:

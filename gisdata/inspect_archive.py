@@ -18,6 +18,8 @@ import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
 
+from django.utils.translation import gettext as _
+
 from gisdata.inspect import (
     LABELS,
     SUPPORTED,
@@ -75,7 +77,7 @@ def declared_member_count(path: Path) -> int:
 
 def _damaged() -> InspectError:
     return InspectError(
-        "The zip is damaged or incomplete: download or zip it again and upload the new file.",
+        _("The zip is damaged or incomplete: download or zip it again and upload the new file."),
         code="zip_damaged",
     )
 
@@ -93,63 +95,75 @@ def _check_member(info: zipfile.ZipInfo, limits: Limits) -> None:
         # zipfile's ZipInfo.is_dir() fails with IndexError on an empty name; no tool
         # that zips real files writes one.
         raise InspectError(
-            "The zip contains a file without a name: zip the files again.", code="zip_damaged"
+            _("The zip contains a file without a name: zip the files again."), code="zip_damaged"
         )
     if any(ord(char) < 32 for char in raw):
         raise InspectError(
-            f"The zip contains a file whose name has control characters ({raw!r}); Plaza "
-            "refuses such archives.",
+            _("The zip contains a file whose name has control characters (%(raw)s); Plaza "
+              "refuses such archives.") % {"raw": repr(raw)},
             code="zip_slip",
         )
     if "\\" in raw:
         raise InspectError(
-            f"The zip contains {raw!r}, whose path uses backslashes: some tools read them as "
-            "folders and write outside the target folder. Zip the files again.",
+            _("The zip contains %(raw)s, whose path uses backslashes: some tools read them "
+              "as folders and write outside the target folder. Zip the files again.") % {
+                "raw": repr(raw)},
             code="zip_slip",
         )
     if raw.startswith("/") or _DRIVE.match(raw) or ".." in raw.split("/"):
         raise InspectError(
-            f"The zip contains {raw!r}, a path that leads outside the archive (absolute, or "
-            "with '..'). Plaza refuses such archives: they are a known way to overwrite "
-            "files ('zip slip'). Zip the files again from their own folder.",
+            _("The zip contains %(raw)s, a path that leads outside the archive (absolute, "
+              "or with '..'). Plaza refuses such archives: they are a known way to "
+              "overwrite files ('zip slip'). Zip the files again from their own folder.") % {
+                "raw": repr(raw)},
             code="zip_slip",
         )
     mode = info.external_attr >> 16
     if stat.S_ISLNK(mode):
         raise InspectError(
-            f"The zip contains {raw!r}, a symbolic link. Plaza refuses links inside archives: "
-            "they can point at files outside it. Zip the real files instead.",
+            _("The zip contains %(raw)s, a symbolic link. Plaza refuses links inside "
+              "archives: they can point at files outside it. Zip the real files instead.") % {
+                "raw": repr(raw)},
             code="zip_symlink",
         )
     if stat.S_IFMT(mode) not in (0, stat.S_IFREG, stat.S_IFDIR):
         raise InspectError(
-            f"The zip contains {raw!r}, which is not an ordinary file.", code="zip_special"
+            _("The zip contains %(raw)s, which is not an ordinary file.")
+            % {"raw": repr(raw)}, code="zip_special"
         )
     if info.flag_bits & 0x1:
         raise InspectError(
-            f"The zip is password-protected ({raw!r} is encrypted): upload it without a password.",
+            _("The zip is password-protected (%(raw)s is encrypted): upload it without a "
+              "password.") % {"raw": repr(raw)},
             code="zip_encrypted",
         )
     if info.compress_type not in COMPRESSION_METHODS:
         raise InspectError(
-            f"The zip compresses {raw!r} with method {info.compress_type}, which Plaza cannot "
-            "read: zip it again with ordinary (deflate) compression.",
+            _("The zip compresses %(raw)s with method %(compress_type)s, which Plaza "
+              "cannot read: zip it again with ordinary (deflate) compression.") % {
+                "raw": repr(raw),
+                "compress_type": info.compress_type},
             code="zip_compression",
         )
     if info.is_dir() or _is_junk(raw):
         return
     if PurePosixPath(raw.lower()).suffix in ARCHIVE_EXTENSIONS:
         raise InspectError(
-            f"The zip contains another archive ({raw!r}): unzip it and upload the inner file "
-            "directly.",
+            _("The zip contains another archive (%(raw)s): unzip it and upload the inner "
+              "file directly.") % {"raw": repr(raw)},
             code="zip_nested",
         )
     expands = info.file_size / max(info.compress_size, 1)
     if info.file_size >= limits.ratio_min_bytes and expands > limits.max_ratio:
         raise InspectError(
-            f"The zip member {raw!r} expands {expands:,.0f} times (from "
-            f"{info.compress_size:,} to {info.file_size:,} bytes); Plaza refuses members that "
-            f"expand more than {limits.max_ratio:g} times, the mark of a zip bomb.",
+            _("The zip member %(raw)s expands %(expands)s times (from %(compress_size)s to "
+              "%(file_size)s bytes); Plaza refuses members that expand more than "
+              "%(max_ratio)s times, the mark of a zip bomb.") % {
+                "raw": repr(raw),
+                "expands": format(expands, ',.0f'),
+                "compress_size": format(info.compress_size, ','),
+                "file_size": format(info.file_size, ','),
+                "max_ratio": format(limits.max_ratio, 'g')},
             code="zip_bomb",
         )
 
@@ -166,15 +180,18 @@ def checked_members(archive: zipfile.ZipFile, *, limits: Limits) -> list[zipfile
         total += info.file_size
         if total > limits.max_total_uncompressed:
             raise InspectError(
-                f"The zip would expand to more than {limits.max_total_uncompressed:,} bytes, "
-                "Plaza's limit: a zip bomb, or too much data for one import.",
+                _("The zip would expand to more than %(max_total_uncompressed)s bytes, "
+                  "Plaza's limit: a zip bomb, or too much data for one import.") % {
+                    "max_total_uncompressed": format(limits.max_total_uncompressed, ',')},
                 code="zip_bomb",
             )
         key = info.orig_filename.rstrip("/").lower()
         if key in seen:
             raise InspectError(
-                f"The zip holds {seen[key]!r} and {info.orig_filename!r}, names that differ "
-                "at most in upper/lower case: which one to read is ambiguous. Remove one.",
+                _("The zip holds %(value)s and %(orig_filename)s, names that differ at "
+                  "most in upper/lower case: which one to read is ambiguous. Remove one.") % {
+                    "value": repr(seen[key]),
+                    "orig_filename": repr(info.orig_filename)},
                 code="zip_duplicate",
             )
         seen[key] = info.orig_filename
@@ -183,7 +200,9 @@ def checked_members(archive: zipfile.ZipFile, *, limits: Limits) -> list[zipfile
 
 def _too_many(count: int, limits: Limits) -> InspectError:
     return InspectError(
-        f"The zip has {count:,} files; Plaza accepts at most {limits.max_members:,} in one upload.",
+        _("The zip has %(count)s files; Plaza accepts at most %(max_members)s in one upload.") % {
+            "count": format(count, ','),
+            "max_members": format(limits.max_members, ',')},
         code="zip_too_many",
     )
 
@@ -233,7 +252,9 @@ def _inspect_members(
         kmls = by_suffix.get(".kml", [])
         chosen = _kml_of_kmz(kmls)
         if chosen is None:
-            raise InspectError(f"The KMZ {name!r} holds no .kml file.", code="no_layers")
+            raise InspectError(
+                _("The KMZ %(name)s holds no .kml file.")
+                % {"name": repr(name)}, code="no_layers")
         return _inspect_member(
             archive, chosen, name=name, vsi=vsi, limits=limits, encoding=encoding, kind="kmz"
         )
@@ -247,13 +268,16 @@ def _inspect_members(
         if orphans:
             stem = _stem(orphans[0].filename)
             raise InspectError(
-                f"The zip has {orphans[0].filename} but no {stem}.shp: add the .shp, which "
-                "holds the shapes.",
+                _("The zip has %(filename)s but no %(stem)s.shp: add the .shp, which holds "
+                  "the shapes.") % {"filename": orphans[0].filename, "stem": stem},
                 code="shapefile_incomplete",
             )
         listed = ", ".join(info.filename for info in files[:10]) or "nothing"
         raise InspectError(
-            f"{SUPPORTED}; the zip {name!r} holds none of them (it holds: {listed}).",
+            _("%(SUPPORTED)s; the zip %(name)s holds none of them (it holds: %(listed)s).") % {
+                "SUPPORTED": SUPPORTED,
+                "name": repr(name),
+                "listed": listed},
             code="unsupported_format",
         )
     if len(data) > 1:
@@ -295,8 +319,10 @@ def _inspect_member(
     expected = DATA_EXTENSIONS[PurePosixPath(info.filename.lower()).suffix]
     if content != expected:
         raise InspectError(
-            f"The file {shown!r} is named as {DATA_LABELS[expected]}, but its content is "
-            f"{LABELS[content]}.",
+            _("The file %(shown)s is named as %(value)s, but its content is %(value2)s.") % {
+                "shown": repr(shown),
+                "value": DATA_LABELS[expected],
+                "value2": LABELS[content]},
             code="wrong_extension",
         )
     source = inspect_single(

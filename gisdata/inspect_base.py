@@ -13,13 +13,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Literal
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 KiB = 1024
 MiB = 1024 * KiB
 GiB = 1024 * MiB
 
 Kind = Literal["shapefile", "geojson", "geopackage", "kml", "kmz", "csv"]
 
-SUPPORTED = "Plaza reads zipped Shapefiles, GeoJSON, GeoPackage, KML/KMZ and CSV"
+SUPPORTED = gettext_lazy("Plaza reads zipped Shapefiles, GeoJSON, GeoPackage, KML/KMZ and CSV")
 
 #: The GDAL drivers an upload may be read with. Anything else (OGR_VRT, GDALG, WFS, ...)
 #: could open other files or the network on the uploader's behalf.
@@ -191,8 +194,10 @@ def check_driver(driver_name: str) -> None:
     """
     if driver_name not in ALLOWED_DRIVERS:
         raise InspectError(
-            f"GDAL recognised this file as {driver_name!r}, a format Plaza does not accept "
-            f"in uploads. {SUPPORTED}.",
+            _("GDAL recognised this file as %(driver_name)s, a format Plaza does not "
+              "accept in uploads. %(SUPPORTED)s.") % {
+                "driver_name": repr(driver_name),
+                "SUPPORTED": SUPPORTED},
             code="driver_refused",
         )
 

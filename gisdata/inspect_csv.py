@@ -16,6 +16,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from django.utils.translation import gettext as _
+
 from gisdata.inspect import (
     CsvInfo,
     InspectError,
@@ -90,7 +92,8 @@ def inspect_csv(
         if bom:
             if codecs.lookup(codec).name != "utf-8":
                 notes.append(
-                    f"The file starts with a UTF-8 mark, so it is read as UTF-8, not {label}."
+                    _("The file starts with a UTF-8 mark, so it is read as UTF-8, not "
+                      "%(label)s.") % {"label": label}
                 )
             codec, label = "utf-8-sig", "UTF-8"
         decoder = codecs.getincrementaldecoder(codec)(errors="strict")
@@ -113,17 +116,21 @@ def inspect_csv(
     if rows > limits.max_csv_rows:
         raise _too_many_rows(name, limits)
     if rows <= 0:
-        raise InspectError(f"The CSV {name!r} has a header but no rows.", code="csv_empty")
+        raise InspectError(
+            _("The CSV %(name)s has a header but no rows.")
+            % {"name": repr(name)}, code="csv_empty")
     if counter.in_quotes:
-        notes.append("The CSV ends inside a quoted field: it may be cut short.")
+        notes.append(_("The CSV ends inside a quoted field: it may be cut short."))
     info.encoding, info.bom, info.rows = label, bom, rows
     return info, notes
 
 
 def _too_many_rows(name: str, limits: Limits) -> InspectError:
     return InspectError(
-        f"The CSV {name!r} has more than {limits.max_csv_rows:,} rows; Plaza imports at most "
-        f"{limits.max_csv_rows:,} at once: split the file.",
+        _("The CSV %(name)s has more than %(max_csv_rows)s rows; Plaza imports at most "
+          "%(max_csv_rows)s at once: split the file.") % {
+            "name": repr(name),
+            "max_csv_rows": format(limits.max_csv_rows, ',')},
         code="csv_too_many_rows",
     )
 
@@ -143,17 +150,24 @@ def _decode(
         line = lines_before + data[: exc.start].count(b"\n") + 1
         byte = data[exc.start : exc.start + 1].hex().upper() or "end of file"
         raise InspectError(
-            f"The CSV {name!r} is not {label} text: line {line} has the byte 0x{byte}. Choose "
-            "the file's encoding with the encoding option (Spanish and Catalan files are "
-            "often Windows-1252 or ISO-8859-1) and try again.",
+            _("The CSV %(name)s is not %(label)s text: line %(line)s has the byte "
+              "0x%(byte)s. Choose the file's encoding with the encoding option (Spanish "
+              "and Catalan files are often Windows-1252 or ISO-8859-1) and try again.") % {
+                "name": repr(name),
+                "label": label,
+                "line": line,
+                "byte": byte},
             code="csv_encoding",
         ) from exc
     except UnicodeError as exc:
         # The UTF-16 and UTF-32 decoders raise a bare UnicodeError, without a position,
         # for text that does not start with a byte-order mark.
         raise InspectError(
-            f"The CSV {name!r} is not {label} text ({exc}). Choose the file's encoding with "
-            "the encoding option and try again.",
+            _("The CSV %(name)s is not %(label)s text (%(exc)s). Choose the file's "
+              "encoding with the encoding option and try again.") % {
+                "name": repr(name),
+                "label": label,
+                "exc": exc},
             code="csv_encoding",
         ) from exc
 
@@ -164,8 +178,8 @@ def _analyse(text: str, *, final: bool, name: str, limits: Limits, notes: list[s
     if header_end < 0:
         if not final:
             raise InspectError(
-                f"The first line of {name!r} is longer than 1 MB: that is no CSV header (too "
-                "many or too long column names).",
+                _("The first line of %(name)s is longer than 1 MB: that is no CSV header "
+                  "(too many or too long column names).") % {"name": repr(name)},
                 code="csv_too_many_columns",
             )
         header_end = len(text)
@@ -177,27 +191,34 @@ def _analyse(text: str, *, final: bool, name: str, limits: Limits, notes: list[s
     if delimiter is None:
         if not (complete and WKT_VALUE.match(complete[0][0])):
             raise InspectError(
-                f"{name!r} does not read as CSV: no comma, semicolon, tab or '|' separates "
-                "its first line into columns.",
+                _("%(name)s does not read as CSV: no comma, semicolon, tab or '|' "
+                  "separates its first line into columns.") % {"name": repr(name)},
                 code="not_delimited",
             )
         delimiter = ","
-    columns = [
-        c.strip()
-        for c in _split_records(header_text, delimiter, final=True, max_records=1, keep=None)[0][0]
-    ]
+    header = _split_records(header_text, delimiter, final=True, max_records=1, keep=None)
+    if not header:  # e.g. a header line that is only a quote left open: nothing to split
+        raise InspectError(_("The CSV %(name)s has no header row.") % {"name": repr(name)},
+                           code="csv_no_header")
+    columns = [c.strip() for c in header[0][0]]
     if len(columns) > limits.max_csv_columns:
         raise InspectError(
-            f"The CSV {name!r} has {len(columns):,} columns; Plaza reads at most "
-            f"{limits.max_csv_columns:,}. Is the first line really the header?",
+            _("The CSV %(name)s has %(count)s columns; Plaza reads at most "
+              "%(max_csv_columns)s. Is the first line really the header?") % {
+                "name": repr(name),
+                "count": format(len(columns), ','),
+                "max_csv_columns": format(limits.max_csv_columns, ',')},
             code="csv_too_many_columns",
         )
     if complete:
         matching = sum(1 for fields in complete if len(fields) == len(columns))
         if matching < 0.8 * len(complete):
             raise InspectError(
-                f"{name!r} does not read as CSV: most of its first lines do not have the "
-                f"{len(columns)} {DELIMITER_NAMES[delimiter]}-separated columns of its header.",
+                _("%(name)s does not read as CSV: most of its first lines do not have the "
+                  "%(count)s %(value)s-separated columns of its header.") % {
+                    "name": repr(name),
+                    "count": len(columns),
+                    "value": DELIMITER_NAMES[delimiter]},
                 code="not_delimited",
             )
     _note_odd_names(columns, notes)
@@ -221,19 +242,19 @@ def _analyse(text: str, *, final: bool, name: str, limits: Limits, notes: list[s
         )
     if info.coordinate_pair is None and not info.wkt_columns:
         notes.append(
-            "No coordinate columns (such as lon/lat or x/y) and no WKT column were recognised: "
-            "choose the columns that hold the geometry."
+            _("No coordinate columns (such as lon/lat or x/y) and no WKT column were "
+              "recognised: choose the columns that hold the geometry.")
         )
     return info
 
 
 def _note_odd_names(columns: list[str], notes: list[str]) -> None:
     if any(not c for c in columns):
-        notes.append("Some columns have no name in the header; GDAL names them field_N.")
+        notes.append(_("Some columns have no name in the header; GDAL names them field_N."))
     seen: set[str] = set()
     twice = sorted({c for c in columns if c.lower() in seen or seen.add(c.lower())})
     if twice:
-        notes.append("Column names appear twice: " + ", ".join(twice) + ".")
+        notes.append(_("Column names appear twice: %(names)s.") % {"names": ", ".join(twice)})
 
 
 def sniffer_sample(text: str) -> str:

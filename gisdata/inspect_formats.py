@@ -13,6 +13,8 @@ import re
 import struct
 import warnings
 
+from django.utils.translation import gettext as _
+
 from gisdata.inspect_base import (
     SUPPORTED,
     InspectError,
@@ -115,15 +117,21 @@ def sniff(head: bytes) -> str:
 
 def _mismatch(name: str, content: str, promised: str) -> InspectError:
     return InspectError(
-        f"The file {name!r} is named as {promised}, but its content is {LABELS[content]}. "
-        "Check that you picked the right file, or export it again.",
+        _("The file %(name)s is named as %(promised)s, but its content is %(value)s. Check "
+          "that you picked the right file, or export it again.") % {
+            "name": repr(name),
+            "promised": promised,
+            "value": LABELS[content]},
         code="wrong_extension",
     )
 
 
 def _unsupported(name: str, content: str) -> InspectError:
     return InspectError(
-        f"{SUPPORTED}; this file is none of them ({name!r} is {LABELS[content]}).",
+        _("%(SUPPORTED)s; this file is none of them (%(name)s is %(value)s).") % {
+            "SUPPORTED": SUPPORTED,
+            "name": repr(name),
+            "value": LABELS[content]},
         code="unsupported_format",
     )
 
@@ -146,8 +154,10 @@ def _check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[st
     declared = _XML_DECL_ENCODING.search(head[:512])
     if declared and declared.group(1).decode("ascii").lower() not in _XML_ENCODINGS:
         raise InspectError(
-            f"The file {name!r} declares the XML encoding {declared.group(1).decode()!r}; "
-            "Plaza reads KML in UTF-8 (or Latin-1): export it again as UTF-8.",
+            _("The file %(name)s declares the XML encoding %(value)s; Plaza reads KML in "
+              "UTF-8 (or Latin-1): export it again as UTF-8.") % {
+                "name": repr(name),
+                "value": repr(declared.group(1).decode())},
             code="xml_encoding",
         )
     tail = b""
@@ -156,9 +166,10 @@ def _check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[st
         window = (tail + chunk).lower()
         if any(marker in window for marker in _DTD_MARKERS):
             raise InspectError(
-                f"The file {name!r} declares a DOCTYPE or ENTITY. Plaza refuses these in "
-                "uploads: entity declarations can make an XML reader expand a small file into "
-                "gigabytes or read other files. Export the KML again without a DOCTYPE.",
+                _("The file %(name)s declares a DOCTYPE or ENTITY. Plaza refuses these in "
+                  "uploads: entity declarations can make an XML reader expand a small file "
+                  "into gigabytes or read other files. Export the KML again without a DOCTYPE.") % {
+                    "name": repr(name)},
                 code="xml_dtd",
             )
         network_link = network_link or b"<networklink" in window
@@ -167,7 +178,10 @@ def _check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[st
     if root is None or root.split(":")[-1].lower() != "kml":
         shown = f"<{root}>" if root else "none found"
         raise InspectError(
-            f"{SUPPORTED}; {name!r} is XML but not KML (its root element is {shown}).",
+            _("%(SUPPORTED)s; %(name)s is XML but not KML (its root element is %(shown)s).") % {
+                "SUPPORTED": SUPPORTED,
+                "name": repr(name),
+                "shown": shown},
             code="unsupported_format",
         )
     if network_link:
@@ -268,13 +282,19 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
             document = json.loads(raw.removeprefix(_UTF8_BOM).decode("utf-8"))
         except UnicodeDecodeError as exc:
             raise InspectError(
-                f"{name!r} is not UTF-8 text, which GeoJSON must be (byte {exc.start}).",
+                _("%(name)s is not UTF-8 text, which GeoJSON must be (byte %(start)s).") % {
+                    "name": repr(name),
+                    "start": exc.start},
                 code="bad_json",
             ) from exc
         except json.JSONDecodeError as exc:
             raise InspectError(
-                f"{name!r} is not valid JSON (line {exc.lineno}, column {exc.colno}: "
-                f"{exc.msg}). The file may be cut short: download or export it again.",
+                _("%(name)s is not valid JSON (line %(lineno)s, column %(colno)s: "
+                  "%(msg)s). The file may be cut short: download or export it again.") % {
+                    "name": repr(name),
+                    "lineno": exc.lineno,
+                    "colno": exc.colno,
+                    "msg": exc.msg},
                 code="bad_json",
             ) from exc
         except (RecursionError, ValueError) as exc:
@@ -282,14 +302,17 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
             # than the recursion limit, or an integer longer than int() accepts (4300
             # digits). Both are refusals, not crashes: no GeoJSON looks like that.
             raise InspectError(
-                f"{name!r} cannot be read as GeoJSON: it nests lists or objects too deeply, "
-                "or holds a number too long to be a coordinate.",
+                _("%(name)s cannot be read as GeoJSON: it nests lists or objects too "
+                  "deeply, or holds a number too long to be a coordinate.") % {
+                    "name": repr(name)},
                 code="bad_json",
             ) from exc
         members = document if isinstance(document, dict) else {}
         if not isinstance(document, dict):
             raise InspectError(
-                f"{SUPPORTED}; {name!r} is JSON but not GeoJSON (its top level is a list).",
+                _("%(SUPPORTED)s; %(name)s is JSON but not GeoJSON (its top level is a list).") % {
+                    "SUPPORTED": SUPPORTED,
+                    "name": repr(name)},
                 code="unsupported_format",
             )
     else:
@@ -305,7 +328,8 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
     kind = members.get("type")
     if kind == "Topology":
         raise InspectError(
-            f"{name!r} is TopoJSON, not GeoJSON: convert it to GeoJSON (e.g. with mapshaper).",
+            _("%(name)s is TopoJSON, not GeoJSON: convert it to GeoJSON (e.g. with mapshaper).") % {
+                "name": repr(name)},
             code="unsupported_format",
         )
     # "type" may hold any JSON value; a list or an object is unhashable, so test for a
@@ -314,7 +338,10 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
         esri = "geometryType" in members or "spatialReference" in members
         what = "Esri JSON" if esri else 'JSON without a GeoJSON "type"'
         raise InspectError(
-            f"{SUPPORTED}; {name!r} is {what}, not GeoJSON.", code="unsupported_format"
+            _("%(SUPPORTED)s; %(name)s is %(what)s, not GeoJSON.") % {
+                "SUPPORTED": SUPPORTED,
+                "name": repr(name),
+                "what": what}, code="unsupported_format"
         )
     layer = members.get("name")
     return str(kind), layer if isinstance(layer, str) else ""
@@ -329,8 +356,10 @@ def _check_geopackage_header(head: bytes, *, name: str, size: int) -> None:
         # sniff() needs only 72 bytes to see "GPKG"; the fields read below end at byte 96
         # of the 100-byte SQLite header, so a shorter file is cut short, not a crash.
         raise InspectError(
-            f"The GeoPackage {name!r} is incomplete ({size:,} bytes, less than its header): "
-            "upload or download it again.",
+            _("The GeoPackage %(name)s is incomplete (%(size)s bytes, less than its "
+              "header): upload or download it again.") % {
+                "name": repr(name),
+                "size": format(size, ',')},
             code="truncated",
         )
     page_size = struct.unpack(">H", head[16:18])[0]
@@ -339,8 +368,11 @@ def _check_geopackage_header(head: bytes, *, name: str, size: int) -> None:
     valid_for = struct.unpack(">I", head[92:96])[0]
     if pages and valid_for == change_counter and pages * page_size > size:
         raise InspectError(
-            f"The GeoPackage {name!r} is incomplete ({size:,} of {pages * page_size:,} bytes): "
-            "upload or download it again.",
+            _("The GeoPackage %(name)s is incomplete (%(size)s of %(value)s bytes): upload "
+              "or download it again.") % {
+                "name": repr(name),
+                "size": format(size, ','),
+                "value": format(pages * page_size, ',')},
             code="truncated",
         )
 
@@ -359,7 +391,8 @@ def _list_layers(gdal_path: str, *, name: str, what: str) -> list[tuple[str, str
             info = pyogrio.read_info(gdal_path, layer=str(listed[0][0])) if len(listed) else None
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         raise InspectError(
-            f"GDAL could not open the {what} {name!r}; it may be damaged. (GDAL said: {exc})",
+            _("GDAL could not open the %(what)s %(name)s; it may be damaged. (GDAL said: "
+              "%(exc)s)") % {"what": what, "name": repr(name), "exc": exc},
             code="unreadable",
         ) from exc
     if info is not None:

@@ -15,6 +15,8 @@ import struct
 import zipfile
 from pathlib import PurePosixPath
 
+from django.utils.translation import gettext as _
+
 from gisdata.inspect_base import InspectError, ShapefileLayer, Source
 
 # Shapefile sidecars GDAL may use or that only describe the data: not worth a warning.
@@ -59,8 +61,8 @@ def _inspect_shapefiles(
     if len(folders) > 1:
         shown = ", ".join("(top)" if f == "." else f + "/" for f in folders)
         raise InspectError(
-            f"The zip has shapefiles in several folders ({shown}): put them in one folder, or "
-            "upload one zip per folder.",
+            _("The zip has shapefiles in several folders (%(shown)s): put them in one "
+              "folder, or upload one zip per folder.") % {"shown": shown},
             code="shapefile_folders",
         )
     layers: list[ShapefileLayer] = []
@@ -96,7 +98,7 @@ def _inspect_shapefiles(
         )
     declared = {layer.encoding for layer in layers}
     if encoding is None and len(declared) > 1:
-        notes.append("The shapefiles declare different encodings; each is read with its own.")
+        notes.append(_("The shapefiles declare different encodings; each is read with its own."))
     suggested = None
     if not_utf8 and encoding is None:
         suggested = "CP1252"
@@ -133,7 +135,10 @@ def _shapefile_layer(
         wanted = " or ".join(_part_name(stem, shp.filename, ext) for ext in missing)
         add = " and ".join(f"the {ext}, which holds {PART_PURPOSE[ext]}" for ext in missing)
         raise InspectError(
-            f"The zip has {shp.filename} but no {wanted}: add {add}.",
+            _("The zip has %(filename)s but no %(wanted)s: add %(add)s.") % {
+                "filename": shp.filename,
+                "wanted": wanted,
+                "add": add},
             code="shapefile_incomplete",
         )
     for ext, part in parts.items():
@@ -148,8 +153,10 @@ def _shapefile_layer(
         with archive.open(info) as stream:
             if stream.read(4) != SHP_MAGIC:
                 raise InspectError(
-                    f"{info.filename} is not a shapefile {ext} (its first bytes are wrong): "
-                    "export the layer again.",
+                    _("%(filename)s is not a shapefile %(ext)s (its first bytes are "
+                      "wrong): export the layer again.") % {
+                        "filename": info.filename,
+                        "ext": ext},
                     code="shapefile_damaged",
                 )
     utf8 = _dbf_is_utf8(archive, parts[".dbf"])
@@ -164,13 +171,16 @@ def _shapefile_layer(
         cpg_encoding = cpg_to_encoding(cpg_text)
         if cpg_encoding is None:
             notes.append(
-                f"The .cpg of {shp.filename} says {cpg_text!r}, an encoding Plaza does not "
-                "recognise: the attributes are read as UTF-8 unless you choose another."
+                _("The .cpg of %(filename)s says %(cpg_text)s, an encoding Plaza does not "
+                  "recognise: the attributes are read as UTF-8 unless you choose another.") % {
+                    "filename": shp.filename,
+                    "cpg_text": repr(cpg_text)}
             )
         elif cpg_encoding == "UTF-8" and utf8 is False:
             notes.append(
-                f"The .cpg of {shp.filename} says UTF-8, but the attributes are not UTF-8: "
-                "choose their encoding (often Windows-1252 / Latin-1)."
+                _("The .cpg of %(filename)s says UTF-8, but the attributes are not UTF-8: "
+                  "choose their encoding (often Windows-1252 / Latin-1).") % {
+                    "filename": shp.filename}
             )
     layer = ShapefileLayer(
         name=PurePosixPath(stem).name,
@@ -185,9 +195,12 @@ def _shapefile_layer(
 
 def _case_mismatch(found: str, wanted: str) -> InspectError:
     return InspectError(
-        f"The zip has {found} where the reader looks for {wanted}: the names differ in "
-        "upper/lower case, and GDAL would not find that part (it would silently drop the "
-        f"attributes or the CRS). Rename it {PurePosixPath(wanted).name}.",
+        _("The zip has %(found)s where the reader looks for %(wanted)s: the names differ "
+          "in upper/lower case, and GDAL would not find that part (it would silently drop "
+          "the attributes or the CRS). Rename it %(name)s.") % {
+            "found": found,
+            "wanted": wanted,
+            "name": PurePosixPath(wanted).name},
         code="shapefile_case",
     )
 
@@ -198,8 +211,8 @@ def _dbf_is_utf8(archive: zipfile.ZipFile, dbf: zipfile.ZipInfo) -> bool | None:
         data = stream.read(64 * 1024)
     if len(data) < 32 or data[0] not in DBF_VERSIONS:
         raise InspectError(
-            f"{dbf.filename} is not a dBASE table (the .dbf of a shapefile): export the layer "
-            "again.",
+            _("%(filename)s is not a dBASE table (the .dbf of a shapefile): export the "
+              "layer again.") % {"filename": dbf.filename},
             code="shapefile_damaged",
         )
     header_length = struct.unpack("<H", data[8:10])[0]

@@ -11,6 +11,7 @@ import re
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
 from dashboard.models import AuditAction
@@ -25,7 +26,7 @@ CHANGE_LAYER = "gisdata.change_layer"
 
 def _require(user) -> None:
     if not (user.is_authenticated and user.is_active and user.has_perm(CHANGE_LAYER)):
-        raise PermissionDenied("Only planners can change layers.")
+        raise PermissionDenied(_("Only planners can change layers."))
 
 
 def colour_clean(value: str) -> str:
@@ -33,7 +34,7 @@ def colour_clean(value: str) -> str:
     `url(…)`) is refused, since the value ends up in a style attribute on the map."""
     value = (value or "").strip().lower()
     if not COLOUR.match(value):
-        raise ValidationError({"color": "Give the colour as #rrggbb, e.g. #1d4ed8."})
+        raise ValidationError({"color": _("Give the colour as #rrggbb, e.g. #1d4ed8.")})
     return value
 
 

@@ -12,15 +12,17 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SourceFormat(models.TextChoices):
-    SHAPEFILE = "shapefile", "Zipped Shapefile"
-    GEOJSON = "geojson", "GeoJSON"
-    GEOPACKAGE = "geopackage", "GeoPackage"
-    KML = "kml", "KML"
-    KMZ = "kmz", "KMZ"
-    CSV = "csv", "CSV"
+    SHAPEFILE = "shapefile", _("Zipped Shapefile")
+    GEOJSON = "geojson", _("GeoJSON")
+    GEOPACKAGE = "geopackage", _("GeoPackage")
+    KML = "kml", _("KML")
+    KMZ = "kmz", _("KMZ")
+    CSV = "csv", _("CSV")
 
 
 def dataset_upload_to(instance, filename: str) -> str:
@@ -69,7 +71,7 @@ class GeometryType(models.TextChoices):
     MULTIPOINT = "MultiPoint"
     MULTILINESTRING = "MultiLineString"
     MULTIPOLYGON = "MultiPolygon"
-    MIXED = "Geometry", "Mixed (points, lines and areas)"
+    MIXED = "Geometry", _("Mixed (points, lines and areas)")
 
 
 class Layer(models.Model):
@@ -121,10 +123,10 @@ class Feature(models.Model):
 
 
 class ImportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", pgettext_lazy("import status", "Queued")
+    RUNNING = "running", pgettext_lazy("import status", "Running")
+    SUCCEEDED = "succeeded", pgettext_lazy("import status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("import status", "Failed")
 
 
 class ImportRun(models.Model):
@@ -171,14 +173,14 @@ class ImportRun(models.Model):
 
 
 class ConstraintRule(models.TextChoices):
-    INTERSECTS = "intersects", "Intersects a feature"
-    WITHIN = "within", "Within a distance of a feature"
+    INTERSECTS = "intersects", _("Intersects a feature")
+    WITHIN = "within", _("Within a distance of a feature")
 
 
 class Severity(models.TextChoices):
-    INFO = "info", "Information"
-    WARNING = "warning", "Warning"
-    BLOCKING = "blocking", "Blocking: the proposal is refused"
+    INFO = "info", _("Information")
+    WARNING = "warning", _("Warning")
+    BLOCKING = "blocking", _("Blocking: the proposal is refused")
 
 
 class Constraint(models.Model):
@@ -188,12 +190,13 @@ class Constraint(models.Model):
     rule = models.CharField(max_length=12, choices=ConstraintRule.choices,
                             default=ConstraintRule.INTERSECTS)
     distance_m = models.PositiveIntegerField(
-        null=True, blank=True, help_text="For 'within': the distance in metres.")
+        null=True, blank=True, help_text=_("For 'within': the distance in metres."))
     severity = models.CharField(max_length=10, choices=Severity.choices,
                                 default=Severity.WARNING)
     message = models.CharField(
-        max_length=300, help_text="Shown to the citizen; {attribute} is replaced by the "
-        "matching feature's attribute, e.g. 'In flood zone {fld_zone}'.")
+        max_length=300, help_text=_("Shown to the citizen; {attribute} is replaced by the "
+                                       "matching feature's attribute, e.g. 'In flood zone "
+                                       "{fld_zone}'."))
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -21,6 +21,7 @@ from datetime import date, datetime, time
 
 import numpy as np
 import pyogrio
+from django.utils.translation import gettext as _
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
@@ -124,12 +125,12 @@ def column_of(name: str, declared: str, array) -> Column:
 def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:
     """Read one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio."""
     try:
-        meta, _, geometries, arrays = pyogrio.raw.read(
+        meta, _fids, geometries, arrays = pyogrio.raw.read(
             gdal_path, layer=layer, encoding=encoding or "UTF-8", force_2d=True,
             datetime_as_string=True)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
             pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
-        raise ReadError(f"The file could not be read: {exc}") from exc
+        raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) from exc
     names = [str(n) for n in meta["fields"]]
     declared = [str(t) for t in meta["dtypes"]]
     schema = [{"name": n, "type": t} for n, t in zip(names, declared, strict=True)]

@@ -20,6 +20,7 @@ from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from psycopg.errors import LockNotAvailable
 
 from gisdata import partitions, pipeline
@@ -39,14 +40,14 @@ def epsg_parse(value: str) -> int:
     a free-text CRS definition is parsed by GDAL, which may then open files or URLs."""
     match = EPSG_CODE.fullmatch((value or "").strip())
     if not match:
-        raise ValidationError("Give an EPSG code: digits such as 25831, or EPSG:25831.",
+        raise ValidationError(_("Give an EPSG code: digits such as 25831, or EPSG:25831."),
                               code="epsg")
     return int(match.group(1))
 
 
 def _require_importer(user) -> None:
     if user is not None and not user.has_perm("gisdata.import_dataset"):
-        raise PermissionDenied("Only planners can import datasets.")
+        raise PermissionDenied(_("Only planners can import datasets."))
 
 
 def dataset_create(*, name: str, user=None, source_file=None, source_url: str = "",
@@ -56,11 +57,11 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
     _require_importer(user)
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": "Name the dataset."})
+        raise ValidationError({"name": _("Name the dataset.")})
     if bool(source_file) == bool(source_url):
-        raise ValidationError("Give a file or a URL, one of them.")
+        raise ValidationError(_("Give a file or a URL, one of them."))
     if source_url and not source_url.lower().startswith(("http://", "https://")):
-        raise ValidationError({"source_url": "Only http and https URLs can be imported."})
+        raise ValidationError({"source_url": _("Only http and https URLs can be imported.")})
     base = slugify(name)[:80] or "dataset"
     slug, n = base, 1
     while Dataset.objects.filter(slug=slug).exists():
@@ -161,8 +162,9 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
     wanted = run.layers or available
     missing = sorted(set(wanted) - set(available))
     if missing:
-        raise ImportFailed(f"The file has no layer {', '.join(missing)}; it has "
-                           f"{', '.join(available)}.")
+        raise ImportFailed(_("The file has no layer %(value)s; it has %(value2)s.") % {
+                               "value": ', '.join(missing),
+                               "value2": ', '.join(available)})
     return [read_vector(source.gdal_path, layer=name, encoding=encoding) for name in wanted]
 
 
@@ -173,9 +175,9 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
     for layer in layers:
         if layer.srid is None and srid is None:
             raise ImportFailed(
-                f"The layer {layer.name} does not say which coordinate reference system "
-                "its coordinates are in. Give its EPSG code (e.g. 25831 for ETRS89 / UTM "
-                "zone 31N) and import again.")
+                _("The layer %(name)s does not say which coordinate reference system its "
+                  "coordinates are in. Give its EPSG code (e.g. 25831 for ETRS89 / UTM "
+                  "zone 31N) and import again.") % {"name": layer.name})
     total = sum(layer.total for layer in layers)
     ImportRun.objects.filter(pk=run.pk).update(progress_total=total,
                                                read_count=total)

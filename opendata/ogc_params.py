@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ValidationError
 
 from opendata.selectors import Bbox
@@ -31,8 +33,9 @@ PROPOSAL_PARAMS = {"category", "status"}
 def reject_unknown(params, allowed: set[str]) -> None:
     unknown = sorted(set(params) - allowed)
     if unknown:
-        raise ValidationError({name: [f"Unknown parameter; this resource takes "
-                                      f"{', '.join(sorted(allowed))}."] for name in unknown})
+        raise ValidationError({name: [_("Unknown parameter; this resource takes %(allowed)s.")
+                                      % {"allowed": ", ".join(sorted(allowed))}]
+                               for name in unknown})
 
 
 def wants_html(request) -> bool:
@@ -40,7 +43,8 @@ def wants_html(request) -> bool:
     fmt = request.query_params.get("f")
     if fmt is not None:
         if fmt not in FORMATS:
-            raise ValidationError({"f": [f"f is one of {', '.join(FORMATS)}."]})
+            raise ValidationError(
+                {"f": [_("f is one of %(formats)s.") % {"formats": ", ".join(FORMATS)}]})
         return fmt == "html"
     accept = request.headers.get("Accept", "")
     return accept.split(",")[0].split(";")[0].strip() == "text/html"
@@ -55,13 +59,15 @@ def _int(params, name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = None
     if value is None or not low <= value <= high:
-        raise ValidationError({name: [f"{name} is a whole number from {low} to {high:,}."]})
+        raise ValidationError({name: [_("%(name)s is a whole number from %(low)s to %(high)s.")
+                                      % {"name": name, "low": low, "high": f"{high:,}"}]})
     return value
 
 
-BBOX_HELP = ("bbox is minlon,minlat,maxlon,maxlat (or six numbers with heights) in WGS 84 "
-             "longitude/latitude: longitudes within ±180, latitudes within ±90, minlat ≤ "
-             "maxlat. A minlon above maxlon crosses the antimeridian.")
+BBOX_HELP = gettext_lazy(
+    "bbox is minlon,minlat,maxlon,maxlat (or six numbers with heights) in WGS 84 "
+    "longitude/latitude: longitudes within ±180, latitudes within ±90, minlat ≤ "
+    "maxlat. A minlon above maxlon crosses the antimeridian.")
 
 
 def parse_bbox(raw: str) -> Bbox:
@@ -79,8 +85,9 @@ def parse_bbox(raw: str) -> Bbox:
     return minx, miny, maxx, maxy
 
 
-DATETIME_HELP = ("datetime is an RFC 3339 date-time or date (2026-03-01T10:00:00Z), or an "
-                 "interval start/end where '..' or nothing leaves one end open.")
+DATETIME_HELP = gettext_lazy(
+    "datetime is an RFC 3339 date-time or date (2026-03-01T10:00:00Z), or an "
+    "interval start/end where '..' or nothing leaves one end open.")
 
 
 def _instant(raw: str, end: bool) -> datetime | None:
@@ -99,7 +106,7 @@ def _instant(raw: str, end: bool) -> datetime | None:
 def parse_interval(raw: str) -> tuple[datetime | None, datetime | None]:
     try:
         if "/" in raw:
-            first, _, last = raw.partition("/")
+            first, _slash, last = raw.partition("/")
             interval = _instant(first, False), _instant(last, True)
         elif raw in ("", ".."):
             raise ValueError(raw)
@@ -108,14 +115,14 @@ def parse_interval(raw: str) -> tuple[datetime | None, datetime | None]:
     except (ValueError, OverflowError) as exc:  # 2026-02-30; UTC before year 1
         raise ValidationError({"datetime": [DATETIME_HELP]}) from exc
     if None not in interval and interval[0] > interval[1]:
-        raise ValidationError({"datetime": ["The interval ends before it starts."]})
+        raise ValidationError({"datetime": [_("The interval ends before it starts.")]})
     return interval
 
 
 def _crs(params, name: str) -> None:
     if name in params and params[name] != CRS84:
-        raise ValidationError({name: [f"Only {CRS84} (WGS 84 longitude/latitude) is "
-                                      "served."]})
+        raise ValidationError({name: [_("Only %(crs)s (WGS 84 longitude/latitude) is served.")
+                                      % {"crs": CRS84}]})
 
 
 def _csv(raw: str | None) -> tuple[str, ...]:
@@ -140,8 +147,9 @@ class ItemsQuery:
         unknown = set(statuses) - {str(s) for s in PUBLIC_STATUSES}
         if unknown:
             raise ValidationError({"status": [
-                f"Unknown status: {', '.join(sorted(unknown))}; public statuses are "
-                f"{', '.join(str(s) for s in PUBLIC_STATUSES)}."]})
+                _("Unknown status: %(statuses)s; public statuses are %(public)s.") % {
+                    "statuses": ", ".join(sorted(unknown)),
+                    "public": ", ".join(str(s) for s in PUBLIC_STATUSES)}]})
         return cls(
             limit=_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
             offset=_int(params, "offset", 0, 0, MAX_OFFSET),

@@ -21,6 +21,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
 from dashboard.models import AuditAction
@@ -58,15 +59,15 @@ def why_not_comment(user, proposal: Proposal) -> str | None:
     unless the project is a draft. That is also exactly when the proposal is visible to
     everyone, so nobody comments where others could not read it."""
     if not user.is_authenticated:
-        return "Log in to comment."
+        return _("Log in to comment.")
     if proposal.project.visibility == Visibility.DRAFT:
-        return "This project is not open yet."
+        return _("This project is not open yet.")
     if proposal.is_hidden:
-        return "Comments are closed while the proposal is hidden."
+        return _("Comments are closed while the proposal is hidden.")
     if proposal.status == ProposalStatus.WITHDRAWN:
-        return "Comments are closed on a withdrawn proposal."
+        return _("Comments are closed on a withdrawn proposal.")
     if proposal.status not in PUBLIC_STATUSES:
-        return "Comments open once the proposal is published."
+        return _("Comments open once the proposal is published.")
     return None
 
 
@@ -76,44 +77,44 @@ def why_not_reply(user, comment: Comment) -> str | None:
     if reason:
         return reason
     if comment.is_deleted:
-        return "This comment was deleted; it takes no replies."
+        return _("This comment was deleted; it takes no replies.")
     if comment.is_hidden or (comment.parent is not None and comment.parent.is_hidden):
-        return "A moderator hid this discussion; it takes no replies."
+        return _("A moderator hid this discussion; it takes no replies.")
     return None
 
 
 def why_not_edit_comment(user, comment: Comment, at: datetime | None = None) -> str | None:
     at = at or timezone.now()
     if not user.is_authenticated or comment.author_id != user.pk:
-        return "Only its author can change a comment."
+        return _("Only its author can change a comment.")
     if comment.is_deleted:
-        return "A deleted comment cannot be changed."
+        return _("A deleted comment cannot be changed.")
     if comment.is_hidden:
-        return "A comment hidden by a moderator cannot be changed."
+        return _("A comment hidden by a moderator cannot be changed.")
     if at >= comment.created_at + edit_window():
-        return (f"A comment can be changed only in the {settings.COMMENT_EDIT_WINDOW_MINUTES}"
-                " minutes after it was posted.")
+        return (_("A comment can be changed only in the %(minutes)s minutes after it was "
+                  "posted.") % {"minutes": settings.COMMENT_EDIT_WINDOW_MINUTES})
     return None
 
 
 def why_not_delete_comment(user, comment: Comment) -> str | None:
     """Authors delete their comments at any time (a hidden one too): it is their text."""
     if not user.is_authenticated or comment.author_id != user.pk:
-        return "Only its author can delete a comment."
+        return _("Only its author can delete a comment.")
     if comment.is_deleted:
-        return "This comment is already deleted."
+        return _("This comment is already deleted.")
     return None
 
 
 def why_not_flag_comment(user, comment: Comment) -> str | None:
     if not user.is_authenticated:
-        return "Log in to report a comment."
+        return _("Log in to report a comment.")
     if comment.author_id == user.pk:
-        return "You cannot report your own comment."
+        return _("You cannot report your own comment.")
     if comment.is_deleted:
-        return "This comment was deleted."
+        return _("This comment was deleted.")
     if comment.is_hidden:
-        return "A moderator has already hidden this comment."
+        return _("A moderator has already hidden this comment.")
     return None
 
 
@@ -128,8 +129,8 @@ def _text(value: str, field: str, missing: str, max_length: int) -> str:
     if not value:
         raise ValidationError({field: missing})
     if len(value) > max_length:
-        raise ValidationError({field: f"Write at most {max_length} characters "
-                                      f"(this has {len(value)})."})
+        raise ValidationError({field: _("Write at most %(max)s characters (this has %(count)s).")
+                                      % {"max": max_length, "count": len(value)}})
     return value
 
 
@@ -140,7 +141,7 @@ def _reply_target(proposal: Proposal, user, parent) -> Comment:
     target = (Comment.objects.select_related("parent", "proposal__project")
               .filter(pk=parent_id, proposal=proposal).first())
     if target is None or not comment_readable(user, target):
-        raise ValidationError({"parent": "Reply to a comment on this proposal."})
+        raise ValidationError({"parent": _("Reply to a comment on this proposal.")})
     return target
 
 
@@ -162,8 +163,9 @@ def _rate_check(user, at: datetime) -> None:
         count = 1
     if count > limit:
         raise CommentRateExceeded(
-            f"You are commenting too fast: at most {limit} comments a minute. "
-            "Wait a moment, then send it again.", retry_after=60 - at.second)
+            _("You are commenting too fast: at most %(limit)s comments a minute. "
+              "Wait a moment, then send it again.") % {"limit": limit},
+            retry_after=60 - at.second)
 
 
 # ------------------------------------------------------------------------------ writes
@@ -175,7 +177,7 @@ def comment_create(*, proposal: Proposal, author, body: str, parent=None,
     """
     at = at or timezone.now()
     _refuse(why_not_comment(author, proposal))
-    body = _text(body, "body", "Write a comment.", COMMENT_MAX_LENGTH)
+    body = _text(body, "body", _("Write a comment."), COMMENT_MAX_LENGTH)
     thread = None
     if parent is not None:
         target = _reply_target(proposal, author, parent)
@@ -196,12 +198,12 @@ def comment_update(*, comment: Comment, user, body: str,
     """The author corrects their comment, within COMMENT_EDIT_WINDOW_MINUTES."""
     at = at or timezone.now()
     _refuse(why_not_edit_comment(user, comment, at))
-    body = _text(body, "body", "Write a comment.", COMMENT_MAX_LENGTH)
+    body = _text(body, "body", _("Write a comment."), COMMENT_MAX_LENGTH)
     if not Comment.objects.filter(
         pk=comment.pk, author=user, is_deleted=False, is_hidden=False,
         created_at__gt=at - edit_window(),
     ).update(body=body, edited_at=at):
-        raise ValidationError("This comment changed meanwhile; reload the page.")
+        raise ValidationError(_("This comment changed meanwhile; reload the page."))
     comment.refresh_from_db()
     return comment
 
@@ -213,7 +215,7 @@ def comment_delete(*, comment: Comment, user) -> Comment:
     _refuse(why_not_delete_comment(user, comment))
     if not Comment.objects.filter(pk=comment.pk, author=user, is_deleted=False).update(
             is_deleted=True, body=""):
-        raise ValidationError("This comment is already deleted.")
+        raise ValidationError(_("This comment is already deleted."))
     comment.refresh_from_db()
     return comment
 
@@ -221,28 +223,28 @@ def comment_delete(*, comment: Comment, user) -> Comment:
 def comment_flag(*, comment: Comment, user, reason: str) -> CommentFlag:
     """Report a comment to the planners, once per user, with a reason."""
     _refuse(why_not_flag_comment(user, comment))
-    reason = _text(reason, "reason", "Give a reason.", REASON_MAX_LENGTH)
+    reason = _text(reason, "reason", _("Give a reason."), REASON_MAX_LENGTH)
     try:
         with transaction.atomic():
             return CommentFlag.objects.create(comment=comment, user=user, reason=reason)
     except IntegrityError as exc:
-        raise ValidationError("You have already reported this comment.",
+        raise ValidationError(_("You have already reported this comment."),
                               code="already_flagged") from exc
 
 
 def _moderate(comment: Comment, planner, reason: str, *, hide: bool) -> Comment:
     if not can_moderate_comments(planner):
-        raise PermissionDenied("Only planners can hide or restore comments.")
-    reason = _text(reason, "reason", "Give a reason.", REASON_MAX_LENGTH)
+        raise PermissionDenied(_("Only planners can hide or restore comments."))
+    reason = _text(reason, "reason", _("Give a reason."), REASON_MAX_LENGTH)
     claim = Comment.objects.filter(pk=comment.pk, is_hidden=not hide)
     if hide:
         if comment.is_deleted:
-            raise ValidationError("This comment was deleted; there is nothing to hide.")
+            raise ValidationError(_("This comment was deleted; there is nothing to hide."))
         claim = claim.filter(is_deleted=False)
     with transaction.atomic():
         if not claim.update(is_hidden=hide, hidden_reason=reason if hide else ""):
-            state = "hidden" if hide else "visible"
-            raise ValidationError(f"This comment is already {state}.", code="no_change")
+            raise ValidationError(_("This comment is already hidden.") if hide else
+                                  _("This comment is already visible."), code="no_change")
         CommentModerationEvent.objects.create(
             comment=comment, actor=planner, reason=reason,
             action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
@@ -267,13 +269,13 @@ def comment_flags_dismiss(*, comment: Comment, planner, reason: str) -> int:
     """Dismiss the reports on a comment that breaks no rule; returns how many. The
     reports are deleted and the log keeps them, with the planner's reason."""
     if not can_moderate_comments(planner):
-        raise PermissionDenied("Only planners can dismiss reports.")
-    reason = _text(reason, "reason", "Give a reason.", REASON_MAX_LENGTH)
+        raise PermissionDenied(_("Only planners can dismiss reports."))
+    reason = _text(reason, "reason", _("Give a reason."), REASON_MAX_LENGTH)
     with transaction.atomic():
         flags = list(CommentFlag.objects.select_for_update().filter(comment=comment)
                      .order_by("created_at").values_list("user_id", "reason"))
         if not flags:
-            raise ValidationError("This comment has no reports to dismiss.", code="no_change")
+            raise ValidationError(_("This comment has no reports to dismiss."), code="no_change")
         CommentFlag.objects.filter(comment=comment).delete()
         audit_record(actor=planner, action=AuditAction.COMMENT_FLAGS_DISMISS, target=comment,
                      reason=reason, project_id=comment.proposal.project_id,
@@ -303,7 +305,8 @@ def comment_notify_proposal_author(*, comment_id: int) -> bool:
                "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         send_mail(
-            subject=f"[{settings.SITE_NAME}] A new comment on “{title}”",
+            subject=_("[%(site)s] A new comment on “%(title)s”")
+            % {"site": settings.SITE_NAME, "title": title},
             message=render_to_string("proposals/email/comment_posted.txt", context),
             from_email=None, recipient_list=[recipient.email],
         )

@@ -21,6 +21,7 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from proposals import comment_services as services
@@ -124,8 +125,8 @@ def comment_post(request, pk: int):
             for field, messages_ in errors.items():
                 form.add_error("body" if field == "body" else None, messages_)
         else:
-            messages.success(request, "Your reply is posted." if comment.parent_id
-                             else "Your comment is posted.")
+            messages.success(request, _("Your reply is posted.") if comment.parent_id
+                             else _("Your comment is posted."))
             return _back(request, pk, f"comment-{comment.pk}",
                          first_page=comment.parent_id is None)
     from proposals.views import proposal_detail  # see _proposal
@@ -133,7 +134,8 @@ def comment_post(request, pk: int):
     return proposal_detail(request, pk, comment_form=form, status=400)
 
 
-def _act(request, pk: int, action, done: str, form_class=ReasonForm, invalid="Give a reason."):
+def _act(request, pk: int, action, done: str, form_class=ReasonForm, invalid=None):
+    invalid = invalid or _("Give a reason.")
     comment = _comment(request, pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
@@ -154,33 +156,33 @@ def _act(request, pk: int, action, done: str, form_class=ReasonForm, invalid="Gi
 @require_POST
 def comment_edit(request, pk: int):
     return _act(request, pk, lambda c, u, body: services.comment_update(
-        comment=c, user=u, body=body), "Your comment was changed.", form_class=CommentForm,
-        invalid="Write a comment.")
+        comment=c, user=u, body=body), _("Your comment was changed."),
+        form_class=CommentForm, invalid=_("Write a comment."))
 
 
 @login_required
 @require_POST
 def comment_delete(request, pk: int):
     return _act(request, pk, lambda c, u: services.comment_delete(comment=c, user=u),
-                "Your comment was deleted.", form_class=None)
+                _("Your comment was deleted."), form_class=None)
 
 
 @login_required
 @require_POST
 def comment_flag(request, pk: int):
     return _act(request, pk, lambda c, u, reason: services.comment_flag(
-        comment=c, user=u, reason=reason), "Thank you: the planners will look at it.")
+        comment=c, user=u, reason=reason), _("Thank you: the planners will look at it."))
 
 
 @login_required
 @require_POST
 def comment_hide(request, pk: int):
     return _act(request, pk, lambda c, u, reason: services.comment_hide(
-        comment=c, planner=u, reason=reason), "The comment is hidden.")
+        comment=c, planner=u, reason=reason), _("The comment is hidden."))
 
 
 @login_required
 @require_POST
 def comment_restore(request, pk: int):
     return _act(request, pk, lambda c, u, reason: services.comment_restore(
-        comment=c, planner=u, reason=reason), "The comment is visible again.")
+        comment=c, planner=u, reason=reason), _("The comment is visible again."))

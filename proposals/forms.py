@@ -1,6 +1,8 @@
 """Forms of the citizen pages. They only shape input; services decide what is valid."""
 
 from django import forms
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from proposals.geometry import geometry_clean
 from proposals.models import MAX_IMAGES, ProposalStatus
@@ -23,14 +25,15 @@ class MultipleImageField(forms.FileField):
 
 class ProposalForm(forms.Form):
     title = forms.CharField(max_length=140)
-    body = forms.CharField(label="Description", max_length=5000,
+    body = forms.CharField(label=_("Description"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 5}))
     category = forms.ChoiceField()
     geometry = forms.CharField(widget=forms.HiddenInput, required=False,
-                               error_messages={"required": "Draw your proposal on the map."})
-    images = MultipleImageField(required=False, label="Pictures",
-                                help_text=f"Up to {MAX_IMAGES} JPEG, PNG or WebP pictures, "
-                                          "5 MB each. Location data is removed.")
+                               error_messages={"required": _("Draw your proposal on the map.")})
+    images = MultipleImageField(required=False, label=_("Pictures"),
+                                help_text=format_lazy(_("Up to {count} JPEG, PNG or WebP pictures, "
+                                                        "5 MB each. Location data is removed."),
+                                                      count=MAX_IMAGES))
 
     def __init__(self, *args, project, with_images=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -42,7 +45,7 @@ class ProposalForm(forms.Form):
     def clean_geometry(self):
         value = self.cleaned_data["geometry"].strip()
         if not value:
-            raise forms.ValidationError("Draw your proposal on the map.")
+            raise forms.ValidationError(_("Draw your proposal on the map."))
         # Checked here too, so that a drawing's error shows with the other fields' errors;
         # the service checks again with the same function.
         geometry_clean(value, area=self.project.area)
@@ -55,7 +58,7 @@ class ReasonForm(forms.Form):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=ProposalStatus.choices)
-    answer = forms.CharField(label="Official answer", required=False, max_length=5000,
+    answer = forms.CharField(label=_("Official answer"), required=False, max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -72,7 +75,7 @@ class ProposalFilterForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label="Your comment", max_length=5000,
-                           error_messages={"required": "Write a comment."},
+    body = forms.CharField(label=_("Your comment"), max_length=5000,
+                           error_messages={"required": _("Write a comment.")},
                            widget=forms.Textarea(attrs={"rows": 4}))
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, MultiPolygon
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_BYTES = 256 * 1024
 MAX_VERTICES = 5000
@@ -35,25 +36,25 @@ def _load(raw) -> dict:
     elif isinstance(raw, str | bytes):
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
     else:
-        raise _error("Send the geometry as a GeoJSON object.", "invalid_geometry")
+        raise _error(_("Send the geometry as a GeoJSON object."), "invalid_geometry")
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        raise _error(f"The geometry is larger than {MAX_BYTES // 1024} KB; "
-                     "simplify it.", "geometry_too_large")
+        raise _error(_("The geometry is larger than %(size)s KB; simplify it.")
+                     % {"size": MAX_BYTES // 1024}, "geometry_too_large")
     if isinstance(raw, dict):
         return raw
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise _error("Invalid geometry: this is not GeoJSON.", "invalid_geometry") from exc
+        raise _error(_("Invalid geometry: this is not GeoJSON."), "invalid_geometry") from exc
     if not isinstance(data, dict):
-        raise _error("Invalid geometry: a GeoJSON geometry is an object.", "invalid_geometry")
+        raise _error(_("Invalid geometry: a GeoJSON geometry is an object."), "invalid_geometry")
     return data
 
 
 def _positions(coords, depth: int) -> Iterable[list]:
     """Yield each position, checking that every level is a list as the type demands."""
     if not isinstance(coords, list):
-        raise _error("Invalid geometry: coordinates must be arrays.", "invalid_geometry")
+        raise _error(_("Invalid geometry: coordinates must be arrays."), "invalid_geometry")
     if depth == 0:
         yield coords
         return
@@ -63,18 +64,18 @@ def _positions(coords, depth: int) -> Iterable[list]:
 
 def _check_position(position: list) -> None:
     if len(position) not in (2, 3):
-        raise _error("Invalid geometry: each position has a longitude and a latitude.",
+        raise _error(_("Invalid geometry: each position has a longitude and a latitude."),
                      "invalid_geometry")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position):
-        raise _error("Invalid geometry: coordinates must be numbers.", "invalid_geometry")
+        raise _error(_("Invalid geometry: coordinates must be numbers."), "invalid_geometry")
     lon, lat = position[0], position[1]
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise _error("Invalid geometry: coordinates must be finite numbers.",
+        raise _error(_("Invalid geometry: coordinates must be finite numbers."),
                      "invalid_geometry")
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise _error(f"Coordinates out of range: longitude {lon}, latitude {lat}. GeoJSON "
-                     "gives longitude first, between -180 and 180, then latitude, between "
-                     "-90 and 90.", "out_of_range")
+        raise _error(_("Coordinates out of range: longitude %(lon)s, latitude %(lat)s. GeoJSON "
+                       "gives longitude first, between -180 and 180, then latitude, between "
+                       "-90 and 90.") % {"lon": lon, "lat": lat}, "out_of_range")
 
 
 def geometry_clean(raw, *, area: MultiPolygon | None = None,
@@ -83,28 +84,30 @@ def geometry_clean(raw, *, area: MultiPolygon | None = None,
     data = _load(raw)
     kind = data.get("type")
     if kind not in DEPTH:
-        raise _error(f"Invalid geometry type {str(kind)[:40]!r}: draw a point, a line or an "
-                     "area.", "invalid_geometry")
+        raise _error(_("Invalid geometry type %(kind)s: draw a point, a line or an area.")
+                     % {"kind": repr(str(kind)[:40])}, "invalid_geometry")
     if kind not in allowed:
-        raise _error(f"A {kind} is not allowed here; allowed: {', '.join(allowed)}.",
+        raise _error(_("A %(kind)s is not allowed here; allowed: %(allowed)s.")
+                     % {"kind": kind, "allowed": ", ".join(allowed)},
                      "geometry_type")
     crs = data.get("crs")
     if crs is not None:
-        raise _error("Give coordinates in WGS 84 longitude/latitude, without a 'crs' member "
-                     "(RFC 7946).", "invalid_crs")
+        raise _error(_("Give coordinates in WGS 84 longitude/latitude, without a 'crs' member "
+                       "(RFC 7946)."), "invalid_crs")
     count = 0
     for position in _positions(data.get("coordinates"), DEPTH[kind]):
         count += 1
         if count > MAX_VERTICES:
-            raise _error(f"The geometry has more than {MAX_VERTICES} vertices; simplify it.",
+            raise _error(_("The geometry has more than %(max)s vertices; simplify it.")
+                         % {"max": MAX_VERTICES},
                          "too_many_vertices")
         _check_position(position)
     if count == 0:
-        raise _error("The geometry is empty: draw it on the map.", "empty_geometry")
+        raise _error(_("The geometry is empty: draw it on the map."), "empty_geometry")
     geometry = _build(kind, data["coordinates"])
     if not geometry.valid:
-        raise _error(f"Invalid geometry: {geometry.valid_reason}. Redraw it so that its "
-                     "outline does not cross itself.", "invalid_geometry")
+        raise _error(_("Invalid geometry: %(reason)s. Redraw it so that its outline does not "
+                       "cross itself.") % {"reason": geometry.valid_reason}, "invalid_geometry")
     if area is not None:
         _check_inside(geometry, area)
     return geometry
@@ -119,7 +122,7 @@ def _build(kind: str, coordinates) -> GEOSGeometry:
         raise _error("Invalid geometry: lines need two positions and areas a closed ring of "
                      "at least four.", "invalid_geometry") from exc
     if geometry.empty:
-        raise _error("The geometry is empty: draw it on the map.", "empty_geometry")
+        raise _error(_("The geometry is empty: draw it on the map."), "empty_geometry")
     return geometry
 
 
@@ -136,9 +139,9 @@ def _check_inside(geometry: GEOSGeometry, area: MultiPolygon) -> None:
     swapped = _swapped(geometry)
     hint = ""
     if swapped is not None and area.covers(swapped):
-        hint = " It would be inside with latitude and longitude swapped: GeoJSON gives " \
-               "longitude first."
-    raise _error("This lies outside the project's area." + hint, "outside_area")
+        hint = " " + _("It would be inside with latitude and longitude swapped: GeoJSON "
+                       "gives longitude first.")
+    raise _error(_("This lies outside the project's area.") + hint, "outside_area")
 
 
 def _swapped(geometry: GEOSGeometry) -> GEOSGeometry | None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -25,25 +26,30 @@ def image_clean(upload) -> tuple[ContentFile, str, tuple[int, int]]:
     """Return the re-encoded image, its extension and size, or raise a ValidationError."""
     limit = settings.PROPOSAL_IMAGE_MAX_BYTES
     if upload.size > limit:
-        raise ValidationError(f"{upload.name}: {filesizeformat(upload.size)} is over the "
-                              f"limit of {filesizeformat(limit)}.", code="image_too_large")
+        raise ValidationError(_("%(name)s: %(size)s is over the limit of %(limit)s.") % {
+            "name": upload.name, "size": filesizeformat(upload.size),
+            "limit": filesizeformat(limit)}, code="image_too_large")
     upload.seek(0)
     try:
         with Image.open(upload) as image:
             if image.format not in FORMATS:
-                raise ValidationError(f"{upload.name}: send a JPEG, PNG or WebP picture.",
+                raise ValidationError(_("%(name)s: send a JPEG, PNG or WebP picture.")
+                                      % {"name": upload.name},
                                       code="image_type")
             if image.width * image.height > MAX_PIXELS:
-                raise ValidationError(f"{upload.name}: {image.width} × {image.height} pixels "
-                                      "is too many; send a smaller picture.",
+                raise ValidationError(_("%(name)s: %(width)s × %(height)s pixels is too many; "
+                                        "send a smaller picture.") % {
+                    "name": upload.name, "width": image.width, "height": image.height},
                                       code="image_pixels")
             image.load()
             return _reencode(image)
     except Image.DecompressionBombError as exc:  # Pillow's own, higher, pixel limit
-        raise ValidationError(f"{upload.name}: too many pixels; send a smaller picture.",
+        raise ValidationError(_("%(name)s: too many pixels; send a smaller picture.")
+                              % {"name": upload.name},
                               code="image_pixels") from exc
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ValidationError(f"{upload.name}: this is not a picture we can read.",
+        raise ValidationError(_("%(name)s: this is not a picture we can read.")
+                              % {"name": upload.name},
                               code="image_type") from exc
 
 

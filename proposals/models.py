@@ -14,6 +14,7 @@ from django.db.models import F, Func, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact, In, LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TsTzRange(Func):
@@ -22,9 +23,9 @@ class TsTzRange(Func):
 
 
 class Visibility(models.TextChoices):
-    PUBLIC = "public", "Public: listed and open to all"
-    UNLISTED = "unlisted", "Unlisted: open to anyone with the link"
-    DRAFT = "draft", "Draft: planners only"
+    PUBLIC = "public", _("Public: listed and open to all")
+    UNLISTED = "unlisted", _("Unlisted: open to anyone with the link")
+    DRAFT = "draft", _("Draft: planners only")
 
 
 class ProjectQuerySet(models.QuerySet):
@@ -50,11 +51,11 @@ class Project(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=20000)
-    area = models.MultiPolygonField(srid=4326, help_text="Where proposals may be placed.")
+    area = models.MultiPolygonField(srid=4326, help_text=_("Where proposals may be placed."))
     visibility = models.CharField(max_length=10, choices=Visibility.choices,
                                   default=Visibility.DRAFT)
     moderate_before_publishing = models.BooleanField(
-        default=False, help_text="New proposals wait for a planner before they are shown.")
+        default=False, help_text=_("New proposals wait for a planner before they are shown."))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,12 +76,12 @@ class Category(models.Model):
     slug = models.SlugField(max_length=50)
     name = models.CharField(max_length=80)
     color = models.CharField(max_length=7, default="#0b6e4f",
-                             help_text="Marker colour on the map, as #rrggbb.")
+                             help_text=_("Marker colour on the map, as #rrggbb."))
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "name"]
-        verbose_name_plural = "categories"
+        verbose_name_plural = _("categories")
         constraints = [
             models.UniqueConstraint(fields=["project", "slug"], name="proposals_category_slug"),
             models.CheckConstraint(condition=Q(color__regex=r"^#[0-9a-fA-F]{6}$"),
@@ -92,10 +93,10 @@ class Category(models.Model):
 
 
 class PhaseKind(models.TextChoices):
-    IDEATION = "ideation", "Ideation: proposals open"
-    VOTING = "voting", "Voting"
-    DECISION = "decision", "Decision"
-    IMPLEMENTATION = "implementation", "Implementation"
+    IDEATION = "ideation", _("Ideation: proposals open")
+    VOTING = "voting", _("Voting")
+    DECISION = "decision", _("Decision")
+    IMPLEMENTATION = "implementation", _("Implementation")
 
 
 PHASE_ORDER = [PhaseKind.IDEATION, PhaseKind.VOTING, PhaseKind.DECISION,
@@ -138,13 +139,13 @@ class Phase(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted, awaiting moderation"
-    PUBLISHED = "published", "Published"
-    SHORTLISTED = "shortlisted", "Shortlisted"
-    ACCEPTED = "accepted", "Accepted"
-    REJECTED = "rejected", "Rejected"
-    IMPLEMENTED = "implemented", "Implemented"
-    WITHDRAWN = "withdrawn", "Withdrawn by its author"
+    SUBMITTED = "submitted", _("Submitted, awaiting moderation")
+    PUBLISHED = "published", _("Published")
+    SHORTLISTED = "shortlisted", _("Shortlisted")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    IMPLEMENTED = "implemented", _("Implemented")
+    WITHDRAWN = "withdrawn", _("Withdrawn by its author")
 
 
 # What everyone may see; submitted and withdrawn proposals only their author and planners.
@@ -257,9 +258,9 @@ class Flag(models.Model):
 
 
 class ModerationAction(models.TextChoices):
-    HIDE = "hide", "Hidden"
-    RESTORE = "restore", "Restored"
-    STATUS = "status", "Status changed"
+    HIDE = "hide", _("Hidden")
+    RESTORE = "restore", _("Restored")
+    STATUS = "status", _("Status changed")
 
 
 class ModerationEvent(models.Model):

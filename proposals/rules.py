@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from proposals.models import PhaseKind, Project, Proposal, ProposalStatus, Visibility
 
@@ -24,42 +25,44 @@ def _started(project: Project, kind: str, at: datetime) -> bool:
 def why_not_create(user, project: Project, at: datetime | None = None) -> str | None:
     at = at or timezone.now()
     if not user.is_authenticated:
-        return "Log in to make a proposal."
+        return _("Log in to make a proposal.")
     if project.visibility == Visibility.DRAFT:
-        return "This project is not open yet."
+        return _("This project is not open yet.")
     phase = project.current_phase(at)
     if phase is None or phase.kind != PhaseKind.IDEATION:
-        return "Proposals can be made only while the ideation phase is open."
+        return _("Proposals can be made only while the ideation phase is open.")
     return None
 
 
 def why_not_edit(user, proposal: Proposal, at: datetime | None = None) -> str | None:
     at = at or timezone.now()
     if not user.is_authenticated or proposal.author_id != user.pk:
-        return "Only its author can change a proposal."
+        return _("Only its author can change a proposal.")
     if proposal.status not in EDITABLE:
-        return f"A proposal that is {proposal.get_status_display().lower()} cannot be changed."
+        return (_("A proposal that is %(status)s cannot be changed.")
+                % {"status": proposal.get_status_display().lower()})
     if _started(proposal.project, PhaseKind.VOTING, at):
-        return "Proposals cannot be changed once voting has opened."
+        return _("Proposals cannot be changed once voting has opened.")
     return None
 
 
 def why_not_withdraw(user, proposal: Proposal, at: datetime | None = None) -> str | None:
     at = at or timezone.now()
     if not user.is_authenticated or proposal.author_id != user.pk:
-        return "Only its author can withdraw a proposal."
+        return _("Only its author can withdraw a proposal.")
     if proposal.status not in WITHDRAWABLE:
-        return f"A proposal that is {proposal.get_status_display().lower()} cannot be withdrawn."
+        return (_("A proposal that is %(status)s cannot be withdrawn.")
+                % {"status": proposal.get_status_display().lower()})
     if _started(proposal.project, PhaseKind.DECISION, at):
-        return "Proposals cannot be withdrawn once the decision phase has started."
+        return _("Proposals cannot be withdrawn once the decision phase has started.")
     return None
 
 
 def why_not_flag(user, proposal: Proposal) -> str | None:
     if not user.is_authenticated:
-        return "Log in to report a proposal."
+        return _("Log in to report a proposal.")
     if proposal.author_id == user.pk:
-        return "You cannot report your own proposal."
+        return _("You cannot report your own proposal.")
     return None
 
 

@@ -15,6 +15,7 @@ from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from proposals import rules
 from proposals.models import PUBLIC_STATUSES, Project, Proposal
@@ -66,14 +67,14 @@ def bbox_parse(raw: str) -> Polygon:
     try:
         values = [float(v) for v in raw.split(",")]
     except ValueError as exc:
-        raise ValidationError({"bbox": "bbox is four numbers: minlon,minlat,maxlon,maxlat."}) \
+        raise ValidationError({"bbox": _("bbox is four numbers: minlon,minlat,maxlon,maxlat.")}) \
             from exc
     if len(values) != 4 or any(v != v or v in (float("inf"), float("-inf")) for v in values):
-        raise ValidationError({"bbox": "bbox is four numbers: minlon,minlat,maxlon,maxlat."})
+        raise ValidationError({"bbox": _("bbox is four numbers: minlon,minlat,maxlon,maxlat.")})
     minx, miny, maxx, maxy = values
     if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise ValidationError({"bbox": "bbox must have min < max, longitudes within ±180 "
-                                       "and latitudes within ±90."})
+        raise ValidationError({"bbox": _("bbox must have min < max, longitudes within ±180 "
+                                         "and latitudes within ±90.")})
     return Polygon.from_bbox(values)
 
 

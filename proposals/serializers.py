@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from proposals.models import Category, Phase, Project, Proposal, ProposalStatus
@@ -78,7 +79,8 @@ class ProposalQuerySerializer(serializers.Serializer):
         statuses = tuple(s for s in value.split(",") if s)
         unknown = set(statuses) - set(ProposalStatus.values)
         if unknown:
-            raise serializers.ValidationError(f"Unknown status: {', '.join(sorted(unknown))}.")
+            raise serializers.ValidationError(_("Unknown status: %(statuses)s.")
+                                              % {"statuses": ", ".join(sorted(unknown))})
         return statuses
 
     def validate_category(self, value: str) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
 from dashboard.models import AuditAction
@@ -44,10 +45,15 @@ def _refuse(reason: str | None) -> None:
         raise PermissionDenied(reason)
 
 
+def _missing(label: str) -> str:
+    return {"title": _("Write a title."), "description": _("Write a description."),
+            "reason": _("Write a reason."), "answer": _("Write an answer.")}[label]
+
+
 def _text(value: str, field: str, label: str) -> str:
     value = (value or "").strip()
     if not value:
-        raise ValidationError({field: f"Write a {label}."})
+        raise ValidationError({field: _missing(label)})
     return value
 
 
@@ -55,7 +61,7 @@ def _category(project: Project, category) -> Category:
     slug = getattr(category, "slug", category)
     found = project.categories.filter(slug=slug).first()
     if found is None:
-        raise ValidationError({"category": "Choose one of this project's categories."})
+        raise ValidationError({"category": _("Choose one of this project's categories.")})
     return found
 
 
@@ -82,7 +88,8 @@ def _feedback(geometry) -> list[dict]:
 
 def _images(images: Sequence) -> list[tuple]:
     if len(images) > MAX_IMAGES:
-        raise ValidationError({"images": f"Add at most {MAX_IMAGES} pictures."})
+        raise ValidationError(
+            {"images": _("Add at most %(count)s pictures.") % {"count": MAX_IMAGES}})
     cleaned = []
     for upload in images:
         try:
@@ -101,18 +108,21 @@ def phases_check(phases: Sequence[tuple[str, datetime, datetime]]) -> None:
     from proposals.models import PHASE_ORDER
 
     errors = []
-    kinds = [kind for kind, _, _ in phases]
+    kinds = [kind for kind, _start, _end in phases]
     if len(set(kinds)) != len(kinds):
-        errors.append("Each kind of phase may appear once.")
+        errors.append(_("Each kind of phase may appear once."))
     for kind, start, end in phases:
         if start >= end:
-            errors.append(f"The {kind} phase must open before it closes.")
+            errors.append(_("The %(kind)s phase must open before it closes.") % {"kind": kind})
     ordered = sorted(phases, key=lambda p: p[1])
-    if [k for k, _, _ in ordered] != [k for k in PHASE_ORDER if k in kinds]:
-        errors.append("Phases follow each other: ideation, voting, decision, implementation.")
-    for (kind_a, _, end_a), (kind_b, start_b, _) in zip(ordered, ordered[1:], strict=False):
+    if [k for k, _start, _end in ordered] != [k for k in PHASE_ORDER if k in kinds]:
+        errors.append(_("Phases follow each other: ideation, voting, decision, "
+                        "implementation."))
+    for (kind_a, _start_a, end_a), (kind_b, start_b, _end_b) in zip(ordered, ordered[1:],
+                                                                     strict=False):
         if start_b < end_a:
-            errors.append(f"The {kind_b} phase starts before the {kind_a} phase ends.")
+            errors.append(_("The %(later)s phase starts before the %(earlier)s phase ends.")
+                          % {"later": kind_b, "earlier": kind_a})
     if errors:
         raise ValidationError(errors)
 
@@ -195,7 +205,7 @@ def proposal_withdraw(*, proposal: Proposal, user, at: datetime | None = None) -
         pk=proposal.pk, status__in=rules.WITHDRAWABLE
     ).update(status=ProposalStatus.WITHDRAWN, updated_at=timezone.now())
     if not updated:
-        raise ValidationError("This proposal changed meanwhile; reload the page.")
+        raise ValidationError(_("This proposal changed meanwhile; reload the page."))
     proposal.refresh_from_db()
     return proposal
 
@@ -207,20 +217,20 @@ def proposal_flag(*, proposal: Proposal, user, reason: str) -> Flag:
         with transaction.atomic():
             return Flag.objects.create(proposal=proposal, user=user, reason=reason)
     except IntegrityError as exc:
-        raise ValidationError("You have already reported this proposal.",
+        raise ValidationError(_("You have already reported this proposal."),
                               code="already_flagged") from exc
 
 
 def _moderate(proposal: Proposal, planner, reason: str, *, hide: bool) -> Proposal:
     if not rules.can_moderate(planner):
-        raise PermissionDenied("Only planners can hide or restore proposals.")
+        raise PermissionDenied(_("Only planners can hide or restore proposals."))
     reason = _text(reason, "reason", "reason")
     with transaction.atomic():
         updated = Proposal.objects.filter(pk=proposal.pk, is_hidden=not hide).update(
             is_hidden=hide, hidden_reason=reason if hide else "", updated_at=timezone.now())
         if not updated:
-            state = "hidden" if hide else "visible"
-            raise ValidationError(f"This proposal is already {state}.", code="no_change")
+            raise ValidationError(_("This proposal is already hidden.") if hide else
+                                  _("This proposal is already visible."), code="no_change")
         ModerationEvent.objects.create(
             proposal=proposal, actor=planner, reason=reason,
             action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
@@ -247,13 +257,13 @@ def proposal_flags_dismiss(*, proposal: Proposal, planner, reason: str) -> int:
     the log keeps who reported what, and why the planner dismissed it.
     """
     if not rules.can_moderate(planner):
-        raise PermissionDenied("Only planners can dismiss reports.")
+        raise PermissionDenied(_("Only planners can dismiss reports."))
     reason = _text(reason, "reason", "reason")
     with transaction.atomic():
         flags = list(Flag.objects.select_for_update().filter(proposal=proposal)
                      .order_by("created_at").values_list("user_id", "reason"))
         if not flags:
-            raise ValidationError("This proposal has no reports to dismiss.", code="no_change")
+            raise ValidationError(_("This proposal has no reports to dismiss."), code="no_change")
         Flag.objects.filter(proposal=proposal).delete()
         audit_record(actor=planner, action=AuditAction.PROPOSAL_FLAGS_DISMISS,
                      target=proposal, reason=reason, project_id=proposal.project_id,
@@ -274,19 +284,20 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
                         answer: str = "") -> Proposal:
     """Move a proposal along its life (TRANSITIONS), with the city's official answer."""
     if not rules.can_answer(planner):
-        raise PermissionDenied("Only planners can change a proposal's status.")
+        raise PermissionDenied(_("Only planners can change a proposal's status."))
     current = proposal.status
     if status not in TRANSITIONS.get(current, ()):
-        raise ValidationError({"status": f"A {current} proposal cannot become {status}."})
+        raise ValidationError({"status": _("A %(current)s proposal cannot become %(status)s.")
+                               % {"current": current, "status": status}})
     answer = (answer or "").strip()
     if status in (ProposalStatus.ACCEPTED, ProposalStatus.REJECTED) and not answer:
-        raise ValidationError({"answer": "Accepting or rejecting needs an official answer."})
+        raise ValidationError({"answer": _("Accepting or rejecting needs an official answer.")})
     fields = {"status": status, "updated_at": timezone.now()}
     if answer:
         fields["official_answer"] = answer
     with transaction.atomic():
         if not Proposal.objects.filter(pk=proposal.pk, status=current).update(**fields):
-            raise ValidationError("This proposal changed meanwhile; reload the page.")
+            raise ValidationError(_("This proposal changed meanwhile; reload the page."))
         event = ModerationEvent.objects.create(proposal=proposal, actor=planner,
                                                detail=status, action=ModerationAction.STATUS,
                                                reason=answer or f"Now {status}.")
@@ -304,17 +315,17 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
 def proposal_answer(*, proposal: Proposal, planner, answer: str) -> Proposal:
     """Write or correct the city's official answer without changing the status."""
     if not rules.can_answer(planner):
-        raise PermissionDenied("Only planners can answer proposals.")
+        raise PermissionDenied(_("Only planners can answer proposals."))
     answer = _text(answer, "answer", "answer")
     if len(answer) > 5000:
-        raise ValidationError({"answer": "Write at most 5000 characters."})
+        raise ValidationError({"answer": _("Write at most 5000 characters.")})
     if proposal.status == ProposalStatus.WITHDRAWN:
-        raise ValidationError({"answer": "A withdrawn proposal takes no answer."})
+        raise ValidationError({"answer": _("A withdrawn proposal takes no answer.")})
     before = proposal.official_answer
     with transaction.atomic():
         if not Proposal.objects.filter(pk=proposal.pk, official_answer=before).update(
                 official_answer=answer, updated_at=timezone.now()):
-            raise ValidationError("This proposal changed meanwhile; reload the page.")
+            raise ValidationError(_("This proposal changed meanwhile; reload the page."))
         audit_record(actor=planner, action=AuditAction.PROPOSAL_ANSWER, target=proposal,
                      reason=answer, project_id=proposal.project_id,
                      details={"before": before})
@@ -344,7 +355,8 @@ def proposal_notify_status(*, event_id: int) -> bool:
                "status": status, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         send_mail(
-            subject=f"[{settings.SITE_NAME}] Your proposal “{title}” is now {status.lower()}",
+            subject=_("[%(site)s] Your proposal “%(title)s” is now %(status)s") % {
+                "site": settings.SITE_NAME, "title": title, "status": status.lower()},
             message=render_to_string("proposals/email/status_changed.txt", context),
             from_email=None, recipient_list=[recipient.email],
         )

@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.form_errors import form_add_service_errors
@@ -83,9 +84,9 @@ def propose(request, slug: str):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Your proposal is on the map." if proposal.status ==
-                             "published" else "Thank you: your proposal will appear once a "
-                             "planner has reviewed it.")
+            messages.success(request, _("Your proposal is on the map.") if proposal.status ==
+                             "published" else _("Thank you: your proposal will appear once "
+                                                "a planner has reviewed it."))
             return redirect(f"{reverse('proposals:project', args=[slug])}"
                             f"?focus={proposal.pk}")
     return render(request, "proposals/proposal_form.html", {
@@ -132,11 +133,11 @@ def proposal_edit(request, pk: int):
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
-            messages.success(request, "Your proposal was updated.")
+            messages.success(request, _("Your proposal was updated."))
             return redirect("proposals:proposal", pk=pk)
     return render(request, "proposals/proposal_form.html", {
         "project": proposal.project, "form": form, "proposal": proposal,
-        "map_config": _map_config(proposal.project), "title": "Edit your proposal"},
+        "map_config": _map_config(proposal.project), "title": _("Edit your proposal")},
         status=400 if form.errors else 200)
 
 
@@ -144,7 +145,7 @@ def _act(request, pk: int, action, done: str, form_class=ReasonForm):
     proposal = _proposal(request, pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
-        messages.error(request, "Give a reason.")
+        messages.error(request, _("Give a reason."))
         return redirect("proposals:proposal", pk=pk)
     try:
         action(proposal, request.user, **(form.cleaned_data if form else {}))
@@ -159,33 +160,33 @@ def _act(request, pk: int, action, done: str, form_class=ReasonForm):
 @require_POST
 def proposal_withdraw(request, pk: int):
     return _act(request, pk, lambda p, u: services.proposal_withdraw(proposal=p, user=u),
-                "Your proposal was withdrawn.", form_class=None)
+                _("Your proposal was withdrawn."), form_class=None)
 
 
 @login_required
 @require_POST
 def proposal_flag(request, pk: int):
     return _act(request, pk, lambda p, u, reason: services.proposal_flag(
-        proposal=p, user=u, reason=reason), "Thank you: the planners will look at it.")
+        proposal=p, user=u, reason=reason), _("Thank you: the planners will look at it."))
 
 
 @login_required
 @require_POST
 def proposal_hide(request, pk: int):
     return _act(request, pk, lambda p, u, reason: services.proposal_hide(
-        proposal=p, planner=u, reason=reason), "The proposal is hidden.")
+        proposal=p, planner=u, reason=reason), _("The proposal is hidden."))
 
 
 @login_required
 @require_POST
 def proposal_restore(request, pk: int):
     return _act(request, pk, lambda p, u, reason: services.proposal_restore(
-        proposal=p, planner=u, reason=reason), "The proposal is visible again.")
+        proposal=p, planner=u, reason=reason), _("The proposal is visible again."))
 
 
 @login_required
 @require_POST
 def proposal_status(request, pk: int):
     return _act(request, pk, lambda p, u, status, answer: services.proposal_set_status(
-        proposal=p, planner=u, status=status, answer=answer), "The status was changed.",
+        proposal=p, planner=u, status=status, answer=answer), _("The status was changed."),
         form_class=StatusForm)

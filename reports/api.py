@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import RetrieveAPIView
@@ -89,7 +90,7 @@ class ProjectReports(APIView):
         if layer_id is not None:
             layer = Layer.objects.filter(pk=layer_id).first()
             if layer is None:
-                raise serializers.ValidationError({"district_layer": "No such layer."})
+                raise serializers.ValidationError({"district_layer": _("No such layer.")})
         report = services.report_request(project=project, user=request.user,
                                          district_layer=layer)
         return Response(ReportSerializer(report, context={"request": request}).data,

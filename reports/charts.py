@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import GEOSGeometry
+from django.utils.translation import gettext as _
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, PolyCollection
 from matplotlib.figure import Figure
@@ -173,9 +174,9 @@ def ranking_chart(proposals: list[dict]) -> bytes:
                        1 - 0.9 / (0.32 * len(rows) + 0.9)))
     ys = range(len(rows))
     ax.barh([y + 0.2 for y in ys], [float(p["score_weighted"]) for p in rows], height=0.38,
-            color=ACCENT, label="Weighted score")
+            color=ACCENT, label=_("Weighted score"))
     ax.barh([y - 0.2 for y in ys], [p["score_equal"] for p in rows], height=0.38,
-            color=NEUTRAL, label="Score with equal weights")
+            color=NEUTRAL, label=_("Score with equal weights"))
     ax.set_yticks(list(ys), [f"{p['rank_weighted']}. {_label(p['title'])}" for p in rows],
                   fontsize=7)
     ax.axvline(0, color=INK, linewidth=0.8)
@@ -194,9 +195,9 @@ def roles_chart(votes_by_role: list[dict]) -> bytes:
     ax = fig.add_axes((0.3, 0.6 / height, 0.66, 1 - 0.8 / height))
     ys = range(len(rows))
     ax.barh([y + 0.2 for y in ys], [float(r["support_weight"]) for r in rows], height=0.38,
-            color=SUPPORT, label="Weighted support")
+            color=SUPPORT, label=_("Weighted support"))
     ax.barh([y - 0.2 for y in ys], [float(r["oppose_weight"]) for r in rows], height=0.38,
-            color=OPPOSE, label="Weighted opposition")
+            color=OPPOSE, label=_("Weighted opposition"))
     ax.set_yticks(list(ys), [_label(r["role"], 30) for r in rows], fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
     ax.legend(fontsize=7, loc="lower right", frameon=False)

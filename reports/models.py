@@ -13,6 +13,7 @@ streams them after checking who asks.
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import pgettext_lazy
 
 from accounts.storage import private_storage
 from gisdata.models import Layer
@@ -20,10 +21,10 @@ from proposals.models import Project
 
 
 class ReportStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", pgettext_lazy("report status", "Queued")
+    RUNNING = "running", pgettext_lazy("report status", "Running")
+    SUCCEEDED = "succeeded", pgettext_lazy("report status", "Succeeded")
+    FAILED = "failed", pgettext_lazy("report status", "Failed")
 
 
 FINISHED = (ReportStatus.SUCCEEDED, ReportStatus.FAILED)

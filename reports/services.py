@@ -25,6 +25,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.storage import private_storage
 from gisdata.models import GeometryType, Layer
@@ -50,8 +51,9 @@ def _require(user, permission: str, message: str) -> None:
 def district_layer_check(layer: Layer | None) -> None:
     if layer is not None and layer.geometry_type not in POLYGONAL:
         raise ValidationError(
-            {"district_layer": f"“{layer.title}” has {layer.get_geometry_type_display()} "
-                               "features; districts are drawn as polygons."})
+            {"district_layer": _("“%(title)s” has %(type)s features; districts are drawn "
+                                 "as polygons.") % {
+                "title": layer.title, "type": layer.get_geometry_type_display()}})
 
 
 def report_request(*, project: Project, user=None, district_layer: Layer | None = None,
@@ -61,7 +63,7 @@ def report_request(*, project: Project, user=None, district_layer: Layer | None 
     `enqueue=False` leaves the compiling to the caller (`report_compile` in the same
     process: the demo loader, `compile_report --in-process`).
     """
-    _require(user, "reports.add_decisionreport", "Only planners can compile reports.")
+    _require(user, "reports.add_decisionreport", _("Only planners can compile reports."))
     district_layer_check(district_layer)
     from reports.tasks import report_compile_task
 
@@ -77,9 +79,9 @@ def report_request(*, project: Project, user=None, district_layer: Layer | None 
 def report_publish(*, report: DecisionReport, user, published: bool = True) -> DecisionReport:
     """Make `report` the project's published report (the one before it is withdrawn),
     or withdraw it. A unique constraint keeps one published report per project."""
-    _require(user, "reports.publish_decisionreport", "Only planners can publish reports.")
+    _require(user, "reports.publish_decisionreport", _("Only planners can publish reports."))
     if published and report.status != ReportStatus.SUCCEEDED:
-        raise ValidationError("Only a report that was compiled can be published.")
+        raise ValidationError(_("Only a report that was compiled can be published."))
     now = timezone.now()
     with transaction.atomic():
         DecisionReport.objects.filter(project_id=report.project_id, is_published=True).update(

@@ -100,7 +100,7 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
         snapshot_at=snapshot_at,
         project={"id": project.pk, "slug": project.slug, "title": project.title,
                  "description": project.description, "area": project.area},
-        phases=[{"kind": p.kind, "label": p.get_kind_display(), "starts_at": p.starts_at,
+        phases=[{"kind": p.kind, "label": str(p.get_kind_display()), "starts_at": p.starts_at,
                  "ends_at": p.ends_at} for p in project.phases.order_by("starts_at")],
         weights=[{"role": row["role"].slug, "name": row["role"].name,
                   "weight": row["weight"], "default": row["default"]}

@@ -25,6 +25,17 @@ def _fresh_test_state():
     shutil.rmtree(settings.TEST_FILES_ROOT, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in Catalan leaves Catalan active in this thread (LocaleMiddleware does
+    not switch back): each test starts, and ends, in the default language."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def citizen(db):
     return user_make("citizen", display_name="Carla")

@@ -3,6 +3,7 @@ opened (here with a message, and by the database whatever the path)."""
 
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext as _
 
 from voting.models import ProjectVoting, RoleWeight
 from voting.selectors import weights_frozen
@@ -16,8 +17,8 @@ class FrozenCheck(forms.ModelForm):
         project = data.get("project") or getattr(self.instance, "project", None)
         changing = not self.instance.pk or any(f in self.changed_data for f in self.frozen_fields)
         if project is not None and changing and weights_frozen(project):
-            raise forms.ValidationError("Voting has opened in this project: its weights are "
-                                        "frozen.")
+            raise forms.ValidationError(_("Voting has opened in this project: its weights "
+                                          "are frozen."))
         return data
 
 

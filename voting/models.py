@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MAX_WEIGHT, StakeholderRole
 from proposals.models import Project, Proposal
@@ -27,15 +28,15 @@ class ProjectVoting(models.Model):
 
     project = models.OneToOneField(Project, on_delete=models.CASCADE, related_name="voting")
     unverified_weight = models.DecimalField(
-        default=Decimal("0"), help_text="Weight of a vote by someone with no verified role; "
-        "0 means they may not vote.", **WEIGHT_FIELD)
+        default=Decimal("0"), help_text=_("Weight of a vote by someone with no verified role; "
+                                           "0 means they may not vote."), **WEIGHT_FIELD)
     results_public = models.BooleanField(
-        default=False, help_text="Everyone may see the results page and the tallies; "
-        "planners always can.")
+        default=False, help_text=_("Everyone may see the results page and the tallies; "
+                                     "planners always can."))
 
     class Meta:
-        verbose_name = "voting rules"
-        verbose_name_plural = "voting rules"
+        verbose_name = _("voting rules")
+        verbose_name_plural = _("voting rules")
         permissions = [("view_results", "Can see voting results even when not public")]
         constraints = [
             models.CheckConstraint(
@@ -67,9 +68,9 @@ class RoleWeight(models.Model):
 
 
 class VoteValue(models.IntegerChoices):
-    SUPPORT = 1, "Support"
-    ABSTAIN = 0, "Abstain"
-    OPPOSE = -1, "Oppose"
+    SUPPORT = 1, _("Support")
+    ABSTAIN = 0, _("Abstain")
+    OPPOSE = -1, _("Oppose")
 
 
 class Vote(models.Model):
@@ -84,8 +85,8 @@ class Vote(models.Model):
                              related_name="votes")
     value = models.SmallIntegerField(choices=VoteValue.choices)
     role = models.ForeignKey(StakeholderRole, on_delete=models.PROTECT, null=True,
-                             related_name="+", help_text="The role the weight came from; "
-                             "empty for a participant without a verified role.")
+                             related_name="+", help_text=_("The role the weight came from; "
+                                         "empty for a participant without a verified role."))
     weight = models.DecimalField(**WEIGHT_FIELD)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

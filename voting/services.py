@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import MAX_WEIGHT, StakeholderRole
 from accounts.selectors import voting_weight_resolve
@@ -31,10 +32,10 @@ def _weight(value) -> Decimal:
     try:
         weight = Decimal(str(value))
     except ArithmeticError as exc:
-        raise ValidationError("A weight is a number.") from exc
+        raise ValidationError(_("A weight is a number.")) from exc
     if not (Decimal("0") <= weight <= MAX_WEIGHT) or weight.as_tuple().exponent < -3:
-        raise ValidationError(f"A weight is between 0 and {MAX_WEIGHT}, "
-                              "with at most three decimals.")
+        raise ValidationError(_("A weight is between 0 and %(max)s, "
+                                "with at most three decimals.") % {"max": MAX_WEIGHT})
     return weight
 
 
@@ -46,13 +47,14 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
     and every vote is cast with them (docs/voting-weights.md, "Frozen weights").
     """
     if not (planner.is_authenticated and planner.has_perm("voting.change_roleweight")):
-        raise PermissionDenied("Only planners can set voting weights.")
+        raise PermissionDenied(_("Only planners can set voting weights."))
     if weights_frozen(project):
-        raise ValidationError("Voting has opened: the weights are frozen.", code="frozen")
+        raise ValidationError(_("Voting has opened: the weights are frozen."), code="frozen")
     roles = {r.slug: r for r in StakeholderRole.objects.filter(slug__in=list(weights))}
     unknown = set(weights) - set(roles)
     if unknown:
-        raise ValidationError(f"Unknown roles: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown roles: %(roles)s.")
+                              % {"roles": ", ".join(sorted(unknown))})
     cleaned = {slug: _weight(value) for slug, value in weights.items()}
     unverified = _weight(unverified_weight) if unverified_weight is not None else None
     current = project_weights(project)
@@ -73,21 +75,21 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
 
 def _check_votable(user, proposal: Proposal, at: datetime) -> None:
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to vote.")
+        raise PermissionDenied(_("Log in to vote."))
     project = proposal.project
     phase = project.current_phase(at)
     if phase is None or phase.kind != PhaseKind.VOTING:
-        raise PermissionDenied("Votes are taken only while the voting phase is open.")
+        raise PermissionDenied(_("Votes are taken only while the voting phase is open."))
     if proposal.is_hidden or proposal.status not in VOTABLE_STATUSES:
-        raise PermissionDenied("This proposal is not open to votes.")
+        raise PermissionDenied(_("This proposal is not open to votes."))
     if not proposals_visible(user=user, project=project).filter(pk=proposal.pk).exists():
-        raise PermissionDenied("This proposal is not open to votes.")
+        raise PermissionDenied(_("This proposal is not open to votes."))
 
 
 def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = None) -> Vote:
     """Cast or change `user`'s vote; the role and weight are resolved now, on the server."""
     if value not in VoteValue.values:
-        raise ValidationError({"value": "Vote support, oppose or abstain."})
+        raise ValidationError({"value": _("Vote support, oppose or abstain.")})
     at = at or timezone.now()
     _check_votable(user, proposal, at)
     rules = voting_rules(proposal.project)
@@ -95,9 +97,10 @@ def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = Non
                                      unverified_weight=rules.unverified_weight, at=at)
     if resolved.weight <= 0:
         raise PermissionDenied(
-            "In this project only participants with a verified stakeholder role may vote; "
-            "claim your role on your profile page." if resolved.role is None else
-            f"In this project, votes as {resolved.role.name} do not count.")
+            _("In this project only participants with a verified stakeholder role may "
+              "vote; claim your role on your profile page.") if resolved.role is None else
+            _("In this project, votes as %(role)s do not count.")
+            % {"role": resolved.role.name})
     vote = Vote(user=user, proposal=proposal, value=value, role=resolved.role,
                 weight=resolved.weight)
     [vote] = Vote.objects.bulk_create(

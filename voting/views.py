@@ -9,12 +9,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from proposals.models import Project
 from proposals.selectors import project_for, proposals_readable
 from voting import selectors, services
 from voting.api import VALUES
+
+# The choice as the message names it, in the reader's language.
+CHOICE_LABELS = {"support": lambda: pgettext("vote", "support"),
+                 "oppose": lambda: pgettext("vote", "oppose"),
+                 "abstain": lambda: pgettext("vote", "abstain")}
 
 
 @login_required
@@ -25,14 +32,15 @@ def vote(request, pk: int):
     try:
         if choice == "withdraw":
             services.vote_withdraw(user=request.user, proposal=proposal)
-            messages.success(request, "Your vote was withdrawn.")
+            messages.success(request, _("Your vote was withdrawn."))
         elif choice in VALUES:
             cast = services.vote_cast(user=request.user, proposal=proposal,
                                       value=VALUES[choice])
-            messages.success(request, f"Your vote ({choice}) counts with weight "
-                             f"{cast.weight.normalize()}.")
+            messages.success(request, _("Your vote (%(choice)s) counts with weight %(weight)s.")
+                             % {"choice": CHOICE_LABELS[choice](),
+                                "weight": cast.weight.normalize()})
         else:
-            messages.error(request, "Choose support, oppose or abstain.")
+            messages.error(request, _("Choose support, oppose or abstain."))
     except (PermissionDenied, ValidationError) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", None) or [str(exc)]))
     return redirect("proposals:proposal", pk=pk)

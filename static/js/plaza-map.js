@@ -94,6 +94,13 @@
       fetch(query(), { signal: pending.signal, headers: { Accept: "application/geo+json" } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (collection) {
+          // A popup open when the view reloads (a pan, the zoom that showed the focused
+          // proposal) is opened again on the same proposal, not lost with its layer.
+          [clusters, shapes].forEach(function (group) {
+            group.eachLayer(function (layer) {
+              if (layer.isPopupOpen() && layer.feature) { focus = String(layer.feature.id); }
+            });
+          });
           clusters.clearLayers();
           shapes.clearLayers();
           L.geoJSON(collection, {

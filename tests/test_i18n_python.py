@@ -1,0 +1,186 @@
+"""Text written in the apps' Python code comes out in Catalan for Catalan readers.
+
+English stays the default; every app's Catalan catalogue is complete and compiled.
+"""
+
+import ast
+import gettext
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from rest_framework.test import APIClient
+
+from accounts.forms import AccountEraseForm, RoleClaimForm
+from accounts.models import ClaimStatus
+from config.form_errors import form_add_service_errors
+from proposals.models import ProposalStatus
+from tests.factories import project_make, proposal_make, role_make, user_make
+
+APPS = ["accounts", "proposals", "voting", "gisdata", "dashboard", "reports", "opendata"]
+
+
+# ------------------------------------------------------------------------------ forms
+
+
+@pytest.mark.django_db
+def test_form_texts_and_service_errors_follow_the_active_language():
+    role_make("resident")
+    with translation.override("ca"):
+        form = RoleClaimForm()
+        assert str(form.fields["evidence_file"].help_text).startswith(
+            "Opcional: un document PDF, PNG o JPEG")
+        erase = AccountEraseForm()
+        assert str(erase.fields["confirm"].label) == "Entenc que això no es pot desfer."
+    assert str(RoleClaimForm().fields["evidence_file"].help_text).startswith(
+        "Optional: a PDF, PNG or JPEG document")
+
+
+@pytest.mark.django_db
+def test_the_erase_form_says_a_wrong_password_in_catalan(client):
+    user = user_make("marta")
+    client.force_login(user)
+    response = client.post(reverse("accounts:account-erase"),
+                           {"password": "not-it", "confirm": "on"},
+                           headers={"accept-language": "ca"})
+    assert response.status_code == 400
+    assert "La contrasenya no és correcta." in response.content.decode()
+    english = client.post(reverse("accounts:account-erase"),
+                          {"password": "not-it", "confirm": "on"},
+                          headers={"accept-language": "en"})
+    assert b"The password is not right." in english.content
+
+
+@pytest.mark.django_db
+def test_a_role_claim_service_error_lands_on_the_form_in_catalan():
+    from django.core.exceptions import ValidationError
+
+    from accounts import services
+
+    user = user_make("pere")
+    role = role_make("resident")
+    with translation.override("ca"):
+        form = AccountEraseForm(data={})
+        form.is_valid()
+        try:
+            services.role_claim_submit(user=user, role=role, evidence="  ")
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        assert "Expliqueu per què teniu aquest rol." in str(form.errors)
+
+
+def test_choice_labels_are_lazy_and_translated():
+    with translation.override("ca"):
+        assert str(ProposalStatus.ACCEPTED.label) == "Acceptada"
+        assert str(ClaimStatus.PENDING.label) == "Pendent de revisió"
+    assert str(ProposalStatus.ACCEPTED.label) == "Accepted"
+
+
+# ------------------------------------------------------------------------------ API
+
+
+@pytest.mark.django_db
+def test_a_vote_outside_the_voting_phase_is_refused_in_the_readers_language():
+    voter = user_make("joan")
+    project = project_make("ideas-only", phase="ideation")
+    proposal = proposal_make(project, user_make("author"))
+    api = APIClient()
+    api.force_authenticate(voter)
+    url = reverse("api:proposal-vote", args=[proposal.pk])
+    catalan = api.post(url, {"value": "support"}, format="json", HTTP_ACCEPT_LANGUAGE="ca")
+    assert catalan.status_code == 403
+    assert catalan.json()["detail"] == ("Només es pot votar mentre la fase de votació "
+                                        "és oberta.")
+    english = api.post(url, {"value": "support"}, format="json")
+    assert english.json()["detail"] == "Votes are taken only while the voting phase is open."
+
+
+@pytest.mark.django_db
+def test_a_bad_api_parameter_is_explained_in_catalan():
+    project = project_make()
+    api = APIClient()
+    url = reverse("api:project-proposals", args=[project.pk])
+    catalan = api.get(url, {"status": "secret"}, HTTP_ACCEPT_LANGUAGE="ca")
+    assert catalan.status_code == 400
+    assert catalan.json()["status"] == ["Estat desconegut: secret."]
+    english = api.get(url, {"status": "secret"})
+    assert english.json()["status"] == ["Unknown status: secret."]
+    bbox = api.get(url, {"bbox": "a,b,c,d"}, HTTP_ACCEPT_LANGUAGE="ca")
+    assert bbox.status_code == 400
+    assert "minlon,minlat,maxlon,maxlat" in bbox.json()["bbox"][0]
+    assert not bbox.json()["bbox"][0].startswith("bbox is")
+
+
+# ------------------------------------------------------------------------------ catalogues
+
+
+def _unquote(text: str) -> str:
+    return ast.literal_eval(text)
+
+
+def _entries(po: Path) -> list[dict]:
+    """Each entry of a .po file: flags, msgctxt, msgid, plural and msgstr (a list)."""
+    entries, current, key, seen_msgstr = [], None, None, False
+    for line in po.read_text(encoding="utf-8").splitlines():
+        match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (".*")$', line)
+        starts = line.startswith("#") or (match and match.group(1) in ("msgctxt", "msgid"))
+        if starts and (current is None or seen_msgstr):
+            current = {"flags": "", "msgctxt": None, "msgid": None, "plural": None,
+                       "msgstr": []}
+            entries.append(current)
+            seen_msgstr = False
+        if line.startswith("#,"):
+            current["flags"] += line
+        elif match:
+            key, text = match.group(1), _unquote(match.group(2))
+            if key.startswith("msgstr"):
+                current["msgstr"].append(text)
+                seen_msgstr = True
+            else:
+                current[{"msgid_plural": "plural"}.get(key, key)] = text
+        elif line.startswith('"'):
+            if key.startswith("msgstr"):
+                current["msgstr"][-1] += _unquote(line)
+            else:
+                current[{"msgid_plural": "plural"}.get(key, key)] += _unquote(line)
+    return entries
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_each_app_has_a_complete_compiled_catalan_catalogue(app):
+    base = Path(settings.BASE_DIR) / app / "locale" / "ca" / "LC_MESSAGES"
+    po, mo = base / "django.po", base / "django.mo"
+    assert po.is_file() and mo.is_file()
+    entries = [e for e in _entries(po) if e["msgid"]]
+    assert entries, f"{app}: the catalogue is empty"
+    untranslated = [e["msgid"] for e in entries if not all(e["msgstr"])]
+    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
+    assert not untranslated, f"{app}: untranslated {untranslated}"
+    assert not fuzzy, f"{app}: fuzzy {fuzzy}"
+    with mo.open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for entry in entries:
+        msgid = entry["msgid"]
+        if entry["msgctxt"]:
+            context = entry["msgctxt"]
+            assert compiled.pgettext(context, msgid) != msgid or entry["msgstr"][0] == msgid, (
+                f"{app}: {msgid!r} is not in the compiled catalogue; run compilemessages")
+        elif entry["plural"] is None:
+            assert compiled.gettext(msgid) != msgid or entry["msgstr"][0] == msgid, (
+                f"{app}: {msgid!r} is not in the compiled catalogue; run compilemessages")
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_msgfmt_finds_the_catalogues_valid(app):
+    po = Path(settings.BASE_DIR) / app / "locale" / "ca" / "LC_MESSAGES" / "django.po"
+    try:
+        result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null",
+                                 str(po)], capture_output=True, text=True, timeout=30)
+    except FileNotFoundError:
+        pytest.skip("msgfmt (gettext) is not installed")
+    assert result.returncode == 0, result.stderr
+    assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr

@@ -21,16 +21,17 @@ from django.conf import settings
 RELAXED_PREFIXES = ("/admin/", "/api/docs/")
 
 
-def _origin(url: str) -> str:
+def _tiles_source(url: str) -> str:
+    """The base map's origin as a CSP source; `{s}.` (a, b, c subdomains) becomes `*.`."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    if not (parts.scheme and parts.netloc):
+        return ""
+    host = parts.netloc.replace("{s}.", "*.", 1)
+    return f"{parts.scheme}://{host}"
 
 
 def policy(nonce: str, *, relaxed: bool) -> str:
-    tiles = _origin(settings.MAP_TILES_URL.replace("{s}", "a"))
-    if "{s}" in settings.MAP_TILES_URL:  # a, b, c subdomains of one tile server
-        parts = urlsplit(settings.MAP_TILES_URL)
-        tiles = f"{parts.scheme}://*.{parts.netloc.split('.', 1)[-1]}"
+    tiles = _tiles_source(settings.MAP_TILES_URL)
     script = "'self' 'unsafe-inline'" if relaxed else f"'self' 'nonce-{nonce}'"
     return "; ".join([
         "default-src 'self'",

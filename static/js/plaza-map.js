@@ -123,17 +123,19 @@
         });
     }
 
-    // After "Propose here", the new proposal is opened on the map once it has loaded.
+    // After "Propose here" (or a link to ?focus=ID), that proposal's popup is opened once
+    // it has loaded. A point's popup is opened on the map at its position rather than on
+    // its marker: a marker still inside a cluster, or one that the cluster group has not
+    // drawn yet, cannot open a popup, and waiting for it races with the next reload.
     function openFocused() {
       [clusters, shapes].forEach(function (group) {
         group.eachLayer(function (layer) {
           if (String(layer.feature.id) !== focus) { return; }
           focus = null;
-          if (group === clusters) {
-            clusters.zoomToShowLayer(layer, function () { layer.openPopup(); });
-          } else {
-            layer.openPopup();
-          }
+          if (group === shapes) { layer.openPopup(); return; }
+          if (map.getZoom() < 16) { map.setView(layer.getLatLng(), 16); }
+          map.openPopup(L.popup().setLatLng(layer.getLatLng())
+            .setContent(popupFor(cfg, layer.feature)));
         });
       });
     }

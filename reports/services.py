@@ -145,6 +145,7 @@ def report_compile(*, report_id: int,
         return DecisionReport.objects.values_list("status", flat=True).get(pk=report_id)
     report = DecisionReport.objects.select_related("project", "district_layer").get(
         pk=report_id)
+    _discard_earlier_attempts(report, attempt)
     stored: list[str] = []
     try:
         _compile(report, attempt, stored, after_snapshot)
@@ -190,8 +191,7 @@ def _compile(report: DecisionReport, attempt: int, stored: list[str],
         "pdf": pdf.report_pdf(data, report_id=report.pk, checksum=checksum, on_image=step),
     }
     # A folder per attempt: a delivery that lost the report deletes only its own files.
-    base = (f"reports/{report.project_id}/{report.pk}/{attempt}/"
-            f"{report.project.slug}-report-{report.pk}")
+    base = f"{_attempt_folder(report, attempt)}/{report.project.slug}-report-{report.pk}"
     storage = private_storage()
     for kind, content in files.items():
         stored.append(storage.save(f"{base}.{kind}", ContentFile(content)))
@@ -217,6 +217,29 @@ def _weights_json(data: ReportData) -> list[dict]:
             for w in data.weights]
     return rows + [{"role": None, "name": "No verified role",
                     "weight": str(data.unverified_weight)}]
+
+
+def _attempt_folder(report: DecisionReport, attempt: int | None = None) -> str:
+    folder = f"reports/{report.project_id}/{report.pk}"
+    return folder if attempt is None else f"{folder}/{attempt}"
+
+
+def _discard_earlier_attempts(report: DecisionReport, attempt: int) -> None:
+    """Remove what earlier attempts saved: a worker killed between saving a file and
+    finishing the report never got to delete it. An earlier attempt still running (a
+    duplicate delivery) cannot finish the report any more, so its files are not needed
+    either; it deletes what it saves afterwards itself (`_finish`)."""
+    storage = private_storage()
+    try:
+        attempts, _ = storage.listdir(_attempt_folder(report))
+    except FileNotFoundError:
+        return
+    for name in attempts:
+        if not name.isdigit() or int(name) >= attempt:
+            continue
+        folder = _attempt_folder(report, int(name))
+        _discard([f"{folder}/{file}" for file in storage.listdir(folder)[1]])
+        _discard([folder])  # the folder itself, empty now (a no-op on object storage)
 
 
 def _discard(names: list[str]) -> None:

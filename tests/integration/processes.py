@@ -70,7 +70,8 @@ def get(url: str, timeout: float = 10) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def wait_until(predicate, timeout: float = 30, what: str = "condition", log: Path | None = None):
+def wait_until(predicate, timeout: float = 30, what: str = "condition", log: Path | None = None,
+               interval: float = 0.2):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -79,6 +80,6 @@ def wait_until(predicate, timeout: float = 30, what: str = "condition", log: Pat
             value = None
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(interval)
     detail = log.read_text()[-3000:] if log and log.exists() else ""
     raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{detail}")

@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import connection
 from django.test import Client
@@ -178,6 +179,9 @@ def test_a_failed_compilation_says_why_and_leaves_no_files(council, monkeypatch)
         def delete(self, name):
             return real.delete(name)
 
+        def listdir(self, name):
+            return real.listdir(name)
+
     monkeypatch.setattr(services, "private_storage", lambda: FullDisk())
     report = services.report_request(project=council["project"], enqueue=False)
     with pytest.raises(OSError):
@@ -225,3 +229,19 @@ def test_a_delivery_that_lost_its_report_to_a_later_one_deletes_its_files(counci
     report.refresh_from_db()
     assert report.pdf.name == ""
     assert not [p for p in report_folder(report).rglob("*") if p.is_file()]
+
+
+def test_the_next_attempt_removes_what_a_killed_one_saved(council):
+    report = services.report_request(project=council["project"], enqueue=False)
+    # The worker of attempt 1 was killed after saving its PDF: the report is still
+    # `running`, and the broker redelivers the task.
+    DecisionReport.objects.filter(pk=report.pk).update(status="running", attempt=1)
+    left = storages["private"].save(
+        f"reports/{report.project_id}/{report.pk}/1/half.pdf", ContentFile(b"%PDF-1.7"))
+    assert services.report_compile(report_id=report.pk) == "succeeded"
+    report.refresh_from_db()
+    assert report.attempt == 2
+    assert not storages["private"].exists(left)
+    files = sorted(p.relative_to(report_folder(report)).parts[0]
+                   for p in report_folder(report).rglob("*") if p.is_file())
+    assert files == ["2", "2", "2"]

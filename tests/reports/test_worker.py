@@ -1,18 +1,24 @@
 """Reports compiled by the real Celery worker: asked for in a transaction, published
-after commit, compiled, and waited for by `compile_report --wait`."""
+after commit, compiled, compiled again when the worker is killed mid-way, and waited for
+by `compile_report --wait`."""
 
 from __future__ import annotations
 
 import io
+import os
+import signal
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.db import transaction
 
 from reports import services
 from reports.models import DecisionReport
+from reports.tasks import report_compile_task
 from tests.integration.processes import wait_until
+from tests.integration.test_import_worker import pool_children
 from tests.reports.readback import csv_as_pdf_rows, pdf_ranking
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -44,3 +50,30 @@ def test_compile_report_waits_for_the_worker_and_prints_the_paths(worker, counci
     paths = [Path(line) for line in out.getvalue().splitlines()[1:]]
     assert [p.suffix for p in paths] == [".pdf", ".csv", ".geojson"]
     assert all(p.is_file() for p in paths)
+
+
+def test_a_worker_killed_mid_report_is_compiled_again_by_the_redelivery(worker, council):
+    report = services.report_request(project=council["project"], enqueue=False)
+    with transaction.atomic():
+        transaction.on_commit(lambda: report_compile_task.delay(report.pk))
+
+    def drawing():
+        row = DecisionReport.objects.get(pk=report.pk)
+        return row.status == "running" and row.progress_done >= 2
+
+    wait_until(drawing, timeout=60, interval=0.02, what="the worker to draw the report")
+    # SIGKILL the pool process compiling it, as the kernel's OOM killer would: the task
+    # was not acknowledged (acks_late), so the worker gives it back and runs it again.
+    for child in pool_children(worker.pid):
+        os.kill(child, signal.SIGKILL)
+
+    def finished():
+        return DecisionReport.objects.get(pk=report.pk).finished
+
+    wait_until(finished, timeout=120, what="the redelivered report to finish")
+    report.refresh_from_db()
+    assert report.status == "succeeded", report.message
+    assert report.attempt == 2
+    assert pdf_ranking(report) == csv_as_pdf_rows(report)
+    folder = Path(storages["private"].path(f"reports/{report.project_id}/{report.pk}"))
+    assert {p.parent.name for p in folder.rglob("*") if p.is_file()} == {"2"}

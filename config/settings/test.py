@@ -11,7 +11,10 @@ DEBUG = False
 # A Redis database of its own, so that a `make run` worker on the same Redis never
 # takes the test suite's tasks, nor the other way round.
 REDIS_URL = env("TEST_REDIS_URL", default=redis_url_with_db(REDIS_URL, 15))
-CACHES["default"]["LOCATION"] = redis_url_with_db(REDIS_URL, 14)  # noqa: F405
+# The cache too (the tests empty it): two test runs side by side, each on a database of
+# its own, set both TEST_REDIS_URL and TEST_CACHE_REDIS_URL.
+CACHES["default"]["LOCATION"] = env(  # noqa: F405
+    "TEST_CACHE_REDIS_URL", default=redis_url_with_db(REDIS_URL, 14))
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 LEAFLET_CONFIG["TILES"] = []  # noqa: F405 - no network in tests: maps without tiles

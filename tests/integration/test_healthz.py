@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from config.env import redis_url_with_db
 from tests.integration.processes import (
     get,
     process_env,
@@ -35,7 +36,8 @@ def own_redis(launcher, tmp_path):
 @pytest.fixture
 def stack(own_redis, tmp_path):
     services, url = own_redis
-    env = process_env(REDIS_URL=url, TEST_REDIS_URL=url)
+    env = process_env(REDIS_URL=url, TEST_REDIS_URL=url,
+                      TEST_CACHE_REDIS_URL=redis_url_with_db(url, 14))
     port = launcher_free_port()
     web = start_web(env, port, tmp_path / "web.log")
     worker = start_worker(env, tmp_path / "worker.log")

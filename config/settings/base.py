@@ -7,6 +7,7 @@ demands real ones. See README.md, "Configuration", for the variables.
 from datetime import timedelta
 
 from config.env import BASE_DIR, env, redis_url_with_db
+from config.log_format import logging_settings
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every response, redirects and errors included, names its request id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so that its redirects carry the CORS headers too.
@@ -264,7 +267,8 @@ CORS_URLS_REGEX = r"^/(api|ogc)(/.*)?$"
 CORS_ALLOW_ALL_ORIGINS = True
 CORS_ALLOW_CREDENTIALS = False
 CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
-CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link", "Content-Disposition", "Content-Crs"]
+CORS_EXPOSE_HEADERS = ["ETag", "Last-Modified", "Link", "Content-Disposition", "Content-Crs",
+                       "X-Request-ID"]
 # The licence and attribution of what participants publish (proposals, results), stated
 # in every export and OGC collection of proposals.
 OPENDATA_PROPOSALS_LICENCE = env("OPENDATA_PROPOSALS_LICENCE",
@@ -346,13 +350,9 @@ CELERY_BEAT_SCHEDULE = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # ------------------------------------------------------------------ logging
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"},
-                # WeasyPrint logs each step of every PDF at INFO; its warnings still show.
-                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
-}
+# One configuration for the web, the worker and beat (config/log_context.py makes Celery
+# use it): standard output, every line with its request and task ids. `json` (one object
+# per line, the production default) for log collectors; `text` to read in a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOGGING = logging_settings(LOG_FORMAT, LOG_LEVEL)

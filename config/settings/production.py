@@ -4,8 +4,9 @@
 SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS hold real values.
 """
 
+from config.log_format import logging_settings
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import LOG_LEVEL, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -22,3 +23,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 # HTTPS on every subdomain sets this to false (and silences security.W021).
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
+
+# Log collectors read one JSON object per line; LOG_FORMAT=text gives readable lines.
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING = logging_settings(LOG_FORMAT, LOG_LEVEL)

@@ -13,6 +13,10 @@ backlog = 256
 max_requests = 2000
 max_requests_jitter = 200
 accesslog = "-"
+# gunicorn's usual line, plus the time taken (ms) and the request id that Django sent
+# back in X-Request-ID: the key to the application's own lines about that request.
+access_log_format = ('%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" '
+                     '%(M)sms request_id=%({x-request-id}o)s')
 # gunicorn's control socket lives at one path per user (~/.gunicorn/gunicorn.ctl): a
 # second Plaza (another checkout, the tests) would take it over from the first.
 control_socket_disable = True

@@ -91,7 +91,8 @@ class ProposalAdmin(LeafletGeoAdmin):
               "official_answer", "is_hidden", "hidden_reason", "created_at", "updated_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(flags=Count("flags"))
+        # Not `flags`: that is the name of the reverse relation, and Django refuses it.
+        return super().get_queryset(request).annotate(flag_total=Count("flags"))
 
     def has_add_permission(self, request):
         return False  # citizens propose; the ideation rules apply to everyone
@@ -99,9 +100,9 @@ class ProposalAdmin(LeafletGeoAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # changes go through the services (the proposal page's forms)
 
-    @admin.display(description="Flags", ordering="flags")
+    @admin.display(description="Flags", ordering="flag_total")
     def flag_count(self, obj):
-        return obj.flags
+        return obj.flag_total
 
     @admin.display(description="")
     def page_link(self, obj):

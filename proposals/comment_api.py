@@ -136,6 +136,9 @@ class ProposalComments(ListModelMixin, GenericAPIView, _CommentView):
 
     pagination_class = CommentPagination
     serializer_class = CommentSerializer
+    # `get` picks the threads itself (comment_selectors); DRF's browsable page still asks
+    # a generic view for a queryset when a browser opens the URL.
+    queryset = Comment.objects.none()
 
     @extend_schema(parameters=[CommentQuerySerializer], responses=CommentSerializer(many=True))
     def get(self, request, pk: int):

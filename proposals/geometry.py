@@ -63,7 +63,8 @@ def _positions(coords, depth: int) -> Iterable[list]:
 
 
 def _check_position(position: list) -> None:
-    if len(position) not in (2, 3):
+    # Longitude and latitude, then perhaps a height and a measure: both are dropped.
+    if len(position) not in (2, 3, 4):
         raise _error(_("Invalid geometry: each position has a longitude and a latitude."),
                      "invalid_geometry")
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position):
@@ -119,15 +120,16 @@ def _build(kind: str, coordinates) -> GEOSGeometry:
         geometry = GEOSGeometry(json.dumps({"type": kind, "coordinates": two_d}), srid=4326)
     except (GEOSException, ValueError) as exc:
         # e.g. a ring with fewer than four positions, or one that is not closed
-        raise _error("Invalid geometry: lines need two positions and areas a closed ring of "
-                     "at least four.", "invalid_geometry") from exc
+        raise _error(_("Invalid geometry: lines need two positions and areas a closed ring "
+                       "of at least four."), "invalid_geometry") from exc
     if geometry.empty:
         raise _error(_("The geometry is empty: draw it on the map."), "empty_geometry")
     return geometry
 
 
 def _strip_z(coords, depth: int):
-    """Keep longitude and latitude: a Z value is dropped, Plaza works in two dimensions."""
+    """Keep longitude and latitude: Z and M values are dropped, Plaza works in two
+    dimensions."""
     if depth == 0:
         return [float(coords[0]), float(coords[1])]
     return [_strip_z(item, depth - 1) for item in coords]

@@ -34,6 +34,15 @@ def test_a_z_coordinate_is_dropped():
     assert geometry.coords == (2.17, 41.39) and not geometry.hasz
 
 
+def test_z_and_m_values_are_dropped_and_a_fifth_number_is_refused():
+    line = {"type": "LineString", "coordinates": [[2.17, 41.39, 12.5, 7], [2.18, 41.40, 3, 8]]}
+    assert geometry_clean(line, area=AREA).coords == ((2.17, 41.39), (2.18, 41.40))
+    assert "longitude and a latitude" in refused(
+        {"type": "Point", "coordinates": [2.17, 41.39, 1, 2, 3]}, "invalid_geometry")
+    assert "finite" in refused(
+        {"type": "Point", "coordinates": [float("nan"), 41.39, 1, 2]}, "invalid_geometry")
+
+
 def test_a_self_intersecting_area_is_refused_with_the_geos_reason():
     bowtie = {"type": "Polygon", "coordinates": [[[2.15, 41.40], [2.16, 41.41], [2.16, 41.40],
                                                   [2.15, 41.41], [2.15, 41.40]]]}

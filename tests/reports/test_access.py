@@ -3,13 +3,19 @@ planners, published reports and private ones, through the pages, the files and t
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.contrib.sessions.models import Session
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from django.test import Client
+from django.utils import timezone
 
+from accounts.services import role_claim_submit
 from reports import services
 from reports.models import DecisionReport
-from tests.factories import project_make
+from tests.factories import project_make, role_make
 
 pytestmark = pytest.mark.django_db
 
@@ -212,3 +218,19 @@ def test_a_report_is_compiled_even_for_a_project_without_votes(planner):
     assert services.report_compile(report_id=made.pk) == "succeeded"
     made.refresh_from_db()
     assert made.summary["votes"] == 0
+
+
+def test_an_expired_session_is_sent_to_log_in_for_private_files(report, planner):
+    claim = role_claim_submit(
+        user=planner, role=role_make("neighbour"), evidence="bill",
+        evidence_file=SimpleUploadedFile("b.pdf", b"%PDF-1.4 secret", "application/pdf"))
+    client = login(planner)
+    urls = [file_url(report, kind) for kind in ("pdf", "csv", "geojson")]
+    urls.append(f"/accounts/claims/{claim.pk}/evidence/")
+    assert all(client.get(url).status_code == 200 for url in urls)
+    # The session cookie is still sent, but its session is over on the server.
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert "/accounts/login/" in response["Location"]

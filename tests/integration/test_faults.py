@@ -6,37 +6,57 @@ must commit commits, nothing half-done stays.
 
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.db import OperationalError, connection, connections, transaction
 from psycopg.errors import QueryCanceled
 from rest_framework.test import APIClient
 
 from accounts.models import ClaimStatus
 from gisdata import services as gisdata_services
-from gisdata.models import ImportRun
+from gisdata.models import Feature, ImportRun
+from gisdata.tasks import imports_requeue_stale
 from proposals.models import Proposal
 from tests.factories import claim_make, project_make, proposal_make, role_make, user_make
+from tests.integration.processes import wait_until
 from voting.models import Vote
 
 pytestmark = pytest.mark.integration
 DEAD = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, connects are refused
+FOUNTAINS = (b'{"type": "FeatureCollection", "features": ['
+             b'{"type": "Feature", "properties": {"name": "Canaletes"}, '
+             b'"geometry": {"type": "Point", "coordinates": [2.1686, 41.3852]}}, '
+             b'{"type": "Feature", "properties": {"name": "Font M\xc3\xa0gica"}, '
+             b'"geometry": {"type": "Point", "coordinates": [2.1517, 41.3712]}}]}')
 
 
-@pytest.fixture
-def redis_down(settings):
+@contextmanager
+def redis_stopped(settings):
+    """Cache and broker point at a port where nothing listens, until the block ends."""
     from config.celery import app
 
-    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": DEAD}}
+    live = settings.CACHES
+    settings.CACHES = {"default": {**live["default"], "LOCATION": DEAD}}
     cache.close()
     old = app.conf.broker_url
     app.conf.broker_url = DEAD
     _pools_reset(app)  # the next publish connects anew, to the dead broker
-    yield
-    app.conf.broker_url = old
-    _pools_reset(app)
-    cache.close()
+    try:
+        yield
+    finally:
+        app.conf.broker_url = old
+        _pools_reset(app)
+        settings.CACHES = live
+        cache.close()
+
+
+@pytest.fixture
+def redis_down(settings):
+    with redis_stopped(settings):
+        yield
 
 
 def _pools_reset(app):
@@ -63,8 +83,6 @@ def test_a_vote_cast_while_redis_is_down_commits_in_bounded_time(redis_down, pla
 
 @pytest.mark.django_db(transaction=True)
 def test_an_import_started_while_redis_is_down_waits_as_queued(redis_down, planner):
-    from django.core.files.base import ContentFile
-
     dataset = gisdata_services.dataset_create(
         name="Fountains", user=planner, source_file=ContentFile(
             b'{"type": "FeatureCollection", "features": []}', name="f.geojson"))
@@ -74,6 +92,27 @@ def test_an_import_started_while_redis_is_down_waits_as_queued(redis_down, plann
     assert time.monotonic() - started < 30
     # Saved, and still queued: beat's `imports_requeue_stale` publishes it again later.
     assert ImportRun.objects.get(pk=run.pk).status == "queued"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_queued_while_redis_was_down_runs_when_it_returns(worker, settings,
+                                                                    planner):
+    dataset = gisdata_services.dataset_create(
+        name="Fountains", user=planner, source_file=ContentFile(FOUNTAINS, name="f.geojson"))
+    with redis_stopped(settings), transaction.atomic():
+        run = gisdata_services.import_start(dataset=dataset, user=planner)
+    assert ImportRun.objects.get(pk=run.pk).status == "queued"
+    # Redis is back: beat's next `imports_requeue_stale` (every few minutes; here with
+    # no age limit) publishes the run again, and the worker imports it.
+    assert imports_requeue_stale(minutes=0) == 1
+
+    def finished():
+        return ImportRun.objects.get(pk=run.pk).status in ("succeeded", "failed")
+
+    wait_until(finished, timeout=60, what="the worker to run the requeued import")
+    run.refresh_from_db()
+    assert run.status == "succeeded", run.message
+    assert run.imported_count == 2 and Feature.objects.filter(layer__dataset=dataset).count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

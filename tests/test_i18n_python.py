@@ -184,3 +184,30 @@ def test_msgfmt_finds_the_catalogues_valid(app):
         pytest.skip("msgfmt (gettext) is not installed")
     assert result.returncode == 0, result.stderr
     assert "untranslated" not in result.stderr and "fuzzy" not in result.stderr
+
+
+# The keywords Django's makemessages gives xgettext for Python files.
+XGETTEXT_KEYWORDS = ["gettext_noop", "gettext_lazy", "ngettext_lazy:1,2", "pgettext:1c,2",
+                     "npgettext:1c,2,3", "pgettext_lazy:1c,2", "npgettext_lazy:1c,2,3"]
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_every_text_marked_in_the_code_is_in_the_catalogue(app, tmp_path):
+    """A text marked for translation after the catalogue was last made would show in
+    English to Catalan readers: xgettext reads the app's code as makemessages does."""
+    root = Path(settings.BASE_DIR) / app
+    sources = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                     if "migrations" not in p.parts)
+    pot = tmp_path / "code.pot"
+    try:
+        subprocess.run(["xgettext", "--language=Python", "--from-code=UTF-8", "-o", str(pot),
+                        *[f"--keyword={k}" for k in XGETTEXT_KEYWORDS], *sources],
+                       cwd=root, check=True, capture_output=True, timeout=60)
+    except FileNotFoundError:
+        pytest.skip("xgettext (gettext) is not installed")
+    in_code = {(e["msgctxt"], e["msgid"]) for e in _entries(pot) if e["msgid"]} \
+        if pot.exists() else set()
+    po = root / "locale" / "ca" / "LC_MESSAGES" / "django.po"
+    in_catalogue = {(e["msgctxt"], e["msgid"]) for e in _entries(po) if e["msgid"]}
+    missing = sorted(msgid for _, msgid in in_code - in_catalogue)
+    assert not missing, f"{app}: run makemessages -l ca and translate: {missing}"

@@ -43,13 +43,13 @@ SEED = 0.4242
 SEED_SQL = """
 INSERT INTO proposals_proposal
     (project_id, author_id, category_id, title, body, geometry, status,
-     official_answer, is_hidden, hidden_reason, created_at, updated_at)
+     official_answer, is_hidden, hidden_reason, constraint_feedback, created_at, updated_at)
 SELECT %(project)s, %(author)s, %(category)s,
        'Proposal ' || g,
        'What proposal ' || g || ' would change here, and why it matters to the street.',
        ST_SetSRID(ST_MakePoint(%(minx)s + random() * (%(maxx)s - %(minx)s),
                                %(miny)s + random() * (%(maxy)s - %(miny)s)), 4326),
-       %(status)s, '', false, '', now() - g * interval '1 minute', now()
+       %(status)s, '', false, '', '[]', now() - g * interval '1 minute', now()
 FROM generate_series(1, %(n)s) AS g
 """
 

@@ -193,9 +193,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, workers: int, threads: int, log: Path,
+                   extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """gunicorn with the deployment's settings file, on 127.0.0.1 only, against the bench
-    database (setup_django put it in DATABASE_URL) and Redis database 13."""
+    database (setup_django put it in DATABASE_URL) and Redis database 13; `extra_env`
+    adds or overrides variables (bench_load's MEDIA_ROOT and broker, say)."""
     from config.env import redis_url_with_db
 
     redis = redis_url_with_db(os.environ["REDIS_URL"], SERVER_REDIS_DB)
@@ -204,7 +206,7 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path) -> subproce
            "REDIS_URL": redis, "CACHE_REDIS_URL": redis,
            "THROTTLE_USER": "1000000/min", "THROTTLE_ANON": "1000000/min",
            "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-           "GUNICORN_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
+           "GUNICORN_THREADS": str(threads), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     # No control socket: its default path is per user, not per server, so it would take
     # over (and remove on exit) the one of a `make run` on this machine.
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi",

@@ -1,0 +1,428 @@
+"""load: hundreds of clients at once against a real gunicorn on loopback, bounded in count
+and time. Three phases, each with its own correctness checks:
+
+1. Voters: 300 voters, each on a connection of their own with their own API token, all
+   started at once, each casting three votes on three proposals (bench_votes_http's plan:
+   one in five changes their first vote). No 5xx, no failed connection, and the tally in
+   the database equal to what the accepted answers imply. The reference, in turns with
+   the votes on the same server: the same clients and tokens asking a trivial endpoint
+   (`GET /ogc/conformance`: a constant document through the same middleware, token
+   authentication and throttles), so the ratio is what the vote's own work costs at that
+   concurrency. The summary line's ratio is of rates: higher is better.
+2. Map and OGC API under bbox spam: 100 clients at once asking random bboxes of the
+   100,000-proposal project (bench_bbox_proposals' data) and of the 200,000-feature layer
+   (bench_ogc's), from a street to the whole city, one in three at the largest page the
+   API allows and one in twenty over it (which must be refused with 400). No 5xx, and
+   each worker's peak memory during the phase (VmHWM, reset at its start, and RSS sampled
+   every 0.1 s): a request's memory is bounded by its page, not by the layer.
+3. Large uploads while the web is used: four planners upload a 42 MB GeoJSON at once
+   through the dashboard's import form while eight visitors keep opening a proposal's
+   page: every upload answered 302 to its run's page, each run queued with its whole file
+   stored, and the light page's latency before and during the uploads.
+
+The server is the deployment's: `platform/deploy/gunicorn.conf.py`, 4 gthread workers × 4
+threads on this 2-core machine (min(4, 2 × cores), the file's default), against the bench
+database. gthread because each worker keeps its idle keep-alive connections in a poller
+and only the requests in progress take a thread: 300 open connections cost nothing while
+they wait. With sync workers each of the 4 workers would hold one connection at a time
+while the other 296 wait in the listen backlog (256 here: connections beyond it are
+refused or retried after a second), which measures the backlog, not Plaza. Four processes
+on two cores so that one runs Python while another waits on PostgreSQL; four threads each
+for the same reason inside a process (more would only queue on the GIL). The file's
+`max_requests` (2,000 ± 200) may restart a worker during a phase: its last answers close
+their connections and the clients open new ones, as a proxy does. HTML pages name their
+static files without the manifest's hashes (bench/server_settings.py says why).
+
+The client is a small asyncio HTTP/1.1 client (bench/http_load.py), one keep-alive
+connection per client: 300 voters are 300 TCP connections open at once. Each phase stops
+sending at its time cap (`--time-cap`, 120 s); a request already sent has 30 s to be
+answered (60 s for an upload), and no answer is a failure.
+
+    .venv/bin/python -m bench.bench_load [--voters 300] [--bbox-clients 100] …
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench import load_uploads
+from bench.bench_votes_http import (
+    SERVER_REDIS_DB,
+    Client,
+    Result,
+    check_answers,
+    check_tally,
+    cpu_seconds,
+    free_port,
+    implied,
+    log_tail,
+    plan,
+    server_pids,
+    setup,
+    start_gunicorn,
+    stop_gunicorn,
+    voters_setup,
+    votes_reset,
+    wait_ready,
+)
+from bench.common import fail, machine_facts, out, setup_django, summary
+from bench.http_load import Answer, Connection, MemoryWatch, classes, latency
+
+NAME = "load"
+TRIVIAL = "/ogc/conformance"
+AREA = (2.05, 41.32, 2.23, 41.47)  # where both seeded data sets fall
+# Share of the city's width and height of a bbox, and how often each is asked: a street,
+# a neighbourhood, a district, the whole city (with a margin).
+BBOX_SIZES = ((0.02, 35), (0.1, 30), (0.3, 15), (1.0, 20))
+PROPOSALS_LIMITS, PROPOSALS_MAX = (100, 1000), 2000
+OGC_LIMITS, OGC_MAX = (10, 100, 1000), 10_000
+
+
+@dataclass
+class Job:
+    """One request of a client; `tag` says what it was for the checks."""
+
+    method: str
+    path: str
+    headers: dict
+    body: bytes = b""
+    tag: object = None
+    keep_body: bool = True
+
+
+async def clients_at_once(port: int, clients: list[list[Job]], deadline: float,
+                          ) -> tuple[list[tuple[Job, Answer]], float, list[Connection]]:
+    """Every client on its own connection, all started at once, each sending its jobs
+    in order; none sent after the deadline. Returns (job, answer) in each client's order,
+    the wall time, and the connections (their connect times and resends)."""
+    conns = [Connection(port) for _ in clients]
+
+    async def one(conn: Connection, jobs: list[Job]) -> list[tuple[Job, Answer]]:
+        got = []
+        for job in jobs:
+            if time.monotonic() > deadline:
+                break
+            answer = await conn.request(job.method, job.path, headers=job.headers,
+                                        body=job.body, keep_body=job.keep_body)
+            got.append((job, answer))
+            if not answer.status:
+                break
+        await conn.close()
+        return got
+
+    started = time.monotonic()
+    lists = await asyncio.gather(*(one(c, jobs) for c, jobs in zip(conns, clients, strict=True)))
+    return [pair for got in lists for pair in got], time.monotonic() - started, conns
+
+
+def connections_line(conns: list[Connection]) -> str:
+    connects = [t for c in conns for t in c.connects]
+    resent = sum(c.resent for c in conns)
+    return (f"{len(connects)} TCP connects ({latency(connects)}), {resent} requests resent "
+            f"on a new connection")
+
+
+# --------------------------------------------------------------------- 1. voters
+def vote_jobs(voters, requests) -> list[list[Job]]:
+    return [[Job("POST", f"/api/v1/proposals/{proposal}/vote/",
+                 {"Authorization": f"Token {voters[i].token}", "Accept": "application/json",
+                  "Content-Type": "application/json"},
+                 json.dumps({"value": value}).encode(), (i, proposal, value))
+             for i, proposal, value in mine] for mine in requests]
+
+
+def trivial_jobs(voters, per_client: int) -> list[list[Job]]:
+    return [[Job("GET", TRIVIAL, {"Authorization": f"Token {v.token}",
+                                  "Accept": "application/json"}, keep_body=False)] * per_client
+            for v in voters]
+
+
+def phase_voters(port, proc, log, voters, proposals, *, rounds: int, cap: float):
+    """Rounds of (all votes at once, then the trivial endpoint at once), the order
+    alternating; returns (votes/s, reference requests/s) over every round."""
+    http_set, warm_set = [p.pk for p in proposals[:3]], [p.pk for p in proposals[3:6]]
+    deadline = time.monotonic() + cap
+    # Warm-up: every worker thread opens its database connection and loads the views.
+    warm = vote_jobs(voters, plan(voters[:32], warm_set))
+    got, _, _ = asyncio.run(clients_at_once(port, warm + trivial_jobs(voters[:32], 1),
+                                            deadline))
+    check_answers([Result(*job.tag, a.status, a.body, a.seconds, a.error)
+                   for job, a in got if job.tag], voters, "warm-up", log)
+    if any(a.status != 200 for _, a in got):
+        fail(f"warm-up: not every request answered 200\n{log_tail(log)}")
+    votes_reset(warm_set)
+
+    requests = plan(voters, http_set)
+    totals = {"votes": [0, 0.0], "reference": [0, 0.0]}
+    for r in range(rounds):
+        for kind in (("votes", "reference") if r % 2 == 0 else ("reference", "votes")):
+            if time.monotonic() > deadline:
+                break
+            gunicorn, backends = server_pids(proc)
+            cpu = cpu_seconds(gunicorn + backends)
+            client_cpu = time.process_time()
+            if kind == "votes":
+                votes_reset(http_set)
+                jobs = vote_jobs(voters, requests)
+            else:
+                jobs = trivial_jobs(voters, 3)
+            got, seconds, conns = asyncio.run(clients_at_once(port, jobs, deadline))
+            client_cpu = time.process_time() - client_cpu
+            # Workers and backends that started during the round count from zero (a worker
+            # restarted by max_requests, a connection past CONN_MAX_AGE); those that ended
+            # during it took their time with them.
+            now_gunicorn, now_backends = server_pids(proc)
+            gunicorn = sorted(set(gunicorn) | set(now_gunicorn))
+            backends = sorted(set(backends) | set(now_backends))
+            after = cpu_seconds(gunicorn + backends)
+            spent = {name: sum(after[p] - cpu.get(p, 0) for p in pids if p in after)
+                     for name, pids in (("gunicorn", gunicorn), ("PostgreSQL", backends))}
+            answers = [a for _, a in got]
+            what = f"{kind}, round {r + 1}"
+            if kind == "votes":
+                results = [Result(*job.tag, a.status, a.body, a.seconds, a.error)
+                           for job, a in got]
+                check_answers(results, voters, what, log)
+                check_tally(implied(results, voters), http_set, what)
+                done = sum(a.status == 200 for a in answers)
+                unit, checked = "votes/s", "; tally checked"
+            else:
+                bad = [a for a in answers if a.status != 200]
+                if bad:
+                    fail(f"{what}: {len(bad)} of {len(answers)} GET {TRIVIAL} failed, e.g. "
+                         f"{bad[0].status or bad[0].error}\n{log_tail(log)}")
+                done, unit, checked = len(answers), "requests/s", ""
+            totals[kind][0] += done
+            totals[kind][1] += seconds
+            capped = len(answers) < sum(len(j) for j in jobs)
+            per = 1000 / max(len(answers), 1)
+            sent = "POST votes" if kind == "votes" else f"GET {TRIVIAL}"
+            out(f"{what}: {len(answers)} {sent} by {len(jobs)} clients at once in "
+                f"{seconds:.1f} s, {done / seconds:.0f} {unit}; "
+                f"{classes(a.status for a in answers)}; {latency([a.seconds for a in answers])}"
+                f"{checked}{'; STOPPED by the time cap' if capped else ''}")
+            out(f"  {connections_line(conns)}; CPU per request: gunicorn "
+                f"{spent['gunicorn'] * per:.1f} ms, PostgreSQL {spent['PostgreSQL'] * per:.1f} "
+                f"ms, this client {client_cpu * per:.1f} ms")
+    votes_reset(http_set)
+    if not totals["votes"][0] or not totals["reference"][0]:
+        fail(f"the {cap:g} s cap was reached before a round of votes and of the reference.")
+    return (totals["votes"][0] / totals["votes"][1],
+            totals["reference"][0] / totals["reference"][1])
+
+
+# ---------------------------------------------------------------- 2. bbox spam
+def bbox_jobs(rng: random.Random, clients: int, per_client: int, project: int,
+              collection: str) -> list[list[Job]]:
+    """Each client's random requests: which API, what bbox, what limit (see BBOX_SIZES)."""
+    x0, y0, x1, y1 = AREA
+    sizes, weights = zip(*BBOX_SIZES, strict=True)
+    jobs = []
+    for c in range(clients):
+        mine = []
+        for n in range(per_client):
+            share = rng.choices(sizes, weights)[0]
+            if share == 1.0:
+                bbox = (x0 - 0.01, y0 - 0.01, x1 + 0.01, y1 + 0.01)
+            else:
+                w, h = (x1 - x0) * share, (y1 - y0) * share
+                left, bottom = rng.uniform(x0, x1 - w), rng.uniform(y0, y1 - h)
+                bbox = (left, bottom, left + w, bottom + h)
+            ogc = rng.random() < 0.5
+            limits, most = (OGC_LIMITS, OGC_MAX) if ogc else (PROPOSALS_LIMITS, PROPOSALS_MAX)
+            roll = rng.random()
+            limit = most + 1 if roll < 0.05 else most if roll < 0.35 else rng.choice(limits)
+            text = ",".join(f"{v:.5f}" for v in bbox)
+            path = (f"/ogc/collections/{collection}/items?bbox={text}&limit={limit}" if ogc
+                    else f"/api/v1/projects/{project}/proposals/?bbox={text}&limit={limit}")
+            tag = {"api": "OGC" if ogc else "proposals", "city": share == 1.0,
+                   "limit": limit, "over": limit > most, "max": limit == most}
+            # Every tenth body is kept and parsed; the others are read and dropped, so
+            # that the client's memory stays small whatever the pages weigh.
+            mine.append(Job("GET", path, {"Accept": "application/geo+json"}, tag=tag,
+                            keep_body=(c * per_client + n) % 10 == 0))
+        jobs.append(mine)
+    return jobs
+
+
+def bbox_check(got: list[tuple[Job, Answer]], log) -> None:
+    """No 5xx, no failed connection; 400 for a limit over the maximum and 200 otherwise;
+    a kept page is a FeatureCollection within its limit, full for the whole city."""
+    for job, a in got:
+        expected = 400 if job.tag["over"] else 200
+        if a.status != expected:
+            fail(f"GET {job.path} → {a.status or a.error}, expected {expected}: "
+                 f"{a.body[:300]!r}\n{log_tail(log)}")
+        if a.status == 200 and job.keep_body:
+            doc = json.loads(a.body)
+            n = len(doc.get("features", ()))
+            if doc.get("type") != "FeatureCollection" or n > job.tag["limit"] or (
+                    job.tag["city"] and n != job.tag["limit"]):
+                fail(f"GET {job.path}: {n} features in a {doc.get('type')} (limit "
+                     f"{job.tag['limit']}).")
+
+
+def phase_bbox(port, proc, log, project_id: int, collection: str, *, clients: int,
+               per_client: int, cap: float, seed: int, threads: int) -> None:
+    # Seeded: the same requests every run, not a secret.
+    jobs = bbox_jobs(random.Random(seed), clients, per_client,  # noqa: S311
+                     project_id, collection)
+    deadline = time.monotonic() + cap
+    warm = bbox_jobs(random.Random(seed + 1), 16, 1, project_id, collection)  # noqa: S311
+    got, _, _ = asyncio.run(clients_at_once(port, warm, deadline))
+    bbox_check(got, log)
+    with MemoryWatch(proc.pid) as memory:
+        got, seconds, conns = asyncio.run(clients_at_once(port, jobs, deadline))
+    bbox_check(got, log)
+    planned = sum(len(j) for j in jobs)
+    capped = f"; STOPPED by the time cap after {len(got)} of {planned}"
+    out(f"bbox spam: {len(got)} GETs by {clients} clients at once in {seconds:.1f} s, "
+        f"{len(got) / seconds:.0f} requests/s; {classes(a.status for _, a in got)} (every "
+        f"400 a limit over the maximum); {latency([a.seconds for _, a in got])}"
+        f"{capped if len(got) < planned else ''}")
+    for api in ("proposals", "OGC"):
+        mine = [(j, a) for j, a in got if j.tag["api"] == api and not j.tag["over"]]
+        heavy = [a for j, a in mine if j.tag["city"] and j.tag["max"]]
+        out(f"  {api}: {len(mine)} pages, {latency([a.seconds for _, a in mine])}; whole "
+            f"city at the maximum limit ({PROPOSALS_MAX if api == 'proposals' else OGC_MAX:,}): "
+            f"{len(heavy)}, {latency([a.seconds for a in heavy])}, "
+            f"{max((a.size for a in heavy), default=0) / 1e6:.1f} MB each")
+    out(f"  {connections_line(conns)}")
+    how = ("VmHWM reset at the start, and RSS sampled every 0.1 s" if memory.reset
+           else "RSS sampled every 0.1 s (VmHWM could not be reset)")
+    out(f"  workers' memory during the spam ({how}):")
+    for line in memory.lines():
+        out(f"    {line}")
+    out(f"  largest growth of a worker: {memory.growth() / 1024:.0f} MB, with up to "
+        f"{threads} requests at once in each worker")
+
+
+# ------------------------------------------------------------------ 3. uploads
+def phase_uploads(port, log, sessions, path: Path, light_path: str, broker_url: str, *,
+                  light_clients: int, quiet: float, cap: float, arbiter: int) -> None:
+    deadline = time.monotonic() + cap
+    # The light page once per worker thread first, so that "before" is not a cold start.
+    warm = [[Job("GET", light_path, {"Accept": "text/html"}, keep_body=False)]] * 16
+    got, _, _ = asyncio.run(clients_at_once(port, warm, deadline))
+    if any(a.status != 200 for _, a in got):
+        fail(f"GET {light_path} did not answer 200 in the warm-up\n{log_tail(log)}")
+    with MemoryWatch(arbiter) as memory:
+        outcome = asyncio.run(load_uploads.run(
+            port, sessions, path, light_path, light_clients=light_clients, quiet=quiet,
+            deadline=deadline))
+    for line in load_uploads.check(outcome, path, broker_url, lambda: log_tail(log)):
+        out(line)
+    out("  workers' memory during the uploads:")
+    for line in memory.lines():
+        out(f"    {line}")
+    out(f"  largest growth of a worker: {memory.growth() / 1024:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--voters", type=int, default=300, help="voters at once (300)")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="rounds of votes and of the reference, in turns (2)")
+    parser.add_argument("--bbox-clients", type=int, default=100, help="bbox clients (100)")
+    parser.add_argument("--bbox-requests", type=int, default=8,
+                        help="requests per bbox client (8)")
+    parser.add_argument("--uploads", type=int, default=4, help="planners uploading (4)")
+    parser.add_argument("--upload-features", type=int, default=200_000,
+                        help="points in the uploaded GeoJSON (200,000: 42 MB)")
+    parser.add_argument("--light-clients", type=int, default=8,
+                        help="visitors opening a light page during the uploads (8)")
+    parser.add_argument("--quiet", type=float, default=3,
+                        help="seconds of light traffic alone before the uploads (3)")
+    cores = os.cpu_count() or 1
+    parser.add_argument("--workers", type=int, default=min(4, cores * 2),
+                        help="gunicorn workers (the deployment's default, min(4, 2×cores))")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker (the deployment's default, 4)")
+    parser.add_argument("--time-cap", type=float, default=120,
+                        help="seconds each phase may send requests (120)")
+    parser.add_argument("--seed", type=int, default=4242, help="of the random bboxes")
+    args = parser.parse_args()
+    if args.voters < 32 or args.rounds < 1:
+        parser.error("--voters must be at least 32 and --rounds at least 1")
+
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        tmp = Path(tmp)
+        # Uploads are stored here, by the server and as this process reads them back.
+        os.environ["MEDIA_ROOT"] = str(tmp / "media")
+        dsn = setup_django()
+        ours, reference = run(args, tmp, dsn)
+    out(summary(NAME, ours, reference, "requests/s") + " (rates: higher is better)")
+
+
+def run(args, tmp: Path, dsn: str) -> tuple[float, float]:
+    import psycopg
+
+    from bench import bench_bbox_proposals, bench_ogc
+    from config.env import redis_url_with_db
+    from opendata.catalogue import collections_all
+
+    started = time.perf_counter()
+    project, proposals, roles, planner = setup()
+    voters = voters_setup(args.voters, roles, planner)
+    bbox_project = bench_bbox_proposals.seed()
+    bench_bbox_proposals.analyze()
+    layer = bench_ogc.seed()
+    collection = next(c.id for c in collections_all() if c.layer and c.layer.pk == layer.pk)
+    broker = redis_url_with_db(os.environ["REDIS_URL"], SERVER_REDIS_DB)
+    load_uploads.cleanup([], broker)  # what an interrupted run left
+    sessions = load_uploads.planners(args.uploads)
+    upload = load_uploads.geojson_file(tmp / "trees.geojson", args.upload_features, args.seed)
+    out(f"setup: {len(voters)} voters with tokens on proposals "
+        f"{[p.pk for p in proposals[:3]]}; project {bbox_project.pk} with 100,000 proposals; "
+        f"layer {layer.pk} (collection {collection}) with 200,000 points; {args.uploads} "
+        f"planners signed in; {upload.stat().st_size / 1e6:.1f} MB GeoJSON; "
+        f"{time.perf_counter() - started:.1f} s")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        out(machine_facts(conn) + f"; gunicorn {args.workers} gthread workers × "
+            f"{args.threads} threads (platform/deploy/gunicorn.conf.py)")
+
+    port, log = free_port(), tmp / "gunicorn.log"
+    proc = start_gunicorn(port, args.workers, args.threads, log, extra_env={
+        "DJANGO_SETTINGS_MODULE": "bench.server_settings",  # it says why
+        "MEDIA_ROOT": os.environ["MEDIA_ROOT"],
+        # The imports' tasks go to the bench server's own Redis database, never to a
+        # worker of the developer's.
+        "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker})
+    try:
+        ready = wait_ready(Client(port, voters, time.monotonic() + 60), proc,
+                           f"/api/v1/projects/{project.pk}/", log)
+        out(f"gunicorn: pid {proc.pid} on 127.0.0.1:{port}, answering after {ready:.1f} s")
+        out("== 1. voters")
+        ours, reference = phase_voters(port, proc, log, voters, proposals,
+                                       rounds=args.rounds, cap=args.time_cap)
+        out("== 2. map and OGC API under bbox spam")
+        phase_bbox(port, proc, log, bbox_project.pk, collection, clients=args.bbox_clients,
+                   per_client=args.bbox_requests, cap=args.time_cap, seed=args.seed,
+                   threads=args.threads)
+        out("== 3. large uploads while the web is used")
+        phase_uploads(port, log, sessions, upload, f"/proposals/{proposals[0].pk}/", broker,
+                      light_clients=args.light_clients, quiet=args.quiet,
+                      cap=args.time_cap, arbiter=proc.pid)
+        restarts = "; ".join(line for line in log.read_text(errors="replace").splitlines()
+                             if "Autorestarting" in line or "WORKER TIMEOUT" in line)
+        if restarts:
+            out(f"gunicorn: {restarts}")
+    finally:
+        stop_gunicorn(proc)
+        votes_reset([p.pk for p in proposals[:6]])  # after a failure too
+        load_uploads.cleanup(sessions, broker)
+    out(f"votes at once: {ours:.0f} votes/s; the trivial endpoint at the same concurrency: "
+        f"{reference:.0f} requests/s")
+    return ours, reference
+
+
+if __name__ == "__main__":
+    main()

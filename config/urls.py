@@ -1,11 +1,12 @@
-"""Top-level URLs: each app's pages, the API, OGC API – Features, the admin and the health
-check."""
+"""Top-level URLs: each app's pages, the API, OGC API – Features, the admin, the map
+scripts' message catalogue and the health check."""
 
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.health import healthz
+from config.jsi18n import javascript_catalogue
 from opendata import ogc
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("ogc/", include("opendata.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", javascript_catalogue, name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
 ]
 

@@ -8,6 +8,10 @@
 (function () {
   "use strict";
 
+  // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
+  // loaded before this script; should it fail to load, they stay in English.
+  var gettext = window.gettext || function (text) { return text; };
+
   function status(text) {
     var el = document.querySelector("[data-map-status]");
     if (el) { el.textContent = text; }
@@ -32,7 +36,7 @@
       drawn = layer;
       input.value = JSON.stringify(layer.toGeoJSON().geometry);
       if (feature) { feature.value = ""; }
-      status("Your area is drawn; it replaces the feature choice when you save.");
+      status(gettext("Your area is drawn; it replaces the feature choice when you save."));
       layer.on("pm:edit", function () { keep(layer); });
     }
 
@@ -43,27 +47,28 @@
           keep(layer);
         });
       } catch (e) {
-        status("The GeoJSON field does not hold a valid drawing.");
+        status(gettext("The GeoJSON field does not hold a valid drawing."));
       }
     }
     map.pm.setGlobalOptions({ continueDrawing: false, snappable: false });
     map.on("pm:create", function (e) { keep(e.layer); });
     document.querySelector("[data-draw-area]").addEventListener("click", function () {
       map.pm.enableDraw("Polygon");
-      status("Click or tap the corners of the area; click the first corner again to finish.");
+      status(gettext("Click or tap the corners of the area; click the first corner again " +
+                     "to finish."));
     });
     document.querySelector("[data-clear-area]").addEventListener("click", function () {
       if (drawn) { map.removeLayer(drawn); drawn = null; }
       map.pm.disableDraw();
       input.value = "";
-      status("Nothing drawn.");
+      status(gettext("Nothing drawn."));
     });
     if (feature) {
       feature.addEventListener("change", function () {
         if (!feature.value) { return; }
         if (drawn) { map.removeLayer(drawn); drawn = null; }
         input.value = "";
-        status("The area will be taken from the chosen feature when you save.");
+        status(gettext("The area will be taken from the chosen feature when you save."));
       });
     }
   };

@@ -3,6 +3,9 @@
  * Messages are inserted as text, never as HTML. */
 (function () {
   "use strict";
+  // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
+  // loaded before this script; should it fail to load, they stay in English.
+  var gettext = window.gettext || function (text) { return text; };
   document.addEventListener("DOMContentLoaded", function () {
     var box = document.getElementById("geometry-feedback");
     var input = document.getElementById("id_geometry");
@@ -23,8 +26,9 @@
         var p = document.createElement("p");
         p.className = "feedback-item severity-" + item.severity;
         var label = document.createElement("strong");
-        label.textContent = (item.severity === "blocking" ? "Not possible here: " :
-                             item.severity === "warning" ? "Note: " : "Good to know: ");
+        label.textContent = (item.severity === "blocking" ? gettext("Not possible here:") :
+                             item.severity === "warning" ? gettext("Note:") :
+                             gettext("Good to know:")) + " ";
         p.append(label, document.createTextNode(item.message + " (" + item.layer + ")"));
         box.append(p);
       });

@@ -10,6 +10,14 @@
 (function () {
   "use strict";
 
+  // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
+  // loaded before this script; should it fail to load, they stay in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (m) { return String(values[m.slice(2, -2)]); });
+  };
+
   var PALETTE = ["#7b3294", "#c2410c", "#1d4ed8", "#0f766e", "#a16207", "#be123c"];
   var MAX_ATTRIBUTES = 10;
 
@@ -90,12 +98,15 @@
     if (keys.length > MAX_ATTRIBUTES) {
       var more = document.createElement("div");
       more.className = "layer-popup-more";
-      more.textContent = "and " + (keys.length - MAX_ATTRIBUTES) + " more attributes";
+      var others = keys.length - MAX_ATTRIBUTES;
+      more.textContent = interpolate(ngettext("and %(count)s more attribute",
+                                              "and %(count)s more attributes", others),
+                                     { count: others }, true);
       box.appendChild(more);
     } else if (!keys.length) {
       list.remove();
       var none = document.createElement("div");
-      none.textContent = "No attributes.";
+      none.textContent = gettext("No attributes.");
       box.appendChild(none);
     }
     return box;

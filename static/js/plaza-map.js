@@ -7,6 +7,14 @@
 (function () {
   "use strict";
 
+  // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
+  // loaded before this script; should it fail to load, they stay in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var ngettext = window.ngettext || function (one, many, n) { return n === 1 ? one : many; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (m) { return String(values[m.slice(2, -2)]); });
+  };
+
   function config() {
     return JSON.parse(document.getElementById("map-config").textContent);
   }
@@ -37,10 +45,10 @@
     var category = cfg.categories[p.category];
     var meta = document.createElement("div");
     meta.textContent = (category ? category.name : p.category) + " · " +
-      (cfg.statuses[p.status] || p.status) + (p.hidden ? " · hidden" : "");
+      (cfg.statuses[p.status] || p.status) + (p.hidden ? " · " + gettext("hidden") : "");
     var link = document.createElement("a");
     link.href = cfg.proposal_url.replace("{id}", String(feature.id));
-    link.textContent = "Open the proposal";
+    link.textContent = gettext("Open the proposal");
     box.append(title, meta, link);
     return box;
   }
@@ -61,10 +69,13 @@
     var shapes = L.featureGroup();
     map.addLayer(clusters);
     map.addLayer(shapes);
-    // The layer control has room for the city's imported layers.
-    var control = L.control.layers(null, {
-      "Proposals: points": clusters, "Proposals: lines and areas": shapes, "Project area": area
-    }, { collapsed: true }).addTo(map);
+    // The layer control has room for the city's imported layers. Leaflet shows these
+    // names as HTML: they are the catalogue's, never a user's.
+    var overlays = {};
+    overlays[gettext("Proposals: points")] = clusters;
+    overlays[gettext("Proposals: lines and areas")] = shapes;
+    overlays[gettext("Project area")] = area;
+    var control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
     if (window.plazaAddLayers) { window.plazaAddLayers(map, cfg, control); }
     var filters = document.querySelector("[data-map-filters]");
     var focus = new URLSearchParams(window.location.search).get("focus");
@@ -87,10 +98,19 @@
       return cfg.api + "?" + params.toString();
     }
 
+    // Whole sentences, one per case, so that each language can word them its own way.
+    function inView(count, more) {
+      var format = more
+        ? ngettext("%(count)s proposal in view (zoom in to see all).",
+                   "%(count)s proposals in view (zoom in to see all).", count)
+        : ngettext("%(count)s proposal in view.", "%(count)s proposals in view.", count);
+      return interpolate(format, { count: count }, true);
+    }
+
     function load() {
       if (pending) { pending.abort(); }
       pending = new AbortController();
-      status("Loading proposals…");
+      status(gettext("Loading proposals…"));
       fetch(query(), { signal: pending.signal, headers: { Accept: "application/geo+json" } })
         .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
         .then(function (collection) {
@@ -114,12 +134,11 @@
           });
           if (focus) { openFocused(); }
           var more = collection.links && collection.links.some(function (l) { return l.rel === "next"; });
-          status(collection.numberReturned + " proposals in view" +
-                 (more ? " (zoom in to see all)" : "") + ".");
+          status(inView(collection.numberReturned, more));
           document.getElementById("map").dataset.loaded = String(collection.numberReturned);
         })
         .catch(function (err) {
-          if (err.name !== "AbortError") { status("The proposals could not be loaded."); }
+          if (err.name !== "AbortError") { status(gettext("The proposals could not be loaded.")); }
         });
     }
 
@@ -155,6 +174,13 @@
 
   /* ---------------------------------------------------------------- drawing map */
 
+  function drawnText(geometryType) {
+    if (geometryType === "Point") { return gettext("Your drawing is on the map: a point."); }
+    if (geometryType === "LineString") { return gettext("Your drawing is on the map: a line."); }
+    if (geometryType === "Polygon") { return gettext("Your drawing is on the map: an area."); }
+    return gettext("Your drawing is on the map.");
+  }
+
   window.plazaDrawMap = function (map) {
     var cfg = config();
     var area = areaLayer(cfg).addTo(map);
@@ -167,7 +193,7 @@
       drawn = layer;
       input.value = JSON.stringify(layer.toGeoJSON().geometry);
       input.dispatchEvent(new Event("change"));  // constraint feedback listens (plaza-feedback.js)
-      status("Your drawing is on the map: " + layer.toGeoJSON().geometry.type + ".");
+      status(drawnText(layer.toGeoJSON().geometry.type));
       layer.on("pm:edit", function () { keep(layer); });
     }
 
@@ -188,9 +214,10 @@
     document.querySelectorAll("[data-draw]").forEach(function (button) {
       button.addEventListener("click", function () {
         map.pm.enableDraw(button.dataset.draw);
-        status("Click or tap on the map to draw; " +
-               (button.dataset.draw === "Marker" ? "one tap places the point." :
-                "tap the first point again (or the last one twice) to finish."));
+        status(button.dataset.draw === "Marker"
+          ? gettext("Click or tap on the map to draw; one tap places the point.")
+          : gettext("Click or tap on the map to draw; tap the first point again " +
+                    "(or the last one twice) to finish."));
       });
     });
     var clear = document.querySelector("[data-clear]");
@@ -198,20 +225,20 @@
       if (drawn) { map.removeLayer(drawn); drawn = null; }
       map.pm.disableDraw();
       input.value = "";
-      status("Nothing drawn yet.");
+      status(gettext("Nothing drawn yet."));
     });
     var locate = document.querySelector("[data-locate]");
     if (!("geolocation" in navigator)) {
       locate.hidden = true;
     }
     locate.addEventListener("click", function () {
-      status("Finding your location…");
+      status(gettext("Finding your location…"));
       navigator.geolocation.getCurrentPosition(function (pos) {
         var marker = L.marker([pos.coords.latitude, pos.coords.longitude]).addTo(map);
         keep(marker);
         map.setView(marker.getLatLng(), 17);
       }, function () {
-        status("Your location is not available; draw on the map instead.");
+        status(gettext("Your location is not available; draw on the map instead."));
       }, { enableHighAccuracy: true, timeout: 10000 });
     });
   };
@@ -240,7 +267,7 @@
     function show(showMap) {
       box.dataset.view = showMap ? "map" : "list";
       toggle.setAttribute("aria-expanded", String(showMap));
-      toggle.textContent = showMap ? "Show the list" : "Show the map";
+      toggle.textContent = showMap ? gettext("Show the list") : gettext("Show the map");
       if (showMap) { window.dispatchEvent(new Event("plaza:map-shown")); }
     }
     toggle.addEventListener("click", function () { show(box.dataset.view !== "map"); });

@@ -7,15 +7,24 @@
  */
 (function () {
   "use strict";
+  // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
+  // loaded before this script; should it fail to load, they stay in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (m) { return String(values[m.slice(2, -2)]); });
+  };
   var FINISHED = { succeeded: true, failed: true };
-  var LABELS = { queued: "Queued", running: "Running", succeeded: "Succeeded", failed: "Failed" };
+  var LABELS = { queued: gettext("Queued"), running: gettext("Running"),
+                 succeeded: gettext("Succeeded"), failed: gettext("Failed") };
   var INTERVAL = 1000;
   var reloading = false;
 
   function describe(run) {
     var text = (LABELS[run.status] || run.status) + " — " + run.percent + " %";
     if (run.progress_total) {
-      text += " (" + run.progress_done + " / " + run.progress_total + " features)";
+      // The same words as the page's own line (templates/dashboard/imports_progress.html).
+      text += " " + interpolate(gettext("(%(done)s / %(total)s features)"),
+                                { done: run.progress_done, total: run.progress_total }, true);
     }
     return text;
   }
@@ -50,7 +59,7 @@
         })
         .catch(function (error) {
           if (error && error.message === "stop") {
-            if (label) { label.textContent += " (reload the page to see more)"; }
+            if (label) { label.textContent += " " + gettext("(reload the page to see more)"); }
             return;
           }
           window.setTimeout(poll, INTERVAL * 2);  // the server or the network hiccuped

@@ -7,6 +7,7 @@ dashboard's layer page, which checks it.
 """
 
 from django.contrib import admin
+from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
@@ -47,6 +48,9 @@ class DatasetAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "created_by", "created_at", "updated_at")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ImportRunInline]
+    # A source typed without its scheme is taken as https (Django 6's default), as in
+    # the dashboard's import form.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Layer)

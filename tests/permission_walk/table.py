@@ -1,0 +1,281 @@
+"""Who may use each URL pattern of the project, and what its arguments are.
+
+One line per pattern (or a few, when a public object and a private one answer
+differently), in the terms of routes.py: PUBLIC, USER, OWNER, OWNER_OR_PLANNER, PLANNER,
+HIDDEN, NOBODY. A pattern missing here fails the walk; so does a line whose pattern is
+gone. The Django admin is one group, STAFF, walked in test_admin.py.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests.dashboard.test_permissions import POST_DATA as DASHBOARD_POST
+from tests.factories import PASSWORD, POINT
+from tests.permission_walk.routes import (
+    ANONYMOUS,
+    CITIZEN,
+    HIDDEN,
+    LOGIN,
+    NOBODY,
+    OTHER,
+    OWNER,
+    OWNER_OR_PLANNER,
+    PLANNER,
+    PLANNER_USER,
+    PUBLIC,
+    STAFF,
+    USER,
+    Case,
+)
+
+# Patterns classified as a group, by the start of their key. The Django admin's hundred
+# patterns are for staff, within the model permissions of each (test_admin.py walks a
+# sample of them: every model's pages).
+GROUPS: dict[tuple[str, ...], str] = {("admin:", "admin/"): STAFF}
+
+# What a request carries when it gets through: enough to change something.
+PROPOSAL = {"title": "Changed by the walk", "body": "Changed by the walk.",
+            "category": "green", "geometry": json.dumps(POINT)}
+API_PROPOSAL = {**PROPOSAL, "geometry": POINT}
+REASON = {"reason": "Checked by the walk."}
+STATUS = {"status": "shortlisted", "answer": "We will study it."}
+COMMENT = {"body": "A comment from the walk."}
+VOTE = {"value": "support"}
+WEIGHTS = {"unverified_weight": "0.5", "role_walk-resident": "3", "role_walk-expert": "2",
+           "reason": "Checked by the walk.", "save": "1"}
+SIGNED_IN = {CITIZEN: {302}, OTHER: {302}, PLANNER_USER: {302}}  # sent on to their page
+
+
+def _claim(world) -> dict:
+    return {"role": world["expert"].pk, "evidence": "I studied this."}
+
+
+ROUTES: dict[str, Case | tuple[Case, ...]] = {
+    # ------------------------------------------------------------ projects and proposals
+    "proposals:home": Case(read=PUBLIC),
+    "proposals:project": (Case(read=PUBLIC, args={"slug": "idea"}),
+                          Case(read=HIDDEN, args={"slug": "draft"}, variant="draft")),
+    "proposals:propose": Case(read=USER, write=USER, args={"slug": "idea"}, data=PROPOSAL),
+    "proposals:proposal": (
+        Case(read=PUBLIC, args={"pk": "others_proposal"}),
+        Case(read=HIDDEN, args={"pk": "hidden_proposal"}, variant="hidden"),
+        Case(read=HIDDEN, args={"pk": "draft_proposal"}, variant="draft")),
+    "proposals:edit": Case(read=OWNER, write=OWNER, args={"pk": "own_proposal"},
+                           data=PROPOSAL),
+    "proposals:withdraw": Case(write=OWNER, args={"pk": "own_proposal"}, data={}),
+    "proposals:flag": Case(write=USER, args={"pk": "others_proposal"}, data=REASON),
+    "proposals:hide": Case(write=PLANNER, args={"pk": "others_proposal"}, data=REASON),
+    "proposals:restore": Case(write=PLANNER, args={"pk": "hidden_proposal"}, data=REASON),
+    "proposals:status": Case(write=PLANNER, args={"pk": "others_proposal"}, data=STATUS),
+    "proposals:comment-post": Case(write=USER, args={"pk": "others_proposal"}, data=COMMENT),
+    # A lasting link to a comment: it sends everyone on to the proposal's page.
+    "proposals:comment": (
+        Case(read=PUBLIC, args={"pk": "others_comment"}, ok={302}),
+        Case(read=HIDDEN, args={"pk": "draft_comment"}, ok={302}, variant="draft")),
+    "proposals:comment-edit": Case(write=OWNER, args={"pk": "own_comment"}, data=COMMENT),
+    "proposals:comment-delete": Case(write=OWNER, args={"pk": "own_comment"}, data={}),
+    "proposals:comment-flag": Case(write=USER, args={"pk": "others_comment"}, data=REASON),
+    "proposals:comment-hide": Case(write=PLANNER, args={"pk": "others_comment"}, data=REASON),
+    "proposals:comment-restore": Case(write=PLANNER, args={"pk": "hidden_comment"},
+                                      data=REASON),
+    # ------------------------------------------------------------------------ voting
+    "voting:vote": Case(write=USER, args={"pk": "ballot"}, data=VOTE),
+    "voting:results": (Case(read=PUBLIC, args={"slug": "vote"}),
+                       Case(read=HIDDEN, args={"slug": "idea"}, variant="not-public"),
+                       Case(read=HIDDEN, args={"slug": "draft"}, variant="draft")),
+    # ----------------------------------------------------------------- layers, reports
+    "gisdata:layer-tile": (
+        Case(read=PUBLIC, args={"layer_id": "layer", "z": 0, "x": 0, "y": 0}, ok={200, 204}),
+        Case(read=HIDDEN, args={"layer_id": "hidden_layer", "z": 0, "x": 0, "y": 0},
+             ok={200, 204}, variant="unpublished")),
+    "reports:file": (
+        Case(read=PLANNER, args={"pk": "private_report", "kind": "pdf"}),
+        Case(read=PUBLIC, args={"pk": "published_report", "kind": "pdf"},
+             variant="published")),
+    # --------------------------------------------------------- the planners' dashboard
+    "dashboard:index": Case(read=PLANNER),
+    "dashboard:audit": Case(read=PLANNER),
+    "dashboard:projects": Case(read=PLANNER),
+    # Forms sent back with their errors: the planner got through (filling them in is
+    # for tests/dashboard/test_projects.py and test_imports.py).
+    "dashboard:project-new": Case(read=PLANNER, write=PLANNER, data=DASHBOARD_POST,
+                                  wrote={400}, keeps=True),
+    "dashboard:project": Case(read=PLANNER, args={"slug": "idea"}),
+    "dashboard:project-edit": Case(read=PLANNER, write=PLANNER, args={"slug": "idea"},
+                                   data=DASHBOARD_POST, wrote={400}, keeps=True),
+    "dashboard:project-weights": Case(read=PLANNER, write=PLANNER, args={"slug": "idea"},
+                                      data=WEIGHTS),
+    "dashboard:project-proposals": Case(read=PLANNER, args={"slug": "idea"}),
+    "dashboard:proposal-status": Case(write=PLANNER, args={"pk": "others_proposal"},
+                                      data=DASHBOARD_POST),
+    "dashboard:proposal-answer": Case(write=PLANNER, args={"pk": "others_proposal"},
+                                      data=DASHBOARD_POST),
+    "dashboard:moderation": Case(read=PLANNER),
+    "dashboard:moderate-proposal": Case(write=PLANNER, args={"pk": "others_proposal"},
+                                        data=DASHBOARD_POST),
+    "dashboard:moderate-comment": Case(write=PLANNER, args={"pk": "others_comment"},
+                                       data=DASHBOARD_POST),
+    "dashboard:roles": Case(read=PLANNER),
+    "dashboard:role-claim": Case(read=PLANNER, write=PLANNER, args={"pk": "claim"},
+                                 data=DASHBOARD_POST),
+    "dashboard:imports": Case(read=PLANNER),
+    "dashboard:import-new": Case(read=PLANNER, write=PLANNER, data=DASHBOARD_POST,
+                                 wrote={400}, keeps=True),
+    "dashboard:import-run": Case(read=PLANNER, args={"pk": "run"}),
+    "dashboard:import-retry": Case(write=PLANNER, args={"pk": "run"}, data=DASHBOARD_POST),
+    "dashboard:layer-publish": Case(write=PLANNER, args={"pk": "hidden_layer"},
+                                    data=DASHBOARD_POST),
+    "dashboard:layer": Case(read=PLANNER, args={"pk": "layer"}),
+    "dashboard:layer-style": Case(write=PLANNER, args={"pk": "layer"}, data=DASHBOARD_POST),
+    "dashboard:constraint-add": Case(write=PLANNER, args={"pk": "layer"},
+                                     data=DASHBOARD_POST),
+    "dashboard:constraint-edit": Case(write=PLANNER, args={"pk": "constraint"},
+                                      data={**DASHBOARD_POST, "delete": "1"}),
+    "dashboard:reports": Case(read=PLANNER),
+    "dashboard:project-reports": Case(read=PLANNER, args={"slug": "vote"}),
+    "dashboard:report-compile": Case(write=PLANNER, args={"slug": "vote"},
+                                     data={"district_layer": ""}),
+    "dashboard:report-publish": Case(write=PLANNER, args={"pk": "private_report"},
+                                     data=DASHBOARD_POST),
+    # ------------------------------------------------------- the participant's account
+    "accounts:profile": Case(read=USER, write=USER,
+                             data={"save_profile": "1", "display_name": "Walker"}),
+    "accounts:claim-create": Case(read=USER, write=USER, data=_claim),
+    # Someone else's claim: the page says it is not theirs, and nothing changes.
+    "accounts:claim-withdraw": Case(write=OWNER, args={"pk": "claim"}, data={},
+                                    refused={302}),
+    "accounts:claim-evidence": Case(read=OWNER_OR_PLANNER, args={"pk": "claim"}),
+    "accounts:data-export": Case(write=USER, data={}, keeps=True),  # a download
+    "accounts:account-erase": Case(read=USER, write=USER,
+                                   data={"password": PASSWORD, "confirm": "on"}),
+    # allauth: the way in is open to visitors (signed-in users are sent on); the account
+    # pages are for signed-in users. Their rules (rate limits, enumeration) are tested in
+    # tests/accounts/test_auth_flows.py; here only who gets which page.
+    "account_login": Case(read=PUBLIC, answers=SIGNED_IN),
+    "account_logout": Case(read=PUBLIC, write=PUBLIC, data={}, keeps=True,
+                           answers={ANONYMOUS: {302}}),
+    "account_inactive": Case(read=PUBLIC),
+    "account_signup": Case(read=PUBLIC, answers=SIGNED_IN),
+    "account_reauthenticate": Case(read=USER),
+    "account_email": Case(read=USER, write=USER,
+                          data={"email": "walk-new@example.org", "action_add": ""}),
+    "account_email_verification_sent": Case(read=PUBLIC),
+    "account_change_password": Case(
+        read=USER, write=USER,
+        data={"oldpassword": PASSWORD, "password1": "a-new-walk-password-42",
+              "password2": "a-new-walk-password-42"}),
+    "account_set_password": Case(read=USER, ok={302}),  # they have one: sent to change it
+    "account_reset_password": Case(read=PUBLIC),
+    # The second step of logging in by a code: with none under way, back to the first.
+    "account_confirm_login_code": Case(read=PUBLIC, ok={302}, answers={ANONYMOUS: {LOGIN}}),
+    "account_confirm_email": Case(read=PUBLIC, args={"key": "walk-bad-key"}),
+    "account_reset_password_from_key_done": Case(read=PUBLIC),
+    "account_reset_password_from_key": Case(read=PUBLIC,
+                                            args={"uidb36": "0", "key": "walk-bad-key"}),
+    "account_reset_password_done": Case(read=PUBLIC),
+    # -------------------------------------------------------------------- the REST API
+    # Anyone may ask for the citizen's token with the citizen's password (it exists).
+    "api:auth-token": Case(write=PUBLIC, keeps=True,
+                           data={"username": "walk-citizen", "password": PASSWORD}),
+    "api:project-list": Case(read=PUBLIC),
+    "api:project-detail": (Case(read=PUBLIC, args={"pk": "idea"}),
+                           Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
+    "api:project-proposals": (
+        Case(read=PUBLIC, write=USER, args={"pk": "idea"}, data=API_PROPOSAL),
+        Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
+    # What the city's layers say about a geometry being drawn: a question, nothing kept.
+    "api:project-feedback": Case(write=USER, args={"pk": "idea"}, data={"geometry": POINT},
+                                 keeps=True),
+    "api:proposal-detail": (
+        Case(read=PUBLIC, write=OWNER, methods=("patch",), args={"pk": "own_proposal"},
+             data={"title": "Changed by the walk"}),
+        Case(read=HIDDEN, args={"pk": "draft_proposal"}, variant="draft")),
+    "api:proposal-withdraw": Case(write=OWNER, args={"pk": "own_proposal"}, data={}),
+    "api:proposal-flag": Case(write=USER, args={"pk": "others_proposal"}, data=REASON),
+    "api:proposal-hide": Case(write=PLANNER, args={"pk": "others_proposal"}, data=REASON),
+    "api:proposal-restore": Case(write=PLANNER, args={"pk": "hidden_proposal"}, data=REASON),
+    "api:proposal-status": Case(write=PLANNER, args={"pk": "others_proposal"}, data=STATUS),
+    "api:proposal-comments": (
+        Case(read=PUBLIC, write=USER, args={"pk": "others_proposal"}, data=COMMENT),
+        Case(read=HIDDEN, args={"pk": "draft_proposal"}, variant="draft")),
+    "api:comment-detail": (
+        Case(read=PUBLIC, write=OWNER, methods=("patch", "delete"),
+             args={"pk": "own_comment"}, data=COMMENT),
+        Case(read=HIDDEN, args={"pk": "draft_comment"}, variant="draft")),
+    "api:comment-flag": Case(write=USER, args={"pk": "others_comment"}, data=REASON),
+    "api:comment-hide": Case(write=PLANNER, args={"pk": "others_comment"}, data=REASON),
+    "api:comment-restore": Case(write=PLANNER, args={"pk": "hidden_comment"}, data=REASON),
+    "api:proposal-vote": Case(write=USER, methods=("post", "delete"), args={"pk": "ballot"},
+                              data={"value": "oppose"}),
+    "api:proposal-tally": (
+        Case(read=PUBLIC, args={"pk": "ballot"}),
+        Case(read=HIDDEN, args={"pk": "others_proposal"}, variant="not-public"),
+        Case(read=HIDDEN, args={"pk": "draft_proposal"}, variant="draft")),
+    "api:project-ranking": (
+        Case(read=PUBLIC, args={"pk": "vote"}),
+        Case(read=HIDDEN, args={"pk": "idea"}, variant="not-public")),
+    "api:project-weights": (Case(read=PUBLIC, args={"pk": "vote"}),
+                            Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
+    "api:my-votes": Case(read=USER),
+    "api:role-list": Case(read=PUBLIC),
+    "api:proposal-list": Case(read=PUBLIC),
+    # Open data is what anyone may read: a draft or an unpublished layer is not in it,
+    # not even for planners (who preview them on their own pages).
+    "api:project-export-geojson": (Case(read=PUBLIC, args={"pk": "idea"}),
+                                   Case(read=NOBODY, args={"pk": "draft"}, variant="draft")),
+    "api:project-export-csv": (Case(read=PUBLIC, args={"pk": "idea"}),
+                               Case(read=NOBODY, args={"pk": "draft"}, variant="draft")),
+    "api:dataset-list": Case(read=PUBLIC),
+    "api:dataset-detail": (
+        Case(read=PUBLIC, args={"pk": "dataset"}),
+        Case(read=NOBODY, args={"pk": "hidden_dataset"}, variant="unpublished")),
+    "api:layer-list": Case(read=PUBLIC),
+    "api:layer-detail": (
+        Case(read=PUBLIC, args={"pk": "layer"}),
+        Case(read=NOBODY, args={"pk": "hidden_layer"}, variant="unpublished")),
+    "api:layer-export-geojson": (
+        Case(read=PUBLIC, args={"pk": "layer"}),
+        Case(read=NOBODY, args={"pk": "hidden_layer"}, variant="unpublished")),
+    "api:layer-export-csv": (
+        Case(read=PUBLIC, args={"pk": "layer"}),
+        Case(read=NOBODY, args={"pk": "hidden_layer"}, variant="unpublished")),
+    "api:layer-features": (
+        Case(read=PUBLIC, args={"pk": "layer"}),
+        Case(read=HIDDEN, args={"pk": "hidden_layer"}, variant="unpublished")),
+    "api:import-list": Case(read=PLANNER),
+    "api:import-detail": Case(read=PLANNER, args={"pk": "run"}),
+    "api:project-reports": Case(read=PUBLIC, write=PLANNER, args={"pk": "vote"}, data={}),
+    "api:report-detail": (
+        Case(read=HIDDEN, args={"pk": "private_report"}),
+        Case(read=PUBLIC, args={"pk": "published_report"}, variant="published")),
+    "api-schema": Case(read=PUBLIC),
+    "api-docs": Case(read=PUBLIC),
+    # ------------------------------------------------------ OGC API – Features (open data)
+    "ogc-root": Case(read=PUBLIC),
+    "ogc:landing": Case(read=PUBLIC),
+    "ogc:conformance": Case(read=PUBLIC),
+    "ogc:api": Case(read=PUBLIC),
+    "ogc:api-docs": Case(read=PUBLIC),
+    "ogc:collections": Case(read=PUBLIC),
+    "ogc:collection": (
+        Case(read=PUBLIC, args={"collection_id": "proposals_collection"}),
+        Case(read=PUBLIC, args={"collection_id": "layer_collection"}, variant="layer"),
+        Case(read=NOBODY, args={"collection_id": "draft_collection"}, variant="draft"),
+        Case(read=NOBODY, args={"collection_id": "hidden_layer_collection"},
+             variant="unpublished")),
+    "ogc:items": (
+        Case(read=PUBLIC, args={"collection_id": "proposals_collection"}),
+        Case(read=PUBLIC, args={"collection_id": "layer_collection"}, variant="layer"),
+        Case(read=NOBODY, args={"collection_id": "draft_collection"}, variant="draft")),
+    "ogc:item": (
+        Case(read=PUBLIC, args={"collection_id": "proposals_collection",
+                                "feature_id": "others_proposal"}),
+        Case(read=NOBODY, args={"collection_id": "proposals_collection",
+                                "feature_id": "hidden_proposal"}, variant="hidden")),
+    # ------------------------------------------------------------------------ the rest
+    "set_language": Case(read=PUBLIC, write=PUBLIC, ok={302}, keeps=True,  # a cookie
+                         data={"language": "ca", "next": "/"}),
+    "javascript-catalog": Case(read=PUBLIC),  # the map scripts' messages, translated
+    "healthz": Case(read=PUBLIC),
+}

@@ -1,0 +1,117 @@
+"""The objects every URL pattern of the walk points at, built once for the whole walk.
+
+Each persona owns what an owner-only URL needs: the citizen has a proposal, a comment,
+a vote and a role claim; the author owns what the citizen may only read, flag or vote
+on; planners and the site administrator own nothing. The private things (a draft
+project, a hidden proposal, an unpublished layer, a private report) sit beside the
+public ones, so each URL is asked about both where both exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from dashboard.models import AuditEntry
+from gisdata.models import Constraint, ImportRun
+from reports.models import DecisionReport
+from tests.factories import (
+    claim_make,
+    comment_make,
+    project_make,
+    proposal_make,
+    role_make,
+    user_make,
+)
+from tests.opendata.conftest import grid, layer_make
+from voting.models import ProjectVoting, RoleWeight
+from voting.services import vote_cast
+
+
+def report_make(project, planner, *, published: bool) -> DecisionReport:
+    """A finished report with its three files (a few bytes each: the walk asks who may
+    download them, not what they hold)."""
+    now = timezone.now()
+    report = DecisionReport(project=project, requested_by=planner, status="succeeded",
+                            snapshot_at=now, finished_at=now, is_published=published,
+                            published_at=now if published else None,
+                            checksum=hashlib.sha256(project.slug.encode()).hexdigest())
+    for kind, body in (("pdf", b"%PDF-1.4 walk"), ("csv", b"rank,title\n"),
+                       ("geojson", b'{"type": "FeatureCollection", "features": []}')):
+        report.file(kind).save(f"walk-{project.slug}.{kind}", ContentFile(body), save=False)
+    report.save()
+    return report
+
+
+def world_make() -> dict:
+    citizen = user_make("walk-citizen", display_name="Carla")
+    other = user_make("walk-other")
+    planner = user_make("walk-planner", planner=True)
+    author = user_make("walk-author")
+    admin = user_make("walk-admin", is_staff=True, is_superuser=True)
+    resident = role_make("walk-resident", "1", position=10)
+    expert = role_make("walk-expert", "2", position=20)  # for a new claim
+
+    def vote_rules(project):  # set before voting opens, when the database still allows it
+        ProjectVoting.objects.create(project=project, results_public=True,
+                                     unverified_weight=Decimal("1"))
+        RoleWeight.objects.create(project=project, role=resident, weight=Decimal("2"))
+
+    idea = project_make("walk-idea", phase="ideation")
+    vote = project_make("walk-vote", phase="voting", before_phases=vote_rules)
+    draft = project_make("walk-draft", visibility="draft")
+    own_proposal = proposal_make(idea, citizen, title="The citizen's own idea")
+    others_proposal = proposal_make(idea, author, title="Someone else's idea")
+    hidden_proposal = proposal_make(idea, author, title="Hidden idea", is_hidden=True,
+                                    hidden_reason="Off topic.")
+    ballot = proposal_make(vote, author, title="On the ballot")
+    draft_proposal = proposal_make(draft, author, title="Draft idea")
+    vote_cast(user=citizen, proposal=ballot, value=1)
+    claim = claim_make(citizen, resident)
+    claim.evidence_file.save("walk-evidence.pdf", ContentFile(b"%PDF-1.4 bill"))
+
+    layer = layer_make("walk-fountains", points=grid(5))
+    hidden_layer = layer_make("walk-unpublished", published=False, points=grid(3))
+    constraint = Constraint.objects.create(layer=layer, message="Near a fountain",
+                                           severity="info")
+    run = ImportRun.objects.create(dataset=layer.dataset, status="failed",
+                                   message="No CRS.")
+    AuditEntry.objects.create(actor_id=planner.pk, actor_name=planner.username,
+                              action="proposal.hide", target_type="proposals.proposal",
+                              target_id=hidden_proposal.pk, reason="Off topic.")
+    Token.objects.create(user=citizen)
+    return {
+        "anonymous": None, "citizen": citizen, "other": other, "planner": planner,
+        "author": author, "admin": admin, "resident": resident, "expert": expert,
+        "idea": idea, "vote": vote, "draft": draft,
+        "own_proposal": own_proposal, "others_proposal": others_proposal,
+        "hidden_proposal": hidden_proposal, "ballot": ballot,
+        "draft_proposal": draft_proposal,
+        "own_comment": comment_make(others_proposal, citizen, "The citizen's comment."),
+        "others_comment": comment_make(others_proposal, author, "The author's comment."),
+        "hidden_comment": comment_make(others_proposal, author, "Buy cheap watches.",
+                                       is_hidden=True, hidden_reason="Advertising."),
+        "draft_comment": comment_make(draft_proposal, author, "On a draft."),
+        "claim": claim,
+        "dataset": layer.dataset, "layer": layer, "hidden_layer": hidden_layer,
+        "hidden_dataset": hidden_layer.dataset,
+        "constraint": constraint, "run": run,
+        "private_report": report_make(vote, planner, published=False),
+        "published_report": report_make(idea, planner, published=True),
+        "proposals_collection": f"proposals-{idea.slug}",
+        "layer_collection": _collection_of(layer),
+        "draft_collection": f"proposals-{draft.slug}",
+        "hidden_layer_collection": f"layer-{hidden_layer.pk}",
+    }
+
+
+def _collection_of(layer) -> str:
+    """The OGC collection id the catalogue gives a layer (readable, from its names)."""
+    from opendata.catalogue import collections_all
+
+    return next(c.id for c in collections_all()
+                if getattr(c.layer, "pk", None) == layer.pk)

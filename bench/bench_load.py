@@ -58,6 +58,7 @@ from bench.bench_votes_http import (
     SERVER_REDIS_DB,
     Client,
     Result,
+    add_server_arguments,
     check_answers,
     check_tally,
     cpu_seconds,
@@ -341,11 +342,7 @@ def main() -> None:
                         help="visitors opening a light page during the uploads (8)")
     parser.add_argument("--quiet", type=float, default=3,
                         help="seconds of light traffic alone before the uploads (3)")
-    cores = os.cpu_count() or 1
-    parser.add_argument("--workers", type=int, default=min(4, cores * 2),
-                        help="gunicorn workers (the deployment's default, min(4, 2×cores))")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per worker (the deployment's default, 4)")
+    add_server_arguments(parser)
     parser.add_argument("--time-cap", type=float, default=120,
                         help="seconds each phase may send requests (120)")
     parser.add_argument("--seed", type=int, default=4242, help="of the random bboxes")

@@ -383,17 +383,23 @@ def server_pids(proc: subprocess.Popen) -> tuple[list[int], list[int]]:
     return gunicorn, backends
 
 
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """--workers and --threads of the gunicorn a benchmark starts: the deployment's."""
+    cores = os.cpu_count() or 1
+    parser.add_argument("--workers", type=int, default=min(4, cores * 2),
+                        help="gunicorn workers (the deployment's default, min(4, 2×cores))")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads per worker (the deployment's default, 4)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--voters", type=int, default=300, help="voters, 3 votes each (300)")
     parser.add_argument("--sequential", type=int, default=100,
                         help="voters of the one-at-a-time phase, 3 votes each (100)")
     parser.add_argument("--concurrency", type=int, default=32, help="clients at once (32)")
+    add_server_arguments(parser)
     cores = os.cpu_count() or 1
-    parser.add_argument("--workers", type=int, default=min(4, cores * 2),
-                        help="gunicorn workers (the deployment's default, min(4, 2×cores))")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per worker (the deployment's default, 4)")
     parser.add_argument("--time-cap", type=float, default=60,
                         help="seconds for everything over HTTP, server start included (60)")
     args = parser.parse_args()

@@ -3,22 +3,14 @@ refuses changes too, migration 0002)."""
 
 from django.contrib import admin
 
+from config.admin_mixins import ViewOnlyAdmin
 from dashboard.models import AuditEntry
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ("created_at", "actor_name", "action", "target_label", "reason")
     list_filter = ("action", "target_type")
     search_fields = ("actor_name", "target_label", "reason")
     date_hierarchy = "created_at"
     readonly_fields = [f.name for f in AuditEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 
+from config.admin_mixins import ViewOnlyAdmin
 from gisdata import layer_services
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 
@@ -95,7 +96,7 @@ class LayerAdmin(LeafletGeoAdmin):
 
 
 @admin.register(Feature)
-class FeatureAdmin(LeafletGeoAdmin):
+class FeatureAdmin(ViewOnlyAdmin, LeafletGeoAdmin):
     """Imported features, to look one up on a map; imports write them, nobody edits."""
 
     list_display = ("id", "layer", "number", "repaired")
@@ -104,15 +105,6 @@ class FeatureAdmin(LeafletGeoAdmin):
     readonly_fields = ("layer", "number", "repaired", "properties")
     fields = ("layer", "number", "repaired", "properties", "geometry")
     show_full_result_count = False  # counting a large layer's rows costs a full scan
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ImportRun)

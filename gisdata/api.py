@@ -6,7 +6,6 @@ layer's features as GeoJSON. Large layers are better read as vector tiles
 from __future__ import annotations
 
 import json
-import math
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.gis.geos import Polygon
@@ -20,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from config.api_http import LastModifiedMixin
+from config.bbox import BBoxError, bbox_polygon
 from gisdata import selectors
 from gisdata.filters import DatasetFilter, LayerFilter
 from gisdata.models import Dataset, Layer
@@ -156,15 +156,9 @@ class FeatureQuerySerializer(serializers.Serializer):
         message = ("bbox is four numbers, minlon,minlat,maxlon,maxlat, with min < max, "
                    "longitudes within ±180 and latitudes within ±90.")
         try:
-            values = [float(v) for v in value.split(",")]
-        except ValueError as exc:
+            return bbox_polygon(value)
+        except BBoxError as exc:
             raise serializers.ValidationError(message) from exc
-        if len(values) != 4 or not all(math.isfinite(v) for v in values):
-            raise serializers.ValidationError(message)
-        minx, miny, maxx, maxy = values
-        if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-            raise serializers.ValidationError(message)
-        return Polygon.from_bbox(values)
 
 
 class GeoJSONRenderer(JSONRenderer):

@@ -3,16 +3,15 @@ on public fields only. A bad value is a 400 naming the parameter, never a 500.""
 
 from __future__ import annotations
 
-import math
 from datetime import UTC
 
 import django_filters as filters
 from django import forms
-from django.contrib.gis.geos import Polygon
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from config.bbox import BBoxError, bbox_polygon
 from gisdata.models import Dataset, GeometryType, Layer
 
 BBOX_HELP = gettext_lazy("bbox is minlon,minlat,maxlon,maxlat in WGS 84, with min < max, "
@@ -27,15 +26,9 @@ class BBoxField(forms.CharField):
         if not value:
             return None
         try:
-            numbers = [float(v) for v in value.split(",")]
-        except ValueError as exc:
+            polygon = bbox_polygon(value)
+        except BBoxError as exc:
             raise forms.ValidationError(BBOX_HELP) from exc
-        if len(numbers) != 4 or not all(math.isfinite(v) for v in numbers):
-            raise forms.ValidationError(BBOX_HELP)
-        minx, miny, maxx, maxy = numbers
-        if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-            raise forms.ValidationError(BBOX_HELP)
-        polygon = Polygon.from_bbox(numbers)
         polygon.srid = 4326
         return polygon
 

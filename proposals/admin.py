@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 
+from config.admin_mixins import ViewOnlyAdmin
 from dashboard.audit import audit_record
 from dashboard.models import AuditAction
 from proposals.models import (
@@ -110,15 +111,9 @@ class ProposalAdmin(LeafletGeoAdmin):
                                                                 args=[obj.pk]))
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(ViewOnlyAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class CommentFlagInline(_ReadOnlyInline):
@@ -132,7 +127,7 @@ class CommentEventInline(_ReadOnlyInline):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """Read-only: hiding and restoring go through the services, from the proposal page,
     so that each has a reason and a log entry; deleting is the author's (soft) act."""
 
@@ -148,14 +143,6 @@ class CommentAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(flags_count=Count("flags"))
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Comment")
     def excerpt(self, obj):

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from config.bbox import BBoxError, bbox_polygon
 from proposals import rules
 from proposals.models import PUBLIC_STATUSES, Project, Proposal
 
@@ -65,17 +66,13 @@ def proposals_flagged() -> QuerySet[Proposal]:
 def bbox_parse(raw: str) -> Polygon:
     """`minlon,minlat,maxlon,maxlat` → a polygon; a clear error for anything else."""
     try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError as exc:
-        raise ValidationError({"bbox": _("bbox is four numbers: minlon,minlat,maxlon,maxlat.")}) \
-            from exc
-    if len(values) != 4 or any(v != v or v in (float("inf"), float("-inf")) for v in values):
-        raise ValidationError({"bbox": _("bbox is four numbers: minlon,minlat,maxlon,maxlat.")})
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise ValidationError({"bbox": _("bbox must have min < max, longitudes within ±180 "
-                                         "and latitudes within ±90.")})
-    return Polygon.from_bbox(values)
+        return bbox_polygon(raw)
+    except BBoxError as exc:
+        message = (_("bbox is four numbers: minlon,minlat,maxlon,maxlat.")
+                   if exc.code == "not_numbers" else
+                   _("bbox must have min < max, longitudes within ±180 and latitudes "
+                     "within ±90."))
+        raise ValidationError({"bbox": message}) from exc
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """Settings for the test suite: the real PostGIS and Redis, with their own databases."""
 
+from pathlib import Path
+
 from config.env import env, read_services_env, redis_url_with_db
 
 read_services_env()
@@ -25,7 +27,8 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 STATIC_ROOT = None  # tests serve static files from the finders; nothing is collected
 WHITENOISE_USE_FINDERS = True
-# Uploaded files of the test run, removed at its end (tests/conftest.py).
-TEST_FILES_ROOT = BASE_DIR / "var" / "test-files"  # noqa: F405
+# Uploaded files of the test run, removed at its end (tests/conftest.py); two runs side
+# by side give each its own folder (TEST_FILES_ROOT), as they do for Redis above.
+TEST_FILES_ROOT = Path(env("TEST_FILES_ROOT", default=str(BASE_DIR / "var" / "test-files")))  # noqa: F405
 MEDIA_ROOT = TEST_FILES_ROOT / "media"
 STORAGES["private"]["OPTIONS"]["location"] = TEST_FILES_ROOT / "private"  # noqa: F405

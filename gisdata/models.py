@@ -146,6 +146,10 @@ class ImportRun(models.Model):
     errors = models.JSONField(default=list, blank=True,
                               help_text="[{feature, message}, …], feature numbers from 1.")
     message = models.TextField(blank=True, help_text="Why it failed, for the planner.")
+    # How the source was read where Plaza had to interpret it (a CRS identified from an
+    # unnamed .prj, an encoding guessed): shown on the run, so a planner can correct it.
+    notes = models.JSONField(default=list, blank=True,
+                             help_text="[{layer, message}, …]: how the source was read.")
     timings = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")

@@ -27,17 +27,24 @@ class ImportErrorSerializer(serializers.Serializer):
     layer = serializers.CharField(required=False)
 
 
+class ImportNoteSerializer(serializers.Serializer):
+    layer = serializers.CharField()
+    message = serializers.CharField(help_text="How the layer was read, e.g. the CRS that "
+                                              "an unnamed .prj was taken to be.")
+
+
 class ImportRunSerializer(serializers.ModelSerializer):
     dataset_name = serializers.CharField(source="dataset.name", read_only=True)
     percent = serializers.IntegerField(read_only=True, help_text="0 to 100.")
     errors = serializers.SerializerMethodField(
         help_text=f"The first {ERRORS_SHOWN} rows or features skipped or refused.")
+    notes = ImportNoteSerializer(many=True, read_only=True)
 
     class Meta:
         model = ImportRun
         fields = ["id", "dataset", "dataset_name", "status", "progress_done",
                   "progress_total", "percent", "read_count", "imported_count",
-                  "repaired_count", "skipped_count", "errors", "message", "created_at",
+                  "repaired_count", "skipped_count", "errors", "notes", "message", "created_at",
                   "started_at", "finished_at"]
         read_only_fields = fields
 

@@ -65,6 +65,7 @@ class SourceLayer:
     columns: list[Column]
     schema: list[dict]
     errors: list[dict] = field(default_factory=list)  # rows refused while reading (CSV)
+    crs: str | None = None    # the source's CRS as GDAL gave it, when not an EPSG code
 
     @property
     def total(self) -> int:
@@ -136,7 +137,8 @@ def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> S
     schema = [{"name": n, "type": t} for n, t in zip(names, declared, strict=True)]
     columns = [column_of(n, t, a) for n, t, a in zip(names, declared, arrays, strict=True)]
     return SourceLayer(name=layer or str(meta.get("layer_name") or "layer"),
-                       srid=srid_of(meta["crs"]), numbers=list(range(1, len(geometries) + 1)),
+                       srid=srid_of(meta["crs"]), crs=meta["crs"],
+                       numbers=list(range(1, len(geometries) + 1)),
                        geometries=geometries.tolist(), columns=columns, schema=schema)
 
 

@@ -168,16 +168,38 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
     return [read_vector(source.gdal_path, layer=name, encoding=encoding) for name in wanted]
 
 
-def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
-    clock = {"start": time.monotonic()}
-    layers = _read(run, scratch)
-    srid = run.dataset.source_srid
+def _layers_crs(layers: list[SourceLayer]) -> list[dict]:
+    """Give each layer the EPSG code its source describes (gisdata/crs_identify.py), and
+    return the notes saying how a CRS without a code was read. The planner's EPSG code,
+    when given, wins over all of this and is how a wrong reading gets corrected."""
+    from gisdata.crs_identify import CrsUnknown, crs_identify
+
+    notes = []
     for layer in layers:
-        if layer.srid is None and srid is None:
+        if layer.srid is not None:
+            continue
+        try:
+            reading = crs_identify(layer.crs, layer=layer.name)
+        except CrsUnknown as exc:
+            raise ImportFailed(str(exc)) from exc
+        if reading is None:
             raise ImportFailed(
                 _("The layer %(name)s does not say which coordinate reference system its "
                   "coordinates are in. Give its EPSG code (e.g. 25831 for ETRS89 / UTM "
                   "zone 31N) and import again.") % {"name": layer.name})
+        layer.srid = reading.srid
+        if reading.note:
+            notes.append({"layer": layer.name, "message": reading.note})
+    return notes
+
+
+def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
+    clock = {"start": time.monotonic()}
+    layers = _read(run, scratch)
+    srid = run.dataset.source_srid
+    if srid is None:
+        notes = _layers_crs(layers)
+        ImportRun.objects.filter(pk=run.pk).update(notes=notes)
     total = sum(layer.total for layer in layers)
     ImportRun.objects.filter(pk=run.pk).update(progress_total=total,
                                                read_count=total)

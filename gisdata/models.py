@@ -155,6 +155,10 @@ class ImportRun(models.Model):
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # For people watching a run: whether its worker still moves. Whether the worker is
+    # alive at all is PostgreSQL's to say (gisdata/runs.py): a long step reports nothing.
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker last reported progress.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

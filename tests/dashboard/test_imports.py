@@ -9,7 +9,7 @@ from gisdata import services
 from gisdata.models import Dataset, ImportRun, Layer
 
 pytestmark = pytest.mark.django_db
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DEMO = Path(__file__).resolve().parents[2] / "demo"
 
 
 def dataset_make(name="Fountains", **fields) -> Dataset:
@@ -89,9 +89,9 @@ def test_the_pages_need_csrf(planner, run):
 
 
 # ------------------------------------------------------------------ upload and watch
-def test_a_planner_uploads_a_shared_file_and_sees_the_result(client, planner):
+def test_a_planner_uploads_a_real_file_and_sees_the_result(client, planner):
     client.force_login(planner)
-    with open(DATA / "cambridge" / "neighborhoods.geojson", "rb") as handle:
+    with open(DEMO / "cambridge" / "neighborhoods.geojson", "rb") as handle:
         response = client.post(reverse("dashboard:import-new"), {
             "name": "Cambridge neighbourhoods", "source_file": handle, "epsg": "",
             "licence": "PDDL", "attribution": "City of Cambridge"})
@@ -121,7 +121,7 @@ def test_a_planner_uploads_a_shared_file_and_sees_the_result(client, planner):
 
 def test_csv_options_epsg_and_layers_reach_the_dataset(client, planner):
     client.force_login(planner)
-    with open(DATA / "cambridge" / "neighborhoods.geojson", "rb") as handle:
+    with open(DEMO / "cambridge" / "neighborhoods.geojson", "rb") as handle:
         client.post(reverse("dashboard:import-new"), {
             "name": "Points", "source_file": handle, "epsg": "epsg:25831",
             "encoding": "latin-1", "x_field": "lon", "y_field": " lat ",
@@ -147,7 +147,7 @@ def test_a_bad_form_shows_its_errors_and_stores_nothing(client, planner):
 
 def test_a_file_and_a_url_together_are_refused(client, planner):
     client.force_login(planner)
-    with open(DATA / "cambridge" / "neighborhoods.geojson", "rb") as handle:
+    with open(DEMO / "cambridge" / "neighborhoods.geojson", "rb") as handle:
         response = client.post(reverse("dashboard:import-new"), {
             "name": "Both", "source_file": handle, "source_url": "https://example.org/a"})
     assert response.status_code == 400
@@ -175,7 +175,7 @@ def test_a_url_import_starts(client, planner):
 def test_a_file_over_the_limit_is_refused(client, planner, settings):
     settings.GISDATA_UPLOAD_MAX_BYTES = 100
     client.force_login(planner)
-    with open(DATA / "cambridge" / "neighborhoods.geojson", "rb") as handle:
+    with open(DEMO / "cambridge" / "neighborhoods.geojson", "rb") as handle:
         response = client.post(reverse("dashboard:import-new"),
                                {"name": "Big", "source_file": handle})
     assert response.status_code == 400

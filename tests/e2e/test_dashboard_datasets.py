@@ -1,4 +1,4 @@
-"""A planner imports a shared dataset (a real Celery worker runs it), publishes its layer,
+"""A planner imports a real open dataset (a real Celery worker runs it), publishes its layer,
 gives it a colour and makes it a constraint; the project map draws it in that colour."""
 
 import re
@@ -14,7 +14,7 @@ from tests.e2e.test_dashboard_setup import shot
 from tests.factories import project_make, user_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DEMO = Path(__file__).resolve().parents[2] / "demo"
 
 
 def test_a_planner_imports_publishes_styles_and_constrains_a_layer(new_page, worker,
@@ -27,7 +27,7 @@ def test_a_planner_imports_publishes_styles_and_constrains_a_layer(new_page, wor
     page.get_by_role("link", name="Datasets", exact=True).click()
     page.get_by_role("link", name="Import a dataset").click()
     page.get_by_label("Name").fill("Bike lanes of Barcelona")
-    page.set_input_files("input[name=source_file]", str(DATA / "barcelona" / "bike_lanes.geojson"))
+    page.set_input_files("input[name=source_file]", str(DEMO / "barcelona" / "bike_lanes.geojson"))
     page.get_by_label("Licence").fill("CC BY 4.0")
     page.get_by_role("button", name="Start the import").click()
     expect(page.locator("[data-progress-text]")).to_contain_text("Succeeded", timeout=60_000)

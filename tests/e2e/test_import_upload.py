@@ -1,4 +1,4 @@
-"""A planner uploads a shared file in the browser, watches the progress bar move while a
+"""A planner uploads a real open data file in the browser, watches the progress bar move while a
 real Celery worker imports it, and sees the layer with its feature count."""
 
 import re
@@ -13,7 +13,7 @@ from tests.e2e.test_citizen_journey import log_in
 from tests.factories import user_make
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+DEMO = Path(__file__).resolve().parents[2] / "demo"
 
 
 def test_a_planner_uploads_districts_and_watches_the_import(new_page, worker,  # noqa: F811
@@ -26,7 +26,7 @@ def test_a_planner_uploads_districts_and_watches_the_import(new_page, worker,  #
     expect(page.get_by_role("heading", name="Import a dataset")).to_be_visible()
 
     page.get_by_label("Name").fill("Districtes de Barcelona")
-    page.set_input_files("input[name=source_file]", str(DATA / "barcelona" / "districtes.zip"))
+    page.set_input_files("input[name=source_file]", str(DEMO / "barcelona" / "districtes.zip"))
     page.get_by_label("Licence").fill("CC BY 4.0")
     polled = []
     page.on("request", lambda r: polled.append(r.url) if "/api/v1/imports/" in r.url else None)

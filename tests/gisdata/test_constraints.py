@@ -109,8 +109,7 @@ def test_cambridge_flood_zones_imported_through_the_pipeline_inform_a_proposal(c
 
     from gisdata import services as gis
 
-    path = Path(__file__).resolve().parents[2].parent / "shared/data/cambridge/" \
-        "floodplains_100yr.geojson"
+    path = Path(__file__).resolve().parents[2] / "demo/cambridge/floodplains_100yr.geojson"
     with open(path, "rb") as handle:
         dataset = gis.dataset_create(name="FEMA flood zones",
                                      source_file=File(handle, name=path.name))

@@ -10,7 +10,7 @@ from gisdata import services
 from gisdata.models import ImportRun
 
 pytestmark = pytest.mark.django_db
-CAMBRIDGE = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "cambridge"
+CAMBRIDGE = Path(__file__).resolve().parents[2] / "demo" / "cambridge"
 
 
 class _Files(http.server.SimpleHTTPRequestHandler):

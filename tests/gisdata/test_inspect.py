@@ -1,7 +1,8 @@
 """The import pipeline's front door (gisdata.inspect): real open data, and hostile files.
 
-Real files come from ../shared/data (see its README for what a correct import yields);
-every hostile archive is generated in tmp_path at test time, never committed. No database.
+Real files come from tests/data and the demo city's demo/ (tests/data/README.md says what
+a correct import yields); every hostile archive is generated in tmp_path at test time,
+never committed. No database.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from gisdata.inspect import (
 )
 from gisdata.inspect_archive import cpg_to_encoding
 
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-needs_data = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not here")
-DISTRICTES = DATA / "barcelona" / "districtes.zip"
+ROOT = Path(__file__).resolve().parents[2]
+DATA = ROOT / "tests" / "data"
+DEMO = ROOT / "demo"
+DISTRICTES = DEMO / "barcelona" / "districtes.zip"
 STEM = "0301040100_Districtes_UNITATS_ADM"
 
 
@@ -112,41 +114,53 @@ def read_count(source: Source, layer: str | None = None, **options) -> int:
 
 # --- the real open data ---------------------------------------------------------------
 
+# Paths below tests/data, or below the repository for the demo city's files (demo/...).
 REAL = [
-    ("barcelona/districtes.zip", "shapefile", True, 10),
-    ("barcelona/seccions_censals.zip", "shapefile", True, 1068),
-    ("barcelona/barris_wkt.csv", "csv", False, 73),
-    ("barcelona/tourist_flats.csv", "csv", False, 10723),
-    ("barcelona/bicing_stations.geojson", "geojson", True, 465),
-    ("barcelona/bike_lanes.geojson", "geojson", True, 247),
-    ("barcelona/fountains.geojson", "geojson", True, 1988),
-    ("cambridge/neighborhoods.geojson", "geojson", True, 13),
-    ("cambridge/floodplains_100yr.geojson", "geojson", True, 21),
-    ("cambridge/open_space.geojson", "geojson", True, 276),
-    ("cambridge/bike_facilities.geojson", "geojson", True, 671),
-    ("cambridge/bike_racks.geojson", "geojson", True, 2892),
-    ("cambridge/street_centerlines.geojson", "geojson", True, 2643),
+    ("demo/barcelona/districtes.zip", "shapefile", True, 10),
+    ("barcelona/seccions_censals.zip", "shapefile", True, 117),
+    ("barcelona/barris_wkt.csv", "csv", False, 7),
+    ("barcelona/tourist_flats.csv", "csv", False, 215),
+    ("demo/barcelona/bicing_stations.geojson", "geojson", True, 465),
+    ("demo/barcelona/bike_lanes.geojson", "geojson", True, 247),
+    ("demo/barcelona/fountains.geojson", "geojson", True, 1988),
+    ("demo/cambridge/neighborhoods.geojson", "geojson", True, 13),
+    ("demo/cambridge/floodplains_100yr.geojson", "geojson", True, 21),
+    ("cambridge/open_space.geojson", "geojson", True, 38),
+    ("cambridge/bike_facilities.geojson", "geojson", True, 74),
+    ("cambridge/bike_racks.geojson", "geojson", True, 145),
     ("nyc/nybb_16a.zip", "shapefile", True, 5),
 ]
+# Beside the data: how it was made, and the damaged files another module tests.
+NOT_DATA = {"README.md", "make_samples.py"}
 
 
-@needs_data
+def real(name: str) -> Path:
+    return ROOT / name if name.startswith("demo/") else DATA / name
+
+
 @pytest.mark.parametrize(("name", "kind", "has_crs", "count"), REAL)
 def test_real_files_inspect_and_their_gdal_path_reads_every_feature(name, kind, has_crs, count):
-    source = inspect(DATA / name)
+    source = inspect(real(name))
     assert (source.kind, source.has_crs, len(source.layers)) == (kind, has_crs, 1)
     assert source.encoding is None  # no .cpg anywhere: the caller reads UTF-8
     assert read_count(source, **gdal_open_options(source)) == count
 
 
-@needs_data
-def test_real_files_cover_the_whole_data_folder():
+def data_files() -> set[str]:
+    """Every file of tests/data but its README, its maker and the broken/ folder."""
+    return {str(p.relative_to(DATA)) for p in DATA.rglob("*")
+            if p.is_file() and p.name not in NOT_DATA and p.relative_to(DATA).parts[0] != "broken"
+            and "__pycache__" not in p.parts}
+
+
+def test_real_files_cover_the_whole_data_folder_and_its_readme_lists_each():
     listed = {name for name, *_ in REAL} | {"prague/bubenec.gpkg"}
-    present = {str(p.relative_to(DATA)) for p in DATA.rglob("*") if p.suffix != ".md"}
-    assert {p for p in present if "." in Path(p).name} == listed
+    assert data_files() == {name for name in listed if not name.startswith("demo/")}
+    readme = (DATA / "README.md").read_text()
+    missing = [name for name in listed if f"`{name}`" not in readme]
+    assert not missing, f"tests/data/README.md does not describe {missing}"
 
 
-@needs_data
 def test_districtes_zip_is_read_in_place_with_its_etrs89_prj_and_utf8_names():
     source = inspect(DISTRICTES, original_name="districtes.zip")
     assert source.gdal_path == f"/vsizip/{{{DISTRICTES}}}/{STEM}.shp"
@@ -161,14 +175,12 @@ def test_districtes_zip_is_read_in_place_with_its_etrs89_prj_and_utf8_names():
     assert "Sants-Montjuïc" in list(fields[0])
 
 
-@needs_data
 def test_nybb_ignores_its_shp_xml_metadata():
     source = inspect(DATA / "nyc" / "nybb_16a.zip")
     assert source.layers == ["nybb"] and source.warnings == []
     assert source.shapefiles[0].has_prj
 
 
-@needs_data
 def test_bubenec_geopackage_has_four_layers_each_readable():
     source = inspect(DATA / "prague" / "bubenec.gpkg")
     assert source.kind == "geopackage" and source.has_crs
@@ -180,7 +192,6 @@ def test_bubenec_geopackage_has_four_layers_each_readable():
     assert caught.value.code == "choose_layer"
 
 
-@needs_data
 def test_geopackage_stored_under_another_name_is_still_recognised(tmp_path):
     stored = tmp_path / "upload-1234"
     stored.write_bytes((DATA / "prague" / "bubenec.gpkg").read_bytes())
@@ -188,12 +199,11 @@ def test_geopackage_stored_under_another_name_is_still_recognised(tmp_path):
     assert source.kind == "geopackage" and len(source.layers) == 4
 
 
-@needs_data
 def test_tourist_flats_csv_bom_delimiter_and_decimal_comma_coordinates():
     source = inspect(DATA / "barcelona" / "tourist_flats.csv")
     info = source.csv
     assert info is not None and not source.has_crs
-    assert (info.bom, info.encoding, info.delimiter, info.rows) == (True, "UTF-8", ",", 10723)
+    assert (info.bom, info.encoding, info.delimiter, info.rows) == (True, "UTF-8", ",", 215)
     assert info.columns[0] == "N_EXPEDIENT"  # the BOM is not part of the first name
     assert info.coordinate_pair == ("LONGITUD_X", "LATITUD_Y")
     assert info.decimal_comma_columns == ["LONGITUD_X", "LATITUD_Y"]
@@ -214,16 +224,15 @@ def test_tourist_flats_csv_bom_delimiter_and_decimal_comma_coordinates():
     assert all(2.0 < parse_coordinate(value) < 2.3 for value in fields[0])
 
 
-@needs_data
 def test_barris_csv_has_two_wkt_columns_and_gdal_reads_the_chosen_one():
     source = inspect(DATA / "barcelona" / "barris_wkt.csv")
     info = source.csv
     assert info.wkt_columns == ["geometria_etrs89", "geometria_wgs84"]
-    assert info.coordinate_pair is None and info.rows == 73 and not info.bom
+    assert info.coordinate_pair is None and info.rows == 7 and not info.bom
     options = gdal_open_options(source, wkt_column="geometria_wgs84")
     assert options["GEOM_POSSIBLE_NAMES"] == "geometria_wgs84"
     target = source.read_target()
-    assert pyogrio.read_info(target.path, **options)["features"] == 73
+    assert pyogrio.read_info(target.path, **options)["features"] == 7
     _meta, _fids, geometry, _fields = pyogrio.raw.read(target.path, max_features=3, **options)
     assert all(wkb is not None for wkb in geometry)
     assert not any("No coordinate columns" in w for w in source.warnings)
@@ -528,7 +537,6 @@ def test_empty_zip(tmp_path):
 # --- zip: shapefiles ------------------------------------------------------------------
 
 
-@needs_data
 def test_missing_dbf_says_what_to_add(tmp_path):
     path = make_zip(tmp_path / "roads.zip", shapefile_members("roads", ("shp", "shx", "prj")))
     error = refused(path, "shapefile_incomplete")
@@ -537,19 +545,16 @@ def test_missing_dbf_says_what_to_add(tmp_path):
     )
 
 
-@needs_data
 def test_missing_shx(tmp_path):
     path = make_zip(tmp_path / "roads.zip", shapefile_members("roads", ("shp", "dbf")))
     refused(path, "shapefile_incomplete", "no roads.shx", "index of the shapes")
 
 
-@needs_data
 def test_dbf_without_shp(tmp_path):
     path = make_zip(tmp_path / "roads.zip", shapefile_members("roads", ("dbf", "shx")))
     refused(path, "shapefile_incomplete", "no roads.shp")
 
 
-@needs_data
 def test_upper_case_extensions_in_a_subfolder_are_accepted(tmp_path):
     members = shapefile_members("Data/Sub/ROADS", upper=True)
     members["__MACOSX/Data/Sub/._ROADS.SHP"] = b"\x00\x05\x16\x07"
@@ -567,7 +572,6 @@ def test_upper_case_extensions_in_a_subfolder_are_accepted(tmp_path):
     assert info["crs"] == "EPSG:25831"
 
 
-@needs_data
 def test_parts_whose_names_differ_in_case_are_refused(tmp_path):
     members = shapefile_members("roads", ("shp", "shx"))
     members["Roads.dbf"] = districtes_part("dbf")
@@ -575,7 +579,6 @@ def test_parts_whose_names_differ_in_case_are_refused(tmp_path):
     refused(path, "shapefile_case", "Roads.dbf", "roads.dbf", "upper/lower case")
 
 
-@needs_data
 def test_several_shapefiles_are_layers_of_their_folder_and_a_missing_prj_is_said(tmp_path):
     members = shapefile_members("data/roads") | shapefile_members(
         "data/parks", ("shp", "shx", "dbf")
@@ -595,7 +598,6 @@ def test_several_shapefiles_are_layers_of_their_folder_and_a_missing_prj_is_said
     assert read_count(source, "roads") == read_count(source, "parks") == 10
 
 
-@needs_data
 def test_shapefiles_at_the_top_of_the_zip_are_layers_of_the_zip(tmp_path):
     members = shapefile_members("roads") | shapefile_members("parks")
     source = inspect(make_zip(tmp_path / "top.zip", members))
@@ -603,13 +605,11 @@ def test_shapefiles_at_the_top_of_the_zip_are_layers_of_the_zip(tmp_path):
     assert read_count(source, "parks") == 10
 
 
-@needs_data
 def test_shapefiles_in_several_folders_are_refused(tmp_path):
     members = shapefile_members("a/roads") | shapefile_members("b/parks")
     refused(make_zip(tmp_path / "two.zip", members), "shapefile_folders", "a/", "b/", "one folder")
 
 
-@needs_data
 def test_a_shp_member_that_is_really_a_vrt_is_refused(tmp_path):
     members = shapefile_members("roads")
     members["roads.shp"] = b"<OGRVRTDataSource><OGRVRTLayer name='x'/></OGRVRTDataSource>"
@@ -617,7 +617,6 @@ def test_a_shp_member_that_is_really_a_vrt_is_refused(tmp_path):
     refused(path, "shapefile_damaged", "roads.shp")
 
 
-@needs_data
 def test_cpg_sets_the_encoding_and_a_latin1_dbf_without_cpg_is_flagged(tmp_path):
     dbf = districtes_part("dbf")
     assert "Sants-Montjuïc".encode() in dbf
@@ -661,9 +660,8 @@ def test_cpg_values(cpg, expected):
 # --- zip: one zipped file of another format -------------------------------------------
 
 
-@needs_data
 def test_zip_with_one_geojson_is_read_in_place(tmp_path):
-    data = (DATA / "barcelona" / "fountains.geojson").read_bytes()
+    data = (DEMO / "barcelona" / "fountains.geojson").read_bytes()
     path = make_zip(tmp_path / "fountains.zip", {"export/fountains.geojson": data})
     source = inspect(path)
     assert source.kind == "geojson" and source.layers == ["fountains"]
@@ -671,14 +669,13 @@ def test_zip_with_one_geojson_is_read_in_place(tmp_path):
     assert read_count(source) == 1988
 
 
-@needs_data
 def test_zip_with_one_csv_or_geopackage(tmp_path):
     csv_zip = make_zip(
         tmp_path / "flats.zip",
         {"flats.csv": (DATA / "barcelona" / "tourist_flats.csv").read_bytes()},
     )
     source = inspect(csv_zip)
-    assert source.kind == "csv" and source.csv.rows == 10723 and read_count(source) == 10723
+    assert source.kind == "csv" and source.csv.rows == 215 and read_count(source) == 215
     gpkg_zip = make_zip(
         tmp_path / "gpkg.zip", {"b.gpkg": (DATA / "prague" / "bubenec.gpkg").read_bytes()}
     )
@@ -724,7 +721,6 @@ def test_sqlite_that_is_not_a_geopackage(tmp_path):
     refused(path, "wrong_extension", "GeoPackage", "SQLite")
 
 
-@needs_data
 def test_geopackage_tables_without_geometry_are_not_layers(tmp_path):
     import sqlite3
 
@@ -742,10 +738,10 @@ def test_geopackage_tables_without_geometry_are_not_layers(tmp_path):
     assert any("notes" in w for w in source.warnings)
 
 
-@needs_data
 def test_truncated_geopackage(tmp_path):
     path = tmp_path / "cut.gpkg"
-    path.write_bytes((DATA / "prague" / "bubenec.gpkg").read_bytes()[:500_000])
+    whole = (DATA / "prague" / "bubenec.gpkg").read_bytes()
+    path.write_bytes(whole[: len(whole) * 2 // 3])
     refused(path, "truncated", "incomplete")
 
 

@@ -11,7 +11,8 @@ from gisdata.models import Dataset, Feature, ImportRun
 from tests.integration.processes import ROOT, process_env
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-DATA = ROOT.parent / "shared" / "data"
+DATA = ROOT / "tests" / "data"
+DEMO = ROOT / "demo"
 
 
 def command(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -46,7 +47,7 @@ def test_a_missing_file_or_a_bad_epsg_code_is_refused_at_once(worker, tmp_path):
 
 class _Files(http.server.SimpleHTTPRequestHandler):
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, directory=str(DATA / "cambridge"), **kwargs)
+        super().__init__(*args, directory=str(DEMO / "cambridge"), **kwargs)
 
     def log_message(self, *args):
         pass

@@ -27,7 +27,7 @@ SKIPPED_PATHS = {"static/vendor"}
 ALLOWED: dict[str, str] = {}
 
 LITERALS = [
-    (re.compile(r"\.\.[/\\]shared\b"), "a sibling checkout (../shared)"),
+    (re.compile(r"\.\.[/\\]shared\b"), "a sibling checkout beside the repository"),
     # A home or work folder; a URL's path (https://host/home/...) is not one.
     (re.compile(r"(?<![\w.~%-])/(?:work|root|home|Users)/"), "a home or work folder"),
     (re.compile(r"\b(?:ROOT|BASE_DIR)\.parent\b"), "a folder above the repository root"),
@@ -143,7 +143,7 @@ OUTSIDE = [
     ("docs/x.md", "See [the handbook](../" + "../DESIGN.md)."),
 ]
 INSIDE = [
-    ("tests/x/test_y.py", "ROOT = Path(__file__).resolve().parents[2]"),
+    ("tests/x/test_y.py", "ROOT = Path(__file__).resolve()" + ".parents[2]"),
     ("tests/test_y.py", "ROOT = Path(__file__).resolve().parent.parent"),
     ("config/env.py", "BASE_DIR = Path(__file__).resolve().parent.parent"),
     ("tests/e2e/test_z.py", 'CHROMIUM = "/usr/bin/chromium"'),

@@ -9,13 +9,18 @@ views for throttling and error handling, but answer with the bytes they built:
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
+from datetime import datetime
 from functools import cache
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import get_language
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -38,7 +43,9 @@ from opendata.ogc_schema import (
     FEATURE_COLLECTION,
     ITEM_PARAMETERS,
     LANDING,
+    NOT_MODIFIED,
 )
+from opendata.throttles import OgcTimeThrottle
 
 
 class GeoJSONRenderer(JSONRenderer):
@@ -74,7 +81,33 @@ class OgcSchema(AutoSchema):
         return []
 
 
-class OgcView(APIView):
+class TimedThrottle:
+    """OGC API's own throttle (opendata/throttles.py) in place of the API's request
+    rates: each request is charged the server time it took, once it is answered."""
+
+    throttle_classes = [OgcTimeThrottle]
+    ogc_throttle: OgcTimeThrottle | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        started = time.perf_counter()
+        response = super().dispatch(request, *args, **kwargs)
+        if self.ogc_throttle is not None:
+            if response.streaming:  # a large page is read while it is sent
+                response.streaming_content = _charged(response.streaming_content,
+                                                      self.ogc_throttle, started)
+            else:
+                self.ogc_throttle.charge(time.perf_counter() - started)
+        return response
+
+
+def _charged(content, throttle: OgcTimeThrottle, started: float):
+    try:
+        yield from content
+    finally:
+        throttle.charge(time.perf_counter() - started)
+
+
+class OgcView(TimedThrottle, APIView):
     schema = OgcSchema()
     permission_classes = [AllowAny]
     content_negotiation_class = FormatFromQuery
@@ -137,7 +170,7 @@ def _definition() -> dict:
     return generator.get_schema(request=None, public=True)
 
 
-class ApiDefinition(APIView):
+class ApiDefinition(TimedThrottle, APIView):
     """The OpenAPI 3.0 definition of `/ogc/` (service-desc), generated like /api/schema/."""
 
     schema = OgcSchema()
@@ -188,55 +221,118 @@ class CollectionDetail(OgcView):
         return self.answer(request, docs.collection(request, c, wants_html(request)))
 
 
-def _page(c: Collection, q: ItemsQuery, feature_id: int | None = None):
+def _rows(c: Collection, q: ItemsQuery, feature_id: int | None = None) -> selectors.Rows:
     if c.kind == LAYER:
-        return selectors.layer_page(c.layer, bbox=q.bbox, limit=q.limit, offset=q.offset,
-                                    feature_id=feature_id)
+        return selectors.layer_rows(c.layer, bbox=q.bbox, limit=q.limit, offset=q.offset,
+                                    after=q.after, feature_id=feature_id)
     query = selectors.ProposalQuery(bbox=q.bbox, interval=q.interval, categories=q.categories,
                                     statuses=q.statuses, feature_id=feature_id)
     qs = selectors.proposals_query(selectors.proposals_public(c.project), query)
-    return selectors.proposals_page(qs, limit=q.limit, offset=q.offset, results=c.results)
+    return selectors.proposals_rows(qs, limit=q.limit, offset=q.offset, after=q.after,
+                                    results=c.results, feature_id=feature_id)
 
 
-def _geojson(text: str, page) -> HttpResponse:
-    response = HttpResponse(text, content_type=docs.GEOJSON)
+def _version(c: Collection) -> tuple[str, datetime]:
+    """What a page of the collection depends on, and when it last changed: a layer's
+    version (each import or edit bumps `updated_at`), or the project's proposals."""
+    if c.kind == LAYER:
+        layer = c.layer
+        return (f"layer:{layer.pk}:{layer.version}:{layer.updated_at.isoformat()}:"
+                f"{layer.feature_count}", layer.updated_at)
+    version, modified = selectors.proposals_version(c.project, results=c.results)
+    return f"proposals:{c.results}:{version}", modified
+
+
+def _conditional(request, c: Collection, html: bool):
+    """The ETag and Last-Modified of this answer, known before any feature is read, and
+    `304 Not Modified` when the client's copy (If-None-Match, If-Modified-Since) is
+    current. The ETag is weak: two answers differ in `timeStamp`, not in features."""
+    version, modified = _version(c)
+    key = "|".join([version, request.build_absolute_uri(), str(html),
+                    get_language() if html else ""])
+    headers = {"ETag": f'W/"{hashlib.sha256(key.encode()).hexdigest()[:32]}"',
+               "Last-Modified": http_date(modified.timestamp())}
+    not_modified = get_conditional_response(request, etag=headers["ETag"],
+                                            last_modified=int(modified.timestamp()))
+    if not_modified is not None:
+        for name, value in headers.items():
+            not_modified[name] = value
+    return headers, not_modified
+
+
+def _geojson(body, headers: dict) -> HttpResponse:
+    if isinstance(body, str):
+        response = HttpResponse(body, content_type=docs.GEOJSON)
+    else:
+        response = StreamingHttpResponse(body, content_type=docs.GEOJSON)
     response["Content-Crs"] = f"<{CRS84}>"
-    if page.last_modified:
-        response["Last-Modified"] = http_date(page.last_modified.timestamp())
+    for name, value in headers.items():
+        response[name] = value
     return response
 
 
+BUFFER = 64 * 1024  # a streamed page goes out in pieces of about this many characters
+
+
+def _feature_collection(request, c: Collection, q: ItemsQuery, page: selectors.Rows):
+    """The page as GeoJSON text, in pieces: the features as PostGIS built them, then
+    numberReturned and the links, which depend on how many came and the last id."""
+    stamp = timezone.now().isoformat(timespec="seconds").replace("+00:00", "Z")
+    pieces = [f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
+              f'"timeStamp":"{stamp}","features":[']
+    returned, last_id, size = 0, None, 0
+    for fid, text in page.rows:
+        last_id = fid
+        pieces.append("," + text if returned else text)
+        returned += 1
+        size += len(text)
+        if size >= BUFFER:
+            yield "".join(pieces)
+            pieces, size = [], 0
+    links = docs.page_links(request, c, limit=q.limit, offset=q.offset, returned=returned,
+                            matched=page.matched, html=False, last_id=last_id)
+    pieces.append(f'],"numberReturned":{returned},"links":{json.dumps(links)}}}')
+    yield "".join(pieces)
+
+
 class Items(OgcView):
-    """A collection's features, a page at a time: `bbox`, `datetime` (proposals: when
-    they were made; layers carry no time), `limit` (1–10,000, default 10), `offset`;
-    proposals also by `category` and `status`."""
+    """A collection's features, a page at a time, in id order: `bbox`, `datetime`
+    (proposals: when they were made; layers carry no time), `limit`, `offset` (or
+    `after`, which the `next` links set); proposals also by `category` and `status`."""
 
     renderer_classes = [GeoJSONRenderer, HTMLRenderer]
 
     @extend_schema(operation_id="ogc_items",
-                   parameters=_params("f", "bbox", "datetime", "limit", "offset", "crs",
-                                      "bbox-crs", "category", "status"),
-                   responses={**FEATURE_COLLECTION, **ERRORS})
+                   parameters=_params("f", "bbox", "datetime", "limit", "offset", "after",
+                                      "crs", "bbox-crs", "category", "status"),
+                   responses={**FEATURE_COLLECTION, **NOT_MODIFIED, **ERRORS})
     def get(self, request, collection_id: str):
         c = _collection(collection_id)
         html = wants_html(request)
         q = ItemsQuery.parse(request.query_params, proposals=c.kind != LAYER)
-        page = _page(c, q)
-        links = docs.page_links(request, c, limit=q.limit, offset=q.offset,
-                                returned=page.returned, matched=page.matched, html=html)
+        headers, not_modified = _conditional(request, c, html)
+        if not_modified is not None:
+            return not_modified
+        page = _rows(c, q)
         if html:
-            features = json.loads(page.features)
-            return self.answer(request, {"title": c.title, "links": links,
-                                         "numberMatched": page.matched,
-                                         "numberReturned": page.returned},
-                               rows=[{"href": docs.url(request, "item", c.id, f["id"])
-                                      + "?f=html", "id": f["id"], "title": _label(f)}
-                                     for f in features], title=f"{c.title}: features")
-        stamp = timezone.now().isoformat(timespec="seconds").replace("+00:00", "Z")
-        text = (f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
-                f'"numberReturned":{page.returned},"timeStamp":"{stamp}",'
-                f'"links":{json.dumps(links)},"features":{page.features}}}')
-        return _geojson(text, page)
+            rows = list(page.rows)
+            links = docs.page_links(request, c, limit=q.limit, offset=q.offset,
+                                    returned=len(rows), matched=page.matched, html=True,
+                                    last_id=rows[-1][0] if rows else None)
+            features = [json.loads(text) for _, text in rows]
+            response = self.answer(
+                request, {"title": c.title, "links": links, "numberMatched": page.matched,
+                          "numberReturned": len(rows)},
+                rows=[{"href": docs.url(request, "item", c.id, f["id"]) + "?f=html",
+                       "id": f["id"], "title": _label(f)} for f in features],
+                title=f"{c.title}: features")
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        body = _feature_collection(request, c, q, page)
+        if q.limit <= selectors.STREAM_ABOVE:
+            body = "".join(body)
+        return _geojson(body, headers)
 
     def initial(self, request, *args, **kwargs):
         APIView.initial(self, request, *args, **kwargs)  # ItemsQuery checks the names
@@ -256,22 +352,28 @@ class Item(OgcView):
     renderer_classes = [GeoJSONRenderer, HTMLRenderer]
 
     @extend_schema(operation_id="ogc_item", parameters=_params("f"),
-                   responses={**FEATURE, **ERRORS})
+                   responses={**FEATURE, **NOT_MODIFIED, **ERRORS})
     def get(self, request, collection_id: str, feature_id: int):
         c = _collection(collection_id)
-        page = _page(c, ItemsQuery(limit=1, offset=0, bbox=None, interval=None), feature_id)
-        features = json.loads(page.features)
-        if not features:
-            raise Http404("No such feature in this collection.")
-        feature = features[0]
-        href = docs.url(request, "item", c.id, feature_id)
         html = wants_html(request)
+        headers, not_modified = _conditional(request, c, html)
+        if not_modified is not None:
+            return not_modified
+        one = ItemsQuery(limit=1, offset=0, bbox=None, interval=None)
+        rows = list(_rows(c, one, feature_id).rows)
+        if not rows:
+            raise Http404("No such feature in this collection.")
+        feature = json.loads(rows[0][1])
+        href = docs.url(request, "item", c.id, feature_id)
         feature["links"] = [*docs.self_links(href, html, "This feature"),
                             docs.link(docs.url(request, "collection", c.id), "collection",
                                       docs.JSON, c.title)]
         if html:
-            return self.answer(request, {"title": _label(feature),
-                                         "links": feature["links"]},
-                               rows=[{"id": k, "title": v} for k, v in
-                                     (feature.get("properties") or {}).items()])
-        return _geojson(json.dumps(feature), page)
+            response = self.answer(request, {"title": _label(feature),
+                                             "links": feature["links"]},
+                                   rows=[{"id": k, "title": v} for k, v in
+                                         (feature.get("properties") or {}).items()])
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        return _geojson(json.dumps(feature), headers)

@@ -101,25 +101,29 @@ def collections(request, found: list[Collection], html: bool) -> dict:
 
 
 def page_links(request, c: Collection, *, limit: int, offset: int, returned: int,
-               matched: int, html: bool) -> list[dict]:
+               matched: int, html: bool, last_id: int | None = None) -> list[dict]:
     """self/alternate for this page, the collection, and next/prev pages, keeping the
-    reader's other parameters."""
+    reader's other parameters. `next` carries `after`, the last id of this page, so the
+    next page starts with an index look-up rather than skipping `offset` rows again."""
     base = url(request, "items", c.id)
 
-    def at(new_offset: int, fmt: str) -> str:
+    def at(new_offset: int, fmt: str, after: int | None = None) -> str:
         params = request.query_params.copy()
         params["offset"], params["limit"], params["f"] = new_offset, limit, fmt
+        params.pop("after", None)
+        if after is not None:
+            params["after"] = after
         return f"{base}?{params.urlencode()}"
 
     kind = HTML if html else GEOJSON
-    links = [link(at(offset, "html" if html else "json"), "self", kind, "This page"),
-             link(at(offset, "json" if html else "html"), "alternate",
-                  GEOJSON if html else HTML, "This page in the other format"),
+    fmt, other = ("html", "json") if html else ("json", "html")
+    this = request.query_params.get("after")
+    links = [link(at(offset, fmt, this), "self", kind, "This page"),
+             link(at(offset, other, this), "alternate", GEOJSON if html else HTML,
+                  "This page in the other format"),
              link(url(request, "collection", c.id), "collection", JSON, c.title)]
-    if offset + returned < matched:
-        links.append(link(at(offset + limit, "html" if html else "json"), "next", kind,
-                          "Next page"))
+    if returned == limit and offset + returned < matched:
+        links.append(link(at(offset + limit, fmt, last_id), "next", kind, "Next page"))
     if offset > 0:
-        links.append(link(at(max(0, offset - limit), "html" if html else "json"), "prev",
-                          kind, "Previous page"))
+        links.append(link(at(max(0, offset - limit), fmt), "prev", kind, "Previous page"))
     return links

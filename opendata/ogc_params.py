@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,12 +22,17 @@ from opendata.selectors import Bbox
 from proposals.models import PUBLIC_STATUSES
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-DEFAULT_LIMIT = 10
-MAX_LIMIT = 10_000
+# Chosen in config/settings/base.py (OGC_ITEMS_DEFAULT_LIMIT, OGC_ITEMS_MAX_LIMIT): why
+# there. Read once, as the API definition states them.
+DEFAULT_LIMIT = settings.OGC_ITEMS_DEFAULT_LIMIT
+MAX_LIMIT = settings.OGC_ITEMS_MAX_LIMIT
 MAX_OFFSET = 10_000_000
+MAX_ID = 2**63 - 1
 FORMATS = ("json", "html")
 # `crs` and `bbox-crs` (Part 2) are accepted when they name the only CRS served.
-ITEM_PARAMS = {"f", "bbox", "limit", "offset", "datetime", "crs", "bbox-crs"}
+# `after` is Plaza's own: the `next` links carry the last id of the page, so that the
+# next page starts there (an index look-up) instead of skipping `offset` rows again.
+ITEM_PARAMS = {"f", "bbox", "limit", "offset", "after", "datetime", "crs", "bbox-crs"}
 PROPOSAL_PARAMS = {"category", "status"}
 
 
@@ -50,7 +56,7 @@ def wants_html(request) -> bool:
     return accept.split(",")[0].split(";")[0].strip() == "text/html"
 
 
-def _int(params, name: str, default: int, low: int, high: int) -> int:
+def _int(params, name: str, default: int | None, low: int, high: int) -> int | None:
     raw = params.get(name)
     if raw is None:
         return default
@@ -137,6 +143,7 @@ class ItemsQuery:
     interval: tuple[datetime | None, datetime | None] | None
     categories: tuple[str, ...] = ()
     statuses: tuple[str, ...] = ()
+    after: int | None = None  # the page holds the features whose id is above it
 
     @classmethod
     def parse(cls, params, *, proposals: bool) -> ItemsQuery:
@@ -153,6 +160,7 @@ class ItemsQuery:
         return cls(
             limit=_int(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT),
             offset=_int(params, "offset", 0, 0, MAX_OFFSET),
+            after=_int(params, "after", None, 0, MAX_ID),
             bbox=parse_bbox(params["bbox"]) if "bbox" in params else None,
             interval=parse_interval(params["datetime"]) if "datetime" in params else None,
             categories=_csv(params.get("category")), statuses=statuses)

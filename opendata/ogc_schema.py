@@ -3,10 +3,10 @@ parameter names and limits, so /api/schema/ and the service-desc at /ogc/api say
 exactly what the views accept (schemathesis checks both ways in tests/opendata)."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 from gisdata.schema import GEOMETRY, LINKS
-from opendata.ogc_params import CRS84, DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET
+from opendata.ogc_params import CRS84, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, MAX_OFFSET
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
@@ -16,6 +16,9 @@ _LINKED = {"type": "object", "required": ["links"], "properties": {"links": LINK
 ERROR = {"type": "object", "additionalProperties": True,
          "description": "What was wrong: `detail`, or a list of messages per parameter."}
 ERRORS = {(400, JSON): ERROR, (404, JSON): ERROR, (429, JSON): ERROR}
+NOT_MODIFIED = {304: OpenApiResponse(
+    description="Not Modified: the copy named by If-None-Match (the ETag) or "
+                "If-Modified-Since is current. No body.")}
 
 
 def _json(schema: dict) -> dict:
@@ -97,6 +100,11 @@ ITEM_PARAMETERS = {
     "offset": OpenApiParameter(
         "offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         description="Features to skip (the `next` link sets it)."),
+    "after": OpenApiParameter(
+        "after", {"type": "integer", "minimum": 0, "maximum": MAX_ID},
+        description="Features whose id is above this one (the `next` link sets it, "
+                    "with the last id of the page: deep pages cost what the first does). "
+                    "With it, `offset` only numbers the page."),
     "crs": OpenApiParameter("crs", str, enum=[CRS84],
                             description="The only CRS served: WGS 84 longitude/latitude."),
     "bbox-crs": OpenApiParameter("bbox-crs", str, enum=[CRS84],

@@ -14,14 +14,15 @@ page of a 200,000-feature layer costs what the page costs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db import connection, transaction
+from django.db.models import Count, F, Max, Q, QuerySet, Window
 
 from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
@@ -34,6 +35,21 @@ Bbox = tuple[float, float, float, float]
 # nothing a moderator wrote about hiding it (hidden proposals are not served at all).
 PROPOSAL_FIELDS = ("id", "title", "body", "status", "official_answer", "created_at",
                    "updated_at", "geometry", "project_id", "category_slug", "category_name")
+
+
+# Pages of up to this many features are fetched in one go (GDAL's 10, the default
+# 100); larger ones are streamed CHUNK rows at a time (opendata/ogc.py).
+STREAM_ABOVE = 100
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A page of OGC items: how many match in all (None when one feature was asked
+    for), and the page's rows, (id, GeoJSON Feature text), as PostgreSQL hands them."""
+
+    matched: int | None
+    rows: Iterator[tuple[int, str]]
 
 
 @dataclass(frozen=True)
@@ -74,6 +90,15 @@ SELECT coalesce(max({matched}), 0), count(*), max({modified}),
 FROM (SELECT row_number() OVER () AS n, t.* FROM ({inner}) t) p {joins}
 """
 
+_ROWS_SQL = """
+SELECT p.id, json_build_object(
+           'type', 'Feature', 'id', p.id,
+           'geometry', ST_AsGeoJSON(p.geometry, 7)::json,
+           'properties', {properties})::text
+FROM ({inner}) p {joins}
+ORDER BY p.id
+"""
+
 _PROPOSAL_PROPERTIES = """json_build_object(
     'project', p.project_id, 'title', p.title, 'body', p.body,
     'category', p.category_slug, 'category_name', p.category_name, 'status', p.status,
@@ -112,24 +137,53 @@ def _run(page: QuerySet, *, properties: str, joins: str = "", matched: str = "p.
         return cursor.fetchone()
 
 
-def layer_page(layer: Layer, *, bbox: Bbox | None = None, limit: int = 10,
-               offset: int = 0, feature_id: int | None = None) -> Page:
-    """A page of a layer's features (ordered by id), with how many match in all."""
+def layer_rows(layer: Layer, *, bbox: Bbox | None = None, limit: int = 10, offset: int = 0,
+               after: int | None = None, feature_id: int | None = None) -> Rows:
+    """A page of a layer's features in id order: those after `offset` rows, or, given
+    `after`, those whose id is above it (an index look-up however deep the page)."""
     qs = Feature.objects.filter(layer_id=layer.pk)
     if feature_id is not None:
         qs = qs.filter(pk=feature_id)
-    counted = bbox is not None
-    if counted:
-        qs = qs.filter(bbox_q(bbox)).annotate(matched=Window(Count("pk")))
-    fields = ("id", "geometry", "properties", *(("matched",) if counted else ()))
-    page = qs.order_by("pk").values(*fields)[offset:offset + limit]
-    matched, returned, _, features = _run(page, properties="p.properties",
-                                          matched="p.matched" if counted else "0")
-    if not counted:
-        matched = returned if feature_id is not None else layer.feature_count
-    elif returned == 0 and offset:
+    if bbox is not None:
+        qs = qs.filter(bbox_q(bbox))
+    # The layer's stored count when nothing filters it: the import pipeline keeps it,
+    # and counting 200,000 rows for every page would cost more than the page.
+    matched = layer.feature_count if bbox is None and feature_id is None else None
+    if matched is None and feature_id is None:
         matched = qs.count()
-    return Page(features, matched, returned, layer.updated_at)
+    page = _slice(qs, limit=limit, offset=offset, after=after).values(
+        "id", "geometry", "properties")
+    return Rows(matched, _rows(page, properties="p.properties", stream=limit > STREAM_ABOVE))
+
+
+def _slice(qs: QuerySet, *, limit: int, offset: int, after: int | None) -> QuerySet:
+    if after is not None:
+        return qs.filter(pk__gt=after).order_by("pk")[:limit]
+    return qs.order_by("pk")[offset:offset + limit]
+
+
+def _rows(page: QuerySet, *, properties: str, joins: str = "",
+          stream: bool = False) -> Iterator[tuple[int, str]]:
+    """(id, GeoJSON Feature text) of each row of `page`, in id order, built by PostGIS.
+    A small page comes in one fetch; a larger one through a server-side cursor, CHUNK
+    rows at a time, so that neither PostgreSQL nor this process holds it whole."""
+    try:
+        inner, params = page.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can meet (an id beyond bigint, say)
+        return iter(())
+    sql = _ROWS_SQL.format(inner=inner, properties=properties, joins=joins)
+    if stream:
+        return _streamed(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return iter(cursor.fetchall())
+
+
+def _streamed(sql: str, params) -> Iterator[tuple[int, str]]:
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(CHUNK):
+            yield from rows
 
 
 @dataclass(frozen=True)
@@ -182,3 +236,34 @@ def proposals_page(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
     if returned == 0 and offset:
         matched = qs.count()
     return Page(features, matched, returned, modified)
+
+
+def proposals_rows(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
+                   after: int | None = None, results: bool = False,
+                   feature_id: int | None = None) -> Rows:
+    """A page of public proposals in id order, as OGC items (see layer_rows)."""
+    matched = None if feature_id is not None else qs.count()
+    annotated = qs.annotate(category_slug=F("category__slug"),
+                            category_name=F("category__name"))
+    page = _slice(annotated, limit=limit, offset=offset, after=after).values(
+        *PROPOSAL_FIELDS)
+    joins = _RESULTS_JOIN.format(votes=connection.ops.quote_name(Vote._meta.db_table))
+    return Rows(matched, _rows(page, properties=_PROPOSAL_PROPERTIES.format(
+        results=_RESULT_PROPERTIES if results else ""), joins=joins if results else "",
+        stream=limit > STREAM_ABOVE))
+
+
+def proposals_version(project: Project, *, results: bool) -> tuple[str, datetime]:
+    """What changes whenever a page of the project's public proposals may change: the
+    project, how many proposals are public and the latest change among them, and, with
+    results, the votes (their number and latest change). With the time of that change."""
+    public = proposals_public(project).order_by().aggregate(n=Count("pk"),
+                                                           last=Max("updated_at"))
+    parts = [project.pk, project.updated_at.isoformat(), public["n"], public["last"]]
+    times = [t for t in (project.updated_at, public["last"]) if t]
+    if results:
+        votes = Vote.objects.filter(proposal__project=project).order_by().aggregate(
+            n=Count("pk"), last=Max("updated_at"))
+        parts += [votes["n"], votes["last"]]
+        times += [votes["last"]] if votes["last"] else []
+    return ":".join(str(p) for p in parts), max(times)

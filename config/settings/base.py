@@ -244,6 +244,25 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+# OGC API – Features (/ogc/) is read by GIS clients that page through whole layers, so it
+# has a throttle of its own (opendata/throttles.py) in place of `anon`/`user` above: each
+# client has a budget of *server time* per minute, per collection and over all of them.
+# One client reading one collection request after request can never spend more than 60 s
+# of server time in a minute, so at 60 it is never refused, however large the layer
+# (GDAL 3.6 reads 10 features a request: 20,002 requests for 200,000 features). Clients
+# that read several collections side by side share the second budget (240 s: four such
+# readers at full speed); many parallel connections on one collection are what is cut.
+OGC_THROTTLE_SECONDS = env.float("OGC_THROTTLE_SECONDS", default=60.0)
+OGC_THROTTLE_CLIENT_SECONDS = env.float("OGC_THROTTLE_CLIENT_SECONDS", default=240.0)
+# Items per page when a client gives no `limit`, and the largest `limit`. pygeoapi,
+# GeoServer and ldproxy default to 10 (the standard's example) with a maximum of
+# 10,000 (ldproxy; configurable in the others). 100 by default: ten times fewer requests
+# than 10 for clients that send no limit (curl, OWSLib, a browser), still a page that
+# an HTML view renders at once. GDAL 3.8+ and QGIS read the maximum from the API
+# definition and ask for large pages themselves; pages are streamed from PostgreSQL a
+# few hundred rows at a time, so 10,000 does not mean 10,000 features in memory.
+OGC_ITEMS_DEFAULT_LIMIT = env.int("OGC_ITEMS_DEFAULT_LIMIT", default=100)
+OGC_ITEMS_MAX_LIMIT = env.int("OGC_ITEMS_MAX_LIMIT", default=10_000)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plaza API",
     "DESCRIPTION": "Projects, geolocated proposals and their results. GeoJSON for "

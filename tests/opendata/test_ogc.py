@@ -106,11 +106,11 @@ def test_drafts_and_unpublished_layers_are_not_collections(client, city):
 
 def test_items_page_with_next_and_prev_links_and_counts(client, city):
     url = "/ogc/collections/ds-fountains-fountains/items"
-    response, doc = get_json(client, url)
+    response, doc = get_json(client, url, limit=10)  # what GDAL 3.6 asks for
     assert response["Content-Type"] == GEOJSON
     assert response["Content-Crs"] == f"<{CRS84}>"
     assert doc["type"] == "FeatureCollection"
-    assert (doc["numberMatched"], doc["numberReturned"]) == (25, 10)  # default limit 10
+    assert (doc["numberMatched"], doc["numberReturned"]) == (25, 10)
     assert [f["properties"]["n"] for f in doc["features"]] == list(range(10))
     assert doc["features"][0]["geometry"] == {"type": "Point", "coordinates": [2.15, 41.38]}
     seen, pages, href = [], 0, rels(doc)[("self", GEOJSON)]

@@ -195,11 +195,13 @@ def test_anonymous_and_signed_in_readers_are_throttled(api, city, monkeypatch):
 
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {
         **SimpleRateThrottle.THROTTLE_RATES, "anon": "3/min", "user": "5/min"})
-    for url in ("/api/v1/proposals/", "/ogc/collections"):
-        SimpleRateThrottle.cache.clear()
-        answers = [api.get(url).status_code for _ in range(4)]
-        assert answers == [200, 200, 200, 429]
-        assert api.get(url)["Retry-After"]
+    SimpleRateThrottle.cache.clear()
+    answers = [api.get("/api/v1/proposals/").status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert int(api.get("/api/v1/proposals/")["Retry-After"]) >= 1
+    # OGC API – Features counts server time instead (tests/opendata/test_ogc_full_read.py):
+    # the API's request rate does not cut a GIS client's paging short.
+    assert [api.get("/ogc/collections").status_code for _ in range(4)] == [200] * 4
     SimpleRateThrottle.cache.clear()
     api.force_authenticate(city["author"])
     answers = [api.get("/api/v1/proposals/").status_code for _ in range(6)]

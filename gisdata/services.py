@@ -9,7 +9,6 @@ each layer, stage it, then swap all layers into place in one transaction
 from __future__ import annotations
 
 import re
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from psycopg.errors import LockNotAvailable
 
-from gisdata import partitions, pipeline
+from gisdata import partitions, pipeline, runs
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
 
@@ -85,49 +84,46 @@ def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:
     return run
 
 
-def _claim(run_id: int) -> int | None:
-    """Take the run for this delivery; None when it is already finished.
+def import_run_execute(*, run_id: int, reference: str = "") -> str:
+    """Do the import of one run (the worker calls this). Returns the run's status.
 
-    A run still `running` is taken over: its worker died (the broker redelivered the
-    task), or a duplicate delivery is racing it; the attempt number decides who may
-    swap at the end.
+    Whatever goes wrong, the attempt ends with the run `failed` and a reason the planner
+    can act on, its scratch folder and staging tables removed and the layers as they
+    were; a worker that dies is noticed by the reaper (gisdata/runs.py). `reference`
+    (the task's id) is what the planner quotes to find the error in the worker's log.
     """
-    now = timezone.now()
-    claimed = ImportRun.objects.filter(
-        pk=run_id, status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING],
-    ).update(status=ImportStatus.RUNNING, attempt=F("attempt") + 1, started_at=now,
-             progress_done=0)
-    if not claimed:
-        return None
-    return ImportRun.objects.values_list("attempt", flat=True).get(pk=run_id)
-
-
-def _fail(run_id: int, message: str, errors=()) -> None:
-    ImportRun.objects.filter(pk=run_id).update(
-        status=ImportStatus.FAILED, message=message, errors=pipeline.errors_json(list(errors)),
-        skipped_count=len(errors), finished_at=timezone.now())
-
-
-def import_run_execute(*, run_id: int) -> str:
-    """Do the import of one run (the worker calls this). Returns the run's final status."""
-    attempt = _claim(run_id)
-    if attempt is None:
-        return ImportRun.objects.values_list("status", flat=True).get(pk=run_id)
-    pipeline.drop_stages(run_id)
-    run = ImportRun.objects.select_related("dataset").get(pk=run_id)
+    runs.sweep()  # what killed attempts left on this host
+    if not runs.hold(run_id):
+        return runs.status(run_id)  # a live delivery works on it; this one leaves it
     try:
-        with tempfile.TemporaryDirectory(prefix="plaza-import-") as scratch:
-            _execute(run, attempt, Path(scratch))
+        attempt = runs.claim(run_id)
+        if attempt is not None:
+            _attempt(run_id, attempt, reference)
+    finally:
+        runs.release(run_id)  # after the final status: the reaper must never see a gap
+    return runs.status(run_id)
+
+
+def _attempt(run_id: int, attempt: int, reference: str) -> None:
+    runs.leftovers_drop(run_id)  # what earlier, dead attempts of this run left
+    try:
+        with runs.scratch(run_id, attempt) as scratch:
+            run = ImportRun.objects.select_related("dataset").get(pk=run_id)
+            _execute(run, attempt, scratch)
     except (ImportFailed, ReadError) as exc:
-        _fail(run_id, str(exc), getattr(exc, "errors", ()))
+        runs.fail(run_id, attempt, str(exc), getattr(exc, "errors", ()))
     except OperationalError as exc:
         if not isinstance(exc.__cause__, LockNotAvailable):
-            raise
-        _fail(run_id, "The layers stayed in use by other work for too long to be replaced "
-              f"(waited {partitions.LOCK_TIMEOUT}). Nothing was changed; import again.")
+            runs.fail_unexpected(run_id, attempt, exc, reference)
+        else:
+            runs.fail(run_id, attempt, _(
+                "The layers stayed in use by other work for too long to be replaced "
+                "(waited %(wait)s). Nothing was changed; import again.") % {
+                    "wait": partitions.LOCK_TIMEOUT})
+    except Exception as exc:  # noqa: BLE001 - any error ends the run, logged with its traceback
+        runs.fail_unexpected(run_id, attempt, exc, reference)
     finally:
-        pipeline.drop_stages(run_id)
-    return ImportRun.objects.values_list("status", flat=True).get(pk=run_id)
+        runs.leftovers_drop(run_id, attempt)
 
 
 def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
@@ -201,15 +197,13 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
         notes = _layers_crs(layers)
         ImportRun.objects.filter(pk=run.pk).update(notes=notes)
     total = sum(layer.total for layer in layers)
-    ImportRun.objects.filter(pk=run.pk).update(progress_total=total,
-                                               read_count=total)
+    runs.progress(run.pk, attempt, progress_total=total, read_count=total)
     staged, done = [], 0
     for layer in layers:
         table = pipeline.stage_name(run.pk, attempt) + f"_{len(staged)}"
 
         def progress(n, base=done):
-            ImportRun.objects.filter(pk=run.pk, attempt=attempt).update(
-                progress_done=base + n)
+            runs.progress(run.pk, attempt, progress_done=base + n)
 
         done += pipeline.stage(table, layer, on_progress=progress)
         staged.append((layer, table))

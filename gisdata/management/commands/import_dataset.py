@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from gisdata import services
 from gisdata.models import ImportRun, ImportStatus
@@ -19,6 +20,26 @@ def epsg(value: str) -> int:
         return services.epsg_parse(value)
     except ValidationError as exc:
         raise ValueError(exc.messages[0]) from exc
+
+
+WAIT_DEFAULT = 30 * 60.0
+
+
+def positive_seconds(value: str) -> float:
+    """argparse's type for --timeout: a wait that always ends."""
+    seconds = float(value)
+    if not 0 < seconds < float("inf"):
+        raise ValueError(value)
+    return seconds
+
+
+def last_seen(run: ImportRun) -> str:
+    """What a planner or operator needs to judge a run that has not ended."""
+    beat = (f"last sign of life {run.heartbeat_at:%Y-%m-%d %H:%M:%S %Z} "
+            f"({(timezone.now() - run.heartbeat_at).total_seconds():.0f} s ago)"
+            if run.heartbeat_at else "no sign of life from a worker yet")
+    return (f"{run.status}, {run.progress_done}/{run.progress_total} features staged, "
+            f"attempt {run.attempt}, {beat}")
 
 
 class Command(BaseCommand):
@@ -39,9 +60,12 @@ class Command(BaseCommand):
         parser.add_argument("--licence", default="")
         parser.add_argument("--attribution", default="")
         parser.add_argument("--wait", action="store_true",
-                            help="wait for the worker and print the outcome")
-        parser.add_argument("--timeout", type=float, default=3600,
-                            help="seconds to wait with --wait (default 3600)")
+                            help="wait for the import to end and print the outcome; exit "
+                            "non-zero if it failed or did not end within --timeout")
+        parser.add_argument("--timeout", type=positive_seconds, default=WAIT_DEFAULT,
+                            help="seconds --wait waits at most before it gives up, saying "
+                            "what it last saw; the import itself goes on (default "
+                            f"{WAIT_DEFAULT:.0f}, 30 minutes)")
 
     def handle(self, *args, source, name, layer, srs, encoding, x_field, y_field, wkt_field,
                licence, attribution, wait, timeout, **options):
@@ -74,17 +98,20 @@ class Command(BaseCommand):
     def _wait(self, run_id: int, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         shown = -1
-        while time.monotonic() < deadline:
-            run = ImportRun.objects.get(pk=run_id)
+        while True:
+            run = ImportRun.objects.filter(pk=run_id).first()
+            if run is None:
+                raise CommandError(f"Import {run_id} is gone: its dataset was deleted.")
             if run.status in (ImportStatus.SUCCEEDED, ImportStatus.FAILED):
                 break
+            if time.monotonic() >= deadline:
+                raise CommandError(f"Import {run_id} did not end within {timeout:.0f} s; "
+                                   f"last seen {last_seen(run)}. The import goes on: "
+                                   "follow it in the dashboard (is a worker running?).")
             if run.percent != shown and sys.stdout.isatty():
                 self.stdout.write(f"  {run.status}: {run.percent} %")
                 shown = run.percent
             time.sleep(0.5)
-        else:
-            raise CommandError(f"Import {run_id} did not finish within {timeout:.0f} s "
-                               "(is a worker running?).")
         if run.status == ImportStatus.FAILED:
             raise CommandError(f"Import {run_id} failed: {run.message}")
         self.stdout.write(

@@ -1,0 +1,255 @@
+"""An import run always ends, with the real worker: killed, stopped, or hit by errors.
+
+The worker is the session's real Celery worker (tests/conftest.py); faults are real:
+SIGKILL of its pool process, SIGSTOP of the whole worker while PostgreSQL drops its
+session (a host that vanished), triggers that raise or sleep in the database, a soft
+time limit. tests/gisdata/test_run_lifecycle.py covers the same rules in-process.
+"""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.files import File
+from django.db import connection, transaction
+
+from gisdata import runs, services
+from gisdata.models import Feature, ImportRun, Layer
+from gisdata.tasks import import_run, imports_requeue_stale
+from tests.integration.processes import ROOT, process_env, wait_until
+from tests.integration.test_import_worker import points_gpkg, pool_children, staging_tables
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def trigger():
+    """Make a table raise or sleep when it is written, in the worker's database too.
+    Dropped again at the end (the flush after each test would leave it)."""
+    made = []
+
+    def make(table: str, when: str, body: str) -> None:
+        name = f"test_fault_{len(made)}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+                           f"$$ BEGIN {body}; RETURN NEW; END $$")
+            cursor.execute(f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW "
+                           f"WHEN ({when}) EXECUTE FUNCTION {name}()")
+        made.append((name, table))
+
+    yield make
+    with connection.cursor() as cursor:
+        for name, table in made:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
+
+
+def start(path: Path, attempts_before: int = 0) -> ImportRun:
+    with open(path, "rb") as handle, transaction.atomic():
+        dataset = services.dataset_create(name=path.stem, source_file=File(handle,
+                                                                           name=path.name))
+        run = services.import_start(dataset=dataset)
+        # As if earlier workers had died on it: the task is published after this commits.
+        ImportRun.objects.filter(pk=run.pk).update(attempt=attempts_before)
+        return run
+
+
+def ended(run: ImportRun, timeout: float = 180) -> ImportRun:
+    def final():
+        return ImportRun.objects.get(pk=run.pk).status in ("succeeded", "failed")
+
+    wait_until(final, timeout=timeout, what=f"import {run.pk} to end")
+    run.refresh_from_db()
+    return run
+
+
+def staging_in(run: ImportRun, attempt: int):
+    def ready():
+        row = ImportRun.objects.get(pk=run.pk)
+        return row.status == "running" and row.attempt == attempt and row.progress_done > 0
+
+    wait_until(ready, timeout=90, what=f"attempt {attempt} of import {run.pk} to stage rows")
+
+
+def sleeping_backend() -> int | None:
+    """The worker's database session while a trigger has it in pg_sleep."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
+                       "AND datname = current_database()")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def scratch_of(run: ImportRun) -> list[str]:
+    root = runs.scratch_root()  # the worker's: the same database, so the same folder
+    return [p.name for p in root.glob(f"run-{run.pk}-*")] if root.exists() else []
+
+
+def worker_log(worker) -> str:
+    return Path(os.readlink(f"/proc/{worker.pid}/fd/1")).read_text()
+
+
+def kill_pool(worker) -> None:
+    """SIGKILL the pool process running the task, as the kernel's OOM killer would."""
+    for child in pool_children(worker.pid):
+        os.kill(child, signal.SIGKILL)
+
+
+# ------------------------------------------------------------------ killed workers
+
+
+def test_a_worker_killed_mid_import_ends_succeeded_on_redelivery_leaving_nothing(
+        worker, tmp_path):
+    run = start(points_gpkg(tmp_path / "points.gpkg", 200_000))
+    staging_in(run, attempt=1)
+
+    kill_pool(worker)
+
+    run = ended(run)
+    assert run.status == "succeeded", run.message
+    assert run.attempt == 2 and Feature.objects.count() == 200_000
+    assert staging_tables() == [] and scratch_of(run) == []
+
+
+def test_a_worker_killed_on_the_last_attempt_ends_the_run_failed_with_the_reason(
+        worker, tmp_path):
+    run = start(points_gpkg(tmp_path / "points.gpkg", 200_000), attempts_before=2)
+    staging_in(run, attempt=3)
+
+    kill_pool(worker)  # the broker delivers the task again: the fourth delivery refuses
+
+    run = ended(run)
+    assert run.status == "failed"
+    assert run.message.startswith("The worker running this import stopped 3 times before "
+                                  "it could finish, so it was not tried again.")
+    assert not Feature.objects.exists() and not Layer.objects.exists()
+    assert staging_tables() == [] and scratch_of(run) == []
+
+
+# ------------------------------------------------------------------ errors in the worker
+
+
+def test_an_unexpected_database_error_fails_the_run_with_a_reference_to_the_workers_log(
+        worker, tmp_path, trigger):
+    trigger("gisdata_dataset", "NEW.version <> OLD.version",
+            "RAISE EXCEPTION 'Polygon must have at least four points in each ring' "
+            "USING ERRCODE = 'XX000'")
+    run = ended(start(points_gpkg(tmp_path / "points.gpkg", 1000)))
+
+    assert run.status == "failed"
+    found = re.fullmatch(r"The import stopped on an unexpected error \(reference: ([\w-]+)\)\. "
+                         r"Nothing was changed; the operators can find the details in the "
+                         r"worker's log\.", run.message)
+    assert found, run.message
+    reference = found.group(1)
+    log = worker_log(worker)
+    line = next((line for line in log.splitlines() if f"task_id={reference}" in line
+                 and "unexpected error" in line), None)
+    assert line, "no log line with the reference"
+    assert "four points in each ring" in log.split(line, 1)[1]  # its traceback follows
+    assert not Feature.objects.exists() and not Layer.objects.exists()
+    assert staging_tables() == [] and scratch_of(run) == []
+
+
+def test_a_run_past_its_soft_time_limit_ends_failed_saying_so(worker, tmp_path, trigger):
+    # Each progress report sleeps in the database: the limit strikes mid-statement.
+    trigger("gisdata_importrun", "NEW.progress_done > 0 AND NEW.status = 'running'",
+            "PERFORM pg_sleep(4)")
+    path = points_gpkg(tmp_path / "points.gpkg", 1000)
+    with open(path, "rb") as handle:
+        dataset = services.dataset_create(name="Points", source_file=File(handle,
+                                                                          name=path.name))
+    run = ImportRun.objects.create(dataset=dataset)  # published below, with a short limit
+
+    import_run.apply_async((run.pk,), soft_time_limit=1)
+
+    run = ended(run, timeout=60)
+    assert run.status == "failed"
+    assert run.message.startswith("The import took longer than the workers allow")
+    assert not Feature.objects.exists()
+    assert staging_tables() == [] and scratch_of(run) == []
+
+
+# ------------------------------------------------------------------ beat's reaper
+
+
+def test_the_reaper_leaves_a_live_import_alone_during_a_long_silent_step(
+        worker, tmp_path, trigger):
+    # The swap's last write sleeps: minutes of SQL with no progress, compressed.
+    trigger("gisdata_dataset", "NEW.version <> OLD.version", "PERFORM pg_sleep(6)")
+    run = start(points_gpkg(tmp_path / "points.gpkg", 1000))
+    wait_until(sleeping_backend, timeout=60, what="the worker to sleep in the swap")
+
+    assert imports_requeue_stale() == 0
+
+    assert ImportRun.objects.get(pk=run.pk).status == "running"
+    run = ended(run)
+    assert run.status == "succeeded" and run.attempt == 1
+
+
+def test_the_reaper_requeues_an_import_whose_worker_vanished(worker, tmp_path, trigger):
+    trigger("gisdata_dataset", "NEW.version <> OLD.version", "PERFORM pg_sleep(4)")
+    run = start(points_gpkg(tmp_path / "points.gpkg", 1000))
+    backend = wait_until(sleeping_backend, timeout=60, what="the worker to sleep in the swap")
+    # The worker's host vanishes: its processes stop answering, and PostgreSQL (by TCP
+    # keepalive, here at once) drops its session and the run's lock with it.
+    os.killpg(worker.pid, signal.SIGSTOP)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+        wait_until(lambda: sleeping_backend() is None, timeout=30, what="the session to end")
+
+        assert imports_requeue_stale() == 1
+
+        assert ImportRun.objects.get(pk=run.pk).status == "queued"
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)  # it comes back: its old attempt is void
+
+    run = ended(run)
+    assert run.status == "succeeded", run.message
+    assert run.attempt == 2 and Feature.objects.count() == run.imported_count == 1000
+    assert staging_tables() == [] and scratch_of(run) == []
+
+
+# ------------------------------------------------------------------ import_dataset --wait
+
+
+def command(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "manage.py", "import_dataset", *args, "--wait"],
+                          cwd=ROOT, env=process_env(), capture_output=True, text=True,
+                          timeout=180)
+
+
+def test_wait_gives_up_after_its_timeout_saying_what_it_last_saw(worker, tmp_path, trigger):
+    trigger("gisdata_importrun", "NEW.progress_done > 0 AND NEW.status = 'running'",
+            "PERFORM pg_sleep(8)")
+
+    result = command(str(points_gpkg(tmp_path / "points.gpkg", 1000)), "--timeout", "2")
+
+    assert result.returncode != 0
+    # Most likely "running, 0/1000 features staged, attempt 1, last sign of life …"; on a
+    # slow machine the worker may not have taken it yet.
+    assert re.search(r"did not end within 2 s; last seen (queued|running), \d+/\d+ features "
+                     r"staged, attempt [01], (last|no) sign of life", result.stderr), \
+        result.stderr
+    ended(ImportRun.objects.get())  # the import itself goes on, and ends
+
+
+def test_wait_exits_non_zero_with_the_reason_when_the_import_fails(worker, tmp_path):
+    broken = tmp_path / "broken.geojson"
+    broken.write_text('{"type": "FeatureCollection", "features": [')
+
+    result = command(str(broken), "--timeout", "120")
+
+    assert result.returncode != 0
+    assert f"Import {ImportRun.objects.get().pk} failed: " in result.stderr
+    assert ImportRun.objects.get().status == "failed"
+
+
+def test_wait_refuses_a_timeout_that_would_not_end(tmp_path):
+    result = command(str(tmp_path / "any.gpkg"), "--timeout", "inf")
+    assert result.returncode != 0 and "invalid positive_seconds value" in result.stderr

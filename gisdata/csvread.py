@@ -9,11 +9,12 @@ with the list, unless the planner asks to skip bad rows (`options["skip_bad_rows
 from __future__ import annotations
 
 import csv
+import io
 import math
 import struct
 from pathlib import Path
 
-from django.contrib.gis.gdal import GDALException
+from django.contrib.gis.gdal import GDALException, OGRGeometry
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.utils.translation import gettext as _
 
@@ -72,8 +73,19 @@ def read_csv(path: Path, *, info=None, options: dict, encoding: str | None) -> S
         raise ReadError(_("The CSV is not in %(value)s: give its encoding (e.g. "
                           "ISO-8859-1) and import again.") % {
                             "value": encoding or 'UTF-8'}) from exc
+    decoded = decoded.removeprefix("\ufeff")  # a BOM, when the encoding was given as UTF-8
     delimiter = getattr(info, "delimiter", None) or _sniff(decoded)
-    reader = csv.DictReader(decoded.splitlines(), delimiter=delimiter)
+    # The csv module splits the records itself, so that a line break inside a quoted
+    # cell stays in the cell (str.splitlines() cut the cell at it, and at \x0b, \x1c or
+    # \u2028 too). newline="" hands it the text's own line endings.
+    reader = csv.DictReader(io.StringIO(decoded, newline=""), delimiter=delimiter)
+    try:
+        return _read_rows(reader, path=path, options=options)
+    except csv.Error as exc:  # a cell longer than the field size limit, say
+        raise ReadError(_("The CSV could not be read: %(exc)s") % {"exc": exc}) from exc
+
+
+def _read_rows(reader: csv.DictReader, *, path: Path, options: dict) -> SourceLayer:
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:
         raise ReadError(_("The CSV has no header row."))
@@ -125,12 +137,18 @@ def _geometry(record: dict, x: str | None, y: str | None, wkt: str | None) -> by
         if not text:
             raise ValueError("empty geometry")
         try:
-            geometry = GEOSGeometry(text)
+            return bytes(GEOSGeometry(text).wkb)
         # A cell that looks like JSON ({...}) is handed to GDAL's GeoJSON reader, which
         # raises GDALException for a bad one: that is a bad row too, not a crash.
-        except (GEOSException, GDALException, ValueError) as exc:
+        except (GEOSException, GDALException, ValueError):
+            pass
+        # GEOS refuses WKT it could read but calls invalid (a ring of three points, an
+        # unclosed ring, a one-point line); GDAL reads it, and the pipeline then mends
+        # or skips that feature with its reason, as for any other format.
+        try:
+            return bytes(OGRGeometry(text).wkb)
+        except (GDALException, ValueError) as exc:
             raise ValueError("the WKT cannot be read") from exc
-        return bytes(geometry.wkb)
     return _point_wkb(coordinate(record.get(x) or ""), coordinate(record.get(y) or ""))
 
 

@@ -23,6 +23,8 @@ import numpy as np
 import pyogrio
 from django.utils.translation import gettext as _
 
+from gisdata.encodings import gdal_encoding
+
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
 # How an attribute column travels: its PostgreSQL type in the staging table, its type
@@ -31,10 +33,12 @@ KINDS = {
     "int": ("bigint", "int8", "{0}"),
     "float": ("double precision", "float8",
               "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
-    # GDAL gives integer and boolean columns that have nulls as floats with NaN.
+    # GDAL gives integer and boolean columns that have nulls as floats with NaN. An
+    # integer stays a JSON number straight from the float (jsonb writes 7.0 as 7): a cast
+    # to bigint overflowed on values at or beyond 2**63, which GDAL clamps to INT64_MAX
+    # and numpy then rounds up. Beyond 2**53 such a value is the float nearest to it.
     "float_int": ("double precision", "float8",
-                  "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL "
-                  "ELSE {0}::bigint END"),
+                  "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
     "float_bool": ("double precision", "float8",
                    "CASE WHEN {0} = 'NaN' THEN NULL ELSE {0} <> 0 END"),
     "bool": ("boolean", "bool", "{0}"),
@@ -66,6 +70,7 @@ class SourceLayer:
     schema: list[dict]
     errors: list[dict] = field(default_factory=list)  # rows refused while reading (CSV)
     crs: str | None = None    # the source's CRS as GDAL gave it, when not an EPSG code
+    notes: list[str] = field(default_factory=list)  # how it was read (a guessed encoding)
 
     @property
     def total(self) -> int:
@@ -92,6 +97,8 @@ def _plain(value):
         return value.isoformat()
     if isinstance(value, bytes):
         return value.hex()
+    if isinstance(value, str) and "\x00" in value:  # jsonb refuses \u0000
+        return value.replace("\x00", "")
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value
@@ -123,15 +130,66 @@ def column_of(name: str, declared: str, array) -> Column:
                                  for v in values])
 
 
-def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:
-    """Read one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio."""
+def _read_raw(gdal_path: str, layer: str | None, encoding: str | None):
     try:
-        meta, _fids, geometries, arrays = pyogrio.raw.read(
-            gdal_path, layer=layer, encoding=encoding or "UTF-8", force_2d=True,
-            datetime_as_string=True)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError,
-            pyogrio.errors.FieldError, pyogrio.errors.GeometryError) as exc:
+        return pyogrio.raw.read(gdal_path, layer=layer, encoding=encoding, force_2d=True,
+                                datetime_as_string=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) from exc
+
+
+def _read_guessing(gdal_path: str, layer: str | None) -> tuple[tuple, str]:
+    """Read a layer whose text is not UTF-8 and whose encoding nobody gave.
+
+    The commonest case is a shapefile from older desktop GIS: a .dbf in Windows-1252 with
+    no .cpg. UTF-8 was tried first because valid UTF-8 is almost never anything else,
+    whatever a .dbf header claims. Then the code page of the .dbf's language driver id
+    (byte 29), which GDAL applies itself when asked for no encoding and then reports as
+    UTF-8; then Windows-1252, a superset of Latin-1's letters; then Latin-1, which reads
+    any byte.
+    """
+    attempts = []
+    try:
+        info = pyogrio.read_info(gdal_path, layer=layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
+        info = {}
+    if info.get("driver") == "ESRI Shapefile" and info.get("encoding") == "UTF-8":
+        attempts.append((None, _("the code page its .dbf header names")))
+    attempts += [("CP1252", "Windows-1252"), ("ISO-8859-1", "ISO-8859-1 (Latin-1)")]
+    for encoding, label in attempts:
+        try:
+            read = _read_raw(gdal_path, layer, encoding)
+        except UnicodeDecodeError:
+            continue
+        return read, _("The attributes are not UTF-8 and the file does not say their "
+                       "encoding: they were read as %(label)s. If the accents look wrong, "
+                       "give the encoding and import again.") % {"label": label}
+    raise ReadError(_("The attributes could not be read in any usual encoding."))
+
+
+def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:
+    """Read one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio.
+
+    `encoding` is the planner's or the .cpg's; None means UTF-8, or a guess when the
+    text is not UTF-8 (said in the layer's notes).
+    """
+    notes = []
+    if encoding:
+        try:  # a dataset saved before names were normalised may say `latin-1`
+            encoding = gdal_encoding(encoding)
+        except LookupError as exc:
+            raise ReadError(_("Unknown encoding %(encoding)s: give one such as UTF-8, "
+                              "CP1252 or ISO-8859-1.") % {"encoding": encoding}) from exc
+    try:
+        meta, _fids, geometries, arrays = _read_raw(gdal_path, layer, encoding or "UTF-8")
+    except UnicodeDecodeError as exc:
+        if encoding:
+            raise ReadError(_(
+                "The attributes are not in %(encoding)s, the encoding given by the import or "
+                "the file's .cpg: give their encoding (often CP1252 or ISO-8859-1) and "
+                "import again.") % {"encoding": encoding}) from exc
+        (meta, _fids, geometries, arrays), note = _read_guessing(gdal_path, layer)
+        notes.append(note)
     names = [str(n) for n in meta["fields"]]
     declared = [str(t) for t in meta["dtypes"]]
     schema = [{"name": n, "type": t} for n, t in zip(names, declared, strict=True)]
@@ -139,7 +197,8 @@ def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> S
     return SourceLayer(name=layer or str(meta.get("layer_name") or "layer"),
                        srid=srid_of(meta["crs"]), crs=meta["crs"],
                        numbers=list(range(1, len(geometries) + 1)),
-                       geometries=geometries.tolist(), columns=columns, schema=schema)
+                       geometries=geometries.tolist(), columns=columns, schema=schema,
+                       notes=notes)
 
 
 def source_layers(gdal_path: str) -> list[str]:

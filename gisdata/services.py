@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from psycopg.errors import LockNotAvailable
 
 from gisdata import partitions, pipeline, runs
+from gisdata.encodings import gdal_encoding
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
 
@@ -41,7 +42,16 @@ def epsg_parse(value: str) -> int:
     if not match:
         raise ValidationError(_("Give an EPSG code: digits such as 25831, or EPSG:25831."),
                               code="epsg")
-    return int(match.group(1))
+    code = int(match.group(1))
+    # Checked against PostGIS's spatial_ref_sys, where the import reprojects from: an
+    # unknown code (99999, 0000) would otherwise fail only in the worker, or place
+    # nothing.
+    if not pipeline.srid_known(code):
+        raise ValidationError(
+            _("EPSG:%(code)s is not a coordinate reference system Plaza knows. Check the "
+              "code (e.g. 25831 for ETRS89 / UTM zone 31N, 4326 for longitude and "
+              "latitude).") % {"code": match.group(1)}, code="epsg_unknown")
+    return code
 
 
 def _require_importer(user) -> None:
@@ -61,6 +71,17 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
         raise ValidationError(_("Give a file or a URL, one of them."))
     if source_url and not source_url.lower().startswith(("http://", "https://")):
         raise ValidationError({"source_url": _("Only http and https URLs can be imported.")})
+    if source_srid is not None and not pipeline.srid_known(source_srid):
+        raise ValidationError({"source_srid": _(
+            "EPSG:%(code)s is not a coordinate reference system Plaza knows.") % {
+                "code": source_srid}})
+    if encoding:
+        try:  # one spelling that Python and GDAL both read: `latin-1` → ISO-8859-1
+            encoding = gdal_encoding(encoding)
+        except LookupError:
+            raise ValidationError({"encoding": _(
+                "Unknown encoding %(value)s: give one such as UTF-8, CP1252 (Windows "
+                "Latin-1) or ISO-8859-1.") % {"value": repr(encoding)}}) from None
     base = slugify(name)[:80] or "dataset"
     slug, n = base, 1
     while Dataset.objects.filter(slug=slug).exists():

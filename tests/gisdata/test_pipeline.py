@@ -69,7 +69,8 @@ def test_invalid_geometries_are_repaired_and_counted_empty_ones_skipped_and_list
     assert [(e["feature"], e["message"]) for e in run.errors] == [
         (3, "No geometry: skipped."),
         (4, "Empty geometry: skipped."),
-        (5, "Invalid, and nothing was left once repaired: skipped."),
+        (5, "Invalid (Too few points in geometry component[2 2]), and nothing was left "
+            "once repaired: skipped."),
     ]
     layer = Layer.objects.get(dataset=run.dataset)
     # The repaired bowtie is two triangles: the layer of polygons became multipolygons.
@@ -157,7 +158,7 @@ def test_features_made_by_hand_give_way_to_an_import_of_their_layer():
 def test_two_imports_swapping_at_once_both_succeed(unpublished):
     runs = []
     for n in range(2):
-        content = geojson([({"type": "Point", "coordinates": [n, i]}, {"i": i})
+        content = geojson([({"type": "Point", "coordinates": [n, i / 10]}, {"i": i})
                            for i in range(300)])
         dataset = services.dataset_create(
             name=f"Parallel {n}", source_file=ContentFile(content, name=f"p{n}.geojson"))

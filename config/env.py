@@ -6,16 +6,24 @@ from pathlib import Path
 import environ
 
 # PROJ must never fetch datum grids from the network while it reads a CRS that came
-# from an uploaded file; the grids Plaza needs come from the proj-data package.
-os.environ.setdefault("PROJ_NETWORK", "OFF")
-# Nor may an uploaded file make GDAL open other files or URLs: drivers that do (VRT and
-# the web-service drivers) are not even registered in Plaza's processes. GDAL reads this
-# when its drivers are registered, so it is set before anything imports GDAL.
+# from an uploaded file; the grids Plaza needs come from the proj-data package. Set
+# outright, not by default: no environment may turn the network on for imports.
+os.environ["PROJ_NETWORK"] = "OFF"
+# Nor may an uploaded file make GDAL open other files or URLs, or be read by a driver
+# Plaza never meant to use: only the six drivers of gisdata.inspect.ALLOWED_DRIVERS (and
+# MEM) stay registered. Some of the others open files or URLs named inside a file (VRT,
+# GDALG), talk to web services (WFS, OAPIF, ...), or read and write sidecar files and
+# download schemas (GML, which claims XML a KML check could let through). Comma-separated
+# so that "MapInfo File" is one name. Set before anything imports GDAL, which reads it
+# when its drivers are registered, and set outright: no environment may loosen it.
 # (Keep it in step with gisdata.inspect.GDAL_SKIP_FOR_UPLOADS, which a test compares.)
-os.environ.setdefault(
-    "GDAL_SKIP",
-    "VRT OGR_VRT GDALG HTTP WFS OAPIF OGCAPI CSW EEDA PLSCENES NGW Carto AmigoCloud "
-    "Elasticsearch ADBC",
+os.environ["GDAL_SKIP"] = (
+    "ADBC,AIVector,AVCBin,AVCE00,AmigoCloud,CSW,Carto,DGN,DXF,EDIGEO,EEDA,ESRIJSON,"
+    "Elasticsearch,FlatGeobuf,GDALG,GML,GPSBabel,GPX,GTFS,GeoJSONSeq,GeoRSS,HTTP,"
+    "Idrisi,JML,JSONFG,LVBAG,MBTiles,MVT,MapInfo File,MapML,MiraMonVector,NGW,"
+    "OAPIF,ODS,OGCAPI,OGR_GMT,OGR_PDS,OGR_VRT,OSM,OpenFileGDB,PCIDSK,PDF,PDS4,"
+    "PGDUMP,PLSCENES,PMTiles,S57,SQLite,SXF,Selafin,TopoJSON,VDV,VFK,VICAR,VRT,"
+    "WAsP,WFS,XLSX"
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent

@@ -17,7 +17,10 @@ each ``name`` in ``source.layers`` (GDAL's own layer names), with the options of
 
 The shared types and limits live in :mod:`gisdata.inspect_base`, content detection and
 the GeoJSON, GeoPackage and KML checks in :mod:`gisdata.inspect_formats`, the zip checks in
-:mod:`gisdata.inspect_archive` and the CSV analysis in :mod:`gisdata.inspect_csv`. Callers
+:mod:`gisdata.inspect_archive` and the CSV analysis in :mod:`gisdata.inspect_csv`. What
+could make GDAL, PROJ or SQLite reach outside the file is refused by
+:mod:`gisdata.inspect_outbound` (GeoJSON ``crs`` links, grids named by path or URL) and
+:mod:`gisdata.inspect_sqlite` (GeoPackage views, virtual tables, generated columns). Callers
 import everything from here, which re-exports what they need. The archive and CSV modules
 import names from here too, so this module imports them inside :func:`inspect_source` and
 :func:`inspect_single` (at call time) rather than at the top.
@@ -285,10 +288,13 @@ def inspect_single(
     forces the reported kind (``kmz`` for the KML inside a KMZ).
     """
     from gisdata import inspect_csv
+    from gisdata.inspect_outbound import check_geojson_crs
+    from gisdata.inspect_sqlite import check_geopackage_schema
 
     stem = PurePosixPath(gdal_file).stem  # GDAL names a GeoJSON or CSV layer so
     if content == "gpkg":
         _check_geopackage_header(head, name=name, size=size)
+        check_geopackage_schema(opener, name=name, size=size)
         listed = _list_layers(gdal_file, name=name, what="GeoPackage")
         layers = [layer for layer, geometry in listed if geometry is not None]
         if not layers:
@@ -303,6 +309,7 @@ def inspect_single(
         return Source("geopackage", gdal_file, layers, None, True, warnings=found, name=name)
     if content == "json":
         kind_of, layer = _check_geojson(opener, name=name, size=size, limits=limits)
+        check_geojson_crs(opener, name=name)
         if kind_of != "FeatureCollection" or not layer:
             layer = stem  # GDAL reads "name" only from a FeatureCollection
         return Source("geojson", "GeoJSON:" + gdal_file, [layer], None, True, name=name)

@@ -28,13 +28,20 @@ SUPPORTED = gettext_lazy("Plaza reads zipped Shapefiles, GeoJSON, GeoPackage, KM
 #: could open other files or the network on the uploader's behalf.
 ALLOWED_DRIVERS = frozenset({"ESRI Shapefile", "GeoJSON", "GPKG", "LIBKML", "KML", "CSV"})
 
-#: For ``GDAL_SKIP`` in the environment, *before* ``import pyogrio`` (GDAL reads it once,
-#: when it registers its drivers; setting it later through pyogrio changes nothing). These
-#: are the installed drivers that open other files or URLs named inside a file, or talk
-#: to network services. Not set by this module: :func:`check_driver` works without it.
+#: ``GDAL_SKIP`` for the environment, set by config/env.py *before* ``import pyogrio`` (GDAL
+#: reads it once, when it registers its drivers; setting it later through pyogrio changes
+#: nothing): every vector driver of pyogrio's GDAL except :data:`ALLOWED_DRIVERS` and MEM.
+#: Some open other files or URLs named inside a file (VRT, GDALG), talk to network
+#: services (WFS, OAPIF, ...), or read sidecar files and download schemas (GML). A test
+#: fails when a newer GDAL registers a driver missing here. Not set by this module:
+#: :func:`check_driver` works without it.
 GDAL_SKIP_FOR_UPLOADS = (
-    "VRT OGR_VRT GDALG HTTP WFS OAPIF OGCAPI CSW EEDA PLSCENES NGW Carto AmigoCloud "
-    "Elasticsearch ADBC"
+    "ADBC,AIVector,AVCBin,AVCE00,AmigoCloud,CSW,Carto,DGN,DXF,EDIGEO,EEDA,ESRIJSON,"
+    "Elasticsearch,FlatGeobuf,GDALG,GML,GPSBabel,GPX,GTFS,GeoJSONSeq,GeoRSS,HTTP,"
+    "Idrisi,JML,JSONFG,LVBAG,MBTiles,MVT,MapInfo File,MapML,MiraMonVector,NGW,"
+    "OAPIF,ODS,OGCAPI,OGR_GMT,OGR_PDS,OGR_VRT,OSM,OpenFileGDB,PCIDSK,PDF,PDS4,"
+    "PGDUMP,PLSCENES,PMTiles,S57,SQLite,SXF,Selafin,TopoJSON,VDV,VFK,VICAR,VRT,"
+    "WAsP,WFS,XLSX"
 )
 
 HEAD_BYTES = 64 * KiB  # what we read to recognise a file

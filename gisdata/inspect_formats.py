@@ -25,6 +25,7 @@ from gisdata.inspect_base import (
     _read_head,
     check_driver,
 )
+from gisdata.inspect_outbound import is_kml_root
 
 # --- content detection ----------------------------------------------------------------
 
@@ -175,7 +176,7 @@ def _check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[st
         network_link = network_link or b"<networklink" in window
         tail = window[-16:]
     root = _xml_root(head)
-    if root is None or root.split(":")[-1].lower() != "kml":
+    if root is None or not is_kml_root(root, head):
         shown = f"<{root}>" if root else "none found"
         raise InspectError(
             _("%(SUPPORTED)s; %(name)s is XML but not KML (its root element is %(shown)s).") % {

@@ -2,7 +2,8 @@
 
 The parts are matched by stem the way GDAL matches them (exact stem, extension in lower or
 upper case), so a part GDAL would silently miss is refused here instead. Only a few bytes
-of each part are read from the zip: the magic numbers, the .prj, the .cpg and the first
+of each part are read from the zip: the magic numbers, the .prj (refused when it names a
+datum grid by path or URL, see :mod:`gisdata.inspect_outbound`), the .cpg and the first
 records of the .dbf to tell whether the attributes are UTF-8.
 :func:`gisdata.inspect_archive.inspect_zip` calls :func:`_inspect_shapefiles`.
 """
@@ -18,6 +19,7 @@ from pathlib import PurePosixPath
 from django.utils.translation import gettext as _
 
 from gisdata.inspect_base import InspectError, ShapefileLayer, Source
+from gisdata.inspect_outbound import crs_file_reference, crs_reference_refused
 
 # Shapefile sidecars GDAL may use or that only describe the data: not worth a warning.
 SIDECARS = frozenset(
@@ -163,7 +165,12 @@ def _shapefile_layer(
     has_prj = False
     if ".prj" in parts:
         with archive.open(parts[".prj"]) as stream:
-            has_prj = bool(stream.read(64 * 1024).strip())
+            prj = stream.read(64 * 1024).decode("latin-1")
+        has_prj = bool(prj.strip())
+        reference = crs_file_reference(prj)
+        if reference is not None:
+            where = _("the .prj of %(filename)s") % {"filename": shp.filename}
+            raise crs_reference_refused(where, reference)
     cpg_text, cpg_encoding = None, None
     if ".cpg" in parts:
         with archive.open(parts[".cpg"]) as stream:

@@ -339,25 +339,24 @@ def _skipped(cursor, stage_table: str, part: str, layer: SourceLayer, imported: 
 
 def _nothing_placed(layer: SourceLayer, srid: int) -> str:
     """Why a layer with geometries imported none, and what to do: mostly a wrong CRS."""
-    with_geometry = sum(w is not None for w in layer.geometries)
-    said = _("%(n)s of %(total)s features of the layer %(layer)s could be placed") % {
-        "n": 0, "total": with_geometry, "layer": layer.name}
+    said = {"total": sum(w is not None for w in layer.geometries), "layer": layer.name,
+            "srid": srid}
     box = geomcheck.bounds(layer.geometries)
     if box is None:
-        return said + _(": none has a geometry Plaza can read (see the list).")
+        return _("0 of %(total)s features of the layer %(layer)s could be placed: none has "
+                 "a geometry Plaza can read (see the list).") % said
     xmin, ymin, xmax, ymax = box
+    said |= {"xmin": xmin, "xmax": xmax, "ymin": ymin, "ymax": ymax}
     if srid == 4326 and (max(abs(xmin), abs(xmax)) > 180 or max(abs(ymin), abs(ymax)) > 90):
-        return said + _(
-            ": the coordinates (x %(xmin)g to %(xmax)g, y %(ymin)g to %(ymax)g) look like "
-            "metres of a projected system (such as EPSG:25831, ETRS89 / UTM zone 31N), but "
-            "the layer is said to be in EPSG:%(srid)s. Give the right EPSG code and import "
-            "again.") % {"xmin": xmin, "xmax": xmax, "ymin": ymin, "ymax": ymax,
-                         "srid": srid}
-    return said + _(
-        ": the coordinates (x %(xmin)g to %(xmax)g, y %(ymin)g to %(ymax)g) read as "
-        "EPSG:%(srid)s do not fall on the Earth, or no geometry survived repair (see the "
-        "list). Check the EPSG code and import again.") % {
-            "xmin": xmin, "xmax": xmax, "ymin": ymin, "ymax": ymax, "srid": srid}
+        return _("0 of %(total)s features of the layer %(layer)s could be placed: the "
+                 "coordinates (x %(xmin)g to %(xmax)g, y %(ymin)g to %(ymax)g) look like "
+                 "metres of a projected system (such as EPSG:25831, ETRS89 / UTM zone 31N), "
+                 "but the layer is said to be in EPSG:%(srid)s. Give the right EPSG code "
+                 "and import again.") % said
+    return _("0 of %(total)s features of the layer %(layer)s could be placed: the "
+             "coordinates (x %(xmin)g to %(xmax)g, y %(ymin)g to %(ymax)g) read as "
+             "EPSG:%(srid)s do not fall on the Earth, or no geometry survived repair (see "
+             "the list). Check the EPSG code and import again.") % said
 
 
 def errors_json(errors: list[dict]) -> list[dict]:

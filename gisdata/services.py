@@ -73,15 +73,16 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
         raise ValidationError({"source_url": _("Only http and https URLs can be imported.")})
     if source_srid is not None and not pipeline.srid_known(source_srid):
         raise ValidationError({"source_srid": _(
-            "EPSG:%(code)s is not a coordinate reference system Plaza knows.") % {
-                "code": source_srid}})
+            "EPSG:%(code)s is not a coordinate reference system Plaza knows. Check the "
+            "code (e.g. 25831 for ETRS89 / UTM zone 31N, 4326 for longitude and "
+            "latitude).") % {"code": source_srid}})
     if encoding:
         try:  # one spelling that Python and GDAL both read: `latin-1` → ISO-8859-1
             encoding = gdal_encoding(encoding)
         except LookupError:
             raise ValidationError({"encoding": _(
-                "Unknown encoding %(value)s: give one such as UTF-8, CP1252 (Windows "
-                "Latin-1) or ISO-8859-1.") % {"value": repr(encoding)}}) from None
+                "Unknown encoding %(encoding)s: give one such as UTF-8, CP1252 or "
+                "ISO-8859-1.") % {"encoding": repr(encoding)}}) from None
     base = slugify(name)[:80] or "dataset"
     slug, n = base, 1
     while Dataset.objects.filter(slug=slug).exists():

@@ -39,6 +39,9 @@ _CRS_KEY = re.compile(
     rb'"(?:[cC]|\\u00[46]3)(?:[rR]|\\u00[57]2)(?:[sS]|\\u00[57]3)"'
 )
 _JSON_SPACE = b" \t\r\n"
+# What any match of _CRS_KEY contains, in lower case: its end unescaped, or an escape.
+_CANDIDATES = (b'rs"', b"\\u0063", b"\\u0043", b"\\u0072", b"\\u0052", b"\\u0073",
+               b"\\u0053")
 _CHUNK = 1 * MiB
 _WINDOW = 64 * KiB  # a crs object is a few hundred bytes; more is not a CRS
 # Identifiers GDAL resolves from its own database, never from a file or the network.
@@ -65,7 +68,11 @@ def check_geojson_crs(opener: Opener, *, name: str) -> None:
             at_end = not chunk
             data = carry + chunk
             carry_from = max(0, len(data) - 32)  # a key cut at the chunk's end
-            for match in _CRS_KEY.finditer(data):
+            # Most chunks hold no "crs" at all: two plain searches say so at C speed,
+            # several times faster than the regex (which stops at every quote).
+            lowered = data.lower()
+            candidates = any(needle in lowered for needle in _CANDIDATES)
+            for match in _CRS_KEY.finditer(data) if candidates else ():
                 if not at_end and match.start() > len(data) - _WINDOW:
                     carry_from = match.start()  # its value may run into the next chunk
                     break

@@ -31,6 +31,7 @@ from proposals.models import Project
 from voting.selectors import ranking_queryset, results_visible
 
 CHUNK = 2000
+BUFFER = 64 * 1024  # characters of GeoJSON sent at once
 # OWASP's list: a cell starting with one of these is a formula to Excel, LibreOffice
 # and Google Sheets (and a tab or carriage return can hide the start of one).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -73,12 +74,16 @@ def _rows(export: Export) -> Iterator[tuple]:
 def geojson_stream(export: Export) -> Iterator[str]:
     head = {"type": "FeatureCollection", "name": export.name, "title": export.title,
             "licence": export.licence, "attribution": export.attribution}
-    yield json.dumps(head)[:-1] + ',"features":['
-    first = True
+    pieces, size, first = [json.dumps(head)[:-1] + ',"features":['], 0, True
     for row in _rows(export):
-        yield ("" if first else ",\n") + row[1]
+        pieces.append(row[1] if first else ",\n" + row[1])
         first = False
-    yield "]}\n"
+        size += len(row[1])
+        if size >= BUFFER:  # one write per ~64 KB, not one per feature
+            yield "".join(pieces)
+            pieces, size = [], 0
+    pieces.append("]}\n")
+    yield "".join(pieces)
 
 
 def csv_stream(export: Export) -> Iterator[str]:

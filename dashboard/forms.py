@@ -7,13 +7,12 @@ fields they name.
 
 from __future__ import annotations
 
-import codecs
-
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
+from gisdata.encodings import gdal_encoding
 from gisdata.services import epsg_parse
 
 
@@ -81,8 +80,10 @@ class ImportForm(forms.Form):
     def clean_encoding(self):
         encoding = self.cleaned_data["encoding"].strip()
         if encoding:
+            # The name GDAL will be given (`latin-1` → `ISO-8859-1`); rot13 and the like
+            # are codecs to Python but no encoding of a file's text.
             try:
-                codecs.lookup(encoding)
+                encoding = gdal_encoding(encoding)
             except LookupError:
                 raise forms.ValidationError(_("Unknown encoding."), code="encoding") from None
         return encoding

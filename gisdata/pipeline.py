@@ -66,15 +66,6 @@ def stage_name(run_id: int, attempt: int) -> str:
     return f"gisdata_stage_{int(run_id)}_{int(attempt)}"
 
 
-def drop_stages(run_id: int) -> None:
-    """Drop the staging tables that earlier attempts of this run left behind."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE tablename LIKE %s",
-                       [f"gisdata_stage_{int(run_id)}_%"])
-        for (name,) in cursor.fetchall():
-            cursor.execute(f'DROP TABLE IF EXISTS "{name}"')
-
-
 def stage(table: str, layer: SourceLayer, *, on_progress) -> int:
     """COPY the layer's numbers, geometries and columns into a new staging table."""
     columns = "".join(f", c{i} {KINDS[c.kind][0]}" for i, c in enumerate(layer.columns))

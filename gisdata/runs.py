@@ -73,14 +73,14 @@ FINISHED = (ImportStatus.SUCCEEDED, ImportStatus.FAILED)
 
 
 def max_attempts() -> int:
-    return int(getattr(settings, "GISDATA_IMPORT_MAX_ATTEMPTS", 3))
+    return settings.GISDATA_IMPORT_MAX_ATTEMPTS
 
 
 def scratch_root() -> Path:
     """Where attempts keep their files on this host. The default names the database, so
     that two Plaza installations (or two test runs) on one host never sweep each
     other's folders."""
-    configured = getattr(settings, "GISDATA_SCRATCH_ROOT", None)
+    configured = settings.GISDATA_SCRATCH_ROOT
     if configured:
         return Path(configured)
     database = re.sub(r"[^A-Za-z0-9_.-]", "_", str(settings.DATABASES["default"]["NAME"]))

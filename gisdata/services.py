@@ -15,7 +15,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
@@ -215,9 +215,11 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
     clock = {"start": time.monotonic()}
     layers = _read(run, scratch)
     srid = run.dataset.source_srid
+    notes = [{"layer": layer.name, "message": note} for layer in layers
+             for note in layer.notes]  # e.g. an encoding the reader had to guess
     if srid is None:
-        notes = _layers_crs(layers)
-        ImportRun.objects.filter(pk=run.pk).update(notes=notes)
+        notes += _layers_crs(layers)
+    ImportRun.objects.filter(pk=run.pk).update(notes=notes)
     total = sum(layer.total for layer in layers)
     runs.progress(run.pk, attempt, progress_total=total, read_count=total)
     staged, done = [], 0
@@ -239,6 +241,12 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
 def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
     """Replace the dataset's layers with the staged ones, all at once, if still ours."""
     with transaction.atomic():
+        # Every connection's statements are bounded (DB_STATEMENT_TIMEOUT_MS, 30 s) for
+        # the web's sake; building a city-sized layer may take minutes, so the swap is
+        # bounded by the import's own time budget instead (the task's limits end it).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)",
+                           [f"{settings.GISDATA_IMPORT_STATEMENT_TIMEOUT}s"])
         partitions.swap_lock()
         dataset = Dataset.objects.select_for_update().get(pk=run.dataset_id)
         mine = ImportRun.objects.select_for_update().filter(

@@ -153,6 +153,16 @@ PROPOSAL_IMAGE_MAX_BYTES = env.int("PROPOSAL_IMAGE_MAX_BYTES", default=5 * 1024 
 GISDATA_UPLOAD_MAX_BYTES = env.int("GISDATA_UPLOAD_MAX_BYTES", default=200 * 1024 * 1024)
 # Hosts a URL import may reach although they are private (a city's own intranet).
 GISDATA_FETCH_ALLOW_HOSTS = env.list("GISDATA_FETCH_ALLOW_HOSTS", default=[])
+# An import whose worker died is run again by beat up to this many attempts in all, then
+# failed with the reason (gisdata/runs.py): a file that kills its worker every time must
+# not be retried for ever.
+GISDATA_IMPORT_MAX_ATTEMPTS = env.int("GISDATA_IMPORT_MAX_ATTEMPTS", default=3)
+# Where imports unpack and download their files, one folder per attempt, swept when the
+# attempt is dead; empty: a folder per database under the system's temporary directory.
+GISDATA_SCRATCH_ROOT = env("GISDATA_SCRATCH_ROOT", default="")
+# The swap's statements may run longer than a web request's (building a large layer);
+# bounded under the import task's soft time limit (55 min, gisdata/tasks.py).
+GISDATA_IMPORT_STATEMENT_TIMEOUT = env.int("GISDATA_IMPORT_STATEMENT_TIMEOUT", default=50 * 60)
 # Comments: their authors may correct them for a short while; then what was answered
 # stays as it was. New comments per user and minute, counted in the cache (Redis), so the
 # page and the API share one budget.

@@ -31,4 +31,5 @@ WHITENOISE_USE_FINDERS = True
 # by side give each its own folder (TEST_FILES_ROOT), as they do for Redis above.
 TEST_FILES_ROOT = Path(env("TEST_FILES_ROOT", default=str(BASE_DIR / "var" / "test-files")))  # noqa: F405
 MEDIA_ROOT = TEST_FILES_ROOT / "media"
+GISDATA_SCRATCH_ROOT = str(TEST_FILES_ROOT / "scratch")
 STORAGES["private"]["OPTIONS"]["location"] = TEST_FILES_ROOT / "private"  # noqa: F405

@@ -37,9 +37,14 @@ REQUIRED = {
     "Permissions": ["another user", "every URL pattern", "CSRF", "X-Forwarded-For",
                     "private reports"],
     "Workers, broker, database": ["Redis down", "worker killed", "delivered twice",
-                                  "commits", "connection killed"],
+                                  "commits", "connection killed", "no one foresaw",
+                                  "stays `running`", "--wait"],
     "Load (loopback only, bounded in count and time)": ["hundreds of voters", "bbox",
                                                         "large uploads"],
+    "Broken real-world files": ["four points", "Latin-1", "encoding typed", "64 bits",
+                                "EPSG code", "outside longitude", "line breaks",
+                                "without naming an EPSG code"],
+    "Files that reach out": ["crs", "GeoPackage", "KML", "GDAL registers"],
 }
 
 

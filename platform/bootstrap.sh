@@ -24,8 +24,10 @@ wanted=(postgresql postgresql-contrib redis-server gdal-bin proj-data ca-certifi
 # the PDFs, maps and charts use the DejaVu fonts, so reports build the same everywhere.
 wanted+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 python3 -c 'import ensurepip, venv' 2>/dev/null || wanted+=(python3-venv)
-# poppler-utils: the report tests read the PDFs back with pdftotext.
-[ "$mode" = test ] && wanted+=(chromium poppler-utils)
+# poppler-utils: the report tests read the PDFs back with pdftotext; gettext: the
+# translation tests check the catalogues with msgfmt and extract the code's texts with
+# xgettext (without it they would be skipped, and a missing translation would land).
+[ "$mode" = test ] && wanted+=(chromium poppler-utils gettext)
 
 pg_version() {  # the PostgreSQL major version installed, or the one apt would install
   local v

@@ -25,6 +25,11 @@ os.environ["GDAL_SKIP"] = (
     "PGDUMP,PLSCENES,PMTiles,S57,SQLite,SXF,Selafin,TopoJSON,VDV,VFK,VICAR,VRT,"
     "WAsP,WFS,XLSX"
 )
+# Two GDAL options whose defaults are already safe, pinned so that no environment turns
+# them on: SQL functions of GDAL's SQLite dialect that open other datasets (a GeoPackage
+# could name one), and LIBKML fetching the styles a KML links to.
+os.environ["OGR_SQLITE_ALLOW_EXTERNAL_ACCESS"] = "NO"
+os.environ["LIBKML_RESOLVE_STYLE"] = "NO"
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()

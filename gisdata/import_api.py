@@ -45,7 +45,7 @@ class ImportRunSerializer(serializers.ModelSerializer):
         fields = ["id", "dataset", "dataset_name", "status", "progress_done",
                   "progress_total", "percent", "read_count", "imported_count",
                   "repaired_count", "skipped_count", "errors", "notes", "message", "created_at",
-                  "started_at", "finished_at"]
+                  "started_at", "finished_at", "attempt", "heartbeat_at"]
         read_only_fields = fields
 
     @extend_schema_field(ImportErrorSerializer(many=True))

@@ -263,3 +263,40 @@ def test_error_messages_and_layer_names_are_escaped(client, planner):
     page = client.get(reverse("dashboard:import-run", args=[run.pk])).content.decode()
     assert "&lt;script&gt;alert(&#x27;row&#x27;)&lt;/script&gt;" in page
     assert "<td>3</td>" in page
+
+
+# ------------------------------------------------------------- how the run went
+def test_the_run_page_and_api_show_how_the_file_was_read_escaped(client, planner):
+    note = "Layer <b>p</b>: lon/lat on GRS80 with an unknown datum, read as WGS 84."
+    run = run_make(status="succeeded", notes=[{"layer": "<b>p</b>", "message": note}])
+    client.force_login(planner)
+    page = client.get(reverse("dashboard:import-run", args=[run.pk])).content.decode()
+    assert "How the file was read" in page
+    assert "Layer &lt;b&gt;p&lt;/b&gt;: lon/lat on GRS80" in page and "<b>p</b>" not in page
+    body = client.get(f"/api/v1/imports/{run.pk}/").json()
+    assert body["notes"] == [{"layer": "<b>p</b>", "message": note}]
+
+
+def test_a_run_without_notes_shows_no_notes_section(client, planner, run):
+    client.force_login(planner)
+    page = client.get(reverse("dashboard:import-run", args=[run.pk])).content.decode()
+    assert "How the file was read" not in page
+    assert client.get(f"/api/v1/imports/{run.pk}/").json()["notes"] == []
+
+
+def test_a_running_run_shows_its_attempt_and_the_worker_s_last_sign_of_life(client, planner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    running = run_make(status="running", attempt=2,
+                       heartbeat_at=timezone.now() - timedelta(minutes=3))
+    client.force_login(planner)
+    page = client.get(reverse("dashboard:import-run", args=[running.pk])).content.decode()
+    assert "Attempt 2; last sign of life from the worker 3\xa0minutes ago." in page
+    body = client.get(f"/api/v1/imports/{running.pk}/").json()
+    assert body["attempt"] == 2 and body["heartbeat_at"]
+    finished = run_make(running.dataset, status="succeeded", attempt=1,
+                        heartbeat_at=timezone.now())
+    page = client.get(reverse("dashboard:import-run", args=[finished.pk])).content.decode()
+    assert "last sign of life" not in page

@@ -4,8 +4,9 @@ Vector formats are read with pyogrio, whose wheel bundles GDAL 3.12: newer than
 Debian's 3.6, it refuses the file and network references that 3.6 follows in spatial
 references given as text, and it reads a whole layer into arrays at C speed. It still
 follows some references a file can hold (a GeoJSON `crs` link): the inspection refuses
-those before this module opens the file (docs/architecture.md, "Files that reach out"). CSV is read by gisdata/csvread.py, with Python's csv module, because real
-city CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
+those before this module opens the file (docs/architecture.md, "Files that reach
+out"). CSV is read by gisdata/csvread.py, with Python's csv module, because real city
+CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
 
 Attributes stay in columns of one type each, all the way into PostgreSQL (COPY in
 binary): the JSONB properties are built there, by `jsonb_build_object`, in one pass.

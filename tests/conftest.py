@@ -87,3 +87,29 @@ def worker(django_db_setup, tmp_path_factory):
         yield proc
     finally:
         stop(proc)
+
+
+@pytest.fixture
+def trigger():
+    """Make a table raise, sleep or do anything SQL can when a row of it is updated: a real
+    database error (or a slow step) where the code does not expect one, seen by the
+    worker's sessions too. `trigger(table, when, body)`; dropped again at the end (a
+    flush after a test that commits would leave it)."""
+    from django.db import connection
+
+    made = []
+
+    def make(table: str, when: str, body: str) -> None:
+        name = f"test_fault_{len(made)}"
+        with connection.cursor() as cursor:
+            cursor.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
+                           f"$$ BEGIN {body}; RETURN NEW; END $$")
+            cursor.execute(f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW "
+                           f"WHEN ({when}) EXECUTE FUNCTION {name}()")
+        made.append((name, table))
+
+    yield make
+    with connection.cursor() as cursor:
+        for name, table in made:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")

@@ -48,28 +48,6 @@ def unpublished(monkeypatch):
 
 
 @pytest.fixture
-def trigger():
-    """Make a table raise (or do anything SQL can) when it is written: a real database
-    error where the import does not expect one. Dropped again at the end."""
-    made = []
-
-    def make(table: str, when: str, body: str) -> None:
-        name = f"test_fault_{len(made)}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-                           f"$$ BEGIN {body}; RETURN NEW; END $$")
-            cursor.execute(f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW "
-                           f"WHEN ({when}) EXECUTE FUNCTION {name}()")
-        made.append((name, table))
-
-    yield make
-    with connection.cursor() as cursor:
-        for name, table in made:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-
-
-@pytest.fixture
 def worker_session():
     """A second database session, as a worker's would be: it can hold a run's lock,
     and die (close) with it."""

@@ -26,28 +26,6 @@ from tests.integration.test_import_worker import points_gpkg, pool_children, sta
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def trigger():
-    """Make a table raise or sleep when it is written, in the worker's database too.
-    Dropped again at the end (the flush after each test would leave it)."""
-    made = []
-
-    def make(table: str, when: str, body: str) -> None:
-        name = f"test_fault_{len(made)}"
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS "
-                           f"$$ BEGIN {body}; RETURN NEW; END $$")
-            cursor.execute(f"CREATE TRIGGER {name} BEFORE UPDATE ON {table} FOR EACH ROW "
-                           f"WHEN ({when}) EXECUTE FUNCTION {name}()")
-        made.append((name, table))
-
-    yield make
-    with connection.cursor() as cursor:
-        for name, table in made:
-            cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
-            cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
-
-
 def start(path: Path, attempts_before: int = 0) -> ImportRun:
     with open(path, "rb") as handle, transaction.atomic():
         dataset = services.dataset_create(name=path.stem, source_file=File(handle,

@@ -124,7 +124,7 @@ class Built:
     imported: int
     repaired: int
     skipped: list[dict]
-    extent: str | None
+    extent: tuple[float, float, float, float] | None  # xmin, ymin, xmax, ymax
 
 
 # ST_MakeValid may turn a polygon into a collection of a polygon and a stray line: keep
@@ -195,10 +195,14 @@ def build(stage_table: str, part: str, layer: SourceLayer, *, layer_id: int,
                 raise ReadError(_("The layer %(layer)s could not be stored: %(exc)s") % {
                     "layer": layer.name, "exc": str(exc).strip()}) from exc
         cursor.execute(f'''SELECT count(*), count(*) FILTER (WHERE repaired),
-                                  ST_AsText(ST_Envelope(ST_Extent(geometry))),
+                                  ST_XMin(ST_Extent(geometry)), ST_YMin(ST_Extent(geometry)),
+                                  ST_XMax(ST_Extent(geometry)), ST_YMax(ST_Extent(geometry)),
                                   array_agg(DISTINCT GeometryType(geometry))
                              FROM "{part}"''')
-        imported, repaired, extent, kinds = cursor.fetchone()
+        imported, repaired, *bounds, kinds = cursor.fetchone()
+        # Numbers, not WKT: a text round trip of coordinates near zero or at the
+        # edge of float precision can print a ring GEOS no longer sees as closed.
+        extent = tuple(bounds) if None not in bounds else None
         skipped = _skipped(cursor, stage_table, part, layer, imported, geometry, srid,
                            refused)
         if imported == 0 and any(w is not None for w in layer.geometries):

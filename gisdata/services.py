@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.gis.geos import GEOSGeometry
+from django.contrib.gis.geos import Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
@@ -277,9 +277,16 @@ def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, srid: in
     part = partitions.create(row.pk, suffix=suffix)
     built = pipeline.build(table, part, layer, layer_id=row.pk, srid=srid)
     partitions.attach(part, row.pk)
-    extent = GEOSGeometry(built.extent, srid=4326) if built.extent else None
-    if extent is not None and extent.geom_type != "Polygon":
-        extent = extent.buffer(1e-7).envelope  # a single point or a straight line
+    extent = None
+    if built.extent:
+        # A single point, or a straight line along an axis, still gets an area.
+        xmin, ymin, xmax, ymax = built.extent
+        if xmax - xmin < 1e-7:
+            xmin, xmax = xmin - 1e-7, xmax + 1e-7
+        if ymax - ymin < 1e-7:
+            ymin, ymax = ymin - 1e-7, ymax + 1e-7
+        extent = Polygon.from_bbox((xmin, ymin, xmax, ymax))
+        extent.srid = 4326
     Layer.objects.filter(pk=row.pk).update(
         geometry_type=built.geometry_type, extent=extent,
         feature_count=built.imported, schema=layer.schema,

@@ -11,6 +11,7 @@ The shapefile checks live in :mod:`gisdata.inspect_shapefile`.
 
 from __future__ import annotations
 
+import errno
 import re
 import stat
 import struct
@@ -232,6 +233,12 @@ def inspect_zip(
         struct.error,
         NotImplementedError,
     ) as exc:
+        raise _damaged() from exc
+    except OSError as exc:
+        # A central directory whose offsets point before the file's start makes zipfile
+        # seek to a negative position; any other OSError is the disk's, not the zip's.
+        if exc.errno != errno.EINVAL:
+            raise
         raise _damaged() from exc
 
 

@@ -198,6 +198,19 @@ def test_a_damaged_zip_is_refused_or_read(folder, flips, cut, ext):
     front_door(store(folder, bytes(data[:cut])), "upload" + ext)
 
 
+def test_a_zip_whose_directory_points_before_its_start_is_damaged(folder):
+    """Found by the test above: a central directory offset larger than the file made
+    zipfile seek to a negative position (OSError EINVAL), not a zipfile error."""
+    data = bytearray(SMALL_ZIP)
+    end = data.rindex(b"PK\x05\x06")  # end of central directory; its offset at +16
+    offset = int.from_bytes(data[end + 16:end + 20], "little")
+    data[end + 16:end + 20] = (offset + 1000).to_bytes(4, "little")
+    with pytest.raises(InspectError) as refused:
+        inspect_source(store(folder, bytes(data)), original_name="upload.zip")
+    assert refused.value.code == "zip_damaged"
+    assert inspect_source(store(folder, SMALL_ZIP), original_name="upload.zip").layers
+
+
 # --- zips built member by member ------------------------------------------------------
 
 NAME_PARTS = st.sampled_from(

@@ -27,7 +27,11 @@ SKIPPED_PATHS = {"static/vendor"}
 ALLOWED: dict[str, str] = {}
 
 LITERALS = [
-    (re.compile(r"\.\.[/\\]shared\b"), "a sibling checkout beside the repository"),
+    # A quoted path that climbs out of the root into a sibling folder (../data/x.csv):
+    # code runs from the root, so that is a checkout beside the repository. Markdown
+    # links are judged by their depth below (MARKDOWN_LINK).
+    (re.compile(r"[\"'`]\.\.[/\\][A-Za-z][\w.-]*[/\\]"),
+     "a sibling checkout beside the repository"),
     # A home or work folder; a URL's path (https://host/home/...) is not one.
     (re.compile(r"(?<![\w.~%-])/(?:work|root|home|Users)/"), "a home or work folder"),
     (re.compile(r"\b(?:ROOT|BASE_DIR)\.parent\b"), "a folder above the repository root"),
@@ -55,7 +59,9 @@ def offences(relative: str, text: str) -> list[str]:
     def add(at: int, what: str, match: str) -> None:
         found.append(f"{relative}:{text.count(chr(10), 0, at) + 1}: {what}: {match!r}")
 
-    for pattern, what in LITERALS:
+    # Paths in the pages' files (CSS, source maps) are URLs relative to the file itself.
+    literals = LITERALS[1:] if relative.startswith("static/") else LITERALS
+    for pattern, what in literals:
         for match in pattern.finditer(text):
             add(match.start(), what, match.group())
     for pattern in (FROM_FILE, DIRNAMES):
@@ -129,9 +135,9 @@ def test_the_scan_covers_the_project_files():
 
 # Each sample is assembled from pieces so that this file itself holds none of them.
 OUTSIDE = [
-    ("tests/gisdata/test_x.py", 'DATA = ROOT' + '.parent / "shared" / "data"'),
-    ("tests/gisdata/test_x.py", 'DATA = "..' + '/shared/data/cambridge"'),
-    ("docs/x.md", "Read `.." + "/shared/DESIGN.md` section 7."),
+    ("tests/gisdata/test_x.py", 'DATA = ROOT' + '.parent / "sibling" / "data"'),
+    ("tests/gisdata/test_x.py", 'DATA = "..' + '/sibling/data/cambridge"'),
+    ("docs/x.md", "Read `.." + "/sibling/DESIGN.md` section 7."),
     ("bench/b.py", 'OUT = "/' + 'work/main/var/out.json"'),
     ("platform/run.sh", 'cd /' + 'root/plaza && make run'),
     ("README.md", "Clone it into /" + "home/alice/plaza."),
@@ -139,7 +145,7 @@ OUTSIDE = [
     ("tests/x/test_y.py", "DATA = Path(__file__).resolve()" + ".parents[2].parent / 'd'"),
     ("tests/test_y.py", "DATA = Path(__file__)" + ".parent.parent.parent / 'd'"),
     ("bench/b.py", "HERE = os.path.dirname(os.path.dirname(" + "os.path.dirname(__file__)))"),
-    ("docs/x.md", "See [the handbook](../.." + "/shared/DESIGN.md)."),
+    ("docs/x.md", "See [the handbook](../.." + "/sibling/DESIGN.md)."),
     ("docs/x.md", "See [the handbook](../" + "../DESIGN.md)."),
 ]
 INSIDE = [
@@ -169,7 +175,7 @@ def test_the_scanner_lets_system_paths_and_paths_inside_pass(relative, text):
 def test_a_file_with_an_outside_path_fails_the_scan_and_says_where(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_a.py").write_text(
-        "import x\n\nDATA = x.ROOT" + ".parent / 'shared'\n")
+        "import x\n\nDATA = x.ROOT" + ".parent / 'sibling'\n")
     (tmp_path / "tests" / "test_b.py").write_text("ROOT = Path(__file__).parent.parent\n")
     (tmp_path / "image.png").write_bytes(b"\x89PNG\0\0/" + b"home/alice/")
     found = scan(tmp_path, ["tests/test_a.py", "tests/test_b.py", "image.png"])

@@ -23,6 +23,7 @@ stops. So a layer is never half imported, and never imported twice.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from itertools import islice
 
@@ -42,6 +43,10 @@ MULTI = {4: "POINT", 5: "LINESTRING", 6: "POLYGON"}
 # The margin (~1 cm) keeps a polygon that touches the antimeridian and comes back from
 # PROJ at 180.00000000000003.
 LONLAT = "ST_MakeEnvelope(-180.0000001, -90.0000001, 180.0000001, 90.0000001, 4326)"
+# `@` compares the boxes in C, where every comparison with NaN is false, so a point PROJ
+# could not reproject (POINT(NaN NaN), which PostGIS also calls valid) would pass it.
+# PostgreSQL orders NaN above every number: these two comparisons turn it away.
+FINITE = "ST_XMax({g}) <= 180.0000001 AND ST_YMax({g}) <= 90.0000001"
 
 
 class NothingPlaced(ReadError):
@@ -172,7 +177,8 @@ def build(stage_table: str, part: str, layer: SourceLayer, *, layer_id: int,
         INSERT INTO "{part}" (layer_id, geometry, properties, number, repaired)
         SELECT %s, fixed, {props}, n, NOT ok OR n = ANY(%s::int[])
           FROM ({_parsed(stage_table, layer, geometry)}) repaired
-         WHERE NOT ST_IsEmpty(fixed) AND fixed @ {LONLAT}'''
+         WHERE NOT ST_IsEmpty(fixed) AND fixed @ {LONLAT}
+           AND {FINITE.format(g="fixed")}'''
     refused: dict[int, str] = {}
     mended: list[int] = []
     with connection.cursor() as cursor:
@@ -323,6 +329,9 @@ def _skipped(cursor, stage_table: str, part: str, layer: SourceLayer, imported: 
             message = "Empty geometry: skipped."
         elif nothing:
             message = f"Invalid ({reason}), and nothing was left once repaired: skipped."
+        elif any(math.isnan(v) for v in box):
+            message = (f"Its coordinates could not be reprojected from EPSG:{srid} (they "
+                       "are not numbers once reprojected): skipped.")
         else:
             xmin, ymin, xmax, ymax = box
             message = ("Outside longitude -180…180 / latitude -90…90 once reprojected from "

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from gisdata import services
@@ -237,6 +237,9 @@ def import_and_check(content: bytes, name: str, written: int, srid: int | None,
                    count(*) FILTER (WHERE ST_IsValid(f.geometry) AND ST_NDims(f.geometry) = 2
                                       AND f.geometry @ ST_MakeEnvelope(-180.0000001,
                                           -90.0000001, 180.0000001, 90.0000001, 4326)
+                                      -- `@` lets NaN through; PostgreSQL sorts it last
+                                      AND ST_XMax(f.geometry) <= 180.0000001
+                                      AND ST_YMax(f.geometry) <= 90.0000001
                                       AND NOT ST_IsEmpty(f.geometry)),
                    count(*) FILTER (WHERE f.repaired)
               FROM gisdata_feature f JOIN gisdata_layer l ON l.id = f.layer_id
@@ -252,6 +255,9 @@ pytestmark = pytest.mark.django_db
 
 @FUZZ
 @given(shapes=st.lists(geometry, min_size=1, max_size=6), srid=SRIDS)
+# Found by this test: PROJ turns (0, NaN) in EPSG:25831 into POINT(NaN NaN), which
+# PostGIS calls valid and inside longitude/latitude; the layer's extent was NaN.
+@example(shapes=[("Point", (0.0, math.nan))], srid=25831)
 def test_broken_geojson_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_geojson(shapes, tmp_path)
     # GDAL drops a GeoJSON feature whose geometry it cannot build at all.
@@ -288,6 +294,19 @@ def test_broken_csv_wkt_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_csv(shapes, tmp_path)
     import_and_check(content, name, len(shapes), srid,
                      options={"wkt_field": "wkt", "skip_bad_rows": True})
+
+
+def test_a_point_that_cannot_be_reprojected_is_skipped_with_its_reason(tmp_path):
+    content, name = as_geojson([("Point", (0.0, math.nan)), ("Point", (431000.0, 4582000.0))],
+                               tmp_path)
+    dataset = services.dataset_create(name="NaN", source_srid=25831,
+                                      source_file=ContentFile(content, name=name))
+    run = services.import_start(dataset=dataset)
+    services.import_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == ImportStatus.SUCCEEDED
+    assert (run.imported_count, run.skipped_count) == (1, 1)
+    assert "could not be reprojected from EPSG:25831" in run.errors[0]["message"]
 
 
 def test_the_fuzzed_files_hold_the_breakage_they_claim(tmp_path):

@@ -139,14 +139,23 @@ def test_the_weights_preview_reranks_the_current_votes(desk, roles, citizen):
     for _ in range(3):
         Vote.objects.create(proposal=by_residents, user=user_make(), value=1, weight=1,
                             role=roles["resident"])
-    for _ in range(2):
-        Vote.objects.create(proposal=by_experts, user=user_make(), value=1, weight=2,
-                            role=roles["expert"])
+    Vote.objects.create(proposal=by_experts, user=user_make(), value=1, weight=2,
+                        role=roles["expert"])
     url = reverse("dashboard:project-weights", args=[project.slug])
+
+    def ranking(response):
+        return [(row["title"], row["score_preview"], row["rank_preview"], row["rank_weighted"])
+                for row in response.context["preview"]]
+
+    # Under the weights in force (resident 1, expert 2): Benches 3 before Trees 2.
+    assert ranking(desk.get(url)) == [("Benches", 3, 1, 1), ("Trees", 2, 2, 2)]
     data = {"role_resident": "1", "role_business-owner": "1", "role_expert": "5",
             "unverified_weight": "0", "reason": "", "preview": ""}
-    page = desk.post(url, data).content.decode()
-    assert page.index("Trees") < page.index("Benches")  # 10 against 3
+    response = desk.post(url, data)
+    # With the submitted expert weight of 5 the order turns: Trees 5 before Benches 3.
+    assert ranking(response) == [("Trees", 5, 1, 2), ("Benches", 3, 2, 1)]
+    page = response.content.decode()
+    assert page.index("Trees") < page.index("Benches")
     assert RoleWeight.objects.count() == 0  # a preview saves nothing
     desk.post(url, {**data, "save": "", "reason": "Experts matter here."})
     assert RoleWeight.objects.get(role=roles["expert"]).weight == 5

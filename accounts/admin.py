@@ -14,8 +14,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from accounts import services
-from accounts.forms import ClaimDecisionForm
+from accounts.forms import AdminLoginForm, ClaimDecisionForm
 from accounts.models import RoleClaim, StakeholderRole, User
+
+# The admin's log-in counts on, and respects, the same per-account lock as the site's.
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

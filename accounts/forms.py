@@ -1,8 +1,11 @@
 """Forms for the citizen's own pages and the planner's decision."""
 
+from allauth.account.adapter import get_adapter
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts import lockout
 from accounts.models import StakeholderRole, User
 
 
@@ -44,3 +47,15 @@ class AccountEraseForm(forms.Form):
         help_text=_("Your password, to confirm that it is you."))
     confirm = forms.BooleanField(
         label=_("I understand that this cannot be undone."), required=True)
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's log-in, saying "locked" (as the site's form does) when the account's
+    lock (accounts/lockout.py) refused the attempt, not "wrong password"."""
+
+    def get_invalid_login_error(self):
+        if getattr(self.request, lockout.LOCKED_ATTR, None):
+            adapter = get_adapter(self.request)
+            return forms.ValidationError(adapter.error_messages["too_many_login_attempts"],
+                                         code="too_many_login_attempts")
+        return super().get_invalid_login_error()

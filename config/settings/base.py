@@ -114,10 +114,15 @@ CACHES = {
 
 # ------------------------------------------------------------------ accounts
 AUTH_USER_MODEL = "accounts.User"
+# First, and the only one that checks a password: log-in with the username or the e-mail
+# address behind one lock per account for every way in (accounts/lockout.py). The two
+# after it keep the sessions they opened valid; they never see a password.
 AUTHENTICATION_BACKENDS = [
+    "accounts.lockout.LockingAuthenticationBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
@@ -137,6 +142,8 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 # allauth counts failed logins per IP and per account in the cache (Redis). The IP is
 # REMOTE_ADDR unless TRUSTED_PROXY_COUNT says how many proxies set X-Forwarded-For.
+# `login_failed`'s "key" is the account, whatever the way in (site, admin, API token)
+# and whether the username or the e-mail address was typed (accounts/lockout.py).
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

@@ -46,8 +46,10 @@ def test_an_unconfirmed_email_gets_no_token(db):
 
 def test_guessing_is_throttled_even_with_a_rotating_forwarded_for(citizen, settings):
     api = APIClient()
+    # A different login each time: the account lock (tests/accounts/test_lockout.py)
+    # would stop guesses at one account sooner; this is the per-address limit.
     codes = [
-        api.post(URL, {"username": "citizen", "password": f"guess{i}"},
+        api.post(URL, {"username": f"citizen{i}", "password": f"guess{i}"},
                  HTTP_X_FORWARDED_FOR=f"203.0.113.{i}").status_code
         for i in range(12)
     ]

@@ -405,10 +405,12 @@ class Services:
         lines = []
         for name, variable, make in (("postgres", "DATABASE_URL", self.postgres),
                                      ("redis", "REDIS_URL", self.redis)):
-            # Only a service that got as far as a port and a password has a URL.
-            if variable not in self.environ and {"port", "password"} <= self.state.get(
-                name, {}
-            ).keys():
+            # Only a service that got as far as a port and a password has a URL. The
+            # file describes this checkout's own services whatever the environment
+            # says: a variable set in the environment wins over it anyway, and a run
+            # with DATABASE_URL set must not make the private cluster unreachable for
+            # the next run without it.
+            if {"port", "password"} <= self.state.get(name, {}).keys():
                 lines.append(f"{variable}={make().url()}")
         self.env_file.write_text("".join(f"{line}\n" for line in lines))
         self.env_file.chmod(0o600)

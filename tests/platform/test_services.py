@@ -1,5 +1,6 @@
 """The launcher of the private PostGIS and Redis (platform/services.py)."""
 
+import json
 import os
 import shutil
 import socket
@@ -15,13 +16,91 @@ from tests.launcher import PLATFORM
 ROOT = PLATFORM.parent
 
 
-def test_a_second_start_reuses_the_running_services(launcher):
-    """`make test` has started (or reused) this checkout's services; starting again reuses."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+SERVICES = (("postgres", "DATABASE_URL"), ("redis", "REDIS_URL"))
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_running(launcher, tmp_path):
+    """No test leaves a PostgreSQL cluster or a Redis server running in its tmp_path.
+
+    Whatever a test started under tmp_path and did not stop is stopped here, and the
+    test fails for it.
+    """
+    yield
+    left = {}
+    for state_file in tmp_path.rglob("services.json"):
+        services = launcher.Services(var=state_file.parent, environ={})
+        running = [name for name, what in services.status().items()
+                   if what.startswith("running")]
+        if running:
+            services.down(only=running)
+            left[str(state_file.parent)] = running
+    assert not left, f"left running: {left}"
+
+
+def urls_of_this_checkouts_services() -> dict[str, str]:
+    """What var/services.env says about this checkout's private services."""
+    try:
+        text = (ROOT / "var" / "services.env").read_text()
+    except FileNotFoundError:
+        return {}
+    return dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+
+
+def test_up_again_starts_nothing_in_either_mode(launcher):
+    """`make test` started (or reused) this checkout's services, or uses the servers that
+    DATABASE_URL / REDIS_URL name (both modes of the README): `up` again starts nothing.
+
+    The settings copy var/services.env into the environment, so a variable that holds
+    exactly what that file says names a private service, and is removed for the launcher
+    to find the service by itself; any other value names an external server, kept.
+    """
+    private = urls_of_this_checkouts_services()
+    env = dict(os.environ)
+    expected = {}
+    for name, variable in SERVICES:
+        if variable in env and env[variable] != private.get(variable):
+            expected[name] = "external"
+        else:
+            env.pop(variable, None)
+            expected[name] = "reused"
     result = subprocess.run([sys.executable, str(PLATFORM / "services.py"), "up", "--json"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == '{"postgres": "reused", "redis": "reused"}'
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    try:
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout) == expected
+    finally:
+        # A failure must not leave behind what this test started.
+        said = json.loads(result.stdout) if result.returncode == 0 else {}
+        started = [name for name, what in said.items() if what == "started"]
+        if started:
+            launcher.Services(environ={}).down(only=started)
+
+
+def test_external_servers_are_used_as_they_are(launcher, tmp_path):
+    """With both variables set, `up` starts nothing, writes no URL and `down` stops nothing."""
+    services = launcher.Services(var=tmp_path, environ={"DATABASE_URL": "postgis://h/db",
+                                                        "REDIS_URL": "redis://h/0"})
+    assert services.up() == {"postgres": "external", "redis": "external"}
+    assert services.env_file.read_text() == ""
+    assert not (tmp_path / "redis").exists() and not (tmp_path / "pg").exists()
+    assert services.status() == {"postgres": "external", "redis": "external"}
+    assert services.down() == {}
+
+
+def test_the_private_urls_stay_written_while_a_variable_overrides_them(launcher, tmp_path):
+    """A run with REDIS_URL set keeps the private Redis reachable for the next run without it."""
+    private = launcher.Services(var=tmp_path, environ={"DATABASE_URL": "x"})
+    try:
+        assert private.up()["redis"] == "started"
+        written = private.env_file.read_text()
+        assert written.startswith("REDIS_URL=redis://:")
+        overridden = launcher.Services(var=tmp_path, environ={"DATABASE_URL": "x",
+                                                              "REDIS_URL": "redis://h/0"})
+        assert overridden.up() == {"postgres": "external", "redis": "external"}
+        assert overridden.env_file.read_text() == written
+    finally:
+        private.down()
 
 
 def test_redis_starts_answers_is_reused_and_stops(launcher, tmp_path):

@@ -5,7 +5,7 @@ Rows come from a server-side cursor (`connection.chunked_cursor()`, a named curs
 inside a transaction, so PostgreSQL hands out `CHUNK` rows per FETCH instead of
 materialising the result) and go out as they come. GeoJSON features are built by
 PostGIS; CSV rows are written by Python's csv module, with every text cell that a
-spreadsheet would run as a formula neutralised (see `cell`).
+spreadsheet would run as a formula neutralised (see `cell`), the header's included.
 
 Licence and attribution travel with the data: GeoJSON carries them at the top level
 (`licence`, `attribution`), CSV in the `Link` header of the response (rel="license"
@@ -89,7 +89,8 @@ def geojson_stream(export: Export) -> Iterator[str]:
 def csv_stream(export: Export) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", *export.columns, "geometry_wkt"])
+    # The header too: a layer's column names are its imported file's attribute names.
+    writer.writerow(["id", *(cell(name) for name in export.columns), "geometry_wkt"])
     for n, row in enumerate(_rows(export), start=1):
         values = [json.loads(v) if v is not None else None for v in row[3:]] \
             if export.json_values else row[3:]

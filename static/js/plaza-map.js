@@ -108,6 +108,10 @@
     }
 
     function load() {
+      // A map hidden behind the list (on a phone) has no size, so its bounds are a point
+      // the API refuses as a bbox: it loads once shown ("plaza:map-shown" moves it).
+      var size = map.getSize();
+      if (!size.x || !size.y) { return; }
       if (pending) { pending.abort(); }
       pending = new AbortController();
       status(gettext("Loading proposals…"));

@@ -1,6 +1,7 @@
 """Chromium, driven by Playwright, against pytest-django's live server."""
 
 import os
+import re
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -29,24 +30,59 @@ def browser():
         browser.close()
 
 
+def allowed_failures(request) -> list[re.Pattern]:
+    """What the test declared it expects to fail: `@pytest.mark.allow_failed(pattern, …)`,
+    each a regular expression searched in "<status> <method> <url>" (e.g.
+    r"^400 POST .*/api/v1/proposals/$"), or in "failed <method> <url>: <error>" for a
+    request that got no answer at all, or "console error at <url>: <text>"."""
+    return [re.compile(pattern) for marker in request.node.iter_markers("allow_failed")
+            for pattern in marker.args]
+
+
 @pytest.fixture
-def new_page(browser, live_server):
+def new_page(browser, live_server, request):
     """Open a page in a fresh browser context (its own cookies) on the live server.
 
-    Every page of every browser test is also a check of the Content-Security-Policy:
-    anything the policy blocked (a script, a style, an image) fails the test."""
-    contexts, blocked = [], []
+    Every page of every browser test is also a check of the page itself: anything the
+    Content-Security-Policy blocked (a script, a style, an image), an uncaught script
+    error, an error written to the console, a request that got no answer, and an answer
+    of 400 or more fail the test, unless the test declared that failure with
+    `@pytest.mark.allow_failed(…)`."""
+    contexts, blocked, problems = [], [], []
+    allowed = allowed_failures(request)
+
+    def unexpected(text: str) -> None:
+        if not any(pattern.search(text) for pattern in allowed):
+            problems.append(text)
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            blocked.append(message.text)
+        # "Failed to load resource" repeats an answer of 400 or more, judged below with
+        # its method and address; every other error the page writes is a problem.
+        elif message.type == "error" and not message.text.startswith("Failed to load resource"):
+            unexpected(f"console error at {message.location.get('url')}: {message.text}")
 
     def make(**options):
         context = browser.new_context(base_url=live_server.url, **options)
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda message: blocked.append(message.text)
-                if "Content Security Policy" in message.text else None)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(
+            f"uncaught error on {page.url}: {error.name}: {error.message}"))
+        # net::ERR_ABORTED is the page cancelling its own request (it navigated away, a
+        # link became a download, a script aborted a fetch it replaced): not a failure.
+        page.on("requestfailed", lambda req: unexpected(
+            f"failed {req.method} {req.url}: {req.failure}")
+            if req.failure != "net::ERR_ABORTED" else None)
+        page.on("response", lambda response: unexpected(
+            f"{response.status} {response.request.method} {response.url}")
+            if response.status >= 400 else None)
         return page
 
     yield make
     for context in contexts:
         context.close()
     assert not blocked, f"blocked by the Content-Security-Policy: {blocked}"
+    assert not problems, "the pages went wrong:\n" + "\n".join(problems)

@@ -32,6 +32,7 @@ def test_the_project_map_speaks_catalan_to_a_catalan_browser(new_page, transacti
     expect(control).to_contain_text("Àmbit del projecte")
 
 
+@pytest.mark.allow_failed(r"^failed GET .*/jsi18n/\?language=ca: net::ERR_FAILED$")
 def test_without_the_catalogue_the_map_works_in_english(new_page, transactional_db):
     project = project_make("sant-andreu")
     proposal_make(project, user_make("pau"))

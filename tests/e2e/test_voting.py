@@ -52,9 +52,15 @@ def test_residents_and_business_owners_vote_and_see_both_rankings(new_page,
         .to_be_visible()
     # Weighted: Shade trees (3) before Loading bays (2); with equal weights it is the reverse.
     ranking = page.locator("table.ranking > tbody > tr:not(.roles-row)")
-    expect(ranking.nth(0)).to_contain_text("Shade trees")
-    expect(ranking.nth(0).locator("td[data-label='Equal weights']")).to_contain_text("2")
-    expect(ranking.nth(1)).to_contain_text("Loading bays")
+    expect(ranking).to_have_count(2)
+    cells = {name: [ranking.nth(i).locator(f"td[data-label='{name}']") for i in range(2)]
+             for name in ("Rank", "Equal weights", "Proposal")}
+    expect(cells["Proposal"][0].get_by_role("link")).to_have_text("Shade trees")
+    expect(cells["Rank"][0]).to_have_text("1")
+    expect(cells["Equal weights"][0]).to_have_text("2 ▲ 1")  # second with equal weights
+    expect(cells["Proposal"][1].get_by_role("link")).to_have_text("Loading bays")
+    expect(cells["Rank"][1]).to_have_text("2")
+    expect(cells["Equal weights"][1]).to_have_text("1 ▼ 1")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     ARTEFACTS.mkdir(exist_ok=True)

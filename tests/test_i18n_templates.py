@@ -4,6 +4,7 @@ The project-level catalogue (locale/ca) holds the texts of the templates; it mus
 with nothing fuzzy, and its compiled form must be up to date.
 """
 
+import gettext
 import re
 import subprocess
 from pathlib import Path
@@ -175,7 +176,48 @@ def test_catalan_catalogue_is_complete_and_nothing_is_fuzzy():
     assert "fuzzy" not in stats and "untranslated" not in stats, stats
 
 
-def test_compiled_catalogue_is_committed_and_up_to_date():
-    compiled = CATALOGUE.with_suffix(".mo")
-    assert compiled.exists()
-    assert compiled.stat().st_mtime >= CATALOGUE.stat().st_mtime - 1
+BASE = Path(settings.BASE_DIR)
+# Every catalogue of the project and its apps (one folder deep: not the virtualenv's).
+PO_FILES = sorted(str(po.relative_to(BASE)) for pattern in (
+    "locale/*/LC_MESSAGES/*.po", "*/locale/*/LC_MESSAGES/*.po") for po in BASE.glob(pattern))
+
+
+def compiled_messages(mo: Path) -> tuple[dict, dict]:
+    """What a compiled catalogue translates (msgid or (msgid, n) → text; a context is
+    part of the msgid as gettext stores it) and the header fields that change its reading."""
+    with mo.open("rb") as handle:
+        translations = gettext.GNUTranslations(handle)
+    messages = {key: text for key, text in translations._catalog.items() if key != ""}
+    header = {name: translations.info().get(name) for name in ("plural-forms", "language")}
+    return messages, {**header, "charset": translations.charset()}
+
+
+def test_there_are_catalogues_to_check():
+    assert "locale/ca/LC_MESSAGES/django.po" in PO_FILES
+    assert "locale/ca/LC_MESSAGES/djangojs.po" in PO_FILES
+    assert len(PO_FILES) >= 8, PO_FILES
+
+
+@pytest.mark.parametrize("po", PO_FILES)
+def test_compiled_catalogue_is_committed_and_up_to_date(po, tmp_path):
+    """The committed .mo holds exactly what msgfmt makes of the .po now: the same texts
+    and plural forms. (File times say nothing: a fresh clone gives every file the same.)"""
+    po = BASE / po
+    committed = po.with_suffix(".mo")
+    assert committed.is_file(), f"{committed} is missing: run msgfmt -o {committed} {po}"
+    fresh = tmp_path / "fresh.mo"
+    try:
+        subprocess.run(["msgfmt", "-o", str(fresh), str(po)], check=True, timeout=60,
+                       capture_output=True)
+    except FileNotFoundError:
+        pytest.fail("msgfmt is missing: install gettext to check the compiled catalogues")
+    (want, want_header), (have, have_header) = compiled_messages(fresh), compiled_messages(
+        committed)
+    assert want, f"{po} compiles to no translation at all"
+    stale = sorted(str(key) for key in want.keys() - have.keys())
+    gone = sorted(str(key) for key in have.keys() - want.keys())
+    changed = sorted(str(key) for key in want.keys() & have.keys() if want[key] != have[key])
+    assert (stale, gone, changed) == ([], [], []), (
+        f"{committed} is out of date (not compiled: {stale}; no longer in the .po: {gone}; "
+        f"translated differently: {changed}); run msgfmt -o {committed} {po}")
+    assert have_header == want_header

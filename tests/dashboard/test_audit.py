@@ -2,7 +2,8 @@
 in the action's transaction; the database refuses to change or delete an entry."""
 
 import pytest
-from django.db import DatabaseError, transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import ProgrammingError, transaction
 from django.urls import reverse
 
 from accounts import services as account_services
@@ -33,10 +34,12 @@ def test_moderation_writes_who_what_and_why(world, planner):
 
 
 def test_a_refused_action_writes_nothing(world, planner, citizen):
-    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied; the point is no entry
+    with pytest.raises(PermissionDenied, match="^Only planners can hide or restore proposals"):
         services.proposal_hide(proposal=world["proposal"], planner=citizen, reason="x")
-    with pytest.raises(Exception):  # noqa: B017 - ValidationError: already visible
+    with pytest.raises(ValidationError) as refused:
         services.proposal_restore(proposal=world["proposal"], planner=planner, reason="x")
+    assert refused.value.code == "no_change"
+    assert refused.value.messages == ["This proposal is already visible."]
     assert actions() == []
 
 
@@ -70,10 +73,14 @@ def test_claims_weights_statuses_layers_and_constraints_are_logged(world, planne
 def test_the_database_refuses_to_change_or_delete_an_entry(world, planner):
     services.proposal_hide(proposal=world["proposal"], planner=planner, reason="Spam.")
     entry = AuditEntry.objects.get()
-    for attempt in (lambda: AuditEntry.objects.filter(pk=entry.pk).update(reason="Nothing."),
-                    lambda: AuditEntry.objects.filter(pk=entry.pk).delete()):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+    for operation, attempt in (
+            ("UPDATE", lambda: AuditEntry.objects.filter(pk=entry.pk).update(reason="No.")),
+            ("DELETE", lambda: AuditEntry.objects.filter(pk=entry.pk).delete())):
+        with pytest.raises(ProgrammingError, match=(
+                f"The audit log is append-only: {operation} is refused")) as refused, \
+                transaction.atomic():
             attempt()
+        assert refused.value.__cause__.sqlstate == "42501"  # the trigger's insufficient_privilege
     entry.refresh_from_db()
     assert entry.reason == "Spam."
 

@@ -110,6 +110,9 @@ def test_a_csv_row_keeps_every_other_column_as_text(tmp_path):
     run.dataset.save()
     again = services.import_start(dataset=run.dataset)
     services.import_run_execute(run_id=again.pk)
+    again.refresh_from_db()
+    assert again.status == "succeeded", again.message
+    assert (again.read_count, again.imported_count, again.skipped_count) == (2, 2, 0)
     assert [(f.number, f.properties) for f in Feature.objects.order_by("number")] == [
         (1, {"id": "1", "nom": "Sagrada Família"}), (2, {"id": "2", "nom": ""})]
 
@@ -125,9 +128,27 @@ def test_each_layer_gets_a_partition_that_reimports_replace_and_deletion_drops()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 (an integer id)
         assert cursor.fetchone()[0] == 5
-    again = services.import_start(dataset=run.dataset)
+    # The source changes (three features, other values): the re-import replaces the
+    # layer's features in the same partition and bumps the versions.
+    dataset = run.dataset
+    dataset.source_file = ContentFile(geojson([
+        ({"type": "Point", "coordinates": [i, -i]}, {"i": 10 * i}) for i in range(3)]),
+        name="layer.geojson")
+    dataset.save()
+    again = services.import_start(dataset=dataset)
     services.import_run_execute(run_id=again.pk)
-    assert Feature.objects.filter(layer=layer).count() == 5
+    again.refresh_from_db()
+    assert again.status == "succeeded", again.message
+    assert (again.read_count, again.imported_count, again.skipped_count) == (3, 3, 0)
+    layer.refresh_from_db()
+    dataset.refresh_from_db()
+    assert (layer.feature_count, layer.version, dataset.version) == (3, 2, 2)
+    assert [(f.properties, f.geometry.coords) for f in
+            Feature.objects.filter(layer=layer).order_by("number")] == [
+        ({"i": 0}, (0.0, 0.0)), ({"i": 10}, (1.0, -1.0)), ({"i": 20}, (2.0, -2.0))]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {name}")  # noqa: S608 (an integer id)
+        assert cursor.fetchone()[0] == 3
     assert partitions_of_features() - earlier == {name}
     Dataset.objects.get(pk=run.dataset_id).delete()
     assert partitions_of_features() == earlier

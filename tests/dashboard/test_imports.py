@@ -1,5 +1,6 @@
 """Planners' import pages and the import-run API: who may, upload, progress, publish."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -113,7 +114,9 @@ def test_a_planner_uploads_a_real_file_and_sees_the_result(client, planner):
     assert (f'<td data-label="Layer"><a href="/dashboard/layers/{layer.pk}/">neighborhoods'
             '</a></td>') in page
     assert "<td data-label=\"Features\">13</td>" in page
-    assert "<dd>13</dd>" in page  # imported
+    counts = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
+    assert {name: counts.get(name) for name in ("Read", "Imported", "Repaired", "Skipped")} \
+        == {"Read": "13", "Imported": "13", "Repaired": "0", "Skipped": "0"}
     listing = client.get(reverse("dashboard:imports")).content.decode()
     assert "Cambridge neighbourhoods" in listing
     assert (f'<a href="/dashboard/layers/{layer.pk}/">neighborhoods</a> (13)') in listing

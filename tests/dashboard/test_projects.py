@@ -2,6 +2,7 @@
 categories, visibility; the overview; the weights with their ranking preview."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -127,13 +128,19 @@ def test_the_overview_counts_participation(desk, world, citizen):
     page = desk.get(reverse("dashboard:project", args=[world["project"].slug]),
                     {"districts": layer.pk}).content.decode()
     assert "Gràcia" in page and "&lt;b&gt;Sants&lt;/b&gt;" in page
-    assert "<dd>1</dd>" in page  # one proposal
+    totals = dict(re.findall(r"<dt>([^<]+)</dt><dd>([^<]*)</dd>", page))
+    # The citizen's proposal, the reporter's comment on it, and no vote yet.
+    assert {name: totals.get(name) for name in ("Participants", "Proposals", "Comments",
+                                                 "Votes")} == {
+        "Participants": "2", "Proposals": "1", "Comments": "1", "Votes": "0"}
     assert reverse("voting:results", args=[world["project"].slug]) in page
     assert reverse("dashboard:project-reports", args=[world["project"].slug]) in page
 
 
 def test_the_weights_preview_reranks_the_current_votes(desk, roles, citizen):
-    project = project_make(phase=None)
+    # Votes exist only once voting has opened, and then the weights are frozen: the
+    # preview shows how other weights would have ranked them, and saves nothing.
+    project = project_make(phase="voting")
     by_residents = proposal_make(project, citizen, title="Benches")
     by_experts = proposal_make(project, citizen, title="Trees")
     for _ in range(3):
@@ -157,7 +164,16 @@ def test_the_weights_preview_reranks_the_current_votes(desk, roles, citizen):
     page = response.content.decode()
     assert page.index("Trees") < page.index("Benches")
     assert RoleWeight.objects.count() == 0  # a preview saves nothing
-    desk.post(url, {**data, "save": "", "reason": "Experts matter here."})
+    assert not AuditEntry.objects.exists()
+
+
+def test_weights_saved_before_voting_are_logged_with_their_reason(desk, roles):
+    project = project_make(phase=None)
+    url = reverse("dashboard:project-weights", args=[project.slug])
+    response = desk.post(url, {"role_resident": "1", "role_business-owner": "1",
+                               "role_expert": "5", "unverified_weight": "0", "save": "",
+                               "reason": "Experts matter here."})
+    assert response.status_code == 302
     assert RoleWeight.objects.get(role=roles["expert"]).weight == 5
     assert AuditEntry.objects.get().reason == "Experts matter here."
 

@@ -12,6 +12,17 @@
 4. store the three files, then mark the report succeeded in one transaction, if this
    delivery still owns it; otherwise, or when anything fails, delete what it stored.
    A report is never left with some of its files.
+
+**A report never stays `running` for ever.** While a delivery works on a report its
+database session holds a shared advisory lock keyed on the report; the lock dies with
+the session, so a worker that is SIGKILLed or whose host is lost drops it. Beat's
+`reports_requeue_stale` asks PostgreSQL, not the clock (`report_reap`): a `running`
+report whose lock nobody holds has no worker, and is queued and published again, or
+failed with the reason once it has had `MAX_ATTEMPTS` attempts (a report that kills its
+worker every time must not loop). The broker's own redelivery (`acks_late`) still comes
+first when the worker's main process survives; the reaper covers the rest (a lost host,
+a message lost with Redis, a redelivery that would come only after the visibility
+timeout).
 """
 
 from __future__ import annotations
@@ -37,6 +48,11 @@ from reports.snapshot import ReportData, snapshot_read
 log = logging.getLogger(__name__)
 
 POLYGONAL = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+# Advisory lock class for reports ("PLRP"); the report id is the second key. Deliveries
+# hold it shared (a later delivery may take a report over from a live earlier one: the
+# attempt number decides which finishes it); the reaper tries it exclusively.
+REPORT_LOCK = 0x504C5250
+MAX_ATTEMPTS = 3
 
 
 class ReportFailed(Exception):
@@ -94,17 +110,75 @@ def report_publish(*, report: DecisionReport, user, published: bool = True) -> D
 
 
 # ------------------------------------------------------------------------ compiling
+def _hold(report_id: int) -> None:
+    """Show that a live session works on the report (see the module's docstring). Waits
+    only while the reaper decides about this report, a short transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock_shared(%s, %s)", [REPORT_LOCK, report_id])
+
+
+def _release(report_id: int) -> None:
+    """Let go of the lock; on a connection lost meanwhile it went with the session."""
+    if connection.connection is None or not connection.is_usable():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock_shared(%s, %s)", [REPORT_LOCK, report_id])
+
+
 def _claim(report_id: int) -> int | None:
     """Take the report for this delivery; None when it is already finished. A report
     still `running` is taken over (its worker died and the broker redelivered the task);
-    the attempt number decides which delivery may finish it."""
+    the attempt number decides which delivery may finish it. A report that has had all
+    its attempts fails here, saying why."""
     claimed = DecisionReport.objects.filter(
         pk=report_id, status__in=[ReportStatus.QUEUED, ReportStatus.RUNNING],
+        attempt__lt=MAX_ATTEMPTS,
     ).update(status=ReportStatus.RUNNING, attempt=F("attempt") + 1,
              started_at=timezone.now(), progress_done=0, progress_total=0)
     if not claimed:
+        report = DecisionReport.objects.filter(pk=report_id).exclude(
+            status__in=[ReportStatus.SUCCEEDED, ReportStatus.FAILED]).first()
+        if report is not None:
+            _give_up(report)
         return None
     return DecisionReport.objects.values_list("attempt", flat=True).get(pk=report_id)
+
+
+def _give_up(report: DecisionReport) -> None:
+    log.error("Report %s failed: its worker stopped %s times", report.pk, report.attempt)
+    _discard_earlier_attempts(report, report.attempt + 1)
+    _fail(report.pk, report.attempt, _(
+        "The worker compiling this report stopped %(count)d times before it could finish, "
+        "so it was not tried again. Compile it again; if it stops again, tell the site's "
+        "administrators (the worker's log says why it stopped).") % {
+        "count": report.attempt})
+
+
+def report_reap() -> list[int]:
+    """Beat's reaper: requeue, or fail after their last attempt, the `running` reports
+    that no live session holds (their worker died). Returns the ids put back in the
+    queue; the caller publishes their tasks once this has committed."""
+    requeued = []
+    running = DecisionReport.objects.filter(status=ReportStatus.RUNNING)
+    for report_id in running.values_list("pk", flat=True)[:100]:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                               [REPORT_LOCK, report_id])
+                if not cursor.fetchone()[0]:
+                    continue  # a live delivery holds it, however long it takes
+            report = DecisionReport.objects.select_for_update().filter(
+                pk=report_id, status=ReportStatus.RUNNING).first()
+            if report is None:
+                continue
+            if report.attempt >= MAX_ATTEMPTS:
+                _give_up(report)
+                continue
+            log.warning("Report %s: its worker stopped during attempt %s; queued again",
+                        report_id, report.attempt)
+            DecisionReport.objects.filter(pk=report_id).update(status=ReportStatus.QUEUED)
+            requeued.append(report_id)
+    return requeued
 
 
 @contextmanager
@@ -140,6 +214,14 @@ def report_compile(*, report_id: int,
     the tests cast a vote there, from another connection, to show that it changes none
     of the numbers.
     """
+    _hold(report_id)
+    try:
+        return _compile_held(report_id, after_snapshot)
+    finally:
+        _release(report_id)
+
+
+def _compile_held(report_id: int, after_snapshot: Callable[[], None] | None) -> str:
     attempt = _claim(report_id)
     if attempt is None:
         return DecisionReport.objects.values_list("status", flat=True).get(pk=report_id)

@@ -15,18 +15,22 @@ def report_compile_task(report_id: int) -> str:
 
 @shared_task
 def reports_requeue_stale(minutes: int = 10) -> int:
-    """Publish again the reports still queued after `minutes` (Redis was down when they
-    were asked for). Harmless twice: a report taken by a worker is no longer queued, and
-    of two deliveries of a queued one, one worker claims it."""
+    """Beat's watch over reports, every five minutes. Publishes again the reports still
+    queued after `minutes` (Redis was down when they were asked for), and requeues, or
+    fails after their last attempt, the reports `running` whose worker died
+    (`services.report_reap`). Harmless twice: a report taken by a live worker is neither
+    queued nor without its lock, and of two deliveries of a queued one, one worker claims
+    it. Returns how many reports were published."""
     from datetime import timedelta
 
     from django.utils import timezone
 
     from reports.models import DecisionReport, ReportStatus
 
+    requeued = services.report_reap()
     stale = DecisionReport.objects.filter(
         status=ReportStatus.QUEUED, created_at__lt=timezone.now() - timedelta(minutes=minutes))
-    ids = list(stale.values_list("pk", flat=True)[:100])
+    ids = [*requeued, *stale.exclude(pk__in=requeued).values_list("pk", flat=True)[:100]]
     for report_id in ids:
         report_compile_task.delay(report_id)
     return len(ids)

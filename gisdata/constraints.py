@@ -65,10 +65,13 @@ def _matches(constraint: Constraint, geometry: GEOSGeometry) -> tuple[int, dict 
 
 
 def constraints_check(geometry: GEOSGeometry) -> list[Feedback]:
-    """Feedback from every active constraint of a published layer, blocking ones first."""
+    """Feedback from every active constraint of a published layer: blocking ones first,
+    then warnings, then information; within one severity, in the order the rules were
+    added (their id). Without the explicit order PostgreSQL returns rows where they lie
+    on disk, which an edit of a rule changes."""
     feedback = []
     rules = Constraint.objects.filter(is_active=True, layer__is_published=True).select_related(
-        "layer")
+        "layer").order_by("pk")
     for constraint in rules:
         count, properties = _matches(constraint, geometry)
         if count:

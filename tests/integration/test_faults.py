@@ -144,14 +144,17 @@ def test_a_connection_killed_mid_transaction_leaves_no_partial_rows(planner):
 def test_a_heavy_spatial_query_is_cut_by_the_statement_timeout():
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = '200ms'")
-        started = time.monotonic()
+        # The bound in force is this one, not the 30 s default: the cancellation below is
+        # this timeout's (a clock would only add a flaky guess to it).
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone() == ("200ms",)
         with pytest.raises(OperationalError) as caught:
             cursor.execute("""SELECT count(*) FROM generate_series(1, 3000) a,
                                      generate_series(1, 3000) b
                                WHERE ST_Intersects(ST_Buffer(ST_MakePoint(a, b), 1, 32),
                                                    ST_MakePoint(b, a))""")
         assert isinstance(caught.value.__cause__, QueryCanceled)
-        assert time.monotonic() - started < 5
+        assert "statement timeout" in str(caught.value)
 
 
 def test_the_default_statement_timeout_bounds_every_connection():

@@ -12,7 +12,7 @@ from dashboard import services as dashboard_services
 from dashboard import tasks
 from dashboard.models import AuditEntry
 from proposals.models import Comment, CommentFlag, Flag, Proposal
-from tests.factories import user_make
+from tests.factories import project_make, proposal_make, user_make
 from voting.models import Vote
 
 pytestmark = pytest.mark.django_db
@@ -163,12 +163,15 @@ def test_a_status_the_rules_do_not_allow_is_refused(desk, world):
     assert Proposal.objects.get(pk=world["proposal"].pk).status == "published"
 
 
-def test_voters_and_the_author_are_emailed_the_answer_once(world, planner, roles,
+def test_voters_and_the_author_are_emailed_the_answer_once(world, planner, roles, citizen,
                                                            mailoutbox):
-    proposal = world["proposal"]
+    # Votes are taken only while voting is open (the database refuses others).
+    proposal = proposal_make(project_make("ballot", phase="voting"), citizen)
     voter = user_make("voter")
-    Vote.objects.create(proposal=proposal, user=voter, value=1, weight=1)
-    Vote.objects.create(proposal=proposal, user=planner, value=1, weight=1)  # the actor
+    resident = roles["resident"]
+    Vote.objects.create(proposal=proposal, user=voter, value=1, weight=1, role=resident)
+    Vote.objects.create(proposal=proposal, user=planner, value=1, weight=1,  # the actor
+                        role=resident)
     dashboard_services.proposal_answer_write(proposal=proposal, planner=planner,
                                              answer="Yes, <next> spring.")
     entry = AuditEntry.objects.get(action="proposal.answer")

@@ -60,6 +60,11 @@ def city(db, planner):
     hidden, submitted), ballots and comments; a draft project; a published layer of 25
     points and an unpublished one."""
     author = user_make("author", display_name="Ada Author")
+    # One role per voter, weighing 1, 2 and 3, made before voting opens (a role made
+    # later is pinned at the weight of unverified participants); the database accepts a
+    # vote only with the weight its role has in the project.
+    roles = [role_make(slug, str(1 + i), position=10 * (1 + i))
+             for i, slug in enumerate(("resident", "business-owner", "expert"))]
     project = project_make("open-city", phase="voting")
     ProjectVoting.objects.create(project=project, results_public=True)
     public = [proposal_make(project, author, title=f"Idea {i}",
@@ -69,13 +74,12 @@ def city(db, planner):
                            hidden_reason="Insults a neighbour.")
     submitted = proposal_make(project, author, title="Awaiting moderation",
                               status="submitted")
-    role = role_make("resident", "1", position=10)
     voters = [user_make(name, display_name=name.replace("-", " ").title())
               for name in VOTER_NAMES]
     for i, voter in enumerate(voters):
         Vote.objects.create(proposal=public[0], user=voter, value=1 if i < 2 else -1,
-                            role=role, weight=Decimal("1.000") + i)
-    Vote.objects.create(proposal=public[1], user=voters[0], value=0, role=role,
+                            role=roles[i], weight=Decimal("1.000") + i)
+    Vote.objects.create(proposal=public[1], user=voters[0], value=0, role=roles[0],
                         weight=Decimal("1.000"))
     comment_make(public[0], voters[0], "Yes please, by the school.")
     draft = project_make("secret-draft", visibility="draft")
@@ -83,5 +87,5 @@ def city(db, planner):
     layer = layer_make("fountains", points=grid(25))
     hidden_layer = layer_make("unpublished", published=False, points=grid(3))
     return {"project": project, "public": public, "hidden": hidden, "submitted": submitted,
-            "voters": voters, "author": author, "draft": draft, "layer": layer,
+            "voters": voters, "roles": roles, "author": author, "draft": draft, "layer": layer,
             "hidden_layer": hidden_layer}

@@ -74,7 +74,7 @@ def test_proposals_answer_304_until_a_vote_changes_their_published_results(clien
     first = client.get(url)
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     Vote.objects.create(proposal=city["public"][2], user=city["author"], value=1,
-                        role=None, weight=Decimal("1.000"))
+                        role=city["roles"][0], weight=Decimal("1.000"))
     changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200
     tally = next(f for f in json.loads(changed.content)["features"]

@@ -126,7 +126,8 @@ def test_datasets_layers_and_roles_are_listed_with_licence(api, city):
     assert layer["feature_count"] == 25 and layer["licence"] == "CC BY 4.0"
     assert api.get(f"/api/v1/layers/{city['hidden_layer'].pk}/").status_code == 404
     roles = api.get("/api/v1/roles/").json()["results"]
-    assert [(r["slug"], r["default_weight"]) for r in roles] == [("resident", "1.000")]
+    assert [(r["slug"], r["default_weight"]) for r in roles] == [
+        ("resident", "1.000"), ("business-owner", "2.000"), ("expert", "3.000")]
 
 
 def test_layers_filter_by_dataset_geometry_and_bbox(api, city):

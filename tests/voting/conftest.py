@@ -12,7 +12,9 @@ def verified(user, role, planner):
 
 
 @pytest.fixture
-def voting_project(db):
+def voting_project(db, voters):
+    # The roles first: a role created after voting opened is not in the published
+    # weights, and the database pins it at the weight of unverified participants.
     return project_make("vote-now", phase="voting")
 
 

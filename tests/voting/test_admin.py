@@ -53,10 +53,10 @@ def test_publishing_results_and_deleting_a_weight_are_logged(admin_client):
 
 
 def test_once_voting_opened_the_admin_refuses_and_logs_nothing(admin_client):
+    expert = role_make("expert")
     project = project_make("voting-now", phase="voting")
     response = admin_client.post(reverse("admin:voting_roleweight_add"),
-                                 {"project": project.pk, "role": role_make("expert").pk,
-                                  "weight": "9"})
+                                 {"project": project.pk, "role": expert.pk, "weight": "9"})
     assert response.status_code == 200
     assert "frozen" in response.content.decode()
     assert not RoleWeight.objects.exists() and not AuditEntry.objects.exists()

@@ -6,13 +6,16 @@ geometry is a valid Point, LineString or Polygon in EPSG:4326; a decision carrie
 official answer; a hidden proposal has a reason.
 """
 
+import secrets
+
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
-from django.db.models import F, Func, Q
+from django.db.models import Exists, F, Func, OuterRef, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import Exact, In, LessThanOrEqual
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,12 +31,25 @@ class Visibility(models.TextChoices):
     DRAFT = "draft", _("Draft: planners only")
 
 
+def link_key_new() -> str:
+    """The random part of an unlisted project's link: 144 bits, not to be guessed."""
+    return secrets.token_urlsafe(18)
+
+
 class ProjectQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Projects a user may open: public and unlisted ones; drafts only for planners."""
+        """Projects a user may open: public ones; unlisted ones with their link (its key
+        is in the user's `unlisted_project_ids`, proposals/access.py) or when the user
+        took part in them; drafts only for planners."""
         if user.is_authenticated and user.has_perm("proposals.change_project"):
             return self
-        return self.exclude(visibility=Visibility.DRAFT)
+        by_link = Q(pk__in=sorted(getattr(user, "unlisted_project_ids", ())))
+        if user.is_authenticated:
+            by_link |= Exists(Proposal.objects.filter(project=OuterRef("pk"), author=user))
+            by_link |= Exists(Comment.objects.filter(proposal__project=OuterRef("pk"),
+                                                     author=user))
+        return self.filter(Q(visibility=Visibility.PUBLIC)
+                           | (Q(visibility=Visibility.UNLISTED) & by_link))
 
     def listed(self):
         return self.filter(visibility=Visibility.PUBLIC)
@@ -56,6 +72,10 @@ class Project(models.Model):
                                   default=Visibility.DRAFT)
     moderate_before_publishing = models.BooleanField(
         default=False, help_text=_("New proposals wait for a planner before they are shown."))
+    # An unlisted project opens only with its link, which carries this key: its slug and
+    # its id are easy to guess, the key is not.
+    link_key = models.CharField(max_length=32, unique=True, default=link_key_new,
+                                editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -69,6 +89,11 @@ class Project(models.Model):
 
     def current_phase(self, at=None) -> "Phase | None":
         return self.phases.running(at).first()
+
+    @property
+    def link_path(self) -> str:
+        """The project's page with its key: the link that opens an unlisted project."""
+        return f"{reverse('proposals:project', args=[self.slug])}?key={self.link_key}"
 
 
 class Category(models.Model):

@@ -25,7 +25,7 @@ from dashboard.models import AuditAction
 from gisdata.models import Feature
 from proposals.geometry import geometry_clean
 from proposals.models import Category, Phase, Project
-from proposals.services import phases_check
+from proposals.services import phases_as_stored, phases_check
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 RESERVED_SLUGS = {"new"}  # /dashboard/projects/new/ is the set-up page of a new project
@@ -132,8 +132,9 @@ def project_save(*, planner, project: Project | None = None, title: str, slug: s
         raise ValidationError({"title": _("Give the project a title.")})
     if area is None and project is None:
         raise ValidationError({"area": _("Draw the project's area or take it from a layer.")})
+    phases = phases_as_stored(project, phases)
     try:
-        phases_check(phases)
+        phases_check(phases, project=project)
     except ValidationError as exc:
         raise ValidationError({"phases": exc.messages}) from exc
     values = {"title": title, "slug": _slug(title, slug, project),

@@ -22,21 +22,25 @@ from proposals.models import (
     Project,
     Proposal,
 )
-from proposals.services import phases_check
+from proposals.services import phases_as_stored, phases_check
 
 
 class PhaseFormSet(BaseInlineFormSet):
     def clean(self):
         super().clean()
-        phases = [
-            (form.cleaned_data["kind"], form.cleaned_data["starts_at"],
-             form.cleaned_data["ends_at"])
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-            and {"kind", "starts_at", "ends_at"} <= form.cleaned_data.keys()
-        ]
+        forms = [form for form in self.forms
+                 if form.cleaned_data and not form.cleaned_data.get("DELETE")
+                 and {"kind", "starts_at", "ends_at"} <= form.cleaned_data.keys()]
+        submitted = [(form.cleaned_data["kind"], form.cleaned_data["starts_at"],
+                      form.cleaned_data["ends_at"]) for form in forms]
+        # The admin shows dates to the second: an untouched date keeps its stored value,
+        # microseconds included (a voting start that has passed may not move at all).
+        project = self.instance if self.instance.pk else None
+        phases = phases_as_stored(project, submitted)
+        for form, (_kind, start, end) in zip(forms, phases, strict=True):
+            form.instance.starts_at, form.instance.ends_at = start, end
         try:
-            phases_check(phases)
+            phases_check(phases, project=project)
         except ValidationError as exc:
             raise ValidationError(exc.messages) from exc
 

@@ -17,7 +17,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
@@ -33,6 +34,7 @@ from proposals.models import (
     Flag,
     ModerationAction,
     ModerationEvent,
+    PhaseKind,
     Project,
     Proposal,
     ProposalImage,
@@ -99,15 +101,49 @@ def _images(images: Sequence) -> list[tuple]:
     return cleaned
 
 
-def phases_check(phases: Sequence[tuple[str, datetime, datetime]]) -> None:
-    """Check a project's phases before saving them: each opens before it closes, each kind
-    once, in the order ideation → voting → decision → implementation, without overlap.
+def phases_as_stored(project: Project | None,
+                     phases: Sequence[tuple[str, datetime, datetime]],
+                     ) -> list[tuple[str, datetime, datetime]]:
+    """`phases` as submitted by a form that shows dates to the minute (the dashboard) or
+    the second (the admin), with each date that is the stored one so shown put back as
+    stored: a planner who saves the page without touching a date has not moved it by
+    the seconds it held."""
+    if project is None or project.pk is None:
+        return list(phases)
+    stored = {p.kind: (p.starts_at, p.ends_at) for p in project.phases.all()}
 
-    The database holds the same rules as constraints; this says what is wrong in words.
+    def kept(kind: str, which: int, value: datetime) -> datetime:
+        old = stored.get(kind, (None, None))[which]
+        if old is not None and value in (old.replace(microsecond=0),
+                                         old.replace(second=0, microsecond=0)):
+            return old
+        return value
+
+    return [(kind, kept(kind, 0, start), kept(kind, 1, end)) for kind, start, end in phases]
+
+
+def phases_check(phases: Sequence[tuple[str, datetime, datetime]], *,
+                 project: Project | None = None, at: datetime | None = None) -> None:
+    """Check a project's phases before saving them: each opens before it closes, each kind
+    once, in the order ideation → voting → decision → implementation, without overlap;
+    and, for an existing `project`, that a voting phase which has opened keeps its start.
+
+    The database holds the same rules as constraints and triggers (the last one in
+    voting/migrations/0003); this says what is wrong in words.
     """
     from proposals.models import PHASE_ORDER
 
     errors = []
+    opened = None
+    if project is not None and project.pk is not None:
+        opened = project.phases.filter(kind=PhaseKind.VOTING,
+                                       starts_at__lte=at or timezone.now()).first()
+    if opened is not None and (PhaseKind.VOTING, opened.starts_at) not in {
+            (kind, start) for kind, start, _end in phases}:
+        errors.append(_(
+            "Voting opened on %(date)s: its start can no longer move, nor the phase be "
+            "removed, because the voting weights are frozen from that moment.") % {
+            "date": date_format(timezone.localtime(opened.starts_at), "DATETIME_FORMAT")})
     kinds = [kind for kind, _start, _end in phases]
     if len(set(kinds)) != len(kinds):
         errors.append(_("Each kind of phase may appear once."))
@@ -354,12 +390,13 @@ def proposal_notify_status(*, event_id: int) -> bool:
     context = {"event": event, "proposal": event.proposal, "recipient": recipient,
                "status": status, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
-        send_mail(
-            subject=_("[%(site)s] Your proposal “%(title)s” is now %(status)s") % {
-                "site": settings.SITE_NAME, "title": title, "status": status.lower()},
-            message=render_to_string("proposals/email/status_changed.txt", context),
-            from_email=None, recipient_list=[recipient.email],
-        )
+        with translation.override(recipient.email_language):  # the worker has no request
+            send_mail(
+                subject=_("[%(site)s] Your proposal “%(title)s” is now %(status)s") % {
+                    "site": settings.SITE_NAME, "title": title, "status": status.lower()},
+                message=render_to_string("proposals/email/status_changed.txt", context),
+                from_email=None, recipient_list=[recipient.email],
+            )
     except Exception:
         ModerationEvent.objects.filter(pk=event_id).update(notified_at=None)
         raise

@@ -41,9 +41,11 @@ def weights_table(project: Project) -> list[dict]:
 
 
 def weights_frozen(project: Project, at: datetime | None = None) -> bool:
-    """True once the voting phase has opened (the database refuses changes then too)."""
-    return project.phases.filter(kind=PhaseKind.VOTING,
-                                 starts_at__lte=at or timezone.now()).exists()
+    """True once the voting phase has opened or a vote was cast (the database refuses
+    changes then too: voting/migrations/0003)."""
+    return (project.phases.filter(kind=PhaseKind.VOTING,
+                                  starts_at__lte=at or timezone.now()).exists()
+            or Vote.objects.filter(proposal__project=project).exists())
 
 
 def results_visible(user, project: Project) -> bool:

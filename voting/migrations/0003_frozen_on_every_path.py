@@ -53,7 +53,7 @@ CREATE OR REPLACE FUNCTION voting_weight_applying(p bigint, r bigint) RETURNS nu
 LANGUAGE sql STABLE AS $$
     SELECT CASE WHEN r IS NULL THEN
                COALESCE((SELECT unverified_weight FROM voting_projectvoting
-                          WHERE project_id = p), 0)
+                          WHERE project_id = p), 0.000)
            ELSE
                COALESCE((SELECT weight FROM voting_roleweight
                           WHERE project_id = p AND role_id = r),

@@ -2,11 +2,17 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium package, or where the distribution has none that runs without snapd
+# (Ubuntu), the headless Chromium that `make test` unpacks into var/chromium/; CHROMIUM
+# names another.
+_UNPACKED = Path(__file__).resolve().parents[2] / "var" / "chromium" / "chromium"
+CHROMIUM = os.environ.get("CHROMIUM") or (
+    str(_UNPACKED) if _UNPACKED.exists() else "/usr/bin/chromium")
 # Quiet flags: this machine has no network beyond loopback, so no background calls.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -20,7 +26,8 @@ def browser():
     """One Chromium per test module: Playwright's event loop must be gone before the
     tests of other modules use the ORM in this thread."""
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs a Chromium (platform/"
+                    "bootstrap.sh)")
     # Playwright's sync API runs an event loop in this thread while the module runs;
     # the ORM calls that tests and their fixtures make meanwhile are still synchronous.
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:

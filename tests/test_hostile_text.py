@@ -83,6 +83,7 @@ ADMIN_PAGES = [
 
 @pytest.mark.parametrize(("app", "model", "key"), ADMIN_PAGES,
                          ids=[f"{a}.{m}" for a, m, _ in ADMIN_PAGES])
+@pytest.mark.quality("stored-xss")
 def test_the_admin_lists_and_change_pages_escape_it(hostile, admin_client, app, model, key):
     changelist = admin_client.get(reverse(f"admin:{app}_{model}_changelist"))
     assert changelist.status_code == 200
@@ -96,6 +97,7 @@ def test_the_admin_lists_and_change_pages_escape_it(hostile, admin_client, app, 
 @pytest.mark.parametrize("name", ["project-list", "proposal-list", "role-list",
                                   "proposal-detail", "proposal-comments", "dataset-list",
                                   "layer-list", "layer-features"])
+@pytest.mark.quality("stored-xss")
 def test_the_browsable_api_escapes_it(hostile, name):
     args = {"proposal-detail": [hostile["proposal"].pk],
             "proposal-comments": [hostile["proposal"].pk],
@@ -112,6 +114,7 @@ def test_the_browsable_api_escapes_it(hostile, name):
     assert_escaped(response, f"the browsable {name}")
 
 
+@pytest.mark.quality("stored-xss")
 def test_json_keeps_the_text_verbatim(hostile):
     response = Client().get(reverse("api:proposal-detail", args=[hostile["proposal"].pk]),
                             HTTP_ACCEPT="application/json")
@@ -119,6 +122,7 @@ def test_json_keeps_the_text_verbatim(hostile):
     assert response["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.quality("body-limits")
 def test_a_form_with_too_many_fields_is_a_400_and_stores_nothing(hostile):
     client = Client()
     client.force_login(user_make("flooder"))
@@ -130,6 +134,7 @@ def test_a_form_with_too_many_fields_is_a_400_and_stores_nothing(hostile):
     assert Proposal.objects.count() == before
 
 
+@pytest.mark.quality("body-limits")
 def test_a_query_string_with_too_many_parameters_is_a_400():
     query = "&".join(f"p{i}=1" for i in range(1000))
     response = Client().get(f"/api/v1/proposals/?{query}")

@@ -14,6 +14,7 @@ def directives(response) -> dict[str, str]:
     return dict(part.strip().split(" ", 1) for part in header.split(";"))
 
 
+@pytest.mark.quality("stored-xss")
 def test_a_page_with_a_map_runs_only_its_own_scripts(client):
     project = project_make("sants")
     proposal_make(project, user_make("ana"))

@@ -45,6 +45,7 @@ def test_production_refuses_to_start_without(variable):
     assert variable in result.stderr
 
 
+@pytest.mark.quality("publish-on-commit")
 def test_celery_speaks_json_only_and_acknowledges_late():
     assert settings.CELERY_ACCEPT_CONTENT == ["json"]
     assert settings.CELERY_TASK_SERIALIZER == "json"
@@ -62,5 +63,6 @@ def test_the_celery_app_uses_the_django_task_class():
     assert app.conf.accept_content == ["json"]
 
 
+@pytest.mark.quality("wrong-crs")
 def test_proj_never_goes_to_the_network():
     assert os.environ["PROJ_NETWORK"] == "OFF"

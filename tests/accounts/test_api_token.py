@@ -44,6 +44,7 @@ def test_an_unconfirmed_email_gets_no_token(db):
     assert "Confirm your e-mail" in str(response.json())
 
 
+@pytest.mark.quality("forwarded-for")
 def test_guessing_is_throttled_even_with_a_rotating_forwarded_for(citizen, settings):
     api = APIClient()
     # A different login each time: the account lock (tests/accounts/test_lockout.py)

@@ -45,6 +45,7 @@ def test_a_reset_for_an_unknown_address_reveals_nothing(client, mailoutbox, citi
     assert known["Location"] == unknown["Location"]
 
 
+@pytest.mark.quality("forwarded-for")
 def test_failed_log_ins_are_limited_whatever_the_forwarded_for(client, citizen):
     limited = "Too many failed login attempts"
     pages = [

@@ -17,6 +17,7 @@ def test_the_profile_asks_anonymous_visitors_to_log_in(client):
     assert reverse("account_login") in response["Location"]
 
 
+@pytest.mark.quality("stored-xss")
 def test_the_profile_shows_claims_and_escapes_what_users_wrote(client, citizen, planner,
                                                                 roles):
     citizen.display_name = "<script>alert('x')</script>"
@@ -53,6 +54,7 @@ def test_a_second_claim_for_the_same_role_shows_an_error_and_saves_nothing(clien
     assert RoleClaim.objects.filter(user=citizen).count() == 1
 
 
+@pytest.mark.quality("mass-assignment")
 def test_a_citizen_cannot_set_the_status_or_decider_of_their_claim(client, citizen, roles):
     client.force_login(citizen)
     client.post(reverse("accounts:claim-create"), {
@@ -63,6 +65,7 @@ def test_a_citizen_cannot_set_the_status_or_decider_of_their_claim(client, citiz
     assert (claim.status, claim.decided_by, claim.user) == ("pending", None, citizen)
 
 
+@pytest.mark.quality("private-reports")
 def test_evidence_is_served_to_its_owner_and_planners_only(client, citizen, outsider,
                                                             planner, roles):
     claim = services.role_claim_submit(
@@ -80,6 +83,7 @@ def test_evidence_is_served_to_its_owner_and_planners_only(client, citizen, outs
         assert response["Cache-Control"] == "private, no-store"
 
 
+@pytest.mark.quality("another-users-row")
 def test_withdrawing_needs_a_post_and_ones_own_claim(client, citizen, outsider, roles):
     claim = services.role_claim_submit(user=citizen, role=roles["resident"], evidence="x")
     url = reverse("accounts:claim-withdraw", args=[claim.pk])

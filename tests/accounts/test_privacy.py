@@ -62,6 +62,7 @@ def test_a_participant_downloads_everything_held_about_them(client, participant)
     assert "Not theirs" not in response.content.decode()
 
 
+@pytest.mark.quality("private-reports")
 def test_the_download_is_a_post_for_the_signed_in_user_only(client, participant):
     url = reverse("accounts:data-export")
     assert client.post(url).status_code == 302  # to the log-in page
@@ -73,6 +74,7 @@ def test_the_download_is_a_post_for_the_signed_in_user_only(client, participant)
     assert Client(enforce_csrf_checks=True).post(url).status_code in (302, 403)
 
 
+@pytest.mark.quality("erased-voter")
 def test_erasing_keeps_the_debate_and_the_tallies_but_not_the_person(
         client, participant, django_capture_on_commit_callbacks):
     user, other = participant["user"], participant["other"]

@@ -38,6 +38,7 @@ def test_a_citizen_may_claim_again_after_a_rejection(citizen, planner, roles):
     assert RoleClaim.objects.filter(user=citizen).count() == 2
 
 
+@pytest.mark.quality("awkward-text")
 def test_it_refuses_empty_evidence_and_inactive_roles(citizen, roles):
     with pytest.raises(ValidationError, match="Say why"):
         services.role_claim_submit(user=citizen, role=roles["resident"], evidence="   ")

@@ -100,6 +100,7 @@ def test_entries_keep_their_names_when_the_actor_is_gone(world, planner):
     assert AuditEntry.objects.get().actor_name.startswith("planner")
 
 
+@pytest.mark.quality("stored-xss")
 def test_the_log_page_lists_filters_and_escapes(client, world, planner):
     world["proposal"].title = "<script>alert(1)</script>"
     world["proposal"].save()

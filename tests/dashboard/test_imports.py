@@ -70,6 +70,7 @@ def test_planners_see_the_pages(client, planner, run):
 
 @pytest.mark.parametrize("persona, expected", [(None, 403), ("citizen", 403),
                                                ("planner", 200)])
+@pytest.mark.quality("another-users-row")
 def test_the_api_is_for_planners(client, run, persona, expected, request):
     if persona:
         client.force_login(request.getfixturevalue(persona))
@@ -77,6 +78,7 @@ def test_the_api_is_for_planners(client, run, persona, expected, request):
         assert client.get(url).status_code == expected, url
 
 
+@pytest.mark.quality("csrf-and-cors")
 def test_the_pages_need_csrf(planner, run):
     from django.test import Client
 
@@ -176,6 +178,7 @@ def test_a_url_import_starts(client, planner):
     assert ImportRun.objects.get().dataset.source_url == "https://example.org/a.geojson"
 
 
+@pytest.mark.quality("large-uploads")
 def test_a_file_over_the_limit_is_refused(client, planner, settings):
     settings.GISDATA_UPLOAD_MAX_BYTES = 100
     client.force_login(planner)
@@ -224,6 +227,7 @@ def test_the_publish_toggle(client, planner, run):
     assert client.get(url).status_code == 405
 
 
+@pytest.mark.quality("wrong-crs")
 def test_a_failed_run_is_started_again_with_an_epsg_code(client, planner):
     failed = run_make(status="failed", layers=["a"],
                       message="The layer a does not say which coordinate reference system")
@@ -251,6 +255,7 @@ def test_only_a_failed_run_is_started_again(client, planner, run):
 
 
 # ------------------------------------------------------------------------------ XSS
+@pytest.mark.quality("stored-xss")
 def test_error_messages_and_layer_names_are_escaped(client, planner):
     run = run_make(status="succeeded", message="",
                    errors=[{"feature": 3, "message": "<script>alert('row')</script>",

@@ -69,6 +69,7 @@ def test_bad_constraints_are_refused(desk, world, data, message):
     assert Constraint.objects.count() == 1
 
 
+@pytest.mark.quality("stored-xss")
 def test_the_layer_page_escapes_attribute_names(desk, world):
     layer = world["layer"]
     layer.schema = [{"name": "<script>n</script>", "type": "String"}]

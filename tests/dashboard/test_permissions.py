@@ -84,6 +84,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, world):
         assert response["Location"].startswith("/accounts/login/"), name
 
 
+@pytest.mark.quality("planner-actions")
 def test_citizens_are_refused_and_nothing_changes(client, world, citizen):
     before = _state()
     client.force_login(citizen)
@@ -102,6 +103,7 @@ def test_planners_open_every_page(client, world, planner):
             assert client.get(url).status_code == 200, name
 
 
+@pytest.mark.quality("planner-actions")
 def test_every_dashboard_view_names_its_permission():
     """The dashboard's own views declare one named permission (dashboard/access.py)."""
     others = {"imports", "import-new", "import-run", "import-retry", "layer-publish",

@@ -178,6 +178,7 @@ def test_weights_saved_before_voting_are_logged_with_their_reason(desk, roles):
     assert AuditEntry.objects.get().reason == "Experts matter here."
 
 
+@pytest.mark.quality("client-weight")
 def test_frozen_weights_are_refused(desk, roles):
     project = project_make(phase="voting")
     url = reverse("dashboard:project-weights", args=[project.slug])

@@ -25,6 +25,7 @@ def desk(client, planner):
 
 
 # ------------------------------------------------------------------------ moderation
+@pytest.mark.quality("stored-xss")
 def test_the_queue_shows_each_report_escaped(desk, world):
     world["proposal"].title = "<img src=x onerror=alert(1)>"
     world["proposal"].save()

@@ -55,6 +55,7 @@ def assert_popup_is_text(page):
     assert page.evaluate("window.pwned") is None
 
 
+@pytest.mark.quality("stored-xss")
 def test_a_small_layer_comes_as_geojson_with_text_popups(new_page, transactional_db):
     project = project_make("layers-geojson")
     layer, lon, lat = one_point_layer(project, "fountains")

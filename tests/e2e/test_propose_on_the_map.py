@@ -93,6 +93,7 @@ def test_on_a_phone_the_list_comes_first_and_the_map_on_request(new_page, transa
     page.screenshot(path=str(ARTEFACTS / "project-on-a-phone.png"))
 
 
+@pytest.mark.quality("stored-xss")
 def test_popups_show_user_text_as_text(new_page, transactional_db):
     project = project_make("sants")
     proposal_make(project, user_make("mallory"), title='<img src=x onerror="window.pwned=1">')

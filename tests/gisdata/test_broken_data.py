@@ -40,6 +40,7 @@ def geojson_file(features) -> ContentFile:
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("broken-geometries")
 def test_osm_buildings_with_degenerate_rings_are_repaired_or_skipped_each_with_why():
     run = run_file("osm_buildings_degenerate.gpkg")
     assert run.status == "succeeded", run.message
@@ -69,6 +70,7 @@ def test_osm_buildings_with_degenerate_rings_are_repaired_or_skipped_each_with_w
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("latin1-shapefile")
 def test_a_latin1_shapefile_without_cpg_is_read_with_its_accents_and_says_so():
     run = run_file("latin1_no_cpg.zip")
     assert run.status == "succeeded", run.message
@@ -80,6 +82,7 @@ def test_a_latin1_shapefile_without_cpg_is_read_with_its_accents_and_says_so():
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("latin1-shapefile")
 def test_a_utf8_shapefile_without_cpg_is_read_as_utf8_with_no_note():
     path = Path(__file__).resolve().parents[1] / "data" / "barcelona" / "seccions_censals.zip"
     layer = read_vector("/vsizip/" + str(path), layer=None, encoding=None)
@@ -88,6 +91,7 @@ def test_a_utf8_shapefile_without_cpg_is_read_as_utf8_with_no_note():
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("encoding-typed")
 def test_an_encoding_typed_latin_1_is_saved_as_gdal_names_it_and_reads_the_accents():
     run = run_file("latin1_no_cpg.zip", encoding="latin-1")
     assert run.dataset.encoding == "ISO-8859-1"
@@ -97,6 +101,7 @@ def test_an_encoding_typed_latin_1_is_saved_as_gdal_names_it_and_reads_the_accen
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("encoding", ["no-such-encoding", "rot13", "base64"])
+@pytest.mark.quality("encoding-typed")
 def test_an_unknown_encoding_is_refused_at_dataset_creation(encoding):
     with pytest.raises(ValidationError) as refused:
         services.dataset_create(name="Bad", source_file=ContentFile(b"x", name="a.csv"),
@@ -105,6 +110,7 @@ def test_an_unknown_encoding_is_refused_at_dataset_creation(encoding):
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("big-integers")
 def test_integers_past_64_bits_and_nulls_are_kept_as_json_numbers():
     run = run_file("big_integers.geojson")
     assert run.status == "succeeded", run.message
@@ -120,6 +126,7 @@ def test_integers_past_64_bits_and_nulls_are_kept_as_json_numbers():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", ["99999", "EPSG:0000", "0000"])
+@pytest.mark.quality("unknown-epsg")
 def test_an_epsg_code_postgis_does_not_know_is_refused(code):
     with pytest.raises(ValidationError) as refused:
         services.epsg_parse(code)
@@ -131,11 +138,13 @@ def test_an_epsg_code_postgis_does_not_know_is_refused(code):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("code", ["25831", "EPSG:4326", "epsg:3857"])
+@pytest.mark.quality("unknown-epsg")
 def test_a_known_epsg_code_is_accepted(code):
     assert services.epsg_parse(code) == int(code.split(":")[-1])
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("unknown-epsg")
 def test_a_prj_naming_an_unknown_epsg_code_fails_the_run_saying_so():
     run = run_file("bogus_epsg_prj.zip")
     assert run.status == "failed"
@@ -143,6 +152,7 @@ def test_a_prj_naming_an_unknown_epsg_code_fails_the_run_saying_so():
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("outside-longitude-latitude")
 def test_metres_in_a_file_said_to_be_degrees_fail_the_run_explaining_why():
     run = run_file("metres_said_degrees.geojson")
     assert run.status == "failed"
@@ -155,6 +165,7 @@ def test_metres_in_a_file_said_to_be_degrees_fail_the_run_explaining_why():
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("outside-longitude-latitude")
 def test_the_same_file_given_its_real_epsg_code_imports():
     run = run_file("metres_said_degrees.geojson", source_srid=25831)
     assert run.status == "succeeded", run.message
@@ -162,6 +173,7 @@ def test_the_same_file_given_its_real_epsg_code_imports():
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("outside-longitude-latitude")
 def test_a_feature_outside_longitude_and_latitude_is_skipped_the_others_imported():
     dataset = services.dataset_create(name="Places", source_file=geojson_file([
         (point(2.17, 41.38), {"n": 1}), (point(200, 95), {"n": 2}),
@@ -176,6 +188,7 @@ def test_a_feature_outside_longitude_and_latitude_is_skipped_the_others_imported
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("csv-line-breaks")
 def test_line_breaks_inside_quoted_csv_cells_are_kept():
     run = run_file("quoted_line_breaks.csv", source_srid=4326)
     assert run.status == "succeeded", run.message

@@ -76,6 +76,7 @@ def test_a_blocking_rule_refuses_the_proposal_with_its_message(citizen):
     assert not Proposal.objects.exists()
 
 
+@pytest.mark.quality("stored-xss")
 def test_the_feedback_is_stored_with_the_proposal_and_shown_escaped(citizen, client):
     layer = zone_layer(message="Zone {fld_zone}: {note}")
     project = project_make()

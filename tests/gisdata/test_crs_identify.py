@@ -85,6 +85,7 @@ def test_a_projection_that_exists_on_one_datum_only_is_read_on_that_datum():
     assert reading.alternatives == []
 
 
+@pytest.mark.quality("prj-without-epsg")
 def test_another_ellipsoid_with_an_unknown_datum_is_refused_with_the_closest_codes():
     with pytest.raises(CrsUnknown) as refused:
         crs_identify(BESSEL_UNNAMED, layer="old survey")
@@ -100,6 +101,7 @@ def test_a_prime_meridian_other_than_greenwich_is_not_taken_for_wgs84():
         crs_identify(PARIS_MERIDIAN, layer="l")
 
 
+@pytest.mark.quality("prj-without-epsg")
 def test_text_that_is_not_wkt_is_refused_without_being_interpreted():
     for text in ['GEOGCS["x",DATUM[', "+proj=longlat +nadgrids=@http://127.0.0.1:9/g.tif",
                  "x" * 30_000]:
@@ -136,6 +138,7 @@ def import_zip(content: bytes, *, source_srid=None):
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("prj-without-epsg")
 def test_a_shapefile_with_an_unnamed_grs80_prj_imports_and_the_run_says_how(tmp_path):
     run = import_zip(shapefile_zip(tmp_path, GRS80_UNNAMED_LONLAT, PLACA))
     assert run.status == ImportStatus.SUCCEEDED, run.message
@@ -147,6 +150,7 @@ def test_a_shapefile_with_an_unnamed_grs80_prj_imports_and_the_run_says_how(tmp_
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("prj-without-epsg")
 def test_a_utm_prj_on_an_unknown_datum_lands_where_the_etrs89_one_does(tmp_path):
     run = import_zip(shapefile_zip(tmp_path, GRS80_UNNAMED_UTM31, PLACA_UTM31))
     assert run.status == ImportStatus.SUCCEEDED, run.message
@@ -157,6 +161,7 @@ def test_a_utm_prj_on_an_unknown_datum_lands_where_the_etrs89_one_does(tmp_path)
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("prj-without-epsg")
 def test_a_prj_that_cannot_be_named_fails_the_run_with_the_closest_codes(tmp_path):
     run = import_zip(shapefile_zip(tmp_path, BESSEL_UNNAMED, PLACA))
     assert run.status == ImportStatus.FAILED
@@ -165,6 +170,7 @@ def test_a_prj_that_cannot_be_named_fails_the_run_with_the_closest_codes(tmp_pat
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("prj-without-epsg")
 def test_the_planner_s_epsg_code_wins_over_the_interpretation(tmp_path):
     run = import_zip(shapefile_zip(tmp_path, BESSEL_UNNAMED, PLACA), source_srid=4326)
     assert run.status == ImportStatus.SUCCEEDED, run.message

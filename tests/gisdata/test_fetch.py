@@ -301,6 +301,7 @@ def test_default_cap_message_names_200_mb(server, tmp_path):
         fetch_url(server.url("/huge-length"), dest=tmp_path / "f", allow_hosts=LOCAL)
 
 
+@pytest.mark.quality("url-imports")
 def test_an_endless_body_stops_at_the_cap(server, tmp_path):
     with pytest.raises(FetchError, match="larger than 100 KB"):
         fetch_url(server.url("/endless"), dest=tmp_path / "f", max_bytes=100 * 1024,
@@ -310,6 +311,7 @@ def test_an_endless_body_stops_at_the_cap(server, tmp_path):
     assert_nothing_saved(tmp_path)
 
 
+@pytest.mark.quality("url-imports")
 def test_a_slow_server_times_out(server, tmp_path):
     with pytest.raises(FetchError, match=r"^The server did not answer within 0\.5 s\.$"):
         fetch_url(server.url("/slow"), dest=tmp_path / "f", timeout=0.5, allow_hosts=LOCAL)
@@ -318,6 +320,7 @@ def test_a_slow_server_times_out(server, tmp_path):
     assert_nothing_saved(tmp_path)
 
 
+@pytest.mark.quality("url-imports")
 def test_a_trickling_body_hits_the_overall_deadline(server, tmp_path):
     with pytest.raises(FetchError, match=r"^The download took longer than 0\.5 s\.$"):
         fetch_url(server.url("/trickle"), dest=tmp_path / "f", timeout=2,
@@ -369,6 +372,7 @@ def test_a_redirect_is_followed(server, tmp_path, path):
     assert (tmp_path / "f").read_bytes() == DATA
 
 
+@pytest.mark.quality("url-imports")
 def test_a_redirect_to_the_metadata_service_is_refused(server, tmp_path, connections):
     with pytest.raises(FetchError) as info:
         fetch_url(server.url("/redirect-metadata"), dest=tmp_path / "f", allow_hosts=LOCAL)
@@ -381,6 +385,7 @@ def test_a_redirect_to_the_metadata_service_is_refused(server, tmp_path, connect
     assert_nothing_saved(tmp_path)
 
 
+@pytest.mark.quality("url-imports")
 def test_a_redirect_to_a_loopback_name_is_refused(server, tmp_path, connections):
     """localhost is not in allow_hosts, even though 127.0.0.1 is: exact hosts only."""
     with pytest.raises(FetchError, match="loopback"):
@@ -466,6 +471,7 @@ def test_loopback_is_refused_without_allow_hosts(server, tmp_path, connections):
     "::127.0.0.1",  # IPv4-compatible (deprecated)
     "2001:db8::1",  # documentation
 ])
+@pytest.mark.quality("url-imports")
 def test_non_public_addresses_are_refused(address):
     with pytest.raises(FetchError, match=r"Plaza does not fetch from there\.$"):
         check_address(address)
@@ -497,6 +503,7 @@ def test_public_addresses_are_allowed(address):
     assert check_address(address) is None
 
 
+@pytest.mark.quality("url-imports")
 def test_a_name_resolving_to_a_private_address_is_refused(monkeypatch, tmp_path,
                                                            connections):
     lookups = fake_dns(monkeypatch, {"gis.example.org": ["10.1.2.3"]})
@@ -524,6 +531,7 @@ def test_an_unknown_host_is_a_clear_error(monkeypatch, tmp_path, connections):
     assert connections == []
 
 
+@pytest.mark.quality("url-imports")
 def test_the_connection_goes_to_the_checked_address(monkeypatch, tmp_path, server):
     """DNS rebinding: the name resolves public for the check and loopback right after.
 

@@ -169,6 +169,7 @@ PREFIXES = [
     limits=LIMITS,
 )
 @example(prefix=GPKG_HEAD, body=b"", ext=".gpkg", limits=Limits())  # header cut at 72 bytes
+@pytest.mark.quality("content-not-extension")
 def test_random_bytes_behind_any_extension(folder, prefix, body, ext, limits):
     data = prefix + body
     if not data:
@@ -348,6 +349,7 @@ def build_zip(path: Path, members) -> list[str]:
 @example(
     members=[("\x00", b"x", zipfile.ZIP_DEFLATED, None, False)], ext=".zip", limits=DEFAULT
 ).via("a member whose stored name is empty")
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_zips_with_hostile_members(folder, members, ext, limits):
     path = folder / "upload.bin"
     names = build_zip(path, members)
@@ -364,6 +366,7 @@ def test_zips_with_hostile_members(folder, members, ext, limits):
     size=st.integers(1 * MiB, 8 * MiB),
     name=st.sampled_from(["big.csv", "big.geojson", "big.dbf", "big.kml"]),
 )
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_members_that_expand_a_lot_are_refused_as_bombs(folder, size, name):
     path = folder / "upload.bin"
     build_zip(path, [(name, b"\x00" * size, zipfile.ZIP_DEFLATED, None, False)])
@@ -414,6 +417,7 @@ def shapefile_sets(draw):
 
 @fuzz(250)
 @given(members=shapefile_sets(), encoding=st.sampled_from([None, "UTF-8", "cp1252"]))
+@pytest.mark.quality("incomplete-shapefile")
 def test_shapefile_part_sets(folder, members, encoding):
     path = folder / "upload.bin"
     names = build_zip(path, members)
@@ -574,6 +578,7 @@ def row_reader(path: Path, *, info, options: dict, encoding: str | None):
     ext=".csv",
     pick=("none", 0, 0, False),
 ).via("UTF-16 chosen for text without a byte-order mark")
+@pytest.mark.quality("csv-files")
 def test_csv_inspect_then_read(folder, csv_file, encoding, ext, pick):
     raw, header = csv_file
     path = store(folder, raw or b"\n", "upload.csv")
@@ -594,6 +599,7 @@ def test_csv_inspect_then_read(folder, csv_file, encoding, ext, pick):
 @example(unit=',"', size=64 * KiB, lead="").via('csv.Sniffer on 64 KB of ,"')
 @example(unit='"\n', size=64 * KiB, lead="lon,lat\n").via("csv.Sniffer on short quoted lines")
 @example(unit='"', size=900 * KiB, lead="").via("a header of quotes")
+@pytest.mark.quality("csv-files")
 def test_repetitive_csv_is_judged_in_bounded_time(folder, unit, size, lead):
     """One short unit repeated: the inputs that make backtracking or rescanning slow."""
     text = lead + unit * (size // len(unit)) + "\n"
@@ -691,6 +697,7 @@ def test_geojson_like_json(folder, top, indent, bom, cut, ext, limits):
     limits=LIMITS,
 )
 @example(depth=100_000, opener="[", limits=Limits()).via("deeper than Python's recursion limit")
+@pytest.mark.quality("body-limits")
 def test_deeply_nested_json(folder, depth, opener, limits):
     closer = {"[": "]", '{"a":': "}"}.get(opener, "}}")
     text = (

@@ -258,6 +258,7 @@ pytestmark = pytest.mark.django_db
 # Found by this test: PROJ turns (0, NaN) in EPSG:25831 into POINT(NaN NaN), which
 # PostGIS calls valid and inside longitude/latitude; the layer's extent was NaN.
 @example(shapes=[("Point", (0.0, math.nan))], srid=25831)
+@pytest.mark.quality("broken-geometries")
 def test_broken_geojson_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_geojson(shapes, tmp_path)
     # GDAL drops a GeoJSON feature whose geometry it cannot build at all.
@@ -266,6 +267,7 @@ def test_broken_geojson_imports_or_fails_cleanly(tmp_path, shapes, srid):
 
 @FUZZ
 @given(shapes=st.lists(polygons_only, min_size=1, max_size=6), srid=SRIDS)
+@pytest.mark.quality("broken-geometries")
 def test_broken_shapefile_imports_or_fails_cleanly(tmp_path, shapes, srid):
     try:
         content, name = as_shapefile(shapes, tmp_path)
@@ -276,6 +278,7 @@ def test_broken_shapefile_imports_or_fails_cleanly(tmp_path, shapes, srid):
 
 @FUZZ
 @given(shapes=st.lists(geometry, min_size=1, max_size=6), srid=SRIDS)
+@pytest.mark.quality("broken-geometries")
 def test_broken_geopackage_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_geopackage(shapes, tmp_path)
     import_and_check(content, name, len(shapes), srid)
@@ -283,6 +286,7 @@ def test_broken_geopackage_imports_or_fails_cleanly(tmp_path, shapes, srid):
 
 @FUZZ
 @given(shapes=st.lists(geometry, min_size=1, max_size=6), srid=SRIDS)
+@pytest.mark.quality("broken-geometries")
 def test_broken_kml_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_kml(shapes, tmp_path)
     import_and_check(content, name, len(shapes), srid, exact_count=False)
@@ -290,6 +294,7 @@ def test_broken_kml_imports_or_fails_cleanly(tmp_path, shapes, srid):
 
 @FUZZ
 @given(shapes=st.lists(geometry, min_size=1, max_size=6), srid=SRIDS)
+@pytest.mark.quality("broken-geometries")
 def test_broken_csv_wkt_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_csv(shapes, tmp_path)
     import_and_check(content, name, len(shapes), srid,

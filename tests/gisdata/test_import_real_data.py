@@ -58,6 +58,7 @@ def test_geojson_files(relative, count, geometry_type):
     assert run.imported_count + run.skipped_count == run.read_count == count
 
 
+@pytest.mark.quality("wrong-crs")
 def test_barcelona_districts_from_a_zipped_shapefile_in_etrs89():
     run = run_import("demo/barcelona/districtes.zip")
     assert run.status == "succeeded", run.message
@@ -84,6 +85,7 @@ def test_census_sections_polygons_and_one_multipolygon_become_one_multi_type():
     assert Feature.objects.filter(layer=sections, geometry__intersects=castle).count() == 1
 
 
+@pytest.mark.quality("wrong-crs")
 def test_new_york_boroughs_in_us_survey_feet():
     run = run_import("nyc/nybb_16a.zip")
     assert run.status == "succeeded", run.message
@@ -94,6 +96,7 @@ def test_new_york_boroughs_in_us_survey_feet():
     assert 40.8 < north < 41.0
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_a_geopackage_with_four_layers_all_or_some():
     run = run_import("prague/bubenec.gpkg")
     assert run.status == "succeeded", run.message
@@ -104,6 +107,7 @@ def test_a_geopackage_with_four_layers_all_or_some():
     assert layer(some).geometry_type == "LineString"
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_a_missing_layer_is_named():
     run = run_import("prague/bubenec.gpkg", layers=["roads"])
     assert run.status == "failed"
@@ -121,12 +125,14 @@ def test_reimporting_replaces_the_layers_and_bumps_the_version():
     assert run.dataset.version == 2
 
 
+@pytest.mark.quality("delivered-twice")
 def test_the_same_run_executed_twice_imports_once():
     run = run_import("demo/barcelona/bicing_stations.geojson")
     assert services.import_run_execute(run_id=run.pk) == "succeeded"
     assert Feature.objects.filter(layer=layer(run)).count() == 465
 
 
+@pytest.mark.quality("csv-files")
 def test_a_csv_with_decimal_commas_and_a_bom():
     run = run_import("barcelona/tourist_flats.csv", source_srid=4326,
                      options={"x_field": "LONGITUD_X", "y_field": "LATITUD_Y"})
@@ -137,6 +143,7 @@ def test_a_csv_with_decimal_commas_and_a_bom():
     assert 2.0 < west < east < 2.3 and 41.3 < south < north < 41.5
 
 
+@pytest.mark.quality("wrong-crs")
 def test_a_csv_without_a_crs_asks_for_one():
     run = run_import("barcelona/tourist_flats.csv",
                      options={"x_field": "LONGITUD_X", "y_field": "LATITUD_Y"})
@@ -147,6 +154,7 @@ def test_a_csv_without_a_crs_asks_for_one():
 
 @pytest.mark.parametrize("column, srid", [("geometria_wgs84", 4326),
                                           ("geometria_etrs89", 25831)])
+@pytest.mark.quality("wrong-crs")
 def test_a_csv_with_two_wkt_columns_in_two_crss(column, srid):
     run = run_import("barcelona/barris_wkt.csv", source_srid=srid,
                      options={"wkt_field": column})
@@ -157,6 +165,7 @@ def test_a_csv_with_two_wkt_columns_in_two_crss(column, srid):
     assert 2.0 < west < east < 2.3 and 41.3 < south < north < 41.5
 
 
+@pytest.mark.quality("invalid-geometry", "csv-files")
 def test_a_csv_with_bad_rows_imports_nothing_and_lists_them(tmp_path):
     bad = tmp_path / "stops.csv"
     bad.write_text("name;lon;lat\nA;2,17;41,38\nB;not a number;41,39\nC;2,18;\nD;2,19;41,40\n",
@@ -178,6 +187,7 @@ def test_a_csv_with_bad_rows_imports_nothing_and_lists_them(tmp_path):
     assert (again.status, again.imported_count, again.skipped_count) == ("succeeded", 2, 2)
 
 
+@pytest.mark.quality("content-not-extension")
 def test_gdal_never_registers_the_drivers_that_open_other_files():
     import os
 

@@ -58,6 +58,7 @@ def test_a_404_fails_the_run_with_the_status(file_server, settings):
 
 @pytest.mark.parametrize("url", ["ftp://example.org/x.zip", "file:///etc/passwd",
                                  "javascript:alert(1)"])
+@pytest.mark.quality("url-imports")
 def test_only_http_urls_are_accepted(url):
     from django.core.exceptions import ValidationError
 

@@ -160,6 +160,7 @@ def test_real_files_cover_the_whole_data_folder_and_its_readme_lists_each():
     assert not missing, f"tests/data/README.md does not describe {missing}"
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_districtes_zip_is_read_in_place_with_its_etrs89_prj_and_utf8_names():
     source = inspect(DISTRICTES, original_name="districtes.zip")
     assert source.gdal_path == f"/vsizip/{{{DISTRICTES}}}/{STEM}.shp"
@@ -198,6 +199,7 @@ def test_geopackage_stored_under_another_name_is_still_recognised(tmp_path):
     assert source.kind == "geopackage" and len(source.layers) == 4
 
 
+@pytest.mark.quality("csv-files")
 def test_tourist_flats_csv_bom_delimiter_and_decimal_comma_coordinates():
     source = inspect(DATA / "barcelona" / "tourist_flats.csv")
     info = source.csv
@@ -246,18 +248,21 @@ def test_empty_file(tmp_path):
     refused(path, "empty", "empty")
 
 
+@pytest.mark.quality("content-not-extension")
 def test_geojson_that_is_really_a_png(tmp_path):
     path = tmp_path / "map.geojson"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100)
     refused(path, "wrong_extension", "map.geojson", "GeoJSON", "PNG image")
 
 
+@pytest.mark.quality("content-not-extension")
 def test_zip_that_is_really_text(tmp_path):
     path = tmp_path / "data.zip"
     path.write_text("hello, this is not an archive\n")
     refused(path, "wrong_extension", "data.zip", "zip archive", "plain text")
 
 
+@pytest.mark.quality("content-not-extension")
 def test_an_html_error_page_downloaded_as_geojson(tmp_path):
     path = tmp_path / "layer.geojson"
     path.write_text("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>")
@@ -280,6 +285,7 @@ def test_original_name_decides_the_extension_check(tmp_path):
         (b"\x1f\x8b\x08\x00", "gzip"),
     ],
 )
+@pytest.mark.quality("xml-entities")
 def test_unknown_content_is_refused_naming_the_supported_formats(tmp_path, content, label):
     path = tmp_path / "upload"
     path.write_bytes(content)
@@ -287,6 +293,7 @@ def test_unknown_content_is_refused_naming_the_supported_formats(tmp_path, conte
     assert "none of them" in error.message
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_a_bare_shp_asks_for_the_zip(tmp_path):
     path = tmp_path / "roads.shp"
     path.write_bytes(b"\x00\x00\x27\x0a" + b"\x00" * 96)
@@ -383,6 +390,7 @@ def test_kml_layers_are_its_folders(tmp_path):
 
 
 @pytest.mark.parametrize("content", [BILLION_LAUGHS, XXE], ids=["billion-laughs", "xxe"])
+@pytest.mark.quality("xml-entities")
 def test_kml_with_doctype_or_entity_is_refused_without_expanding(tmp_path, content,
                                                                  monkeypatch):
     path = tmp_path / "evil.kml"
@@ -407,6 +415,7 @@ def test_kml_with_doctype_or_entity_is_refused_without_expanding(tmp_path, conte
     assert parsed == []
 
 
+@pytest.mark.quality("xml-entities")
 def test_entity_declaration_across_a_chunk_boundary_is_found(tmp_path):
     padding = b"<!--" + b"x" * (1024 * 1024 - 10) + b"-->"
     path = tmp_path / "late.kml"
@@ -414,12 +423,14 @@ def test_entity_declaration_across_a_chunk_boundary_is_found(tmp_path):
     refused(path, "xml_dtd", "ENTITY")
 
 
+@pytest.mark.quality("xml-entities")
 def test_xml_in_an_encoding_that_could_hide_a_doctype(tmp_path):
     path = tmp_path / "seven.kml"
     path.write_bytes(b'<?xml version="1.0" encoding="UTF-7"?>+ADw-!DOCTYPE x+AD4-<kml/>')
     refused(path, "xml_encoding", "UTF-7")
 
 
+@pytest.mark.quality("content-not-extension")
 def test_a_vrt_named_kml_is_refused_before_gdal_sees_it(tmp_path):
     path = tmp_path / "trap.kml"
     path.write_bytes(
@@ -437,11 +448,13 @@ def test_kmz_reads_its_doc_kml_in_place(tmp_path):
     assert read_count(source, "Trees") == 1
 
 
+@pytest.mark.quality("xml-entities")
 def test_kmz_with_a_doctype_inside(tmp_path):
     path = make_zip(tmp_path / "evil.kmz", {"doc.kml": BILLION_LAUGHS})
     refused(path, "xml_dtd", "DOCTYPE")
 
 
+@pytest.mark.quality("xml-entities")
 def test_kml_network_links_are_reported_not_fetched(tmp_path):
     path = tmp_path / "linked.kml"
     path.write_bytes(
@@ -469,6 +482,7 @@ def test_kml_network_links_are_reported_not_fetched(tmp_path):
         "__MACOSX/../../evil",
     ],
 )
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_zip_slip_members_are_refused(tmp_path, member):
     path = make_zip(tmp_path / "slip.zip", {member: b"x", "ok.csv": b"a,b\n1,2\n"})
     assert zipfile.ZipFile(path).infolist()[0].orig_filename == member
@@ -476,6 +490,7 @@ def test_zip_slip_members_are_refused(tmp_path, member):
     assert not (tmp_path.parent / "evil.shp").exists()
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_symlink_member_is_refused(tmp_path):
     path = tmp_path / "link.zip"
     with zipfile.ZipFile(path, "w") as archive:
@@ -486,6 +501,7 @@ def test_symlink_member_is_refused(tmp_path):
     refused(path, "zip_symlink", "symbolic link")
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_zip_bomb_by_ratio_with_the_default_limits(tmp_path):
     path = make_zip(tmp_path / "bomb.zip", {"big.csv": b"\x00" * (2 * 1024 * 1024)})
     refused(path, "zip_bomb", "zip bomb", "big.csv")
@@ -497,17 +513,20 @@ def test_zip_bomb_by_ratio_with_lowered_limits(tmp_path):
     refused(path, "zip_bomb", "expands", limits=limits)
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_zip_bomb_by_total_size(tmp_path):
     members = {f"part{i}.txt": b"\x00" * 400_000 for i in range(3)}
     path = make_zip(tmp_path / "total.zip", members, compression=zipfile.ZIP_STORED)
     refused(path, "zip_bomb", "expand", limits=Limits(max_total_uncompressed=1_000_000))
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_too_many_members(tmp_path):
     path = make_zip(tmp_path / "many.zip", {f"f{i}.txt": b"x" for i in range(11)})
     refused(path, "zip_too_many", "11 files", "at most 10", limits=Limits(max_members=10))
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_nested_zip(tmp_path):
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as archive:
@@ -552,6 +571,7 @@ def test_empty_zip(tmp_path):
 # --- zip: shapefiles ------------------------------------------------------------------
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_missing_dbf_says_what_to_add(tmp_path):
     path = make_zip(tmp_path / "roads.zip", shapefile_members("roads", ("shp", "shx", "prj")))
     error = refused(path, "shapefile_incomplete")
@@ -560,6 +580,7 @@ def test_missing_dbf_says_what_to_add(tmp_path):
     )
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_missing_shx(tmp_path):
     path = make_zip(tmp_path / "roads.zip", shapefile_members("roads", ("shp", "dbf")))
     refused(path, "shapefile_incomplete", "no roads.shx", "index of the shapes")
@@ -570,6 +591,7 @@ def test_dbf_without_shp(tmp_path):
     refused(path, "shapefile_incomplete", "no roads.shp")
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_upper_case_extensions_in_a_subfolder_are_accepted(tmp_path):
     members = shapefile_members("Data/Sub/ROADS", upper=True)
     members["__MACOSX/Data/Sub/._ROADS.SHP"] = b"\x00\x05\x16\x07"
@@ -594,6 +616,7 @@ def test_parts_whose_names_differ_in_case_are_refused(tmp_path):
     refused(path, "shapefile_case", "Roads.dbf", "roads.dbf", "upper/lower case")
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_several_shapefiles_are_layers_of_their_folder_and_a_missing_prj_is_said(tmp_path):
     members = shapefile_members("data/roads") | shapefile_members(
         "data/parks", ("shp", "shx", "dbf")
@@ -625,6 +648,7 @@ def test_shapefiles_in_several_folders_are_refused(tmp_path):
     refused(make_zip(tmp_path / "two.zip", members), "shapefile_folders", "a/", "b/", "one folder")
 
 
+@pytest.mark.quality("content-not-extension")
 def test_a_shp_member_that_is_really_a_vrt_is_refused(tmp_path):
     members = shapefile_members("roads")
     members["roads.shp"] = b"<OGRVRTDataSource><OGRVRTLayer name='x'/></OGRVRTDataSource>"
@@ -632,6 +656,7 @@ def test_a_shp_member_that_is_really_a_vrt_is_refused(tmp_path):
     refused(path, "shapefile_damaged", "roads.shp")
 
 
+@pytest.mark.quality("incomplete-shapefile")
 def test_cpg_sets_the_encoding_and_a_latin1_dbf_without_cpg_is_flagged(tmp_path):
     dbf = districtes_part("dbf")
     assert "Sants-Montjuïc".encode() in dbf
@@ -726,6 +751,7 @@ def test_zip_without_data(tmp_path):
 # --- GeoPackage -----------------------------------------------------------------------
 
 
+@pytest.mark.quality("content-not-extension")
 def test_sqlite_that_is_not_a_geopackage(tmp_path):
     import sqlite3
 
@@ -776,6 +802,7 @@ def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
     return path
 
 
+@pytest.mark.quality("csv-files")
 def test_semicolon_csv_with_unquoted_decimal_commas(tmp_path):
     path = write(
         tmp_path / "trees.csv", "id;Longitud;Latitud;name\n1;2,17;41,38;Plaça\n2;2,18;41,39;Born\n"
@@ -795,6 +822,7 @@ def test_semicolon_csv_with_unquoted_decimal_commas(tmp_path):
         ("Longitude\tLatitude", ("Longitude", "Latitude")),
     ],
 )
+@pytest.mark.quality("csv-files")
 def test_tab_csv_coordinate_names(tmp_path, header, pair):
     path = write(tmp_path / "p.tsv", f"id\t{header}\n1\t2.1\t41.3\n2\t2.2\t41.4\n")
     info = inspect(path).csv
@@ -810,6 +838,7 @@ def test_pipe_csv_with_wkt_and_a_text_column_named_x(tmp_path):
     assert gdal_open_options(source)["SEPARATOR"] == "PIPE"
 
 
+@pytest.mark.quality("csv-files")
 def test_csv_without_geometry_columns_is_accepted_with_a_warning(tmp_path):
     source = inspect(write(tmp_path / "t.csv", "name,count\na,1\nb,2\n"))
     assert source.csv.coordinate_pair is None
@@ -821,6 +850,7 @@ def test_quoted_newlines_do_not_count_as_rows(tmp_path):
     assert inspect(path).csv.rows == 2
 
 
+@pytest.mark.quality("csv-files")
 def test_latin1_csv_asks_for_its_encoding_then_reads_with_it(tmp_path):
     path = write(tmp_path / "l.csv", "nom,lon,lat\nPlaça,2.1,41.3\n", encoding="latin-1")
     refused(path, "csv_encoding", "not UTF-8", "line 2", "encoding")
@@ -836,6 +866,7 @@ def test_encoding_error_late_in_the_file(tmp_path):
     refused(path, "csv_encoding", "line 200002")
 
 
+@pytest.mark.quality("csv-files")
 def test_huge_csv_header_too_many_columns(tmp_path):
     path = write(
         tmp_path / "wide.csv",
@@ -849,6 +880,7 @@ def test_header_line_longer_than_a_megabyte(tmp_path):
     refused(path, "csv_too_many_columns", "longer than 1 MB")
 
 
+@pytest.mark.quality("csv-files")
 def test_too_many_rows_stops_early(tmp_path):
     path = write(tmp_path / "rows.csv", "lon,lat\n" + "2.1,41.3\n" * 101)
     refused(path, "csv_too_many_rows", "more than 100", limits=Limits(max_csv_rows=100))
@@ -926,6 +958,7 @@ def test_read_target_refuses_unknown_layers(tmp_path):
     assert caught.value.code == "unknown_layer" and "Trees" in caught.value.message
 
 
+@pytest.mark.quality("zip-slip-and-bomb")
 def test_declared_member_count_is_read_before_zipfile(tmp_path, monkeypatch):
     path = make_zip(tmp_path / "many.zip", {f"f{i}.txt": b"x" for i in range(5)})
     data = bytearray(path.read_bytes())

@@ -150,6 +150,7 @@ def test_published_layers_and_the_project_map_s_layers():
     assert list(selectors.layers_for_area(area)) == [shown]
 
 
+@pytest.mark.quality("bbox-flood")
 def test_layer_geojson_is_built_by_postgis_and_bounded():
     import json
 

@@ -100,6 +100,7 @@ def geojson(path: Path, document: dict | str) -> Path:
 # --- GeoJSON "crs" ---------------------------------------------------------------------
 
 
+@pytest.mark.quality("crs-link")
 def test_a_geojson_whose_crs_links_to_a_url_is_refused_before_gdal_fetches_it(
         listener, tmp_path):
     crs = {"type": "link", "properties": {"href": f"{listener.url}/crs", "type": "proj4"}}
@@ -109,6 +110,7 @@ def test_a_geojson_whose_crs_links_to_a_url_is_refused_before_gdal_fetches_it(
     refused(run, listener, "links to", f"{listener.url}/crs", "EPSG")
 
 
+@pytest.mark.quality("crs-link")
 def test_a_geojson_with_a_named_epsg_crs_still_imports(listener, tmp_path):
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25831"}}
     point = {"type": "Point", "coordinates": [430000, 4582000]}
@@ -126,6 +128,7 @@ def test_a_geojson_with_a_named_epsg_crs_still_imports(listener, tmp_path):
     {"type": "EPSG", "properties": {"code": 4326}},
     None,
 ])
+@pytest.mark.quality("crs-link")
 def test_the_crs_forms_gdal_resolves_offline_still_import(listener, tmp_path, crs):
     path = geojson(tmp_path / "ok.geojson",
                    {"type": "FeatureCollection", "crs": crs, "features": [FEATURE]})
@@ -175,11 +178,13 @@ HOSTILE_CRS = {
 
 
 @pytest.mark.parametrize("case", HOSTILE_CRS)
+@pytest.mark.quality("crs-link")
 def test_every_spelling_of_a_crs_link_is_refused_without_a_request(listener, tmp_path, case):
     path = geojson(tmp_path / "hostile.geojson", HOSTILE_CRS[case](f"{listener.url}/crs"))
     refused(run_import(path), listener, "crs")
 
 
+@pytest.mark.quality("crs-link")
 def test_a_crs_link_after_the_features_of_a_big_geojson_is_refused(listener, tmp_path):
     # Over Limits.max_json_parse_bytes (8 MB): checked from the raw bytes, not parsed.
     features = ",".join([json.dumps(FEATURE)] * 90_000)
@@ -189,6 +194,7 @@ def test_a_crs_link_after_the_features_of_a_big_geojson_is_refused(listener, tmp
     refused(run_import(path), listener, "links to")
 
 
+@pytest.mark.quality("crs-link")
 def test_a_big_geojson_with_a_named_crs_still_imports(listener, tmp_path):
     features = ",".join([json.dumps(FEATURE)] * 90_000)
     crs = json.dumps({"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}})
@@ -224,15 +230,18 @@ def shapefile_zip(tmp_path: Path, prj: str) -> Path:
     ']],ABRIDGEDTRANSFORMATION["t",METHOD["NTv2"],PARAMETERFILE["Latitude and longitude '
     'difference file","{url}/shift.gsb"]]]',
 ])
+@pytest.mark.quality("datum-grid")
 def test_a_prj_naming_a_grid_by_url_or_path_is_refused(listener, tmp_path, prj):
     path = shapefile_zip(tmp_path, prj.replace("{url}", listener.url))
     refused(run_import(path), listener, ".prj", "EPSG")
 
 
+@pytest.mark.quality("datum-grid")
 def test_a_shapefile_with_a_plain_prj_still_imports(listener, tmp_path):
     imported(run_import(shapefile_zip(tmp_path, WKT_4326)), listener)
 
 
+@pytest.mark.quality("datum-grid")
 def test_grids_named_without_a_path_are_only_looked_up_in_projs_own_files():
     # Old GDAL wrote Web Mercator with "+nadgrids=@null": a name, not a path.
     assert crs_file_reference('EXTENSION["PROJ4","+proj=merc +nadgrids=@null +wktext"]') is None
@@ -269,6 +278,7 @@ def as_layer(table: str) -> list[tuple[str, tuple]]:
              (table,))]
 
 
+@pytest.mark.quality("geopackage-sql")
 def test_a_geopackage_with_a_view_is_refused_before_its_query_runs(listener, tmp_path):
     # Run, this view keeps the worker busy for as long as the file says.
     busy = ("CREATE VIEW busy AS SELECT fid, geom, (WITH RECURSIVE c(x) AS (SELECT 1 "
@@ -277,6 +287,7 @@ def test_a_geopackage_with_a_view_is_refused_before_its_query_runs(listener, tmp
     refused(run_import(path), listener, "view", "'busy'")
 
 
+@pytest.mark.quality("geopackage-sql")
 def test_a_geopackage_written_by_gdal_with_its_rtree_and_triggers_still_imports(
         listener, tmp_path):
     path = geopackage(tmp_path / "plain.gpkg")
@@ -288,6 +299,7 @@ def test_a_geopackage_written_by_gdal_with_its_rtree_and_triggers_still_imports(
     imported(run_import(path), listener)
 
 
+@pytest.mark.quality("geopackage-sql")
 def test_a_virtual_table_reading_a_file_of_the_worker_is_refused(listener, tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("not for the public\n")
@@ -304,6 +316,7 @@ def test_a_virtual_table_reading_a_file_of_the_worker_is_refused(listener, tmp_p
 @pytest.mark.parametrize("module", ["VirtualOGR('/vsicurl/{url}/x')",
                                     "VirtualText('{secret}', 'UTF-8', 0, POINT, NONE, ',')",
                                     "VirtualShape('{folder}/places', UTF8, 4326)"])
+@pytest.mark.quality("geopackage-sql")
 def test_a_virtual_table_alone_is_refused_too(listener, tmp_path, module):
     (tmp_path / "secret.txt").write_text("not for the public\n")
     module = module.format(url=listener.url, secret=tmp_path / "secret.txt", folder=tmp_path)
@@ -312,12 +325,14 @@ def test_a_virtual_table_alone_is_refused_too(listener, tmp_path, module):
     refused(run_import(path), listener, "virtual table", module.split("(")[0])
 
 
+@pytest.mark.quality("geopackage-sql")
 def test_a_generated_column_is_refused(listener, tmp_path):
     path = geopackage(tmp_path / "gen.gpkg", "ALTER TABLE places ADD COLUMN v TEXT "
                       "GENERATED ALWAYS AS (spatialite_version()) VIRTUAL")
     refused(run_import(path), listener, "computed columns")
 
 
+@pytest.mark.quality("datum-grid")
 def test_a_crs_definition_naming_a_grid_url_is_refused(listener, tmp_path):
     definition = (WKT_4326[:-1] + f',EXTENSION["PROJ4_GRIDS","{listener.url}/g.tif"]]')
     path = geopackage(
@@ -329,6 +344,7 @@ def test_a_crs_definition_naming_a_grid_url_is_refused(listener, tmp_path):
     refused(run_import(path), listener, "gpkg_spatial_ref_sys", f"{listener.url}/g.tif")
 
 
+@pytest.mark.quality("geopackage-sql")
 def test_a_zipped_geopackage_is_checked_in_place_like_one_on_disk(listener, tmp_path):
     view = "CREATE VIEW v AS SELECT * FROM places"
     hostile = geopackage(tmp_path / "view.gpkg", view, *as_layer("v"))
@@ -340,6 +356,7 @@ def test_a_zipped_geopackage_is_checked_in_place_like_one_on_disk(listener, tmp_
     imported(run_import(tmp_path / "plain.zip"), listener)
 
 
+@pytest.mark.quality("geopackage-sql")
 def test_a_damaged_table_of_contents_is_refused_as_damaged(tmp_path):
     path = geopackage(tmp_path / "cut.gpkg")
     data = bytearray(path.read_bytes())
@@ -355,6 +372,7 @@ def test_a_damaged_table_of_contents_is_refused_as_damaged(tmp_path):
 # --- KML, VRT and other XML -----------------------------------------------------------------
 
 
+@pytest.mark.quality("kml-links")
 def test_links_inside_a_kml_are_never_followed(listener, tmp_path):
     url = listener.url
     path = tmp_path / "links.kml"
@@ -372,6 +390,7 @@ def test_links_inside_a_kml_are_never_followed(listener, tmp_path):
     imported(run, listener)
 
 
+@pytest.mark.quality("kml-links")
 def test_xml_whose_root_is_kml_only_by_its_local_name_is_refused(listener, tmp_path):
     # GDAL's GML reader took <gml:kml>: it reads and writes .gfs/.xsd files beside the
     # file and can download the schemas named in xsi:schemaLocation.
@@ -386,6 +405,7 @@ def test_xml_whose_root_is_kml_only_by_its_local_name_is_refused(listener, tmp_p
     refused(run_import(path), listener, "not KML")
 
 
+@pytest.mark.quality("kml-links")
 def test_a_kml_with_a_prefixed_kml_root_still_imports(listener, tmp_path):
     path = tmp_path / "prefixed.kml"
     path.write_text(
@@ -395,6 +415,7 @@ def test_a_kml_with_a_prefixed_kml_root_still_imports(listener, tmp_path):
     imported(run_import(path), listener)
 
 
+@pytest.mark.quality("kml-links")
 def test_a_vrt_dressed_as_kml_in_a_zip_is_refused(listener, tmp_path):
     vrt = (f'<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>/vsicurl/{listener.url}'
            '/x.geojson</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>')
@@ -405,6 +426,7 @@ def test_a_vrt_dressed_as_kml_in_a_zip_is_refused(listener, tmp_path):
     refused(run_import(path), listener, "not KML")
 
 
+@pytest.mark.quality("kml-links")
 def test_a_zip_member_named_like_a_gdal_network_path_is_refused(listener, tmp_path):
     path = tmp_path / "vsicurl.zip"
     with zipfile.ZipFile(path, "w") as archive:
@@ -412,6 +434,7 @@ def test_a_zip_member_named_like_a_gdal_network_path_is_refused(listener, tmp_pa
     refused(run_import(path), listener, "outside the archive")
 
 
+@pytest.mark.quality("gdal-drivers")
 def test_gdal_registers_no_driver_beyond_the_six_uploads_are_read_with():
     # A newer GDAL with a new driver fails here: add it to GDAL_SKIP (config/env.py and
     # gisdata.inspect_base.GDAL_SKIP_FOR_UPLOADS) unless it is meant to read uploads.
@@ -424,6 +447,7 @@ def test_gdal_registers_no_driver_beyond_the_six_uploads_are_read_with():
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("crs-link")
 def test_the_worker_refuses_a_crs_link_without_fetching_it(worker, listener, tmp_path):
     from tests.integration.processes import wait_until
 

@@ -55,6 +55,7 @@ def partitions_of_features() -> set[str]:
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("self-intersection", "broken-geometries")
 def test_invalid_geometries_are_repaired_and_counted_empty_ones_skipped_and_listed():
     run = run_import(geojson([
         (polygon(SQUARE), {"name": "square"}),
@@ -83,6 +84,7 @@ def test_invalid_geometries_are_repaired_and_counted_empty_ones_skipped_and_list
 
 
 @pytest.mark.django_db
+@pytest.mark.quality("awkward-text")
 def test_attributes_keep_their_types_with_nulls_lists_dates_and_accents():
     run = run_import(geojson([
         ({"type": "Point", "coordinates": [2.17, 41.38]},
@@ -204,6 +206,7 @@ def test_two_imports_swapping_at_once_both_succeed(unpublished):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("connection-killed")
 def test_a_swap_blocked_by_a_long_reader_fails_clearly_and_changes_nothing(monkeypatch,
                                                                              unpublished):
     import psycopg

@@ -107,6 +107,7 @@ def dead_attempt(run: ImportRun, attempt: int) -> None:
 # ------------------------------------------------------------------ unexpected errors
 
 
+@pytest.mark.quality("unforeseen-import-error")
 def test_a_database_error_inside_the_swap_fails_the_run_and_leaves_the_layers_as_they_were(
         trigger, caplog):
     first = execute(start())
@@ -136,6 +137,7 @@ def test_a_database_error_inside_the_swap_fails_the_run_and_leaves_the_layers_as
     assert not [f for f in scratch_folders() if f.startswith(f"run-{run.pk}-")]
 
 
+@pytest.mark.quality("unforeseen-import-error")
 def test_a_database_error_while_staging_fails_the_run_and_drops_its_staging_table(trigger):
     trigger("gisdata_importrun", "NEW.progress_done > 0 AND NEW.status = 'running'",
             "RAISE EXCEPTION 'invalid input syntax' USING ERRCODE = '22P02'")
@@ -150,6 +152,7 @@ def test_a_database_error_while_staging_fails_the_run_and_drops_its_staging_tabl
     assert not [f for f in scratch_folders() if f.startswith(f"run-{run.pk}-")]
 
 
+@pytest.mark.quality("unforeseen-import-error")
 def test_running_out_of_memory_or_time_is_told_as_such_not_as_an_unexplained_error():
     from celery.exceptions import SoftTimeLimitExceeded
 
@@ -164,6 +167,7 @@ def test_running_out_of_memory_or_time_is_told_as_such_not_as_an_unexplained_err
 # ------------------------------------------------------------------ bounded attempts
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_a_delivery_after_the_last_attempt_fails_the_run_instead_of_running_it():
     run = start()
     dead_attempt(run, 3)
@@ -226,6 +230,7 @@ def test_a_delivery_takes_over_a_run_whose_worker_session_is_gone(worker_session
     assert run.status == "succeeded" and run.attempt == 2
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_leaves_a_run_alone_while_its_worker_holds_it_however_long_silent(
         worker_session):
     run = start()
@@ -241,6 +246,7 @@ def test_the_reaper_leaves_a_run_alone_while_its_worker_holds_it_however_long_si
     assert scratch_folders() == [f"run-{run.pk}-1"]
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_requeues_a_run_whose_worker_died_and_removes_what_it_left(
         worker_session):
     run = start()
@@ -256,6 +262,7 @@ def test_the_reaper_requeues_a_run_whose_worker_died_and_removes_what_it_left(
     assert execute(run).status == "succeeded"  # the requeued task's delivery
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_fails_a_run_whose_worker_died_on_its_last_attempt():
     run = start()
     dead_attempt(run, 3)
@@ -268,6 +275,7 @@ def test_the_reaper_fails_a_run_whose_worker_died_on_its_last_attempt():
     assert staging_tables() == [] and scratch_folders() == []
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_the_sweep_removes_a_finished_runs_leftovers_but_not_a_live_ones(worker_session):
     finished, live = start(), start(content=FOUNTAINS, name="other.geojson")
     dead_attempt(finished, 1)

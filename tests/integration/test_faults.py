@@ -65,6 +65,7 @@ def _pools_reset(app):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("redis-down")
 def test_a_vote_cast_while_redis_is_down_commits_in_bounded_time(redis_down, planner):
     project = project_make("vote-now", phase="voting")
     proposal = proposal_make(project, user_make("author"))
@@ -82,6 +83,7 @@ def test_a_vote_cast_while_redis_is_down_commits_in_bounded_time(redis_down, pla
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("redis-down")
 def test_an_import_started_while_redis_is_down_waits_as_queued(redis_down, planner):
     dataset = gisdata_services.dataset_create(
         name="Fountains", user=planner, source_file=ContentFile(
@@ -95,6 +97,7 @@ def test_an_import_started_while_redis_is_down_waits_as_queued(redis_down, plann
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("redis-down")
 def test_an_import_queued_while_redis_was_down_runs_when_it_returns(worker, settings,
                                                                     planner):
     dataset = gisdata_services.dataset_create(
@@ -116,6 +119,7 @@ def test_an_import_queued_while_redis_was_down_runs_when_it_returns(worker, sett
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("connection-killed")
 def test_a_connection_killed_mid_transaction_leaves_no_partial_rows(planner):
     project = project_make("kill")
     author = user_make("author")
@@ -141,6 +145,7 @@ def test_a_connection_killed_mid_transaction_leaves_no_partial_rows(planner):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("connection-killed")
 def test_a_heavy_spatial_query_is_cut_by_the_statement_timeout():
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL statement_timeout = '200ms'")
@@ -157,6 +162,7 @@ def test_a_heavy_spatial_query_is_cut_by_the_statement_timeout():
         assert "statement timeout" in str(caught.value)
 
 
+@pytest.mark.quality("connection-killed")
 def test_the_default_statement_timeout_bounds_every_connection():
     from django.conf import settings
 

@@ -61,6 +61,7 @@ def test_all_well_is_200_with_each_check(stack):
     assert checks(body) == {"database": True, "redis": True, "worker": True}
 
 
+@pytest.mark.quality("redis-down")
 def test_redis_stopped_is_503_within_seconds_not_a_hang(stack):
     os.kill(stack["redis"].pid(), signal.SIGKILL)
     time.sleep(0.2)

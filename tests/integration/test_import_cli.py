@@ -62,6 +62,7 @@ def file_server():
     server.shutdown()
 
 
+@pytest.mark.quality("url-imports")
 def test_a_url_on_a_private_address_is_refused_by_the_worker(worker, file_server):
     result = command(f"{file_server}/neighborhoods.geojson")
     assert result.returncode != 0 and "127.0.0.1" in result.stderr

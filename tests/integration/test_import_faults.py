@@ -80,6 +80,7 @@ def kill_pool(worker) -> None:
 # ------------------------------------------------------------------ killed workers
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_a_worker_killed_mid_import_ends_succeeded_on_redelivery_leaving_nothing(
         worker, tmp_path):
     run = start(points_gpkg(tmp_path / "points.gpkg", 200_000))
@@ -93,6 +94,7 @@ def test_a_worker_killed_mid_import_ends_succeeded_on_redelivery_leaving_nothing
     assert staging_tables() == [] and scratch_of(run) == []
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_a_worker_killed_on_the_last_attempt_ends_the_run_failed_with_the_reason(
         worker, tmp_path):
     run = start(points_gpkg(tmp_path / "points.gpkg", 200_000), attempts_before=2)
@@ -111,6 +113,7 @@ def test_a_worker_killed_on_the_last_attempt_ends_the_run_failed_with_the_reason
 # ------------------------------------------------------------------ errors in the worker
 
 
+@pytest.mark.quality("unforeseen-import-error")
 def test_an_unexpected_database_error_fails_the_run_with_a_reference_to_the_workers_log(
         worker, tmp_path, trigger):
     trigger("gisdata_dataset", "NEW.version <> OLD.version",
@@ -133,6 +136,7 @@ def test_an_unexpected_database_error_fails_the_run_with_a_reference_to_the_work
     assert staging_tables() == [] and scratch_of(run) == []
 
 
+@pytest.mark.quality("unforeseen-import-error")
 def test_a_run_past_its_soft_time_limit_ends_failed_saying_so(worker, tmp_path, trigger):
     # Each progress report sleeps in the database: the limit strikes mid-statement.
     trigger("gisdata_importrun", "NEW.progress_done > 0 AND NEW.status = 'running'",
@@ -155,6 +159,7 @@ def test_a_run_past_its_soft_time_limit_ends_failed_saying_so(worker, tmp_path, 
 # ------------------------------------------------------------------ beat's reaper
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_leaves_a_live_import_alone_during_a_long_silent_step(
         worker, tmp_path, trigger):
     # The swap's last write sleeps: minutes of SQL with no progress, compressed.
@@ -169,6 +174,7 @@ def test_the_reaper_leaves_a_live_import_alone_during_a_long_silent_step(
     assert run.status == "succeeded" and run.attempt == 1
 
 
+@pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_requeues_an_import_whose_worker_vanished(worker, tmp_path, trigger):
     trigger("gisdata_dataset", "NEW.version <> OLD.version", "PERFORM pg_sleep(4)")
     run = start(points_gpkg(tmp_path / "points.gpkg", 1000))
@@ -202,6 +208,7 @@ def command(*args: str) -> subprocess.CompletedProcess:
                           timeout=180)
 
 
+@pytest.mark.quality("wait-timeout")
 def test_wait_gives_up_after_its_timeout_saying_what_it_last_saw(worker, tmp_path, trigger):
     trigger("gisdata_importrun", "NEW.progress_done > 0 AND NEW.status = 'running'",
             "PERFORM pg_sleep(8)")
@@ -217,6 +224,7 @@ def test_wait_gives_up_after_its_timeout_saying_what_it_last_saw(worker, tmp_pat
     ended(ImportRun.objects.get())  # the import itself goes on, and ends
 
 
+@pytest.mark.quality("wait-timeout")
 def test_wait_exits_non_zero_with_the_reason_when_the_import_fails(worker, tmp_path):
     broken = tmp_path / "broken.geojson"
     broken.write_text('{"type": "FeatureCollection", "features": [')
@@ -228,6 +236,7 @@ def test_wait_exits_non_zero_with_the_reason_when_the_import_fails(worker, tmp_p
     assert ImportRun.objects.get().status == "failed"
 
 
+@pytest.mark.quality("wait-timeout")
 def test_wait_refuses_a_timeout_that_would_not_end(tmp_path):
     result = command(str(tmp_path / "any.gpkg"), "--timeout", "inf")
     assert result.returncode != 0 and "invalid positive_seconds value" in result.stderr

@@ -48,6 +48,7 @@ def staging_tables() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
+@pytest.mark.quality("worker-killed")
 def test_a_worker_killed_mid_import_is_retried_without_duplicates(worker, tmp_path):
     run = start(points_gpkg(tmp_path / "points.gpkg", 200_000))
 
@@ -72,6 +73,7 @@ def test_a_worker_killed_mid_import_is_retried_without_duplicates(worker, tmp_pa
     assert staging_tables() == []
 
 
+@pytest.mark.quality("delivered-twice")
 def test_the_same_import_task_delivered_twice_imports_one_copy(worker, tmp_path):
     run = start(points_gpkg(tmp_path / "few.gpkg", 1000))
     import_run.delay(run.pk)  # a duplicate delivery of the task import_start published

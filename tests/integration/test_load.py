@@ -52,6 +52,7 @@ def gunicorn(tmp_path, bench_checks):
         bench_votes_http.stop_gunicorn(proc)
 
 
+@pytest.mark.quality("hundreds-of-voters")
 def test_hundreds_of_voters_at_once_over_http_are_all_counted(gunicorn):
     port, proc, log = gunicorn
     project, proposals, roles, planner = bench_votes_http.setup()
@@ -65,6 +66,7 @@ def test_hundreds_of_voters_at_once_over_http_are_all_counted(gunicorn):
     # (It puts the proposals' votes back to none once checked, for the next round.)
     assert not Vote.objects.filter(proposal_id__in=[p.pk for p in proposals[:3]]).exists()
 
+@pytest.mark.quality("hundreds-of-voters")
 def test_the_bench_checks_fail_on_a_tally_that_disagrees(bench_checks, transactional_db):
     """The correctness check this file relies on is not a no-op."""
     with pytest.raises(BenchFailure, match="is not what the accepted votes imply"):

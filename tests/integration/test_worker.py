@@ -31,6 +31,7 @@ def test_the_worker_expires_claims_in_the_database(worker, roles):
     assert claim.status == ClaimStatus.EXPIRED
 
 
+@pytest.mark.quality("publish-on-commit")
 def test_a_decision_is_notified_by_the_worker_after_commit(worker, citizen, planner, roles):
     claim = services.role_claim_submit(user=citizen, role=roles["resident"], evidence="x")
     with transaction.atomic():
@@ -42,6 +43,7 @@ def test_a_decision_is_notified_by_the_worker_after_commit(worker, citizen, plan
     wait_until(notified, timeout=15, what="the worker to send the decision e-mail")
 
 
+@pytest.mark.quality("publish-on-commit")
 def test_a_decision_rolled_back_publishes_nothing(worker, citizen, planner, roles):
     claim = services.role_claim_submit(user=citizen, role=roles["resident"], evidence="x")
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -66,6 +66,7 @@ def test_a_project_as_csv_with_licence_in_the_link_header(client, city):
     assert "Attribution: Participants of Plaza" in unquote(link)
 
 
+@pytest.mark.quality("private-reports")
 def test_drafts_and_unpublished_layers_are_not_exported(client, city):
     for url in (f"/api/v1/projects/{city['draft'].pk}/proposals.csv",
                 f"/api/v1/layers/{city['hidden_layer'].pk}/features.geojson",
@@ -98,10 +99,12 @@ def test_a_layer_as_geojson_and_csv_with_its_attributes(client, db):
     ("=1+1", "'=1+1"), ("-1", "'-1"), ("\t=x", "'\t=x"), ("\r=x", "'\r=x"),
     ("plain", "plain"), (-1, -1), (2.5, 2.5), (None, ""), ({"a": "=b"}, '{"a": "=b"}'),
 ])
+@pytest.mark.quality("csv-formula")
 def test_csv_cells_are_neutralised_only_when_text_starts_a_formula(value, expected):
     assert exports.cell(value) == expected
 
 
+@pytest.mark.quality("bbox-flood")
 def test_exports_stream_from_a_server_side_cursor_a_chunk_at_a_time(client, db, monkeypatch):
     layer = layer_make("many", points=grid(25))
     monkeypatch.setattr(exports, "CHUNK", 7)

@@ -201,18 +201,21 @@ def test_proposals_filter_by_category_status_and_datetime(client, city):
     {"crs": "http://www.opengis.net/def/crs/EPSG/0/3857"}, {"colour": "red"},
     {"category": "green"},  # a proposals parameter, on a layer
 ])
+@pytest.mark.quality("query-abuse", "invalid-geometry")
 def test_bad_parameters_answer_400_naming_them(client, city, params):
     response = client.get("/ogc/collections/ds-fountains-fountains/items", params)
     assert response.status_code == 400
     assert set(json.loads(response.content)) == set(params)
 
 
+@pytest.mark.quality("query-abuse")
 def test_unknown_parameters_are_refused_on_every_document(client, city):
     for url in ("/ogc/", "/ogc/conformance", "/ogc/collections",
                 "/ogc/collections/ds-fountains-fountains"):
         assert client.get(url, {"foo": "1"}).status_code == 400
 
 
+@pytest.mark.quality("stored-xss")
 def test_f_html_and_a_browser_get_html_with_escaped_text(client, city):
     city["layer"].title = "<script>alert(1)</script>"
     city["layer"].save()

@@ -51,6 +51,7 @@ def test_proposals_list_never_shows_hidden_submitted_or_draft_ones(api, city, pl
     assert shown == {p.pk for p in city["public"]}
 
 
+@pytest.mark.quality("query-abuse")
 def test_ordering_on_public_fields_and_a_400_for_anything_else(api, city):
     Proposal.objects.filter(pk=city["public"][0].pk).update(title="Zebra crossing")
     body = api.get("/api/v1/proposals/", {"ordering": "-title"}).json()
@@ -66,6 +67,7 @@ def test_ordering_on_public_fields_and_a_400_for_anything_else(api, city):
     {"bbox": "1,2,3"}, {"bbox": "3,41,2,42"}, {"status": "secret"}, {"project": "x"},
     {"updated_since": "yesterday"}, {"limit": "0"}, {"limit": "1001"}, {"offset": "-1"},
 ])
+@pytest.mark.quality("query-abuse")
 def test_bad_filters_are_a_400_naming_the_parameter(api, city, params):
     response = api.get("/api/v1/proposals/", params)
     assert response.status_code == 400
@@ -81,6 +83,7 @@ def test_proposal_pages_link_to_the_next_one(api, city):
     assert not any(link["rel"] == "next" for link in rest["links"])
 
 
+@pytest.mark.quality("query-abuse", "bbox-flood")
 def test_list_pages_are_capped(api, db, monkeypatch):
     from config.api_http import BoundedLimitOffsetPagination
 
@@ -167,6 +170,7 @@ def test_last_modified_follows_the_data(api, city):
     assert proposals["Last-Modified"]
 
 
+@pytest.mark.quality("csrf-and-cors")
 def test_any_origin_may_read_without_credentials(api, city):
     response = api.get("/api/v1/proposals/", HTTP_ORIGIN="https://news.example")
     assert response["Access-Control-Allow-Origin"] == "*"

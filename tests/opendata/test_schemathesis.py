@@ -36,6 +36,7 @@ def wsgi():
     request_finished.connect(close_old_connections)
 
 
+@pytest.mark.quality("query-abuse")
 def test_every_read_operation_keeps_its_contract(city, wsgi):
     application = wsgi
 

@@ -88,6 +88,7 @@ def test_the_sample_covers_every_registered_model():
 
 @pytest.mark.parametrize(("key", "args", "view", "app_label", "model", "persona"),
                          list(_walk()))
+@pytest.mark.quality("planner-actions")
 def test_admin(key, args, view, app_label, model, persona, world, client_for):
     client = client_for(persona)
     kwargs = {}

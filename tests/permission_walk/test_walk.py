@@ -45,6 +45,7 @@ def _grouped(key: str) -> bool:
     return any(key.startswith(prefixes) for prefixes in GROUPS)
 
 
+@pytest.mark.quality("planner-actions")
 def test_every_url_pattern_is_classified():
     """A new URL fails here until the table says who may use it."""
     missing = sorted(key for key in url_keys() if key not in ROUTES and not _grouped(key))
@@ -94,6 +95,7 @@ def _drain(response) -> None:
 
 
 @pytest.mark.parametrize(("key", "case", "actor"), list(_walk()))
+@pytest.mark.quality("planner-actions")
 def test_walk(key: str, case: Case, actor: str, world, client_for):
     client = client_for(actor)
     url = reverse(key, kwargs=_args(case.args, world))

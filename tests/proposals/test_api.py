@@ -72,6 +72,7 @@ def test_pages_are_bounded_and_linked(api, project, citizen):
     {"bbox": "nan,0,1,1"}, {"limit": "0"}, {"limit": "100000"}, {"limit": "-5"},
     {"offset": "-1"}, {"status": "secret"},
 ])
+@pytest.mark.quality("query-abuse", "invalid-geometry")
 def test_bad_query_parameters_get_a_400_not_a_500(api, project, params):
     response = api.get(url(project), params)
     assert response.status_code == 400
@@ -118,6 +119,7 @@ def test_a_citizen_posts_a_proposal(api, project, citizen, geometry):
     assert Proposal.objects.get(pk=feature["id"]).author == citizen
 
 
+@pytest.mark.quality("mass-assignment")
 def test_extra_fields_cannot_choose_author_status_or_project(api, project, citizen, outsider):
     other = project_make("other")
     api.force_authenticate(citizen)
@@ -145,6 +147,7 @@ def test_extra_fields_cannot_choose_author_status_or_project(api, project, citiz
     ({"body": ""}, "body"),
     ({"category": "does-not-exist"}, "category"),
 ])
+@pytest.mark.quality("awkward-text", "invalid-geometry")
 def test_bad_input_gets_a_field_error_and_stores_nothing(api, project, citizen, body, field):
     api.force_authenticate(citizen)
     data = {"title": "Shade", "body": "Trees.", "category": "green", "geometry": POINT, **body}
@@ -154,6 +157,7 @@ def test_bad_input_gets_a_field_error_and_stores_nothing(api, project, citizen, 
     assert not Proposal.objects.exists()
 
 
+@pytest.mark.quality("awkward-text")
 def test_emoji_and_accents_are_kept(api, project, citizen):
     api.force_authenticate(citizen)
     title = "Plaça del Sol 🌳 — més ombra"
@@ -162,12 +166,14 @@ def test_emoji_and_accents_are_kept(api, project, citizen):
     assert Proposal.objects.get().title == title
 
 
+@pytest.mark.quality("body-limits")
 def test_wrong_content_type_is_415(api, project, citizen):
     api.force_authenticate(citizen)
     response = api.post(url(project), "title=x", content_type="text/plain")
     assert response.status_code == 415
 
 
+@pytest.mark.quality("body-limits")
 def test_deeply_nested_json_is_400(api, project, citizen):
     api.force_authenticate(citizen)
     response = api.post(url(project), "[" * 50_000 + "]" * 50_000,
@@ -175,6 +181,7 @@ def test_deeply_nested_json_is_400(api, project, citizen):
     assert response.status_code == 400
 
 
+@pytest.mark.quality("body-limits", "huge-geometry")
 def test_an_oversized_body_is_refused(api, project, citizen, settings):
     api.force_authenticate(citizen)
     data = json.dumps({"title": "x", "body": "y" * 3_000_000, "category": "green",
@@ -190,6 +197,7 @@ def test_anonymous_posts_are_refused(api, project):
     assert response.status_code in (401, 403)
 
 
+@pytest.mark.quality("csrf-and-cors")
 def test_session_writes_need_the_csrf_token(project, citizen):
     api = APIClient(enforce_csrf_checks=True)
     api.login(username="citizen", password="correct-horse-battery-staple")
@@ -199,6 +207,7 @@ def test_session_writes_need_the_csrf_token(project, citizen):
     assert "CSRF" in response.json()["detail"]
 
 
+@pytest.mark.quality("another-users-row")
 def test_the_author_patches_and_others_cannot(api, project, citizen, outsider):
     proposal = proposal_make(project, citizen)
     detail = reverse("api:proposal-detail", args=[proposal.pk])

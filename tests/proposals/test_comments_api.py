@@ -103,6 +103,7 @@ def test_orderings_and_pages(api, proposal, citizen, outsider):
 
 @pytest.mark.parametrize("params", [{"ordering": "best"}, {"limit": "x"}, {"limit": "0"},
                                     {"limit": "101"}, {"offset": "-1"}])
+@pytest.mark.quality("query-abuse")
 def test_bad_query_parameters_get_a_400(api, proposal, params):
     assert api.get(comments_url(proposal), params).status_code == 400
 
@@ -137,6 +138,7 @@ def test_the_list_costs_the_same_queries_for_one_thread_or_many(
 
 
 # ------------------------------------------------------------------------ writing
+@pytest.mark.quality("mass-assignment")
 def test_post_makes_a_comment_and_ignores_every_other_field(api, proposal, outsider, planner):
     other = proposal_make(proposal.project, planner)
     api.force_authenticate(outsider)
@@ -174,6 +176,7 @@ def test_anonymous_clients_read_but_do_not_post(api, proposal):
 
 
 @pytest.mark.parametrize("body", [{}, {"body": ""}, {"body": "   "}, {"body": "x" * 5001}])
+@pytest.mark.quality("awkward-text")
 def test_an_empty_or_too_long_body_is_a_400(api, proposal, outsider, body):
     api.force_authenticate(outsider)
     response = api.post(comments_url(proposal), body, format="json")
@@ -213,6 +216,7 @@ def test_one_comment_reads_like_in_the_list(api, proposal, outsider):
                                                                  "outsider")
 
 
+@pytest.mark.quality("another-users-row")
 def test_a_hidden_comment_is_404_for_others(api, proposal, citizen, outsider):
     comment = comment_make(proposal, outsider, is_hidden=True, hidden_reason="Spam.")
     api.force_authenticate(citizen)

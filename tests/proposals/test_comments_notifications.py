@@ -41,6 +41,7 @@ def test_the_authors_own_comment_publishes_nothing(proposal, citizen,
     assert callbacks == []
 
 
+@pytest.mark.quality("delivered-twice")
 def test_the_proposal_author_is_emailed_once_about_a_new_comment(proposal, outsider,
                                                                  mailoutbox):
     comment = comment_make(proposal, outsider, "Shade <b>please</b>.")
@@ -82,6 +83,7 @@ def test_no_e_mail_goes_when_there_is_nobody_to_tell_or_nothing_to_say(proposal,
     assert mailoutbox == []
 
 
+@pytest.mark.quality("delivered-twice")
 def test_a_failed_send_gives_the_claim_back_so_that_the_retry_sends(proposal, outsider,
                                                                    mailoutbox, monkeypatch):
     comment = comment_make(proposal, outsider)
@@ -121,6 +123,7 @@ def test_a_status_change_is_published_after_commit_and_mailed_once(
     assert "We plant them in <March>." in mail.body
 
 
+@pytest.mark.quality("publish-on-commit")
 def test_a_status_change_rolled_back_publishes_nothing(proposal, planner,
                                                        django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:

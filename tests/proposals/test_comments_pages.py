@@ -49,6 +49,7 @@ def test_the_page_shows_threads_with_replies_names_and_role_badges(client, propo
     assert "@example.org" not in html
 
 
+@pytest.mark.quality("stored-xss")
 def test_comment_text_and_names_are_escaped(client, proposal, outsider):
     outsider.display_name = "<img src=x onerror=alert(2)>"
     outsider.save()

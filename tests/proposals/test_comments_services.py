@@ -81,6 +81,7 @@ def test_withdrawn_unpublished_or_hidden_proposals_take_no_comments(project, cit
 
 
 @pytest.mark.parametrize("body", ["", "   \n ", "x" * 5001])
+@pytest.mark.quality("awkward-text")
 def test_an_empty_or_too_long_comment_is_refused(proposal, outsider, body):
     with pytest.raises(ValidationError) as exc:
         post(proposal, outsider, body)
@@ -88,6 +89,7 @@ def test_an_empty_or_too_long_comment_is_refused(proposal, outsider, body):
     assert not Comment.objects.exists()
 
 
+@pytest.mark.quality("awkward-text")
 def test_a_comment_of_exactly_the_longest_length_is_kept(proposal, outsider):
     assert len(post(proposal, outsider, "x" * 5000).body) == 5000
 
@@ -166,6 +168,7 @@ def test_the_window_is_a_setting(proposal, outsider, settings):
                                 at=comment.created_at + timedelta(minutes=2))
 
 
+@pytest.mark.quality("another-users-row")
 def test_nobody_but_the_author_edits_or_deletes(proposal, citizen, outsider, planner):
     comment = post(proposal, outsider, "Mine.")
     for user in (citizen, planner):

@@ -34,6 +34,7 @@ def test_an_unlisted_project_opens_by_its_link_and_a_draft_does_not(client, plan
     assert client.get(reverse("proposals:project", args=["secret-draft"])).status_code == 200
 
 
+@pytest.mark.quality("stored-xss")
 def test_the_project_page_lists_proposals_and_escapes_their_text(client, project, citizen):
     proposal_make(project, citizen, title="<script>alert(1)</script>")
     html = client.get(reverse("proposals:project", args=[project.slug])).content.decode()

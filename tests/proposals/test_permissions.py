@@ -49,6 +49,7 @@ def changed(action, proposal, before: int) -> bool:
 @pytest.mark.parametrize("phase", PHASES)
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("action", list(ALLOWED))
+@pytest.mark.quality("another-users-row")
 def test_permission_matrix(action, persona, phase):
     project = project_make(phase=phase)
     author = user_make("author")

@@ -145,6 +145,7 @@ def test_an_edit_is_validated_like_a_creation(project, citizen):
     assert proposal.geometry.coords == (2.17, 41.39)
 
 
+@pytest.mark.quality("another-users-row")
 def test_nobody_but_the_author_edits_or_withdraws(project, citizen, outsider, planner):
     proposal = create(project, citizen)
     for user in (outsider, planner):

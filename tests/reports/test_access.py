@@ -53,11 +53,13 @@ def test_a_planner_downloads_every_file_of_a_private_report(report, planner, kin
     assert body == report.file(kind).open("rb").read()
 
 
+@pytest.mark.quality("private-reports")
 def test_a_citizen_gets_404_for_a_private_report(report, citizen):
     for kind in ("pdf", "csv", "geojson"):
         assert login(citizen).get(file_url(report, kind)).status_code == 404
 
 
+@pytest.mark.quality("private-reports")
 def test_an_anonymous_visitor_is_sent_to_log_in_for_a_private_report(report):
     response = login().get(file_url(report))
     assert response.status_code == 302
@@ -72,6 +74,7 @@ def test_everyone_downloads_a_published_report(report, planner, citizen):
         assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
+@pytest.mark.quality("private-reports")
 def test_a_published_report_of_a_draft_project_stays_with_the_planners(report, planner,
                                                                        citizen):
     publish(report, planner)
@@ -164,6 +167,7 @@ def test_the_api_refuses_a_report_to_citizens_and_anonymous_visitors(council, ci
     assert not DecisionReport.objects.exists()
 
 
+@pytest.mark.quality("geometry-type")
 def test_the_api_refuses_a_district_layer_of_points(council, districts, planner):
     type(districts).objects.filter(pk=districts.pk).update(geometry_type="Point")
     response = login(planner).post(f"/api/v1/projects/{council['project'].pk}/reports/",
@@ -220,6 +224,7 @@ def test_a_report_is_compiled_even_for_a_project_without_votes(planner):
     assert made.summary["votes"] == 0
 
 
+@pytest.mark.quality("private-reports")
 def test_an_expired_session_is_sent_to_log_in_for_private_files(report, planner):
     claim = role_claim_submit(
         user=planner, role=role_make("neighbour"), evidence="bill",

@@ -196,6 +196,7 @@ def test_a_failed_compilation_says_why_and_leaves_no_files(council, monkeypatch)
     assert not folder.exists() or not [p for p in folder.rglob("*") if p.is_file()]
 
 
+@pytest.mark.quality("geometry-type")
 def test_a_district_layer_that_is_no_longer_made_of_polygons_fails_with_the_reason(
         council, districts):
     report = services.report_request(project=council["project"], district_layer=districts,
@@ -207,6 +208,7 @@ def test_a_district_layer_that_is_no_longer_made_of_polygons_fails_with_the_reas
     assert not report_folder(report).exists()
 
 
+@pytest.mark.quality("delivered-twice")
 def test_a_second_delivery_of_a_finished_report_does_nothing(council):
     report = compiled(council["project"])
     files = (report.pdf.name, report.csv.name, report.geojson.name)
@@ -216,6 +218,7 @@ def test_a_second_delivery_of_a_finished_report_does_nothing(council):
     assert (report.pdf.name, report.csv.name, report.geojson.name) == files
 
 
+@pytest.mark.quality("delivered-twice")
 def test_a_delivery_that_lost_its_report_to_a_later_one_deletes_its_files(council):
     report = services.report_request(project=council["project"], enqueue=False)
 
@@ -231,6 +234,7 @@ def test_a_delivery_that_lost_its_report_to_a_later_one_deletes_its_files(counci
     assert not [p for p in report_folder(report).rglob("*") if p.is_file()]
 
 
+@pytest.mark.quality("worker-killed")
 def test_the_next_attempt_removes_what_a_killed_one_saved(council):
     report = services.report_request(project=council["project"], enqueue=False)
     # The worker of attempt 1 was killed after saving its PDF: the report is still

@@ -24,6 +24,7 @@ def hostile(council):
     return snapshot_read(project=council["project"], district_layer=None)
 
 
+@pytest.mark.quality("csv-formula")
 def test_formula_strings_get_a_leading_apostrophe_in_the_csv(hostile):
     text = formats.ranking_csv(hostile).decode("utf-8-sig")
     import csv
@@ -38,6 +39,7 @@ def test_formula_strings_get_a_leading_apostrophe_in_the_csv(hostile):
     assert play["Weighted score"] == "-1.500"  # a negative number stays a number
 
 
+@pytest.mark.quality("stored-xss", "csv-formula")
 def test_the_geojson_keeps_text_verbatim_and_numbers_as_numbers(hostile):
     collection = json.loads(formats.proposals_geojson(hostile, checksum="0" * 64))
     titles = {f["properties"]["title"] for f in collection["features"]}
@@ -48,6 +50,7 @@ def test_the_geojson_keeps_text_verbatim_and_numbers_as_numbers(hostile):
     assert collection["features"][0]["geometry"]["type"] == "LineString"
 
 
+@pytest.mark.quality("csv-formula")
 def test_neutralise_leaves_harmless_text_alone():
     assert formats.neutralise("Trees - and benches") == "Trees - and benches"
     assert formats.neutralise("-5 trees") == "'-5 trees"

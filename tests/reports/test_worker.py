@@ -25,6 +25,7 @@ from tests.reports.readback import csv_as_pdf_rows, pdf_ranking
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.quality("publish-on-commit")
 def test_the_worker_compiles_a_report_asked_for_in_a_transaction(worker, council, districts,
                                                                  planner):
     with transaction.atomic():
@@ -60,6 +61,7 @@ def test_compile_report_waits_for_the_worker_and_prints_the_paths(worker, counci
     assert all(p.is_file() for p in paths)
 
 
+@pytest.mark.quality("worker-killed")
 def test_a_worker_killed_mid_report_is_compiled_again_by_the_redelivery(worker, council,
                                                                         trigger):
     report = services.report_request(project=council["project"], enqueue=False)

@@ -37,6 +37,7 @@ def test_casting_changing_and_withdrawing_through_the_api(api, ballot, voters):
     assert not Vote.objects.exists()
 
 
+@pytest.mark.quality("mass-assignment", "client-weight", "another-users-row")
 def test_client_sent_weight_role_and_user_are_ignored(api, ballot, voters):
     api.force_authenticate(voters["resident"])
     api.post(vote_url(ballot[0]), {"value": "support", "weight": "100", "role": "expert",
@@ -63,6 +64,7 @@ def test_refusals_say_why(api, ballot, voters):
         in (401, 403)
 
 
+@pytest.mark.quality("vote-outside-phase")
 def test_a_vote_on_another_projects_hidden_proposal_is_404(api, voters, voting_project):
     other = project_make("other-voting", phase="voting")
     hidden = proposal_make(other, voters["nobody"], is_hidden=True, hidden_reason="Spam.")

@@ -35,6 +35,7 @@ def in_threads(n: int, work) -> list:
     return results
 
 
+@pytest.mark.quality("vote-fifty-times")
 def test_the_same_vote_sent_fifty_times_at_once_is_one_row(ballot, voters):
     proposal = ballot[0]
     results = in_threads(50, lambda i: services.vote_cast(
@@ -45,6 +46,7 @@ def test_the_same_vote_sent_fifty_times_at_once_is_one_row(ballot, voters):
     assert (tally["supporters"], tally["support_weight"]) == (1, Decimal("2"))
 
 
+@pytest.mark.quality("vote-withdraw-race")
 def test_vote_withdraw_vote_toggled_concurrently_ends_consistent(ballot, voters):
     proposal = ballot[0]
     voter = voters["resident"]
@@ -68,6 +70,7 @@ def test_vote_withdraw_vote_toggled_concurrently_ends_consistent(ballot, voters)
     assert (tally["supporters"], tally["opponents"]) == expected
 
 
+@pytest.mark.quality("vote-withdraw-race")
 def test_many_voters_at_once_are_all_counted(ballot, voters, planner):
     from accounts.models import ClaimStatus
     from tests.factories import claim_make, user_make

@@ -24,6 +24,7 @@ ACTIONS = st.lists(
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=ACTIONS)
+@pytest.mark.quality("vote-withdraw-race")
 def test_the_tally_equals_the_sum_over_the_rows(ballot, voters, actions):
     Vote.objects.all().delete()
     expected: dict[tuple[str, int], int] = {}

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.django_db
 SUPPORT, ABSTAIN, OPPOSE = 1, 0, -1
 
 
+@pytest.mark.quality("client-weight")
 def test_a_vote_snapshots_the_role_and_weight_on_the_server(ballot, voters):
     vote = services.vote_cast(user=voters["expert"], proposal=ballot[0], value=SUPPORT)
     assert (vote.role.slug, vote.weight) == ("expert", Decimal("2"))
@@ -63,6 +64,7 @@ def test_unverified_users_may_not_vote_unless_the_project_allows(ballot, voters)
 
 
 @pytest.mark.parametrize("phase", [None, "ideation", "decision", "implementation"])
+@pytest.mark.quality("vote-outside-phase")
 def test_votes_outside_the_voting_phase_are_refused(voters, phase):
     project = project_make(f"p-{phase}", phase=phase)
     proposal = proposal_make(project, voters["nobody"])
@@ -74,6 +76,7 @@ def test_votes_outside_the_voting_phase_are_refused(voters, phase):
 @pytest.mark.parametrize("fields", [{"is_hidden": True, "hidden_reason": "Spam."},
                                     {"status": "submitted"}, {"status": "withdrawn"},
                                     {"status": "rejected", "official_answer": "No."}])
+@pytest.mark.quality("vote-outside-phase")
 def test_votes_on_proposals_not_open_to_votes_are_refused(voting_project, voters, fields):
     proposal = proposal_make(voting_project, voters["nobody"], **fields)
     with pytest.raises(PermissionDenied, match="not open to votes"):
@@ -89,6 +92,7 @@ def test_anonymous_and_invalid_values_are_refused(ballot, voters):
         services.vote_cast(user=voters["resident"], proposal=ballot[0], value=5)
 
 
+@pytest.mark.quality("client-weight")
 def test_a_role_that_expires_after_voting_keeps_its_vote(ballot, voters):
     vote = services.vote_cast(user=voters["expert"], proposal=ballot[0], value=SUPPORT)
     voters["expert"].role_claims.update(status="withdrawn")
@@ -98,6 +102,7 @@ def test_a_role_that_expires_after_voting_keeps_its_vote(ballot, voters):
         services.vote_cast(user=voters["expert"], proposal=ballot[0], value=OPPOSE)
 
 
+@pytest.mark.quality("vote-fifty-times")
 def test_the_database_refuses_a_second_row_for_the_same_voter(ballot, voters):
     services.vote_cast(user=voters["resident"], proposal=ballot[0], value=SUPPORT)
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -136,6 +141,7 @@ def test_hidden_proposals_leave_the_ranking(ballot, voters):
     assert ballot[0].pk not in [p.pk for p in selectors.ranking_queryset(ballot[0].project)]
 
 
+@pytest.mark.quality("erased-voter")
 def test_an_erased_voter_leaves_the_tally_unchanged(ballot, voters):
     services.vote_cast(user=voters["expert"], proposal=ballot[0], value=SUPPORT)
     before = selectors.proposal_tally(ballot[0])
@@ -145,6 +151,7 @@ def test_an_erased_voter_leaves_the_tally_unchanged(ballot, voters):
     assert Vote.objects.get().user is None
 
 
+@pytest.mark.quality("client-weight")
 def test_weights_are_set_before_voting_and_frozen_once_it_opens(planner, voters):
     project = project_make("later", phase="ideation")
     services.role_weights_set(project=project, planner=planner, weights={"expert": "3"},
@@ -160,6 +167,7 @@ def test_weights_are_set_before_voting_and_frozen_once_it_opens(planner, voters)
         services.role_weights_set(project=voting, planner=planner, weights={"expert": "5"})
 
 
+@pytest.mark.quality("client-weight")
 def test_the_database_freezes_weights_whatever_the_code_path(voting_project, voters):
     expert = voters["roles"]["expert"]
     with pytest.raises(IntegrityError, match="frozen"), transaction.atomic():

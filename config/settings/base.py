@@ -49,6 +49,8 @@ MIDDLEWARE = [
     # First: every response, redirects and errors included, names its request id.
     "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads the query or the body: too many parameters, too big a body.
+    "config.debug.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so that its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "config.security.SecurityHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "config.api_http.ApiConditionalGetMiddleware",
+    # DEBUG on (`make run`): the site's 404, not Django's list of every URL pattern.
+    "config.debug.DebugNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -225,6 +229,10 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # ------------------------------------------------------------------ security
+# Debug pages (DEBUG on, as `make run` has it) hide every secret of the settings, the
+# environment and the error itself (config/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.debug.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER = "config.debug.ScrubbingReporter"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the map pages read it to send writes to the API
 SECURE_CONTENT_TYPE_NOSNIFF = True

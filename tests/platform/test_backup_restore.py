@@ -62,11 +62,12 @@ def test_a_dump_restores_into_a_new_database_whole(tmp_path, planner, monkeypatc
     from gisdata import tasks
 
     monkeypatch.setattr(tasks.import_run, "delay_on_commit", lambda *a, **k: None)
+    # The role exists before voting opens: a role made later has no weight there.
+    resident = role_make("resident", "1")
     project = project_make("backup", phase="voting")
     proposal = proposal_make(project, user_make("author"), title="Plaça del Sol: shade")
     voter = user_make("voter")
-    claim_make(voter, role_make("resident", "1"), status=ClaimStatus.VERIFIED,
-               decided_by=planner)
+    claim_make(voter, resident, status=ClaimStatus.VERIFIED, decided_by=planner)
     vote_cast(user=voter, proposal=proposal, value=1)
     collection = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"n": i},

@@ -2,6 +2,7 @@
 
 from allauth.account.adapter import get_adapter
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -12,9 +13,18 @@ from accounts.models import StakeholderRole, User
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name"]
+        fields = ["display_name", "language"]
         help_texts = {"display_name": _("Shown beside your proposals and comments. "
-                                        "Leave empty to show your username.")}
+                                        "Leave empty to show your username."),
+                      "language": _("The language of the e-mails Plaza sends you.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An account from before languages were kept shows the site's language.
+        self.fields["language"].required = True
+        self.fields["language"].choices = list(settings.LANGUAGES)
+        if not self.instance.language:
+            self.initial["language"] = self.instance.email_language
 
 
 class RoleClaimForm(forms.Form):

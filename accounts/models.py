@@ -25,6 +25,12 @@ class User(AbstractUser):
     """A person who uses Plaza. `display_name` is what others see, never the e-mail."""
 
     display_name = models.CharField(max_length=80, blank=True)
+    # The language of the e-mails the workers write to this person (they have no request
+    # to take it from): the one they signed up in, changed on their profile. Empty: the
+    # site's LANGUAGE_CODE.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default="",
+        help_text=_("The language of the e-mails Plaza sends you."))
 
     class Meta:
         constraints = [
@@ -36,6 +42,12 @@ class User(AbstractUser):
     @property
     def public_name(self) -> str:
         return self.display_name or self.username
+
+    @property
+    def email_language(self) -> str:
+        """The language to write to this person in: theirs, or the site's."""
+        known = {code for code, _name in settings.LANGUAGES}
+        return self.language if self.language in known else settings.LANGUAGE_CODE
 
     @property
     def is_planner(self) -> bool:

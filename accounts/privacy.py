@@ -1,7 +1,8 @@
 """A participant's rights over their data (GDPR arts. 15, 17 and 20): a copy, and erasure.
 
 `personal_data_export` gathers everything Plaza holds about one user into one JSON
-document: profile, e-mail addresses, role claims, proposals, comments, votes, reports.
+document: profile (with the language of their e-mails), e-mail addresses, role claims,
+proposals, comments, votes, reports.
 
 `account_erase` deletes the user. What they contributed to the public debate stays, with
 no name on it: proposals and comments become "a former participant's" (their author
@@ -40,7 +41,8 @@ def personal_data_export(*, user) -> dict:
         "exported_at": timezone.now().isoformat(),
         "profile": {
             "username": user.username, "display_name": user.display_name,
-            "email": user.email, "first_name": user.first_name, "last_name": user.last_name,
+            "email": user.email, "language": user.email_language,
+            "first_name": user.first_name, "last_name": user.last_name,
             "date_joined": _iso(user.date_joined), "last_login": _iso(user.last_login),
         },
         "email_addresses": [

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import OPEN_STATUSES, ClaimStatus, RoleClaim, StakeholderRole, User
@@ -210,14 +210,15 @@ def role_claim_notify_decision(*, claim_id: int) -> bool:
         return False
     context = {"claim": claim, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
-        send_mail(
-            subject=_("[%(site)s] Your claim as %(role)s: %(status)s") % {
-                "site": settings.SITE_NAME, "role": claim.role.name,
-                "status": claim.get_status_display().lower()},
-            message=render_to_string("accounts/email/claim_decided.txt", context),
-            from_email=None,
-            recipient_list=[claim.user.email],
-        )
+        with translation.override(claim.user.email_language):  # the worker has no request
+            send_mail(
+                subject=_("[%(site)s] Your claim as %(role)s: %(status)s") % {
+                    "site": settings.SITE_NAME, "role": claim.role.name,
+                    "status": claim.get_status_display().lower()},
+                message=render_to_string("accounts/email/claim_decided.txt", context),
+                from_email=None,
+                recipient_list=[claim.user.email],
+            )
     except Exception:
         RoleClaim.objects.filter(pk=claim_id).update(decision_notified_at=None)
         raise

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from dashboard.models import AuditAction, AuditEntry, Notice
 from proposals import services as proposal_services
@@ -67,7 +69,7 @@ def _recipients(proposal: Proposal, entry: AuditEntry) -> list[tuple[str, str]]:
     if entry.action == AuditAction.PROPOSAL_ANSWER and author and author.email:
         people[author.pk] = author
     people.pop(entry.actor_id, None)
-    return [(u.public_name, u.email) for u in people.values()]
+    return [(u.public_name, u.email, u.email_language) for u in people.values()]
 
 
 def proposal_notify_answer(*, entry_id: int) -> int:
@@ -91,12 +93,14 @@ def proposal_notify_answer(*, entry_id: int) -> int:
     title = " ".join(proposal.title.split())  # no line breaks in a header
     status = ProposalStatus(proposal.status).label
     messages = []
-    for name, email in _recipients(proposal, entry):
+    for name, email, language in _recipients(proposal, entry):
         context = {"name": name, "proposal": proposal, "status": status,
                    "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
-        messages.append((
-            f"[{settings.SITE_NAME}] The city's answer on “{title}”",
-            render_to_string("dashboard/email/answer.txt", context), None, [email]))
+        with translation.override(language):  # each voter's own; the worker has no request
+            messages.append((
+                _("[%(site)s] The city's answer on “%(title)s”") % {
+                    "site": settings.SITE_NAME, "title": title},
+                render_to_string("dashboard/email/answer.txt", context), None, [email]))
     try:
         return send_mass_mail(messages) if messages else 0
     except Exception:

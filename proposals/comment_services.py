@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
@@ -304,12 +304,13 @@ def comment_notify_proposal_author(*, comment_id: int) -> bool:
     context = {"comment": comment, "proposal": comment.proposal, "recipient": recipient,
                "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
-        send_mail(
-            subject=_("[%(site)s] A new comment on “%(title)s”")
-            % {"site": settings.SITE_NAME, "title": title},
-            message=render_to_string("proposals/email/comment_posted.txt", context),
-            from_email=None, recipient_list=[recipient.email],
-        )
+        with translation.override(recipient.email_language):  # the worker has no request
+            send_mail(
+                subject=_("[%(site)s] A new comment on “%(title)s”")
+                % {"site": settings.SITE_NAME, "title": title},
+                message=render_to_string("proposals/email/comment_posted.txt", context),
+                from_email=None, recipient_list=[recipient.email],
+            )
     except Exception:
         Comment.objects.filter(pk=comment_id).update(author_notified_at=None)
         raise

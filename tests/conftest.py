@@ -73,7 +73,9 @@ def worker(django_db_setup, tmp_path_factory):
 
     app.control.purge()  # tasks left over from an earlier, interrupted run
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    proc = start_worker(process_env(), log)
+    proc = start_worker(process_env(
+        TEST_EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+        TEST_EMAIL_FILE_PATH=str(_worker_mail_folder(tmp_path_factory))), log)
 
     def answers():
         assert proc.poll() is None, log.read_text()
@@ -87,6 +89,30 @@ def worker(django_db_setup, tmp_path_factory):
         yield proc
     finally:
         stop(proc)
+
+
+def _worker_mail_folder(tmp_path_factory):
+    return tmp_path_factory.getbasetemp() / "worker-mail"
+
+
+@pytest.fixture
+def worker_mail(worker, tmp_path_factory):
+    """The e-mails the session's worker has sent, as `email.message.Message`s: a
+    function, called again to see new ones."""
+    import email
+    import email.policy
+
+    folder = _worker_mail_folder(tmp_path_factory)
+
+    def sent():
+        messages = []
+        for path in sorted(folder.glob("*.log")):
+            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if raw.strip():
+                    messages.append(email.message_from_bytes(raw, policy=email.policy.default))
+        return messages
+
+    return sent
 
 
 @pytest.fixture

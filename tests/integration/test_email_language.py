@@ -1,0 +1,92 @@
+"""E-mails in the recipient's language: the worker has no request to take a language
+from, so it writes in the one stored with the person (`User.language`: the language
+they signed up in, or chose on their profile). Sent by the real worker process and read
+back from the files it wrote (tests/conftest.py, `worker_mail`)."""
+
+import pytest
+from django.db import transaction
+
+from accounts import services as account_services
+from dashboard import services as dashboard_services
+from proposals import comment_services, services
+from tests.factories import project_make, proposal_make, role_make, user_make
+from tests.integration.processes import wait_until
+from voting.models import ProjectVoting
+from voting.services import vote_cast
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def mail_to(worker_mail, address: str, what: str):
+    def arrived():
+        return [m for m in worker_mail() if address in m["To"]]
+
+    [message] = wait_until(arrived, timeout=30, what=f"the worker to send {what}")
+    return " ".join(str(message["Subject"]).split()), message.get_content()
+
+
+def person(username: str, language: str):
+    user = user_make(username, display_name=username.title())
+    type(user).objects.filter(pk=user.pk).update(language=language)
+    user.refresh_from_db()
+    return user
+
+
+def test_a_comment_notification_is_in_the_authors_language(worker_mail):
+    project = project_make()
+    for username, language in (("montse", "ca"), ("mary", "en")):
+        proposal = proposal_make(project, person(username, language), title="Bancs a l'ombra")
+        with transaction.atomic():
+            comment_services.comment_create(proposal=proposal, author=user_make(f"n-{username}"),
+                                            body="Molt d'acord.")
+    subject, body = mail_to(worker_mail, "montse@example.org", "the Catalan comment e-mail")
+    assert subject == "[Plaza] Un comentari nou a «Bancs a l'ombra»"
+    assert body.startswith("Hola, Montse:")
+    assert "Respon a la pàgina de la proposta" in body
+    subject, body = mail_to(worker_mail, "mary@example.org", "the English comment e-mail")
+    assert subject == "[Plaza] A new comment on “Bancs a l'ombra”"
+    assert body.startswith("Hello Mary,") and "Answer on the proposal's page" in body
+
+
+def test_a_status_change_is_in_the_authors_language(worker_mail, planner):
+    project = project_make()
+    for username, language in (("jordi", "ca"), ("john", "en")):
+        proposal = proposal_make(project, person(username, language), title="Una font")
+        services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
+    subject, body = mail_to(worker_mail, "jordi@example.org", "the Catalan status e-mail")
+    assert subject == "[Plaza] La vostra proposta «Una font» ara està en estat «preseleccionada»"
+    assert body.startswith("Hola, Jordi:") and "preseleccionada" in body
+    subject, body = mail_to(worker_mail, "john@example.org", "the English status e-mail")
+    assert subject == "[Plaza] Your proposal “Una font” is now shortlisted"
+    assert body.startswith("Hello John,")
+
+
+def test_a_role_decision_is_in_the_citizens_language(worker_mail, planner):
+    role = role_make("resident", "1")
+    for username, language in (("nuria", "ca"), ("nick", "en")):
+        claim = account_services.role_claim_submit(user=person(username, language), role=role,
+                                                   evidence="Carrer de Pujades, 1")
+        with transaction.atomic():
+            account_services.role_claim_verify(claim_id=claim.pk, planner=planner)
+    subject, body = mail_to(worker_mail, "nuria@example.org", "the Catalan decision e-mail")
+    assert subject.startswith("[Plaza] La vostra sol·licitud com a Resident: ")
+    assert body.startswith("Hola, Nuria:")
+    subject, body = mail_to(worker_mail, "nick@example.org", "the English decision e-mail")
+    assert subject.startswith("[Plaza] Your claim as Resident: ")
+    assert body.startswith("Hello Nick,")
+
+
+def test_the_citys_answer_is_in_each_voters_language(worker_mail, planner):
+    project = project_make("vote-now", phase="voting", before_phases=lambda p: (
+        ProjectVoting.objects.create(project=p, unverified_weight="1")))
+    proposal = proposal_make(project, user_make("author"), title="Un parc")
+    for username, language in (("pau", "ca"), ("paul", "en")):
+        vote_cast(user=person(username, language), proposal=proposal, value=1)
+    dashboard_services.proposal_answer_write(proposal=proposal, planner=planner,
+                                             answer="El farem l'any vinent.")
+    subject, body = mail_to(worker_mail, "pau@example.org", "the Catalan answer e-mail")
+    assert subject == "[Plaza] La resposta de l'Ajuntament sobre «Un parc»"
+    assert "La resposta de l'Ajuntament:" in body
+    subject, body = mail_to(worker_mail, "paul@example.org", "the English answer e-mail")
+    assert subject == "[Plaza] The city's answer on “Un parc”"
+    assert "The city's answer:" in body

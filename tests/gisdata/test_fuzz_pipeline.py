@@ -294,7 +294,7 @@ def test_broken_kml_imports_or_fails_cleanly(tmp_path, shapes, srid):
 
 @FUZZ
 @given(shapes=st.lists(geometry, min_size=1, max_size=6), srid=SRIDS)
-@pytest.mark.quality("broken-geometries")
+@pytest.mark.quality("invalid-geometry", "broken-geometries")
 def test_broken_csv_wkt_imports_or_fails_cleanly(tmp_path, shapes, srid):
     content, name = as_csv(shapes, tmp_path)
     import_and_check(content, name, len(shapes), srid,

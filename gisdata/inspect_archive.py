@@ -232,6 +232,9 @@ def inspect_zip(
         EOFError,
         struct.error,
         NotImplementedError,
+        # A member name flagged as UTF-8 whose bytes are not: zipfile decodes it as it
+        # reads the central directory.
+        UnicodeDecodeError,
     ) as exc:
         raise _damaged() from exc
     except OSError as exc:

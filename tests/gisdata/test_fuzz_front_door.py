@@ -216,6 +216,15 @@ def test_a_zip_whose_directory_points_before_its_start_is_damaged(folder):
     assert inspect_source(store(folder, SMALL_ZIP), original_name="upload.zip").layers
 
 
+def test_a_zip_whose_utf8_flagged_name_is_not_utf8_is_damaged(folder):
+    """Found by the damaged-zip fuzz: a member name flagged as UTF-8 whose bytes are
+    not UTF-8 made zipfile raise UnicodeDecodeError while reading its directory."""
+    data = bytes(SMALL_ZIP).replace("ñandú".encode(), b"\xb1\xb1and\xb1\xba")  # same length
+    with pytest.raises(InspectError) as refused:
+        inspect_source(store(folder, data), original_name="upload.zip")
+    assert refused.value.code == "zip_damaged"
+
+
 # --- zips built member by member ------------------------------------------------------
 
 NAME_PARTS = st.sampled_from(

@@ -57,6 +57,7 @@ def voting_phase(project) -> Phase:
 
 # --- the phase's start, on every path -------------------------------------------------
 
+@pytest.mark.quality("frozen-weights")
 def test_the_dashboard_refuses_to_move_an_opened_voting_phase(client, planner, opened):
     client.force_login(planner)
     phases = {p.kind: p for p in opened.phases.all()}
@@ -127,6 +128,7 @@ class FormFields(HTMLParser):
             self.data[self._textarea] += data
 
 
+@pytest.mark.quality("frozen-weights")
 def test_the_admin_refuses_to_move_an_opened_voting_phase(admin_client, opened):
     url = reverse("admin:proposals_project_change", args=[opened.pk])
     parser = FormFields()
@@ -151,6 +153,7 @@ def test_the_admin_refuses_to_move_an_opened_voting_phase(admin_client, opened):
 
 @pytest.mark.parametrize("how", ["orm update", "raw sql", "delete", "another kind",
                                  "replaced by another plan"])
+@pytest.mark.quality("frozen-weights")
 def test_no_write_moves_an_opened_voting_phase(opened, how):
     phase = voting_phase(opened)
     ahead = phase.starts_at + timedelta(days=1)
@@ -208,6 +211,7 @@ def test_a_project_whose_vote_opened_can_still_be_deleted(opened):
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.quality("frozen-weights")
 def test_the_attack_fails_when_each_step_commits(voters, planner):
     """The issue's steps, each committed: the first one already fails."""
     def rules(project):
@@ -228,6 +232,7 @@ def test_the_attack_fails_when_each_step_commits(voters, planner):
 
 # --- weights: frozen by the first vote too; deletions ---------------------------------
 
+@pytest.mark.quality("frozen-weights")
 def test_a_project_with_votes_is_frozen_even_if_its_phase_says_otherwise(voters, planner):
     """Data written before these rules (a vote in a project whose voting phase is still
     to come): the votes freeze the weights, for the services and the database."""
@@ -252,6 +257,7 @@ def test_a_project_with_votes_is_frozen_even_if_its_phase_says_otherwise(voters,
 
 
 @pytest.mark.parametrize("table", ["role weight", "voting rules"])
+@pytest.mark.quality("frozen-weights")
 def test_deleting_a_frozen_weight_is_refused(voters, table):
     def rules(project):
         RoleWeight.objects.create(project=project, role=voters["roles"]["expert"],
@@ -278,6 +284,7 @@ def test_writing_down_the_default_weight_of_a_frozen_project_changes_nothing(ope
 
 # --- roles ----------------------------------------------------------------------------
 
+@pytest.mark.quality("frozen-weights")
 def test_a_roles_new_default_weight_leaves_frozen_projects_as_published(opened, voters):
     resident = voters["roles"]["resident"]
     later = project_make("next-year", phase="ideation")
@@ -290,6 +297,7 @@ def test_a_roles_new_default_weight_leaves_frozen_projects_as_published(opened, 
     assert vote.weight == Decimal("1")
 
 
+@pytest.mark.quality("frozen-weights")
 def test_a_role_created_after_voting_opened_counts_as_no_verified_role(opened, voters,
                                                                        planner):
     ProjectVoting.objects.filter(project=opened).update(unverified_weight=Decimal("0"))
@@ -306,6 +314,7 @@ def test_a_role_created_after_voting_opened_counts_as_no_verified_role(opened, v
 
 # --- votes ----------------------------------------------------------------------------
 
+@pytest.mark.quality("vote-outside-phase")
 def test_a_vote_is_written_only_while_voting_is_open(voters):
     before = project_make("before", phase="ideation")
     proposal = proposal_make(before, voters["nobody"])
@@ -316,6 +325,7 @@ def test_a_vote_is_written_only_while_voting_is_open(voters):
 
 
 @pytest.mark.parametrize("weight", ["1", "2.001", "100"])
+@pytest.mark.quality("vote-outside-phase")
 def test_a_vote_carries_the_weight_of_its_role_and_nothing_else(opened, voters, weight):
     proposal = opened.proposals.get()
     with pytest.raises(IntegrityError, match="weighs 3.000"), transaction.atomic():
@@ -329,6 +339,7 @@ def test_a_vote_carries_the_weight_of_its_role_and_nothing_else(opened, voters, 
     assert Vote.objects.get(pk=vote.pk).weight == Decimal("1")
 
 
+@pytest.mark.quality("vote-outside-phase")
 def test_after_voting_closed_votes_stay_but_voters_may_be_erased(opened, voters):
     proposal = opened.proposals.get()
     Phase.objects.filter(project=opened, kind="voting").update(

@@ -20,6 +20,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 BOUND = 15  # seconds: the broker's connect timeout and publish retries, with room
 
 
+@pytest.mark.quality("redis-down")
 def test_a_comment_posted_on_the_page_while_redis_is_down_is_saved(settings, caplog):
     proposal = proposal_make(project_make(), user_make("author"))
     client = Client()
@@ -40,6 +41,7 @@ def test_a_comment_posted_on_the_page_while_redis_is_down_is_saved(settings, cap
     assert page.status_code == 200 and b"Shade for the benches, please." in page.content
 
 
+@pytest.mark.quality("redis-down")
 def test_a_comment_posted_through_the_api_while_redis_is_down_is_saved(settings):
     proposal = proposal_make(project_make(), user_make("author"))
     api = APIClient()

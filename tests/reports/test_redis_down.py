@@ -21,6 +21,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 BOUND = 15  # seconds: the broker's connect timeout and publish retries, with room
 
 
+@pytest.mark.quality("redis-down")
 def test_a_report_asked_for_while_redis_is_down_waits_queued_and_runs_when_it_returns(
         worker, settings, council, planner):
     project = council["project"]
@@ -50,6 +51,7 @@ def test_a_report_asked_for_while_redis_is_down_waits_queued_and_runs_when_it_re
     assert pdf_ranking(report) == csv_as_pdf_rows(report)
 
 
+@pytest.mark.quality("redis-down")
 def test_a_report_asked_for_through_the_api_while_redis_is_down_answers_queued(
         settings, council, planner):
     api = APIClient()

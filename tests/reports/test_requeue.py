@@ -39,6 +39,7 @@ def worker_session(report: DecisionReport, attempt: int = 1):
         session.close()
 
 
+@pytest.mark.quality("worker-killed")
 def test_a_report_left_running_by_a_dead_worker_is_compiled_again(worker, council):
     report = services.report_request(project=council["project"], enqueue=False)
     with worker_session(report):
@@ -69,6 +70,7 @@ def test_a_report_a_live_worker_holds_is_left_alone_however_long_it_runs(council
         assert (row.status, row.attempt) == ("running", 1)
 
 
+@pytest.mark.quality("worker-killed")
 def test_a_report_whose_worker_died_on_every_attempt_fails_with_the_reason(council):
     report = services.report_request(project=council["project"], enqueue=False)
     with worker_session(report, attempt=services.MAX_ATTEMPTS):

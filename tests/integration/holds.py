@@ -12,7 +12,7 @@ must while the worker cannot move on, then lets go.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import psycopg
@@ -37,11 +37,28 @@ class Hold:
             row = cursor.fetchone()
         return row[0] if row else None
 
-    def reached(self, what: str, timeout: float = 300) -> int:
+    def reached(self, what: str, timeout: float = 300,
+                ended: Callable[[], str | None] | None = None) -> int:
         """Wait until a session waits at the hold; its pid. The ceiling only matters when
-        the test is about to fail (the worker never got there)."""
-        return wait_until(self.waiting, timeout=timeout, interval=0.05,
+        the test is about to fail (the worker never got there). ``ended``, if given, says
+        why the work is over (or None while it is not): the wait then fails at once,
+        saying so, instead of running out its ceiling."""
+        def at_hold() -> int | None:
+            pid = self.waiting()
+            if pid is None and ended is not None and (why := ended()):
+                raise AssertionError(f"{what} ended without reaching the hold: {why}")
+            return pid
+
+        return wait_until(at_hold, timeout=timeout, interval=0.05,
                           what=f"{what} to reach the hold")
+
+
+def session_ended(pid: int) -> bool:
+    """Whether PostgreSQL's session `pid` is gone, and every lock it held with it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT NOT EXISTS (SELECT FROM pg_stat_activity WHERE pid = %s)",
+                       [pid])
+        return cursor.fetchone()[0]
 
 
 @contextmanager

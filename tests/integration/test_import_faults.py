@@ -3,7 +3,10 @@
 The worker is the session's real Celery worker (tests/conftest.py); faults are real:
 SIGKILL of its pool process, SIGSTOP of the whole worker while PostgreSQL drops its
 session (a host that vanished), triggers that raise or sleep in the database, a soft
-time limit. tests/gisdata/test_run_lifecycle.py covers the same rules in-process.
+time limit. Where a fault must land at a given point of the work, a trigger holds the
+worker's session there until the test has struck (tests/integration/holds.py): no test
+counts on the worker being slow or fast. tests/gisdata/test_run_lifecycle.py covers the
+same rules in-process.
 """
 
 import os
@@ -20,8 +23,16 @@ from django.db import connection, transaction
 from gisdata import runs, services
 from gisdata.models import Feature, ImportRun, Layer
 from gisdata.tasks import import_run, imports_requeue_stale
+from tests.integration.holds import held, session_ended
 from tests.integration.processes import ROOT, process_env, wait_until
-from tests.integration.test_import_worker import points_gpkg, pool_children, staging_tables
+from tests.integration.test_import_worker import (
+    POINTS,
+    first_chunk_staged,
+    kill_at_hold,
+    points_gpkg,
+    run_ended,
+    staging_tables,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -45,23 +56,6 @@ def ended(run: ImportRun, timeout: float = 180) -> ImportRun:
     return run
 
 
-def staging_in(run: ImportRun, attempt: int):
-    def ready():
-        row = ImportRun.objects.get(pk=run.pk)
-        return row.status == "running" and row.attempt == attempt and row.progress_done > 0
-
-    wait_until(ready, timeout=90, what=f"attempt {attempt} of import {run.pk} to stage rows")
-
-
-def sleeping_backend() -> int | None:
-    """The worker's database session while a trigger has it in pg_sleep."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep' "
-                       "AND datname = current_database()")
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
 def scratch_of(run: ImportRun) -> list[str]:
     root = runs.scratch_root()  # the worker's: the same database, so the same folder
     return [p.name for p in root.glob(f"run-{run.pk}-*")] if root.exists() else []
@@ -71,10 +65,9 @@ def worker_log(worker) -> str:
     return Path(os.readlink(f"/proc/{worker.pid}/fd/1")).read_text()
 
 
-def kill_pool(worker) -> None:
-    """SIGKILL the pool process running the task, as the kernel's OOM killer would."""
-    for child in pool_children(worker.pid):
-        os.kill(child, signal.SIGKILL)
+# The swap's last write (the dataset's new version), where a long import builds its
+# layers for minutes without a word of progress.
+SWAP = ("gisdata_dataset", "NEW.version <> OLD.version")
 
 
 # ------------------------------------------------------------------ killed workers
@@ -82,25 +75,26 @@ def kill_pool(worker) -> None:
 
 @pytest.mark.quality("no-run-stays-running")
 def test_a_worker_killed_mid_import_ends_succeeded_on_redelivery_leaving_nothing(
-        worker, tmp_path):
-    run = start(points_gpkg(tmp_path / "points.gpkg", 200_000))
-    staging_in(run, attempt=1)
-
-    kill_pool(worker)
+        worker, tmp_path, trigger):
+    path = points_gpkg(tmp_path / "points.gpkg", POINTS)
+    with held(trigger, "gisdata_importrun", first_chunk_staged(attempt=1)) as hold:
+        run = start(path)
+        kill_at_hold(worker, run, hold, attempt=1)
 
     run = ended(run)
     assert run.status == "succeeded", run.message
-    assert run.attempt == 2 and Feature.objects.count() == 200_000
+    assert run.attempt == 2 and Feature.objects.count() == POINTS
     assert staging_tables() == [] and scratch_of(run) == []
 
 
 @pytest.mark.quality("no-run-stays-running")
 def test_a_worker_killed_on_the_last_attempt_ends_the_run_failed_with_the_reason(
-        worker, tmp_path):
-    run = start(points_gpkg(tmp_path / "points.gpkg", 200_000), attempts_before=2)
-    staging_in(run, attempt=3)
-
-    kill_pool(worker)  # the broker delivers the task again: the fourth delivery refuses
+        worker, tmp_path, trigger):
+    path = points_gpkg(tmp_path / "points.gpkg", POINTS)
+    with held(trigger, "gisdata_importrun", first_chunk_staged(attempt=3)) as hold:
+        run = start(path, attempts_before=2)
+        # The broker delivers the task again: the fourth delivery refuses.
+        kill_at_hold(worker, run, hold, attempt=3)
 
     run = ended(run)
     assert run.status == "failed"
@@ -162,34 +156,42 @@ def test_a_run_past_its_soft_time_limit_ends_failed_saying_so(worker, tmp_path, 
 @pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_leaves_a_live_import_alone_during_a_long_silent_step(
         worker, tmp_path, trigger):
-    # The swap's last write sleeps: minutes of SQL with no progress, compressed.
-    trigger("gisdata_dataset", "NEW.version <> OLD.version", "PERFORM pg_sleep(6)")
-    run = start(points_gpkg(tmp_path / "points.gpkg", 1000))
-    wait_until(sleeping_backend, timeout=60, what="the worker to sleep in the swap")
+    path = points_gpkg(tmp_path / "points.gpkg", 1000)
+    # The worker stands in the swap, silent, for as long as the reaper takes to look.
+    with held(trigger, *SWAP) as hold:
+        run = start(path)
+        hold.reached("the worker swapping the layers in", ended=lambda: run_ended(run))
 
-    assert imports_requeue_stale() == 0
+        assert imports_requeue_stale() == 0
 
-    assert ImportRun.objects.get(pk=run.pk).status == "running"
+        row = ImportRun.objects.get(pk=run.pk)
+        assert (row.status, row.attempt) == ("running", 1)
+
     run = ended(run)
     assert run.status == "succeeded" and run.attempt == 1
 
 
 @pytest.mark.quality("no-run-stays-running")
 def test_the_reaper_requeues_an_import_whose_worker_vanished(worker, tmp_path, trigger):
-    trigger("gisdata_dataset", "NEW.version <> OLD.version", "PERFORM pg_sleep(4)")
-    run = start(points_gpkg(tmp_path / "points.gpkg", 1000))
-    backend = wait_until(sleeping_backend, timeout=60, what="the worker to sleep in the swap")
-    # The worker's host vanishes: its processes stop answering, and PostgreSQL (by TCP
-    # keepalive, here at once) drops its session and the run's lock with it.
-    os.killpg(worker.pid, signal.SIGSTOP)
+    path = points_gpkg(tmp_path / "points.gpkg", 1000)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
-        wait_until(lambda: sleeping_backend() is None, timeout=30, what="the session to end")
+        with held(trigger, *SWAP) as hold:
+            run = start(path)
+            backend = hold.reached("the worker swapping the layers in",
+                                   ended=lambda: run_ended(run))
+            # The worker's host vanishes: its processes stop answering, and PostgreSQL
+            # (by TCP keepalive, here at once) drops its session and the run's lock with
+            # it.
+            os.killpg(worker.pid, signal.SIGSTOP)
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(%s)", [backend])
+            wait_until(lambda: session_ended(backend), timeout=30,
+                       what="the worker's session to end")
 
-        assert imports_requeue_stale() == 1
+            assert imports_requeue_stale() == 1
 
-        assert ImportRun.objects.get(pk=run.pk).status == "queued"
+            assert ImportRun.objects.get(pk=run.pk).status == "queued"
+        # The hold is gone before the worker comes back: the next attempt swaps freely.
     finally:
         os.killpg(worker.pid, signal.SIGCONT)  # it comes back: its old attempt is void
 
@@ -210,10 +212,10 @@ def command(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.quality("wait-timeout")
 def test_wait_gives_up_after_its_timeout_saying_what_it_last_saw(worker, tmp_path, trigger):
-    trigger("gisdata_importrun", "NEW.progress_done > 0 AND NEW.status = 'running'",
-            "PERFORM pg_sleep(8)")
-
-    result = command(str(points_gpkg(tmp_path / "points.gpkg", 1000)), "--timeout", "2")
+    path = points_gpkg(tmp_path / "points.gpkg", 1000)
+    # The import cannot end while the command waits: it stands at its first progress.
+    with held(trigger, "gisdata_importrun", first_chunk_staged(attempt=1)):
+        result = command(str(path), "--timeout", "2")
 
     assert result.returncode != 0
     # Most likely "running, 0/1000 features staged, attempt 1, last sign of life …"; on a

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from gisdata import services
 from gisdata.models import Feature, ImportRun
 from gisdata.tasks import import_run
+from tests.integration.holds import Hold, held
 from tests.integration.processes import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -48,19 +49,47 @@ def staging_tables() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-@pytest.mark.quality("worker-killed")
-def test_a_worker_killed_mid_import_is_retried_without_duplicates(worker, tmp_path):
-    run = start(points_gpkg(tmp_path / "points.gpkg", 200_000))
+# Three chunks to stage (gisdata/pipeline.py, CHUNK): an attempt held after its first
+# still has rows to read when its worker is killed.
+POINTS = 50_000
 
-    def staging():
-        row = ImportRun.objects.get(pk=run.pk)
-        return row.status == "running" and row.progress_done > 0
 
-    wait_until(staging, timeout=60, what="the import to start staging rows")
-    # SIGKILL the pool process running the task, as the kernel's OOM killer would: the
-    # worker re-queues the task (acks_late + reject_on_worker_lost) and runs it again.
+def first_chunk_staged(attempt: int) -> str:
+    """The hold's condition: `attempt` reports its first rows staged."""
+    return (f"NEW.attempt = {attempt} AND NEW.status = 'running' "
+            f"AND OLD.progress_done = 0 AND NEW.progress_done > 0")
+
+
+def run_ended(run: ImportRun) -> str | None:
+    """How the run ended, or None while it goes on."""
+    row = ImportRun.objects.get(pk=run.pk)
+    if row.status in ("succeeded", "failed"):
+        return f"import {row.pk} {row.status} at attempt {row.attempt} {row.message}".strip()
+    return None
+
+
+def kill_at_hold(worker, run: ImportRun, hold: Hold, attempt: int) -> None:
+    """Wait until `attempt` of `run` stands at `hold` with its first rows staged, then
+    SIGKILL the pool process running it, as the kernel's OOM killer would. The worker
+    gives the task back (acks_late + reject_on_worker_lost) and it is delivered again
+    once the hold lets the dead session go."""
+    hold.reached(f"attempt {attempt} of import {run.pk}", ended=lambda: run_ended(run))
+    row = ImportRun.objects.get(pk=run.pk)
+    assert (row.status, row.attempt, row.progress_done) == ("running", attempt, 0)
+    assert staging_tables() == [f"gisdata_stage_{run.pk}_{attempt}_0"]
     for child in pool_children(worker.pid):
         os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.quality("worker-killed")
+def test_a_worker_killed_mid_import_is_retried_without_duplicates(worker, tmp_path, trigger):
+    path = points_gpkg(tmp_path / "points.gpkg", POINTS)
+    # The first attempt stops where it reports its first rows staged, and stays there
+    # until its worker is killed: the kill lands mid-import however fast or loaded the
+    # machine.
+    with held(trigger, "gisdata_importrun", first_chunk_staged(attempt=1)) as hold:
+        run = start(path)
+        kill_at_hold(worker, run, hold, attempt=1)
 
     def finished():
         return ImportRun.objects.get(pk=run.pk).status in ("succeeded", "failed")
@@ -68,8 +97,8 @@ def test_a_worker_killed_mid_import_is_retried_without_duplicates(worker, tmp_pa
     wait_until(finished, timeout=180, what="the retried import to finish")
     run.refresh_from_db()
     assert run.status == "succeeded", run.message
-    assert run.attempt >= 2
-    assert Feature.objects.count() == run.imported_count == 200_000
+    assert run.attempt == 2
+    assert Feature.objects.count() == run.imported_count == POINTS
     assert staging_tables() == []
 
 

@@ -42,10 +42,47 @@ def test_every_response_has_the_headers(client, path):
     assert response["Permissions-Policy"].startswith("geolocation=(self)")
 
 
-def test_the_admin_and_the_api_docs_may_run_their_inline_scripts(client):
-    for path in ("/admin/login/", "/api/docs/"):
+def _inline_scripts_carry_the_nonce(response) -> None:
+    csp = directives(response)
+    assert "'unsafe-inline'" not in csp["script-src"]
+    nonce = re.fullmatch(r"'self' 'nonce-([\w-]+)'", csp["script-src"]).group(1)
+    html = response.content.decode()
+    inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)([^>]*)>", html)
+    assert all(f'nonce="{nonce}"' in attrs for attrs in inline), inline
+    assert not re.search(r"<[^>]+\son[a-z]+=", html)  # no inline event handlers either
+
+
+@pytest.mark.parametrize("path", ["/admin/login/", "/api/docs/", "/ogc/api.html"])
+def test_the_admin_and_the_api_docs_run_no_inline_script_without_the_nonce(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    _inline_scripts_carry_the_nonce(response)
+
+
+def test_the_api_docs_set_up_script_is_a_file_of_its_own(client):
+    html = client.get("/api/docs/").content.decode()
+    src = re.search(r'<script src="(/api/docs/\?[^"]*script=[^"]*)"', html).group(1)
+    script = client.get(src.replace("&amp;", "&"))
+    assert script.status_code == 200
+    assert script["Content-Type"].startswith("application/javascript")
+    assert "SwaggerUIBundle" in script.content.decode()
+
+
+def test_the_admin_s_pages_and_map_widgets_carry_the_nonce(client, planner):
+    planner.is_superuser = True
+    planner.save()
+    client.force_login(planner)
+    project = project_make("sants")
+    proposal = proposal_make(project, user_make("ana"))
+    for path in ("/admin/", "/admin/proposals/project/", "/admin/proposals/project/add/",
+                 f"/admin/proposals/project/{project.pk}/change/",
+                 f"/admin/proposals/proposal/{proposal.pk}/change/",
+                 "/admin/gisdata/layer/add/", "/admin/accounts/user/"):
         response = client.get(path)
-        assert "'unsafe-inline'" in directives(response)["script-src"], path
+        assert response.status_code == 200, path
+        _inline_scripts_carry_the_nonce(response)
+    change = client.get(f"/admin/proposals/project/{project.pk}/change/").content.decode()
+    assert "leaflet" in change.lower()  # the map widget is there, with its set-up script
 
 
 def test_the_base_map_tile_server_is_the_only_other_image_origin(settings, client):

@@ -48,6 +48,7 @@ def test_debug_pages_use_the_cleansing_filter_and_reporter():
     assert settings.DEFAULT_EXCEPTION_REPORTER == "config.debug.ScrubbingReporter"
 
 
+@pytest.mark.quality("debug-secrets")
 def test_an_oversized_anonymous_post_is_refused_before_it_is_read(debug_client):
     body = b"x=" + b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 10)
     with mock.patch.object(debug, "technical_500_response",
@@ -70,6 +71,7 @@ def test_an_oversized_json_body_to_the_api_is_a_413_in_json(debug_client):
 
 
 @pytest.mark.parametrize("url", ["/", "/api/v1/proposals/", "/nowhere/", "/ogc/collections"])
+@pytest.mark.quality("debug-secrets")
 def test_hundreds_of_query_parameters_are_a_cheap_400(debug_client, url):
     query = "&".join(f"p{i}=1" for i in range(300))
     with mock.patch.object(debug, "technical_500_response",
@@ -97,6 +99,7 @@ def test_as_many_parameters_as_allowed_still_pass(debug_client):
 
 @pytest.mark.parametrize("url", ["/no-such-page/", "/api/v1/no-such-thing/",
                                  "/proposals/999999999/", "/projects/no-such-project/"])
+@pytest.mark.quality("debug-secrets")
 def test_a_404_lists_no_url_pattern_and_no_setting(debug_client, url):
     response = debug_client.get(url)
     assert response.status_code == 404
@@ -111,6 +114,7 @@ def test_a_404_under_the_api_is_json_in_debug_too(debug_client):
     assert debug_client.get("/api/v1/no-such-thing/").json() == {"detail": "No such resource."}
 
 
+@pytest.mark.quality("debug-secrets")
 def test_the_error_page_of_a_failing_view_shows_no_secret(debug_client):
     """The exception's own message and the frames' variables carry the secrets here."""
     redis_url, secret_key = settings.REDIS_URL, settings.SECRET_KEY
@@ -129,6 +133,7 @@ def test_the_error_page_of_a_failing_view_shows_no_secret(debug_client):
     _assert_no_secret(text.content.decode())
 
 
+@pytest.mark.quality("debug-secrets")
 def test_the_filter_cleanses_every_setting_and_variable_with_credentials():
     from config.debug import SecretsFilter
 

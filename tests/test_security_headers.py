@@ -53,6 +53,7 @@ def _inline_scripts_carry_the_nonce(response) -> None:
 
 
 @pytest.mark.parametrize("path", ["/admin/login/", "/api/docs/", "/ogc/api.html"])
+@pytest.mark.quality("inline-script")
 def test_the_admin_and_the_api_docs_run_no_inline_script_without_the_nonce(client, path):
     response = client.get(path)
     assert response.status_code == 200

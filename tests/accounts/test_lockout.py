@@ -64,6 +64,7 @@ def _form_locked(response) -> bool:
     return LOCKED in response.content.decode()
 
 
+@pytest.mark.quality("login-lock")
 def test_failures_on_the_form_lock_the_token_endpoint(client, citizen):
     for i in range(5):
         assert not _form_locked(_form(client, "citizen", f"guess-{i}", f"198.51.100.{i}"))
@@ -74,6 +75,7 @@ def test_failures_on_the_form_lock_the_token_endpoint(client, citizen):
     assert not Token.objects.exists()
 
 
+@pytest.mark.quality("login-lock")
 def test_failures_on_the_token_endpoint_lock_the_form(client, citizen):
     for i in range(5):
         assert _token("citizen", f"guess-{i}", f"203.0.113.{i}").status_code == 400
@@ -83,6 +85,7 @@ def test_failures_on_the_token_endpoint_lock_the_form(client, citizen):
     assert client.get(reverse("accounts:profile")).status_code == 302  # not logged in
 
 
+@pytest.mark.quality("login-lock")
 def test_the_username_and_the_email_address_share_one_count(client, citizen):
     for i in range(3):
         _form(client, "citizen", f"guess-{i}", f"198.51.100.{i}")
@@ -92,6 +95,7 @@ def test_the_username_and_the_email_address_share_one_count(client, citizen):
     assert _token("Citizen", PASSWORD, "203.0.113.20").status_code == 429
 
 
+@pytest.mark.quality("login-lock")
 def test_the_admin_log_in_counts_and_is_locked_too(client, planner):
     url = reverse("admin:login")
     for i in range(5):
@@ -104,6 +108,7 @@ def test_the_admin_log_in_counts_and_is_locked_too(client, planner):
     assert _token("planner", PASSWORD, "203.0.113.30").status_code == 429
 
 
+@pytest.mark.quality("login-lock")
 def test_the_window_s_end_opens_every_way_in_again(client, citizen, clock):
     for i in range(5):
         _token("citizen", f"guess-{i}", f"203.0.113.{i}")
@@ -125,6 +130,7 @@ def test_successes_do_not_count_and_a_lock_is_the_account_s_own(citizen):
     assert _token("citizen", PASSWORD, "203.0.113.71").status_code == 200
 
 
+@pytest.mark.quality("login-lock")
 def test_a_login_that_matches_no_account_locks_the_same_way(client, citizen):
     """No account: the same answers, so the lock does not tell who has one."""
     codes = [_token("nobody", f"guess-{i}", f"203.0.113.{80 + i}").status_code

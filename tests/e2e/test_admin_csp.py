@@ -17,6 +17,7 @@ def _no_inline_scripts_allowed(response):
     assert "'unsafe-inline'" not in script_src and "'nonce-" in script_src
 
 
+@pytest.mark.quality("inline-script")
 def test_the_admin_logs_in_and_its_scripted_widgets_work(new_page, transactional_db):
     admin = user_make("admin", planner=True)
     admin.is_superuser = True
@@ -51,6 +52,7 @@ def test_the_admin_logs_in_and_its_scripted_widgets_work(new_page, transactional
 
 @pytest.mark.parametrize("path, operation", [("/api/docs/", "/api/v1/projects/"),
                                              ("/ogc/api.html", "/collections")])
+@pytest.mark.quality("inline-script")
 def test_the_api_documentation_renders_its_operations(new_page, transactional_db, path,
                                                       operation):
     page = new_page()

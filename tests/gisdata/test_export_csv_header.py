@@ -16,6 +16,7 @@ HOSTILE_NAMES = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0",
                  "-2+3", "@SUM(1+1)", "\t=1+1", "\r=1+1"]
 
 
+@pytest.mark.quality("csv-formula")
 def test_attribute_names_that_start_a_formula_are_neutralised_in_the_header():
     run = run_import(geojson([
         ({"type": "Point", "coordinates": [2.17, 41.38]},

@@ -40,6 +40,7 @@ def _body(response) -> str:
     return response.content.decode()
 
 
+@pytest.mark.quality("unlisted-projects")
 def test_the_public_lists_show_nothing_of_an_unlisted_project(places):
     client = Client()
     unlisted, secret = places["unlisted"], places["secret"]
@@ -86,6 +87,7 @@ def _by_id(places) -> list[str]:
     ]
 
 
+@pytest.mark.quality("unlisted-projects")
 def test_its_slug_or_id_alone_opens_nothing(places):
     client, outsider = Client(), Client()
     outsider.force_login(user_make("outsider"))
@@ -98,6 +100,7 @@ def test_its_slug_or_id_alone_opens_nothing(places):
     assert wrong.status_code == 404
 
 
+@pytest.mark.quality("unlisted-projects")
 def test_its_link_opens_it_and_what_it_holds_for_that_visitor(places):
     unlisted, secret = places["unlisted"], places["secret"]
     link = unlisted.link_path

@@ -223,3 +223,13 @@ def role_claim_notify_decision(*, claim_id: int) -> bool:
         RoleClaim.objects.filter(pk=claim_id).update(decision_notified_at=None)
         raise
     return True
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Keep `language` as the one Plaza writes to `user` in (their e-mails), when it is
+    one of the site's; False when it is not, or was already theirs."""
+    if language not in dict(settings.LANGUAGES) or user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True

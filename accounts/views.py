@@ -7,6 +7,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from accounts import selectors, services
 from accounts.forms import ProfileForm, RoleClaimForm
@@ -70,4 +71,14 @@ def claim_evidence(request, pk: int):
     response = FileResponse(claim.evidence_file.open("rb"), as_attachment=True,
                             filename=claim.evidence_file.name.rsplit("/", 1)[-1])
     response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def language_set(request):
+    """The language picker: Django's own view (the cookie, back to the page), and for a
+    signed-in person the language their e-mails are written in from now on."""
+    response = set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_language_set(user=request.user,
+                                   language=request.POST.get("language", ""))
     return response

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import views as accounts_views
 from config.health import healthz
 from config.jsi18n import javascript_catalogue
 from opendata import ogc
@@ -27,7 +28,9 @@ urlpatterns = [
     path("ogc", ogc.LandingWithoutSlash.as_view(), name="ogc-root"),
     path("ogc/", include("opendata.urls")),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language picker (Django's set_language), which also keeps a signed-in
+    # person's choice for the e-mails the workers write to them.
+    path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("jsi18n/", javascript_catalogue, name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
 ]

@@ -93,3 +93,17 @@ def test_a_password_reset_asked_for_in_english_reaches_a_catalan_speaker_in_cata
     assert "Password Reset" in to_english.subject
     assert "Password Reset" not in to_catalan.subject
     assert "contrasenya" in (to_catalan.subject + to_catalan.body).lower()
+
+
+def test_the_language_picker_keeps_a_signed_in_person_s_choice(client, citizen):
+    url = reverse("set_language")
+    response = client.post(url, {"language": "ca", "next": "/"})
+    assert response.status_code == 302  # anonymous: the cookie only, no account to keep
+    client.force_login(citizen)
+    response = client.post(url, {"language": "ca", "next": "/"})
+    assert response.status_code == 302 and response.cookies["django_language"].value == "ca"
+    assert User.objects.get(pk=citizen.pk).language == "ca"
+    client.post(url, {"language": "xx", "next": "/"})  # not one of the site's
+    assert User.objects.get(pk=citizen.pk).language == "ca"
+    client.post(url, {"language": "en", "next": "/"})
+    assert User.objects.get(pk=citizen.pk).language == "en"

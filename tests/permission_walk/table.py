@@ -140,7 +140,8 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
                                      data=DASHBOARD_POST),
     # ------------------------------------------------------- the participant's account
     "accounts:profile": Case(read=USER, write=USER,
-                             data={"save_profile": "1", "display_name": "Walker"}),
+                             data={"save_profile": "1", "display_name": "Walker",
+                                   "language": "ca"}),
     "accounts:claim-create": Case(read=USER, write=USER, data=_claim),
     # Someone else's claim: the page says it is not theirs, and nothing changes.
     "accounts:claim-withdraw": Case(write=OWNER, args={"pk": "claim"}, data={},

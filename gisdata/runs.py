@@ -153,6 +153,9 @@ def claim(run_id: int) -> int | None:
     run = ImportRun.objects.filter(pk=run_id).exclude(status__in=FINISHED).first()
     if run is not None:
         _give_up(run)
+        # The last attempt's worker died mid-way: what it staged goes now (its session is
+        # gone, or this delivery would not hold the run), not when beat's reaper passes.
+        leftovers_drop(run_id)
     return None
 
 

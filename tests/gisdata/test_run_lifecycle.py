@@ -181,6 +181,20 @@ def test_a_delivery_after_the_last_attempt_fails_the_run_instead_of_running_it()
     assert staging_tables() == [] and scratch_folders() == []
 
 
+def test_the_delivery_that_gives_up_removes_what_the_last_attempt_left(monkeypatch):
+    """The host's sweep can run while the killed attempt's session still lives (it is
+    then left alone); the session dies, this delivery takes the run and gives up: it
+    removes the staging table itself, rather than leave it for beat's reaper."""
+    run = start()
+    dead_attempt(run, 3)
+    monkeypatch.setattr(runs, "sweep", lambda: None)  # the sweep saw the session alive
+
+    run = execute(run)
+
+    assert run.status == "failed" and run.attempt == 3
+    assert staging_tables() == [] and scratch_folders() == []
+
+
 def test_a_delivery_before_the_last_attempt_runs_it_again_and_removes_what_the_dead_one_left():
     run = start()
     dead_attempt(run, 2)

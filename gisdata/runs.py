@@ -221,6 +221,13 @@ def _connection_ready() -> None:
     if connection.in_atomic_block:
         return  # the caller's own transaction (tests run imports inside theirs)
     if connection.connection is not None and not connection.is_usable():
+        # An exception raised mid-statement (a soft time limit strikes while PostgreSQL
+        # works) leaves the statement running on the server, holding its locks on the
+        # staging table that is about to be dropped: stop it first, then let go.
+        try:
+            connection.connection.cancel()
+        except Exception:  # noqa: BLE001 - best effort: closing ends the session anyway
+            log.warning("Could not cancel the statement of a broken connection")
         connection.close()  # Django opens a new one for the next query
 
 

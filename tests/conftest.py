@@ -97,20 +97,26 @@ def _worker_mail_folder(tmp_path_factory):
 
 @pytest.fixture
 def worker_mail(worker, tmp_path_factory):
-    """The e-mails the session's worker has sent, as `email.message.Message`s: a
-    function, called again to see new ones."""
+    """The e-mails the session's worker has sent during this test, as
+    `email.message.Message`s: a function, called again to see new ones. (The worker
+    serves the whole session: what earlier tests made it send is left out.)"""
     import email
     import email.policy
 
     folder = _worker_mail_folder(tmp_path_factory)
 
-    def sent():
-        messages = []
+    def raw_messages():
         for path in sorted(folder.glob("*.log")):
-            for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            parts = path.read_bytes().split(b"\n" + b"-" * 79 + b"\n")
+            for index, raw in enumerate(parts):
                 if raw.strip():
-                    messages.append(email.message_from_bytes(raw, policy=email.policy.default))
-        return messages
+                    yield (path.name, index), raw
+
+    earlier = {key for key, _raw in raw_messages()}
+
+    def sent():
+        return [email.message_from_bytes(raw, policy=email.policy.default)
+                for key, raw in raw_messages() if key not in earlier]
 
     return sent
 

@@ -30,7 +30,8 @@ class User(AbstractUser):
     # site's LANGUAGE_CODE.
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default="",
-        help_text=_("The language of the e-mails Plaza sends you."))
+        # In the database too: rows written by SQL (bulk loads, benchmarks) get it.
+        db_default="", help_text=_("The language of the e-mails Plaza sends you."))
 
     class Meta:
         constraints = [

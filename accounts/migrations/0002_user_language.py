@@ -13,6 +13,7 @@ class Migration(migrations.Migration):
             model_name="user",
             name="language",
             field=models.CharField(blank=True, choices=settings.LANGUAGES, default="",
+                                   db_default="",
                                    help_text="The language of the e-mails Plaza sends you.",
                                    max_length=10, verbose_name="language"),
         ),

@@ -33,7 +33,10 @@ class ProjectForm(forms.Form):
                     "title."))
     description = forms.CharField(label=_("Description"), max_length=20000,
                                   widget=forms.Textarea(attrs={"rows": 5}))
-    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
+    # A new project starts as a draft: it is shown to citizens only when a planner
+    # chooses so, never by a first save of a half-made set-up.
+    visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices,
+                                   initial=Visibility.DRAFT)
     moderate_before_publishing = forms.BooleanField(
         label=_("New proposals wait for a planner before they are shown"), required=False)
     area_feature = forms.TypedChoiceField(

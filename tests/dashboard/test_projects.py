@@ -186,3 +186,21 @@ def test_frozen_weights_are_refused(desk, roles):
                                "role_expert": "2", "unverified_weight": "0", "save": ""})
     assert response.status_code == 400 and "frozen" in response.content.decode()
     assert RoleWeight.objects.count() == 0
+
+
+def visibility_selected(page: str) -> list[str]:
+    select = re.search(r'<select name="visibility".*?</select>', page, re.S).group(0)
+    return re.findall(r'<option value="(\w+)"[^>]*\bselected\b', select)
+
+
+def test_a_new_project_is_a_draft_until_a_planner_publishes_it(desk):
+    page = desk.get(reverse("dashboard:project-new")).content.decode()
+    selected = visibility_selected(page)
+    assert selected == ["draft"]
+
+
+def test_an_existing_project_keeps_its_visibility_in_the_form(desk):
+    project = project_make(slug="public-one")
+    page = desk.get(reverse("dashboard:project-edit", args=[project.slug])).content.decode()
+    selected = visibility_selected(page)
+    assert project.visibility == "public" and selected == ["public"]

@@ -1,14 +1,18 @@
 """Top-level URLs: each app's pages, the API, OGC API – Features, the admin, the map
-scripts' message catalogue and the health check."""
+scripts' message catalogue, the health check and the proposals' pictures."""
 
+import re
+
+from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
 from config.health import healthz
 from config.jsi18n import javascript_catalogue
 from opendata import ogc
+from proposals.media import media_file
 
 urlpatterns = [
     path("", include("proposals.urls")),
@@ -34,5 +38,11 @@ urlpatterns = [
     path("jsi18n/", javascript_catalogue, name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
 ]
+
+# Proposal pictures, with DEBUG on or off, where no front server answers /media/ first
+# (proposals/media.py). A MEDIA_URL on another host (a CDN) is not served from here.
+if settings.MEDIA_URL.startswith("/") and not settings.MEDIA_URL.startswith("//"):
+    urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
+                               media_file, name="media"))
 
 handler404 = "config.api_http.not_found"

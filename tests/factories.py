@@ -107,6 +107,27 @@ def proposal_make(project, author, *, geometry=None, category="green", status=No
     return proposal
 
 
+def picture_make(proposal, *, size=(64, 48), colour="green", position: int = 0):
+    """A picture of the proposal, stored as the proposal service stores an upload (checked
+    and re-encoded by proposals/images.py, saved in the public media storage)."""
+    from io import BytesIO
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from proposals.images import image_clean
+    from proposals.models import ProposalImage
+
+    out = BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG")
+    content, ext, (width, height) = image_clean(
+        SimpleUploadedFile("photo.jpg", out.getvalue(), "image/jpeg"))
+    picture = ProposalImage(proposal=proposal, position=position, width=width, height=height)
+    picture.ext = ext
+    picture.image.save(f"image.{ext}", content)
+    return picture
+
+
 def _geos(geojson):
     import json
 

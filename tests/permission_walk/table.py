@@ -9,6 +9,7 @@ gone. The Django admin is one group, STAFF, walked in test_admin.py.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from tests.dashboard.test_permissions import POST_DATA as DASHBOARD_POST
 from tests.factories import PASSWORD, POINT
@@ -45,6 +46,7 @@ VOTE = {"value": "support"}
 WEIGHTS = {"unverified_weight": "0.5", "role_walk-resident": "3", "role_walk-expert": "2",
            "reason": "Checked by the walk.", "save": "1"}
 SIGNED_IN = {CITIZEN: {302}, OTHER: {302}, PLANNER_USER: {302}}  # sent on to their page
+FORM_ACTION = {PLANNER_USER: {302}}  # a form's POST-only URL opened by GET: to its page
 
 
 def _claim(world) -> dict:
@@ -93,6 +95,12 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
         Case(read=PLANNER, args={"pk": "private_report", "kind": "pdf"}),
         Case(read=PUBLIC, args={"pk": "published_report", "kind": "pdf"},
              variant="published")),
+    # A proposal's picture goes where its page goes (proposals/media.py).
+    "media": (
+        Case(read=PUBLIC, args={"path": "picture"}),
+        Case(read=HIDDEN, args={"path": "hidden_picture"}, variant="hidden"),
+        Case(read=HIDDEN, args={"path": "draft_picture"}, variant="draft"),
+        Case(read=NOBODY, args={"path": "datasets/walk.geojson"}, variant="not-a-picture")),
     # --------------------------------------------------------- the planners' dashboard
     "dashboard:index": Case(read=PLANNER),
     "dashboard:audit": Case(read=PLANNER),
@@ -280,3 +288,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "javascript-catalog": Case(read=PUBLIC),  # the map scripts' messages, translated
     "healthz": Case(read=PUBLIC),
 }
+
+# The dashboard's forms post to these; opened by GET they send a planner to the form's page.
+for _key in ("proposal-status", "proposal-answer", "moderate-proposal", "moderate-comment",
+             "import-retry", "layer-publish", "layer-style", "constraint-add",
+             "constraint-edit", "report-compile", "report-publish"):
+    ROUTES[f"dashboard:{_key}"] = replace(ROUTES[f"dashboard:{_key}"], answers=FORM_ACTION)

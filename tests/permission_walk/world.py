@@ -22,6 +22,7 @@ from reports.models import DecisionReport
 from tests.factories import (
     claim_make,
     comment_make,
+    picture_make,
     project_make,
     proposal_make,
     role_make,
@@ -91,6 +92,10 @@ def world_make() -> dict:
         "own_proposal": own_proposal, "others_proposal": others_proposal,
         "hidden_proposal": hidden_proposal, "ballot": ballot,
         "draft_proposal": draft_proposal,
+        # The proposals' pictures, by their name under MEDIA_URL.
+        "picture": picture_make(others_proposal).image.name,
+        "hidden_picture": picture_make(hidden_proposal).image.name,
+        "draft_picture": picture_make(draft_proposal).image.name,
         "own_comment": comment_make(others_proposal, citizen, "The citizen's comment."),
         "others_comment": comment_make(others_proposal, author, "The author's comment."),
         "hidden_comment": comment_make(others_proposal, author, "Buy cheap watches.",

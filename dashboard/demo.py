@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from accounts.models import RoleClaim, StakeholderRole, User
+from dashboard.demo_activity import discussions_load, riverside_ideas
 from dashboard.demo_layers import layers_load
 from dashboard.demo_proposals import area_union, districts_read, proposals_create
 from dashboard.demo_voting import voting_project, voting_report
@@ -170,4 +171,6 @@ def demo_load() -> list[Persona]:
         voting_project(users, planner)
     layers_load()  # outside the transaction: imports commit their own steps
     voting_report(users["planner"])  # once the districts are there
+    riverside_ideas(users)  # the home page's first project, once it exists
+    discussions_load(users)
     return PERSONAS

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import StakeholderRole, User
 from proposals import services as proposal_services
-from proposals.models import Category, Phase, PhaseKind, Project, Visibility
+from proposals.models import Category, Phase, PhaseKind, Project, Proposal, Visibility
 from voting import services as voting_services
 from voting.models import ProjectVoting, RoleWeight
 
@@ -99,11 +99,12 @@ def voting_project(users: dict[str, User], planner: User) -> None:
                                  ends_at=now + timedelta(days=end))
         proposals = []
         for day, (title, category, kind, coordinates, author) in enumerate(IDEAS):
+            at = now - timedelta(days=35 - day)
             proposals.append(proposal_services.proposal_create(
                 project=project, author=users[author], title=title, category=category,
                 body=f"{title}. Proposed for the superblock around the market.",
-                geometry={"type": kind, "coordinates": coordinates},
-                at=now - timedelta(days=35 - day)))
+                geometry={"type": kind, "coordinates": coordinates}, at=at))
+            Proposal.objects.filter(pk=proposals[-1].pk).update(created_at=at)
         for voter, role in _voters(users, planner):
             for proposal, value in zip(proposals, LEANINGS[role], strict=True):
                 voting_services.vote_cast(user=voter, proposal=proposal, value=value)

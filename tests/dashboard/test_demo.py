@@ -11,7 +11,7 @@ from accounts.selectors import voting_weight_resolve
 from dashboard.demo import DATA_DIR, DEMO_PASSWORD, PERSONAS, PROJECT_SLUG, demo_load
 from dashboard.demo_proposals import districts_read
 from proposals.geometry import geometry_clean
-from proposals.models import Category, Phase, Project, Proposal, Visibility
+from proposals.models import Category, Comment, Phase, Project, Proposal, Visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +38,7 @@ def test_the_demo_has_each_persona_with_its_verified_role(settings):
 def _counts():
     return (User.objects.count(), StakeholderRole.objects.count(), RoleClaim.objects.count(),
             Project.objects.count(), Proposal.objects.count(), Category.objects.count(),
-            Phase.objects.count())
+            Phase.objects.count(), Comment.objects.count())
 
 
 def test_loading_the_demo_twice_creates_nothing_more():
@@ -46,8 +46,9 @@ def test_loading_the_demo_twice_creates_nothing_more():
     counts = _counts()
     demo_load()
     assert counts == _counts()
-    # Three projects: 40 + 8 + 0 proposals, 5 + 4 + 2 categories, 4 + 4 + 4 phases.
-    assert counts[3:] == (3, 48, 11, 12)
+    # Three projects: 40 + 8 + 5 proposals, 5 + 4 + 2 categories, 4 + 4 + 4 phases,
+    # ten discussions of 20 comments and replies.
+    assert counts[3:] == (3, 53, 11, 12, 20)
 
 
 def test_the_command_refuses_to_run_without_debug(settings):
@@ -155,3 +156,44 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
     assert "100-year flood zone" in proposal.constraint_feedback[0]["message"]
     demo_load()  # once more: nothing imported twice
     assert Layer.objects.count() == 4
+
+
+def test_the_first_project_on_the_home_page_has_ideas_and_discussions(client):
+    from proposals.selectors import projects_listed
+
+    demo_load()
+    html = client.get("/").content.decode()
+    first = projects_listed(user=User()).first()
+    others = Project.objects.exclude(pk=first.pk)
+    assert all(html.index(first.title) < html.index(p.title) for p in others)
+    assert first.proposals.filter(status="published").count() >= 5
+    assert Comment.objects.filter(proposal__project=first, parent__isnull=False).exists()
+    # One idea lies in the flood zone: its author was told so while drawing.
+    splash = first.proposals.get(title="Splash pad at Magazine Beach")
+    assert "100-year flood zone" in splash.constraint_feedback[0]["message"]
+    page = client.get(f"/proposals/{splash.pk}/").content.decode()
+    assert "would a splash pad survive that?" in page and "Pau Planner" in page
+
+
+def test_demo_discussions_are_personas_comments_and_replies_with_notifications():
+    from unittest import mock
+
+    from proposals import tasks
+
+    with mock.patch.object(tasks.comment_notify_proposal_author, "delay_on_commit") as sent:
+        demo_load()
+    comments = list(Comment.objects.select_related("proposal__author", "author"))
+    assert {c.author.username for c in comments} <= {p.username for p in PERSONAS}
+    assert {c.author.username for c in comments} >= {"citizen", "resident", "business",
+                                                     "expert", "planner"}
+    replies = [c for c in comments if c.parent_id]
+    assert len(replies) >= 8
+    assert all(r.parent.parent_id is None and r.created_at > r.parent.created_at
+               for r in replies)
+    assert all(c.created_at > c.proposal.created_at for c in comments)
+    assert {c.proposal.project.slug for c in comments} == set(
+        Project.objects.values_list("slug", flat=True))
+    # The proposal's author hears of each comment by someone else, as on the site.
+    others = sorted(c.pk for c in comments if c.author_id != c.proposal.author_id)
+    assert sorted(call.args[0] for call in sent.call_args_list) == others
+    assert len(others) < len(comments)  # authors answer under their own proposals too

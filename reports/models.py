@@ -67,6 +67,9 @@ class DecisionReport(models.Model):
                                 help_text="SHA-256 of the data the report was built from.")
     summary = models.JSONField(default=dict, blank=True,
                                help_text="Headline numbers: participants, proposals, votes…")
+    voting_open_until = models.DateTimeField(
+        null=True, blank=True, help_text="When voting was to close, if it was still open at "
+        "the snapshot: the report is provisional.")
     pdf = _file("The report for the council.")
     csv = _file("The ranking, one row per proposal.")
     geojson = _file("The proposals with their results.")

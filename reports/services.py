@@ -289,6 +289,7 @@ def _finish(report: DecisionReport, attempt: int, data: ReportData, checksum: st
             DecisionReport.objects.filter(pk=report.pk).update(
                 status=ReportStatus.SUCCEEDED, snapshot_at=data.snapshot_at,
                 weights=_weights_json(data), checksum=checksum, summary=data.totals,
+                voting_open_until=data.voting_open_until,
                 progress_done=F("progress_total"), finished_at=timezone.now(), **names)
     if not mine:
         _discard(stored)  # a later delivery took the report over: its files count

@@ -55,6 +55,17 @@ class ReportData:
     districts: list[dict] = field(default_factory=list)
 
     @property
+    def voting_open_until(self) -> datetime | None:
+        """When voting closes, if it was still open at the snapshot: the report is then
+        provisional, and says so on its first page (not part of the checksum: the data
+        already holds the phases and the moment)."""
+        for phase in self.phases:
+            if phase["kind"] == "voting" and phase["starts_at"] <= self.snapshot_at < phase[
+                    "ends_at"]:
+                return phase["ends_at"]
+        return None
+
+    @property
     def rank_changed(self) -> list[dict]:
         return [p for p in self.proposals if p["rank_weighted"] != p["rank_equal"]]
 

@@ -48,6 +48,16 @@ def weights_frozen(project: Project, at: datetime | None = None) -> bool:
             or Vote.objects.filter(proposal__project=project).exists())
 
 
+def voting_open_until(project: Project, at: datetime | None = None) -> datetime | None:
+    """When the voting phase that is open at `at` closes; None when voting is not open.
+    Results read before then are provisional, and every page and file says so."""
+    phase = project.phases.filter(kind=PhaseKind.VOTING).first()
+    at = at or timezone.now()
+    if phase is not None and phase.starts_at <= at < phase.ends_at:
+        return phase.ends_at
+    return None
+
+
 def results_visible(user, project: Project) -> bool:
     if user.is_authenticated and user.has_perm("voting.view_results"):
         return True

@@ -78,4 +78,5 @@ def results(request, slug: str):
         "weights": selectors.weights_table(project),
         "rules": rules,
         "public": rules.results_public,
+        "provisional_until": selectors.voting_open_until(project),
     })

@@ -13,4 +13,8 @@ register = template.Library()
 
 @register.inclusion_tag("reports/_published.html")
 def published_report(project):
-    return {"report": report_published(project=project), "project": project}
+    report = report_published(project=project)
+    # A report compiled while voting was open is provisional, whatever it was published as
+    # and however the phases moved since (the report keeps when voting was to close).
+    return {"report": report, "project": project,
+            "provisional": bool(report and report.voting_open_until)}

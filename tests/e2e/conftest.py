@@ -21,6 +21,18 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 expect.set_options(timeout=15_000)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_as_the_site_serves_it():
+    """Django's live server answers every /media/ request from MEDIA_ROOT itself, before
+    the site's URLs: pictures would show here that `make run` never served, and a hidden
+    proposal's pictures to anyone. Off, so /media/ is what proposals/media.py answers."""
+    from django.test.testcases import _MediaFilesHandler
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_MediaFilesHandler, "_should_handle", lambda self, path: False)
+        yield
+
+
 @pytest.fixture(scope="module")
 def browser():
     """One Chromium per test module: Playwright's event loop must be gone before the

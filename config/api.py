@@ -1,6 +1,11 @@
-"""The REST API under /api/v1/: each app contributes its routes here."""
+"""The REST API under /api/v1/: each app contributes its routes here; the root lists
+the collections (the routes that take no id) with the schema and its documentation."""
 
-from django.urls import path
+from django.urls import path, reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from accounts.api import ObtainTokenView, StakeholderRoleList
 from gisdata import api as gisdata
@@ -64,3 +69,26 @@ urlpatterns = [
          name="project-reports"),
     path("reports/<int:pk>/", reports.ReportDetail.as_view(), name="report-detail"),
 ]
+
+
+class ApiRoot(APIView):
+    """GET /api/v1/: where to start. Each collection's absolute URL by its route name,
+    then `schema` (OpenAPI 3) and `docs` (the same, to read in a browser)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="The API's collections, the schema and its documentation",
+        responses={200: {"type": "object",
+                         "additionalProperties": {"type": "string", "format": "uri"}}})
+    def get(self, request):
+        links = {name: reverse(f"api:{name}") for name in COLLECTIONS}
+        links |= {"schema": reverse("api-schema"), "docs": reverse("api-docs")}
+        return Response({name: request.build_absolute_uri(url) for name, url in links.items()})
+
+
+# Routes without an argument that answer GET, in the order above: computed, so that a new
+# collection is listed at the root as soon as it has its route.
+COLLECTIONS = [p.name for p in urlpatterns if not p.pattern.converters
+               and hasattr(p.callback.view_class, "get")]
+urlpatterns.insert(0, path("", ApiRoot.as_view(), name="root"))

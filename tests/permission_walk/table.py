@@ -187,6 +187,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     # Anyone may ask for the citizen's token with the citizen's password (it exists).
     "api:auth-token": Case(write=PUBLIC, keeps=True,
                            data={"username": "walk-citizen", "password": PASSWORD}),
+    "api:root": Case(read=PUBLIC),
     "api:project-list": Case(read=PUBLIC),
     "api:project-detail": (Case(read=PUBLIC, args={"pk": "idea"}),
                            Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),

@@ -14,7 +14,6 @@ says how, and what that gives up.
 
 from __future__ import annotations
 
-import os
 import posixpath
 
 from django.core.exceptions import SuspiciousFileOperation
@@ -56,19 +55,25 @@ def media_file(request, path: str):
     if not ProposalImage.objects.filter(image=name, proposal__in=readable).exists():
         raise Http404
     try:
-        full_path = default_storage.path(name)  # safe_join: never outside MEDIA_ROOT
-        handle = open(full_path, "rb")  # noqa: SIM115 - the response closes it
+        # Through the storage, so FileSystemStorage's safe_join keeps every name inside
+        # MEDIA_ROOT, and an object store behind STORAGES["default"] works too.
+        handle = default_storage.open(name, "rb")
     except (SuspiciousFileOperation, FileNotFoundError, IsADirectoryError) as exc:
         raise Http404 from exc
-    info = os.fstat(handle.fileno())
-    if not was_modified_since(request.META.get("HTTP_IF_MODIFIED_SINCE"), info.st_mtime):
+    try:
+        modified = default_storage.get_modified_time(name).timestamp()
+    except (NotImplementedError, OSError):
+        modified = None
+    if modified is not None and not was_modified_since(
+            request.META.get("HTTP_IF_MODIFIED_SINCE"), modified):
         handle.close()
         response = HttpResponseNotModified()
     else:
         ext = posixpath.splitext(name)[1].lstrip(".").lower()
         response = FileResponse(handle, content_type=CONTENT_TYPES[ext])
-        response["Content-Length"] = str(info.st_size)
-    response["Last-Modified"] = http_date(info.st_mtime)
+        response["Content-Length"] = str(handle.size)
+    if modified is not None:
+        response["Last-Modified"] = http_date(modified)
     response["Cache-Control"] = CACHE_CONTROL
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -5,13 +5,33 @@ The lock is counted by the authentication backend, on every way in; allauth's ow
 is replaced here by a reading of the backend's verdict.
 
 It also keeps the language a person signs up in (their e-mails are written in it, also
-by the workers) and writes allauth's own e-mails in the recipient's language."""
+by the workers) and writes allauth's own e-mails in the recipient's language, naming
+Plaza and linking to SITE_URL like Plaza's own e-mails."""
+
+from types import SimpleNamespace
+from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.utils import translation
 
 from accounts import lockout
+
+
+def email_site() -> SimpleNamespace:
+    """The site allauth's e-mails name ("Hello from …", "register an account on …").
+
+    Without django.contrib.sites allauth would take both name and domain from the
+    request's host ("127.0.0.1:8765"); people know the site by its name and address."""
+    return SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+
+
+def on_site_url(url: str) -> str:
+    """The same page under SITE_URL. allauth builds its links from the host the request
+    came in on, which behind a proxy (or from a process with no request) need not be the
+    address people reach Plaza at; Plaza's own e-mails link to SITE_URL too."""
+    parts = urlsplit(url)
+    return settings.SITE_URL + urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -35,7 +55,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def send_mail(self, template_prefix, email, context):
         """Confirmation, password reset and the like, in the language of the account
-        they are about (an unknown address: the language of the request)."""
+        they are about (an unknown address: the language of the request), naming the
+        site and linking to SITE_URL (every `…_url` of the context is a link)."""
+        context = {key: on_site_url(value) if key.endswith("_url") and isinstance(value, str)
+                   else value for key, value in context.items()}
+        context["current_site"] = email_site()
         user = context.get("user")
         language = getattr(user, "email_language", None) if getattr(user, "pk", None) \
             else None

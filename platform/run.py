@@ -3,8 +3,9 @@
 
 Starts (or reuses) the private PostGIS and Redis, migrates, collects static files,
 loads the demo city, then runs the web server (gunicorn), a Celery worker and
-Celery beat side by side. It prints the URL and the demo logins once /healthz says
-all is well. Ctrl-C stops the three processes and the services this run started;
+Celery beat side by side, with SITE_URL set to this run's address (HOST and PORT) so
+that the links in e-mails open its pages. It prints the URL and the demo logins once
+/healthz says all is well. Ctrl-C stops the three processes and the services this run started;
 services that were already running are left as they were.
 """
 
@@ -33,6 +34,15 @@ def manage(*args: str, quiet: bool = False) -> str:
         [str(VENV_BIN / "python"), "manage.py", *args], cwd=ROOT, check=True,
         text=True, stdout=subprocess.PIPE if quiet else None,
     ).stdout or ""
+
+
+def site_url(host: str, port: int) -> str:
+    """The address this run answers at, which e-mails link to unless SITE_URL names
+    another (a proxy or tunnel in front of it)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
+    if ":" in shown:
+        shown = f"[{shown}]"  # an IPv6 address
+    return f"http://{shown}:{port}"
 
 
 def processes(port: int, host: str) -> dict[str, list[str]]:
@@ -82,6 +92,9 @@ def main() -> int:
     if not port_is_free(port):
         say(f"port {port} is in use (another `make run`?). Try: PORT={port + 1} make run")
         return 1
+    url = f"{site_url(host, port)}/"
+    # The web server and the worker write e-mails; their links must open this run's pages.
+    os.environ.setdefault("SITE_URL", url.rstrip("/"))
     services = Services()
     try:
         started = services.up()
@@ -106,12 +119,12 @@ def main() -> int:
         for name, cmd in processes(port, host).items():
             # Own process group: Ctrl-C reaches us, and we stop the children in order.
             children[name] = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - display only
-        url = f"http://{shown}:{port}/"
         healthy = wait_healthy(url + "healthz", children)
         print(logins, end="", flush=True)
         if healthy:
             say(f"Plaza is running at {url}  (Ctrl-C stops it)")
+            if os.environ["SITE_URL"].rstrip("/") != url.rstrip("/"):
+                say(f"e-mails link to {os.environ['SITE_URL']} (SITE_URL)")
         elif not stopping:
             say(f"{url}healthz did not turn healthy within {HEALTH_TIMEOUT}s; see the logs above")
         while not stopping:

@@ -18,13 +18,14 @@ def manage(*args, env):
 
 def production_env(**overrides):
     env = {k: v for k, v in os.environ.items() if k not in {
-        "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "DEBUG"}}
+        "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS", "SITE_URL", "DEBUG"}}
     env.update({
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": "k3y-" + "x7Qp9Lm2Vb8Nc4Zr6Tw1Ys5Hd3Jf0Gk" * 2,
         "DATABASE_URL": "postgis://plaza:secret@db.example.org:5432/plaza",
         "REDIS_URL": "redis://redis.example.org:6379/0",
         "ALLOWED_HOSTS": "plaza.example.org",
+        "SITE_URL": "https://plaza.example.org",
     })
     env.update(overrides)
     return env
@@ -36,7 +37,7 @@ def test_production_passes_the_deployment_checks_with_real_values():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS"])
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"])
 def test_production_refuses_to_start_without(variable):
     env = production_env()
     del env[variable]

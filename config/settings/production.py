@@ -1,7 +1,7 @@
 """Settings for a deployed Plaza. Every secret comes from the environment, with no default.
 
 `python manage.py check --deploy --settings=config.settings.production` passes once
-SECRET_KEY, DATABASE_URL, REDIS_URL and ALLOWED_HOSTS hold real values.
+SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS and SITE_URL hold real values.
 """
 
 from config.log_format import logging_settings
@@ -11,6 +11,9 @@ from config.settings.base import LOG_LEVEL, env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+# The e-mails' links: the web processes and the workers that send them have no request to
+# take the address from, and a localhost default would send dead links to every citizen.
+SITE_URL = env("SITE_URL").rstrip("/")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -58,6 +58,15 @@ def voting_open_until(project: Project, at: datetime | None = None) -> datetime 
     return None
 
 
+def ballot_progress(*, user, project: Project) -> tuple[int, int]:
+    """(proposals `user` has voted on, proposals open to votes) in `project`: what the
+    voter still has before them."""
+    votable = Proposal.objects.filter(project=project, status__in=VOTABLE_STATUSES,
+                                      is_hidden=False)
+    voted = Vote.objects.filter(user=user, proposal__in=votable).count()
+    return voted, votable.count()
+
+
 def results_visible(user, project: Project) -> bool:
     if user.is_authenticated and user.has_perm("voting.view_results"):
         return True

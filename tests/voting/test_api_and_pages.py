@@ -1,6 +1,7 @@
 """Voting through the API and the pages; who sees results; ballots never public."""
 
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -129,15 +130,25 @@ def test_the_weights_are_published(api, voting_project, voters):
     assert {r["role"]: r["weight"] for r in body["roles"]}["expert"] == "2.000"
 
 
+def pressed(html: str) -> dict[str, str]:
+    """Each vote button's value → its aria-pressed."""
+    return dict(re.findall(r'value="(support|oppose|abstain)" class="choice" '
+                           r'aria-pressed="(true|false)"', html))
+
+
 def test_voting_from_the_proposal_page(client, ballot, voters):
     client.force_login(voters["business"])
     page = reverse("proposals:proposal", args=[ballot[0].pk])
     html = client.get(page).content.decode()
     assert "Your vote counts with weight <strong>1</strong>" in html
-    client.post(reverse("voting:vote", args=[ballot[0].pk]), {"value": "support"})
-    assert Vote.objects.get().value == 1
+    # Before voting, no choice looks made: all three are unpressed.
+    assert pressed(html) == {"support": "false", "oppose": "false", "abstain": "false"}
+    client.post(reverse("voting:vote", args=[ballot[0].pk]), {"value": "oppose"})
+    assert Vote.objects.get().value == -1
     html = client.get(page).content.decode()
-    assert 'value="support" aria-pressed="true"' in html
+    assert pressed(html) == {"support": "false", "oppose": "true", "abstain": "false"}
+    project_page = client.get(reverse("proposals:project", args=[ballot[0].project.slug]))
+    assert "You voted on 1 of 3 proposals." in project_page.content.decode()
     client.post(reverse("voting:vote", args=[ballot[0].pk]), {"value": "withdraw"})
     assert not Vote.objects.exists()
 

@@ -36,7 +36,12 @@ def vote_box(context, proposal):
 @register.inclusion_tag("voting/_project_voting.html", takes_context=True)
 def project_voting(context, project):
     user = context["request"].user
+    phase = project.current_phase()
+    progress = None
+    if user.is_authenticated and phase is not None and phase.kind == PhaseKind.VOTING:
+        progress = selectors.ballot_progress(user=user, project=project)
     return {"project": project, "weights": selectors.weights_table(project),
             "rules": selectors.voting_rules(project),
             "frozen": selectors.weights_frozen(project),
-            "results": selectors.results_visible(user, project)}
+            "results": selectors.results_visible(user, project),
+            "progress": progress}

@@ -50,6 +50,7 @@ def test_a_picture_is_only_read_not_written(client, picture):
     assert client.head(picture.image.url).status_code == 200
 
 
+@pytest.mark.quality("media-paths")
 def test_a_hidden_proposals_picture_goes_where_its_page_goes(client, picture, planner,
                                                              outsider):
     proposal = picture.proposal
@@ -64,12 +65,14 @@ def test_a_hidden_proposals_picture_goes_where_its_page_goes(client, picture, pl
     assert client.get(picture.image.url).status_code == 200
 
 
+@pytest.mark.quality("media-paths")
 def test_a_draft_projects_picture_answers_404(client, citizen):
     picture = picture_make(proposal_make(project_make("a-draft", visibility="draft"), citizen))
     assert client.get(picture.image.url).status_code == 404
 
 
 @pytest.mark.parametrize("debug", [True, False], ids=["debug-on", "debug-off"])
+@pytest.mark.quality("media-paths")
 def test_nothing_else_under_media_answers(client, settings, picture, citizen, debug):
     settings.DEBUG = debug
     # A file on disk in the public folder that is no proposal's picture (a planner's

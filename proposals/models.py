@@ -7,6 +7,7 @@ official answer; a hidden proposal has a reason.
 """
 
 import secrets
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.gis.db import models
@@ -160,7 +161,17 @@ class Phase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} ({self.starts_at:%Y-%m-%d} – {self.ends_at:%Y-%m-%d})"
+        return f"{self.get_kind_display()} ({self.first_day:%Y-%m-%d} – {self.last_day:%Y-%m-%d})"
+
+    # What people read: days in the site's time zone (TIME_ZONE), as on a calendar. The end
+    # is exclusive, so a phase closing at midnight on 1 June runs until 31 May.
+    @property
+    def first_day(self) -> date:
+        return timezone.localtime(self.starts_at).date()
+
+    @property
+    def last_day(self) -> date:
+        return timezone.localtime(self.ends_at - timedelta(microseconds=1)).date()
 
 
 class ProposalStatus(models.TextChoices):

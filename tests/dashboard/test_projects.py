@@ -3,7 +3,8 @@ categories, visibility; the overview; the weights with their ranking preview."""
 
 import json
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -204,3 +205,29 @@ def test_an_existing_project_keeps_its_visibility_in_the_form(desk):
     page = desk.get(reverse("dashboard:project-edit", args=[project.slug])).content.decode()
     selected = visibility_selected(page)
     assert project.visibility == "public" and selected == ["public"]
+
+
+def test_phase_dates_read_the_same_on_the_overview_and_the_public_page(desk, client):
+    """In the site's time zone (Europe/Madrid, two hours ahead of UTC in May), and a phase
+    that closes at midnight on 1 June runs until 31 May."""
+    project = project_make(slug="dated", phase=None)
+    project.phases.all().delete()
+    madrid = ZoneInfo("Europe/Madrid")
+    project.phases.create(kind="ideation", starts_at=datetime(2030, 5, 1, tzinfo=madrid),
+                          ends_at=datetime(2030, 6, 1, tzinfo=madrid))
+    overview = desk.get(reverse("dashboard:project", args=["dated"])).content.decode()
+    public = client.get(reverse("proposals:project", args=["dated"])).content.decode()
+    for page in (overview, public):
+        shown = re.findall(r"<time datetime=\"([\d-]+)\">([^<]+)</time>", page)
+        assert shown == [("2030-05-01", "1 May 2030"), ("2030-05-31", "31 May 2030")]
+        assert "30 Apr" not in page and "1 Jun" not in page
+
+
+def test_a_phase_closing_in_the_evening_includes_that_day():
+    project = project_make(slug="evening", phase=None)
+    phase = project.phases.get(kind="ideation")
+    madrid = ZoneInfo("Europe/Madrid")
+    phase.starts_at = datetime(2030, 5, 1, 0, 30, tzinfo=madrid)  # 22:30 UTC on 30 April
+    phase.ends_at = datetime(2030, 5, 20, 18, 0, tzinfo=madrid)
+    assert (phase.first_day, phase.last_day) == (date(2030, 5, 1), date(2030, 5, 20))
+    assert str(phase).endswith("(2030-05-01 – 2030-05-20)")

@@ -20,6 +20,29 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def server_error(request):
+    """500 (a view failed, DEBUG off): JSON under /api/ and /ogc/, the site's page
+    elsewhere. With DEBUG on, config.debug.DebugNotFoundMiddleware answers instead."""
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse({"detail": _("Server error.")}, status=500)
+    return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    """400 for a request Django refuses before any view (a suspicious one)."""
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    """403 outside DRF's own handling (a view that raised PermissionDenied)."""
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse({"detail": _("You do not have permission to do this.")},
+                            status=403)
+    return defaults.permission_denied(request, exception)
+
+
 class BoundedLimitOffsetPagination(LimitOffsetPagination):
     """`limit`/`offset` pages of at most 500 rows: a bigger `limit` is cut to the cap;
     one that is not a whole number (or below 1; an offset below 0) is a 400 naming it,

@@ -14,6 +14,8 @@ reaches it, and what any server refuses before doing work.
   middleware: 300 parameters cost seconds and ended in a 500).
 - `DebugNotFoundMiddleware`: with DEBUG on, Django answers a 404 with every URL pattern
   and the settings; the site's own 404 (config/api_http.py `not_found`) answers instead.
+- `DebugApiErrorsMiddleware`: with DEBUG on, Django's own error answers under /api/ and
+  /ogc/ (its debug page included) become JSON, as the API documents.
 - `RequestLimitsMiddleware`: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or, for a file
   upload, over the largest upload a form takes) is a 413, and more parameters than
   DATA_UPLOAD_MAX_NUMBER_FIELDS (query or form) a 400, decided from the headers and
@@ -25,6 +27,7 @@ from __future__ import annotations
 import html
 import os
 import re
+from http import HTTPStatus
 from urllib.parse import quote, unquote, urlsplit
 
 from django.conf import settings
@@ -141,6 +144,46 @@ class DebugNotFoundMiddleware:
     def process_exception(self, request, exception):
         if settings.DEBUG and isinstance(exception, Http404):
             return _not_found(request, exception)
+        return None
+
+
+def _api_error_detail(status: int) -> str:
+    return {400: _("Bad request."), 403: _("You do not have permission to do this."),
+            404: _("No such resource."), 405: _("Method not allowed."),
+            500: _("Server error.")}.get(status) or HTTPStatus(status).phrase
+
+
+class DebugApiErrorsMiddleware:
+    """With DEBUG on, an error under /api/ or /ogc/ is JSON too, as the API documents:
+    Django's own answers (the debug page of a failing view or of a middleware, a 405
+    from a plain view) become `{"detail": …}` with the same status and `Allow` or
+    `Retry-After`. A failing view's exception is named in `exception` (its secrets
+    scrubbed); the traceback is in the server's log, as before. DRF's own answers (the
+    browsable API a browser asks for, JSON otherwise) pass untouched. First in the
+    chain after the request id, so it sees what every later middleware answers."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (not settings.DEBUG or response.status_code < 400
+                or not request.path.startswith(API_PREFIXES)
+                or "json" in response.get("Content-Type", "")
+                or hasattr(response, "accepted_renderer")):
+            return response
+        body = {"detail": _api_error_detail(response.status_code)}
+        exception = getattr(request, "_api_exception", None)
+        if exception is not None and response.status_code >= 500:
+            body["exception"] = scrub(f"{type(exception).__name__}: {exception}")
+        answer = JsonResponse(body, status=response.status_code)
+        for header in ("Allow", "Retry-After"):
+            if header in response:
+                answer[header] = response[header]
+        return answer
+
+    def process_exception(self, request, exception):
+        request._api_exception = exception  # named in the JSON answer above
         return None
 
 

@@ -46,3 +46,6 @@ if settings.MEDIA_URL.startswith("/") and not settings.MEDIA_URL.startswith("//"
                                media_file, name="media"))
 
 handler404 = "config.api_http.not_found"
+handler500 = "config.api_http.server_error"
+handler400 = "config.api_http.bad_request"
+handler403 = "config.api_http.permission_denied"

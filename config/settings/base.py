@@ -48,6 +48,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, redirects and errors included, names its request id.
     "config.request_id.RequestIdMiddleware",
+    # DEBUG on (`make run`): errors under /api/ and /ogc/ in JSON, the debug page's too.
+    "config.debug.DebugApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the query or the body: too many parameters, too big a body.
     "config.debug.RequestLimitsMiddleware",

@@ -7,8 +7,13 @@ this for the three personas, so a new page cannot be added unchecked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 
@@ -33,3 +38,29 @@ def next_url(request, default: str) -> str:
                                        require_https=request.is_secure()):
         return target
     return default
+
+
+def form_action(page: Callable[..., str]):
+    """The URL a form of `page` posts to (`page` takes the URL's arguments and gives the
+    page's path). It takes POST only, but it is never a dead end:
+
+    - opened by GET (a reload of a form sent back with errors, a bookmark, a redirect)
+      it sends to the page, with the query string, instead of a bare 405;
+    - on POST, `request.page_path` is the page the form came from (its `next`, or
+      `page`), without a fragment. A page re-rendered here after a validation error
+      gives it to its forms as `next` (`request.page_path|default:request.get_full_path`),
+      so the corrected form, sent again, lands on the page and not on this URL.
+    """
+    def decorate(view):
+        @wraps(view)
+        def action(request, *args, **kwargs):
+            home = page(**kwargs)
+            if request.method in ("GET", "HEAD"):
+                query = request.META.get("QUERY_STRING", "")
+                return redirect(f"{home}?{query}" if query else home)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            request.page_path = next_url(request, home).split("#")[0]
+            return view(request, *args, **kwargs)
+        return action
+    return decorate

@@ -16,9 +16,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from config.form_errors import form_add_service_errors
+from dashboard.access import form_action
 from dashboard.forms import ImportForm, PublishForm, RetryForm, upload_max_bytes
 from gisdata import services
 from gisdata.layer_services import layer_publish
@@ -103,8 +103,16 @@ def _run_page(request, run: ImportRun, retry_form, status: int = 200):
     }, status=status)
 
 
-@require_POST
+def _run_of(pk: int) -> str:
+    return reverse("dashboard:import-run", args=[pk])
+
+
+def _layer_of(pk: int) -> str:
+    return reverse("dashboard:layer", args=[pk])
+
+
 @_planner_only
+@form_action(_run_of)
 def import_retry(request, pk: int):
     """Import a failed run's dataset again, with the EPSG code the planner gives."""
     run = get_object_or_404(ImportRun.objects.select_related("dataset"), pk=pk)
@@ -124,8 +132,8 @@ def import_retry(request, pk: int):
     return redirect("dashboard:import-run", pk=again.pk)
 
 
-@require_POST
 @_planner_only
+@form_action(_layer_of)
 def layer_publish_view(request, pk: int):
     layer = get_object_or_404(Layer, pk=pk)
     form = PublishForm(request.POST)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from config.form_errors import form_add_service_errors
-from dashboard.access import error_text, planner_only
+from dashboard.access import error_text, form_action, planner_only
 from dashboard.action_forms import ConstraintForm, StyleForm
 from gisdata import layer_services
 from gisdata.models import Constraint, Layer
@@ -19,9 +19,15 @@ PERMISSION = "gisdata.change_layer"
 DEFAULT_COLOUR = "#1d4ed8"
 
 
-def _page(request, layer: Layer, *, style_form=None, new_form=None, status: int = 200):
+def _page(request, layer: Layer, *, style_form=None, new_form=None, edited=None,
+          status: int = 200):
+    """The page; a form sent back with errors (`edited`: a constraint's) shows what the
+    planner chose."""
     constraints = list(layer.constraints.order_by("pk"))
     for constraint in constraints:
+        if edited is not None and edited.prefix == f"c{constraint.pk}":
+            constraint.form = edited
+            continue
         constraint.form = ConstraintForm(initial={
             "rule": constraint.rule, "distance_m": constraint.distance_m,
             "severity": constraint.severity, "message": constraint.message,
@@ -39,13 +45,21 @@ def _layer(pk: int) -> Layer:
     return get_object_or_404(Layer.objects.select_related("dataset"), pk=pk)
 
 
+def _layer_page(pk: int) -> str:
+    return reverse("dashboard:layer", args=[pk])
+
+
+def _constraint_layer_page(pk: int) -> str:
+    return _layer_page(get_object_or_404(Constraint, pk=pk).layer_id)
+
+
 @planner_only(PERMISSION)
 def layer_detail(request, pk: int):
     return _page(request, _layer(pk))
 
 
-@require_POST
 @planner_only(PERMISSION)
+@form_action(_layer_page)
 def layer_style(request, pk: int):
     layer = _layer(pk)
     form = StyleForm(request.POST)
@@ -68,8 +82,8 @@ def _constraint_values(form: ConstraintForm) -> dict:
             "is_active": data["is_active"]}
 
 
-@require_POST
 @planner_only(PERMISSION)
+@form_action(_layer_page)
 def constraint_add(request, pk: int):
     layer = _layer(pk)
     form = ConstraintForm(request.POST, prefix="new")
@@ -85,8 +99,8 @@ def constraint_add(request, pk: int):
     return _page(request, layer, new_form=form, status=400)
 
 
-@require_POST
 @planner_only(PERMISSION)
+@form_action(_constraint_layer_page)
 def constraint_edit(request, pk: int):
     constraint = get_object_or_404(Constraint.objects.select_related("layer__dataset"), pk=pk)
     layer = constraint.layer
@@ -102,6 +116,6 @@ def constraint_edit(request, pk: int):
                                        **_constraint_values(form))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
-        return _page(request, layer, status=400)
+        return _page(request, layer, edited=form, status=400)
     messages.success(request, _("The constraint is saved."))
     return redirect("dashboard:layer", pk=layer.pk)

@@ -13,10 +13,11 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
 
+from dashboard.access import form_action
 from proposals.models import Project
 from reports import selectors, services
 from reports.models import DecisionReport
@@ -66,8 +67,17 @@ def _project_page(request, project: Project, form: CompileForm, status: int = 20
     }, status=status)
 
 
-@require_POST
+def _reports_of(slug: str) -> str:
+    return reverse("dashboard:project-reports", args=[slug])
+
+
+def _report_page(pk: int) -> str:
+    report = get_object_or_404(DecisionReport.objects.select_related("project"), pk=pk)
+    return _reports_of(report.project.slug)
+
+
 @_planner_only
+@form_action(_reports_of)
 def report_compile(request, slug: str):
     project = get_object_or_404(Project, slug=slug)
     form = CompileForm(request.POST)
@@ -83,8 +93,8 @@ def report_compile(request, slug: str):
     return redirect("dashboard:project-reports", slug=project.slug)
 
 
-@require_POST
 @_planner_only
+@form_action(_report_page)
 def report_publish(request, pk: int):
     report = get_object_or_404(DecisionReport.objects.select_related("project"), pk=pk)
     published = request.POST.get("published") == "on"

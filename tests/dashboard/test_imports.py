@@ -224,7 +224,7 @@ def test_the_publish_toggle(client, planner, run):
     response = client.post(url, {"next": "https://evil.example/"})
     assert response["Location"] == reverse("dashboard:imports")
     assert not Layer.objects.get(pk=layer.pk).is_published
-    assert client.get(url).status_code == 405
+    assert client.get(url)["Location"] == reverse("dashboard:layer", args=[layer.pk])
 
 
 @pytest.mark.quality("wrong-crs")

@@ -17,13 +17,14 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from gisdata.models import Feature, Layer
 from proposals.models import PUBLIC_STATUSES, Project, Proposal
@@ -53,6 +54,15 @@ class ReportData:
     participants_by_role: list[dict]
     district_layer: dict | None = None
     districts: list[dict] = field(default_factory=list)
+
+    @property
+    def phase_days(self) -> list[dict]:
+        """The phases as the calendar has them: days in the site's time zone, the last one
+        included (an end at midnight is the day before), as the project page shows them."""
+        return [{"label": p["label"],
+                 "first_day": timezone.localtime(p["starts_at"]).date(),
+                 "last_day": timezone.localtime(p["ends_at"] - timedelta(microseconds=1)).date()}
+                for p in self.phases]
 
     @property
     def voting_open_until(self) -> datetime | None:

@@ -69,3 +69,16 @@ def test_the_project_page_calls_a_report_read_during_the_vote_provisional(client
                                                       published_at=timezone.now())
     page = client.get(url).content.decode()
     assert "The report the council received" in page and "Provisional." not in page
+
+
+def test_the_report_gives_each_phase_s_days_as_the_project_page_does(council):
+    """A phase [1 May, 1 June) in the site's time zone reads 1 May – 31 May."""
+    from datetime import datetime
+
+    project = council["project"]
+    tz = timezone.get_current_timezone()
+    Phase.objects.filter(project=project, kind="implementation").update(
+        starts_at=datetime(2031, 5, 1, tzinfo=tz), ends_at=datetime(2031, 6, 1, tzinfo=tz))
+    text = " ".join(pdf_text(compiled(project)).split())
+    assert "Implementation 1 May 2031 31 May 2031" in text
+    assert "1 Jun 2031" not in text

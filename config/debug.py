@@ -14,8 +14,10 @@ reaches it, and what any server refuses before doing work.
   middleware: 300 parameters cost seconds and ended in a 500).
 - `DebugNotFoundMiddleware`: with DEBUG on, Django answers a 404 with every URL pattern
   and the settings; the site's own 404 (config/api_http.py `not_found`) answers instead.
-- `DebugApiErrorsMiddleware`: with DEBUG on, Django's own error answers under /api/ and
-  /ogc/ (its debug page included) become JSON, as the API documents.
+- `ApiErrorsMiddleware`: with DEBUG on, Django's own error answers under /api/ and
+  /ogc/ (its debug page included) become JSON, as the API documents; with DEBUG on or
+  off, a POST (PUT, PATCH, DELETE) to an API URL without its final slash is a JSON 404
+  that names the right URL, not a redirect that would lose the body.
 - `RequestLimitsMiddleware`: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or, for a file
   upload, over the largest upload a form takes) is a 413, and more parameters than
   DATA_UPLOAD_MAX_NUMBER_FIELDS (query or form) a 400, decided from the headers and
@@ -147,13 +149,33 @@ class DebugNotFoundMiddleware:
         return None
 
 
+def _slash_missing(request) -> str | None:
+    """The URL with its final slash, when a write under /api/ or /ogc/ came without it and
+    that URL exists. CommonMiddleware would redirect (a client then re-sends a GET, the
+    body lost) or, with DEBUG on, fail with a 500."""
+    path = request.path_info
+    if (request.method in ("GET", "HEAD", "OPTIONS") or path.endswith("/")
+            or not settings.APPEND_SLASH or not request.path.startswith(API_PREFIXES)):
+        return None
+    urlconf = getattr(request, "urlconf", None)
+    try:
+        resolve(path, urlconf)
+    except Resolver404:
+        try:
+            resolve(path + "/", urlconf)
+        except Resolver404:
+            return None
+        return request.path + "/"
+    return None
+
+
 def _api_error_detail(status: int) -> str:
     return {400: _("Bad request."), 403: _("You do not have permission to do this."),
             404: _("No such resource."), 405: _("Method not allowed."),
             500: _("Server error.")}.get(status) or HTTPStatus(status).phrase
 
 
-class DebugApiErrorsMiddleware:
+class ApiErrorsMiddleware:
     """With DEBUG on, an error under /api/ or /ogc/ is JSON too, as the API documents:
     Django's own answers (the debug page of a failing view or of a middleware, a 405
     from a plain view) become `{"detail": …}` with the same status and `Allow` or
@@ -166,6 +188,10 @@ class DebugApiErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        slashed = _slash_missing(request)
+        if slashed:
+            return JsonResponse({"detail": _("No such resource. Its URL ends in a slash: "
+                                              "%(url)s") % {"url": slashed}}, status=404)
         response = self.get_response(request)
         if (not settings.DEBUG or response.status_code < 400
                 or not request.path.startswith(API_PREFIXES)

@@ -58,13 +58,16 @@ def test_a_request_for_an_unknown_host_is_a_json_400(client_, url):
     assert response.json() == {"detail": "Bad request."}
 
 
-def test_a_post_to_a_url_without_its_slash_is_json(client_):
-    """Django cannot redirect a POST to the URL with the slash; with DEBUG on it fails."""
-    client, debug = client_
-    response = client.post("/api/v1/projects", {})
-    assert response.status_code == (500 if debug else 301)
-    if debug:
-        assert response.json() == {"detail": "Server error."}
+@pytest.mark.parametrize("method", ["post", "put", "delete"])
+def test_a_write_to_an_api_url_without_its_slash_is_a_json_404_naming_it(client_, method):
+    """Not a redirect (a client would re-send a GET, its body lost), nor, with DEBUG on,
+    the 500 Django raises when it cannot redirect a POST."""
+    client, _ = client_
+    response = getattr(client, method)("/api/v1/projects", {})
+    assert response.status_code == 404
+    assert response.json()["detail"].endswith("ends in a slash: /api/v1/projects/")
+    assert client.get("/api/v1/projects").status_code == 301  # a read is redirected
+    assert client.post("/api/v1/nowhere", {}).json() == {"detail": "No such resource."}
 
 
 @pytest.mark.parametrize("method,url", [("put", "/api/v1/"), ("delete", "/ogc/collections"),

@@ -48,8 +48,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, redirects and errors included, names its request id.
     "config.request_id.RequestIdMiddleware",
-    # DEBUG on (`make run`): errors under /api/ and /ogc/ in JSON, the debug page's too.
-    "config.debug.DebugApiErrorsMiddleware",
+    # Errors under /api/ and /ogc/ in JSON, the debug page's too (DEBUG on), and a write
+    # to an API URL without its slash a 404, not a redirect that loses the body.
+    "config.debug.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the query or the body: too many parameters, too big a body.
     "config.debug.RequestLimitsMiddleware",

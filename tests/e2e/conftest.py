@@ -59,7 +59,7 @@ def allowed_failures(request) -> list[re.Pattern]:
 
 
 @pytest.fixture
-def new_page(browser, live_server, request):
+def new_page(browser, live_server, request, settings):
     """Open a page in a fresh browser context (its own cookies) on the live server.
 
     Every page of every browser test is also a check of the page itself: anything the
@@ -67,6 +67,9 @@ def new_page(browser, live_server, request):
     error, an error written to the console, a request that got no answer, and an answer
     of 400 or more fail the test, unless the test declared that failure with
     `@pytest.mark.allow_failed(…)`."""
+    # The site runs at the live server's address, as `make run` tells it its own: the
+    # links in the e-mails it sends open there.
+    settings.SITE_URL = live_server.url
     contexts, blocked, problems = [], [], []
     allowed = allowed_failures(request)
 

@@ -27,6 +27,7 @@ def _fail(**kwargs):
 
 
 @pytest.mark.parametrize("url", list(FAILING))
+@pytest.mark.quality("api-errors")
 def test_a_failing_view_answers_a_json_500(client_, url):
     client, debug = client_
     with mock.patch(FAILING[url], side_effect=_fail):
@@ -50,6 +51,7 @@ def test_a_failing_page_outside_the_api_is_still_a_page(client_):
 
 
 @pytest.mark.parametrize("url", ["/api/v1/projects/", "/ogc/collections"])
+@pytest.mark.quality("api-errors")
 def test_a_request_for_an_unknown_host_is_a_json_400(client_, url):
     client, _ = client_
     with override_settings(ALLOWED_HOSTS=["plaza.example"]):
@@ -59,6 +61,7 @@ def test_a_request_for_an_unknown_host_is_a_json_400(client_, url):
 
 
 @pytest.mark.parametrize("method", ["post", "put", "delete"])
+@pytest.mark.quality("api-errors")
 def test_a_write_to_an_api_url_without_its_slash_is_a_json_404_naming_it(client_, method):
     """Not a redirect (a client would re-send a GET, its body lost), nor, with DEBUG on,
     the 500 Django raises when it cannot redirect a POST."""
@@ -72,6 +75,7 @@ def test_a_write_to_an_api_url_without_its_slash_is_a_json_404_naming_it(client_
 
 @pytest.mark.parametrize("method,url", [("put", "/api/v1/"), ("delete", "/ogc/collections"),
                                         ("post", "/ogc/api")])
+@pytest.mark.quality("api-errors")
 def test_a_method_the_route_does_not_take_is_a_json_405(client_, method, url):
     client, _ = client_
     response = getattr(client, method)(url)

@@ -70,6 +70,7 @@ def open_link(link: str, session: requests.Session) -> requests.Response:
 
 
 # ------------------------------------------------------------------ Plaza's notifications
+@pytest.mark.quality("email-links")
 def test_every_link_in_plazas_notifications_opens_its_page_for_the_recipient(
         site, eager_tasks, mailoutbox):
     author, planner = user_make("montse"), user_make("planner", planner=True)
@@ -143,6 +144,7 @@ ALLAUTH_EMAILS = {
 
 
 @pytest.mark.parametrize("action", ALLAUTH_EMAILS)
+@pytest.mark.quality("email-links")
 def test_every_link_in_allauths_emails_opens_its_page_and_names_plaza(site, mailoutbox,
                                                                       action):
     user_make("montse")

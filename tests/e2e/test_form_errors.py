@@ -48,6 +48,7 @@ def reload_lands(page, action, path):
     assert page.url.endswith(path), page.url
 
 
+@pytest.mark.quality("form-retry")
 def test_a_status_change_with_an_error_keeps_the_choice_and_is_made_once(
         new_page, worker_mail, transactional_db):
     author = user_make("aina")
@@ -75,6 +76,7 @@ def test_a_status_change_with_an_error_keeps_the_choice_and_is_made_once(
     reload_lands(page, action, came_from.split("?")[0])
 
 
+@pytest.mark.quality("form-retry")
 def test_an_answer_with_an_error_is_published_once(new_page, transactional_db):
     proposal = proposal_make(project_make("answer-retry"), user_make("aina"))
     came_from = reverse("dashboard:project-proposals", args=["answer-retry"])
@@ -96,6 +98,7 @@ def hide(page, proposal):
     page.locator(f"#confirm-proposal-{proposal.pk} [data-confirm-yes]").click()
 
 
+@pytest.mark.quality("form-retry")
 def test_a_moderation_with_an_error_hides_once(new_page, transactional_db):
     proposal = proposal_make(project_make("hide-retry"), user_make("aina"))
     Flag.objects.create(proposal=proposal, user=user_make("bernat"), reason="Spam")
@@ -115,6 +118,7 @@ def test_a_moderation_with_an_error_hides_once(new_page, transactional_db):
     reload_lands(page, action, came_from)
 
 
+@pytest.mark.quality("form-retry")
 def test_a_constraint_with_an_error_keeps_its_values_and_is_added_once(
         new_page, transactional_db):
     layer = map_layer_make("fountains", published=False)
@@ -134,6 +138,7 @@ def test_a_constraint_with_an_error_keeps_its_values_and_is_added_once(
     reload_lands(page, action, came_from)
 
 
+@pytest.mark.quality("form-retry")
 def test_an_import_retry_with_an_error_leaves_the_run_page_working(
         new_page, transactional_db):
     run = run_make(status="failed", layers=["a"], message="No coordinate system")

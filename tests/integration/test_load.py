@@ -9,47 +9,31 @@ database is what the accepted votes imply. Nothing is timed.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
 
 from bench import bench_load, bench_votes_http
-from tests.integration import processes
+from tests.integration.bench_server import (
+    BenchFailure,
+    bench_fail_raises,
+    deployment_gunicorn,
+)
 from voting.models import Vote
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 VOTERS = 200  # each on a connection of their own, all at once
 
 
-class BenchFailure(AssertionError):
-    pass
-
-
 @pytest.fixture
 def bench_checks(monkeypatch):
-    """A benchmark's correctness failure (its `fail`, which exits) fails the test."""
-    def fail(message: str) -> None:
-        raise BenchFailure(message)
-
-    for module in (bench_load, bench_votes_http):
-        monkeypatch.setattr(module, "fail", fail)
+    bench_fail_raises(monkeypatch, bench_load, bench_votes_http)
 
 
 @pytest.fixture
 def gunicorn(tmp_path, bench_checks):
-    """The deployment's gunicorn (platform/deploy/gunicorn.conf.py: gthread workers) on a
-    free loopback port, serving the test database; its cache and throttles on the tests'
-    Redis database, never on the bench's."""
-    port, log = bench_votes_http.free_port(), tmp_path / "gunicorn.log"
-    redis = os.environ.get("TEST_CACHE_REDIS_URL") or os.environ["REDIS_URL"]
-    proc = bench_votes_http.start_gunicorn(port, 2, 4, log, extra_env={
-        "DATABASE_URL": processes.test_database_url(), "REDIS_URL": redis, "CACHE_REDIS_URL": redis,
-        "CELERY_BROKER_URL": redis, "MEDIA_ROOT": str(tmp_path / "media")})
-    try:
+    with deployment_gunicorn(tmp_path) as (port, proc, log, _redis):
         yield port, proc, log
-    finally:
-        bench_votes_http.stop_gunicorn(proc)
 
 
 @pytest.mark.quality("hundreds-of-voters")

@@ -18,7 +18,6 @@ over 100 MB.
 
 from __future__ import annotations
 
-import os
 import time
 
 import pytest
@@ -26,7 +25,7 @@ import pytest
 from bench import bench_bbox_proposals, bench_load, bench_ogc, bench_votes_http
 from bench.http_load import MemoryWatch
 from opendata.catalogue import collections_all
-from tests.integration import processes
+from tests.integration.bench_server import bench_fail_raises, deployment_gunicorn
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 WORKERS, THREADS = 2, 4
@@ -39,37 +38,19 @@ CLIENTS, PER_CLIENT = 16, 40  # 640 requests, 16 at once (the workers take 8)
 PAGES_HELD = 4 * THREADS
 
 
-class BenchFailure(AssertionError):
-    pass
-
-
 @pytest.fixture
 def bench_checks(monkeypatch):
-    """A benchmark's correctness failure (its `fail`, which exits) fails the test."""
-    def fail(message: str) -> None:
-        raise BenchFailure(message)
-
-    for module in (bench_load, bench_votes_http):
-        monkeypatch.setattr(module, "fail", fail)
+    bench_fail_raises(monkeypatch, bench_load, bench_votes_http)
 
 
 @pytest.fixture
 def server(tmp_path, bench_checks):
-    """The deployment's gunicorn on a free loopback port, serving the test database; its
-    cache and throttles on the tests' Redis database. Every request comes from one
+    """The deployment's gunicorn on the test database. Every request comes from one
     address: the OGC API's time budget per client (a fault of its own, tested in
     tests/opendata) is raised past what the flood spends, as the API throttles are."""
-    port, log = bench_votes_http.free_port(), tmp_path / "gunicorn.log"
-    redis = os.environ.get("TEST_CACHE_REDIS_URL") or os.environ["REDIS_URL"]
-    proc = bench_votes_http.start_gunicorn(port, WORKERS, THREADS, log, extra_env={
-        "DATABASE_URL": processes.test_database_url(), "REDIS_URL": redis,
-        "CACHE_REDIS_URL": redis, "CELERY_BROKER_URL": redis,
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "OGC_THROTTLE_SECONDS": "100000", "OGC_THROTTLE_CLIENT_SECONDS": "100000"})
-    try:
+    with deployment_gunicorn(tmp_path, WORKERS, THREADS, OGC_THROTTLE_SECONDS="100000",
+                             OGC_THROTTLE_CLIENT_SECONDS="100000") as (port, proc, log, _):
         yield port, proc, log
-    finally:
-        bench_votes_http.stop_gunicorn(proc)
 
 
 @pytest.fixture

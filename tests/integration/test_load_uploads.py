@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import time
 
 import pytest
@@ -27,45 +26,30 @@ import pytest
 from bench import bench_load, bench_votes_http, load_uploads
 from bench.http_load import MemoryWatch
 from gisdata.models import Dataset, ImportRun
-from tests.integration import processes
+from tests.integration.bench_server import bench_fail_raises, deployment_gunicorn
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FEATURES, OVER = 60_000, 90_000  # about 12.6 MB and 19 MB of GeoJSON
 LIMIT = 16 * 1024 * 1024  # GISDATA_UPLOAD_MAX_BYTES for this server
 
 
-class BenchFailure(AssertionError):
-    pass
-
-
 @pytest.fixture
 def bench_checks(monkeypatch):
-    """A benchmark's correctness failure (its `fail`, which exits) fails the test."""
-    def fail(message: str) -> None:
-        raise BenchFailure(message)
-
-    for module in (bench_load, bench_votes_http, load_uploads):
-        monkeypatch.setattr(module, "fail", fail)
+    bench_fail_raises(monkeypatch, bench_load, bench_votes_http, load_uploads)
 
 
 @pytest.fixture
 def server(tmp_path, bench_checks):
-    """The deployment's gunicorn on a free loopback port, serving the test database with
-    a 16 MB upload limit; uploads stored in, and temporary files written to, folders of
-    this test; tasks published to the tests' Redis database, where no worker listens."""
-    port, log = bench_votes_http.free_port(), tmp_path / "gunicorn.log"
+    """The deployment's gunicorn on the test database with a 16 MB upload limit; uploads
+    stored in, and temporary files written to, folders of this test; tasks published to
+    the tests' Redis database, where no worker listens."""
     media, scratch = tmp_path / "media", tmp_path / "scratch"
     scratch.mkdir()
-    redis = os.environ.get("TEST_CACHE_REDIS_URL") or os.environ["REDIS_URL"]
-    proc = bench_votes_http.start_gunicorn(port, 2, 4, log, extra_env={
-        "DJANGO_SETTINGS_MODULE": "bench.server_settings",  # pages without a manifest
-        "DATABASE_URL": processes.test_database_url(), "REDIS_URL": redis,
-        "CACHE_REDIS_URL": redis, "CELERY_BROKER_URL": redis, "MEDIA_ROOT": str(media),
-        "GISDATA_UPLOAD_MAX_BYTES": str(LIMIT), "TMPDIR": str(scratch)})
-    try:
+    with deployment_gunicorn(
+            tmp_path, DJANGO_SETTINGS_MODULE="bench.server_settings",  # no manifest needed
+            GISDATA_UPLOAD_MAX_BYTES=str(LIMIT), TMPDIR=str(scratch)) as (port, proc, log,
+                                                                          redis):
         yield port, proc, log, media, scratch, redis
-    finally:
-        bench_votes_http.stop_gunicorn(proc)
 
 
 def sha256(path) -> str:

@@ -11,6 +11,7 @@ import re
 import subprocess
 from decimal import Decimal
 
+from reports import services
 from reports.models import DecisionReport
 
 # A row of the PDF's ranking table, as `pdftotext -layout` lays it out.
@@ -87,3 +88,12 @@ def geojson_as_pdf_rows(report: DecisionReport) -> list[dict]:
                      **{k: Decimal(str(p[k])) for k in DECIMALS},
                      "title": p["title"], "share": _share_percent(p["share"])})
     return rows
+
+
+def compiled(project, layer=None) -> DecisionReport:
+    """A report of `project` compiled here and now, as the worker would (it succeeded)."""
+    report = services.report_request(project=project, district_layer=layer, enqueue=False)
+    services.report_compile(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == "succeeded", report.message
+    return report

@@ -10,20 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from proposals.models import Phase
-from reports import services
 from reports.models import DecisionReport
-from tests.reports.readback import pdf_text
+from tests.reports.readback import compiled, pdf_text
 
 pytestmark = pytest.mark.django_db
 OPEN_NOTE = "Compiled while voting was still open"
-
-
-def compiled(project) -> DecisionReport:
-    report = services.report_request(project=project, district_layer=None, enqueue=False)
-    services.report_compile(report_id=report.pk)
-    report.refresh_from_db()
-    assert report.status == "succeeded", report.message
-    return report
 
 
 def close_the_vote(project) -> None:

@@ -22,11 +22,10 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from PIL import Image
 
-from reports import services
 from reports.models import DecisionReport
 from reports.snapshot import snapshot_read
 from tests.reports.conftest import GROUPS, LEANINGS
-from tests.reports.readback import geojson, pdf_text
+from tests.reports.readback import compiled, geojson, pdf_text
 from voting.services import vote_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,14 +33,6 @@ WEIGHTS = {"resident": Decimal(1), "business": Decimal(1), "expert": Decimal(2),
            "nobody": Decimal("0.5")}
 NAMES = {"resident": "Resident", "business": "Business Owner", "expert": "Expert",
          "nobody": "No verified role"}
-
-
-def compiled(project, layer=None) -> DecisionReport:
-    report = services.report_request(project=project, district_layer=layer, enqueue=False)
-    services.report_compile(report_id=report.pk)
-    report.refresh_from_db()
-    assert report.status == "succeeded", report.message
-    return report
 
 
 def stored_bytes(field) -> bytes:

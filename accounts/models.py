@@ -32,6 +32,12 @@ class User(AbstractUser):
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default="",
         # In the database too: rows written by SQL (bulk loads, benchmarks) get it.
         db_default="", help_text=_("The language of the e-mails Plaza sends you."))
+    # Which version of the terms of use and privacy policy (settings.TERMS_VERSION) this
+    # person accepted, and when. Empty for accounts made before sign-up asked: they are
+    # not locked out (docs/operations.md, "Terms of use and privacy policy").
+    terms_version = models.CharField(
+        _("terms version accepted"), max_length=20, blank=True, default="", db_default="")
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
 
     class Meta:
         constraints = [

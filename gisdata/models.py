@@ -84,6 +84,15 @@ class Layer(models.Model):
     schema = models.JSONField(default=list, blank=True,
                               help_text="The attributes: [{name, type}, …].")
     style = models.JSONField(default=dict, blank=True)
+    # The attribute that names a feature ("Gràcia"), for pickers and breakdowns: guessed
+    # at import from common names (gisdata.layer_services.label_property_guess), chosen
+    # by the planner on the layer's page.
+    label_property = models.CharField(
+        max_length=200, blank=True,
+        help_text="The attribute that names a feature, e.g. NOM; empty: numbered.")
+    # Breakdowns "by district" default to this layer and never to an arbitrary one.
+    is_districts = models.BooleanField(
+        default=False, help_text="The city's districts: the default of breakdowns.")
     is_published = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -93,6 +102,8 @@ class Layer(models.Model):
         ordering = ["dataset__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["dataset", "name"], name="gisdata_layer_once"),
+            models.UniqueConstraint(fields=["is_districts"], condition=Q(is_districts=True),
+                                    name="gisdata_layer_one_districts"),
         ]
 
     def __str__(self) -> str:
@@ -206,6 +217,10 @@ class Constraint(models.Model):
                                        "matching feature's attribute, e.g. 'In flood zone "
                                        "{fld_zone}'."))
     is_active = models.BooleanField(default=True)
+    # By project id only: gisdata imports no other app. Empty: every project.
+    projects = models.ManyToManyField(
+        "proposals.Project", blank=True, related_name="scoped_constraints",
+        help_text=_("The projects this rule speaks in; none chosen: every project."))
 
     class Meta:
         constraints = [

@@ -1,9 +1,11 @@
 """Constraint feedback: what the city's layers say about a geometry.
 
-`constraints_check` takes a geometry (not a proposal: gisdata knows nothing of
-proposals) and answers with one Feedback per active rule of a published layer that the
-geometry meets. Distances are in metres on the spheroid (geography), with a bounding-box
-prefilter in degrees so that the spatial index still does the first cut.
+`constraints_check` takes a geometry and a project id (not a proposal: gisdata knows
+nothing of proposals) and answers with one Feedback per active rule of a published layer
+that the geometry meets, among the rules that speak in that project: those scoped to it
+and those scoped to no project at all. Distances are in metres on the spheroid
+(geography), with a bounding-box prefilter in degrees so that the spatial index still
+does the first cut.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import asdict, dataclass
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
+from django.db.models import Exists, OuterRef
 
 from gisdata.models import Constraint, ConstraintRule, Severity
 
@@ -64,14 +67,24 @@ def _matches(constraint: Constraint, geometry: GEOSGeometry) -> tuple[int, dict 
     return (row[0], row[1]) if row else (0, None)
 
 
-def constraints_check(geometry: GEOSGeometry) -> list[Feedback]:
-    """Feedback from every active constraint of a published layer: blocking ones first,
-    then warnings, then information; within one severity, in the order the rules were
-    added (their id). Without the explicit order PostgreSQL returns rows where they lie
-    on disk, which an edit of a rule changes."""
+def constraints_for(project_id: int | None):
+    """The active rules of published layers that speak in a project: the unscoped ones
+    and those scoped to it. Without a project (`None`), the unscoped ones only."""
+    # EXISTS, not a join on `projects`: a rule scoped to two projects stays one row.
+    scoped = Constraint.projects.through.objects.filter(constraint_id=OuterRef("pk"))
+    scope = ~Exists(scoped)
+    if project_id is not None:
+        scope |= Exists(scoped.filter(project_id=project_id))
+    return Constraint.objects.filter(scope, is_active=True, layer__is_published=True)
+
+
+def constraints_check(geometry: GEOSGeometry, *, project_id: int | None) -> list[Feedback]:
+    """Feedback from every active constraint of a published layer that speaks in the
+    project: blocking ones first, then warnings, then information; within one severity,
+    in the order the rules were added (their id). Without the explicit order PostgreSQL
+    returns rows where they lie on disk, which an edit of a rule changes."""
     feedback = []
-    rules = Constraint.objects.filter(is_active=True, layer__is_published=True).select_related(
-        "layer").order_by("pk")
+    rules = constraints_for(project_id).select_related("layer").order_by("pk")
     for constraint in rules:
         count, properties = _matches(constraint, geometry)
         if count:

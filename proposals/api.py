@@ -210,8 +210,8 @@ class ProjectFeedback(APIView):
     """What the city's layers say about a geometry, while a citizen draws it.
 
     The same checks as placing the proposal: the geometry rules of the project, then
-    each active constraint of a published layer ("In flood zone AE"). Blocking feedback
-    means the proposal would be refused there.
+    each active constraint of a published layer that speaks in this project ("In flood
+    zone AE"). Blocking feedback means the proposal would be refused there.
     """
 
     permission_classes = [IsAuthenticated]
@@ -224,4 +224,5 @@ class ProjectFeedback(APIView):
         data.is_valid(raise_exception=True)
         geometry = services.geometry_for(project=project, geometry=data.validated_data[
             "geometry"])
-        return Response({"feedback": [f.as_dict() for f in constraints_check(geometry)]})
+        feedback = constraints_check(geometry, project_id=project.pk)
+        return Response({"feedback": [f.as_dict() for f in feedback]})

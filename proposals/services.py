@@ -79,9 +79,10 @@ def geometry_for(*, project: Project, geometry):
     return _geometry(project, geometry)
 
 
-def _feedback(geometry) -> list[dict]:
-    """What the city's constraint layers say; a blocking rule refuses the geometry."""
-    feedback = constraints_check(geometry)
+def _feedback(project: Project, geometry) -> list[dict]:
+    """What the city's constraint layers say in this project (a rule may be scoped to
+    some projects); a blocking rule refuses the geometry."""
+    feedback = constraints_check(geometry, project_id=project.pk)
     blocking = [f.message for f in feedback if f.severity == Severity.BLOCKING]
     if blocking:
         raise ValidationError({"geometry": blocking})
@@ -184,7 +185,7 @@ def proposal_create(
             errors.update(exc.message_dict)
     if "geometry" in values:
         try:
-            values["feedback"] = _feedback(values["geometry"])
+            values["feedback"] = _feedback(project, values["geometry"])
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
@@ -228,7 +229,7 @@ def proposal_update(
         changes["category"] = _category(proposal.project, category)
     if geometry is not None:
         changes["geometry"] = _geometry(proposal.project, geometry)
-        changes["constraint_feedback"] = _feedback(changes["geometry"])
+        changes["constraint_feedback"] = _feedback(proposal.project, changes["geometry"])
     for field, value in changes.items():
         setattr(proposal, field, value)
     proposal.save(update_fields=[*changes, "updated_at"])

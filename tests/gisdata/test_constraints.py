@@ -37,26 +37,26 @@ def point(x, y):
 
 def test_a_geometry_in_the_zone_gets_the_message_with_the_attribute():
     zone_layer()
-    [feedback] = constraints_check(point(2.155, 41.395))
+    [feedback] = constraints_check(point(2.155, 41.395), project_id=None)
     assert (feedback.message, feedback.severity, feedback.layer, feedback.matches) == (
         "In flood zone AE", "warning", "Flood zones", 1)
-    assert constraints_check(point(2.170, 41.395)) == []
+    assert constraints_check(point(2.170, 41.395), project_id=None) == []
 
 
 def test_within_a_distance_in_metres():
     zone_layer(rule="within", distance_m=300, message="Within 300 m of flood zone {fld_zone}")
     # 2.1625 is ~210 m east of the zone's edge (2.160) at this latitude; 2.170 is ~840 m.
-    assert [f.message for f in constraints_check(point(2.1625, 41.395))] == [
+    assert [f.message for f in constraints_check(point(2.1625, 41.395), project_id=None)] == [
         "Within 300 m of flood zone AE"]
-    assert constraints_check(point(2.170, 41.395)) == []
+    assert constraints_check(point(2.170, 41.395), project_id=None) == []
 
 
 def test_unpublished_layers_and_inactive_rules_say_nothing():
     layer = zone_layer(published=False)
-    assert constraints_check(point(2.155, 41.395)) == []
+    assert constraints_check(point(2.155, 41.395), project_id=None) == []
     Layer.objects.filter(pk=layer.pk).update(is_published=True)
     Constraint.objects.update(is_active=False)
-    assert constraints_check(point(2.155, 41.395)) == []
+    assert constraints_check(point(2.155, 41.395), project_id=None) == []
 
 
 def test_templates_reach_attributes_only():
@@ -128,3 +128,59 @@ def test_cambridge_flood_zones_imported_through_the_pipeline_inform_a_proposal(c
         geometry=json.loads(inside.json))
     assert proposal.constraint_feedback[0]["message"].startswith(
         "In the 100-year flood zone (")
+
+
+# ---------------------------------------------------------------- scoped to projects
+def test_a_rule_scoped_to_a_project_speaks_in_that_project_only():
+    zone_layer()
+    here, elsewhere = project_make("here"), project_make("elsewhere")
+    Constraint.objects.get().projects.set([here])
+    inside = point(2.155, 41.395)
+    assert [f.message for f in constraints_check(inside, project_id=here.pk)] == [
+        "In flood zone AE"]
+    assert constraints_check(inside, project_id=elsewhere.pk) == []
+    assert constraints_check(inside, project_id=None) == []
+
+
+def test_a_rule_scoped_to_no_project_speaks_in_every_project():
+    zone_layer()
+    first, second = project_make("first"), project_make("second")
+    inside = point(2.155, 41.395)
+    assert len(constraints_check(inside, project_id=first.pk)) == 1
+    assert len(constraints_check(inside, project_id=second.pk)) == 1
+
+
+def test_a_rule_scoped_to_two_projects_is_reported_once_in_each():
+    zone_layer()
+    first, second, third = project_make("first"), project_make("second"), project_make("x")
+    Constraint.objects.get().projects.set([first, second])
+    inside = point(2.155, 41.395)
+    assert len(constraints_check(inside, project_id=first.pk)) == 1
+    assert len(constraints_check(inside, project_id=second.pk)) == 1
+    assert constraints_check(inside, project_id=third.pk) == []
+
+
+def test_a_blocking_rule_of_another_project_does_not_refuse_a_proposal(citizen):
+    zone_layer(severity="blocking", message="No building in flood zone {fld_zone}")
+    scoped, free = project_make("scoped"), project_make("free")
+    Constraint.objects.get().projects.set([scoped])
+    geometry = {"type": "Point", "coordinates": [2.155, 41.395]}
+    proposal = services.proposal_create(project=free, author=citizen, title="Kiosk",
+                                        body="x", category="green", geometry=geometry)
+    assert proposal.constraint_feedback == []
+    with pytest.raises(ValidationError):
+        services.proposal_create(project=scoped, author=citizen, title="Kiosk", body="x",
+                                 category="green", geometry=geometry)
+
+
+def test_the_drawing_endpoint_honours_the_rules_scope(citizen):
+    zone_layer()
+    scoped, free = project_make("scoped"), project_make("free")
+    Constraint.objects.get().projects.set([scoped])
+    api = APIClient()
+    api.force_authenticate(citizen)
+    body = {"geometry": {"type": "Point", "coordinates": [2.155, 41.395]}}
+    said = {p.slug: api.post(reverse("api:project-feedback", args=[p.pk]), body,
+                             format="json").json()["feedback"] for p in (scoped, free)}
+    assert [f["message"] for f in said["scoped"]] == ["In flood zone AE"]
+    assert said["free"] == []

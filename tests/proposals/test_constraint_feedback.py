@@ -139,7 +139,7 @@ def test_several_rules_come_blocking_first_then_warnings_then_information_in_add
     Constraint.objects.filter(pk=rules[1].pk).update(message="Rule 1 (warning)")
     Constraint.objects.filter(pk=rules[0].pk).update(message="Rule 0 (info)")
     point = GEOSGeometry(json.dumps(IN_ZONE), srid=4326)
-    assert [f.message for f in constraints_check(point)] == [
+    assert [f.message for f in constraints_check(point, project_id=None)] == [
         "Rule 2 (blocking)", "Rule 1 (warning)", "Rule 3 (warning)", "Rule 0 (info)",
         "Rule 4 (info)"]
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gisdata.layer_services import MAX_DISTANCE_M
 from gisdata.models import ConstraintRule, Severity
+from proposals.models import Project
 
 
 def _reason(label, required: bool = True) -> forms.CharField:
@@ -73,5 +74,11 @@ class ConstraintForm(forms.Form):
         help_text=_("What citizens read; {NAME} is replaced by that attribute of the "
                     "feature, e.g. “In flood zone {fld_zone}”."))
     is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    projects = forms.ModelMultipleChoiceField(
+        label=_("Speaks in these projects"), required=False,
+        queryset=Project.objects.order_by("title", "pk"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: it speaks in every project, including those set up "
+                    "later."))
 
 

@@ -31,7 +31,8 @@ def _page(request, layer: Layer, *, style_form=None, new_form=None, edited=None,
         constraint.form = ConstraintForm(initial={
             "rule": constraint.rule, "distance_m": constraint.distance_m,
             "severity": constraint.severity, "message": constraint.message,
-            "is_active": constraint.is_active}, prefix=f"c{constraint.pk}")
+            "is_active": constraint.is_active, "projects": list(constraint.projects.all())},
+            prefix=f"c{constraint.pk}")
     return render(request, "dashboard/layer.html", {
         "layer": layer, "constraints": constraints,
         "attributes": [a.get("name") for a in (layer.schema or []) if isinstance(a, dict)],
@@ -79,7 +80,8 @@ def _constraint_values(form: ConstraintForm) -> dict:
     data = form.cleaned_data
     return {"rule": data["rule"], "distance_m": data["distance_m"],
             "severity": data["severity"], "message": data["message"],
-            "is_active": data["is_active"]}
+            "is_active": data["is_active"],
+            "project_ids": [project.pk for project in data["projects"]]}
 
 
 @planner_only(PERMISSION)

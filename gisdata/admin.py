@@ -84,14 +84,19 @@ class LayerAdmin(LeafletGeoAdmin):
         if formset.model is not Constraint:
             return super().save_formset(request, form, formset, change)
         changed = formset.save(commit=False)
+        # commit=False leaves the many-to-many alone: the service sets the projects.
+        projects = {id(f.instance): f.cleaned_data.get("projects") for f in formset.forms
+                    if f.has_changed()}
         for constraint in formset.deleted_objects:
             layer_services.constraint_delete(user=request.user, constraint=constraint)
         for constraint in changed:
+            chosen = projects.get(id(constraint))
             layer_services.constraint_save(
                 user=request.user, layer=form.instance,
                 constraint=constraint if constraint.pk else None, rule=constraint.rule,
                 distance_m=constraint.distance_m, severity=constraint.severity,
-                message=constraint.message, is_active=constraint.is_active)
+                message=constraint.message, is_active=constraint.is_active,
+                project_ids=None if chosen is None else [p.pk for p in chosen])
         return None
 
 

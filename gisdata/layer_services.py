@@ -8,6 +8,7 @@ that imports no app, so gisdata still depends on no other part of Plaza's domain
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -99,16 +100,21 @@ def _constraint_values(*, rule: str, distance_m, severity: str, message: str) ->
 def _snapshot(constraint: Constraint) -> dict:
     return {"rule": constraint.rule, "distance_m": constraint.distance_m,
             "severity": constraint.severity, "message": constraint.message,
-            "is_active": constraint.is_active}
+            "is_active": constraint.is_active,
+            "projects": sorted(constraint.projects.values_list("pk", flat=True))}
 
 
 def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
                     rule: str, distance_m: int | None, severity: str, message: str,
-                    is_active: bool = True) -> Constraint:
+                    is_active: bool = True,
+                    project_ids: Iterable[int] | None = None) -> Constraint:
     """Add a rule to a layer (`constraint` None) or change one of its rules.
 
-    A rule only speaks to citizens while its layer is published; the message template
-    may name the matching feature's attributes, as in "In flood zone {fld_zone}".
+    A rule only speaks to citizens while its layer is published, and only in the
+    projects of `project_ids` (ids: gisdata imports no other app); empty: in every
+    project; None: a new rule in every project, a changed one where it spoke. The
+    message template may name the matching feature's attributes, as in "In flood zone
+    {fld_zone}".
     """
     _require(user)
     values = _constraint_values(rule=rule, distance_m=distance_m, severity=severity,
@@ -125,6 +131,8 @@ def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
                 setattr(constraint, field, value)
             constraint.save()
             action = AuditAction.CONSTRAINT_UPDATE
+        if project_ids is not None:
+            constraint.projects.set(sorted(set(project_ids)))
         audit_record(actor=user, action=action, target=constraint,
                      details={"layer": layer.pk, "before": before,
                               "after": _snapshot(constraint)})

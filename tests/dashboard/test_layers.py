@@ -77,3 +77,29 @@ def test_the_layer_page_escapes_attribute_names(desk, world):
     page = desk.get(reverse("dashboard:layer", args=[layer.pk])).content.decode()
     assert "&lt;script&gt;n&lt;/script&gt;" in page and "<script>n" not in page
     json.dumps(layer_map_config(layer))  # the map's config stays JSON
+
+
+def test_a_constraint_is_scoped_to_the_projects_ticked(desk, world):
+    layer, project = world["layer"], world["project"]
+    page = desk.get(reverse("dashboard:layer", args=[layer.pk])).content.decode()
+    assert "None ticked: it speaks in every project" in page
+    response = desk.post(reverse("dashboard:constraint-add", args=[layer.pk]), {
+        "new-rule": "intersects", "new-severity": "warning", "new-message": "Near {NOM}",
+        "new-is_active": "on", "new-projects": [str(project.pk)]})
+    assert response.status_code == 302
+    added = Constraint.objects.exclude(pk=world["constraint"].pk).get()
+    assert list(added.projects.all()) == [project]
+    prefix = f"c{added.pk}-"
+    desk.post(reverse("dashboard:constraint-edit", args=[added.pk]), {
+        prefix + "rule": "intersects", prefix + "severity": "warning",
+        prefix + "message": "Near {NOM}", prefix + "is_active": "on"})
+    assert not added.projects.exists()  # none ticked: every project again
+
+
+def test_a_constraint_scoped_to_no_such_project_is_refused(desk, world):
+    layer = world["layer"]
+    response = desk.post(reverse("dashboard:constraint-add", args=[layer.pk]), {
+        "new-rule": "intersects", "new-severity": "warning", "new-message": "Near {NOM}",
+        "new-is_active": "on", "new-projects": ["999999"]})
+    assert response.status_code == 400
+    assert Constraint.objects.count() == 1

@@ -36,6 +36,7 @@ class AuditAction(models.TextChoices):
     LAYER_PUBLISH = "layer.publish", _("Layer published")
     LAYER_UNPUBLISH = "layer.unpublish", _("Layer unpublished")
     LAYER_STYLE = "layer.style", _("Layer style changed")
+    LAYER_UPDATE = "layer.update", _("Layer title or labels changed")
     CONSTRAINT_CREATE = "constraint.create", _("Constraint added")
     CONSTRAINT_UPDATE = "constraint.update", _("Constraint changed")
     CONSTRAINT_DELETE = "constraint.delete", _("Constraint removed")

@@ -6,16 +6,22 @@ is replaced here by a reading of the backend's verdict.
 
 It also keeps the language a person signs up in (their e-mails are written in it, also
 by the workers) and writes allauth's own e-mails in the recipient's language, naming
-Plaza and linking to SITE_URL like Plaza's own e-mails."""
+Plaza and linking to SITE_URL like Plaza's own e-mails.
+
+And it decides where people land (accounts/entrance.py): a log-in with no `next` on the
+home page, or a planner's on the dashboard; a confirmation link keeps the `next` of the
+sign-up, so that it also leads back there when opened in another browser."""
 
 from types import SimpleNamespace
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
-from accounts import lockout
+from accounts import lockout, services
+from accounts.entrance import requested_next, with_next
 
 
 def email_site() -> SimpleNamespace:
@@ -47,11 +53,27 @@ class AccountAdapter(DefaultAccountAdapter):
         lockout.clear(request, credentials.get("email", ""))
 
     def save_user(self, request, user, form, commit=True):
-        """A new account keeps the language its person signed up in."""
+        """A new account keeps the language its person signed up in, and the version of
+        the terms they accepted (the sign-up form refuses to go on without)."""
         known = {code for code, _name in settings.LANGUAGES}
         language = translation.get_language() or ""
         user.language = language if language in known else ""
+        if form.cleaned_data.get("accept_terms"):
+            services.user_terms_accept(user=user, version=settings.TERMS_VERSION)
         return super().save_user(request, user, form, commit=commit)
+
+    def get_login_redirect_url(self, request):
+        """With no `next`: planners to their dashboard, everyone else to the home page."""
+        if request.user.is_planner:
+            return reverse("dashboard:index")
+        return super().get_login_redirect_url(request)
+
+    def get_email_confirmation_url(self, request, emailconfirmation):
+        """The link, carrying the `next` of the sign-up (or log-in) that sent it: opened in
+        another browser, where allauth cannot log its person in, the log-in page it leads
+        to still goes on to that page (accounts.views.EmailConfirmView)."""
+        url = super().get_email_confirmation_url(request, emailconfirmation)
+        return with_next(url, requested_next(request))
 
     def send_mail(self, template_prefix, email, context):
         """Confirmation, password reset and the like, in the language of the account

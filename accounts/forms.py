@@ -1,6 +1,7 @@
 """Forms for the citizen's own pages and the planner's decision."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -8,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import lockout
 from accounts.models import StakeholderRole, User
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, which goes on only once the terms of use and the privacy policy
+    are accepted; the adapter keeps the version accepted on the new user."""
+
+    accept_terms = forms.BooleanField(
+        required=True, label=_("I accept the terms of use and the privacy policy"),
+        error_messages={"required": _("To sign up, tick the box to accept the terms of "
+                                      "use and the privacy policy.")})
 
 
 class ProfileForm(forms.ModelForm):

@@ -44,6 +44,8 @@ def personal_data_export(*, user) -> dict:
             "email": user.email, "language": user.email_language,
             "first_name": user.first_name, "last_name": user.last_name,
             "date_joined": _iso(user.date_joined), "last_login": _iso(user.last_login),
+            "terms_version": user.terms_version,
+            "terms_accepted_at": _iso(user.terms_accepted_at),
         },
         "email_addresses": [
             {"email": e.email, "verified": e.verified, "primary": e.primary}

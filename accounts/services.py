@@ -233,3 +233,15 @@ def user_language_set(*, user: User, language: str) -> bool:
     User.objects.filter(pk=user.pk).update(language=language)
     user.language = language
     return True
+
+
+def user_terms_accept(*, user: User, version: str, at: datetime | None = None) -> None:
+    """Record that `user` accepted the terms of use and privacy policy `version` at `at`.
+
+    Written on the user being signed up (allauth saves it next); an account that exists
+    is updated in the database too."""
+    user.terms_version = version
+    user.terms_accepted_at = at or timezone.now()
+    if user.pk:
+        User.objects.filter(pk=user.pk).update(terms_version=user.terms_version,
+                                               terms_accepted_at=user.terms_accepted_at)

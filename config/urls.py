@@ -22,6 +22,7 @@ urlpatterns = [
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("accounts.pages_urls")),  # terms of use, privacy policy, contact
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view: Swagger UI's set-up script is a file (`?script=`), so the page runs

@@ -122,7 +122,8 @@ def test_a_link_to_a_page_behind_the_log_in_asks_a_stranger_to_log_in(site, eage
 def sign_up(client, email="newcomer@example.org", username="newcomer"):
     client.post(reverse("account_signup"), {"email": email, "username": username,
                                             "password1": NEW_PASSWORD,
-                                            "password2": NEW_PASSWORD})
+                                            "password2": NEW_PASSWORD,
+                                            "accept_terms": "on"})
 
 
 def ask_for_a_new_password(client, email="montse@example.org"):

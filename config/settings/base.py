@@ -79,7 +79,8 @@ WSGI_APPLICATION = "config.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # A city's own templates (its terms of use, privacy policy, contact page) first.
+        "DIRS": [*env.list("PLAZA_TEMPLATE_DIRS", default=[]), BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -140,13 +141,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "accounts:profile"
+# Where a log-in with no `next` lands: the home page, and planners their dashboard
+# (accounts.adapter.AccountAdapter.get_login_redirect_url). A log-in link carries the
+# page it was on as `next` (accounts/templatetags/entrance.py), which wins when it is on
+# this site.
+LOGIN_REDIRECT_URL = "proposals:home"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+# Confirming the address logs its person in and takes them back to the page where they
+# signed up, when the link is opened in the browser (session) that signed up within
+# ACCOUNT_LOGIN_TIMEOUT; elsewhere the address is confirmed and the log-in page says so
+# (accounts.views.EmailConfirmView).
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGIN_TIMEOUT = 60 * 60
+# Sign-up asks to accept the terms of use and the privacy policy (accounts/forms.py).
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_PREVENT_ENUMERATION = True
 # allauth counts failed logins per IP and per account in the cache (Redis). The IP is
@@ -162,6 +174,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# The version of the terms of use and privacy policy that sign-up asks to accept; a user
+# keeps the version they accepted and when. Change it with the text (docs/operations.md,
+# "Terms of use and privacy policy").
+TERMS_VERSION = env("TERMS_VERSION", default="2026-12")
+# Where people write to the city about Plaza: the contact page and the footer show it.
+CONTACT_EMAIL = env("CONTACT_EMAIL", default="plaza-contact@example.org")
 
 ROLE_EVIDENCE_MAX_BYTES = env.int("ROLE_EVIDENCE_MAX_BYTES", default=5 * 1024 * 1024)
 PROPOSAL_IMAGE_MAX_BYTES = env.int("PROPOSAL_IMAGE_MAX_BYTES", default=5 * 1024 * 1024)
@@ -189,6 +207,13 @@ COMMENT_RATE_PER_MINUTE = env.int("COMMENT_RATE_PER_MINUTE", default=5)
 # GeoJSON always carry every proposal.
 REPORTS_PDF_RANKED = env.int("REPORTS_PDF_RANKED", default=300)
 REPORTS_PDF_DETAILED = env.int("REPORTS_PDF_DETAILED", default=40)
+# The overview map numbers the first REPORTS_MAP_NUMBERED proposals of the ranking (the
+# numbers of the ranking table); the others are small dots, so that labels stay legible.
+REPORTS_MAP_NUMBERED = env.int("REPORTS_MAP_NUMBERED", default=30)
+# Results by stakeholder role never show a group of fewer distinct voters than this
+# (results page, tallies API, reports): small groups are merged into "Other roles", so
+# that no one's ballot can be inferred (voting/groups.py, docs/voting-weights.md).
+PLAZA_MIN_GROUP_SIZE = env.int("PLAZA_MIN_GROUP_SIZE", default=5)
 
 # ------------------------------------------------------------------ e-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
@@ -204,8 +229,11 @@ SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
 # ------------------------------------------------------------------ i18n, files
 LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
-LANGUAGES = [("en", "English"), ("ca", "Català")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGES = [("en", "English"), ("ca", "Català"), ("es", "Español")]
+# locale/allauth holds allauth's texts in Plaza's voice ("tu", "tú"): a folder of its own, so
+# that makemessages --no-obsolete, which rewrites locale/<lang>, keeps it; every LOCALE_PATHS
+# catalogue wins over the installed apps' own.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
 TIME_ZONE = env("TIME_ZONE", default="Europe/Madrid")
 USE_I18N = True
 USE_TZ = True

@@ -26,7 +26,7 @@ def sign_up(language: str, username: str, mailoutbox):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     response = client.post(reverse("account_signup"), {
         "email": f"{username}@example.org", "username": username,
-        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
+        "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "accept_terms": "on"})
     assert response.status_code == 302, response.content[:3000]
     [mail] = [m for m in mailoutbox if f"{username}@example.org" in m.to]
     return User.objects.get(username=username), mail

@@ -29,8 +29,9 @@ def test_sign_up_confirm_claim_and_get_verified(new_page, mailoutbox, transactio
     page.fill("input[name=username]", "nuria")
     page.fill("input[name=password1]", "a-long-pass-phrase-77")
     page.fill("input[name=password2]", "a-long-pass-phrase-77")
+    page.get_by_role("checkbox", name=re.compile("I accept the terms of use", re.I)).check()
     page.get_by_role("button", name=re.compile("sign up", re.I)).click()
-    expect(page.get_by_text(re.compile("verify your email|sent an e-?mail", re.I)).first)\
+    expect(page.get_by_text(re.compile("verify your email|sent (you )?an e-?mail", re.I)).first)\
         .to_be_visible()
 
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+", mailoutbox[-1].body).group(0)

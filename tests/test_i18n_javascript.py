@@ -32,21 +32,27 @@ def _default_language_afterwards():
     translation.activate(settings.LANGUAGE_CODE)
 
 
-def _catalogue() -> list[dict]:
-    return [e for e in _entries(PO) if e["msgid"]]
+def _catalogue(language: str = "ca") -> list[dict]:
+    return [e for e in _entries(_po(language)) if e["msgid"]]
+
+
+def _po(language: str) -> Path:
+    return BASE / "locale" / language / "LC_MESSAGES" / "djangojs.po"
 
 
 # ------------------------------------------------------------------------ the catalogue
 
 
-def test_the_scripts_catalogue_is_complete_and_nothing_is_fuzzy():
-    entries = _catalogue()
+@pytest.mark.parametrize("language", ["ca", "es"])
+def test_the_scripts_catalogue_is_complete_and_nothing_is_fuzzy(language):
+    PO = _po(language)
+    entries = _catalogue(language)
     assert len(entries) > 20
     assert [e["msgid"] for e in entries if not all(e["msgstr"])] == []
     assert [e["msgid"] for e in entries if "fuzzy" in e["flags"]] == []
     header = PO.read_text(encoding="utf-8").split("\n\n", 1)[0]
     assert "#, fuzzy" not in header
-    assert '"Language: ca\\n"' in header
+    assert f'"Language: {language}\\n"' in header
     assert "nplurals=2" in header
 
     try:
@@ -58,12 +64,13 @@ def test_the_scripts_catalogue_is_complete_and_nothing_is_fuzzy():
     assert "fuzzy" not in stats and "untranslated" not in stats, stats
 
 
-def test_the_compiled_scripts_catalogue_is_up_to_date():
+@pytest.mark.parametrize("language", ["ca", "es"])
+def test_the_compiled_scripts_catalogue_is_up_to_date(language):
     """What /jsi18n/ sends is the .mo: a text translated in the .po but not compiled
-    would reach Catalan readers in English."""
-    with PO.with_suffix(".mo").open("rb") as handle:
+    would reach Catalan or Spanish readers in English."""
+    with _po(language).with_suffix(".mo").open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    for entry in _catalogue():
+    for entry in _catalogue(language):
         if entry["plural"] is None:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"][0], (
                 f"{entry['msgid']!r} is not compiled; run msgfmt")
@@ -84,9 +91,11 @@ def test_every_text_marked_in_the_scripts_is_in_the_catalogue(tmp_path):
         pytest.skip("xgettext (gettext) is not installed")
     in_code = {(e["msgid"], e["plural"]) for e in _entries(pot) if e["msgid"]}
     assert len(in_code) > 20
-    in_catalogue = {(e["msgid"], e["plural"]) for e in _catalogue()}
-    missing = sorted(msgid for msgid, _ in in_code - in_catalogue)
-    assert not missing, f"run makemessages -d djangojs -l ca and translate: {missing}"
+    for language in ("ca", "es"):
+        in_catalogue = {(e["msgid"], e["plural"]) for e in _catalogue(language)}
+        missing = sorted(msgid for msgid, _ in in_code - in_catalogue)
+        assert not missing, (f"run makemessages -d djangojs -l {language} and translate: "
+                             f"{missing}")
 
 
 # What a script would show as it is, in English: a literal sentence given to the status
@@ -124,6 +133,15 @@ def test_the_catalogue_answers_in_catalan_for_a_catalan_request(client):
     assert "Gener" not in script and "Calendar" not in script
     # The bare address follows the request's language, so no browser may keep it.
     assert "max-age" not in response.get("Cache-Control", "")
+
+
+@pytest.mark.django_db
+def test_the_catalogue_answers_in_spanish_for_a_spanish_request(client):
+    response = client.get(reverse("javascript-catalog"), HTTP_ACCEPT_LANGUAGE="es")
+    assert response["Content-Language"] == "es"
+    script = response.content.decode()
+    assert '"Show the list": "Muestra la lista"' in script
+    assert "Mostra la llista" not in script
 
 
 @pytest.mark.django_db

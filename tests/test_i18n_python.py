@@ -1,6 +1,7 @@
-"""Text written in the apps' Python code comes out in Catalan for Catalan readers.
+"""Text written in the apps' Python code comes out in Catalan and Spanish for their readers.
 
-English stays the default; every app's Catalan catalogue is complete and compiled.
+English stays the default; every app's Catalan and Spanish catalogues are complete and
+compiled, and speak to the reader as "tu" (Catalan) and "tú" (Spanish).
 """
 
 import ast
@@ -22,6 +23,8 @@ from proposals.models import ProposalStatus
 from tests.factories import project_make, proposal_make, role_make, user_make
 
 APPS = ["accounts", "proposals", "voting", "gisdata", "dashboard", "reports", "opendata"]
+# Every language but English, the source language of the texts.
+LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 
 
 # ------------------------------------------------------------------------------ forms
@@ -36,6 +39,11 @@ def test_form_texts_and_service_errors_follow_the_active_language():
             "Opcional: un document PDF, PNG o JPEG")
         erase = AccountEraseForm()
         assert str(erase.fields["confirm"].label) == "Entenc que això no es pot desfer."
+    with translation.override("es"):
+        assert str(RoleClaimForm().fields["evidence_file"].help_text).startswith(
+            "Opcional: un documento PDF, PNG o JPEG")
+        assert str(AccountEraseForm().fields["confirm"].label) == (
+            "Entiendo que esto no se puede deshacer.")
     assert str(RoleClaimForm().fields["evidence_file"].help_text).startswith(
         "Optional: a PDF, PNG or JPEG document")
 
@@ -53,6 +61,10 @@ def test_the_erase_form_says_a_wrong_password_in_catalan(client):
                           {"password": "not-it", "confirm": "on"},
                           headers={"accept-language": "en"})
     assert b"The password is not right." in english.content
+    spanish = client.post(reverse("accounts:account-erase"),
+                          {"password": "not-it", "confirm": "on"},
+                          headers={"accept-language": "es"})
+    assert "La contraseña no es correcta." in spanish.content.decode()
 
 
 @pytest.mark.django_db
@@ -70,13 +82,16 @@ def test_a_role_claim_service_error_lands_on_the_form_in_catalan():
             services.role_claim_submit(user=user, role=role, evidence="  ")
         except ValidationError as exc:
             form_add_service_errors(form, exc)
-        assert "Expliqueu per què teniu aquest rol." in str(form.errors)
+        assert "Explica per què tens aquest rol." in str(form.errors)
 
 
 def test_choice_labels_are_lazy_and_translated():
     with translation.override("ca"):
         assert str(ProposalStatus.ACCEPTED.label) == "Acceptada"
         assert str(ClaimStatus.PENDING.label) == "Pendent de revisió"
+    with translation.override("es"):
+        assert str(ProposalStatus.ACCEPTED.label) == "Aceptada"
+        assert str(ClaimStatus.PENDING.label) == "Pendiente de revisión"
     assert str(ProposalStatus.ACCEPTED.label) == "Accepted"
 
 
@@ -150,9 +165,15 @@ def _entries(po: Path) -> list[dict]:
     return entries
 
 
+def test_spanish_is_offered_beside_english_and_catalan():
+    assert ("es", "Español") in settings.LANGUAGES
+    assert LANGUAGES == ["ca", "es"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("app", APPS)
-def test_each_app_has_a_complete_compiled_catalan_catalogue(app):
-    base = Path(settings.BASE_DIR) / app / "locale" / "ca" / "LC_MESSAGES"
+def test_each_app_has_a_complete_compiled_catalogue(app, language):
+    base = Path(settings.BASE_DIR) / app / "locale" / language / "LC_MESSAGES"
     po, mo = base / "django.po", base / "django.mo"
     assert po.is_file() and mo.is_file()
     entries = [e for e in _entries(po) if e["msgid"]]
@@ -174,9 +195,10 @@ def test_each_app_has_a_complete_compiled_catalan_catalogue(app):
                 f"{app}: {msgid!r} is not in the compiled catalogue; run compilemessages")
 
 
+@pytest.mark.parametrize("language", LANGUAGES)
 @pytest.mark.parametrize("app", APPS)
-def test_msgfmt_finds_the_catalogues_valid(app):
-    po = Path(settings.BASE_DIR) / app / "locale" / "ca" / "LC_MESSAGES" / "django.po"
+def test_msgfmt_finds_the_catalogues_valid(app, language):
+    po = Path(settings.BASE_DIR) / app / "locale" / language / "LC_MESSAGES" / "django.po"
     try:
         result = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null",
                                  str(po)], capture_output=True, text=True, timeout=30)
@@ -192,7 +214,7 @@ XGETTEXT_KEYWORDS = ["gettext_noop", "gettext_lazy", "ngettext_lazy:1,2", "pgett
 
 
 @pytest.mark.parametrize("app", APPS)
-def test_every_text_marked_in_the_code_is_in_the_catalogue(app, tmp_path):
+def test_every_text_marked_in_the_code_is_in_the_catalogues(app, tmp_path):
     """A text marked for translation after the catalogue was last made would show in
     English to Catalan readers: xgettext reads the app's code as makemessages does."""
     root = Path(settings.BASE_DIR) / app
@@ -207,7 +229,69 @@ def test_every_text_marked_in_the_code_is_in_the_catalogue(app, tmp_path):
         pytest.skip("xgettext (gettext) is not installed")
     in_code = {(e["msgctxt"], e["msgid"]) for e in _entries(pot) if e["msgid"]} \
         if pot.exists() else set()
-    po = root / "locale" / "ca" / "LC_MESSAGES" / "django.po"
-    in_catalogue = {(e["msgctxt"], e["msgid"]) for e in _entries(po) if e["msgid"]}
-    missing = sorted(msgid for _, msgid in in_code - in_catalogue)
-    assert not missing, f"{app}: run makemessages -l ca and translate: {missing}"
+    for language in LANGUAGES:
+        po = root / "locale" / language / "LC_MESSAGES" / "django.po"
+        in_catalogue = {(e["msgctxt"], e["msgid"]) for e in _entries(po) if e["msgid"]}
+        missing = sorted(msgid for _, msgid in in_code - in_catalogue)
+        assert not missing, (f"{app}: run makemessages -l {language} (see the catalogue's "
+                             f"header) and translate: {missing}")
+
+
+# ------------------------------------------------------------------------------ one voice
+
+BASE = Path(settings.BASE_DIR)
+# Plaza says "tu" in Catalan and "tú" in Spanish. These are the forms of "vós"/"vosaltres"
+# and "usted" that its texts (and allauth's, which Plaza overrides) used before.
+FORMAL = {
+    "ca": re.compile(r"\b(vostr[ea]s?|vós|us|heu|podeu|teniu|voleu|sou|esteu|feu|vegeu|"
+                     r"\w+eu-(?:lo|la|los|les|ho|ne|hi|vos|us)|(?:escriviu|afegiu|llegiu|"
+                     r"suprimiu|comprimiu|descomprimiu|dividiu|obriu|seguiu)-\w+|indiqueu|trieu|escriviu|"
+                     r"inicieu|doneu|dibuixeu|afegiu|envieu|torneu|comproveu|consulteu|"
+                     r"espereu|responeu|introduïu|confirmeu|verifiqueu|utilitzeu|"
+                     r"si us plau)\b", re.IGNORECASE),
+    "es": re.compile(r"\b(usted(?:es)?|introduzca|haga|inicie|vuelva|elija|escriba|"
+                     r"compruebe|confirme|verifique|utilice|ha olvidado|está seguro|"
+                     r"por favor)\b", re.IGNORECASE),
+}
+
+
+def _catalogues(language: str) -> list[Path]:
+    return sorted([*BASE.glob(f"locale/{language}/LC_MESSAGES/*.po"),
+                   *BASE.glob(f"locale/allauth/{language}/LC_MESSAGES/*.po"),
+                   *BASE.glob(f"*/locale/{language}/LC_MESSAGES/*.po")])
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_catalogue_says_tu_never_vos_or_usted(language):
+    found = []
+    for po in _catalogues(language):
+        for entry in _entries(po):
+            for text in entry["msgstr"]:
+                if entry["msgid"] and (match := FORMAL[language].search(text)):
+                    found.append(f"{po.relative_to(BASE)}: {match.group(0)!r} in {text!r}")
+    assert len(_catalogues(language)) >= 10
+    assert found == []
+
+
+def test_the_formal_forms_are_recognised():
+    """The negative twin: allauth's own catalogues say "vós" and the test sees it."""
+    import allauth
+
+    own = Path(allauth.__file__).parent / "locale" / "ca" / "LC_MESSAGES" / "django.po"
+    texts = [t for e in _entries(own) if e["msgid"] for t in e["msgstr"]]
+    assert any(FORMAL["ca"].search(text) for text in texts)
+    assert FORMAL["es"].search("¿Ha olvidado su contraseña?")
+    assert not FORMAL["es"].search("¿Has olvidado la contraseña?")
+
+
+@pytest.mark.parametrize(("language", "forgot", "signed_in"), [
+    ("ca", "Has oblidat la contrasenya?", "Has iniciat la sessió com a %(name)s."),
+    ("es", "¿Has olvidado la contraseña?", "Has iniciado sesión como %(name)s."),
+    ("en", "Forgot your password?", "Successfully signed in as %(name)s."),
+])
+def test_allauths_texts_speak_as_plaza_does(language, forgot, signed_in):
+    """locale/allauth's catalogues win over allauth's own (which says "Heu oblidat la
+    contrasenya?" in Catalan), in every language but English."""
+    with translation.override(language):
+        assert translation.gettext("Forgot your password?") == forgot
+        assert translation.gettext("Successfully signed in as %(name)s.") == signed_in

@@ -18,6 +18,7 @@ from tests.factories import project_make, proposal_make
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "ca" / "LC_MESSAGES" / "django.po"
 CA = {"HTTP_ACCEPT_LANGUAGE": "ca"}
+ES = {"HTTP_ACCEPT_LANGUAGE": "es"}
 
 
 @pytest.fixture(autouse=True)
@@ -45,6 +46,17 @@ def test_home_page_in_catalan_for_a_catalan_browser(client):
     assert "Inicia la sessió" in html
     assert "participació de codi obert per a les ciutats" in html
     assert "Design your city together" not in html
+
+
+@pytest.mark.django_db
+def test_home_page_in_spanish_for_a_spanish_browser(client):
+    project_make()
+    html = _text(client.get(reverse("proposals:home"), **ES))
+    assert '<html lang="es">' in html
+    assert "Diseñemos la ciudad entre todos" in html
+    assert "Salta al contenido" in html
+    assert "participación de código abierto para las ciudades" in html
+    assert "Design your city together" not in html and "Dissenyem" not in html
 
 
 @pytest.mark.django_db
@@ -112,6 +124,7 @@ def test_every_page_offers_a_labelled_language_picker(client):
     assert f'action="{reverse("set_language")}"' in html
     assert '<label for="language-select">Language</label>' in html
     assert '<option value="ca" lang="ca">Català</option>' in html
+    assert '<option value="es" lang="es">Español</option>' in html
     assert '<input type="hidden" name="next" value="/">' in html
 
 
@@ -126,6 +139,9 @@ def test_the_picker_switches_the_language_and_back(client):
     html = _text(client.get(home))
     assert "Dissenyem la ciutat entre tothom" in html
     assert '<option value="ca" lang="ca" selected>Català</option>' in html
+
+    client.post(reverse("set_language"), {"language": "es", "next": home})
+    assert "Diseñemos la ciudad entre todos" in _text(client.get(home))
 
     client.post(reverse("set_language"), {"language": "en", "next": home})
     assert "Design your city together" in _text(client.get(home))
@@ -161,17 +177,19 @@ def _entries(po_text: str):
             yield flags, fields["msgid"], [v for k, v in fields.items() if k.startswith("msgstr")]
 
 
-def test_catalan_catalogue_is_complete_and_nothing_is_fuzzy():
-    text = CATALOGUE.read_text(encoding="utf-8")
+@pytest.mark.parametrize("language", ["ca", "es"])
+def test_the_templates_catalogue_is_complete_and_nothing_is_fuzzy(language):
+    catalogue = Path(str(CATALOGUE).replace("/ca/", f"/{language}/"))
+    text = catalogue.read_text(encoding="utf-8")
     entries = list(_entries(text))
     assert len(entries) > 300
     assert [m for flags, m, _ in entries if "fuzzy" in flags] == []
     assert [m for _flags, m, strs in entries if not all(strs)] == []
     header = text.split("\n\n", 1)[0]
     assert "#, fuzzy" not in header
-    assert '"Language: ca\\n"' in header
+    assert f'"Language: {language}\\n"' in header
 
-    stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(CATALOGUE)],
+    stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(catalogue)],
                            capture_output=True, text=True, check=True).stderr
     assert "fuzzy" not in stats and "untranslated" not in stats, stats
 
@@ -179,7 +197,8 @@ def test_catalan_catalogue_is_complete_and_nothing_is_fuzzy():
 BASE = Path(settings.BASE_DIR)
 # Every catalogue of the project and its apps (one folder deep: not the virtualenv's).
 PO_FILES = sorted(str(po.relative_to(BASE)) for pattern in (
-    "locale/*/LC_MESSAGES/*.po", "*/locale/*/LC_MESSAGES/*.po") for po in BASE.glob(pattern))
+    "locale/*/LC_MESSAGES/*.po", "locale/allauth/*/LC_MESSAGES/*.po",
+    "*/locale/*/LC_MESSAGES/*.po") for po in BASE.glob(pattern))
 
 
 def compiled_messages(mo: Path) -> tuple[dict, dict]:
@@ -195,7 +214,9 @@ def compiled_messages(mo: Path) -> tuple[dict, dict]:
 def test_there_are_catalogues_to_check():
     assert "locale/ca/LC_MESSAGES/django.po" in PO_FILES
     assert "locale/ca/LC_MESSAGES/djangojs.po" in PO_FILES
-    assert len(PO_FILES) >= 8, PO_FILES
+    assert "locale/es/LC_MESSAGES/djangojs.po" in PO_FILES
+    assert "locale/allauth/es/LC_MESSAGES/django.po" in PO_FILES
+    assert len(PO_FILES) >= 20, PO_FILES
 
 
 @pytest.mark.parametrize("po", PO_FILES)

@@ -35,7 +35,7 @@ def sign_up(language: str, username: str, mailoutbox):
 def test_signing_up_in_catalan_keeps_catalan_for_the_persons_e_mails(mailoutbox):
     user, mail = sign_up("ca", "montse", mailoutbox)
     assert user.language == "ca" and user.email_language == "ca"
-    assert mail.subject == "[Plaza] Si us plau, confirmeu la vostra adreça de correu electrònic"
+    assert mail.subject == "[Plaza] Confirma la teva adreça electrònica"
     assert mail.body.startswith("Hola")
 
 

@@ -50,12 +50,15 @@ def test_a_comment_notification_is_in_the_authors_language(worker_mail):
 
 def test_a_status_change_is_in_the_authors_language(worker_mail, planner):
     project = project_make()
-    for username, language in (("jordi", "ca"), ("john", "en")):
+    for username, language in (("jordi", "ca"), ("john", "en"), ("lucia", "es")):
         proposal = proposal_make(project, person(username, language), title="Una font")
         services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
     subject, body = mail_to(worker_mail, "jordi@example.org", "the Catalan status e-mail")
-    assert subject == "[Plaza] La vostra proposta «Una font» ara està en estat «preseleccionada»"
+    assert subject == "[Plaza] La teva proposta «Una font» ara està en estat «preseleccionada»"
     assert body.startswith("Hola, Jordi:") and "preseleccionada" in body
+    subject, body = mail_to(worker_mail, "lucia@example.org", "the Spanish status e-mail")
+    assert subject == "[Plaza] Tu propuesta «Una font» ahora está en estado «preseleccionada»"
+    assert body.startswith("Hola, Lucia:")
     subject, body = mail_to(worker_mail, "john@example.org", "the English status e-mail")
     assert subject == "[Plaza] Your proposal “Una font” is now shortlisted"
     assert body.startswith("Hello John,")
@@ -69,7 +72,7 @@ def test_a_role_decision_is_in_the_citizens_language(worker_mail, planner):
         with transaction.atomic():
             account_services.role_claim_verify(claim_id=claim.pk, planner=planner)
     subject, body = mail_to(worker_mail, "nuria@example.org", "the Catalan decision e-mail")
-    assert subject.startswith("[Plaza] La vostra sol·licitud com a Resident: ")
+    assert subject.startswith("[Plaza] La teva sol·licitud com a Resident: ")
     assert body.startswith("Hola, Nuria:")
     subject, body = mail_to(worker_mail, "nick@example.org", "the English decision e-mail")
     assert subject.startswith("[Plaza] Your claim as Resident: ")

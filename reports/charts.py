@@ -65,10 +65,11 @@ def basemap(area: GEOSGeometry, districts: list[dict]) -> Basemap:
                    districts=rings, labels=labels)
 
 
-def _frame(ax, extent: tuple[float, float, float, float], *, ratio: float,
-           pad: float = 0.05) -> None:
-    """Show `extent` with a margin, widened to the axes' width:height `ratio` so that
-    the map fills its frame, in degrees scaled by the cosine of the latitude."""
+def view_box(extent: tuple[float, float, float, float], *, ratio: float,
+             pad: float = 0.05) -> tuple[float, float, float, float]:
+    """What a map of `extent` shows (minx, miny, maxx, maxy): the extent with a margin,
+    widened to the axes' width:height `ratio` so that the map fills its frame, in degrees
+    scaled by the cosine of the latitude."""
     minx, miny, maxx, maxy = extent
     cy = (miny + maxy) / 2
     scale = math.cos(math.radians(cy))
@@ -77,9 +78,15 @@ def _frame(ax, extent: tuple[float, float, float, float], *, ratio: float,
     height = max(maxy - miny, 0.003) * (1 + 2 * pad)
     width, height = max(width, height * ratio), max(height, width / ratio)
     cx = (minx + maxx) / 2
-    ax.set_xlim(cx - width / scale / 2, cx + width / scale / 2)
-    ax.set_ylim(cy - height / 2, cy + height / 2)
-    ax.set_aspect(1 / scale)
+    return (cx - width / scale / 2, cy - height / 2, cx + width / scale / 2, cy + height / 2)
+
+
+def _frame(ax, extent: tuple[float, float, float, float], *, ratio: float,
+           pad: float = 0.05) -> None:
+    x0, y0, x1, y1 = view_box(extent, ratio=ratio, pad=pad)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(1 / math.cos(math.radians((extent[1] + extent[3]) / 2)))
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():
@@ -125,25 +132,6 @@ def _base(ax, base: Basemap, *, labels: bool) -> None:
                             va="center", zorder=2, annotation_clip=True)
 
 
-def overview_map(*, area: GEOSGeometry, base: Basemap, proposals: list[dict],
-                 width: float = 7.0, height: float = 5.0) -> bytes:
-    """The project's area, the districts and every proposal, green where weighted
-    support outweighs opposition, red where it does not, grey without votes."""
-    fig = Figure(figsize=(width, height))
-    ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
-    _frame(ax, area.extent, ratio=width / height, pad=0.02)
-    _base(ax, base, labels=True)
-    groups = {SUPPORT: [], OPPOSE: [], NEUTRAL: []}
-    for p in proposals:
-        score = p["score_weighted"]
-        groups[SUPPORT if score > 0 else OPPOSE if score < 0 else NEUTRAL].append(
-            p["geometry"])
-    size = 18 if len(proposals) < 500 else 4
-    for color, geometries in groups.items():
-        _draw(ax, geometries, color, size=size)
-    return _png(fig)
-
-
 def proposal_map(*, base: Basemap, proposal: dict,
                  others: list[tuple[GEOSGeometry, tuple]]) -> bytes:
     """One proposal (blue) among the project's others (grey), zoomed on it. `others`
@@ -177,8 +165,9 @@ def ranking_chart(proposals: list[dict]) -> bytes:
             color=ACCENT, label=_("Weighted score"))
     ax.barh([y - 0.2 for y in ys], [p["score_equal"] for p in rows], height=0.38,
             color=NEUTRAL, label=_("Score with equal weights"))
-    ax.set_yticks(list(ys), [f"{p['rank_weighted']}. {_label(p['title'])}" for p in rows],
-                  fontsize=7)
+    # The number of the ranking table and the maps (the rank, when no tie makes two).
+    ax.set_yticks(list(ys), [f"{p.get('number', p['rank_weighted'])}. {_label(p['title'])}"
+                             for p in rows], fontsize=7)
     ax.axvline(0, color=INK, linewidth=0.8)
     ax.tick_params(axis="x", labelsize=7)
     ax.legend(fontsize=7, loc="lower right", frameon=False)

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 from accounts.storage import private_storage
 from gisdata.models import GeometryType, Layer
 from proposals.models import Project
-from reports import formats, pdf
+from reports import backdrop, formats, overview, pdf
 from reports.models import DecisionReport, ReportStatus
 from reports.snapshot import ReportData, snapshot_read
 
@@ -255,6 +255,8 @@ def _compile(report: DecisionReport, attempt: int, stored: list[str],
     with _snapshot():
         data = snapshot_read(project=report.project, district_layer=layer,
                              after_snapshot=after_snapshot)
+        context = backdrop.backdrop_read(layers=data.context_layers,
+                                         box=overview.overview_box(data.project["area"]))
     checksum = data.checksum()
     done = 1
     total = 1 + pdf.images_needed(data) + 1
@@ -270,7 +272,8 @@ def _compile(report: DecisionReport, attempt: int, stored: list[str],
     files = {
         "csv": formats.ranking_csv(data),
         "geojson": formats.proposals_geojson(data, checksum=checksum),
-        "pdf": pdf.report_pdf(data, report_id=report.pk, checksum=checksum, on_image=step),
+        "pdf": pdf.report_pdf(data, report_id=report.pk, checksum=checksum, backdrop=context,
+                              on_image=step),
     }
     # A folder per attempt: a delivery that lost the report deletes only its own files.
     base = f"{_attempt_folder(report, attempt)}/{report.project.slug}-report-{report.pk}"

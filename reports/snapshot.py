@@ -28,7 +28,9 @@ from django.utils import timezone
 
 from gisdata.models import Feature, Layer
 from proposals.models import PUBLIC_STATUSES, Project, Proposal
+from reports import backdrop
 from voting import selectors as voting
+from voting.groups import min_group_size, role_groups_merge
 from voting.models import Vote, VoteValue
 
 NO_ROLE = "No verified role"
@@ -52,8 +54,13 @@ class ReportData:
     totals: dict
     votes_by_role: list[dict]
     participants_by_role: list[dict]
+    # How the figures by role were merged (voting/groups.py): the report holds, prints
+    # and sums only what it may show, never a group of too few voters.
+    role_groups: dict = field(default_factory=dict)
     district_layer: dict | None = None
     districts: list[dict] = field(default_factory=list)
+    # The published layers drawn under the overview map (reports/backdrop.py).
+    context_layers: list[dict] = field(default_factory=list)
 
     @property
     def phase_days(self) -> list[dict]:
@@ -117,6 +124,7 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
     if after_snapshot is not None:
         after_snapshot()
     proposals = _proposals(project)
+    by_role = role_groups_merge(_votes_by_role(project))
     data = ReportData(
         snapshot_at=snapshot_at,
         project={"id": project.pk, "slug": project.slug, "title": project.title,
@@ -129,8 +137,11 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
         unverified_weight=voting.voting_rules(project).unverified_weight,
         proposals=proposals,
         totals=_totals(project, proposals),
-        votes_by_role=_votes_by_role(project),
+        votes_by_role=by_role.rows,
         participants_by_role=_participants_by_role(project, snapshot_at),
+        role_groups={"min_size": by_role.min_size, "merged": by_role.merged,
+                     "withheld": by_role.withheld},
+        context_layers=backdrop.context_layers(project.area, district_layer),
     )
     if district_layer is not None:
         data.district_layer, data.districts = _districts(project, district_layer, proposals)
@@ -143,12 +154,15 @@ def _proposals(project: Project) -> list[dict]:
     comments = dict(_ranked(project).annotate(n=Count("comments", filter=_comments_visible()))
                     .values_list("pk", "n"))
     roles = voting.role_tallies(project)
+    nothing = voting.RoleTallies(tallies=[], min_size=min_group_size())
     for row in rows:
         row["category"] = row.pop("category__name")
         row["share"] = voting.share(row["support_weight"], row["oppose_weight"])
         row["votes"] = row["supporters"] + row["opponents"] + row["abstentions"]
         row["comments"] = comments.get(row["id"], 0)
-        row["roles"] = [asdict(t) for t in roles.get(row["id"], [])]
+        shown = roles.get(row["id"], nothing)
+        row["roles"] = [asdict(t) for t in shown.tallies]
+        row["role_groups"] = shown.as_json()
         row["district"] = None
     return rows
 

@@ -92,6 +92,11 @@ TALLY = inline_serializer("Tally", {
     "score_equal": serializers.IntegerField(),
     "share": serializers.DecimalField(max_digits=5, decimal_places=4, allow_null=True),
     "roles": serializers.ListField(child=serializers.DictField()),
+    "role_groups": inline_serializer("RoleGroups", {
+        "min_size": serializers.IntegerField(),
+        "merged": serializers.ListField(child=serializers.CharField()),
+        "withheld": serializers.BooleanField(),
+    }),
 })
 
 

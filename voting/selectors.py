@@ -3,7 +3,7 @@ rows at the moment it is read, so a tally always equals the sum over its rows.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import StakeholderRole
 from proposals.models import PUBLIC_STATUSES, PhaseKind, Project, Proposal
+from voting.groups import min_group_size, role_groups_merge
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
 
 ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=3))
@@ -112,6 +113,7 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
 @dataclass
 class RoleTally:
     role: str
+    voters: int
     supporters: int
     opponents: int
     abstentions: int
@@ -119,12 +121,32 @@ class RoleTally:
     oppose_weight: Decimal
 
 
-def role_tallies(project: Project) -> dict[int, list[RoleTally]]:
-    """Per proposal, per role (None: no verified role): counts and weighted sums."""
+@dataclass
+class RoleTallies:
+    """A proposal's tallies by role as they may be shown (see voting/groups.py): small
+    groups merged into "Other roles", or none at all when `withheld`."""
+
+    tallies: list[RoleTally]
+    merged: list[str] = field(default_factory=list)
+    withheld: bool = False
+    min_size: int = 0
+
+    def as_json(self) -> dict:
+        return {"min_size": self.min_size, "merged": self.merged, "withheld": self.withheld}
+
+
+def role_tallies_exact(project: Project, *, proposal_id: int | None = None
+                       ) -> dict[int, list[RoleTally]]:
+    """Per proposal, per role (None: no verified role): counts and weighted sums, every
+    group however small. Not to be shown as such: `role_tallies` is what pages show."""
+    votes = Vote.objects.filter(proposal__project=project)
+    if proposal_id is not None:
+        votes = votes.filter(proposal_id=proposal_id)
     rows = (
-        Vote.objects.filter(proposal__project=project)
-        .values("proposal_id", "role__name")
+        votes.values("proposal_id", "role__name")
         .annotate(
+            # One vote per voter and proposal: a proposal's votes are its voters.
+            voters=Count("pk"),
             supporters=Count("pk", filter=Q(value=VoteValue.SUPPORT)),
             opponents=Count("pk", filter=Q(value=VoteValue.OPPOSE)),
             abstentions=Count("pk", filter=Q(value=VoteValue.ABSTAIN)),
@@ -138,6 +160,22 @@ def role_tallies(project: Project) -> dict[int, list[RoleTally]]:
         tallies.setdefault(row.pop("proposal_id"), []).append(
             RoleTally(role=row.pop("role__name") or "No verified role", **row))
     return tallies
+
+
+def role_tallies_shown(tallies: list[RoleTally]) -> RoleTallies:
+    """`tallies` with the groups too small to show merged (voting/groups.py)."""
+    breakdown = role_groups_merge([asdict(t) for t in tallies])
+    return RoleTallies(tallies=[RoleTally(**row) for row in breakdown.rows],
+                       merged=breakdown.merged, withheld=breakdown.withheld,
+                       min_size=breakdown.min_size)
+
+
+def role_tallies(project: Project, *, proposal_id: int | None = None
+                 ) -> dict[int, RoleTallies]:
+    """Per proposal, its tallies by role as the results page, the API and the reports
+    show them: groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged."""
+    return {pk: role_tallies_shown(rows) for pk, rows in
+            role_tallies_exact(project, proposal_id=proposal_id).items()}
 
 
 def share(support: Decimal, oppose: Decimal) -> Decimal | None:
@@ -163,5 +201,7 @@ def proposal_tally(proposal: Proposal) -> dict:
         row["score_weighted"] = row["support_weight"] - row["oppose_weight"]
         row["score_equal"] = row["supporters"] - row["opponents"]
     row["share"] = share(row["support_weight"], row["oppose_weight"])
-    row["roles"] = role_tallies(proposal.project).get(proposal.pk, [])
+    roles = role_tallies(proposal.project, proposal_id=proposal.pk).get(
+        proposal.pk, RoleTallies(tallies=[], min_size=min_group_size()))
+    row["roles"], row["role_groups"] = roles.tallies, roles.as_json()
     return row

@@ -14,9 +14,10 @@ from decimal import Decimal
 from reports import services
 from reports.models import DecisionReport
 
-# A row of the PDF's ranking table, as `pdftotext -layout` lays it out.
+# A row of the PDF's ranking table, as `pdftotext -layout` lays it out: the proposal's
+# number (on the maps), its ranks, title and figures.
 PDF_ROW = re.compile(
-    r"^\s*(?P<rank_weighted>\d+)\s+(?P<rank_equal>\d+)\s+(?P<title>\S.*?)\s{2,}"
+    r"^\s*(?P<number>\d+)\s+(?P<rank_weighted>\d+)\s+(?P<rank_equal>\d+)\s+(?P<title>\S.*?)\s{2,}"
     r"(?P<supporters>\d+)\s*/\s*(?P<opponents>\d+)\s*/\s*(?P<abstentions>\d+)\s+"
     r"(?P<support_weight>-?[\d.]+)\s+(?P<oppose_weight>-?[\d.]+)\s+"
     r"(?P<score_weighted>-?[\d.]+)\s+(?P<score_equal>-?\d+)\s+(?P<share>[\d.]+ %|—)\s+"
@@ -36,7 +37,8 @@ def _share_percent(share) -> str:
     return "—" if share is None else f"{Decimal(str(share)) * 100:.1f} %"
 
 
-def pdf_ranking(report: DecisionReport) -> list[dict]:
+def pdf_ranking(report: DecisionReport, *, numbers: bool = False) -> list[dict]:
+    """The ranking table's rows; with `numbers`, each with its number on the maps."""
     text = pdf_text(report)
     section = text.split("The ranking", 1)[1].split("The proposals", 1)[0]
     rows = []
@@ -46,7 +48,8 @@ def pdf_ranking(report: DecisionReport) -> list[dict]:
             row = match.groupdict()
             rows.append({**{k: int(row[k]) for k in NUMBERS},
                          **{k: Decimal(row[k]) for k in DECIMALS},
-                         "title": row["title"], "share": row["share"]})
+                         "title": row["title"], "share": row["share"],
+                         **({"number": int(row["number"])} if numbers else {})})
     return rows
 
 

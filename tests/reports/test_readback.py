@@ -128,7 +128,8 @@ def _num(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def test_the_per_role_section_prints_the_roles_and_their_figures(council, districts):
+def test_the_per_role_section_prints_the_roles_and_their_figures(council, districts, settings):
+    settings.PLAZA_MIN_GROUP_SIZE = 1  # every group shown: the figures of each role
     text = pdf_text(compiled(council["project"], districts))
     votes = section(text, "Votes by the stakeholder role they counted with",
                     "Participants by verified role")
@@ -164,9 +165,9 @@ def pdf_images(report: DecisionReport) -> list[dict]:
             if line.split()[2] == "image"]
 
 
-def page_of(report: DecisionReport, needle: str) -> int:
+def page_of(report: DecisionReport, needle: str, *, after: int = 0) -> int:
     pages = pdf_text(report).split("\f")
-    return next(n for n, page in enumerate(pages, 1) if needle in page)
+    return next(n for n, page in enumerate(pages, 1) if n > after and needle in page)
 
 
 def images_on_page(report: DecisionReport, page: int, tmp_path) -> list[Image.Image]:
@@ -188,7 +189,8 @@ def reddish(r, g, b):  # OPPOSE, #b3261e, also as a translucent area
     return r > g + 40 and r > b + 40
 
 
-def test_the_maps_and_charts_are_in_the_pdf_and_drawn(council, districts, tmp_path):
+def test_the_maps_and_charts_are_in_the_pdf_and_drawn(council, districts, tmp_path, settings):
+    settings.PLAZA_MIN_GROUP_SIZE = 1  # a breakdown by role, so its chart
     report = compiled(council["project"], districts)
     images = pdf_images(report)
     # The overview map, the chart by role, the ranking chart, one map per proposal.
@@ -197,7 +199,8 @@ def test_the_maps_and_charts_are_in_the_pdf_and_drawn(council, districts, tmp_pa
     on_pages = {int(i["page"]) for i in images}
     assert page_of(report, "Where: the project's area and its proposals") in on_pages
     for title in ("1. Bike lane", "2. Fountain", "3. Benches", "4. Play street"):
-        assert page_of(report, title) in on_pages, title
+        # After the summary on page 1, which names the first proposals too.
+        assert page_of(report, title, after=1) in on_pages, title
 
     page = page_of(report, "Where: the project's area and its proposals")
     [overview] = images_on_page(report, page, tmp_path)

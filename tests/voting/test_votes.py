@@ -110,7 +110,8 @@ def test_the_database_refuses_a_second_row_for_the_same_voter(ballot, voters):
                             weight=Decimal("1"))
 
 
-def test_tally_counts_weights_and_roles(ballot, voters):
+def test_tally_counts_weights_and_roles(ballot, voters, settings):
+    settings.PLAZA_MIN_GROUP_SIZE = 1  # one voter per role: shown only without the threshold
     services.vote_cast(user=voters["expert"], proposal=ballot[0], value=SUPPORT)
     services.vote_cast(user=voters["resident"], proposal=ballot[0], value=OPPOSE)
     services.vote_cast(user=voters["business"], proposal=ballot[0], value=ABSTAIN)

@@ -63,6 +63,24 @@ class StyleForm(forms.Form):
                             help_text=_("As #rrggbb."))
 
 
+class LayerForm(forms.Form):
+    title = forms.CharField(
+        label=_("Title"), max_length=200,
+        help_text=_("What citizens read in the maps' layer control and the open data."))
+    label_property = forms.ChoiceField(
+        label=_("Features are named by"), required=False,
+        help_text=_("The attribute that holds a feature's name, such as NOM: used to find "
+                    "a district by name and in breakdowns by district."))
+    is_districts = forms.BooleanField(
+        label=_("These are the city's districts: breakdowns by district start from "
+                "this layer"), required=False)
+
+    def __init__(self, *args, attributes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label_property"].choices = [
+            ("", _("— none: features are numbered —")), *((a, a) for a in attributes)]
+
+
 class ConstraintForm(forms.Form):
     rule = forms.ChoiceField(label=_("Rule"), choices=ConstraintRule.choices)
     distance_m = forms.IntegerField(label=_("Distance in metres"), required=False,

@@ -53,6 +53,10 @@ def layers_load() -> None:
     """Import and publish the demo layers, once; then the Cambridge project."""
     layers = {name: _import(name, path, licence, attribution)
               for name, path, licence, attribution in DATASETS}
+    districts = layers["Barcelona districts"]
+    if districts is not None and not Layer.objects.filter(is_districts=True).exists():
+        # Breakdowns by district start from the layer a planner marked: the demo's.
+        Layer.objects.filter(pk=districts.pk).update(is_districts=True)
     flood = layers["Cambridge 100-year flood zones"]
     if flood is not None and not flood.constraints.exists():
         Constraint.objects.create(

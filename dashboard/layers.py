@@ -1,5 +1,7 @@
-"""A layer's page for planners: publish it, choose its colour on the maps, and turn it
-into feedback on proposals with constraint rules (intersects / within N metres)."""
+"""A layer's page for planners: see it on a map, rename it (the title citizens see),
+choose the attribute that names its features, mark it as the districts, publish it,
+choose its colour on the maps, and turn it into feedback on proposals with constraint
+rules (intersects / within N metres)."""
 
 from __future__ import annotations
 
@@ -11,16 +13,23 @@ from django.utils.translation import gettext as _
 
 from config.form_errors import form_add_service_errors
 from dashboard.access import error_text, form_action, planner_only
-from dashboard.action_forms import ConstraintForm, StyleForm
+from dashboard.action_forms import ConstraintForm, LayerForm, StyleForm
 from gisdata import layer_services
 from gisdata.models import Constraint, Layer
+from gisdata.selectors import layer_extent_bbox, layer_map_config
 
 PERMISSION = "gisdata.change_layer"
 DEFAULT_COLOUR = "#1d4ed8"
 
 
+def _layer_form(layer: Layer, data=None) -> LayerForm:
+    return LayerForm(data, attributes=layer_services.attribute_names(layer.schema), initial={
+        "title": layer.title, "label_property": layer.label_property,
+        "is_districts": layer.is_districts})
+
+
 def _page(request, layer: Layer, *, style_form=None, new_form=None, edited=None,
-          status: int = 200):
+          layer_form=None, status: int = 200):
     """The page; a form sent back with errors (`edited`: a constraint's) shows what the
     planner chose."""
     constraints = list(layer.constraints.order_by("pk"))
@@ -36,6 +45,10 @@ def _page(request, layer: Layer, *, style_form=None, new_form=None, edited=None,
     return render(request, "dashboard/layer.html", {
         "layer": layer, "constraints": constraints,
         "attributes": [a.get("name") for a in (layer.schema or []) if isinstance(a, dict)],
+        "layer_form": layer_form or _layer_form(layer),
+        # The preview map: the layer on, whether published or not (planners may read it).
+        "map_config": {"layers": [layer_map_config(layer)],
+                       "bbox": layer_extent_bbox(layer)},
         "style_form": style_form or StyleForm(initial={
             "color": (layer.style or {}).get("color") or DEFAULT_COLOUR}),
         "new_form": new_form or ConstraintForm(prefix="new"),
@@ -74,6 +87,22 @@ def layer_style(request, pk: int):
             messages.success(request, _("The colour is saved."))
             return redirect("dashboard:layer", pk=layer.pk)
     return _page(request, layer, style_form=form, status=400)
+
+
+@planner_only(PERMISSION)
+@form_action(_layer_page)
+def layer_edit(request, pk: int):
+    layer = _layer(pk)
+    form = _layer_form(layer, request.POST)
+    if form.is_valid():
+        try:
+            layer_services.layer_update(layer=layer, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The layer is saved."))
+            return redirect("dashboard:layer", pk=layer.pk)
+    return _page(request, layer, layer_form=form, status=400)
 
 
 def _constraint_values(form: ConstraintForm) -> dict:

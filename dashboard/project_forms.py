@@ -12,7 +12,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MAX_WEIGHT
-from dashboard.selectors import area_feature_choices
+from dashboard.selectors import area_layers
+from gisdata.selectors import feature_geojson, features_search, layer_label
 from proposals.models import PHASE_ORDER, PhaseKind, Visibility
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
@@ -39,9 +40,15 @@ class ProjectForm(forms.Form):
                                    initial=Visibility.DRAFT)
     moderate_before_publishing = forms.BooleanField(
         label=_("New proposals wait for a planner before they are shown"), required=False)
+    area_layer = forms.TypedChoiceField(
+        label=_("Take the area from the layer"), required=False, coerce=int,
+        empty_value=None, help_text=_("An imported layer of areas, such as the districts."))
+    area_search = forms.CharField(
+        label=_("Find its feature by name"), required=False, max_length=120,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     area_feature = forms.TypedChoiceField(
-        label=_("Take the area from"), required=False, coerce=int, empty_value=None,
-        help_text=_("A feature of an imported layer of areas, such as a district."))
+        label=_("The feature"), required=False, coerce=int, empty_value=None,
+        widget=forms.RadioSelect)
     area = forms.CharField(
         label=_("Or the area drawn on the map (GeoJSON)"), required=False,
         max_length=256 * 1024, widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
@@ -51,8 +58,7 @@ class ProjectForm(forms.Form):
     def __init__(self, *args, has_area: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.has_area = has_area
-        self.fields["area_feature"].choices = [("", _("— drawn on the map —")),
-                                               *area_feature_choices()]
+        self._area_choices()
         for kind in PHASE_ORDER:
             label = PhaseKind(kind).label
             self.fields[f"{kind}_starts"] = forms.DateTimeField(
@@ -61,6 +67,31 @@ class ProjectForm(forms.Form):
             self.fields[f"{kind}_ends"] = forms.DateTimeField(
                 label=_("%(phase)s closes") % {"phase": label}, required=False,
                 widget=LocalDateTimeInput(), input_formats=[LOCAL_DATETIME])
+
+    def _area_choices(self) -> None:
+        """The layers, and the features of the chosen layer that match the search (the
+        chosen feature always among them): the only values the form accepts."""
+        layers = {layer.pk: layer for layer in area_layers()}
+        self.fields["area_layer"].choices = [
+            ("", _("— none: the area is drawn on the map —")),
+            *((pk, layer_label(layer)) for pk, layer in layers.items())]
+        data = self.data if self.is_bound else self.initial
+        raw = str(data.get("area_layer") or "")
+        self.area_layer = layers.get(int(raw)) if raw.isdigit() else None
+        self.area_matches, self.area_more = [], False
+        if self.area_layer is not None:
+            self.area_matches, self.area_more = features_search(
+                self.area_layer, str(data.get("area_search") or ""))
+            chosen = str(data.get("area_feature") or "")
+            known = {m["id"] for m in self.area_matches}
+            if chosen.isdigit() and int(chosen) not in known:
+                feature = feature_geojson(int(chosen), layers=area_layers().filter(
+                    pk=self.area_layer.pk))
+                if feature is not None:
+                    self.area_matches.insert(0, {"id": feature["id"],
+                                                 "name": feature["properties"]["name"]})
+        self.fields["area_feature"].choices = [(m["id"], m["name"])
+                                               for m in self.area_matches]
 
     def phase_fields(self):
         return [(PhaseKind(kind).label, self[f"{kind}_starts"], self[f"{kind}_ends"])

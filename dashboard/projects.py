@@ -7,7 +7,9 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +18,7 @@ from dashboard import project_services, selectors
 from dashboard.access import planner_only
 from dashboard.models import AuditEntry
 from dashboard.project_forms import LOCAL_DATETIME, CategoryFormSet, ProjectForm, WeightsForm
+from gisdata.selectors import feature_geojson, layer_label
 from proposals.models import Project
 from voting import services as voting_services
 from voting.selectors import weights_frozen
@@ -66,7 +69,10 @@ def _edit(request, project: Project | None):
     initial, categories = _initial(project) if project else ({}, [])
     form = ProjectForm(request.POST or None, initial=initial, has_area=project is not None)
     formset = CategoryFormSet(request.POST or None, initial=categories, prefix="categories")
-    if request.method == "POST" and form.is_valid() and formset.is_valid():
+    finding = request.method == "POST" and "area_find" in request.POST
+    if finding:  # "Find" without JavaScript: list the matches, save nothing, blame nothing
+        _quiet(form, formset)
+    elif request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
         try:
             saved = project_services.project_save(
@@ -80,10 +86,29 @@ def _edit(request, project: Project | None):
         else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": saved.title})
             return redirect("dashboard:project", slug=saved.slug)
-    map_config = {"area": json.loads(project.area.geojson) if project else None}
+    map_config = {"area": json.loads(project.area.geojson) if project else None,
+                  "feature": _chosen_feature(form),
+                  "features_url": reverse("dashboard:layer-features", args=[0])}
     return render(request, "dashboard/project_form.html", {
         "form": form, "formset": formset, "project": project, "map_config": map_config,
-    }, status=400 if request.method == "POST" else 200)
+    }, status=400 if request.method == "POST" and not finding else 200)
+
+
+def _quiet(form, formset) -> None:
+    """A form sent to find a feature is no attempt to save: show it without errors."""
+    form._errors = ErrorDict()
+    formset._errors, formset._non_form_errors = [], formset.error_class()
+    for each in formset.forms:
+        each._errors = ErrorDict()
+
+
+def _chosen_feature(form) -> dict | None:
+    """The feature the form holds, for the map to show before saving."""
+    raw = str((form.data if form.is_bound else form.initial).get("area_feature") or "")
+    if not raw.isdigit() or form.area_layer is None:
+        return None
+    return feature_geojson(int(raw), layers=selectors.area_layers().filter(
+        pk=form.area_layer.pk))
 
 
 @planner_only("proposals.add_project")
@@ -101,13 +126,16 @@ def project_overview(request, slug: str):
     project = get_object_or_404(Project.objects.with_current_phase(), slug=slug)
     layers = selectors.area_layers()
     layer = None
-    if request.GET.get("districts", "").isdigit():
-        layer = layers.filter(pk=int(request.GET["districts"])).first()
-    layer = layer or selectors.district_layer_default()
+    chosen = request.GET.get("districts")
+    if chosen is None:  # none chosen yet: the marked districts, if any
+        layer = selectors.district_layer_default()
+    elif chosen.isdigit():
+        layer = layers.filter(pk=int(chosen)).first()
     return render(request, "dashboard/project_overview.html", {
         "project": project,
         "overview": selectors.project_overview(project),
-        "district_layers": layers, "district_layer": layer,
+        "district_layers": [(each, layer_label(each)) for each in layers],
+        "district_layer": layer,
         "by_district": selectors.participation_by_district(project, layer) if layer else [],
         "phases": project.phases.all(),
         "audit": AuditEntry.objects.for_project(project.pk)[:AUDIT_SHOWN],

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dashboard.access import form_action
+from gisdata.selectors import layer_label
 from proposals.models import Project
 from reports import selectors, services
 from reports.models import DecisionReport
@@ -31,8 +32,13 @@ def _planner_only(view):
     return login_required(permission_required(VIEW_PERMISSION, raise_exception=True)(view))
 
 
+class LayerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return layer_label(obj)  # "Districts — Barcelona districts 2024 (10 areas)"
+
+
 class CompileForm(forms.Form):
-    district_layer = forms.ModelChoiceField(
+    district_layer = LayerChoiceField(
         queryset=selectors.district_layers(), required=False,
         empty_label=gettext_lazy("No districts"),
         label=gettext_lazy("Count participation by"),
@@ -40,8 +46,9 @@ class CompileForm(forms.Form):
 
 
 def _default_layer():
-    """The demo's and most cities' choice: a layer whose title speaks of districts."""
-    return selectors.district_layers().filter(title__icontains="district").first()
+    """The layer a planner marked as the districts, or none: never one picked by its
+    title or order, which no planner chose."""
+    return selectors.district_layers().filter(is_districts=True).first()
 
 
 @_planner_only

@@ -1,4 +1,4 @@
-"""What the dashboard reads: the features a project's area may come from, a project's
+"""What the dashboard reads: the layers a project's area may come from, a project's
 overview (participation over time, by role and by district) and a preview of a ranking
 under other weights. Counts are SQL aggregates; nothing here writes."""
 
@@ -16,43 +16,22 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import RoleClaim, StakeholderRole
-from gisdata.models import Feature, GeometryType, Layer
+from gisdata.models import GeometryType, Layer
+from gisdata.selectors import feature_name
 from proposals.models import Comment, CommentFlag, Flag, Project, Proposal, ProposalStatus
 from voting.models import Vote
 from voting.selectors import project_weights, ranking_queryset, voting_rules
 
-AREA_LAYER_MAX_FEATURES = 300
-NAME_KEYS = ("NOM", "nom", "name", "NAME", "Name", "title", "TITLE", "label")
 DAYS_SHOWN = 60
 AREA_TYPES = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON, GeometryType.MIXED)
 
 
 def area_layers() -> QuerySet[Layer]:
-    """Layers of areas small enough to pick one feature from a list (districts, not
-    census sections by the thousand)."""
-    return (Layer.objects.filter(geometry_type__in=AREA_TYPES, feature_count__gt=0,
-                                 feature_count__lte=AREA_LAYER_MAX_FEATURES)
-            .select_related("dataset").order_by("title"))
-
-
-def feature_label(properties: dict, number) -> str:
-    for key in NAME_KEYS:
-        value = (properties or {}).get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()[:120]
-    return f"Feature {number or '?'}"
-
-
-def area_feature_choices() -> list[tuple[str, list[tuple[int, str]]]]:
-    """[(layer title, [(feature id, its name), …]), …] for a grouped <select>."""
-    groups = []
-    for layer in area_layers():
-        rows = (Feature.objects.filter(layer=layer).order_by("number", "id")
-                .values_list("id", "properties", "number"))
-        options = sorted(((pk, feature_label(props, n)) for pk, props, n in rows),
-                         key=lambda option: option[1].casefold())
-        groups.append((layer.title, options))
-    return groups
+    """Layers of areas a project's area or a breakdown by district may come from. Their
+    features are found by name (`gisdata.selectors.features_search`), so a layer of
+    census sections by the thousand is as usable as the ten districts."""
+    return (Layer.objects.filter(geometry_type__in=AREA_TYPES, feature_count__gt=0)
+            .select_related("dataset").order_by("title", "dataset__name", "pk"))
 
 
 # ------------------------------------------------------------------------ overview
@@ -141,14 +120,18 @@ def participation_by_district(project: Project, layer: Layer) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(_BY_DISTRICT_SQL, {"project": project.pk, "layer": layer.pk})
         rows = cursor.fetchall()
-    result = [{"name": feature_label(json.loads(props) if isinstance(props, str) else props,
-                                     number), "proposals": n_prop, "votes": n_votes}
+    result = [{"name": feature_name(layer, json.loads(props) if isinstance(props, str)
+                                    else props, number), "proposals": n_prop,
+               "votes": n_votes}
               for _, props, number, n_prop, n_votes in rows]
     return sorted(result, key=lambda r: (-r["proposals"], -r["votes"], r["name"]))
 
 
 def district_layer_default() -> Layer | None:
-    return area_layers().filter(title__icontains="district").first() or area_layers().first()
+    """The layer a planner marked as the districts, or none: never a layer picked by
+    its title or its order, which would count participation in census sections or
+    flood zones without anyone choosing so."""
+    return area_layers().filter(is_districts=True).first()
 
 
 # ------------------------------------------------------------------ weights preview

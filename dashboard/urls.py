@@ -1,6 +1,7 @@
 from django.urls import path
 
 from dashboard import (
+    area_picker,
     imports,
     layers,
     moderation,
@@ -41,6 +42,8 @@ urlpatterns = [
     path("imports/layers/<int:pk>/publish/", imports.layer_publish_view,
          name="layer-publish"),
     path("layers/<int:pk>/", layers.layer_detail, name="layer"),
+    path("layers/<int:pk>/edit/", layers.layer_edit, name="layer-edit"),
+    path("layers/<int:pk>/features/", area_picker.layer_features, name="layer-features"),
     path("layers/<int:pk>/style/", layers.layer_style, name="layer-style"),
     path("layers/<int:pk>/constraints/", layers.constraint_add, name="constraint-add"),
     path("constraints/<int:pk>/", layers.constraint_edit, name="constraint-edit"),

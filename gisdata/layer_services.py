@@ -1,5 +1,6 @@
-"""Writes on imported layers that change what citizens see: publishing, the colour the
-maps draw a layer in, and the constraint rules that give feedback on proposals.
+"""Writes on imported layers that change what citizens see: publishing, the title and
+the label property, the colour the maps draw a layer in, and the constraint rules that
+give feedback on proposals.
 
 Each change is one transaction with its audit entry (`dashboard.audit`, a leaf module
 that imports no app, so gisdata still depends on no other part of Plaza's domain).
@@ -23,6 +24,11 @@ COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 MAX_DISTANCE_M = 10_000  # as the gisdata_constraint_distance check constraint
 MESSAGE_MAX = 300
 CHANGE_LAYER = "gisdata.change_layer"
+TITLE_MAX = 200
+# Attributes that name a feature, in the order an import tries them (case does not
+# matter): Barcelona's districts have NOM, many open-data portals name or NAME.
+LABEL_NAMES = ("name", "nom", "nombre", "nom_districte", "nom_barri", "district",
+               "districte", "neighbourhood", "barri", "label", "title")
 
 
 def _require(user) -> None:
@@ -37,6 +43,52 @@ def colour_clean(value: str) -> str:
     if not COLOUR.match(value):
         raise ValidationError({"color": _("Give the colour as #rrggbb, e.g. #1d4ed8.")})
     return value
+
+
+def attribute_names(schema) -> list[str]:
+    return [str(a["name"]) for a in schema or [] if isinstance(a, dict) and a.get("name")]
+
+
+def label_property_guess(schema) -> str:
+    """The attribute that most likely names a feature ("NOM"), or "" when none does."""
+    names = {name.lower(): name for name in attribute_names(schema)}
+    return next((names[wanted] for wanted in LABEL_NAMES if wanted in names), "")
+
+
+def layer_update(*, layer: Layer, user, title: str, label_property: str,
+                 is_districts: bool) -> Layer:
+    """Rename a layer (the title citizens see in the map's layer control), choose the
+    attribute that names its features, and mark it as the city's districts: the one
+    layer breakdowns "by district" start from (marking it unmarks any other)."""
+    _require(user)
+    title = " ".join((title or "").split())
+    errors = {}
+    if not title:
+        errors["title"] = _("Give the layer the title citizens will read.")
+    elif len(title) > TITLE_MAX:
+        errors["title"] = _("Write at most %(n)s characters.") % {"n": TITLE_MAX}
+    if label_property and label_property not in attribute_names(layer.schema):
+        errors["label_property"] = _("Choose one of the layer's attributes.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Layer.objects.select_for_update().get(pk=layer.pk)
+        before = {"title": locked.title, "label_property": locked.label_property,
+                  "is_districts": locked.is_districts}
+        after = {"title": title, "label_property": label_property or "",
+                 "is_districts": bool(is_districts)}
+        if before == after:
+            return locked
+        if after["is_districts"]:
+            Layer.objects.filter(is_districts=True).exclude(pk=locked.pk).update(
+                is_districts=False)
+        for field, value in after.items():
+            setattr(locked, field, value)
+        locked.save(update_fields=[*after, "updated_at"])
+        audit_record(actor=user, action=AuditAction.LAYER_UPDATE, target=locked,
+                     details={f: [before[f], after[f]] for f in after
+                              if before[f] != after[f]})
+    return locked
 
 
 def layer_publish(*, layer: Layer, user, published: bool) -> Layer:

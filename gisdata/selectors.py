@@ -9,12 +9,18 @@ as GeoJSON (`layer_geojson`). bench/bench_tiles.py measures the tile of the dens
 
 from __future__ import annotations
 
+import json
+
+from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry, Polygon
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from gisdata.models import Layer
+from gisdata.models import Feature, GeometryType, Layer
 
 # Above this many features, the map loads a layer as vector tiles instead of GeoJSON.
 TILE_THRESHOLD = 2000
@@ -28,6 +34,68 @@ MAX_TILE_FEATURES = 20_000
 TILE_LAYER = "features"
 EXTENT = 4096
 BUFFER = 64
+
+
+AREA_TYPES = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON)
+SEARCH_MAX = 20
+NAME_MAX = 120
+
+
+def layer_label(layer: Layer) -> str:
+    """A layer as planners pick it: "Districts — Barcelona districts 2024 (10 areas)".
+    Titles alone repeat (two imports of one file, a layer named like its dataset)."""
+    count = layer.feature_count
+    if layer.geometry_type in AREA_TYPES:
+        amount = ngettext("%(n)s area", "%(n)s areas", count) % {"n": count}
+    else:
+        amount = ngettext("%(n)s feature", "%(n)s features", count) % {"n": count}
+    return _("%(title)s — %(dataset)s (%(amount)s)") % {
+        "title": layer.title, "dataset": layer.dataset.name, "amount": amount}
+
+
+def feature_name(layer: Layer, properties: dict | None, number: int | None) -> str:
+    """A feature's name: its layer's label property, else its number in the file."""
+    value = (properties or {}).get(layer.label_property) if layer.label_property else None
+    if value not in (None, ""):
+        return " ".join(str(value).split())[:NAME_MAX]
+    return _("Feature %(number)s") % {"number": number or "?"}
+
+
+def features_search(layer: Layer, query: str, *, limit: int = SEARCH_MAX
+                    ) -> tuple[list[dict], bool]:
+    """Features of a layer whose name contains `query` (any case), sorted by name:
+    [{id, name}, …] and whether more matched. Without a label property, a number
+    finds the feature of that number."""
+    query = " ".join((query or "").split())[:NAME_MAX]
+    features = Feature.objects.filter(layer=layer)
+    if layer.label_property:
+        features = features.annotate(
+            label=KeyTextTransform(layer.label_property, "properties"))
+        if query:
+            features = features.filter(label__icontains=query)
+        features = features.order_by("label", "number", "pk")
+    else:
+        if query:
+            features = features.filter(number=int(query)) if query.isdigit() else \
+                features.none()
+        features = features.order_by("number", "pk")
+    rows = list(features.values_list("pk", "properties", "number")[:limit + 1])
+    found = [{"id": pk, "name": feature_name(layer, props, number)}
+             for pk, props, number in rows[:limit]]
+    return found, len(rows) > limit
+
+
+def feature_geojson(feature_id: int, *, layers: QuerySet[Layer]) -> dict | None:
+    """One feature of one of `layers` as a GeoJSON Feature with its name, or None."""
+    row = (Feature.objects.filter(pk=feature_id, layer__in=layers)
+           .annotate(json=AsGeoJSON("geometry", precision=7))
+           .values("pk", "layer_id", "properties", "number", "json").first())
+    if row is None:
+        return None
+    layer = Layer.objects.get(pk=row["layer_id"])
+    return {"type": "Feature", "id": row["pk"], "geometry": json.loads(row["json"]),
+            "properties": {"name": feature_name(layer, row["properties"], row["number"]),
+                           "layer": layer.pk}}
 
 
 def can_see_unpublished(user) -> bool:

@@ -24,6 +24,7 @@ from psycopg.errors import LockNotAvailable
 
 from gisdata import partitions, pipeline, runs
 from gisdata.encodings import gdal_encoding
+from gisdata.layer_services import label_property_guess
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
 
@@ -287,8 +288,12 @@ def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, srid: in
             ymin, ymax = ymin - 1e-7, ymax + 1e-7
         extent = Polygon.from_bbox((xmin, ymin, xmax, ymax))
         extent.srid = 4326
+    # The planner's label property is kept over a re-import while the file still has it.
+    label = row.label_property if row.label_property in {
+        a.get("name") for a in layer.schema or [] if isinstance(a, dict)} else ""
     Layer.objects.filter(pk=row.pk).update(
         geometry_type=built.geometry_type, extent=extent,
         feature_count=built.imported, schema=layer.schema,
+        label_property=label or label_property_guess(layer.schema),
         version=F("version") if created else F("version") + 1)
     return built

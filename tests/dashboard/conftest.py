@@ -18,6 +18,8 @@ def districts_make() -> Layer:
                                      source_url="https://example.org/districtes.zip")
     layer = Layer.objects.create(dataset=dataset, name="districtes", title="Districtes",
                                  geometry_type="MultiPolygon", feature_count=2,
+                                 schema=[{"name": "NOM", "type": "String"}],
+                                 label_property="NOM",
                                  extent=Polygon.from_bbox((2.10, 41.35, 2.22, 41.45)))
     Feature.objects.create(layer=layer, number=1, properties={"NOM": "Gràcia"},
                            geometry=MultiPolygon(DISTRICT, srid=4326))

@@ -5,6 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from dashboard.models import AuditEntry
 from gisdata.models import Constraint, Layer
 from gisdata.selectors import layer_map_config
 
@@ -103,3 +104,75 @@ def test_a_constraint_scoped_to_no_such_project_is_refused(desk, world):
         "new-is_active": "on", "new-projects": ["999999"]})
     assert response.status_code == 400
     assert Constraint.objects.count() == 1
+
+
+# ------------------------------------------------------------ title, names, districts
+def layer_post(client, layer, **data):
+    values = {"title": layer.title, "label_property": layer.label_property, **data}
+    return client.post(reverse("dashboard:layer-edit", args=[layer.pk]), values)
+
+
+def test_a_planner_renames_a_layer_and_chooses_its_label(desk, world):
+    layer = world["layer"]
+    response = layer_post(desk, layer, title="  Districts  of Barcelona ", label_property="")
+    assert response.status_code == 302
+    layer.refresh_from_db()
+    assert (layer.title, layer.label_property) == ("Districts of Barcelona", "")
+    assert layer_map_config(layer)["title"] == "Districts of Barcelona"
+    entry = AuditEntry.objects.get(action="layer.update")
+    assert entry.details["title"] == ["Districtes", "Districts of Barcelona"]
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"title": "   "}, "This field is required."),
+    ({"label_property": "missing"}, "Select a valid choice."),
+])
+def test_a_blank_title_or_an_attribute_the_layer_lacks_is_refused(desk, world, data, message):
+    response = layer_post(desk, world["layer"], **data)
+    assert response.status_code == 400 and message in response.content.decode()
+    assert Layer.objects.get(pk=world["layer"].pk).title == "Districtes"
+
+
+def test_marking_a_layer_as_the_districts_unmarks_the_other(desk, world):
+    first = world["layer"]
+    second = Layer.objects.create(dataset=first.dataset, name="barris", title="Barris",
+                                  geometry_type="Polygon", feature_count=0)
+    layer_post(desk, first, is_districts="on")
+    layer_post(desk, second, is_districts="on")
+    assert list(Layer.objects.filter(is_districts=True)) == [second]
+
+
+@pytest.mark.quality("planner-actions")
+@pytest.mark.parametrize("persona", ["citizen", "outsider"])
+def test_citizens_and_outsiders_may_not_rename_a_layer(client, world, persona, request):
+    client.force_login(request.getfixturevalue(persona))
+    response = layer_post(client, world["layer"], title="Hacked")
+    assert response.status_code == 403
+    assert Layer.objects.get(pk=world["layer"].pk).title == "Districtes"
+    assert not AuditEntry.objects.filter(action="layer.update").exists()
+
+
+def test_the_layer_page_has_a_preview_map_of_the_layer(desk, world):
+    page = desk.get(reverse("dashboard:layer", args=[world["layer"].pk])).content.decode()
+    assert 'id="layer-map"' in page and "plaza-layer-preview.js" in page
+    assert reverse("api:layer-features", args=[world["layer"].pk]) in page
+
+
+def test_by_district_shows_nothing_until_a_layer_is_marked_or_chosen(desk, world):
+    url = reverse("dashboard:project", args=[world["project"].slug])
+    page = desk.get(url).content.decode()
+    assert "Choose a layer of areas" in page and "Gràcia" not in page
+    assert "Districtes — Districtes (2 areas)" in page
+    Layer.objects.filter(pk=world["layer"].pk).update(is_districts=True)
+    assert "Gràcia" in desk.get(url).content.decode()
+    assert "Gràcia" not in desk.get(url, {"districts": ""}).content.decode()
+
+
+def test_a_report_starts_from_the_marked_districts_or_none(desk, world):
+    url = reverse("dashboard:project-reports", args=[world["project"].slug])
+    layer = world["layer"]
+    page = desk.get(url).content.decode()
+    assert f'<option value="{layer.pk}">Districtes — Districtes (2 areas)</option>' in page
+    Layer.objects.filter(pk=layer.pk).update(is_districts=True)
+    page = desk.get(url).content.decode()
+    assert f'<option value="{layer.pk}" selected>Districtes — Districtes (2 areas)' in page

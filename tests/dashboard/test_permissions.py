@@ -39,6 +39,8 @@ ARGS = {
     "import-retry": {"pk": "run", "post": True},
     "layer-publish": {"pk": "layer", "post": True},
     "layer": {"pk": "layer"},
+    "layer-edit": {"pk": "layer", "post": True},
+    "layer-features": {"pk": "layer"},
     "layer-style": {"pk": "layer", "post": True},
     "constraint-add": {"pk": "layer", "post": True},
     "constraint-edit": {"pk": "constraint", "post": True},
@@ -50,7 +52,8 @@ ARGS = {
 # What a citizen's request would do if it got through: enough to change something.
 POST_DATA = {"action": "hide", "reason": "Spam", "status": "shortlisted", "answer": "Yes.",
              "published": "on", "color": "#ff0000", "decision": "verify", "epsg": "25831",
-             "new-rule": "intersects", "new-severity": "info", "new-message": "Hi"}
+             "new-rule": "intersects", "new-severity": "info", "new-message": "Hi",
+             "title": "Renamed"}
 
 
 def _names() -> set[str]:

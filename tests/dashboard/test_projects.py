@@ -44,9 +44,11 @@ def form(**extra):
 def test_a_planner_sets_up_a_project_with_a_district_as_its_area(desk):
     layer = districts_make()
     gracia = layer.features.get(properties__NOM="Gràcia")
-    page = desk.get(reverse("dashboard:project-new")).content.decode()
+    page = desk.post(reverse("dashboard:project-new"), form(
+        area_layer=layer.pk, area_find="1")).content.decode()  # "Find" with no name: all
     assert "Gràcia" in page and "&lt;b&gt;Sants&lt;/b&gt;" in page and "<b>Sants" not in page
-    response = desk.post(reverse("dashboard:project-new"), form(area_feature=gracia.pk))
+    response = desk.post(reverse("dashboard:project-new"), form(area_layer=layer.pk,
+                                                                area_feature=gracia.pk))
     assert response.status_code == 302
     project = Project.objects.get()
     assert project.slug == "superilla-de-gracia"

@@ -139,6 +139,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:constraint-add": Case(write=PLANNER, args={"pk": "layer"},
                                      data=DASHBOARD_POST),
     "dashboard:constraint-edit": Case(write=PLANNER, args={"pk": "constraint"},
+    "dashboard:layer-edit": Case(write=PLANNER, args={"pk": "layer"}, data=DASHBOARD_POST),
+    # The walk's layer is of points, which has no areas to take a project's from.
+    "dashboard:layer-features": Case(read=PLANNER, args={"pk": "layer"}, ok={404}),
                                       data={**DASHBOARD_POST, "delete": "1"}),
     "dashboard:reports": Case(read=PLANNER),
     "dashboard:project-reports": Case(read=PLANNER, args={"slug": "vote"}),
@@ -292,6 +295,6 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
 
 # The dashboard's forms post to these; opened by GET they send a planner to the form's page.
 for _key in ("proposal-status", "proposal-answer", "moderate-proposal", "moderate-comment",
-             "import-retry", "layer-publish", "layer-style", "constraint-add",
+             "import-retry", "layer-publish", "layer-style", "layer-edit", "constraint-add",
              "constraint-edit", "report-compile", "report-publish"):
     ROUTES[f"dashboard:{_key}"] = replace(ROUTES[f"dashboard:{_key}"], answers=FORM_ACTION)

@@ -69,6 +69,9 @@ def _feature(row: dict) -> dict:
         "oppose_weight", "score_weighted", "score_equal", "share", "comments")}
     properties["rank_changed"] = row["rank_weighted"] != row["rank_equal"]
     properties["roles"] = [{k: _number(v) for k, v in tally.items()} for tally in row["roles"]]
+    # Which roles were merged into "Other roles", or whether no breakdown could be shown
+    # (voting/groups.py): the file says so where it happens, as the PDF does.
+    properties["role_groups"] = row["role_groups"]
     properties["constraint_feedback"] = row["constraint_feedback"]
     return {"type": "Feature", "id": row["id"], "geometry": json.loads(row["geometry"].json),
             "properties": properties}

@@ -1,11 +1,13 @@
 """Forms of the citizen pages. They only shape input; services decide what is valid."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proposals.geometry import geometry_clean
 from proposals.models import MAX_IMAGES, ProposalStatus
+from proposals.selectors import bbox_parse
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -63,15 +65,37 @@ class StatusForm(forms.Form):
 
 
 class ProposalFilterForm(forms.Form):
+    """The project page's one state, shared by its map and its list and kept in the URL:
+    the filters, the map's view (`bbox`) and whether the list keeps to that view.
+
+    `in_view` is "1" unless the query says "0": the list follows the map by default, and
+    the plain form sends a hidden "0" before its checkbox so that an unticked box is
+    heard (the last value of a key wins in a QueryDict)."""
+
     category = forms.ChoiceField(required=False)
     status = forms.ChoiceField(required=False, choices=[("", "All")] + [
         (s.value, s.label) for s in ProposalStatus if s not in (
             ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN)])
+    bbox = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    in_view = forms.BooleanField(required=False, label=_("Only what is on the map"))
 
-    def __init__(self, *args, project, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, data=None, *, project, **kwargs):
+        if data is not None:
+            data = data.copy()
+            data["in_view"] = "" if data.get("in_view") == "0" else "1"
+        super().__init__(data, **kwargs)
         self.fields["category"].choices = [("", "All")] + [
             (c.slug, c.name) for c in project.categories.all()]
+        self.fields["in_view"].initial = True
+
+    def clean_bbox(self):
+        raw = self.cleaned_data["bbox"].strip()
+        if not raw:
+            return None
+        try:
+            return raw, bbox_parse(raw)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["bbox"]) from exc
 
 
 class CommentForm(forms.Form):

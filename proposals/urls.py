@@ -6,6 +6,7 @@ app_name = "proposals"
 urlpatterns = [
     path("", views.home, name="home"),
     path("projects/<slug:slug>/", views.project_detail, name="project"),
+    path("projects/<slug:slug>/list/", views.project_list_part, name="project-list"),
     path("projects/<slug:slug>/propose/", views.propose, name="propose"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal"),
     path("proposals/<int:pk>/edit/", views.proposal_edit, name="edit"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -50,23 +50,66 @@ def _map_config(project: Project, **extra) -> dict:
     }
 
 
+def _list_context(request, project: Project, filters: ProposalFilterForm) -> dict:
+    """The list of a project's proposals as the URL's state asks: the filters and, unless
+    the reader turned it off, only what lies in the map's view (the same bbox test as the
+    map's API, `proposals_filter`). A part of the query that does not parse is left out,
+    so a damaged shared link still opens the page."""
+    chosen = filters.cleaned_data if filters.is_bound else {"in_view": True}
+    bbox = chosen.get("bbox")
+    in_view = chosen.get("in_view", True)
+    visible = selectors.proposals_visible(user=request.user, project=project)
+    qs = selectors.proposals_filter(visible, selectors.ProposalFilter(
+        bbox=bbox[1] if bbox and in_view else None,
+        categories=(chosen["category"],) if chosen.get("category") else (),
+        statuses=(chosen["status"],) if chosen.get("status") else ()),
+    ).select_related("category", "author").order_by("-created_at", "-pk")
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    # The state again, in its one spelling: the pages of the list and the forms that
+    # vote from it carry it, so they come back to the same map view, filters and page.
+    state = QueryDict(mutable=True)
+    for key in ("category", "status"):
+        if chosen.get(key):
+            state[key] = chosen[key]
+    if bbox:
+        state["bbox"] = bbox[0]
+    if not in_view:
+        state["in_view"] = "0"
+    here = state.copy()
+    if page.number > 1:
+        here["page"] = page.number
+    path = reverse("proposals:project", args=[project.slug])
+    return {"project": project, "page": page, "filters": filters,
+            "total": visible.count(), "in_view": bool(bbox and in_view),
+            "state_query": state.urlencode(), "list_url": f"{path}?{here.urlencode()}",
+            "list_path": path}
+
+
 def project_detail(request, slug: str):
     project = _project(request, slug)
     filters = ProposalFilterForm(request.GET or None, project=project)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
-    qs = selectors.proposals_filter(
-        selectors.proposals_visible(user=request.user, project=project),
-        selectors.ProposalFilter(
-            categories=(chosen["category"],) if chosen.get("category") else (),
-            statuses=(chosen["status"],) if chosen.get("status") else ()),
-    ).select_related("category", "author")
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    filters.is_valid()
     return render(request, "proposals/project_detail.html", {
-        "project": project, "page": page, "filters": filters,
+        **_list_context(request, project, filters),
         "phase": project.current_phase(), "phases": project.phases.all(),
         "why_not_propose": rules.why_not_create(request.user, project),
-        "map_config": _map_config(project),
+        "map_config": _map_config(
+            project, list=reverse("proposals:project-list", args=[project.slug])),
     })
+
+
+def project_list_part(request, slug: str):
+    """The project page's list alone, for the page's script to put in place when the
+    filters or the map's view change. The script never sends a query that does not
+    parse, so one that does not is a 400 rather than a list that says something else."""
+    project = _project(request, slug)
+    filters = ProposalFilterForm(request.GET, project=project)
+    if not filters.is_valid():
+        return HttpResponseBadRequest(" ".join(
+            str(m) for errors in filters.errors.values() for m in errors),
+            content_type="text/plain; charset=utf-8")
+    return render(request, "proposals/_proposal_list.html",
+                  _list_context(request, project, filters))
 
 
 @login_required

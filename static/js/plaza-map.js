@@ -61,10 +61,36 @@
 
   /* ---------------------------------------------------------------- project map */
 
+  // The map's view as the URL keeps it (`bbox`), shared with the list (plaza-list.js).
+  function bboxOf(map) {
+    var b = map.getBounds();
+    return [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
+            Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)]
+      .map(function (v) { return v.toFixed(6); }).join(",");
+  }
+
+  // A view read back from the URL, a hair inside what was written: the six decimals
+  // may round it a little larger, and fitBounds would then zoom out one step.
+  function boundsOf(raw) {
+    var v = (raw || "").split(",").map(Number);
+    if (v.length !== 4 || v.some(isNaN) || v[0] >= v[2] || v[1] >= v[3]) { return null; }
+    var dx = (v[2] - v[0]) * 1e-4, dy = (v[3] - v[1]) * 1e-4;
+    return L.latLngBounds([v[1] + dy, v[0] + dx], [v[3] - dy, v[2] - dx]);
+  }
+
   window.plazaProjectMap = function (map) {
     var cfg = config();
     var area = areaLayer(cfg).addTo(map);
-    map.fitBounds(area.getBounds());
+    // Moves the page makes (the first view, the one a link or the back button restores)
+    // are not the reader's: they do not rewrite the URL.
+    var quiet = false;
+    function fitState() {
+      var saved = boundsOf(new URLSearchParams(window.location.search).get("bbox"));
+      quiet = true;
+      map.fitBounds(saved || area.getBounds(), { animate: false });
+    }
+    fitState();
+    quiet = false;
     var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
     var shapes = L.featureGroup();
     map.addLayer(clusters);
@@ -77,24 +103,17 @@
     overlays[gettext("Project area")] = area;
     var control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
     if (window.plazaAddLayers) { window.plazaAddLayers(map, cfg, control); }
-    var filters = document.querySelector("[data-map-filters]");
     var focus = new URLSearchParams(window.location.search).get("focus");
     var pending = null;
     var timer = null;
 
+    // The filters come from the URL, the one state the list reads too.
     function query() {
-      var b = map.getBounds();
-      var params = new URLSearchParams({
-        bbox: [Math.max(b.getWest(), -180), Math.max(b.getSouth(), -90),
-               Math.min(b.getEast(), 180), Math.min(b.getNorth(), 90)]
-          .map(function (v) { return v.toFixed(6); }).join(","),
-        limit: "2000"
+      var state = new URLSearchParams(window.location.search);
+      var params = new URLSearchParams({ bbox: bboxOf(map), limit: "2000" });
+      ["category", "status"].forEach(function (key) {
+        if (state.get(key)) { params.set(key, state.get(key)); }
       });
-      if (filters) {
-        new FormData(filters).forEach(function (value, key) {
-          if (value) { params.set(key, value); }
-        });
-      }
       return cfg.api + "?" + params.toString();
     }
 
@@ -165,14 +184,22 @@
 
     // A map first shown by the list/map toggle has to measure itself again.
     window.addEventListener("plaza:map-shown", function () {
+      quiet = true;
       map.invalidateSize();
-      map.fitBounds(area.getBounds());
+      fitState();
     }, { once: true });
 
-    map.on("moveend", function () { clearTimeout(timer); timer = setTimeout(load, 150); });
-    if (filters) {
-      filters.addEventListener("change", load);
-    }
+    map.on("moveend", function () {
+      if (quiet) { quiet = false; } else if (map.getSize().x && map.getSize().y) {
+        window.dispatchEvent(new CustomEvent("plaza:map-moved", { detail: { bbox: bboxOf(map) } }));
+      }
+      clearTimeout(timer);
+      timer = setTimeout(load, 150);
+    });
+    // The filters changed, or the back button brought back an earlier state.
+    window.addEventListener("plaza:state", function (event) {
+      if (event.detail && event.detail.restore) { fitState(); } else { load(); }
+    });
     load();
   };
 

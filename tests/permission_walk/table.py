@@ -58,6 +58,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "proposals:home": Case(read=PUBLIC),
     "proposals:project": (Case(read=PUBLIC, args={"slug": "idea"}),
                           Case(read=HIDDEN, args={"slug": "draft"}, variant="draft")),
+    # The project page's list alone, for its script: who may read the page may read it.
+    "proposals:project-list": (Case(read=PUBLIC, args={"slug": "idea"}),
+                               Case(read=HIDDEN, args={"slug": "draft"}, variant="draft")),
     "proposals:propose": Case(read=USER, write=USER, args={"slug": "idea"}, data=PROPOSAL),
     "proposals:proposal": (
         Case(read=PUBLIC, args={"pk": "others_proposal"}),

@@ -4,12 +4,15 @@ The proposals app's templates load these tags; its Python code never imports vot
 so the dependency between the apps stays one way.
 """
 
+from dataclasses import dataclass, field
+
 from django import template
 from django.utils import timezone
 
 from accounts.selectors import voting_weight_resolve
 from proposals.models import PhaseKind
 from voting import selectors
+from voting.api import NAMES
 
 register = template.Library()
 
@@ -45,3 +48,62 @@ def project_voting(context, project):
             "frozen": selectors.weights_frozen(project),
             "results": selectors.results_visible(user, project),
             "progress": progress}
+
+
+# ---------------------------------------------------------------- voting from the list
+
+@dataclass(frozen=True)
+class ListBallot:
+    """What the project's list needs to let a voter vote from it: whether they may
+    (`can_vote`), why not otherwise (`why`, said once above the list), and their own
+    choices on the proposals shown. The vote itself goes through the same view and
+    service as the proposal page's vote box; this only decides what to show."""
+
+    can_vote: bool
+    why: str = ""            # "login", "role", "role-zero", "not-yet", "closed" or ""
+    phase: object = None     # the voting phase, for its dates
+    role: object = None
+    mine: dict = field(default_factory=dict)  # proposal id → "support" / "oppose" / …
+
+
+def _list_ballot(user, project, proposal_ids=()) -> ListBallot:
+    now = timezone.now()
+    voting = project.phases.filter(kind=PhaseKind.VOTING).first()
+    if voting is None:
+        return ListBallot(can_vote=False)
+    if now < voting.starts_at:
+        return ListBallot(can_vote=False, why="not-yet", phase=voting)
+    if now >= voting.ends_at:
+        return ListBallot(can_vote=False, why="closed", phase=voting)
+    if not user.is_authenticated:
+        return ListBallot(can_vote=False, why="login", phase=voting)
+    resolved = voting_weight_resolve(
+        user=user, role_weights=selectors.project_weights(project),
+        unverified_weight=selectors.voting_rules(project).unverified_weight, at=now)
+    if resolved.weight <= 0:
+        return ListBallot(can_vote=False, why="role" if resolved.role is None else "role-zero",
+                          phase=voting, role=resolved.role)
+    mine = dict(selectors.user_votes(user=user).filter(proposal_id__in=list(proposal_ids))
+                .values_list("proposal_id", "value"))
+    return ListBallot(can_vote=True, phase=voting,
+                      mine={pk: NAMES[value] for pk, value in mine.items()})
+
+
+@register.simple_tag(takes_context=True)
+def list_ballot(context, project, proposals):
+    return _list_ballot(context["request"].user, project, [p.pk for p in proposals])
+
+
+@register.inclusion_tag("voting/_list_ballot_note.html", takes_context=True)
+def list_ballot_note(context, project):
+    """Why the list offers no vote, said once above it rather than on every card."""
+    return {"ballot": _list_ballot(context["request"].user, project),
+            "request": context["request"]}
+
+
+@register.inclusion_tag("voting/_list_vote.html", takes_context=True)
+def list_vote(context, proposal, ballot):
+    votable = (ballot.can_vote and not proposal.is_hidden
+               and proposal.status in selectors.VOTABLE_STATUSES)
+    return {"proposal": proposal, "show": votable, "mine": ballot.mine.get(proposal.pk),
+            "next": context.get("list_url", ""), "csrf_token": context.get("csrf_token")}

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from modeltranslation.admin import TranslationAdmin
 
 from accounts import services
 from accounts.forms import AdminLoginForm, ClaimDecisionForm
@@ -28,7 +29,7 @@ class PlazaUserAdmin(UserAdmin):
 
 
 @admin.register(StakeholderRole)
-class StakeholderRoleAdmin(admin.ModelAdmin):
+class StakeholderRoleAdmin(TranslationAdmin):  # the name and description in each language
     list_display = ("name", "slug", "default_weight", "claim_validity_days", "position",
                     "is_active")
     list_editable = ("position",)

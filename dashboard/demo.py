@@ -26,6 +26,7 @@ from accounts.models import RoleClaim, StakeholderRole, User
 from dashboard.demo_activity import discussions_load, riverside_ideas
 from dashboard.demo_layers import layers_load
 from dashboard.demo_proposals import area_union, districts_read, proposals_create
+from dashboard.demo_translations import demo_translate
 from dashboard.demo_voting import voting_project, voting_report
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 
@@ -173,4 +174,5 @@ def demo_load() -> list[Persona]:
     voting_report(users["planner"])  # once the districts are there
     riverside_ideas(users)  # the home page's first project, once it exists
     discussions_load(users)
+    demo_translate()  # the texts in Catalan and Spanish, after every load
     return PERSONAS

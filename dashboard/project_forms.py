@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MAX_WEIGHT
 from dashboard.selectors import area_layers
+from dashboard.translation_forms import CategoryTranslationsMixin, ProjectTranslationsMixin
 from gisdata.selectors import feature_geojson, features_search, layer_label
 from proposals.models import PHASE_ORDER, PhaseKind, Visibility
 
@@ -26,7 +27,7 @@ class LocalDateTimeInput(forms.DateTimeInput):
         super().__init__(format=LOCAL_DATETIME, **kwargs)
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(ProjectTranslationsMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     slug = forms.SlugField(
         label=_("Address"), max_length=80, required=False,
@@ -113,7 +114,7 @@ class ProjectForm(forms.Form):
         return data
 
 
-class CategoryForm(forms.Form):
+class CategoryForm(CategoryTranslationsMixin, forms.Form):
     pk = forms.IntegerField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Category"), max_length=80, required=False)
     color = forms.CharField(label=_("Colour"), max_length=7, initial="#0b6e4f",

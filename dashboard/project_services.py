@@ -10,9 +10,10 @@ the MultiPolygon the project model holds.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -29,7 +30,6 @@ from proposals.services import phases_as_stored, phases_check
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 RESERVED_SLUGS = {"new"}  # /dashboard/projects/new/ is the set-up page of a new project
-TRACKED = ("title", "slug", "description", "visibility", "moderate_before_publishing")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,21 @@ class CategoryInput:
     pk: int | None = None
     slug: str = ""
     delete: bool = False
+    # The name in the other languages, by column (name_ca, name_es); '' for none.
+    translations: dict[str, str] = field(default_factory=dict)
+
+
+def _english(name: str) -> str:
+    """The column of a translated field's English text (title_en), the one written from
+    the plain form field whatever language the planner reads the dashboard in."""
+    return f"{name}_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}"
+
+
+def _set_texts(instance, english: dict[str, str], translations: dict[str, str]) -> None:
+    for name, value in english.items():
+        setattr(instance, _english(name), value)
+    for column, value in translations.items():
+        setattr(instance, column, value or None)  # empty: the English text is shown
 
 
 def area_from_feature(feature_id: int) -> MultiPolygon:
@@ -105,7 +120,7 @@ def _categories(project: Project, categories: list[CategoryInput]) -> None:
                         % {"name": existing.name}}) from exc
             continue
         category = existing or Category(project=project)
-        category.name = c.name.strip()
+        _set_texts(category, {"name": c.name.strip()}, c.translations)
         category.slug = slugify(c.slug or c.name)[:50] or f"category-{position}"
         category.color = c.color.lower()
         category.position = position
@@ -122,8 +137,12 @@ def _phases(project: Project, phases: list[tuple[str, datetime, datetime]]) -> N
 def project_save(*, planner, project: Project | None = None, title: str, slug: str = "",
                  description: str, visibility: str, moderate_before_publishing: bool,
                  area: MultiPolygon | None, phases: list[tuple[str, datetime, datetime]],
-                 categories: list[CategoryInput]) -> Project:
-    """Create a project (`project` None) or change one: everything on its set-up page."""
+                 categories: list[CategoryInput],
+                 translations: dict[str, str] | None = None) -> Project:
+    """Create a project (`project` None) or change one: everything on its set-up page.
+
+    `title` and `description` are the English text; `translations` the others by column
+    (title_ca, description_es…), '' for none."""
     perm = "proposals.add_project" if project is None else "proposals.change_project"
     if not (planner.is_authenticated and planner.has_perm(perm)):
         raise PermissionDenied(_("Only planners can set up projects."))
@@ -140,22 +159,31 @@ def project_save(*, planner, project: Project | None = None, title: str, slug: s
     values = {"title": title, "slug": _slug(title, slug, project),
               "description": (description or "").strip(), "visibility": visibility,
               "moderate_before_publishing": moderate_before_publishing}
-    before = {f: getattr(project, f) for f in TRACKED} if project else {}
+    translations = dict(translations or {})
+    texts = {"title": values.pop("title"), "description": values.pop("description")}
+    # What the audit entry compares: the English text under its plain name, as before.
+    tracked = {**texts, **values, **{c: v or None for c, v in translations.items()}}
+    before = {f: getattr(project, _english(f) if f in texts else f) for f in tracked} \
+        if project else {}
     old_phases = _phase_list(project) if project else []
     try:
         with transaction.atomic():
             if project is None:
-                project = Project.objects.create(area=area, **values)
+                project = Project(area=area, **values)
             else:
-                for field, value in values.items():
-                    setattr(project, field, value)
+                for name, value in values.items():
+                    setattr(project, name, value)
+            _set_texts(project, texts, translations)
+            if project.pk is None:
+                project.save(force_insert=True)
+            else:
                 if area is not None:
                     project.area = area
                 project.save()
             _phases(project, phases)
             _categories(project, categories)
-            changed = {f: [before.get(f), values[f]] for f in TRACKED
-                       if before.get(f) != values[f]}
+            changed = {f: [before.get(f), tracked[f]] for f in tracked
+                       if before.get(f) != tracked[f]}
             if area is not None:
                 changed["area"] = "new area"
             new_phases = _phase_list(project)

@@ -18,6 +18,12 @@ from dashboard import project_services, selectors
 from dashboard.access import planner_only
 from dashboard.models import AuditEntry
 from dashboard.project_forms import LOCAL_DATETIME, CategoryFormSet, ProjectForm, WeightsForm
+from dashboard.translation_forms import (
+    CATEGORY_TEXTS,
+    PROJECT_TEXTS,
+    other_languages,
+    texts_initial,
+)
 from gisdata.selectors import feature_geojson, layer_label
 from proposals.models import Project
 from voting import services as voting_services
@@ -36,11 +42,12 @@ def _initial(project: Project) -> tuple[dict, list[dict]]:
     initial = {"title": project.title, "slug": project.slug,
                "description": project.description, "visibility": project.visibility,
                "moderate_before_publishing": project.moderate_before_publishing}
+    initial.update(texts_initial(project, PROJECT_TEXTS))  # English, Català, Español
     for phase in project.phases.all():
         local = timezone.localtime
         initial[f"{phase.kind}_starts"] = local(phase.starts_at).strftime(LOCAL_DATETIME)
         initial[f"{phase.kind}_ends"] = local(phase.ends_at).strftime(LOCAL_DATETIME)
-    categories = [{"pk": c.pk, "name": c.name, "color": c.color}
+    categories = [{"pk": c.pk, "color": c.color, **texts_initial(c, CATEGORY_TEXTS)}
                   for c in project.categories.all()]
     return initial, categories
 
@@ -53,7 +60,9 @@ def _categories(formset) -> list[project_services.CategoryInput]:
             continue  # an empty extra row
         result.append(project_services.CategoryInput(
             pk=data.get("pk"), name=name, color=data.get("color", ""),
-            delete=bool(data.get("delete"))))
+            delete=bool(data.get("delete")),
+            translations={f"name_{code}": (data.get(f"name_{code}") or "").strip()
+                          for code, _name in other_languages()}))
     return result
 
 
@@ -80,7 +89,8 @@ def _edit(request, project: Project | None):
                 slug=data["slug"], description=data["description"],
                 visibility=data["visibility"],
                 moderate_before_publishing=data["moderate_before_publishing"],
-                area=_area(form), phases=data["phases"], categories=_categories(formset))
+                area=_area(form), phases=data["phases"], categories=_categories(formset),
+                translations=form.translations())
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

@@ -9,6 +9,7 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from config.admin_mixins import ViewOnlyAdmin
 from dashboard.audit import audit_record
@@ -51,14 +52,14 @@ class PhaseInline(admin.TabularInline):
     extra = 0
 
 
-class CategoryInline(admin.TabularInline):
+class CategoryInline(TranslationTabularInline):  # the name in each language
     model = Category
     extra = 0
     prepopulated_fields = {"slug": ("name",)}
 
 
 @admin.register(Project)
-class ProjectAdmin(LeafletGeoAdmin):
+class ProjectAdmin(TranslationAdmin, LeafletGeoAdmin):  # title_en, title_ca, title_es…
     list_display = ("title", "visibility", "created_at", "page_link")
     list_filter = ("visibility",)
     prepopulated_fields = {"slug": ("title",)}

@@ -18,6 +18,9 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # ------------------------------------------------------------------ apps
 INSTALLED_APPS = [
+    # Per-language content (a project's title, a category's name…, see */translation.py);
+    # before the admin so that its admin classes are in place when the admin loads.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -234,6 +237,13 @@ LANGUAGES = [("en", "English"), ("ca", "Català"), ("es", "Español")]
 # that makemessages --no-obsolete, which rewrites locale/<lang>, keeps it; every LOCALE_PATHS
 # catalogue wins over the installed apps' own.
 LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale" / "allauth"]
+# Content in several languages (django-modeltranslation): each translated field has one
+# column per language (title_en, title_ca, title_es); pages and the API show the reader's
+# language and fall back to English, which every existing row holds, so nothing goes blank.
+# A row made with only its plain field (title=…) gets it in English too.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+MODELTRANSLATION_AUTO_POPULATE = "default"
 TIME_ZONE = env("TIME_ZONE", default="Europe/Madrid")
 USE_I18N = True
 USE_TZ = True

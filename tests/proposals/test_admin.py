@@ -35,7 +35,7 @@ def test_bad_phases_are_explained(phases, message):
 
 def project_form(**overrides):
     data = {
-        "slug": "raval", "title": "Raval squares", "description": "Squares.",
+        "slug": "raval", "title_en": "Raval squares", "description_en": "Squares.",
         "visibility": "public",
         "area": '{"type": "MultiPolygon", "coordinates": [[[[2.16, 41.37], [2.18, 41.37], '
                 '[2.18, 41.39], [2.16, 41.39], [2.16, 41.37]]]]}',
@@ -47,7 +47,7 @@ def project_form(**overrides):
         "phases-1-starts_at_1": "09:00", "phases-1-ends_at_0": "2027-02-15",
         "phases-1-ends_at_1": "09:00",
         "categories-TOTAL_FORMS": "1", "categories-INITIAL_FORMS": "0",
-        "categories-0-slug": "green", "categories-0-name": "Green",
+        "categories-0-slug": "green", "categories-0-name_en": "Green",
         "categories-0-color": "#00aa00", "categories-0-position": "0",
     }
     data.update(overrides)

@@ -16,7 +16,9 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from gisdata.models import Feature
 from reports import overview
+from reports.snapshot import snapshot_read
 from tests.reports.readback import compiled, csv_ranking, geojson, pdf_ranking, pdf_text
+from tests.reports.test_readback import own_checksum
 from voting.groups import OTHER_ROLES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,10 +149,25 @@ def test_with_every_group_too_small_no_breakdown_is_printed_but_the_totals_are(c
                for f in geojson(report)["features"])
 
 
-def test_the_checksum_is_of_what_the_report_shows(council, settings):
-    settings.PLAZA_MIN_GROUP_SIZE = 1
-    every_role = compiled(council["project"])
+def test_the_checksum_is_of_the_merged_figures_the_report_shows(council, settings):
     settings.PLAZA_MIN_GROUP_SIZE = 3
-    merged = compiled(council["project"])
-    assert every_role.checksum != merged.checksum
-    assert geojson(merged)["checksum"] == merged.checksum
+    report = compiled(council["project"])
+    data = snapshot_read(project=council["project"], district_layer=None)
+    assert own_checksum(data) == report.checksum == geojson(report)["checksum"]
+    # No group below the threshold is in the data the checksum is of.
+    shown = {r["role"] for p in data.proposals for r in p["roles"]} | {
+        r["role"] for r in data.votes_by_role}
+    assert shown == {"Resident", OTHER_ROLES}
+
+
+def test_labels_of_proposals_close_together_are_spread_so_that_none_overlap():
+    # Six proposals within a few pixels of each other, as a street corner with several
+    # ideas draws them: each number still gets a place of its own.
+    anchors = [(n, n, 400 + 3 * n, 300 + 2 * n) for n in range(1, 7)]
+    placed = overview.place_labels(anchors=anchors, frame=(0, 0, 1000, 700))
+    boxes = [spot["box"] for spot in placed]
+    assert [spot["number"] for spot in placed] == [1, 2, 3, 4, 5, 6]
+    assert not any(spot["overlaps"] for spot in placed)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)

@@ -124,8 +124,10 @@ def test_a_voter_votes_on_two_proposals_from_the_list(new_page, transactional_db
     choice(shade, "Support").click()
     expect(choice(shade, "Support")).to_have_attribute("aria-pressed", "true")
     expect(choice(shade, "Support")).to_be_focused()  # focus stays where it was
-    choice(bays, "Oppose").click()
+    choice(bays, "Oppose").focus()  # by keyboard too
+    page.keyboard.press("Enter")
     expect(choice(bays, "Oppose")).to_have_attribute("aria-pressed", "true")
+    expect(choice(bays, "Oppose")).to_be_focused()
     expect(choice(bays, "Support")).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_text("You voted on 2 of 3 proposals.")).to_be_attached()
     expect(page.locator("[data-vote-status]")).to_contain_text("Your vote (oppose)")

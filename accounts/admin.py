@@ -24,7 +24,10 @@ admin.site.login_form = AdminLoginForm
 
 @admin.register(User)
 class PlazaUserAdmin(UserAdmin):
-    fieldsets = UserAdmin.fieldsets + (("Plaza", {"fields": ("display_name",)}),)
+    fieldsets = UserAdmin.fieldsets + (
+        ("Plaza", {"fields": ("display_name", "terms_version", "terms_accepted_at")}),)
+    # What the person accepted at sign-up is a record, not something to edit.
+    readonly_fields = ("terms_version", "terms_accepted_at")
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
 
 

@@ -263,6 +263,9 @@ PLACED_SQL = """
 """
 
 def _label_field(layer: Layer) -> str | None:
+    """The attribute the planner chose to name the layer's features, else a guess."""
+    if layer.label_property:
+        return layer.label_property
     names = {str(a.get("name", "")).lower(): a.get("name") for a in layer.schema or []
              if isinstance(a, dict)}
     for wanted in LABEL_FIELDS:

@@ -26,7 +26,8 @@ def test_a_planner_compiles_a_report_and_downloads_the_pdf(new_page, worker,  # 
     page.get_by_role("link", name="decision reports").click()
     page.get_by_role("link", name="Poblenou superblock").click()
     expect(page.get_by_role("heading", name=re.compile("Reports of"))).to_be_visible()
-    page.get_by_label("Count participation by").select_option(label="Districts")
+    page.get_by_label("Count participation by").select_option(
+        label="Districts — Districts (2 areas)")
     polled = []
     page.on("request", lambda r: polled.append(r.url) if "/api/v1/reports/" in r.url
             else None)

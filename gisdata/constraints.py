@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy as _
 
 from gisdata.models import Constraint, ConstraintRule, Severity
 
@@ -94,3 +95,38 @@ def constraints_check(geometry: GEOSGeometry, *, project_id: int | None) -> list
                 layer=constraint.layer.title, severity=constraint.severity,
                 message=message_render(constraint.message, properties or {}), matches=count))
     return sorted(feedback, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
+
+
+# What a rule does to a proposal, one whole sentence per case so that each language words
+# it its own way; the legend of the drawing map shows it beside the layer's name.
+_DESCRIPTIONS = {
+    (ConstraintRule.INTERSECTS, Severity.INFO):
+        _("Proposals inside or touching it get a note."),
+    (ConstraintRule.INTERSECTS, Severity.WARNING):
+        _("Proposals inside or touching it get a warning."),
+    (ConstraintRule.INTERSECTS, Severity.BLOCKING):
+        _("Proposals inside or touching it are refused."),
+    (ConstraintRule.WITHIN, Severity.INFO):
+        _("Proposals within %(distance)s m of it get a note."),
+    (ConstraintRule.WITHIN, Severity.WARNING):
+        _("Proposals within %(distance)s m of it get a warning."),
+    (ConstraintRule.WITHIN, Severity.BLOCKING):
+        _("Proposals within %(distance)s m of it are refused."),
+}
+
+
+def constraint_describe(constraint: Constraint) -> str:
+    """The rule in one sentence for citizens ("Proposals inside or touching it get a
+    warning."), without the message, which depends on the feature a drawing meets."""
+    text = str(_DESCRIPTIONS[(constraint.rule, constraint.severity)])
+    return text % {"distance": constraint.distance_m} if "%(" in text else text
+
+
+def constraints_by_layer(layer_ids, *, project_id: int | None) -> dict[int, list[Constraint]]:
+    """The rules that speak in a project (`constraints_for`), grouped by layer, for the
+    layers given; strictest first, as the feedback lists them."""
+    grouped: dict[int, list[Constraint]] = {}
+    rules = constraints_for(project_id).filter(layer_id__in=list(layer_ids)).order_by("pk")
+    for constraint in sorted(rules, key=lambda c: SEVERITY_ORDER.get(c.severity, 9)):
+        grouped.setdefault(constraint.layer_id, []).append(constraint)
+    return grouped

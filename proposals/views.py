@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from config.form_errors import form_add_service_errors
 from proposals import rules, selectors, services
 from proposals.comment_views import comments_context
+from proposals.draw_map import draw_map_context
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
 from proposals.models import Project, Proposal, ProposalStatus
 
@@ -133,8 +134,9 @@ def propose(request, slug: str):
             return redirect(f"{reverse('proposals:project', args=[slug])}"
                             f"?focus={proposal.pk}")
     return render(request, "proposals/proposal_form.html", {
-        "project": project, "form": form, "map_config": _map_config(project),
-        "title": "Propose here"}, status=400 if form.errors else 200)
+        "project": project, "form": form,
+        **draw_map_context(_map_config(project), project=project),
+        "title": _("Propose here")}, status=400 if form.errors else 200)
 
 
 def _proposal(request, pk: int) -> Proposal:
@@ -180,7 +182,8 @@ def proposal_edit(request, pk: int):
             return redirect("proposals:proposal", pk=pk)
     return render(request, "proposals/proposal_form.html", {
         "project": proposal.project, "form": form, "proposal": proposal,
-        "map_config": _map_config(proposal.project), "title": _("Edit your proposal")},
+        **draw_map_context(_map_config(proposal.project), project=proposal.project),
+        "title": _("Edit your proposal")},
         status=400 if form.errors else 200)
 
 

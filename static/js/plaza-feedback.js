@@ -1,6 +1,11 @@
 /* Constraint feedback while drawing: each time the drawing changes, ask the server what
  * the city's layers say about it ("In flood zone AE") and show it before submit.
- * Messages are inserted as text, never as HTML. */
+ * Messages are inserted as text, never as HTML.
+ *
+ * What is shown always speaks of the drawing as it is now: an answer about an earlier
+ * drawing is dropped (its request aborted), a cleared drawing clears the feedback, and
+ * the errors the server gave about the drawing the form was sent with are hidden once
+ * the drawing differs from it (shown again if Undo brings that drawing back). */
 (function () {
   "use strict";
   // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
@@ -10,6 +15,8 @@
     var box = document.getElementById("geometry-feedback");
     var input = document.getElementById("id_geometry");
     if (!box || !input) { return; }
+    var served = document.getElementById("geometry-errors");
+    var servedValue = input.value;
     var token = document.querySelector("input[name=csrfmiddlewaretoken]");
     var pending = null;
 
@@ -36,8 +43,9 @@
     }
 
     input.addEventListener("change", function () {
+      if (served) { served.hidden = input.value !== servedValue; }
+      if (pending) { pending.abort(); pending = null; }
       if (!input.value) { show([]); return; }
-      if (pending) { pending.abort(); }
       pending = new AbortController();
       fetch(box.dataset.feedbackUrl, {
         method: "POST", signal: pending.signal, credentials: "same-origin",

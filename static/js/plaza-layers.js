@@ -117,10 +117,11 @@
     return parts.length ? escapeHTML(parts.join(", ")) : undefined;
   }
 
-  function geojsonLayer(map, layerCfg, k, color) {
-    var style = styleFor(k, color);
+  function geojsonLayer(map, layerCfg, k, color, pane) {
+    var style = L.extend(styleFor(k, color), pane ? { pane: pane } : {});
     var group = L.geoJSON(null, {
       attribution: attributionOf(layerCfg),
+      pane: pane || "overlayPane",
       pointToLayer: function (f, latlng) { return L.circleMarker(latlng, style); },
       style: function (f) { return styleFor(kind(f.geometry.type), color); },
       onEachFeature: function (f, layer) {
@@ -158,23 +159,30 @@
       attribution: attributionOf(layerCfg)
     });
     grid.on("click", function (e) {
+      // While a shape is drawn, a click is a vertex of it (static/js/plaza-draw.js).
+      if (L.DomUtil.hasClass(map.getContainer(), "plaza-drawing")) { return; }
       L.popup().setLatLng(e.latlng).setContent(popupFor(layerCfg, e.layer.properties))
         .openOn(map);
     });
     return grid;
   }
 
-  /* Adds the config's layers to the map's layer control (unchecked). */
-  window.plazaAddLayers = function (map, cfg, control) {
-    (cfg.layers || []).forEach(function (layerCfg, i) {
+  /* Adds the config's layers to the map's layer control, unchecked unless `options.on`
+   * says otherwise for a layer; `options.pane` puts them in a pane of their own (under
+   * what is drawn). Returns each layer's id, kind and colour, for a legend. */
+  window.plazaAddLayers = function (map, cfg, control, options) {
+    options = options || {};
+    return (cfg.layers || []).map(function (layerCfg, i) {
       var k = kind(layerCfg.geometry_type);
       var color = colorOf(layerCfg, i);
       var useTiles = layerCfg.mode === "tiles" && L.vectorGrid;
       var layer = useTiles ? tileLayer(map, layerCfg, k, color)
-                           : geojsonLayer(map, layerCfg, k, color);
+                           : geojsonLayer(map, layerCfg, k, color, options.pane);
       var swatch = '<span class="layer-swatch layer-swatch-' + k + '" style="--swatch:' +
         color + '"></span>';
       control.addOverlay(layer, swatch + escapeHTML(layerCfg.title));
+      if (options.on && options.on(layerCfg)) { layer.addTo(map); }
+      return { id: layerCfg.id, kind: k, color: color };
     });
   };
 })();

@@ -1,5 +1,5 @@
-/* Plaza's maps: the project map (proposals by bounding box, clustered), the drawing map
- * of "Propose here", and the small map of one proposal.
+/* Plaza's maps: the project map (proposals by bounding box, clustered) and the small map
+ * of one proposal. The drawing map of "Propose here" is static/js/plaza-draw.js.
  *
  * Every text that comes from users is put into the page with textContent, never as
  * HTML: Leaflet's bindPopup renders HTML strings, so popups get DOM nodes instead.
@@ -30,6 +30,9 @@
       style: { color: "#1d2733", weight: 2, dashArray: "6 4", fill: false }
     });
   }
+
+  // The drawing map outlines the project's area the same way (static/js/plaza-draw.js).
+  window.plazaAreaLayer = areaLayer;
 
   function colorOf(cfg, feature) {
     var c = cfg.categories[feature.properties.category];
@@ -201,77 +204,6 @@
       if (event.detail && event.detail.restore) { fitState(); } else { load(); }
     });
     load();
-  };
-
-  /* ---------------------------------------------------------------- drawing map */
-
-  function drawnText(geometryType) {
-    if (geometryType === "Point") { return gettext("Your drawing is on the map: a point."); }
-    if (geometryType === "LineString") { return gettext("Your drawing is on the map: a line."); }
-    if (geometryType === "Polygon") { return gettext("Your drawing is on the map: an area."); }
-    return gettext("Your drawing is on the map.");
-  }
-
-  window.plazaDrawMap = function (map) {
-    var cfg = config();
-    var area = areaLayer(cfg).addTo(map);
-    map.fitBounds(area.getBounds());
-    var input = document.getElementById("id_geometry");
-    var drawn = null;
-
-    function keep(layer) {
-      if (drawn && drawn !== layer) { map.removeLayer(drawn); }
-      drawn = layer;
-      input.value = JSON.stringify(layer.toGeoJSON().geometry);
-      input.dispatchEvent(new Event("change"));  // constraint feedback listens (plaza-feedback.js)
-      status(drawnText(layer.toGeoJSON().geometry.type));
-      layer.on("pm:edit", function () { keep(layer); });
-    }
-
-    if (input.value) {
-      try {
-        L.geoJSON(JSON.parse(input.value)).eachLayer(function (layer) {
-          layer.addTo(map);
-          keep(layer);
-        });
-        map.fitBounds(drawn.getBounds ? drawn.getBounds() : L.latLngBounds([drawn.getLatLng()]));
-      } catch (e) {
-        input.value = "";
-      }
-    }
-
-    map.pm.setGlobalOptions({ continueDrawing: false, snappable: false });
-    map.on("pm:create", function (e) { keep(e.layer); });
-    document.querySelectorAll("[data-draw]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        map.pm.enableDraw(button.dataset.draw);
-        status(button.dataset.draw === "Marker"
-          ? gettext("Click or tap on the map to draw; one tap places the point.")
-          : gettext("Click or tap on the map to draw; tap the first point again " +
-                    "(or the last one twice) to finish."));
-      });
-    });
-    var clear = document.querySelector("[data-clear]");
-    clear.addEventListener("click", function () {
-      if (drawn) { map.removeLayer(drawn); drawn = null; }
-      map.pm.disableDraw();
-      input.value = "";
-      status(gettext("Nothing drawn yet."));
-    });
-    var locate = document.querySelector("[data-locate]");
-    if (!("geolocation" in navigator)) {
-      locate.hidden = true;
-    }
-    locate.addEventListener("click", function () {
-      status(gettext("Finding your location…"));
-      navigator.geolocation.getCurrentPosition(function (pos) {
-        var marker = L.marker([pos.coords.latitude, pos.coords.longitude]).addTo(map);
-        keep(marker);
-        map.setView(marker.getLatLng(), 17);
-      }, function () {
-        status(gettext("Your location is not available; draw on the map instead."));
-      }, { enableHighAccuracy: true, timeout: 10000 });
-    });
   };
 
   /* ---------------------------------------------------------------- one proposal */

@@ -25,6 +25,7 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "language"]
+        labels = {"display_name": _("Display name"), "language": _("Language")}
         help_texts = {"display_name": _("Shown beside your proposals and comments. "
                                         "Leave empty to show your username."),
                       "language": _("The language of the e-mails Plaza sends you.")}
@@ -39,32 +40,37 @@ class ProfileForm(forms.ModelForm):
 
 
 class RoleClaimForm(forms.Form):
-    role = forms.ModelChoiceField(queryset=StakeholderRole.objects.active(), empty_label=None)
+    role = forms.ModelChoiceField(label=_("Role"), queryset=StakeholderRole.objects.active(),
+                                  empty_label=None)
     evidence = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+        label=_("Evidence"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
         help_text=_("Why you hold this role: an address in the area, a business licence "
                     "number, a professional registration…"),
     )
     evidence_file = forms.FileField(
-        required=False, help_text=_("Optional: a PDF, PNG or JPEG document, at most 5 MB. "
-                                    "Only planners see it."),
+        label=_("Evidence file"), required=False,
+        help_text=_("Optional: a PDF, PNG or JPEG document, at most 5 MB. "
+                    "Only planners see it."),
     )
 
 
 class ClaimDecisionForm(forms.Form):
     VERIFY, REJECT, REVOKE = "verify", "reject", "revoke"
-    decision = forms.ChoiceField(choices=[(VERIFY, _("Verify")), (REJECT, _("Reject")),
+    decision = forms.ChoiceField(label=_("Decision"),
+                                 choices=[(VERIFY, _("Verify")), (REJECT, _("Reject")),
                                           (REVOKE, _("Revoke a verification"))])
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}),
+                             required=False,
                              max_length=2000, help_text=_("Required to reject or revoke; "
                              "the citizen receives it."))
-    expires_at = forms.DateTimeField(required=False, help_text=_("Optional end of the "
-                                     "verification; empty uses the role's validity period."))
+    expires_at = forms.DateTimeField(label=_("Valid until"), required=False,
+                                     help_text=_("Optional end of the verification; empty "
+                                                 "uses the role's validity period."))
 
 
 class AccountEraseForm(forms.Form):
     password = forms.CharField(
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
         help_text=_("Your password, to confirm that it is you."))
     confirm = forms.BooleanField(
         label=_("I understand that this cannot be undone."), required=True)

@@ -29,7 +29,7 @@ def _epsg(value: str) -> int | None:
 class EpsgField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
-        kwargs.setdefault("label", "EPSG code")
+        kwargs.setdefault("label", _("EPSG code"))
         super().__init__(**kwargs)
 
     def widget_attrs(self, widget):
@@ -41,7 +41,8 @@ class EpsgField(forms.CharField):
 
 
 class ImportForm(forms.Form):
-    name = forms.CharField(max_length=200, help_text=_("How planners will know the dataset."))
+    name = forms.CharField(label=_("Name"), max_length=200,
+                           help_text=_("How planners will know the dataset."))
     source_file = forms.FileField(
         label=_("File"), required=False, max_length=200,
         help_text=_("A zipped Shapefile, GeoJSON, GeoPackage, KML/KMZ or CSV."))
@@ -50,10 +51,10 @@ class ImportForm(forms.Form):
         help_text=_("An http(s) address the server downloads the file from."))
     epsg = EpsgField(help_text=_("Only when the file does not say which coordinate system "
                                  "it uses (e.g. 25831 for ETRS89 / UTM zone 31N)."))
-    encoding = forms.CharField(max_length=40, required=False,
+    encoding = forms.CharField(label=_("Encoding"), max_length=40, required=False,
                                help_text=_("Of the attributes; UTF-8 unless the file says "
                                            "otherwise."))
-    layers = forms.CharField(max_length=1000, required=False,
+    layers = forms.CharField(label=_("Layers"), max_length=1000, required=False,
                              help_text=_("GeoPackage: the layers to import, separated by "
                                          "commas; empty for all of them."))
     x_field = forms.CharField(label=_("CSV: longitude (x) column"), max_length=100,
@@ -65,8 +66,8 @@ class ImportForm(forms.Form):
     skip_bad_rows = forms.BooleanField(
         label=_("CSV: skip bad rows"), required=False,
         help_text=_("Import the good rows and list the bad ones, instead of stopping."))
-    licence = forms.CharField(max_length=200, required=False)
-    attribution = forms.CharField(max_length=500, required=False)
+    licence = forms.CharField(label=_("Licence"), max_length=200, required=False)
+    attribution = forms.CharField(label=_("Attribution"), max_length=500, required=False)
 
     def clean_source_file(self):
         upload = self.cleaned_data.get("source_file")

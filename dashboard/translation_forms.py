@@ -12,6 +12,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from modeltranslation import settings as mt_settings
 
 PROJECT_TEXTS = {"title": (_("Title in %(language)s"), 200, forms.TextInput),
                  "description": (_("Description in %(language)s"), 20000, forms.Textarea)}
@@ -23,12 +24,14 @@ def default_language() -> str:
 
 
 def other_languages() -> list[tuple[str, str]]:
-    """The site's languages but the default one, as (code, name in that language)."""
-    return [(code, name) for code, name in settings.LANGUAGES if code != default_language()]
+    """The languages content has columns for (those of LANGUAGES when the models were
+    loaded) but the default one, as (code, name in that language)."""
+    return [(code, _language_name(code)) for code in mt_settings.AVAILABLE_LANGUAGES
+            if code != default_language()]
 
 
 def _language_name(code: str) -> str:
-    return dict(settings.LANGUAGES)[code]
+    return dict(settings.LANGUAGES).get(code, code)
 
 
 class _TranslationsMixin:

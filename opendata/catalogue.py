@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Max, Min
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from gisdata.models import Layer
 from gisdata.selectors import layer_extent_bbox, layers_published
@@ -69,7 +70,8 @@ def _layer_ids(layers: list[Layer]) -> dict[int, str]:
 
 def _layer_collection(layer: Layer, cid: str) -> Collection:
     dataset = layer.dataset
-    description = dataset.description or f"{layer.title}, from the dataset {dataset.name}."
+    description = dataset.description or _("%(layer)s, from the dataset %(dataset)s.") % {
+        "layer": layer.title, "dataset": dataset.name}
     return Collection(id=cid, kind=LAYER, title=layer.title, description=description,
                       bbox=layer_extent_bbox(layer), updated_at=layer.updated_at,
                       licence=dataset.licence, attribution=dataset.attribution, layer=layer,
@@ -80,7 +82,8 @@ def _proposal_collection(project: Project, interval=None) -> Collection:
     licence, attribution = proposals_licence()
     return Collection(
         id=PROPOSALS_PREFIX + project.slug, kind=PROPOSALS,
-        title=f"Proposals: {project.title}", description=project.description,
+        title=_("Proposals: %(title)s") % {"title": project.title},
+        description=project.description,
         bbox=list(project.area.extent), updated_at=project.updated_at, licence=licence,
         attribution=attribution, project=project, interval=interval,
         results=results_visible(AnonymousUser(), project))

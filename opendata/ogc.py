@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -116,12 +117,15 @@ class OgcView(TimedThrottle, APIView):
     params = {"f"}
 
     def answer(self, request, data: dict, *, media_type=docs.JSON, rows=None,
-               title: str = "") -> HttpResponse:
+               title: str = "", data_rows: bool = False) -> HttpResponse:
+        """The document as JSON, or as an HTML page (`rows`: its table; `data_rows`: the
+        table shows features' own names and attributes, data never translated)."""
         html = wants_html(request)
         if html:
             return render(request, "opendata/ogc.html", {
                 "title": title or data.get("title", ""), "doc": data,
                 "description": data.get("description", ""), "rows": rows,
+                "data_rows": data_rows,
                 "links": data.get("links", []),
                 "json": json.dumps(data, indent=2, ensure_ascii=False)[:200_000]})
         return HttpResponse(json.dumps(data), content_type=media_type)
@@ -157,7 +161,7 @@ class Conformance(OgcView):
                    responses={**CONFORMANCE, **ERRORS})
     def get(self, request):
         return self.answer(request, docs.conformance(request, wants_html(request)),
-                           title="Conformance")
+                           title=_("Conformance"))
 
 
 @cache
@@ -208,7 +212,7 @@ class Collections(OgcView):
         rows = [{"href": docs.url(request, "collection", c.id) + "?f=html", "title": c.title,
                  "id": c.id, "count": c.item_count} for c in found] if html else None
         return self.answer(request, docs.collections(request, found, html), rows=rows,
-                           title="Collections")
+                           title=_("Collections"))
 
 
 class CollectionDetail(OgcView):
@@ -325,7 +329,7 @@ class Items(OgcView):
                           "numberReturned": len(rows)},
                 rows=[{"href": docs.url(request, "item", c.id, f["id"]) + "?f=html",
                        "id": f["id"], "title": _label(f)} for f in features],
-                title=f"{c.title}: features")
+                title=_("%(title)s: features") % {"title": c.title}, data_rows=True)
             for name, value in headers.items():
                 response[name] = value
             return response
@@ -343,7 +347,7 @@ def _label(feature: dict) -> str:
     for key in ("title", "name", "nom", "NAME", "Name"):
         if isinstance(props.get(key), str | int):
             return str(props[key])
-    return f"Feature {feature['id']}"
+    return _("Feature %(id)s") % {"id": feature["id"]}
 
 
 class Item(OgcView):
@@ -365,14 +369,15 @@ class Item(OgcView):
             raise Http404("No such feature in this collection.")
         feature = json.loads(rows[0][1])
         href = docs.url(request, "item", c.id, feature_id)
-        feature["links"] = [*docs.self_links(href, html, "This feature"),
+        feature["links"] = [*docs.self_links(href, html, _("This feature")),
                             docs.link(docs.url(request, "collection", c.id), "collection",
                                       docs.JSON, c.title)]
         if html:
             response = self.answer(request, {"title": _label(feature),
                                              "links": feature["links"]},
                                    rows=[{"id": k, "title": v} for k, v in
-                                         (feature.get("properties") or {}).items()])
+                                         (feature.get("properties") or {}).items()],
+                                   data_rows=True)
             for name, value in headers.items():
                 response[name] = value
             return response

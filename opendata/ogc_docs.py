@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from opendata.catalogue import Collection
 from opendata.ogc_params import CRS84
@@ -38,32 +39,32 @@ def link(href: str, rel: str, media_type: str, title: str) -> dict:
 def self_links(href: str, html: bool, title: str) -> list[dict]:
     """`self` for the format being served, `alternate` for the other one."""
     json_link = link(f"{href}?f=json", "alternate" if html else "self", JSON,
-                     f"{title} as JSON")
+                     _("%(title)s as JSON") % {"title": title})
     html_link = link(f"{href}?f=html", "self" if html else "alternate", HTML,
-                     f"{title} as HTML")
+                     _("%(title)s as HTML") % {"title": title})
     return [html_link, json_link] if html else [json_link, html_link]
 
 
 def landing(request, html: bool) -> dict:
     return {
-        "title": f"{settings.SITE_NAME} open data",
-        "description": "Published GIS layers and the proposals of public projects, as "
-                       "OGC API – Features (GeoJSON, WGS 84 longitude/latitude).",
+        "title": _("%(site_name)s open data") % {"site_name": settings.SITE_NAME},
+        "description": _("Published GIS layers and the proposals of public projects, as "
+                         "OGC API – Features (GeoJSON, WGS 84 longitude/latitude)."),
         "links": [
-            *self_links(url(request, "landing"), html, "This page"),
+            *self_links(url(request, "landing"), html, _("This page")),
             link(url(request, "api"), "service-desc", OPENAPI,
-                 "The API definition (OpenAPI 3.0)"),
-            link(url(request, "api-docs"), "service-doc", HTML, "The API documentation"),
+                 _("The API definition (OpenAPI 3.0)")),
+            link(url(request, "api-docs"), "service-doc", HTML, _("The API documentation")),
             link(url(request, "conformance"), "conformance", JSON,
-                 "The conformance classes implemented"),
-            link(url(request, "collections"), "data", JSON, "The collections"),
+                 _("The conformance classes implemented")),
+            link(url(request, "collections"), "data", JSON, _("The collections")),
         ],
     }
 
 
 def conformance(request, html: bool) -> dict:
     return {"conformsTo": CONFORMANCE,
-            "links": self_links(url(request, "conformance"), html, "Conformance")}
+            "links": self_links(url(request, "conformance"), html, _("Conformance"))}
 
 
 def _iso(value) -> str | None:
@@ -81,10 +82,11 @@ def collection(request, c: Collection, html: bool = False, *, own_links=True) ->
                               "trs": TRS}
     links = self_links(href, html, c.title) if own_links else [
         link(href, "self", JSON, c.title)]
-    links += [link(items, "items", GEOJSON, f"The items of {c.title}"),
-              link(f"{items}?f=html", "items", HTML, f"The items of {c.title} as HTML")]
+    links += [link(items, "items", GEOJSON, _("The items of %(title)s") % {"title": c.title}),
+              link(f"{items}?f=html", "items", HTML,
+                   _("The items of %(title)s as HTML") % {"title": c.title})]
     if c.licence.startswith(("http://", "https://")):
-        links.append(link(c.licence, "license", HTML, "Licence"))
+        links.append(link(c.licence, "license", HTML, _("Licence")))
     doc = {"id": c.id, "title": c.title, "description": c.description,
            "itemType": "feature", "crs": [CRS84], "storageCrs": CRS84,
            "license": c.licence, "attribution": c.attribution, "links": links}
@@ -96,7 +98,7 @@ def collection(request, c: Collection, html: bool = False, *, own_links=True) ->
 
 
 def collections(request, found: list[Collection], html: bool) -> dict:
-    return {"links": self_links(url(request, "collections"), html, "Collections"),
+    return {"links": self_links(url(request, "collections"), html, _("Collections")),
             "collections": [collection(request, c, own_links=False) for c in found]}
 
 
@@ -118,12 +120,12 @@ def page_links(request, c: Collection, *, limit: int, offset: int, returned: int
     kind = HTML if html else GEOJSON
     fmt, other = ("html", "json") if html else ("json", "html")
     this = request.query_params.get("after")
-    links = [link(at(offset, fmt, this), "self", kind, "This page"),
+    links = [link(at(offset, fmt, this), "self", kind, _("This page")),
              link(at(offset, other, this), "alternate", GEOJSON if html else HTML,
-                  "This page in the other format"),
+                  _("This page in the other format")),
              link(url(request, "collection", c.id), "collection", JSON, c.title)]
     if returned == limit and offset + returned < matched:
-        links.append(link(at(offset + limit, fmt, last_id), "next", kind, "Next page"))
+        links.append(link(at(offset + limit, fmt, last_id), "next", kind, _("Next page")))
     if offset > 0:
-        links.append(link(at(max(0, offset - limit), fmt), "prev", kind, "Previous page"))
+        links.append(link(at(max(0, offset - limit), fmt), "prev", kind, _("Previous page")))
     return links

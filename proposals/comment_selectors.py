@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RoleClaim
 from proposals.models import Comment, CommentFlag, Project, Proposal
@@ -27,8 +28,8 @@ ORDERINGS = {
     "oldest": ("created_at", "pk"),
     "most_replied": ("-reply_count", "-created_at", "-pk"),
 }
-ORDERING_CHOICES = [("newest", "Newest first"), ("oldest", "Oldest first"),
-                    ("most_replied", "Most replied")]
+ORDERING_CHOICES = [("newest", _("Newest first")), ("oldest", _("Oldest first")),
+                    ("most_replied", _("Most replied"))]
 DEFAULT_ORDERING = "newest"
 PAGE_SIZE = 20
 

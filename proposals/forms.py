@@ -26,10 +26,10 @@ class MultipleImageField(forms.FileField):
 
 
 class ProposalForm(forms.Form):
-    title = forms.CharField(max_length=140)
+    title = forms.CharField(label=_("Title"), max_length=140)
     body = forms.CharField(label=_("Description"), max_length=5000,
                            widget=forms.Textarea(attrs={"rows": 5}))
-    category = forms.ChoiceField()
+    category = forms.ChoiceField(label=_("Category"))
     geometry = forms.CharField(widget=forms.HiddenInput, required=False,
                                error_messages={"required": _("Draw your proposal on the map.")})
     images = MultipleImageField(required=False, label=_("Pictures"),
@@ -55,11 +55,12 @@ class ProposalForm(forms.Form):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("Reason"), max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class StatusForm(forms.Form):
-    status = forms.ChoiceField(choices=ProposalStatus.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=ProposalStatus.choices)
     answer = forms.CharField(label=_("Official answer"), required=False, max_length=5000,
                              widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -72,8 +73,8 @@ class ProposalFilterForm(forms.Form):
     the plain form sends a hidden "0" before its checkbox so that an unticked box is
     heard (the last value of a key wins in a QueryDict)."""
 
-    category = forms.ChoiceField(required=False)
-    status = forms.ChoiceField(required=False, choices=[("", "All")] + [
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All"))] + [
         (s.value, s.label) for s in ProposalStatus if s not in (
             ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN)])
     bbox = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
@@ -84,7 +85,7 @@ class ProposalFilterForm(forms.Form):
             data = data.copy()
             data["in_view"] = "" if data.get("in_view") == "0" else "1"
         super().__init__(data, **kwargs)
-        self.fields["category"].choices = [("", "All")] + [
+        self.fields["category"].choices = [("", _("All"))] + [
             (c.slug, c.name) for c in project.categories.all()]
         self.fields["in_view"].initial = True
 

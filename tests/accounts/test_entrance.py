@@ -98,6 +98,7 @@ def test_a_log_in_lands_on_its_next(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("evil", EVIL)
+@pytest.mark.quality("open-redirect")
 def test_a_log_in_ignores_a_next_on_another_site(client, evil):
     user_make("carla")
     assert log_in(client, "carla", evil)["Location"] == reverse("proposals:home")
@@ -126,6 +127,7 @@ def test_the_log_in_page_passes_its_next_on_to_sign_up(client):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("evil", EVIL)
+@pytest.mark.quality("open-redirect")
 def test_the_log_in_page_passes_no_unsafe_next_on(client, evil):
     page = client.get(reverse("account_login"), {"next": evil}).content.decode()
     assert 'href="/accounts/signup/"' in page
@@ -163,6 +165,7 @@ def test_confirming_in_another_browser_confirms_and_asks_to_log_in_then_goes_bac
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("evil", EVIL)
+@pytest.mark.quality("open-redirect")
 def test_a_confirmation_link_never_carries_an_unsafe_next(client, mailoutbox, evil):
     sign_up(client, next_path=evil)
     link = confirmation_link(mailoutbox)

@@ -47,6 +47,7 @@ def test_a_name_no_feature_has_finds_nothing(desk, world):
     assert search(desk, world["layer"], q="Horta").json() == {"results": [], "more": False}
 
 
+@pytest.mark.quality("large-pickers")
 def test_a_search_of_a_large_layer_answers_a_few_names_and_says_more_match(desk, world):
     layer = many_sections(783)
     answer = search(desk, layer, q="secció").json()
@@ -56,6 +57,7 @@ def test_a_search_of_a_large_layer_answers_a_few_names_and_says_more_match(desk,
         "Secció 783"]
 
 
+@pytest.mark.quality("picker-input")
 def test_a_search_treats_percent_and_underscore_as_text(desk, world):
     assert search(desk, world["layer"], q="%").json()["results"] == []
     assert search(desk, world["layer"], q="_").json()["results"] == []
@@ -89,6 +91,7 @@ def test_a_layer_of_points_is_no_layer_of_areas(desk, world):
 
 @pytest.mark.quality("planner-actions")
 @pytest.mark.parametrize("persona", ["citizen", "outsider"])
+@pytest.mark.quality("planner-actions")
 def test_citizens_and_outsiders_may_not_search_features(client, world, persona, request):
     client.force_login(request.getfixturevalue(persona))
     response = search(client, world["layer"], q="Gràcia")
@@ -126,6 +129,7 @@ def test_a_project_takes_the_area_of_the_chosen_feature(desk, world):
     assert project.area.equals(MultiPolygon(DISTRICT, srid=4326))
 
 
+@pytest.mark.quality("picker-input")
 def test_a_feature_outside_the_chosen_layer_is_refused(desk, world):
     other = many_sections(1).features.get()
     response = desk.post(reverse("dashboard:project-new"), project_data(

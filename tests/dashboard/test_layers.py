@@ -97,6 +97,7 @@ def test_a_constraint_is_scoped_to_the_projects_ticked(desk, world):
     assert not added.projects.exists()  # none ticked: every project again
 
 
+@pytest.mark.quality("picker-input")
 def test_a_constraint_scoped_to_no_such_project_is_refused(desk, world):
     layer = world["layer"]
     response = desk.post(reverse("dashboard:constraint-add", args=[layer.pk]), {
@@ -144,6 +145,7 @@ def test_marking_a_layer_as_the_districts_unmarks_the_other(desk, world):
 
 @pytest.mark.quality("planner-actions")
 @pytest.mark.parametrize("persona", ["citizen", "outsider"])
+@pytest.mark.quality("planner-actions")
 def test_citizens_and_outsiders_may_not_rename_a_layer(client, world, persona, request):
     client.force_login(request.getfixturevalue(persona))
     response = layer_post(client, world["layer"], title="Hacked")

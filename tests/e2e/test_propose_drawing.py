@@ -58,6 +58,7 @@ def test_a_layer_without_rules_is_offered_but_off_and_not_in_the_legend(
     expect(page.locator("#map .leaflet-plazaCity-pane path")).to_have_count(0)
 
 
+@pytest.mark.quality("stored-xss")
 def test_a_layer_popup_shows_its_attributes_as_text(new_page, transactional_db):
     page, _project = open_propose(new_page)
     zone = zone_box(page)

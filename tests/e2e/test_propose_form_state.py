@@ -91,6 +91,7 @@ def test_a_failed_submit_without_a_drawing_shows_none(new_page, transactional_db
 
 
 @REFUSED
+@pytest.mark.quality("stale-feedback")
 def test_a_refused_drawing_s_error_goes_once_the_point_is_moved_out_of_the_zone(
         new_page, transactional_db):
     page, _project = open_propose(new_page, severity="blocking")
@@ -111,6 +112,7 @@ def test_a_refused_drawing_s_error_goes_once_the_point_is_moved_out_of_the_zone(
 
 
 @REFUSED
+@pytest.mark.quality("stale-feedback")
 def test_a_refused_drawing_moved_within_the_zone_is_still_refused(new_page, transactional_db):
     page, _project = open_propose(new_page, severity="blocking")
     fill_text(page)
@@ -130,6 +132,7 @@ def test_a_refused_drawing_moved_within_the_zone_is_still_refused(new_page, tran
 
 
 @REFUSED
+@pytest.mark.quality("stale-feedback")
 def test_the_error_asking_for_a_drawing_goes_with_a_drawing_and_comes_back_with_clear(
         new_page, transactional_db):
     page, _project = open_propose(new_page)

@@ -31,6 +31,7 @@ def _groups(planner):
 @pytest.mark.parametrize("device", [
     {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
     {"viewport": {"width": 1280, "height": 800}}], ids=["phone", "desktop"])
+@pytest.mark.quality("small-role-groups")
 def test_small_role_groups_show_as_other_roles_with_the_reason(new_page, transactional_db,
                                                                 planner, device):
     project = _groups(planner)

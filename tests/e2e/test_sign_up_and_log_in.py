@@ -139,6 +139,7 @@ def test_a_planner_logging_in_from_the_home_page_lands_on_the_dashboard(new_page
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
 
 
+@pytest.mark.quality("open-redirect")
 def test_an_unsafe_next_is_ignored(new_page, transactional_db):
     user_make("carla")
     page = new_page()

@@ -53,6 +53,7 @@ def test_each_rule_reads_as_one_sentence(rule, distance, severity, text):
                                           severity=severity, message="x")) == text
 
 
+@pytest.mark.quality("stored-xss")
 def test_the_propose_page_has_the_legend_with_the_layer_s_name_escaped(client, citizen):
     project = riverside()
     Layer.objects.update(title="Flood <b>zones</b>")

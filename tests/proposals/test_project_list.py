@@ -66,6 +66,7 @@ def test_the_list_counts_only_what_the_reader_may_see(client, project, three, ci
     assert "3 of 3 proposals" in html and "Hidden one" not in html
 
 
+@pytest.mark.quality("damaged-links")
 def test_the_list_alone_refuses_a_bbox_that_does_not_parse(client, project, three):
     for bad in ("1,2,3", "2.2,41.4,2.1,41.3", "a,b,c,d", "0,0,0,inf"):
         answer = part(client, project, bbox=bad)
@@ -73,6 +74,7 @@ def test_the_list_alone_refuses_a_bbox_that_does_not_parse(client, project, thre
         assert b"bbox" in answer.content
 
 
+@pytest.mark.quality("damaged-links")
 def test_the_page_opens_a_damaged_link_with_the_rest_of_its_state(client, project, three):
     url = reverse("proposals:project", args=[project.slug])
     answer = client.get(url, {"bbox": "not,a,bbox", "category": "mobility"})

@@ -73,6 +73,7 @@ def test_the_overview_map_numbers_the_proposals_as_the_ranking_table_rows(
         pdf_text(report))
 
 
+@pytest.mark.quality("crowded-map")
 def test_past_the_numbered_proposals_the_map_draws_dots_and_says_so(
         council, districts, monkeypatch, settings):
     settings.REPORTS_MAP_NUMBERED = 2
@@ -111,6 +112,7 @@ def votes_by_role(text: str) -> dict[str, list[str]]:
     return found
 
 
+@pytest.mark.quality("small-role-groups")
 def test_small_role_groups_are_merged_in_the_pdf_and_the_geojson(council, districts,
                                                                  settings):
     settings.PLAZA_MIN_GROUP_SIZE = 3
@@ -137,6 +139,7 @@ def test_small_role_groups_are_merged_in_the_pdf_and_the_geojson(council, distri
     assert report.summary["voters"] == 8 and report.summary["votes"] == 32
 
 
+@pytest.mark.quality("small-role-groups")
 def test_with_every_group_too_small_no_breakdown_is_printed_but_the_totals_are(council):
     # The default threshold, 5: no group of the fixture reaches it, nor all but one.
     report = compiled(council["project"])
@@ -149,6 +152,7 @@ def test_with_every_group_too_small_no_breakdown_is_printed_but_the_totals_are(c
                for f in geojson(report)["features"])
 
 
+@pytest.mark.quality("small-role-groups")
 def test_the_checksum_is_of_the_merged_figures_the_report_shows(council, settings):
     settings.PLAZA_MIN_GROUP_SIZE = 3
     report = compiled(council["project"])
@@ -160,6 +164,7 @@ def test_the_checksum_is_of_the_merged_figures_the_report_shows(council, setting
     assert shown == {"Resident", OTHER_ROLES}
 
 
+@pytest.mark.quality("crowded-map")
 def test_labels_of_proposals_close_together_are_spread_so_that_none_overlap():
     # Six proposals within a few pixels of each other, as a street corner with several
     # ideas draws them: each number still gets a place of its own.

@@ -33,6 +33,7 @@ def test_a_voter_votes_from_the_list_and_comes_back_to_it(client, ballot, voters
     assert Vote.objects.get(user=voters["resident"]).proposal == ballot[0]
 
 
+@pytest.mark.quality("open-redirect")
 def test_a_vote_sent_to_another_site_goes_to_the_proposal_instead(client, ballot, voters):
     client.force_login(voters["resident"])
     answer = client.post(vote_url(ballot[0]), {"value": "support",

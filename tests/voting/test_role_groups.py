@@ -21,6 +21,7 @@ def group(role: str, voters: int) -> dict:
             "abstentions": 0, "support_weight": Decimal(voters), "oppose_weight": Decimal(0)}
 
 
+@pytest.mark.quality("small-role-groups")
 def test_groups_below_the_threshold_are_merged_into_other_roles():
     shown = role_groups_merge([group("Resident", 6), group("Expert", 3), group("Civil", 2)],
                               min_size=5)
@@ -29,12 +30,14 @@ def test_groups_below_the_threshold_are_merged_into_other_roles():
     assert shown.rows[1]["support_weight"] == Decimal(5)
 
 
+@pytest.mark.quality("small-role-groups")
 def test_a_group_at_the_threshold_is_shown_on_its_own():
     shown = role_groups_merge([group("Resident", 5), group("Expert", 5)], min_size=5)
     assert [(r["role"], r["voters"]) for r in shown.rows] == [("Resident", 5), ("Expert", 5)]
     assert shown.merged == [] and not shown.changed
 
 
+@pytest.mark.quality("small-role-groups")
 def test_a_merged_group_still_too_small_takes_in_the_smallest_group_shown():
     # Hiding "Expert" (2) alone would let anyone find it: totals minus the rows shown.
     shown = role_groups_merge([group("Resident", 9), group("Business", 6), group("Expert", 2)],
@@ -43,6 +46,7 @@ def test_a_merged_group_still_too_small_takes_in_the_smallest_group_shown():
     assert shown.merged == ["Business", "Expert"]
 
 
+@pytest.mark.quality("small-role-groups")
 def test_when_every_group_is_too_small_no_breakdown_is_shown():
     shown = role_groups_merge([group("Resident", 3), group("Expert", 1)], min_size=5)
     assert shown.rows == [] and shown.withheld
@@ -68,6 +72,7 @@ def groups(db, planner):
     return {"project": project, "proposal": proposal}
 
 
+@pytest.mark.quality("small-role-groups")
 def test_the_tally_api_merges_small_groups_and_keeps_the_totals_exact(client, groups):
     body = client.get(reverse("api:proposal-tally", args=[groups["proposal"].pk])).json()
     assert [(r["role"], r["voters"]) for r in body["roles"]] == [
@@ -87,6 +92,7 @@ def test_with_a_lower_threshold_the_api_shows_every_role(client, groups, setting
     assert body["role_groups"]["merged"] == []
 
 
+@pytest.mark.quality("small-role-groups")
 def test_the_results_page_merges_small_groups_and_says_so(client, groups):
     html = client.get(reverse("voting:results", args=[groups["project"].slug])).content.decode()
     assert "Other roles" in html and "Other roles: Expert, Civil Society." in html

@@ -139,12 +139,12 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
                                     data=DASHBOARD_POST),
     "dashboard:layer": Case(read=PLANNER, args={"pk": "layer"}),
     "dashboard:layer-style": Case(write=PLANNER, args={"pk": "layer"}, data=DASHBOARD_POST),
-    "dashboard:constraint-add": Case(write=PLANNER, args={"pk": "layer"},
-                                     data=DASHBOARD_POST),
-    "dashboard:constraint-edit": Case(write=PLANNER, args={"pk": "constraint"},
     "dashboard:layer-edit": Case(write=PLANNER, args={"pk": "layer"}, data=DASHBOARD_POST),
     # The walk's layer is of points, which has no areas to take a project's from.
     "dashboard:layer-features": Case(read=PLANNER, args={"pk": "layer"}, ok={404}),
+    "dashboard:constraint-add": Case(write=PLANNER, args={"pk": "layer"},
+                                     data=DASHBOARD_POST),
+    "dashboard:constraint-edit": Case(write=PLANNER, args={"pk": "constraint"},
                                       data={**DASHBOARD_POST, "delete": "1"}),
     "dashboard:reports": Case(read=PLANNER),
     "dashboard:project-reports": Case(read=PLANNER, args={"slug": "vote"}),
@@ -185,6 +185,12 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     # The second step of logging in by a code: with none under way, back to the first.
     "account_confirm_login_code": Case(read=PUBLIC, ok={302}, answers={ANONYMOUS: {LOGIN}}),
     "account_confirm_email": Case(read=PUBLIC, args={"key": "walk-bad-key"}),
+    # The same confirmation link, answered by Plaza's view first (accounts/entrance_views).
+    "accounts:account_confirm_email": Case(read=PUBLIC, args={"key": "walk-bad-key"}),
+    # The terms of use, privacy policy and contact page: for everyone.
+    "pages:terms": Case(read=PUBLIC),
+    "pages:privacy": Case(read=PUBLIC),
+    "pages:contact": Case(read=PUBLIC),
     "account_reset_password_from_key_done": Case(read=PUBLIC),
     "account_reset_password_from_key": Case(read=PUBLIC,
                                             args={"uidb36": "0", "key": "walk-bad-key"}),

@@ -58,6 +58,21 @@ def test_propose_asks_anonymous_visitors_to_log_in(client, project):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
+def test_the_project_page_links_anonymous_visitors_to_log_in_and_back(client, project):
+    page = client.get(reverse("proposals:project", args=[project.slug])).content.decode()
+    back = reverse("proposals:project", args=[project.slug])
+    link = f'href="/accounts/login/?next={back.replace("/", "%2F")}">Log in</a>'
+    assert f"{link} to make a proposal." in page
+
+
+def test_a_logged_in_citizen_gets_the_propose_button_not_the_log_in_link(client, project,
+                                                                        citizen):
+    client.force_login(citizen)
+    page = client.get(reverse("proposals:project", args=[project.slug])).content.decode()
+    assert "to make a proposal." not in page
+    assert reverse("proposals:propose", args=[project.slug]) in page
+
+
 def test_propose_outside_ideation_explains_why(client, citizen):
     voting = project_make("voting", phase="voting")
     client.force_login(citizen)

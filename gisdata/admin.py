@@ -11,14 +11,17 @@ from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
+from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
 
 from config.admin_mixins import ViewOnlyAdmin
 from gisdata import layer_services
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 
 
-class ConstraintInline(admin.TabularInline):
-    """A layer's rules for feedback on proposals (intersects / within N metres)."""
+class ConstraintInline(TranslationTabularInline):
+    """A layer's rules for feedback on proposals (intersects / within N metres), with
+    the message in each language."""
 
     model = Constraint
     extra = 0
@@ -55,7 +58,7 @@ class DatasetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Layer)
-class LayerAdmin(LeafletGeoAdmin):
+class LayerAdmin(TranslationAdmin, LeafletGeoAdmin):  # the title in each language
     list_display = ("title", "dataset", "geometry_type", "feature_count", "version",
                     "is_published", "dashboard_link")
     list_filter = ("is_published", "geometry_type", "dataset")
@@ -95,8 +98,11 @@ class LayerAdmin(LeafletGeoAdmin):
                 user=request.user, layer=form.instance,
                 constraint=constraint if constraint.pk else None, rule=constraint.rule,
                 distance_m=constraint.distance_m, severity=constraint.severity,
-                message=constraint.message, is_active=constraint.is_active,
-                project_ids=None if chosen is None else [p.pk for p in chosen])
+                message=getattr(constraint, f"message_{DEFAULT_LANGUAGE}") or "",
+                is_active=constraint.is_active,
+                project_ids=None if chosen is None else [p.pk for p in chosen],
+                translations={f"message_{code}": getattr(constraint, f"message_{code}")
+                              for code in AVAILABLE_LANGUAGES if code != DEFAULT_LANGUAGE})
         return None
 
 

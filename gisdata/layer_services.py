@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dashboard.audit import audit_record
@@ -73,7 +75,7 @@ def layer_update(*, layer: Layer, user, title: str, label_property: str,
         raise ValidationError(errors)
     with transaction.atomic():
         locked = Layer.objects.select_for_update().get(pk=layer.pk)
-        before = {"title": locked.title, "label_property": locked.label_property,
+        before = {"title": _main(locked, "title"), "label_property": locked.label_property,
                   "is_districts": locked.is_districts}
         after = {"title": title, "label_property": label_property or "",
                  "is_districts": bool(is_districts)}
@@ -82,9 +84,10 @@ def layer_update(*, layer: Layer, user, title: str, label_property: str,
         if after["is_districts"]:
             Layer.objects.filter(is_districts=True).exclude(pk=locked.pk).update(
                 is_districts=False)
-        for field, value in after.items():
-            setattr(locked, field, value)
-        locked.save(update_fields=[*after, "updated_at"])
+        with _default_language():
+            for field, value in after.items():
+                setattr(locked, field, value)
+            locked.save(update_fields=[*after, "updated_at"])
         audit_record(actor=user, action=AuditAction.LAYER_UPDATE, target=locked,
                      details={f: [before[f], after[f]] for f in after
                               if before[f] != after[f]})
@@ -124,23 +127,36 @@ def layer_style_set(*, layer: Layer, user, color: str) -> Layer:
     return locked
 
 
+def _default_language():
+    """The dashboard writes a layer's title and a rule's message as their main text, in
+    the default language's column (the one every language falls back to), whatever
+    language the planner reads; the other languages' are written in the admin."""
+    return translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+
+
+def _main(instance, name: str) -> str:
+    """The main text of a translated field (its default language's column)."""
+    return getattr(instance, f"{name}_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}") or ""
+
+
 def _constraint_values(*, rule: str, distance_m, severity: str, message: str) -> dict:
     errors = {}
     if rule not in ConstraintRule.values:
-        errors["rule"] = "Choose intersects or within a distance."
+        errors["rule"] = _("Choose intersects or within a distance.")
     if severity not in Severity.values:
-        errors["severity"] = "Choose information, warning or blocking."
+        errors["severity"] = _("Choose information, warning or blocking.")
     message = " ".join((message or "").split())
     if not message:
-        errors["message"] = "Write the message citizens will read."
+        errors["message"] = _("Write the message citizens will read.")
     elif len(message) > MESSAGE_MAX:
-        errors["message"] = f"Write at most {MESSAGE_MAX} characters."
+        errors["message"] = _("Write at most %(n)s characters.") % {"n": MESSAGE_MAX}
     elif re.search(r"[{}]", PLACEHOLDER.sub("", message)):
-        errors["message"] = ("Braces are only for attribute names, as in {NOM}; "
-                             "no spaces, dots or other signs inside them.")
+        errors["message"] = _("Braces are only for attribute names, as in {NOM}; "
+                              "no spaces, dots or other signs inside them.")
     if rule == ConstraintRule.WITHIN:
         if distance_m is None or not (0 < int(distance_m) <= MAX_DISTANCE_M):
-            errors["distance_m"] = f"Give a distance between 1 and {MAX_DISTANCE_M} metres."
+            errors["distance_m"] = _("Give a distance between 1 and %(max)s metres.") % {
+                "max": MAX_DISTANCE_M}
     else:
         distance_m = None
     if errors:
@@ -151,7 +167,7 @@ def _constraint_values(*, rule: str, distance_m, severity: str, message: str) ->
 
 def _snapshot(constraint: Constraint) -> dict:
     return {"rule": constraint.rule, "distance_m": constraint.distance_m,
-            "severity": constraint.severity, "message": constraint.message,
+            "severity": constraint.severity, "message": _main(constraint, "message"),
             "is_active": constraint.is_active,
             "projects": sorted(constraint.projects.values_list("pk", flat=True))}
 
@@ -159,19 +175,21 @@ def _snapshot(constraint: Constraint) -> dict:
 def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
                     rule: str, distance_m: int | None, severity: str, message: str,
                     is_active: bool = True,
-                    project_ids: Iterable[int] | None = None) -> Constraint:
+                    project_ids: Iterable[int] | None = None,
+                    translations: dict[str, str] | None = None) -> Constraint:
     """Add a rule to a layer (`constraint` None) or change one of its rules.
 
     A rule only speaks to citizens while its layer is published, and only in the
     projects of `project_ids` (ids: gisdata imports no other app); empty: in every
     project; None: a new rule in every project, a changed one where it spoke. The
     message template may name the matching feature's attributes, as in "In flood zone
-    {fld_zone}".
+    {fld_zone}". `message` is the main text (the default language's); `translations`
+    the message in other languages by column (message_ca…), '' for none.
     """
     _require(user)
     values = _constraint_values(rule=rule, distance_m=distance_m, severity=severity,
                                 message=message)
-    with transaction.atomic():
+    with transaction.atomic(), _default_language():
         if constraint is None:
             constraint = Constraint.objects.create(layer=layer, is_active=is_active, **values)
             action, before = AuditAction.CONSTRAINT_CREATE, None
@@ -181,8 +199,10 @@ def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
             before = _snapshot(constraint)
             for field, value in {**values, "is_active": is_active}.items():
                 setattr(constraint, field, value)
-            constraint.save()
             action = AuditAction.CONSTRAINT_UPDATE
+        for column, text in (translations or {}).items():
+            setattr(constraint, column, " ".join((text or "").split()) or None)
+        constraint.save()
         if project_ids is not None:
             constraint.projects.set(sorted(set(project_ids)))
         audit_record(actor=user, action=action, target=constraint,

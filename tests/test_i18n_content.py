@@ -197,3 +197,106 @@ def test_the_demo_shows_its_texts_in_catalan_and_spanish(client):
     assert "Barcelona: ideas for your neighbourhood" in english
     with translation.override("es"):
         assert StakeholderRole.objects.get(slug="resident").name == "Vecino o vecina"
+
+
+# ------------------------------------------------------------------------ layers
+
+
+def flood_layer():
+    from django.contrib.gis.geos import GEOSGeometry
+
+    from gisdata.models import Constraint, Layer
+    from tests.opendata.conftest import layer_make
+
+    layer = layer_make("flood", points=[(2.16, 41.39)])
+    Layer.objects.filter(pk=layer.pk).update(title_ca="Zones inundables")
+    constraint = Constraint.objects.create(layer=layer, rule="within", distance_m=500,
+                                           severity="warning", message="In a flood zone")
+    Constraint.objects.filter(pk=constraint.pk).update(message_ca="En zona inundable",
+                                                       message_es="En zona inundable (es)")
+    return layer, constraint, GEOSGeometry("POINT(2.1601 41.3901)", srid=4326)
+
+
+@pytest.mark.django_db
+def test_a_layer_and_its_feedback_speak_the_readers_language():
+    from gisdata.constraints import constraints_check
+
+    layer, _constraint, point = flood_layer()
+    with translation.override("ca"):
+        [feedback] = constraints_check(point, project_id=None)
+        assert (feedback.layer, feedback.message) == ("Zones inundables", "En zona inundable")
+    with translation.override("es"):  # a Spanish message, no Spanish title: English
+        [feedback] = constraints_check(point, project_id=None)
+        assert (feedback.layer, feedback.message) == ("Flood", "En zona inundable (es)")
+    [feedback] = constraints_check(point, project_id=None)
+    assert (feedback.layer, feedback.message) == ("Flood", "In a flood zone")
+
+
+@pytest.mark.django_db
+def test_a_planner_reading_catalan_renames_the_layer_in_its_main_text(planner):
+    from gisdata import layer_services
+    from gisdata.models import Layer
+
+    layer, constraint, _point = flood_layer()
+    with translation.override("ca"):
+        layer_services.layer_update(layer=layer, user=planner, title="Flood zones (FEMA)",
+                                    label_property="", is_districts=False)
+        layer_services.constraint_save(
+            user=planner, layer=layer, constraint=constraint, rule="within", distance_m=500,
+            severity="warning", message="Inside the flood zone",
+            translations={"message_ca": "Dins de la zona inundable", "message_es": ""})
+    row = Layer.objects.filter(pk=layer.pk).values("title_en", "title_ca").get()
+    assert row == {"title_en": "Flood zones (FEMA)", "title_ca": "Zones inundables"}
+    constraint.refresh_from_db()
+    assert (constraint.message_en, constraint.message_ca, constraint.message_es) == (
+        "Inside the flood zone", "Dins de la zona inundable", None)
+
+
+@pytest.mark.django_db
+def test_the_admin_keeps_a_rules_message_in_each_language(client, admin_user):
+    from gisdata.models import Constraint
+
+    layer, constraint, _point = flood_layer()
+    client.force_login(admin_user)
+    url = reverse("admin:gisdata_layer_change", args=[layer.pk])
+    page = client.get(url).content.decode()
+    assert 'name="title_ca"' in page and 'name="constraints-0-message_es"' in page
+    prefix = "constraints"
+    response = client.post(url, {
+        "title_en": "Flood", "title_ca": "Zones inundables", "title_es": "",
+        "is_published": "on", "color": "#1d4ed8", "label_property": "",
+        f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "1",
+        f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000",
+        f"{prefix}-0-id": constraint.pk, f"{prefix}-0-layer": layer.pk,
+        f"{prefix}-0-rule": "within", f"{prefix}-0-distance_m": "500",
+        f"{prefix}-0-severity": "warning", f"{prefix}-0-message_en": "In a flood zone",
+        f"{prefix}-0-message_ca": "A la zona inundable", f"{prefix}-0-message_es": "",
+        f"{prefix}-0-is_active": "on"})
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    constraint = Constraint.objects.get(pk=constraint.pk)
+    assert (constraint.message_en, constraint.message_ca) == (
+        "In a flood zone", "A la zona inundable")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_copies_layer_titles_and_messages_into_english():
+    executor = MigrationExecutor(connection)
+    before = [("gisdata", "0006_layer_label_districts_constraint_projects")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    dataset = old.get_model("gisdata", "Dataset").objects.create(
+        name="Old", slug="old", source_url="https://example.org/old.geojson")
+    layer = old.get_model("gisdata", "Layer").objects.create(
+        dataset_id=dataset.pk, name="old", title="Old layer", geometry_type="Point")
+    old.get_model("gisdata", "Constraint").objects.create(
+        layer_id=layer.pk, rule="intersects", severity="info", message="Old message")
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from gisdata.models import Constraint, Layer
+
+    assert Layer.objects.filter(name="old").values_list("title_en", flat=True).get() == \
+        "Old layer"
+    assert Constraint.objects.filter(layer__name="old").values_list(
+        "message_en", flat=True).get() == "Old message"

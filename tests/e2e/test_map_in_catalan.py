@@ -41,3 +41,28 @@ def test_without_the_catalogue_the_map_works_in_english(new_page, transactional_
     page.goto(f"/projects/{project.slug}/")
     expect(page.locator("#map")).to_have_attribute("data-loaded", "1")
     expect(page.locator("[data-map-status]")).to_have_text("1 proposal in view.")
+
+
+def test_leaflet_s_own_buttons_speak_the_page_s_language(new_page, transactional_db):
+    project = project_make("sant-gervasi")
+    proposal_make(project, user_make("marc"))
+    page = new_page(locale="ca-ES", viewport={"width": 1200, "height": 900})
+    page.goto(f"/projects/{project.slug}/")
+    expect(page.locator(".leaflet-control-zoom-in")).to_have_attribute("title", "Apropa")
+    expect(page.locator(".leaflet-control-zoom-out")).to_have_attribute("title", "Allunya")
+    expect(page.locator(".leaflet-control-layers-toggle")).to_have_attribute("title", "Capes")
+
+
+def test_the_drawing_hints_speak_spanish_to_a_spanish_browser(new_page, transactional_db):
+    from tests.e2e.drawing import DESKTOP, open_propose
+    from tests.e2e.test_propose_on_the_map import map_box
+
+    page, _ = open_propose(new_page, DESKTOP)
+    # Logged in in English; the same reader's browser now asks for Spanish.
+    page.set_extra_http_headers({"Accept-Language": "es"})
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.click("[data-draw=Marker]")
+    x, y, width, height = map_box(page)
+    page.mouse.move(x + width / 3, y + height / 3)
+    expect(page.locator(".leaflet-tooltip")).to_contain_text("Haz clic para situar el punto")

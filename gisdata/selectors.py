@@ -63,7 +63,8 @@ def feature_name(layer: Layer, properties: dict | None, number: int | None) -> s
 
 def features_search(layer: Layer, query: str, *, limit: int = SEARCH_MAX
                     ) -> tuple[list[dict], bool]:
-    """Features of a layer whose name contains `query` (any case), sorted by name:
+    """Features of a layer whose name contains `query` (any case, with or without its
+    accents: "gracia" finds "Gràcia"), sorted by name:
     [{id, name}, …] and whether more matched. Without a label property, a number
     finds the feature of that number."""
     query = " ".join((query or "").split())[:NAME_MAX]
@@ -72,7 +73,7 @@ def features_search(layer: Layer, query: str, *, limit: int = SEARCH_MAX
         features = features.annotate(
             label=KeyTextTransform(layer.label_property, "properties"))
         if query:
-            features = features.filter(label__icontains=query)
+            features = features.filter(label__unaccent__icontains=query)
         features = features.order_by("label", "number", "pk")
     else:
         if query:

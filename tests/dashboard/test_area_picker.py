@@ -43,6 +43,11 @@ def test_a_planner_finds_a_district_by_part_of_its_name_in_any_case(desk, world)
         properties__NOM="Gràcia").pk, "name": "Gràcia"}], "more": False}
 
 
+def test_a_name_typed_without_its_accents_finds_the_feature(desk, world):
+    names = [r["name"] for r in search(desk, world["layer"], q="gracia").json()["results"]]
+    assert names == ["Gràcia"]
+
+
 def test_a_name_no_feature_has_finds_nothing(desk, world):
     assert search(desk, world["layer"], q="Horta").json() == {"results": [], "more": False}
 

@@ -46,7 +46,8 @@ def test_the_admin_logs_in_and_its_scripted_widgets_work(new_page, transactional
 
     # The add page: the slug follows the title as it is typed (prepopulate.js).
     page.goto("/admin/proposals/project/add/")
-    page.get_by_label("Title").press_sequentially("Plaça del Sol")  # keyup, as typed
+    # One title per language; the slug follows the English one, the default language.
+    page.locator("#id_title_en").press_sequentially("Plaça del Sol")  # keyup, as typed
     expect(page.get_by_label("Slug")).to_have_value("placa-del-sol")
 
 

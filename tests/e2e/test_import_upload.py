@@ -46,7 +46,7 @@ def test_a_planner_uploads_districts_and_watches_the_import(new_page, worker,  #
     row = page.locator("table.import-layers tbody tr").filter(
         has_text=re.compile("districtes", re.I))
     expect(row.locator("td[data-label=Features]")).to_have_text("10")
-    expect(row.locator("td[data-label=Geometry]")).to_contain_text("MultiPolygon")
+    expect(row.locator("td[data-label=Geometry]")).to_contain_text("Areas")
     expect(page.get_by_label("Features done")).to_have_attribute("value", "100")
     artefacts = settings.BASE_DIR / "test-artefacts"
     artefacts.mkdir(exist_ok=True)

@@ -1,4 +1,5 @@
-"""The demo's projects, categories and roles in Catalan and Spanish, so that a visitor who
+"""The demo's projects, categories, roles, layers and constraint messages in Catalan and
+Spanish, so that a visitor who
 picks either language sees the demo city's own texts in it (django-modeltranslation's
 per-language columns). English stays in the plain fields the loaders write. Applied after
 every load and harmless to apply again: it only sets these columns."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from accounts.models import StakeholderRole
+from gisdata.models import Constraint, Layer
 from proposals.models import Category, Project
 
 PROJECTS = {
@@ -91,9 +93,30 @@ ROLES = {
                       "Habla en nombre de una asociación registrada activa en la zona."),
 }
 
+# By the demo dataset's name (dashboard/demo_layers.py): what the map's layer control
+# and legend call each layer.
+LAYERS = {
+    "Barcelona bike lanes": ("Carrils bici de Barcelona", "Carriles bici de Barcelona"),
+    "Barcelona districts": ("Districtes de Barcelona", "Distritos de Barcelona"),
+    "Barcelona drinking fountains": ("Fonts d'aigua potable de Barcelona",
+                                     "Fuentes de agua potable de Barcelona"),
+    "Cambridge 100-year flood zones": ("Zones inundables (100 anys) de Cambridge",
+                                       "Zonas inundables (100 años) de Cambridge"),
+}
+
+# By the same name: the feedback a drawing in the layer gets.
+CONSTRAINTS = {
+    "Cambridge 100-year flood zones": (
+        "Això és a la zona inundable de 100 anys de la FEMA {fld_zone}: l'Ajuntament "
+        "comprovarà que pugui resistir una inundació.",
+        "Esto está en la zona inundable de 100 años de la FEMA {fld_zone}: el "
+        "Ayuntamiento comprobará que pueda resistir una inundación."),
+}
+
 
 def demo_translate() -> None:
-    """Give the demo's projects, categories and roles their Catalan and Spanish texts."""
+    """Give the demo's projects, categories, roles, layers and constraints their Catalan
+    and Spanish texts."""
     with transaction.atomic():
         for slug, texts in PROJECTS.items():
             Project.objects.filter(slug=slug).update(**texts)
@@ -104,3 +127,8 @@ def demo_translate() -> None:
             StakeholderRole.objects.filter(slug=slug).update(
                 name_ca=name_ca, description_ca=description_ca,
                 name_es=name_es, description_es=description_es)
+        for name, (catalan, spanish) in LAYERS.items():
+            Layer.objects.filter(dataset__name=name).update(title_ca=catalan, title_es=spanish)
+        for name, (catalan, spanish) in CONSTRAINTS.items():
+            Constraint.objects.filter(layer__dataset__name=name).update(
+                message_ca=catalan, message_es=spanish)

@@ -166,7 +166,7 @@ def test_the_migration_copies_every_existing_text_into_english():
 # ------------------------------------------------------------------------ the demo
 
 
-def test_every_demo_project_category_and_role_has_catalan_and_spanish_texts():
+def test_every_demo_project_category_role_and_layer_has_catalan_and_spanish_texts():
     from dashboard import demo, demo_layers, demo_translations, demo_voting
 
     assert set(demo_translations.PROJECTS) == {demo.PROJECT_SLUG, demo_voting.SLUG,
@@ -176,6 +176,8 @@ def test_every_demo_project_category_and_role_has_catalan_and_spanish_texts():
     slugs = {slug for slug, _name, _colour in demo.CATEGORIES + demo_voting.CATEGORIES}
     assert slugs | {"play", "green"} <= set(demo_translations.CATEGORIES)
     assert {slug for slug, *_rest in demo.ROLES} == set(demo_translations.ROLES)
+    assert {name for name, *_rest in demo_layers.DATASETS} == set(demo_translations.LAYERS)
+    assert set(demo_translations.CONSTRAINTS) <= set(demo_translations.LAYERS)
 
 
 @pytest.mark.django_db
@@ -300,3 +302,25 @@ def test_the_migration_copies_layer_titles_and_messages_into_english():
         "Old layer"
     assert Constraint.objects.filter(layer__name="old").values_list(
         "message_en", flat=True).get() == "Old message"
+
+
+@pytest.mark.django_db
+def test_the_demo_layers_and_their_feedback_speak_catalan_and_spanish():
+    from dashboard.demo_translations import demo_translate
+    from gisdata.models import Constraint, Dataset, Layer
+
+    dataset = Dataset.objects.create(name="Cambridge 100-year flood zones", slug="flood",
+                                     source_url="https://example.org/flood.geojson")
+    layer = Layer.objects.create(dataset=dataset, name="floodplains_100yr",
+                                 title="Cambridge 100-year flood zones",
+                                 geometry_type="MultiPolygon")
+    Constraint.objects.create(layer=layer, message="In the flood zone {fld_zone}.")
+    demo_translate()
+    with translation.override("ca"):
+        layer = Layer.objects.get(pk=layer.pk)
+        assert layer.title == "Zones inundables (100 anys) de Cambridge"
+        assert "zona inundable" in layer.constraints.get().message
+    with translation.override("es"):
+        assert Layer.objects.get(pk=layer.pk).title == "Zonas inundables (100 años) de Cambridge"
+    with translation.override("en"):
+        assert Layer.objects.get(pk=layer.pk).title == "Cambridge 100-year flood zones"

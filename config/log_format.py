@@ -70,6 +70,17 @@ class TextFormatter(logging.Formatter):
         return f"{self.formatTime(record)} {record.levelname} {record.name}{ids}: {record.message}"
 
 
+class UnknownSkippedDriverFilter(logging.Filter):
+    """Drops GDAL's complaint that a driver named in GDAL_SKIP does not exist.
+
+    config/env.py's GDAL_SKIP also names drivers that only the newer GDAL bundled with
+    pyogrio has; the system's GDAL, which GeoDjango loads, says so once per driver at
+    start-up, as errors, in every process. They are not errors: nothing is wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "to unload from GDAL_SKIP environment variable" not in record.getMessage()
+
+
 def logging_settings(log_format: str, level: str) -> dict:
     """The LOGGING setting: everything to standard output, in `log_format`."""
     if log_format not in FORMATS:
@@ -78,7 +89,8 @@ def logging_settings(log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"ids": {"()": "config.log_context.ContextFilter"}},
+        "filters": {"ids": {"()": "config.log_context.ContextFilter"},
+                    "gdal_skip": {"()": "config.log_format.UnknownSkippedDriverFilter"}},
         "formatters": {"json": {"()": "config.log_format.JsonFormatter"},
                        "text": {"()": "config.log_format.TextFormatter"}},
         "handlers": {"console": {"class": "logging.StreamHandler",
@@ -86,6 +98,7 @@ def logging_settings(log_format: str, level: str) -> dict:
                                  "formatter": log_format, "filters": ["ids"]}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {"django.db.backends": {"level": "WARNING"},
+                    "django.contrib.gis": {"filters": ["gdal_skip"]},
                     # WeasyPrint logs each step of every PDF at INFO; its warnings still show.
                     "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
     }

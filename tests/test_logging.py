@@ -4,6 +4,7 @@ about; in production one JSON object per line (docs/operations.md, "Logs")."""
 import io
 import json
 import logging
+import logging.config
 import re
 
 import pytest
@@ -222,3 +223,21 @@ def test_a_task_run_inside_a_request_keeps_the_request_id_and_gives_it_back():
     result = ids_seen.apply()
     assert result.get() == ["r-5", result.id, "tests.log_ids_seen"]
     assert log_context.current() == log_context.LogContext(request_id="r-5")
+
+
+def test_gdal_s_complaint_about_a_driver_it_does_not_have_is_not_logged():
+    """GDAL_SKIP names drivers only pyogrio's newer GDAL has; the system GDAL's start-up
+    complaint about each is dropped, and its other errors still show."""
+    stream = io.StringIO()
+    logging.config.dictConfig(logging_settings("text", "INFO"))
+    logging.getLogger().handlers[0].stream = stream
+    try:
+        gis = logging.getLogger("django.contrib.gis")
+        gis.error("GDAL_ERROR 1: b'Unable to find driver ADBC to unload from GDAL_SKIP "
+                  "environment variable.'")
+        gis.error("GDAL_ERROR 4: b'No such file or directory'")
+    finally:
+        from django.conf import settings
+        logging.config.dictConfig(settings.LOGGING)
+    assert "ADBC" not in stream.getvalue()
+    assert "No such file or directory" in stream.getvalue()

@@ -56,12 +56,12 @@ def sha256(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _warm_every_worker(port: int, arbiter: int, page: str, log) -> None:
+def _warm_every_worker(port: int, arbiter: int, job: bench_load.Job, log) -> None:
     """Pages until both workers have loaded the site: a worker's first request imports
     the apps, the templates and three languages' catalogues (over 100 MB), which the
     memory check below must not mistake for an upload held in memory. Which worker
     accepts a request is the kernel's choice, so one round may warm only one."""
-    warm = [[bench_load.Job("GET", page, {"Accept": "text/html"}, keep_body=False)]] * 8
+    warm = [[job]] * 8
     sizes: list[int] = []
     for _round in range(30):
         got, _, _ = asyncio.run(bench_load.clients_at_once(port, warm, time.monotonic() + 30))
@@ -91,7 +91,8 @@ def test_several_large_uploads_at_once_are_each_answered_and_stored_whole_or_not
     monkeypatch.setattr(load_uploads, "_upload",
                         lambda port, u, path, stamp: upload(port, u, files[u.number], stamp))
 
-    _warm_every_worker(port, proc.pid, page, log)
+    _warm_every_worker(port, proc.pid, bench_load.Job("GET", page, {"Accept": "text/html"},
+                                                      keep_body=False), log)
     with MemoryWatch(proc.pid) as memory:
         outcome = asyncio.run(load_uploads.run(port, sessions, small, page, light_clients=4,
                                                quiet=0.5, deadline=time.monotonic() + 50))

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    # The ground floor every app writes: the audit log (audit/models.py).
+    "audit",
     "accounts",
     "gisdata",
     "proposals",

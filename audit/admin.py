@@ -4,7 +4,7 @@ refuses changes too: a trigger, dashboard migration 0002)."""
 from django.contrib import admin
 
 from audit.models import AuditEntry
-from config.admin_mixins import ViewOnlyAdmin
+from core.admin_mixins import ViewOnlyAdmin
 
 
 @admin.register(AuditEntry)

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.selectors import audit_entries
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from dashboard import project_services, selectors
 from dashboard.access import planner_only
 from dashboard.project_forms import LOCAL_DATETIME, CategoryFormSet, ProjectForm, WeightsForm

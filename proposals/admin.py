@@ -13,7 +13,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from config.admin_mixins import ViewOnlyAdmin
+from core.admin_mixins import ViewOnlyAdmin
 from proposals.models import (
     Category,
     Comment,

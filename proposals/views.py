@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from proposals import rules, selectors, services
 from proposals.comment_views import comments_context
 from proposals.draw_map import draw_map_context

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.forms import AccountEraseForm, RoleClaimForm
 from accounts.models import ClaimStatus
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from proposals.models import ProposalStatus
 from tests.factories import project_make, proposal_make, role_make, user_make
 

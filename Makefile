@@ -36,6 +36,7 @@ status:
 
 lint:
 	@.venv/bin/ruff check .
+	@.venv/bin/lint-imports
 
 ## Remove the virtualenv and all local data (the private database included).
 clean: stop

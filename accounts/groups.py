@@ -33,7 +33,7 @@ PLANNER_PERMISSIONS = [
     "gisdata.change_layer",
     "gisdata.view_layer",
     "gisdata.view_importrun",
-    "dashboard.view_auditentry",
+    "audit.view_auditentry",
     "voting.add_roleweight",
     "voting.change_roleweight",
     "voting.view_roleweight",

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import privacy
 from accounts.forms import AccountEraseForm
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 
 
 @login_required

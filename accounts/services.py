@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import OPEN_STATUSES, ClaimStatus, RoleClaim, StakeholderRole, User
 from accounts.validators import evidence_file_kind
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 
 
 class ClaimAlreadyDecided(ValidationError):

@@ -12,7 +12,7 @@ from django.views.i18n import set_language
 from accounts import selectors, services
 from accounts.forms import ProfileForm, RoleClaimForm
 from accounts.models import RoleClaim
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 
 
 @login_required

@@ -9,7 +9,7 @@ from celery.contrib.django.task import DjangoTask
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from config import log_context
+from core import log_context
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ app = Celery("plaza", task_cls=PlazaTask)
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Worker and beat log through settings.LOGGING; tasks carry the ids of the request
-# that published them (config/log_context.py).
+# that published them (core/log_context.py).
 log_context.connect_celery_signals()
 
 

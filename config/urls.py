@@ -10,7 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as accounts_views
 from config.health import healthz
-from config.jsi18n import javascript_catalogue
+from core.jsi18n import javascript_catalogue
 from opendata import ogc
 from proposals.media import media_file
 
@@ -26,7 +26,7 @@ urlpatterns = [
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view: Swagger UI's set-up script is a file (`?script=`), so the page runs
-    # under the site's Content-Security-Policy, with no inline script (config/security.py).
+    # under the site's Content-Security-Policy, with no inline script (core/security.py).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
          name="api-docs"),
     # OGC API – Features: the landing page answers at /ogc and /ogc/ alike.
@@ -46,7 +46,7 @@ if settings.MEDIA_URL.startswith("/") and not settings.MEDIA_URL.startswith("//"
     urlpatterns.append(re_path(rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
                                media_file, name="media"))
 
-handler404 = "config.api_http.not_found"
-handler500 = "config.api_http.server_error"
-handler400 = "config.api_http.bad_request"
-handler403 = "config.api_http.permission_denied"
+handler404 = "core.api_http.not_found"
+handler500 = "core.api_http.server_error"
+handler400 = "core.api_http.bad_request"
+handler403 = "core.api_http.permission_denied"

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from dashboard.access import form_action
 from dashboard.forms import ImportForm, PublishForm, RetryForm, upload_max_bytes
 from gisdata import services

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from dashboard.access import error_text, form_action, planner_only
 from dashboard.action_forms import ConstraintForm, LayerForm, StyleForm
 from gisdata import layer_services

@@ -1,80 +1,9 @@
-"""The audit log: who changed what citizens see, when, and why.
+"""The dashboard's own table: the claims that an answer's e-mail went out.
 
-Every planner action that changes what citizens see (moderation, role decisions,
-weights, statuses and answers, layers and their constraints, project set-up) writes one
-`AuditEntry` inside the transaction of the change itself, through `dashboard.audit`, so
-an entry exists exactly when the change committed. Entries are never edited or deleted:
-a database trigger refuses UPDATE and DELETE on the table (migration 0002), whatever
-code path, the admin or a shell included.
-
-The entry names its actor and target by id *and* by a label copied at the time, with no
-foreign keys: a foreign key would have the database rewrite (SET NULL) or remove
-(CASCADE) entries when a user or a project goes, which is what the log must outlive.
+The audit log it reads lives in the `audit` app (ground floor), which every app writes.
 """
 
 from django.db import models
-from django.db.models import Q
-from django.utils.translation import gettext_lazy as _
-
-
-class AuditAction(models.TextChoices):
-    PROPOSAL_HIDE = "proposal.hide", _("Proposal hidden")
-    PROPOSAL_RESTORE = "proposal.restore", _("Proposal restored")
-    PROPOSAL_FLAGS_DISMISS = "proposal.dismiss", _("Reports on a proposal dismissed")
-    PROPOSAL_STATUS = "proposal.status", _("Proposal status changed")
-    PROPOSAL_ANSWER = "proposal.answer", _("Official answer written")
-    COMMENT_HIDE = "comment.hide", _("Comment hidden")
-    COMMENT_RESTORE = "comment.restore", _("Comment restored")
-    COMMENT_FLAGS_DISMISS = "comment.dismiss", _("Reports on a comment dismissed")
-    CLAIM_VERIFY = "claim.verify", _("Role claim verified")
-    CLAIM_REJECT = "claim.reject", _("Role claim rejected")
-    CLAIM_REVOKE = "claim.revoke", _("Role verification revoked")
-    CLAIM_EXPIRY = "claim.expiry", _("Role verification expiry changed")
-    WEIGHTS_SET = "weights.set", _("Voting weights set")
-    PROJECT_CREATE = "project.create", _("Project created")
-    PROJECT_UPDATE = "project.update", _("Project changed")
-    LAYER_PUBLISH = "layer.publish", _("Layer published")
-    LAYER_UNPUBLISH = "layer.unpublish", _("Layer unpublished")
-    LAYER_STYLE = "layer.style", _("Layer style changed")
-    LAYER_UPDATE = "layer.update", _("Layer title or labels changed")
-    CONSTRAINT_CREATE = "constraint.create", _("Constraint added")
-    CONSTRAINT_UPDATE = "constraint.update", _("Constraint changed")
-    CONSTRAINT_DELETE = "constraint.delete", _("Constraint removed")
-
-
-class AuditEntryQuerySet(models.QuerySet):
-    def for_project(self, project_id: int):
-        return self.filter(project_id=project_id)
-
-
-class AuditEntry(models.Model):
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True,
-                                      help_text="The user's id; the user may be gone.")
-    actor_name = models.CharField(max_length=150, help_text="As it was at the time.")
-    action = models.CharField(max_length=24, choices=AuditAction.choices)
-    target_type = models.CharField(max_length=40, help_text="e.g. proposals.proposal")
-    target_id = models.BigIntegerField(null=True, blank=True)
-    target_label = models.CharField(max_length=300, blank=True)
-    project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    reason = models.TextField(blank=True, max_length=5000)
-    details = models.JSONField(default=dict, blank=True,
-                               help_text="What changed: before and after values.")
-
-    objects = AuditEntryQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        verbose_name = _("audit entry")
-        verbose_name_plural = _("audit log")
-        indexes = [models.Index(fields=["target_type", "target_id"])]
-        constraints = [
-            models.CheckConstraint(condition=~Q(action=""), name="dashboard_audit_action"),
-            models.CheckConstraint(condition=~Q(actor_name=""), name="dashboard_audit_actor"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name}: {self.get_action_display()}"
 
 
 class Notice(models.Model):

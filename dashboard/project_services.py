@@ -21,8 +21,8 @@ from django.db.models import RestrictedError
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 from gisdata.models import Feature
 from proposals.geometry import geometry_clean
 from proposals.models import Category, Phase, Project

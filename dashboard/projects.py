@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.form_errors import form_add_service_errors
+from audit.selectors import audit_entries
+from core.form_errors import form_add_service_errors
 from dashboard import project_services, selectors
 from dashboard.access import planner_only
-from dashboard.models import AuditEntry
 from dashboard.project_forms import LOCAL_DATETIME, CategoryFormSet, ProjectForm, WeightsForm
 from dashboard.translation_forms import (
     CATEGORY_TEXTS,
@@ -148,7 +148,7 @@ def project_overview(request, slug: str):
         "district_layer": layer,
         "by_district": selectors.participation_by_district(project, layer) if layer else [],
         "phases": project.phases.all(),
-        "audit": AuditEntry.objects.for_project(project.pk)[:AUDIT_SHOWN],
+        "audit": audit_entries(project_id=project.pk)[:AUDIT_SHOWN],
     })
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import services
 from accounts.models import ClaimStatus, RoleClaim
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from dashboard.access import planner_only
 from dashboard.action_forms import ClaimDecisionForm
 

@@ -16,7 +16,9 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dashboard.models import AuditAction, AuditEntry, Notice
+from audit.models import AuditAction, AuditEntry
+from audit.selectors import audit_entry_get, audit_entry_latest
+from dashboard.models import Notice
 from proposals import services as proposal_services
 from proposals.models import Proposal, ProposalStatus
 from voting.models import Vote
@@ -27,8 +29,8 @@ MAX_RECIPIENTS = 5000
 def _latest_entry(proposal: Proposal, action: str) -> AuditEntry:
     # The UPDATE on the proposal's row holds its lock until this transaction commits, so
     # no other change to it can have logged anything later meanwhile.
-    return AuditEntry.objects.filter(target_type="proposals.proposal", target_id=proposal.pk,
-                                     action=action).latest("pk")
+    return audit_entry_latest(target_type="proposals.proposal", target_id=proposal.pk,
+                              action=action)
 
 
 def proposal_decide(*, proposal: Proposal, planner, status: str, answer: str = "") -> Proposal:
@@ -86,7 +88,7 @@ def proposal_notify_answer(*, entry_id: int) -> int:
             Notice.objects.create(key=key)
     except IntegrityError:
         return 0
-    entry = AuditEntry.objects.get(pk=entry_id)
+    entry = audit_entry_get(entry_id)
     proposal = Proposal.objects.select_related("author").filter(pk=entry.target_id).first()
     if proposal is None or not proposal.official_answer:
         return 0

@@ -6,9 +6,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 
 from accounts.selectors import role_claims_pending
+from audit.models import AuditAction
+from audit.selectors import audit_entries
 from dashboard import selectors
 from dashboard.access import planner_only
-from dashboard.models import AuditAction, AuditEntry
 from proposals.comment_selectors import comments_flagged
 from proposals.models import Project
 from proposals.selectors import proposals_flagged
@@ -28,17 +29,14 @@ def index(request):
     })
 
 
-@planner_only("dashboard.view_auditentry")
+@planner_only("audit.view_auditentry")
 def audit_log(request):
     """Everything planners did that citizens see, newest first; filtered by project or
     action. Read-only here, in the admin and in the database."""
-    entries = AuditEntry.objects.all()
     project = request.GET.get("project", "")
-    if project.isdigit():
-        entries = entries.for_project(int(project))
     action = request.GET.get("action", "")
-    if action in AuditAction.values:
-        entries = entries.filter(action=action)
+    entries = audit_entries(project_id=int(project) if project.isdigit() else None,
+                            action=action)
     page = Paginator(entries, AUDIT_PAGE).get_page(request.GET.get("page"))
     return render(request, "dashboard/audit.html", {
         "page": page, "actions": AuditAction.choices, "action": action,

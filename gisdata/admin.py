@@ -14,7 +14,7 @@ from leaflet.admin import LeafletGeoAdmin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
 
-from config.admin_mixins import ViewOnlyAdmin
+from core.admin_mixins import ViewOnlyAdmin
 from gisdata import layer_services
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 

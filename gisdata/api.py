@@ -18,8 +18,8 @@ from rest_framework import generics, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from config.api_http import LastModifiedMixin
-from config.bbox import BBoxError, bbox_polygon
+from core.api_http import LastModifiedMixin
+from core.bbox import BBoxError, bbox_polygon
 from gisdata import selectors
 from gisdata.filters import DatasetFilter, LayerFilter
 from gisdata.models import Dataset, Layer

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from config.bbox import BBoxError, bbox_polygon
+from core.bbox import BBoxError, bbox_polygon
 from gisdata.models import Dataset, GeometryType, Layer
 
 BBOX_HELP = gettext_lazy("bbox is minlon,minlat,maxlon,maxlat in WGS 84, with min < max, "

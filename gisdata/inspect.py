@@ -22,19 +22,20 @@ could make GDAL, PROJ or SQLite reach outside the file is refused by
 :mod:`gisdata.inspect_outbound` (GeoJSON ``crs`` links, grids named by path or URL) and
 :mod:`gisdata.inspect_sqlite` (GeoPackage views, virtual tables, generated columns). Callers
 import everything from here, which re-exports what they need. The archive and CSV modules
-import names from here too, so this module imports them inside :func:`inspect_source` and
-:func:`inspect_single` (at call time) rather than at the top.
+import only the modules below this one; a zip's member is inspected as a file of its own
+by :func:`inspect_single`, which :func:`inspect_source` hands to the archive module rather
+than have it import this one back.
 """
 
 from __future__ import annotations
 
 import codecs
-import re
 import stat
 from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
 
+from gisdata import inspect_archive, inspect_csv
 from gisdata.inspect_base import (
     ALLOWED_DRIVERS,
     GDAL_SKIP_FOR_UPLOADS,
@@ -53,6 +54,7 @@ from gisdata.inspect_base import (
     Source,
     _read_head,
     check_driver,
+    parse_coordinate,
 )
 from gisdata.inspect_formats import (
     _EXPECTED,
@@ -156,26 +158,6 @@ def gdal_open_options(
     return options
 
 
-_COORDINATE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
-
-
-def parse_coordinate(text: str) -> float:
-    """Read one coordinate written ``2.17017`` or ``2,17017`` (a decimal comma).
-
-    Raises ValueError, like ``float()``, for anything else — empty cells, ``nan``,
-    thousands separators (``1.234,5``), text — with a message naming the value. ``1,234``
-    is read as 1.234: in the files we import, a lone comma is a decimal comma.
-    """
-    stripped = text.strip().replace("\u00a0", "")
-    if not stripped:
-        raise ValueError("The coordinate is empty.")
-    if not _COORDINATE.fullmatch(stripped):
-        raise ValueError(
-            f"{text[:40]!r} is not a coordinate: write a number such as 2.17017 or 2,17017."
-        )
-    return float(stripped.replace(",", "."))
-
-
 # --- entry point ----------------------------------------------------------------------
 
 
@@ -202,8 +184,6 @@ def inspect_source(
     for the extension check and in messages. ``encoding`` is the user's choice for a CSV
     or a DBF; without it a .cpg decides, else UTF-8. Nothing is extracted or written.
     """
-    from gisdata import inspect_archive
-
     name = original_name or path.name
     if encoding is not None:
         try:
@@ -252,6 +232,7 @@ def inspect_source(
     if content == "zip":
         return inspect_archive.inspect_zip(
             path,
+            inspect_one=inspect_single,
             name=name,
             vsi=_vsi_quote(path),
             limits=limits,
@@ -287,7 +268,6 @@ def inspect_single(
     ``gdal_file`` is how GDAL reaches it (a path, or ``/vsizip/{zip}/member``); ``kind``
     forces the reported kind (``kmz`` for the KML inside a KMZ).
     """
-    from gisdata import inspect_csv
     from gisdata.inspect_outbound import check_geojson_crs
     from gisdata.inspect_sqlite import check_geopackage_schema
 

@@ -17,19 +17,13 @@ import stat
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect import (
-    LABELS,
-    SUPPORTED,
-    InspectError,
-    Limits,
-    Source,
-    inspect_single,
-    sniff,
-)
+from gisdata.inspect_base import SUPPORTED, InspectError, Limits, Source
+from gisdata.inspect_formats import LABELS, sniff
 from gisdata.inspect_shapefile import _inspect_shapefiles, _stem
 from gisdata.inspect_shapefile import cpg_to_encoding as cpg_to_encoding  # re-exported
 
@@ -45,6 +39,9 @@ DATA_EXTENSIONS = {
     ".csv": "text",
     ".tsv": "text",
 }
+# gisdata.inspect.inspect_single, as inspect_zip receives it.
+InspectOne = Callable[..., Source]
+
 DATA_LABELS = {"json": "GeoJSON", "gpkg": "a GeoPackage", "xml": "KML", "text": "CSV"}
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 COMPRESSION_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
@@ -209,12 +206,16 @@ def _too_many(count: int, limits: Limits) -> InspectError:
 
 
 def inspect_zip(
-    path: Path, *, name: str, vsi: str, limits: Limits, encoding: str | None, kmz: bool
+    path: Path, *, inspect_one: InspectOne, name: str, vsi: str, limits: Limits,
+    encoding: str | None, kmz: bool
 ) -> Source:
     """Inspect a zip: shapefiles, a KMZ, or one zipped GeoJSON/GeoPackage/KML/CSV.
 
     ``vsi`` is the archive as GDAL names it (``{/abs/path}``); ``kmz`` says the user
     named it ``.kmz``. Every zipfile or zlib error becomes "the zip is damaged".
+    ``inspect_one`` is :func:`gisdata.inspect.inspect_single`, which checks a zipped data
+    file as it would an upload of its own: passed in, not imported, because that module
+    calls this one (an import back would be a circle).
     """
     declared = declared_member_count(path)
     if declared > limits.max_members:
@@ -222,9 +223,8 @@ def inspect_zip(
     try:
         with zipfile.ZipFile(path) as archive:
             files = checked_members(archive, limits=limits)
-            return _inspect_members(
-                archive, files, name=name, vsi=vsi, limits=limits, encoding=encoding, kmz=kmz
-            )
+            return _inspect_members(archive, files, inspect_one=inspect_one, name=name,
+                                    vsi=vsi, limits=limits, encoding=encoding, kmz=kmz)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -249,6 +249,7 @@ def _inspect_members(
     archive: zipfile.ZipFile,
     files: list[zipfile.ZipInfo],
     *,
+    inspect_one: InspectOne,
     name: str,
     vsi: str,
     limits: Limits,
@@ -266,7 +267,8 @@ def _inspect_members(
                 _("The KMZ %(name)s holds no .kml file.")
                 % {"name": repr(name)}, code="no_layers")
         return _inspect_member(
-            archive, chosen, name=name, vsi=vsi, limits=limits, encoding=encoding, kind="kmz"
+            archive, chosen, inspect_one=inspect_one, name=name, vsi=vsi, limits=limits,
+            encoding=encoding, kind="kmz"
         )
     if by_suffix.get(".shp"):
         return _inspect_shapefiles(archive, files, name=name, vsi=vsi, encoding=encoding)
@@ -298,7 +300,8 @@ def _inspect_members(
             code="zip_several_files",
         )
     return _inspect_member(
-        archive, data[0], name=name, vsi=vsi, limits=limits, encoding=encoding, kind=None
+        archive, data[0], inspect_one=inspect_one, name=name, vsi=vsi, limits=limits,
+        encoding=encoding, kind=None
     )
 
 
@@ -315,6 +318,7 @@ def _inspect_member(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
     *,
+    inspect_one: InspectOne,
     name: str,
     vsi: str,
     limits: Limits,
@@ -335,7 +339,7 @@ def _inspect_member(
                 "value2": LABELS[content]},
             code="wrong_extension",
         )
-    source = inspect_single(
+    source = inspect_one(
         lambda: archive.open(info),
         head=head,
         content=content,

@@ -9,6 +9,7 @@ Callers import these names from :mod:`gisdata.inspect`, which re-exports them.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Literal
@@ -226,3 +227,23 @@ def _iter_chunks(opener: Opener, limit: int) -> Iterator[bytes]:
                 return
             total += len(chunk)
             yield chunk
+
+
+_COORDINATE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def parse_coordinate(text: str) -> float:
+    """Read one coordinate written ``2.17017`` or ``2,17017`` (a decimal comma).
+
+    Raises ValueError, like ``float()``, for anything else — empty cells, ``nan``,
+    thousands separators (``1.234,5``), text — with a message naming the value. ``1,234``
+    is read as 1.234: in the files we import, a lone comma is a decimal comma.
+    """
+    stripped = text.strip().replace("\u00a0", "")
+    if not stripped:
+        raise ValueError("The coordinate is empty.")
+    if not _COORDINATE.fullmatch(stripped):
+        raise ValueError(
+            f"{text[:40]!r} is not a coordinate: write a number such as 2.17017 or 2,17017."
+        )
+    return float(stripped.replace(",", "."))

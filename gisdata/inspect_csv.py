@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect import (
+from gisdata.inspect_base import (
     CsvInfo,
     InspectError,
     Limits,

@@ -2,8 +2,8 @@
 the label property, the colour the maps draw a layer in, and the constraint rules that
 give feedback on proposals.
 
-Each change is one transaction with its audit entry (`dashboard.audit`, a leaf module
-that imports no app, so gisdata still depends on no other part of Plaza's domain).
+Each change is one transaction with its audit entry (`audit.services`: the
+audit log is the ground floor below gisdata, so gisdata still depends on no other app).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 from gisdata.constraints import PLACEHOLDER
 from gisdata.models import Constraint, ConstraintRule, Layer, Severity
 

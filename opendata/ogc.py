@@ -166,9 +166,9 @@ class Conformance(OgcView):
 
 @cache
 def _definition() -> dict:
-    from opendata import urls
-
-    generator = SchemaGenerator(urlconf=urls, title="Plaza open data: OGC API – Features",
+    # By its dotted path, as Django names a urlconf: the URLs import this module.
+    generator = SchemaGenerator(urlconf="opendata.urls",
+                                title="Plaza open data: OGC API – Features",
                                 description="Published layers and the proposals of public "
                                 "projects (OGC API – Features Part 1: Core).")
     return generator.get_schema(request=None, public=True)

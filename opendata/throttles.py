@@ -34,7 +34,7 @@ from django.core.cache import cache as default_cache
 from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
-from config.cache import DOWN
+from core.cache import DOWN
 
 log = logging.getLogger(__name__)
 WINDOW = 60  # seconds
@@ -94,7 +94,7 @@ class OgcTimeThrottle(BaseThrottle):
                     pipe.incrby(full, micro)
                     pipe.expire(full, WINDOW * 2)
                 pipe.execute()
-            except DOWN as exc:  # as config/cache.py: no cache, no limit, no error
+            except DOWN as exc:  # as core/cache.py: no cache, no limit, no error
                 log.warning("cache unavailable, OGC throttle not charged: %s", exc)
             return
         for key in self.keys:  # another cache (the tests' local memory)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""`make test`: start (or reuse) the services, then ruff, the migration check, the
-deployment checks (platform/checks.py) and pytest.
+"""`make test`: start (or reuse) the services, then ruff, the import layers
+(lint-imports, the contracts in pyproject.toml), the migration check, the deployment
+checks (platform/checks.py) and pytest.
 
 Arguments after `make test` go to pytest through PYTEST_ARGS, e.g.
 `make test PYTEST_ARGS="-k healthz -x"`. Services this run started are stopped at
@@ -35,6 +36,9 @@ def main() -> int:
     ours = [name for name, what in started.items() if what == "started"]
     try:
         if step("ruff", [str(BIN / "ruff"), "check", "."]):
+            return 1
+        # An import that runs back up a floor, into config or round a circle fails here.
+        if step("import layers: lint-imports", [str(BIN / "lint-imports")]):
             return 1
         if step("migrations match the models", [str(BIN / "python"), "manage.py",
                 "makemigrations", "--check", "--dry-run"]):

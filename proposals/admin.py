@@ -11,9 +11,9 @@ from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from config.admin_mixins import ViewOnlyAdmin
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
+from core.admin_mixins import ViewOnlyAdmin
 from proposals.models import (
     Category,
     Comment,

@@ -12,8 +12,8 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api_errors import SafeJSONParser
-from config.api_http import LastModifiedMixin
+from core.api_errors import SafeJSONParser
+from core.api_http import LastModifiedMixin
 from gisdata.constraints import constraints_check
 from proposals import selectors, services
 from proposals.filters import ProjectFilter

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from config.api_errors import SafeJSONParser
+from core.api_errors import SafeJSONParser
 from proposals import comment_selectors as selectors
 from proposals import comment_services as services
 from proposals.api import _proposal

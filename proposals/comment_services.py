@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 from proposals.comment_selectors import can_moderate_comments, comment_readable
 from proposals.models import (
     COMMENT_MAX_LENGTH,

@@ -11,82 +11,36 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from proposals import comment_services as services
+from proposals.comment_context import comment_listing
 from proposals.comment_selectors import (
     DEFAULT_ORDERING,
-    ORDERING_CHOICES,
-    ORDERINGS,
     PAGE_SIZE,
-    can_moderate_comments,
     comment_for,
     comment_threads,
-    comments_decorate,
 )
 from proposals.forms import CommentForm, ReasonForm
-from proposals.models import Comment, Proposal
-
-
-def _listing(request) -> tuple[str, str]:
-    """The order and page the reader is looking at, checked."""
-    order = request.GET.get("order")
-    page = request.GET.get("page", "")
-    return (order if order in ORDERINGS else DEFAULT_ORDERING,
-            page if page.isdigit() else "1")
+from proposals.models import Comment
+from proposals.view_lookups import proposal_readable_or_404
+from proposals.views import proposal_detail
 
 
 def _back(request, proposal_pk: int, anchor: str = "comments", *, first_page=False):
-    order, page = _listing(request)
+    order, page = comment_listing(request)
     if first_page:  # where a new comment is
         order, page = DEFAULT_ORDERING, "1"
     query = urlencode({"order": order, "page": page})
     return redirect(f"{reverse('proposals:proposal', args=[proposal_pk])}?{query}#{anchor}")
-
-
-def comments_context(request, proposal: Proposal, *, form: CommentForm | None = None) -> dict:
-    """What templates/proposals/_comments.html needs: a page of threads, each comment
-    with the actions this reader may take on it."""
-    user, now = request.user, timezone.now()
-    order, page_number = _listing(request)
-    page = Paginator(comment_threads(user=user, proposal=proposal, ordering=order),
-                     PAGE_SIZE).get_page(page_number)
-    page.object_list = list(page.object_list)
-    moderator = can_moderate_comments(user)
-    for comment in comments_decorate(page.object_list, user=user, proposal=proposal, at=now):
-        comment.can_reply = not services.why_not_reply(user, comment)
-        comment.can_edit = not services.why_not_edit_comment(user, comment, now)
-        comment.can_delete = not services.why_not_delete_comment(user, comment)
-        comment.can_flag = (not services.why_not_flag_comment(user, comment)
-                            and not comment.flagged_by_me)
-        comment.can_moderate = moderator and (comment.is_hidden or not comment.is_deleted)
-    return {
-        "comments_page": page,
-        "comments_order": order,
-        "comment_orderings": ORDERING_CHOICES,
-        "comments_query": "?" + urlencode({"order": order, "page": page.number}),
-        "comment_form": form or CommentForm(),
-        "why_not_comment": services.why_not_comment(user, proposal),
-        "comment_edit_minutes": settings.COMMENT_EDIT_WINDOW_MINUTES,
-    }
-
-
-def _proposal(request, pk: int) -> Proposal:
-    # proposals.views imports this module (for comments_context), hence the late import.
-    from proposals.views import _proposal
-
-    return _proposal(request, pk)
 
 
 def _comment(request, pk: int) -> Comment:
@@ -113,7 +67,7 @@ def comment_link(request, pk: int):
 def comment_post(request, pk: int):
     """A new comment, or a reply (with `parent`). On an error the proposal page comes back
     with the form as it was sent, so nothing typed is lost."""
-    proposal = _proposal(request, pk)
+    proposal = proposal_readable_or_404(request, pk)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -129,8 +83,6 @@ def comment_post(request, pk: int):
                              else _("Your comment is posted."))
             return _back(request, pk, f"comment-{comment.pk}",
                          first_page=comment.parent_id is None)
-    from proposals.views import proposal_detail  # see _proposal
-
     return proposal_detail(request, pk, comment_form=form, status=400)
 
 

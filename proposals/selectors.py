@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from config.bbox import BBoxError, bbox_polygon
+from core.bbox import BBoxError, bbox_polygon
 from proposals import rules
 from proposals.models import PUBLIC_STATUSES, Project, Proposal
 

@@ -21,8 +21,8 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 from gisdata.constraints import constraints_check
 from gisdata.models import Severity
 from proposals import rules

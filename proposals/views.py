@@ -9,17 +9,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from proposals import rules, selectors, services
-from proposals.comment_views import comments_context
+from proposals.comment_context import comments_context
 from proposals.draw_map import draw_map_context
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
-from proposals.models import Project, Proposal, ProposalStatus
+from proposals.models import Project, ProposalStatus
+from proposals.view_lookups import proposal_readable_or_404
 
 
 def home(request):
@@ -139,13 +140,9 @@ def propose(request, slug: str):
         "title": _("Propose here")}, status=400 if form.errors else 200)
 
 
-def _proposal(request, pk: int) -> Proposal:
-    return get_object_or_404(selectors.proposals_readable(user=request.user), pk=pk)
-
-
 def proposal_detail(request, pk: int, *, comment_form=None, status=200):
     """The proposal page; `comment_form` brings back a comment form that had errors."""
-    proposal = _proposal(request, pk)
+    proposal = proposal_readable_or_404(request, pk)
     user = request.user
     return render(request, "proposals/proposal_detail.html", {
         "proposal": proposal, "project": proposal.project,
@@ -164,7 +161,7 @@ def proposal_detail(request, pk: int, *, comment_form=None, status=200):
 
 @login_required
 def proposal_edit(request, pk: int):
-    proposal = _proposal(request, pk)
+    proposal = proposal_readable_or_404(request, pk)
     reason = rules.why_not_edit(request.user, proposal)
     if reason:
         raise PermissionDenied(reason)
@@ -188,7 +185,7 @@ def proposal_edit(request, pk: int):
 
 
 def _act(request, pk: int, action, done: str, form_class=ReasonForm):
-    proposal = _proposal(request, pk)
+    proposal = proposal_readable_or_404(request, pk)
     form = form_class(request.POST) if form_class else None
     if form is not None and not form.is_valid():
         messages.error(request, _("Give a reason."))

@@ -89,7 +89,7 @@ def test_the_handlers_answer_json_under_the_api_and_pages_elsewhere(rf):
 
     from django.core.exceptions import PermissionDenied
 
-    from config import api_http
+    from core import api_http
 
     api, page = rf.get("/api/v1/projects/"), rf.get("/projects/")
     denied = api_http.permission_denied(api, PermissionDenied())

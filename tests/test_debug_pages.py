@@ -4,7 +4,7 @@ reaches it must hold no secret, list no URL pattern, and cost little.
 Django's debug pages show the settings and the request's environment; its filter hides
 names with KEY, PASS, SECRET…, not REDIS_URL, the broker's URL or the cache's LOCATION,
 which carry Redis's password. Oversized bodies and floods of parameters are refused
-before any of that (config/debug.py)."""
+before any of that (core/debug.py)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ def debug_client():
 
 
 def test_debug_pages_use_the_cleansing_filter_and_reporter():
-    assert settings.DEFAULT_EXCEPTION_REPORTER_FILTER == "config.debug.SecretsFilter"
-    assert settings.DEFAULT_EXCEPTION_REPORTER == "config.debug.ScrubbingReporter"
+    assert settings.DEFAULT_EXCEPTION_REPORTER_FILTER == "core.debug.SecretsFilter"
+    assert settings.DEFAULT_EXCEPTION_REPORTER == "core.debug.ScrubbingReporter"
 
 
 @pytest.mark.quality("debug-secrets")
@@ -135,7 +135,7 @@ def test_the_error_page_of_a_failing_view_shows_no_secret(debug_client):
 
 @pytest.mark.quality("debug-secrets")
 def test_the_filter_cleanses_every_setting_and_variable_with_credentials():
-    from config.debug import SecretsFilter
+    from core.debug import SecretsFilter
 
     with override_settings(EMAIL_HOST_PASSWORD="mail-pass-123",
                            SENTRY_DSN="https://abc:def@sentry.example/1",

@@ -18,11 +18,11 @@ from rest_framework.test import APIClient
 
 from accounts.forms import AccountEraseForm, RoleClaimForm
 from accounts.models import ClaimStatus
-from config.form_errors import form_add_service_errors
+from core.form_errors import form_add_service_errors
 from proposals.models import ProposalStatus
 from tests.factories import project_make, proposal_make, role_make, user_make
 
-APPS = ["accounts", "proposals", "voting", "gisdata", "dashboard", "reports", "opendata"]
+APPS = ["audit", "accounts", "proposals", "voting", "gisdata", "dashboard", "reports", "opendata"]
 # Every language but English, the source language of the texts.
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 

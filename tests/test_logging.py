@@ -12,10 +12,10 @@ from celery import signals
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from config import log_context
 from config.celery import app
-from config.log_format import JsonFormatter, TextFormatter, logging_settings
-from config.request_id import RequestIdMiddleware
+from core import log_context
+from core.log_format import JsonFormatter, TextFormatter, logging_settings
+from core.request_id import RequestIdMiddleware
 from tests.test_settings import manage, production_env
 
 pytestmark = pytest.mark.django_db

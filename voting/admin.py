@@ -7,8 +7,8 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 from voting.models import ProjectVoting, RoleWeight
 from voting.selectors import weights_frozen
 

@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import MAX_WEIGHT, StakeholderRole
 from accounts.selectors import voting_weight_resolve
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction
+from audit.models import AuditAction
+from audit.services import audit_record
 from proposals.models import PhaseKind, Project, Proposal
 from proposals.selectors import proposals_visible
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue

@@ -7,7 +7,7 @@ demands real ones. See README.md, "Configuration", for the variables.
 from datetime import timedelta
 
 from config.env import BASE_DIR, env, redis_url_with_db
-from config.log_format import logging_settings
+from core.log_format import logging_settings
 
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    # The ground floor every app writes: the audit log (audit/models.py).
+    "audit",
     "accounts",
     "gisdata",
     "proposals",
@@ -50,13 +52,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # First: every response, redirects and errors included, names its request id.
-    "config.request_id.RequestIdMiddleware",
+    "core.request_id.RequestIdMiddleware",
     # Errors under /api/ and /ogc/ in JSON, the debug page's too (DEBUG on), and a write
     # to an API URL without its slash a 404, not a redirect that loses the body.
-    "config.debug.ApiErrorsMiddleware",
+    "core.debug.ApiErrorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads the query or the body: too many parameters, too big a body.
-    "config.debug.RequestLimitsMiddleware",
+    "core.debug.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware, so that its redirects carry the CORS headers too.
     "corsheaders.middleware.CorsMiddleware",
@@ -69,11 +71,11 @@ MIDDLEWARE = [
     "proposals.access.UnlistedLinkMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "config.security.SecurityHeadersMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "config.api_http.ApiConditionalGetMiddleware",
+    "core.api_http.ApiConditionalGetMiddleware",
     # DEBUG on (`make run`): the site's 404, not Django's list of every URL pattern.
-    "config.debug.DebugNotFoundMiddleware",
+    "core.debug.DebugNotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -90,8 +92,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "config.context_processors.site",
-                "config.security.csp_nonce",
+                "core.context_processors.site",
+                "core.security.csp_nonce",
             ],
         },
     },
@@ -117,8 +119,8 @@ REDIS_URL = env("REDIS_URL")
 CACHE_REDIS_URL = env("CACHE_REDIS_URL", default=redis_url_with_db(REDIS_URL, 1))
 CACHES = {
     "default": {
-        # Redis down: an empty cache, not a 500 (config/cache.py says why).
-        "BACKEND": "config.cache.ResilientRedisCache",
+        # Redis down: an empty cache, not a 500 (core/cache.py says why).
+        "BACKEND": "core.cache.ResilientRedisCache",
         "LOCATION": CACHE_REDIS_URL,
         "KEY_PREFIX": "plaza",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -271,9 +273,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # ------------------------------------------------------------------ security
 # Debug pages (DEBUG on, as `make run` has it) hide every secret of the settings, the
-# environment and the error itself (config/debug.py).
-DEFAULT_EXCEPTION_REPORTER_FILTER = "config.debug.SecretsFilter"
-DEFAULT_EXCEPTION_REPORTER = "config.debug.ScrubbingReporter"
+# environment and the error itself (core/debug.py).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "core.debug.SecretsFilter"
+DEFAULT_EXCEPTION_REPORTER = "core.debug.ScrubbingReporter"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the map pages read it to send writes to the API
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -305,14 +307,14 @@ REST_FRAMEWORK = {
     # 0 proxies: throttles key on REMOTE_ADDR, so a forged X-Forwarded-For changes
     # nothing. Behind N trusted proxies, set TRUSTED_PROXY_COUNT=N.
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
-    "DEFAULT_PAGINATION_CLASS": "config.api_http.BoundedLimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api_http.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_PARSER_CLASSES": [
-        "config.api_errors.SafeJSONParser",
+        "core.api_errors.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "EXCEPTION_HANDLER": "config.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 # OGC API – Features (/ogc/) is read by GIS clients that page through whole layers, so it
@@ -345,7 +347,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
-                             "config.api_http.document_errors"],
+                             "core.api_http.document_errors"],
     # Several models have a `status`: each set of choices gets a name of its own.
     "ENUM_NAME_OVERRIDES": {"ImportStatusEnum": "gisdata.models.ImportStatus",
                             "ProposalStatusEnum": "proposals.models.ProposalStatus"},
@@ -440,7 +442,7 @@ CELERY_BEAT_SCHEDULE = {
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 
 # ------------------------------------------------------------------ logging
-# One configuration for the web, the worker and beat (config/log_context.py makes Celery
+# One configuration for the web, the worker and beat (core/log_context.py makes Celery
 # use it): standard output, every line with its request and task ids. `json` (one object
 # per line, the production default) for log collectors; `text` to read in a terminal.
 LOG_FORMAT = env("LOG_FORMAT", default="text")

@@ -4,9 +4,9 @@
 SECRET_KEY, DATABASE_URL, REDIS_URL, ALLOWED_HOSTS and SITE_URL hold real values.
 """
 
-from config.log_format import logging_settings
 from config.settings.base import *  # noqa: F403
 from config.settings.base import LOG_LEVEL, env
+from core.log_format import logging_settings
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

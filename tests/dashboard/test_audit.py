@@ -7,8 +7,8 @@ from django.db import ProgrammingError, transaction
 from django.urls import reverse
 
 from accounts import services as account_services
-from dashboard.audit import audit_record
-from dashboard.models import AuditAction, AuditEntry
+from audit.models import AuditAction, AuditEntry
+from audit.services import audit_record
 from gisdata import layer_services
 from proposals import comment_services, services
 from voting import services as voting_services
@@ -124,9 +124,9 @@ def test_the_log_page_lists_filters_and_escapes(client, world, planner):
 def test_the_admin_shows_the_log_read_only(admin_client, world, planner):
     services.proposal_hide(proposal=world["proposal"], planner=planner, reason="Spam.")
     entry = AuditEntry.objects.get()
-    listing = admin_client.get(reverse("admin:dashboard_auditentry_changelist"))
+    listing = admin_client.get(reverse("admin:audit_auditentry_changelist"))
     assert listing.status_code == 200 and "Spam." in listing.content.decode()
-    delete = admin_client.post(reverse("admin:dashboard_auditentry_delete", args=[entry.pk]),
+    delete = admin_client.post(reverse("admin:audit_auditentry_delete", args=[entry.pk]),
                                {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()

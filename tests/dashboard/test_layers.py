@@ -5,7 +5,7 @@ import json
 import pytest
 from django.urls import reverse
 
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from gisdata.models import Constraint, Layer
 from gisdata.selectors import layer_map_config
 

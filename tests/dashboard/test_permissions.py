@@ -9,8 +9,8 @@ needs, and is then walked by the other tests like all the others.
 import pytest
 from django.urls import URLPattern, reverse
 
+from audit.models import AuditEntry
 from dashboard import urls as dashboard_urls
-from dashboard.models import AuditEntry
 from proposals.models import CommentFlag, Flag, Proposal
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from proposals.models import Project
 from tests.dashboard.conftest import DISTRICT, districts_make
 from tests.factories import project_make, proposal_make, user_make

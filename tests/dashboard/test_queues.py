@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import RoleClaim
+from audit.models import AuditEntry
 from dashboard import services as dashboard_services
 from dashboard import tasks
-from dashboard.models import AuditEntry
 from proposals.models import Comment, CommentFlag, Flag, Proposal
 from tests.factories import project_make, proposal_make, user_make
 from voting.models import Vote

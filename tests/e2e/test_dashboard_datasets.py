@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from gisdata.models import Constraint, Layer
 from tests.e2e.test_citizen_journey import log_in
 from tests.e2e.test_dashboard_setup import shot

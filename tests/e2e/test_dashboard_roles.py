@@ -8,7 +8,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import RoleClaim
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from tests.e2e.test_citizen_journey import log_in
 from tests.e2e.test_dashboard_setup import shot
 from tests.factories import claim_make, role_make, user_make

@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from gisdata.models import Constraint, ImportRun
 from proposals.models import Flag, Proposal
 from tests.dashboard.test_imports import layer_make, run_make

@@ -85,7 +85,7 @@ def test_proposal_pages_link_to_the_next_one(api, city):
 
 @pytest.mark.quality("query-abuse", "bbox-flood")
 def test_list_pages_are_capped(api, db, monkeypatch):
-    from config.api_http import BoundedLimitOffsetPagination
+    from core.api_http import BoundedLimitOffsetPagination
 
     assert BoundedLimitOffsetPagination.max_limit == 500
     monkeypatch.setattr(BoundedLimitOffsetPagination, "max_limit", 2)

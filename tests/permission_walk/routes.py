@@ -135,7 +135,7 @@ def check(response, expected: frozenset, what: str, *, login: str | None = None)
 
 
 # ------------------------------------------------------------------------ the database
-SNAPSHOT_APPS = ("accounts", "proposals", "voting", "gisdata", "reports", "dashboard",
+SNAPSHOT_APPS = ("audit", "accounts", "proposals", "voting", "gisdata", "reports", "dashboard",
                  "authtoken", "account", "auth", "admin")
 
 

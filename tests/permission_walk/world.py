@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from gisdata.models import Constraint, ImportRun
 from reports.models import DecisionReport
 from tests.factories import (

@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
 from tests.factories import project_make, role_make, user_make
 from voting.models import ProjectVoting, RoleWeight
 

@@ -1,6 +1,6 @@
 """The ids every log line carries: the web request's, and the Celery task's.
 
-A web request gets a request id (config/request_id.py); a task published while it runs
+A web request gets a request id (core/request_id.py); a task published while it runs
 carries that id in a message header, so the worker's lines about the task name the
 request that asked for it. An operator follows one request through web and worker by
 searching the logs for its id (docs/operations.md, "Logs").

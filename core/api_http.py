@@ -22,7 +22,7 @@ def not_found(request, exception):
 
 def server_error(request):
     """500 (a view failed, DEBUG off): JSON under /api/ and /ogc/, the site's page
-    elsewhere. With DEBUG on, config.debug.DebugNotFoundMiddleware answers instead."""
+    elsewhere. With DEBUG on, core.debug.DebugNotFoundMiddleware answers instead."""
     if request.path.startswith(API_PREFIXES):
         return JsonResponse({"detail": _("Server error.")}, status=500)
     return defaults.server_error(request)

@@ -2,7 +2,7 @@
 
 Services raise Django's ValidationError, with field names where they know them; a page
 shows each message next to the field it names, or above the form otherwise. (The API's
-counterpart is config/api_errors.py.)
+counterpart is core/api_errors.py.)
 """
 
 from django.core.exceptions import ValidationError

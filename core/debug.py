@@ -13,7 +13,7 @@ reaches it, and what any server refuses before doing work.
   parameters when reading them was the error (Django's page re-raised it, once per
   middleware: 300 parameters cost seconds and ended in a 500).
 - `DebugNotFoundMiddleware`: with DEBUG on, Django answers a 404 with every URL pattern
-  and the settings; the site's own 404 (config/api_http.py `not_found`) answers instead.
+  and the settings; the site's own 404 (core/api_http.py `not_found`) answers instead.
 - `ApiErrorsMiddleware`: with DEBUG on, Django's own error answers under /api/ and
   /ogc/ (its debug page included) become JSON, as the API documents; with DEBUG on or
   off, a POST (PUT, PATCH, DELETE) to an API URL without its final slash is a JSON 404
@@ -39,7 +39,7 @@ from django.urls import Resolver404, get_resolver, resolve
 from django.utils.translation import gettext as _
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
-from config.api_http import API_PREFIXES
+from core.api_http import API_PREFIXES
 
 # `scheme://user:password@host`: the password part (user may be empty, as in Redis's).
 CREDENTIALS = re.compile(r"(?P<head>[a-z][a-z0-9+.\-]*://[^/\s:@]*:)(?P<password>[^@\s/]+)@",

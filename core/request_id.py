@@ -9,7 +9,7 @@ import uuid
 
 from django.core.signals import request_finished
 
-from config import log_context
+from core import log_context
 
 HEADER = "X-Request-ID"
 

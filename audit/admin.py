@@ -1,10 +1,10 @@
 """The audit log in the admin: to read and search, never to change (the database
-refuses changes too, migration 0002)."""
+refuses changes too: a trigger, dashboard migration 0002)."""
 
 from django.contrib import admin
 
-from config.admin_mixins import ViewOnlyAdmin
-from dashboard.models import AuditEntry
+from audit.models import AuditEntry
+from core.admin_mixins import ViewOnlyAdmin
 
 
 @admin.register(AuditEntry)

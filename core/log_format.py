@@ -1,6 +1,6 @@
 """How log lines look: one JSON object per line, or a readable line for a terminal.
 
-Both show the ids of config/log_context.py. `logging_settings` builds the LOGGING
+Both show the ids of core/log_context.py. `logging_settings` builds the LOGGING
 setting that the web, the worker and beat share; LOG_FORMAT chooses the format.
 """
 
@@ -89,10 +89,10 @@ def logging_settings(log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"ids": {"()": "config.log_context.ContextFilter"},
-                    "gdal_skip": {"()": "config.log_format.UnknownSkippedDriverFilter"}},
-        "formatters": {"json": {"()": "config.log_format.JsonFormatter"},
-                       "text": {"()": "config.log_format.TextFormatter"}},
+        "filters": {"ids": {"()": "core.log_context.ContextFilter"},
+                    "gdal_skip": {"()": "core.log_format.UnknownSkippedDriverFilter"}},
+        "formatters": {"json": {"()": "core.log_format.JsonFormatter"},
+                       "text": {"()": "core.log_format.TextFormatter"}},
         "handlers": {"console": {"class": "logging.StreamHandler",
                                  "stream": "ext://sys.stdout",
                                  "formatter": log_format, "filters": ["ids"]}},

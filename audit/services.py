@@ -1,17 +1,16 @@
-"""`audit_record`: the one way to write the audit log (see dashboard/models.py).
+"""`audit_record`: the one way to write the audit log (see audit/models.py).
 
-This module is a leaf: it imports no other Plaza app, so the services of every app
-(accounts and gisdata included, which otherwise import nothing above them) can call it
-inside their own transactions without an import cycle. That is the one exception to
-the apps' one-way dependencies, and the reason the log is not kept by each app apart:
-planners read one log, in one order.
+The `audit` app is the ground floor every app stands on (only `core` is below it), so
+the services of every app, accounts and gisdata included, call this inside their own
+transactions without an import running back up. The log is one, not one per app,
+because planners read one log, in one order.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 
-from dashboard.models import AuditAction, AuditEntry
+from audit.models import AuditAction, AuditEntry
 
 LABEL_MAX = 300
 

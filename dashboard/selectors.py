@@ -4,7 +4,6 @@ under other weights. Counts are SQL aggregates; nothing here writes."""
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -18,6 +17,7 @@ from django.utils import timezone
 from accounts.models import RoleClaim, StakeholderRole
 from gisdata.models import GeometryType, Layer
 from gisdata.selectors import feature_name
+from proposals import districts
 from proposals.models import Comment, CommentFlag, Flag, Project, Proposal, ProposalStatus
 from voting.models import Vote
 from voting.selectors import project_weights, ranking_queryset, voting_rules
@@ -85,7 +85,8 @@ def project_overview(project: Project, *, today: date | None = None) -> Overview
             comment__is_deleted=False).count(),
         pending_claims=RoleClaim.objects.pending().count(),
         days=days, by_role=by_role,
-        totals={"proposals": proposals.count(), "comments": comments.count(),
+        totals={"proposals": proposals.count(), "public": proposals.public().count(),
+                "comments": comments.count(),
                 "votes": votes.count(),
                 "participants": _participants(project)})
 
@@ -102,28 +103,15 @@ def _participants(project: Project) -> int:
         return cursor.fetchone()[0]
 
 
-_BY_DISTRICT_SQL = """
-SELECT f.id, f.properties, f.number, count(DISTINCT p.id), count(v.id)
-FROM gisdata_feature f
-LEFT JOIN proposals_proposal p
-       ON p.project_id = %(project)s AND p.geometry && f.geometry
-      AND ST_Intersects(f.geometry, ST_PointOnSurface(p.geometry))
-LEFT JOIN voting_vote v ON v.proposal_id = p.id
-WHERE f.layer_id = %(layer)s
-GROUP BY f.id, f.properties, f.number
-"""
-
-
 def participation_by_district(project: Project, layer: Layer) -> list[dict]:
-    """Proposals (by a point on their surface) and the votes on them, per feature of an
-    area layer such as the districts; the busiest first."""
-    with connection.cursor() as cursor:
-        cursor.execute(_BY_DISTRICT_SQL, {"project": project.pk, "layer": layer.pk})
-        rows = cursor.fetchall()
-    result = [{"name": feature_name(layer, json.loads(props) if isinstance(props, str)
-                                    else props, number), "proposals": n_prop,
-               "votes": n_votes}
-              for _, props, number, n_prop, n_votes in rows]
+    """Public proposals and the votes on them per feature of an area layer such as the
+    districts, the busiest first: the council report's rule (proposals/districts.py),
+    each proposal in the one district that holds its point on surface."""
+    counted = districts.participation_by_district(
+        Proposal.objects.public().filter(project=project), layer)
+    result = [{"id": row["id"], "name": feature_name(layer, row["properties"], row["number"]),
+               "proposals": row["proposals"], "votes": row["votes"]}
+              for row in counted.districts]
     return sorted(result, key=lambda r: (-r["proposals"], -r["votes"], r["name"]))
 
 

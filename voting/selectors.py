@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce, Rank
 from django.utils import timezone
 
 from accounts.models import StakeholderRole
-from proposals.models import PUBLIC_STATUSES, PhaseKind, Project, Proposal
+from proposals.models import PhaseKind, Project, Proposal
 from voting.groups import min_group_size, role_groups_merge
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
 
@@ -62,8 +62,8 @@ def voting_open_until(project: Project, at: datetime | None = None) -> datetime 
 def ballot_progress(*, user, project: Project) -> tuple[int, int]:
     """(proposals `user` has voted on, proposals open to votes) in `project`: what the
     voter still has before them."""
-    votable = Proposal.objects.filter(project=project, status__in=VOTABLE_STATUSES,
-                                      is_hidden=False)
+    votable = Proposal.objects.public().filter(project=project,
+                                               status__in=VOTABLE_STATUSES)
     voted = Vote.objects.filter(user=user, proposal__in=votable).count()
     return voted, votable.count()
 
@@ -91,7 +91,7 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     `rank_equal` by the same score with every vote weighing 1. Ties share a rank.
     """
     return (
-        Proposal.objects.filter(project=project, status__in=PUBLIC_STATUSES, is_hidden=False)
+        Proposal.objects.public().filter(project=project)
         .annotate(
             supporters=Count("votes", filter=Q(votes__value=VoteValue.SUPPORT)),
             opponents=Count("votes", filter=Q(votes__value=VoteValue.OPPOSE)),

@@ -22,8 +22,7 @@ from decimal import Decimal
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from gisdata.models import Feature, Layer
@@ -32,7 +31,8 @@ from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
 from voting import selectors as voting
 from voting.groups import min_group_size, role_groups_merge
-from voting.models import Vote, VoteValue
+from voting.models import Vote
+from voting.tally import tally_aggregates
 
 NO_ROLE = "No verified role"
 OUTSIDE = "Outside every district"
@@ -239,13 +239,7 @@ def _votes_by_role(project: Project) -> list[dict]:
     rows = (Vote.objects.filter(proposal__in=_ranked(project))
             .values("role__name", "role__position")
             .annotate(voters=Count("user", distinct=True), votes=Count("pk"),
-                      supporters=Count("pk", filter=Q(value=VoteValue.SUPPORT)),
-                      opponents=Count("pk", filter=Q(value=VoteValue.OPPOSE)),
-                      abstentions=Count("pk", filter=Q(value=VoteValue.ABSTAIN)),
-                      support_weight=Coalesce(
-                          Sum("weight", filter=Q(value=VoteValue.SUPPORT)), voting.ZERO),
-                      oppose_weight=Coalesce(
-                          Sum("weight", filter=Q(value=VoteValue.OPPOSE)), voting.ZERO))
+                      **tally_aggregates(""))
             .order_by("role__position", "role__name"))
     return [{"role": row.pop("role__name") or NO_ROLE,
              **{k: v for k, v in row.items() if k != "role__position"}} for row in rows]

@@ -25,6 +25,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ClaimStatus
+from dashboard.selectors import ranking_preview
 from gisdata.models import Dataset, Feature, Layer
 from proposals.models import Proposal
 from reports.snapshot import snapshot_read
@@ -37,6 +38,7 @@ from tests.factories import (
     user_make,
 )
 from voting.models import ProjectVoting
+from voting.selectors import project_weights
 from voting.services import vote_cast
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +205,10 @@ def test_every_surface_publishes_the_same_numbers(town, planner):
                            for d in overview.context["by_district"]}
     assert dashboard_districts == districts, "dashboard's districts"
     assert overview.context["overview"].totals["public"] == len(public)
+    # The weights preview, under the weights the votes were cast with, scores as the
+    # ranking does.
+    preview = ranking_preview(project, weights=project_weights(project),
+                              unverified_weight=Decimal("0.5"))
+    assert {r["title"]: r["score_preview"].normalize() for r in preview} == {
+        title: score for title, (*_, score) in expected.items()}, "weights preview"
+    assert all(r["moved"] == 0 for r in preview)

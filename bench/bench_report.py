@@ -155,7 +155,7 @@ def main() -> None:
     dsn = setup_django()
     from bench.bench_tally import rotate as take_turns
     from bench.bench_tally import seed
-    from proposals.models import PUBLIC_STATUSES
+    from proposals.models import PUBLIC_STATUSES, public_sql_params
     from reports.services import _snapshot
     from reports.snapshot import (
         DISTRICT_PLACED_PEOPLE_SQL,
@@ -168,6 +168,7 @@ def main() -> None:
     project = seed()
     layer = districts_layer()
     params = {"project": project.pk, "statuses": [str(s) for s in PUBLIC_STATUSES],
+              **public_sql_params(),
               "layer": layer.pk}
 
     def ours():

@@ -4,23 +4,23 @@ under other weights. Counts are SQL aggregates; nothing here writes."""
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models.functions import Rank, TruncDate
 from django.utils import timezone
 
 from accounts.models import RoleClaim, StakeholderRole
 from gisdata.models import GeometryType, Layer
 from gisdata.selectors import feature_name
+from proposals import districts
 from proposals.models import Comment, CommentFlag, Flag, Project, Proposal, ProposalStatus
 from voting.models import Vote
 from voting.selectors import project_weights, ranking_queryset, voting_rules
+from voting.tally import score_under
 
 DAYS_SHOWN = 60
 AREA_TYPES = (GeometryType.POLYGON, GeometryType.MULTIPOLYGON, GeometryType.MIXED)
@@ -85,7 +85,8 @@ def project_overview(project: Project, *, today: date | None = None) -> Overview
             comment__is_deleted=False).count(),
         pending_claims=RoleClaim.objects.pending().count(),
         days=days, by_role=by_role,
-        totals={"proposals": proposals.count(), "comments": comments.count(),
+        totals={"proposals": proposals.count(), "public": proposals.public().count(),
+                "comments": comments.count(),
                 "votes": votes.count(),
                 "participants": _participants(project)})
 
@@ -102,28 +103,15 @@ def _participants(project: Project) -> int:
         return cursor.fetchone()[0]
 
 
-_BY_DISTRICT_SQL = """
-SELECT f.id, f.properties, f.number, count(DISTINCT p.id), count(v.id)
-FROM gisdata_feature f
-LEFT JOIN proposals_proposal p
-       ON p.project_id = %(project)s AND p.geometry && f.geometry
-      AND ST_Intersects(f.geometry, ST_PointOnSurface(p.geometry))
-LEFT JOIN voting_vote v ON v.proposal_id = p.id
-WHERE f.layer_id = %(layer)s
-GROUP BY f.id, f.properties, f.number
-"""
-
-
 def participation_by_district(project: Project, layer: Layer) -> list[dict]:
-    """Proposals (by a point on their surface) and the votes on them, per feature of an
-    area layer such as the districts; the busiest first."""
-    with connection.cursor() as cursor:
-        cursor.execute(_BY_DISTRICT_SQL, {"project": project.pk, "layer": layer.pk})
-        rows = cursor.fetchall()
-    result = [{"name": feature_name(layer, json.loads(props) if isinstance(props, str)
-                                    else props, number), "proposals": n_prop,
-               "votes": n_votes}
-              for _, props, number, n_prop, n_votes in rows]
+    """Public proposals and the votes on them per feature of an area layer such as the
+    districts, the busiest first: the council report's rule (proposals/districts.py),
+    each proposal in the one district that holds its point on surface."""
+    counted = districts.participation_by_district(
+        Proposal.objects.public().filter(project=project), layer)
+    result = [{"id": row["id"], "name": feature_name(layer, row["properties"], row["number"]),
+               "proposals": row["proposals"], "votes": row["votes"]}
+              for row in counted.districts]
     return sorted(result, key=lambda r: (-r["proposals"], -r["votes"], r["name"]))
 
 
@@ -138,26 +126,15 @@ def district_layer_default() -> Layer | None:
 def ranking_preview(project: Project, *, weights: dict[int, Decimal],
                     unverified_weight: Decimal) -> list[dict]:
     """The project's ranking now, and as it would be if every vote cast so far weighed
-    what `weights` (role id → weight) and `unverified_weight` say."""
-    current = list(ranking_queryset(project).values("pk", "title", "rank_weighted",
-                                                    "score_weighted"))
-    rows = (Vote.objects.filter(proposal__project=project)
-            .values("proposal_id", "role_id", "value").annotate(n=Count("pk")))
-    scores: dict[int, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        weight = unverified_weight if row["role_id"] is None else weights.get(
-            row["role_id"], Decimal("0"))
-        scores[row["proposal_id"]] += weight * row["value"] * row["n"]
-    ordered = sorted(current, key=lambda r: (-scores[r["pk"]], r["pk"]))
-    preview_rank, last_score = {}, None
-    for position, row in enumerate(ordered, start=1):
-        score = scores[row["pk"]]
-        if score != last_score:
-            rank, last_score = position, score
-        preview_rank[row["pk"]] = rank
-    return [{**row, "score_preview": scores[row["pk"]], "rank_preview": preview_rank[row["pk"]],
-             "moved": row["rank_weighted"] - preview_rank[row["pk"]]}
-            for row in sorted(current, key=lambda r: (preview_rank[r["pk"]], r["pk"]))]
+    what `weights` (role id → weight) and `unverified_weight` say: the ranking's own
+    query with one more score (voting/tally.py's `score_under`) and its rank."""
+    rows = (ranking_queryset(project)
+            .annotate(score_preview=score_under(weights, unverified_weight))
+            .annotate(rank_preview=Window(Rank(), order_by=[F("score_preview").desc()]))
+            .values("pk", "title", "rank_weighted", "score_weighted", "score_preview",
+                    "rank_preview"))
+    return sorted(({**row, "moved": row["rank_weighted"] - row["rank_preview"]}
+                   for row in rows), key=lambda r: (r["rank_preview"], r["pk"]))
 
 
 def weights_current(project: Project) -> tuple[list[tuple[StakeholderRole, Decimal]], Decimal]:

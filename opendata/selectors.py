@@ -28,6 +28,7 @@ from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
 from proposals.selectors import proposals_readable
 from voting.models import Vote
+from voting.tally import SCORES_SQL, TALLY_SQL
 
 Bbox = tuple[float, float, float, float]
 
@@ -108,18 +109,14 @@ _PROPOSAL_PROPERTIES = """json_build_object(
 _RESULT_PROPERTIES = """,
     'supporters', r.supporters, 'opponents', r.opponents, 'abstentions', r.abstentions,
     'support_weight', r.support_weight, 'oppose_weight', r.oppose_weight,
-    'score_weighted', r.support_weight - r.oppose_weight,
-    'score_equal', r.supporters - r.opponents"""
+    'score_weighted', """ + SCORES_SQL["score_weighted"] + """,
+    'score_equal', """ + SCORES_SQL["score_equal"]
 
 # The tally of each proposal on the page, from its vote rows (the voting_tally_idx
-# index covers it): the same sums as voting.selectors.proposal_tally, for a page at once.
+# index covers it): voting/tally.py's sums, in SQL, for a page at once.
 _RESULTS_JOIN = """
 LEFT JOIN LATERAL (
-    SELECT count(*) FILTER (WHERE v.value = 1) AS supporters,
-           count(*) FILTER (WHERE v.value = -1) AS opponents,
-           count(*) FILTER (WHERE v.value = 0) AS abstentions,
-           coalesce(sum(v.weight) FILTER (WHERE v.value = 1), 0) AS support_weight,
-           coalesce(sum(v.weight) FILTER (WHERE v.value = -1), 0) AS oppose_weight
+    SELECT""" + TALLY_SQL + """
     FROM {votes} v WHERE v.proposal_id = p.id) r ON true
 """
 

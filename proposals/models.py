@@ -191,6 +191,29 @@ PUBLIC_STATUSES = [ProposalStatus.PUBLISHED, ProposalStatus.SHORTLISTED,
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 
 
+# "Public proposals", the one rule every published number counts: a public status and
+# not hidden by a moderator. The ORM form and the SQL form below are the same rule, so
+# the pages, the APIs, the open data, the reports and the dashboard count alike.
+PUBLIC_Q = Q(status__in=PUBLIC_STATUSES, is_hidden=False)
+
+
+def public_sql(alias: str = "p") -> str:
+    """The rule as an SQL condition on the proposals table aliased `alias`, for the raw
+    SQL that needs it (reports): its statuses come as the named parameter
+    `%(public_statuses)s`, which `public_sql_params()` gives."""
+    return f"{alias}.status = ANY(%(public_statuses)s) AND NOT {alias}.is_hidden"
+
+
+def public_sql_params() -> dict:
+    return {"public_statuses": [str(s) for s in PUBLIC_STATUSES]}
+
+
+class ProposalQuerySet(models.QuerySet):
+    def public(self) -> "ProposalQuerySet":
+        """The proposals everyone may see: those every published number counts."""
+        return self.filter(PUBLIC_Q)
+
+
 class Proposal(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="proposals")
     # SET_NULL: an erased account leaves its proposals, shown as a former participant.
@@ -212,6 +235,8 @@ class Proposal(models.Model):
         "geometry was drawn: [{layer, severity, message, matches}, …].")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ProposalQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

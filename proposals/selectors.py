@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.bbox import BBoxError, bbox_polygon
 from proposals import rules
-from proposals.models import PUBLIC_STATUSES, Project, Proposal
+from proposals.models import PUBLIC_Q, Project, Proposal
 
 MAX_PAGE = 2000
 DEFAULT_PAGE = 1000
@@ -37,7 +37,7 @@ def project_for(*, user, **lookup) -> Project:
 def _readable(qs: QuerySet[Proposal], user) -> QuerySet[Proposal]:
     if rules.can_moderate(user):
         return qs
-    public = Q(status__in=PUBLIC_STATUSES, is_hidden=False)
+    public = PUBLIC_Q  # Proposal.objects.public(), or-ed with the reader's own
     if user.is_authenticated:
         public |= Q(author=user)
     return qs.filter(public)

@@ -22,16 +22,17 @@ from decimal import Decimal
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from gisdata.models import Feature, Layer
-from proposals.models import PUBLIC_STATUSES, Project, Proposal
+from proposals import districts as placement
+from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
 from voting import selectors as voting
 from voting.groups import min_group_size, role_groups_merge
-from voting.models import Vote, VoteValue
+from voting.models import Vote
+from voting.tally import tally_aggregates
 
 NO_ROLE = "No verified role"
 OUTSIDE = "Outside every district"
@@ -105,8 +106,7 @@ def _canonical(value):
 
 
 def _ranked(project: Project):
-    return Proposal.objects.filter(project=project, status__in=PUBLIC_STATUSES,
-                                   is_hidden=False)
+    return Proposal.objects.public().filter(project=project)
 
 
 def _comments_visible():
@@ -167,11 +167,19 @@ def _proposals(project: Project) -> list[dict]:
     return rows
 
 
+# The project's public proposals (proposals.models.public_sql: the rule the ORM's
+# `Proposal.objects.public()` applies), for the queries below.
+def _ranked_sql(columns: str) -> str:
+    return f"""
+    SELECT {columns} FROM proposals_proposal p
+    WHERE p.project_id = %(project)s AND {public_sql("p")}
+"""  # noqa: S608 - constant SQL put together; every value is a parameter
+
+
+RANKED_SQL = _ranked_sql("p.id, p.author_id")
+
 PEOPLE_SQL = """
-WITH ranked AS (
-    SELECT id, author_id FROM proposals_proposal
-    WHERE project_id = %(project)s AND status = ANY(%(statuses)s) AND NOT is_hidden
-), people AS (
+WITH ranked AS (""" + RANKED_SQL + """), people AS (
     SELECT author_id AS user_id, 1 AS proposals, 0 AS comments, 0 AS votes FROM ranked
     UNION ALL
     SELECT c.author_id, 0, 1, 0 FROM proposals_comment c JOIN ranked r ON r.id = c.proposal_id
@@ -179,7 +187,7 @@ WITH ranked AS (
     UNION ALL
     SELECT v.user_id, 0, 0, 1 FROM voting_vote v JOIN ranked r ON r.id = v.proposal_id
 )
-"""
+"""  # noqa: S608 - constant SQL put together; every value is a parameter
 
 TOTALS_SQL = PEOPLE_SQL + """
 SELECT count(DISTINCT user_id), count(DISTINCT user_id) FILTER (WHERE votes = 1),
@@ -210,7 +218,7 @@ ORDER BY r.position NULLS LAST, r.name NULLS LAST
 
 
 def _params(project: Project, **more) -> dict:
-    return {"project": project.pk, "statuses": [str(s) for s in PUBLIC_STATUSES], **more}
+    return {"project": project.pk, **public_sql_params(), **more}
 
 
 def _totals(project: Project, proposals: list[dict]) -> dict:
@@ -231,13 +239,7 @@ def _votes_by_role(project: Project) -> list[dict]:
     rows = (Vote.objects.filter(proposal__in=_ranked(project))
             .values("role__name", "role__position")
             .annotate(voters=Count("user", distinct=True), votes=Count("pk"),
-                      supporters=Count("pk", filter=Q(value=VoteValue.SUPPORT)),
-                      opponents=Count("pk", filter=Q(value=VoteValue.OPPOSE)),
-                      abstentions=Count("pk", filter=Q(value=VoteValue.ABSTAIN)),
-                      support_weight=Coalesce(
-                          Sum("weight", filter=Q(value=VoteValue.SUPPORT)), voting.ZERO),
-                      oppose_weight=Coalesce(
-                          Sum("weight", filter=Q(value=VoteValue.OPPOSE)), voting.ZERO))
+                      **tally_aggregates(""))
             .order_by("role__position", "role__name"))
     return [{"role": row.pop("role__name") or NO_ROLE,
              **{k: v for k, v in row.items() if k != "role__position"}} for row in rows]
@@ -251,16 +253,11 @@ def _participants_by_role(project: Project, at: datetime) -> list[dict]:
              "comments": int(comments)} for name, _, n, proposals, comments in rows]
 
 
-# Each proposal lies in the district that holds a point on its surface (the first by id
-# on a shared border), so that a long bike lane is counted once, not in every district.
-PLACED_SQL = """
-    SELECT DISTINCT ON (p.id) p.id AS proposal_id, f.id AS district_id
-    FROM proposals_proposal p
-    JOIN gisdata_feature f ON f.layer_id = %(layer)s
-     AND ST_Intersects(f.geometry, ST_PointOnSurface(p.geometry))
-    WHERE p.project_id = %(project)s AND p.status = ANY(%(statuses)s) AND NOT p.is_hidden
-    ORDER BY p.id, f.id
-"""
+# Each proposal lies in the one district that holds its point on surface (the rule the
+# dashboard counts with too: proposals/districts.py), so that a long bike lane is
+# counted once, not in every district.
+PLACED_SQL = placement.placed_sql(_ranked_sql("p.id, p.geometry"))
+
 
 def _label_field(layer: Layer) -> str | None:
     """The attribute the planner chose to name the layer's features, else a guess."""
@@ -278,25 +275,26 @@ def _districts(project: Project, layer: Layer, proposals: list[dict]):
     label = _label_field(layer)
     features = list(Feature.objects.filter(layer=layer).order_by("pk")
                     .values_list("pk", "geometry", "properties"))
+    counted = placement.participation_by_district(_ranked(project), layer)
     with connection.cursor() as cursor:
-        cursor.execute(PLACED_SQL, _params(project, layer=layer.pk))
-        placed = dict(cursor.fetchall())
         cursor.execute(DISTRICT_PLACED_PEOPLE_SQL, _params(project, layer=layer.pk))
         people = {district: (n, voters) for district, n, voters in cursor.fetchall()}
     names = {pk: str((props or {}).get(label) or f"Feature {pk}") if label else f"Feature {pk}"
              for pk, _, props in features}
-    rows = {pk: {"id": pk, "name": names[pk], "geometry": geometry, "proposals": 0,
-                 "comments": 0, "votes": 0, "support_weight": Decimal(0)}
+    # Proposals and votes per district as the dashboard counts them; comments and
+    # weighted support added up by the same placement.
+    counts = {row["id"]: row for row in counted.districts}
+    rows = {pk: {"id": pk, "name": names[pk], "geometry": geometry,
+                 "proposals": counts[pk]["proposals"], "comments": 0,
+                 "votes": counts[pk]["votes"], "support_weight": Decimal(0)}
             for pk, geometry, _ in features}
-    outside = {"id": None, "name": OUTSIDE, "geometry": None, "proposals": 0, "comments": 0,
-               "votes": 0, "support_weight": Decimal(0)}
+    outside = {"id": None, "name": OUTSIDE, "geometry": None, "comments": 0,
+               "support_weight": Decimal(0), **counted.outside}
     for proposal in proposals:
-        district = placed.get(proposal["id"])
+        district = counted.placed.get(proposal["id"])
         proposal["district"] = names.get(district)
         row = rows.get(district, outside)
-        row["proposals"] += 1
         row["comments"] += proposal["comments"]
-        row["votes"] += proposal["votes"]
         row["support_weight"] += proposal["support_weight"]
     result = list(rows.values()) + ([outside] if outside["proposals"] else [])
     for row in result:
@@ -308,10 +306,7 @@ def _districts(project: Project, layer: Layer, proposals: list[dict]):
 
 # Participants per district: people who proposed, commented or voted on a proposal there.
 DISTRICT_PLACED_PEOPLE_SQL = """
-WITH ranked AS (
-    SELECT id, author_id FROM proposals_proposal
-    WHERE project_id = %(project)s AND status = ANY(%(statuses)s) AND NOT is_hidden
-), people AS (
+WITH ranked AS (""" + RANKED_SQL + """), people AS (
     SELECT id AS proposal_id, author_id AS user_id, 0 AS votes FROM ranked
     UNION ALL
     SELECT c.proposal_id, c.author_id, 0 FROM proposals_comment c

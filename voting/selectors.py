@@ -7,16 +7,16 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, QuerySet, Sum, Value, Window
-from django.db.models.functions import Coalesce, Rank
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import Rank
 from django.utils import timezone
 
 from accounts.models import StakeholderRole
-from proposals.models import PUBLIC_STATUSES, PhaseKind, Project, Proposal
+from proposals.models import PhaseKind, Project, Proposal
 from voting.groups import min_group_size, role_groups_merge
-from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
+from voting.models import ProjectVoting, RoleWeight, Vote
+from voting.tally import tally_aggregates, tally_scores
 
-ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=20, decimal_places=3))
 VOTABLE_STATUSES = ("published", "shortlisted")
 
 
@@ -62,8 +62,8 @@ def voting_open_until(project: Project, at: datetime | None = None) -> datetime 
 def ballot_progress(*, user, project: Project) -> tuple[int, int]:
     """(proposals `user` has voted on, proposals open to votes) in `project`: what the
     voter still has before them."""
-    votable = Proposal.objects.filter(project=project, status__in=VOTABLE_STATUSES,
-                                      is_hidden=False)
+    votable = Proposal.objects.public().filter(project=project,
+                                               status__in=VOTABLE_STATUSES)
     voted = Vote.objects.filter(user=user, proposal__in=votable).count()
     return voted, votable.count()
 
@@ -80,10 +80,6 @@ def user_votes(*, user, project: Project | None = None) -> QuerySet[Vote]:
     return qs.filter(proposal__project=project) if project else qs
 
 
-def _weighted(value: int):
-    return Coalesce(Sum("votes__weight", filter=Q(votes__value=value)), ZERO)
-
-
 def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     """The project's public proposals with their tallies and both ranks, best first.
 
@@ -91,16 +87,9 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     `rank_equal` by the same score with every vote weighing 1. Ties share a rank.
     """
     return (
-        Proposal.objects.filter(project=project, status__in=PUBLIC_STATUSES, is_hidden=False)
-        .annotate(
-            supporters=Count("votes", filter=Q(votes__value=VoteValue.SUPPORT)),
-            opponents=Count("votes", filter=Q(votes__value=VoteValue.OPPOSE)),
-            abstentions=Count("votes", filter=Q(votes__value=VoteValue.ABSTAIN)),
-            support_weight=_weighted(VoteValue.SUPPORT),
-            oppose_weight=_weighted(VoteValue.OPPOSE),
-        )
-        .annotate(score_weighted=F("support_weight") - F("oppose_weight"),
-                  score_equal=F("supporters") - F("opponents"))
+        Proposal.objects.public().filter(project=project)
+        .annotate(**tally_aggregates())
+        .annotate(**tally_scores())
         .annotate(
             rank_weighted=Window(Rank(), order_by=[F("score_weighted").desc()]),
             rank_equal=Window(Rank(), order_by=[F("score_equal").desc()]),
@@ -144,15 +133,8 @@ def role_tallies_exact(project: Project, *, proposal_id: int | None = None
         votes = votes.filter(proposal_id=proposal_id)
     rows = (
         votes.values("proposal_id", "role__name")
-        .annotate(
-            # One vote per voter and proposal: a proposal's votes are its voters.
-            voters=Count("pk"),
-            supporters=Count("pk", filter=Q(value=VoteValue.SUPPORT)),
-            opponents=Count("pk", filter=Q(value=VoteValue.OPPOSE)),
-            abstentions=Count("pk", filter=Q(value=VoteValue.ABSTAIN)),
-            support_weight=Coalesce(Sum("weight", filter=Q(value=VoteValue.SUPPORT)), ZERO),
-            oppose_weight=Coalesce(Sum("weight", filter=Q(value=VoteValue.OPPOSE)), ZERO),
-        )
+        # One vote per voter and proposal: a proposal's votes are its voters.
+        .annotate(voters=Count("pk"), **tally_aggregates(""))
         .order_by("proposal_id", "role__position", "role__name")
     )
     tallies: dict[int, list[RoleTally]] = {}
@@ -186,20 +168,12 @@ def share(support: Decimal, oppose: Decimal) -> Decimal | None:
 
 def proposal_tally(proposal: Proposal) -> dict:
     """One proposal's tally: counts, weighted support and opposition, score, share, roles."""
-    row = ranking_queryset(proposal.project).filter(pk=proposal.pk).values(
-        "supporters", "opponents", "abstentions", "support_weight", "oppose_weight",
-        "score_weighted", "score_equal").first()
-    if row is None:  # not ranked (hidden, submitted or withdrawn): count its rows anyway
-        row = Proposal.objects.filter(pk=proposal.pk).annotate(
-            supporters=Count("votes", filter=Q(votes__value=VoteValue.SUPPORT)),
-            opponents=Count("votes", filter=Q(votes__value=VoteValue.OPPOSE)),
-            abstentions=Count("votes", filter=Q(votes__value=VoteValue.ABSTAIN)),
-            support_weight=_weighted(VoteValue.SUPPORT),
-            oppose_weight=_weighted(VoteValue.OPPOSE),
-        ).values("supporters", "opponents", "abstentions", "support_weight",
-                 "oppose_weight").get()
-        row["score_weighted"] = row["support_weight"] - row["oppose_weight"]
-        row["score_equal"] = row["supporters"] - row["opponents"]
+    # The ranking's sums for this one proposal (ranked or not: a hidden, submitted or
+    # withdrawn proposal's rows are counted the same way).
+    row = (Proposal.objects.filter(pk=proposal.pk).annotate(**tally_aggregates())
+           .annotate(**tally_scores())
+           .values("supporters", "opponents", "abstentions", "support_weight",
+                   "oppose_weight", "score_weighted", "score_equal").get())
     row["share"] = share(row["support_weight"], row["oppose_weight"])
     roles = role_tallies(proposal.project, proposal_id=proposal.pk).get(
         proposal.pk, RoleTallies(tallies=[], min_size=min_group_size()))

@@ -9,6 +9,7 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from accounts import privacy  # noqa: F401  (registers its sections of a person's data)
         from accounts.groups import ensure_planner_group
 
         # Permissions exist only after migrate has run, so the planner group is

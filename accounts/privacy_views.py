@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts import privacy
+from accounts import privacy_registry
 from accounts.forms import AccountEraseForm
 from core.form_errors import form_add_service_errors
 
@@ -23,7 +23,7 @@ from core.form_errors import form_add_service_errors
 def data_export(request):
     """The user's data as a JSON file (POST: a download link in a page cannot trigger it
     from elsewhere, and it is never cached)."""
-    data = privacy.personal_data_export(user=request.user)
+    data = privacy_registry.personal_data_export(user=request.user)
     body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2)
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d")
@@ -38,7 +38,8 @@ def account_erase(request):
     form = AccountEraseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            privacy.account_erase(user=request.user, password=form.cleaned_data["password"])
+            privacy_registry.account_erase(user=request.user,
+                                           password=form.cleaned_data["password"])
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

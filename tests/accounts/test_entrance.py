@@ -71,7 +71,7 @@ def test_an_account_from_before_the_terms_still_logs_in(client):
 @pytest.mark.django_db
 def test_the_data_export_names_the_terms_accepted(client, settings):
     settings.TERMS_VERSION = "2027-01"
-    from accounts.privacy import personal_data_export
+    from accounts.privacy_registry import personal_data_export
     sign_up(client)
     profile = personal_data_export(user=User.objects.get(username="newcomer"))["profile"]
     assert profile["terms_version"] == "2027-01" and profile["terms_accepted_at"]

@@ -1,4 +1,4 @@
-"""Erasure removes what identifies the person beyond their user row (accounts/privacy.py):
+"""Erasure removes what identifies the person beyond their user row (accounts/privacy_registry.py):
 their reports of others' proposals and comments, their API token, their e-mail
 addresses with pending confirmations, the links already mailed to them (password reset,
 e-mail confirmation) and their other sessions; and no table keeps their address."""

@@ -28,10 +28,13 @@ What erasure keeps and what it removes is said by each section; in short, what t
 person contributed to the public debate stays without a name, what identifies them
 goes. Rows that record a planner's act about others (a moderation, a decision on a
 claim, a dataset, an import, a report) stay, and their foreign key's SET NULL takes the
-name off. The audit log is not a section: it has no foreign key to the user, keeps the
-actor's name as it was when the act was done, and a trigger refuses to change it: it is
-the record of a public authority's acts, which must outlive the account of the planner
-who did them (docs/operations.md says so for the privacy notice).
+name off (gisdata, which stands beside accounts, holds only such rows and could not
+register a section; should it ever hold a participant's own data, this registry, which
+imports no model, would move down to `core`). The audit log is not a section: it has
+no foreign key to the user, keeps the actor's name as it was when the act was done,
+and a trigger refuses to change it: it is the record of a public authority's acts,
+which must outlive the account of the planner who did them (docs/operations.md says so
+for the privacy notice).
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class PrivacySection:
+    """One kind of data an app holds about a person; see the module's docstring."""
+
     name: str
     order: int
     covers: tuple[str, ...]

@@ -60,6 +60,7 @@ def covered() -> dict[str, str]:
             for section in privacy_sections() for relation in section.covers}
 
 
+@pytest.mark.quality("forgotten-personal-data")
 def test_every_relation_to_a_person_is_exported_and_erased_or_kept_on_purpose():
     forgotten = set(relations_to_the_user()) - set(covered()) - set(KEPT)
     assert forgotten == set(), (

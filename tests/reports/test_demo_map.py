@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from accounts.groups import ensure_planner_group
-from dashboard.demo import PERSONAS, _roles, _user
-from dashboard.demo_layers import _import
-from dashboard.demo_voting import IDEAS, voting_project
+from demo.layers import _import
+from demo.loader import PERSONAS, _roles, _user
+from demo.sant_antoni import IDEAS, voting_project
 from gisdata.models import Layer
 from proposals.models import Project
 from reports import overview

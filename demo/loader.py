@@ -23,14 +23,14 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from accounts.models import RoleClaim, StakeholderRole, User
-from dashboard.demo_activity import discussions_load, riverside_ideas
-from dashboard.demo_layers import layers_load
-from dashboard.demo_proposals import area_union, districts_read, proposals_create
-from dashboard.demo_translations import demo_translate
-from dashboard.demo_voting import voting_project, voting_report
+from demo.discussions import discussions_load, riverside_ideas
+from demo.layers import layers_load
+from demo.neighbourhood_proposals import area_union, districts_read, proposals_create
+from demo.sant_antoni import voting_project, voting_report
+from demo.translated_texts import demo_translate
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "demo" / "barcelona"
+DATA_DIR = Path(__file__).resolve().parent / "barcelona"
 ATTRIBUTION = "Contains data from Open Data BCN, Ajuntament de Barcelona (CC BY 4.0)"
 DEMO_PASSWORD = "plaza-demo-2026"  # noqa: S105 - published on purpose, see README
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from dashboard.demo_layers import RIVERSIDE
+from demo.layers import RIVERSIDE
 from proposals import comment_services
 from proposals import services as proposal_services
 from proposals.models import PhaseKind, Project, Proposal

@@ -22,7 +22,7 @@ from gisdata import services as gis
 from gisdata.models import Constraint, Dataset, Feature, Layer, Severity
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 
-DEMO = Path(__file__).resolve().parent.parent / "demo"
+DEMO = Path(__file__).resolve().parent
 BCN = "Contains data from Open Data BCN, Ajuntament de Barcelona (CC BY 4.0)"
 CAMBRIDGE = "City of Cambridge GIS (ODC PDDL 1.0)"
 DATASETS = [

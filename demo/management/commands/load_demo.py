@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.demo import ATTRIBUTION, DEMO_PASSWORD, demo_load
+from demo.loader import ATTRIBUTION, DEMO_PASSWORD, demo_load
 
 
 class Command(BaseCommand):

@@ -167,22 +167,23 @@ def test_the_migration_copies_every_existing_text_into_english():
 
 
 def test_every_demo_project_category_role_and_layer_has_catalan_and_spanish_texts():
-    from demo import layers, loader, sant_antoni, translated_texts
+    from demo import layers, neighbourhoods, people, riverside, sant_antoni, translated_texts
 
-    assert set(translated_texts.PROJECTS) == {loader.PROJECT_SLUG, sant_antoni.SLUG,
-                                              layers.RIVERSIDE}
+    assert set(translated_texts.PROJECTS) == {neighbourhoods.PROJECT_SLUG, sant_antoni.SLUG,
+                                              riverside.RIVERSIDE}
     for texts in translated_texts.PROJECTS.values():
         assert {"title_ca", "title_es", "description_ca", "description_es"} <= set(texts)
-    slugs = {slug for slug, _name, _colour in loader.CATEGORIES + sant_antoni.CATEGORIES}
+    slugs = {slug for slug, _name, _colour in
+             neighbourhoods.CATEGORIES + sant_antoni.CATEGORIES}
     assert slugs | {"play", "green"} <= set(translated_texts.CATEGORIES)
-    assert {slug for slug, *_rest in loader.ROLES} == set(translated_texts.ROLES)
+    assert {slug for slug, *_rest in people.ROLES} == set(translated_texts.ROLES)
     assert {name for name, *_rest in layers.DATASETS} == set(translated_texts.LAYERS)
     assert set(translated_texts.CONSTRAINTS) <= set(translated_texts.LAYERS)
 
 
 @pytest.mark.django_db
 def test_the_demo_shows_its_texts_in_catalan_and_spanish(client):
-    from demo.loader import PROJECT_SLUG
+    from demo.neighbourhoods import PROJECT_SLUG
     from demo.translated_texts import demo_translate
 
     project = project_make(PROJECT_SLUG, title="Barcelona: ideas for your neighbourhood")

@@ -25,8 +25,8 @@ from services import ROOT
 
 VENV = ROOT / "var" / "checks-venv"
 PINS = ROOT / "platform" / "requirements-checks.txt"
-CODE = ["accounts", "audit", "config", "core", "dashboard", "gisdata", "opendata", "proposals",
-        "reports", "voting"]
+CODE = ["accounts", "audit", "config", "core", "dashboard", "demo", "gisdata", "opendata",
+        "proposals", "reports", "voting"]
 
 
 def tools() -> None:

@@ -167,23 +167,24 @@ def test_the_migration_copies_every_existing_text_into_english():
 
 
 def test_every_demo_project_category_role_and_layer_has_catalan_and_spanish_texts():
-    from dashboard import demo, demo_layers, demo_translations, demo_voting
+    from demo import layers, neighbourhoods, people, riverside, sant_antoni, translated_texts
 
-    assert set(demo_translations.PROJECTS) == {demo.PROJECT_SLUG, demo_voting.SLUG,
-                                              demo_layers.RIVERSIDE}
-    for texts in demo_translations.PROJECTS.values():
+    assert set(translated_texts.PROJECTS) == {neighbourhoods.PROJECT_SLUG, sant_antoni.SLUG,
+                                              riverside.RIVERSIDE}
+    for texts in translated_texts.PROJECTS.values():
         assert {"title_ca", "title_es", "description_ca", "description_es"} <= set(texts)
-    slugs = {slug for slug, _name, _colour in demo.CATEGORIES + demo_voting.CATEGORIES}
-    assert slugs | {"play", "green"} <= set(demo_translations.CATEGORIES)
-    assert {slug for slug, *_rest in demo.ROLES} == set(demo_translations.ROLES)
-    assert {name for name, *_rest in demo_layers.DATASETS} == set(demo_translations.LAYERS)
-    assert set(demo_translations.CONSTRAINTS) <= set(demo_translations.LAYERS)
+    slugs = {slug for slug, _name, _colour in
+             neighbourhoods.CATEGORIES + sant_antoni.CATEGORIES}
+    assert slugs | {"play", "green"} <= set(translated_texts.CATEGORIES)
+    assert {slug for slug, *_rest in people.ROLES} == set(translated_texts.ROLES)
+    assert {name for name, *_rest in layers.DATASETS} == set(translated_texts.LAYERS)
+    assert set(translated_texts.CONSTRAINTS) <= set(translated_texts.LAYERS)
 
 
 @pytest.mark.django_db
 def test_the_demo_shows_its_texts_in_catalan_and_spanish(client):
-    from dashboard.demo import PROJECT_SLUG
-    from dashboard.demo_translations import demo_translate
+    from demo.neighbourhoods import PROJECT_SLUG
+    from demo.translated_texts import demo_translate
 
     project = project_make(PROJECT_SLUG, title="Barcelona: ideas for your neighbourhood")
     Category.objects.filter(project=project, slug="mobility").update(name="Walking and cycling")
@@ -306,7 +307,7 @@ def test_the_migration_copies_layer_titles_and_messages_into_english():
 
 @pytest.mark.django_db
 def test_the_demo_layers_and_their_feedback_speak_catalan_and_spanish():
-    from dashboard.demo_translations import demo_translate
+    from demo.translated_texts import demo_translate
     from gisdata.models import Constraint, Dataset, Layer
 
     dataset = Dataset.objects.create(name="Cambridge 100-year flood zones", slug="flood",

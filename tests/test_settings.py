@@ -37,6 +37,14 @@ def test_production_passes_the_deployment_checks_with_real_values():
     assert "no issues" in result.stdout
 
 
+def test_production_settings_know_load_demo_and_it_asks_before_loading():
+    """A demo server runs with DEBUG off: the command is there (the demo app is in every
+    settings module) and refuses until told `--allow-production`."""
+    result = manage("load_demo", env=production_env())
+    assert result.returncode != 0
+    assert "Refusing to load demo users with DEBUG off" in result.stderr, result.stderr
+
+
 @pytest.mark.parametrize("variable", ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL"])
 def test_production_refuses_to_start_without(variable):
     env = production_env()

@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "reports",
     "opendata",
     "dashboard",
+    # The demo city and `load_demo` (no models); in every settings module, as a demo
+    # server may run with DEBUG off (`load_demo --allow-production`).
+    "demo",
 ]
 
 MIDDLEWARE = [

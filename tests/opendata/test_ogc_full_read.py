@@ -59,11 +59,11 @@ def big_layer() -> Layer:
 def demo_city(db, settings, tmp_path, monkeypatch):
     """The demo city (its layers through the import pipeline, its projects and
     proposals) without its decision report, which open data does not serve."""
-    import dashboard.demo
+    import demo.loader
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    monkeypatch.setattr(dashboard.demo, "voting_report", lambda planner: None)
-    dashboard.demo.demo_load()
+    monkeypatch.setattr(demo.loader, "voting_report", lambda planner: None)
+    demo.loader.demo_load()
     big_layer()
 
 

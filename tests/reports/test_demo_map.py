@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from accounts.groups import ensure_planner_group
-from dashboard.demo import PERSONAS, _roles, _user
-from dashboard.demo_layers import _import
-from dashboard.demo_voting import IDEAS, voting_project
+from demo.layers import layer_import
+from demo.people import PERSONAS, persona_user, roles_ensure
+from demo.sant_antoni import IDEAS, voting_project
 from gisdata.models import Layer
 from proposals.models import Project
 from reports import overview
@@ -30,8 +30,8 @@ DEMO = Path(__file__).resolve().parents[2] / "demo" / "barcelona"
 @pytest.fixture
 def sant_antoni(settings):
     ensure_planner_group()
-    roles = _roles()
-    users = {p.username: _user(p) for p in PERSONAS}
+    roles = roles_ensure()
+    users = {p.username: persona_user(p) for p in PERSONAS}
     planner = users["planner"]
     from accounts import services as account_services
 
@@ -40,7 +40,7 @@ def sant_antoni(settings):
             claim = account_services.role_claim_submit(
                 user=users[persona.username], role=roles[persona.role_slug], evidence="Demo.")
             account_services.role_claim_verify(claim_id=claim.pk, planner=planner)
-    layers = {name: _import(name, path, "CC BY 4.0", "Open Data BCN") for name, path in (
+    layers = {name: layer_import(name, path, "CC BY 4.0", "Open Data BCN") for name, path in (
         ("Barcelona districts", DEMO / "districtes.zip"),
         ("Barcelona bike lanes", DEMO / "bike_lanes.geojson"))}
     voting_project(users, planner)

@@ -3,7 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from dashboard.demo import ATTRIBUTION, DEMO_PASSWORD, demo_load
+from demo.loader import ATTRIBUTION, demo_load
+from demo.people import DEMO_PASSWORD
 
 
 class Command(BaseCommand):

@@ -8,8 +8,10 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import RoleClaim, StakeholderRole, User
 from accounts.selectors import voting_weight_resolve
-from dashboard.demo import DATA_DIR, DEMO_PASSWORD, PERSONAS, PROJECT_SLUG, demo_load
-from dashboard.demo_proposals import districts_read
+from demo.districts import districts_read
+from demo.loader import demo_load
+from demo.neighbourhoods import DATA_DIR, PROJECT_SLUG
+from demo.people import DEMO_PASSWORD, PERSONAS
 from proposals.geometry import geometry_clean
 from proposals.models import Category, Comment, Phase, Project, Proposal, Visibility
 
@@ -137,7 +139,8 @@ def test_the_demo_has_a_project_in_voting_where_weights_change_the_ranking(clien
 def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposals():
     import json
 
-    from dashboard.demo_layers import RIVERSIDE, flood_zone_point
+    from demo.layers import flood_zone_point
+    from demo.riverside import RIVERSIDE
     from gisdata.models import Layer
     from proposals import services
     from proposals.models import Project

@@ -93,7 +93,7 @@ ROLES = {
                       "Habla en nombre de una asociación registrada activa en la zona."),
 }
 
-# By the demo dataset's name (dashboard/demo_layers.py): what the map's layer control
+# By the demo dataset's name (demo/layers.py): what the map's layer control
 # and legend call each layer.
 LAYERS = {
     "Barcelona bike lanes": ("Carrils bici de Barcelona", "Carriles bici de Barcelona"),

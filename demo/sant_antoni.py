@@ -18,8 +18,12 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import StakeholderRole, User
+from demo.layers import DISTRICTS
+from gisdata.models import Layer
 from proposals import services as proposal_services
 from proposals.models import Category, Phase, PhaseKind, Project, Proposal, Visibility
+from reports import services as report_services
+from reports.models import DecisionReport
 from voting import services as voting_services
 from voting.models import ProjectVoting, RoleWeight
 
@@ -72,42 +76,66 @@ LEANINGS = {
     "civil-society": [1, 1, 1, -1, 1, 1, -1, 1],
     None:            [0, 1, -1, 1, 0, -1, 1, 1],
 }
+# Days from the first load: ideation is over, voting opened ten days ago.
+PHASES = [(PhaseKind.IDEATION, -40, -10), (PhaseKind.VOTING, -10, 20),
+          (PhaseKind.DECISION, 20, 50), (PhaseKind.IMPLEMENTATION, 50, 400)]
+
+
+def _project_create() -> Project:
+    """The project with its categories, the city's weights and its phases."""
+    now = timezone.now()
+    project = Project.objects.create(slug=SLUG, title=TITLE, description=DESCRIPTION,
+                                     area=AREA, visibility=Visibility.PUBLIC)
+    for position, (slug, name, color) in enumerate(CATEGORIES):
+        Category.objects.create(project=project, slug=slug, name=name, color=color,
+                                position=position)
+    # Weights before the phases: once a voting phase has opened they are frozen.
+    for slug, weight in WEIGHTS.items():
+        RoleWeight.objects.create(project=project, weight=Decimal(weight),
+                                  role=StakeholderRole.objects.get(slug=slug))
+    ProjectVoting.objects.create(project=project, unverified_weight=Decimal(UNVERIFIED),
+                                 results_public=True)
+    for kind, start, end in PHASES:
+        Phase.objects.create(project=project, kind=kind,
+                             starts_at=now + timedelta(days=start),
+                             ends_at=now + timedelta(days=end))
+    return project
+
+
+def _proposals_create(project: Project, users: dict[str, User]) -> list[Proposal]:
+    """The ideas, one a day while ideation ran (the service is told the moment)."""
+    now = timezone.now()
+    proposals = []
+    for day, (title, category, kind, coordinates, author) in enumerate(IDEAS):
+        at = now - timedelta(days=35 - day)
+        proposals.append(proposal_services.proposal_create(
+            project=project, author=users[author], title=title, category=category,
+            body=f"{title}. Proposed for the superblock around the market.",
+            geometry={"type": kind, "coordinates": coordinates}, at=at))
+        Proposal.objects.filter(pk=proposals[-1].pk).update(created_at=at)
+    return proposals
 
 
 def voting_project(users: dict[str, User], planner: User) -> None:
     """Create the Sant Antoni project, its proposals, weights and votes, once."""
     if Project.objects.filter(slug=SLUG).exists():
         return
-    now = timezone.now()
     with transaction.atomic():
-        project = Project.objects.create(slug=SLUG, title=TITLE, description=DESCRIPTION,
-                                         area=AREA, visibility=Visibility.PUBLIC)
-        for position, (slug, name, color) in enumerate(CATEGORIES):
-            Category.objects.create(project=project, slug=slug, name=name, color=color,
-                                    position=position)
-        # Weights before the phases: once a voting phase has opened they are frozen.
-        for slug, weight in WEIGHTS.items():
-            RoleWeight.objects.create(project=project, weight=Decimal(weight),
-                                      role=StakeholderRole.objects.get(slug=slug))
-        ProjectVoting.objects.create(project=project, unverified_weight=Decimal(UNVERIFIED),
-                                     results_public=True)
-        bounds = [(PhaseKind.IDEATION, -40, -10), (PhaseKind.VOTING, -10, 20),
-                  (PhaseKind.DECISION, 20, 50), (PhaseKind.IMPLEMENTATION, 50, 400)]
-        for kind, start, end in bounds:
-            Phase.objects.create(project=project, kind=kind,
-                                 starts_at=now + timedelta(days=start),
-                                 ends_at=now + timedelta(days=end))
-        proposals = []
-        for day, (title, category, kind, coordinates, author) in enumerate(IDEAS):
-            at = now - timedelta(days=35 - day)
-            proposals.append(proposal_services.proposal_create(
-                project=project, author=users[author], title=title, category=category,
-                body=f"{title}. Proposed for the superblock around the market.",
-                geometry={"type": kind, "coordinates": coordinates}, at=at))
-            Proposal.objects.filter(pk=proposals[-1].pk).update(created_at=at)
+        project = _project_create()
+        proposals = _proposals_create(project, users)
         for voter, role in _voters(users, planner):
             for proposal, value in zip(proposals, LEANINGS[role], strict=True):
                 voting_services.vote_cast(user=voter, proposal=proposal, value=value)
+
+
+def _neighbour(username: str, display_name: str) -> User:
+    """A user who exists to vote in the demo, not to log in."""
+    user, created = User.objects.get_or_create(username=username,
+                                               defaults={"display_name": display_name})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 def _voters(users: dict[str, User], planner: User):
@@ -119,12 +147,7 @@ def _voters(users: dict[str, User], planner: User):
     for prefix, role_slug, count in NEIGHBOURS:
         role = StakeholderRole.objects.get(slug=role_slug) if role_slug else None
         for n in range(1, count + 1):
-            user, created = User.objects.get_or_create(
-                username=f"{prefix}{n:02d}",
-                defaults={"display_name": f"{prefix.title()} {n}"})
-            if created:
-                user.set_unusable_password()  # they exist to vote in the demo, not to log in
-                user.save(update_fields=["password"])
+            user = _neighbour(f"{prefix}{n:02d}", f"{prefix.title()} {n}")
             if role is not None and not user.role_claims.in_force().filter(role=role).exists():
                 claim = account_services.role_claim_submit(user=user, role=role,
                                                            evidence="Demo neighbour.")
@@ -135,14 +158,10 @@ def _voters(users: dict[str, User], planner: User):
 def voting_report(planner: User) -> None:
     """The council's report of Sant Antoni, by district, compiled here (`load_demo` runs
     before the workers start) and published on the project page; once."""
-    from gisdata.models import Layer
-    from reports import services as report_services
-    from reports.models import DecisionReport
-
     project = Project.objects.filter(slug=SLUG).first()
     if project is None or DecisionReport.objects.filter(project=project).exists():
         return
-    districts = Layer.objects.filter(dataset__name="Barcelona districts").first()
+    districts = Layer.objects.filter(dataset__name=DISTRICTS).first()
     report = report_services.report_request(project=project, user=planner,
                                             district_layer=districts, enqueue=False)
     if report_services.report_compile(report_id=report.pk) == "succeeded":

@@ -1,0 +1,75 @@
+"""The demo's open data, imported through the same pipeline planners use.
+
+Barcelona's districts, bike lanes and fountains become published layers of the map; in
+Cambridge (Massachusetts), the FEMA 100-year flood zones become a constraint layer of
+the riverside project (`demo/riverside.py`). Imports run in this process
+(`import_run_execute`, what a worker runs) because `make run` loads the demo before it
+starts the workers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.files import File
+
+from gisdata import services as gis
+from gisdata.models import Constraint, Dataset, Feature, Layer, Severity
+
+DEMO = Path(__file__).resolve().parent
+BCN = "Contains data from Open Data BCN, Ajuntament de Barcelona (CC BY 4.0)"
+CAMBRIDGE = "City of Cambridge GIS (ODC PDDL 1.0)"
+DISTRICTS = "Barcelona districts"
+FLOOD_ZONES = "Cambridge 100-year flood zones"
+DATASETS = [
+    (DISTRICTS, DEMO / "barcelona/districtes.zip", "CC BY 4.0", BCN),
+    ("Barcelona bike lanes", DEMO / "barcelona/bike_lanes.geojson", "CC BY 4.0", BCN),
+    ("Barcelona drinking fountains", DEMO / "barcelona/fountains.geojson", "CC BY 4.0", BCN),
+    (FLOOD_ZONES, DEMO / "cambridge/floodplains_100yr.geojson", "ODC PDDL 1.0", CAMBRIDGE),
+]
+
+
+def layer_import(name: str, path: Path, licence: str, attribution: str) -> Layer | None:
+    """The file's layer, imported and published under the dataset's name, once; None if
+    the import failed."""
+    dataset = Dataset.objects.filter(name=name).first()
+    if dataset is None:
+        with open(path, "rb") as handle:
+            dataset = gis.dataset_create(name=name, source_file=File(handle, name=path.name),
+                                         licence=licence, attribution=attribution)
+        run = gis.import_start(dataset=dataset)
+        gis.import_run_execute(run_id=run.pk)
+    layer = dataset.layers.first()
+    if layer is not None and not layer.is_published:
+        Layer.objects.filter(pk=layer.pk).update(is_published=True, title=name)
+    return layer
+
+
+def _districts_mark(districts: Layer | None) -> None:
+    """Breakdowns by district start from the layer a planner marked: the demo's, unless
+    a layer is marked already."""
+    if districts is not None and not Layer.objects.filter(is_districts=True).exists():
+        Layer.objects.filter(pk=districts.pk).update(is_districts=True)
+
+
+def _flood_constraint(flood: Layer | None) -> None:
+    if flood is not None and not flood.constraints.exists():
+        Constraint.objects.create(
+            layer=flood, rule="intersects", severity=Severity.WARNING,
+            message="This lies in the FEMA 100-year flood zone {fld_zone}: the city will "
+                    "check that it can stand a flood.")
+
+
+def layers_load() -> None:
+    """Import and publish the demo layers, mark the districts, and give the flood zones
+    their constraint; each once."""
+    layers = {name: layer_import(name, path, licence, attribution)
+              for name, path, licence, attribution in DATASETS}
+    _districts_mark(layers[DISTRICTS])
+    _flood_constraint(layers[FLOOD_ZONES])
+
+
+def flood_zone_point():
+    """A point inside a Cambridge flood zone (for tests and for trying the demo)."""
+    layer = Layer.objects.get(dataset__name=FLOOD_ZONES)
+    return Feature.objects.filter(layer=layer).first().geometry.point_on_surface

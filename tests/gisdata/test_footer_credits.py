@@ -59,7 +59,8 @@ def test_a_shared_credit_appears_once_and_a_source_that_is_no_web_address_is_not
 
 def test_no_published_data_no_credits(client):
     layer_make("survey", BCN, published=False)
-    assert 'class="data-credits"' not in footer(client)
+    html = footer(client)
+    assert 'class="data-credits"' not in html and "Open Data BCN" not in html
 
 
 def test_the_cached_credits_follow_publishing_and_the_datasets_attribution(

@@ -1,8 +1,9 @@
 """The Redis cache, failing soft: when Redis is down, the cache is empty, not an error.
 
-The cache holds only rate-limit counters (DRF throttles, allauth, comment budget) and
-nothing a page needs to be right. Without this, every request that touches a throttle
-— casting a vote, posting a comment, logging in — answered 500 while Redis was down.
+The cache holds rate-limit counters (DRF throttles, allauth, comment budget) and the
+footer's data credits (read from the database when missing): nothing a page needs to be
+right. Without this, every request that touches a throttle — casting a vote, posting a
+comment, logging in — answered 500 while Redis was down.
 While it is down, limits are not enforced (counted again once it is back); the site
 stays usable, /healthz says 503, and the log says why.
 """

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from audit.selectors import audit_entries
 from core.form_errors import form_add_service_errors
-from dashboard import project_services, selectors
+from dashboard import overview, project_services, selectors, weights_preview
 from dashboard.access import planner_only
 from dashboard.project_forms import LOCAL_DATETIME, CategoryFormSet, ProjectForm, WeightsForm
 from dashboard.translation_forms import (
@@ -143,10 +143,10 @@ def project_overview(request, slug: str):
         layer = layers.filter(pk=int(chosen)).first()
     return render(request, "dashboard/project_overview.html", {
         "project": project,
-        "overview": selectors.project_overview(project),
+        "overview": overview.project_overview(project),
         "district_layers": [(each, layer_label(each)) for each in layers],
         "district_layer": layer,
-        "by_district": selectors.participation_by_district(project, layer) if layer else [],
+        "by_district": overview.participation_by_district(project, layer) if layer else [],
         "phases": project.phases.all(),
         "audit": audit_entries(project_id=project.pk)[:AUDIT_SHOWN],
     })
@@ -155,7 +155,7 @@ def project_overview(request, slug: str):
 @planner_only("voting.change_roleweight")
 def project_weights(request, slug: str):
     project = get_object_or_404(Project, slug=slug)
-    roles, unverified = selectors.weights_current(project)
+    roles, unverified = weights_preview.weights_current(project)
     initial = {f"role_{role.slug}": weight for role, weight in roles}
     initial["unverified_weight"] = unverified
     frozen = weights_frozen(project)
@@ -177,12 +177,12 @@ def project_weights(request, slug: str):
                     messages.success(request, _("The weights are saved."))
                     return redirect("dashboard:project-weights", slug=project.slug)
             by_id = {role.pk: form.cleaned_data[f"role_{role.slug}"] for role, _w in roles}
-            preview = selectors.ranking_preview(project, weights=by_id,
-                                                unverified_weight=data["unverified_weight"])
+            preview = weights_preview.ranking_preview(
+                project, weights=by_id, unverified_weight=data["unverified_weight"])
         else:
             status = 400
     if preview is None:
-        preview = selectors.ranking_preview(
+        preview = weights_preview.ranking_preview(
             project, weights={role.pk: w for role, w in roles}, unverified_weight=unverified)
     return render(request, "dashboard/project_weights.html", {
         "project": project, "form": form, "frozen": frozen, "preview": preview,

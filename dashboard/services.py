@@ -4,26 +4,21 @@ A status change or an official answer is made by `proposals.services` (which tel
 author of a status change); the dashboard adds what proposals cannot know about,
 since voting sits above it: the citizens who voted on the proposal are e-mailed the
 city's answer too. The e-mail task is published after commit, from inside the same
-transaction, keyed by the audit entry of the change.
+transaction, keyed by the audit entry of the change; who receives it and what it says
+is `dashboard/answer_mail.py`.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import translation
-from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEntry
 from audit.selectors import audit_entry_get, audit_entry_latest
+from dashboard.answer_mail import answer_messages
 from dashboard.models import Notice
 from proposals import services as proposal_services
-from proposals.models import Proposal, ProposalStatus
-from voting.models import Vote
-
-MAX_RECIPIENTS = 5000
+from proposals.models import Proposal
 
 
 def _latest_entry(proposal: Proposal, action: str) -> AuditEntry:
@@ -59,21 +54,6 @@ def proposal_answer_write(*, proposal: Proposal, planner, answer: str) -> Propos
     return proposal
 
 
-def _recipients(proposal: Proposal, entry: AuditEntry) -> list[tuple[str, str]]:
-    """(name, e-mail) of the voters; for an answer alone, the author as well (a status
-    change already told the author, through proposals' own e-mail)."""
-    people = {}
-    voters = (Vote.objects.filter(proposal=proposal, user__isnull=False, user__is_active=True)
-              .exclude(user__email="").select_related("user").order_by("pk"))
-    for vote in voters[:MAX_RECIPIENTS]:
-        people[vote.user_id] = vote.user
-    author = proposal.author
-    if entry.action == AuditAction.PROPOSAL_ANSWER and author and author.email:
-        people[author.pk] = author
-    people.pop(entry.actor_id, None)
-    return [(u.public_name, u.email, u.email_language) for u in people.values()]
-
-
 def proposal_notify_answer(*, entry_id: int) -> int:
     """E-mail the city's answer about a proposal to its voters (and, for an answer
     written without a status change, its author); returns how many were sent.
@@ -92,19 +72,11 @@ def proposal_notify_answer(*, entry_id: int) -> int:
     proposal = Proposal.objects.select_related("author").filter(pk=entry.target_id).first()
     if proposal is None or not proposal.official_answer:
         return 0
-    title = " ".join(proposal.title.split())  # no line breaks in a header
-    status = ProposalStatus(proposal.status).label
-    messages = []
-    for name, email, language in _recipients(proposal, entry):
-        context = {"name": name, "proposal": proposal, "status": status,
-                   "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
-        with translation.override(language):  # each voter's own; the worker has no request
-            messages.append((
-                _("[%(site)s] The city's answer on “%(title)s”") % {
-                    "site": settings.SITE_NAME, "title": title},
-                render_to_string("dashboard/email/answer.txt", context), None, [email]))
+    messages = answer_messages(proposal, entry)
     try:
         return send_mass_mail(messages) if messages else 0
     except Exception:
+        # Whatever stopped the sending, give the claim back so that the task's retry
+        # sends; the error still reaches the task, which decides whether to retry.
         Notice.objects.filter(key=key).delete()
         raise

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from audit.services import audit_record
 from gisdata.constraints import PLACEHOLDER
+from gisdata.credits import credits_forget
 from gisdata.models import Constraint, ConstraintRule, Layer, Severity
 
 COLOUR = re.compile(r"^#[0-9a-f]{6}$")
@@ -107,6 +108,7 @@ def layer_publish(*, layer: Layer, user, published: bool) -> Layer:
             audit_record(actor=user, target=layer, details={"dataset": layer.dataset_id},
                          action=AuditAction.LAYER_PUBLISH if published
                          else AuditAction.LAYER_UNPUBLISH)
+            credits_forget()  # an UPDATE sends no signal: the footer's credits change
     layer.is_published = published
     return layer
 

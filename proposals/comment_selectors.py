@@ -130,6 +130,13 @@ def comment_for(*, user, pk: int) -> Comment:
     return comment
 
 
+def comment_flags_open() -> QuerySet[CommentFlag]:
+    """Reports on comments that still wait for a moderator: those on comments neither
+    hidden nor deleted (either settles them). The queue below and the dashboard's
+    counts read these."""
+    return CommentFlag.objects.filter(comment__is_hidden=False, comment__is_deleted=False)
+
+
 def comments_flagged() -> QuerySet[Comment]:
     """The moderation queue: live comments that users reported, most reported first."""
     return (Comment.objects.filter(is_hidden=False, is_deleted=False, flags__isnull=False)

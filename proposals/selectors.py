@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.bbox import BBoxError, bbox_polygon
 from proposals import rules
-from proposals.models import PUBLIC_Q, Project, Proposal
+from proposals.models import PUBLIC_Q, Flag, Project, Proposal
 
 MAX_PAGE = 2000
 DEFAULT_PAGE = 1000
@@ -54,6 +54,30 @@ def proposals_readable(*, user) -> QuerySet[Proposal]:
     projects = Project.objects.visible_to(user)
     return _readable(Proposal.objects.filter(project__in=projects), user).select_related(
         "project", "category", "author")
+
+
+@dataclass(frozen=True)
+class ProposalCounts:
+    """How many proposals a project received, and how many of them are public."""
+
+    received: int
+    public: int
+
+
+def proposal_counts(*, project: Project) -> ProposalCounts:
+    """Every proposal a project received (awaiting moderation, hidden, withdrawn and
+    rejected included: what planners handle) and the public ones among them (what every
+    published number counts, `Proposal.objects.public()`), in one query, so that a page
+    showing both cannot take them from two rules that drift apart."""
+    counts = Proposal.objects.filter(project=project).aggregate(
+        received=Count("pk"), public=Count("pk", filter=PUBLIC_Q))
+    return ProposalCounts(**counts)
+
+
+def flags_open() -> QuerySet[Flag]:
+    """Reports on proposals that still wait for a moderator: hiding a proposal settles
+    the reports on it. The moderation queue and the dashboard's counts read these."""
+    return Flag.objects.filter(proposal__is_hidden=False)
 
 
 def proposals_flagged() -> QuerySet[Proposal]:

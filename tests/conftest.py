@@ -26,6 +26,17 @@ def _fresh_test_state():
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_credits():
+    """The footer's data credits are cached until a change commits, and a test's changes
+    never commit (they are rolled back): each test starts without them."""
+    from django.core.cache import cache
+
+    from gisdata.credits import CACHE_KEY
+
+    cache.delete(CACHE_KEY)
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request in Catalan leaves Catalan active in this thread (LocaleMiddleware does
     not switch back): each test starts, and ends, in the default language."""

@@ -7,7 +7,8 @@ resident (weight 1), an expert (2) and a citizen with no verified role (0.5).
 
 The surfaces: the results page, the map's GeoJSON, the ranking and tally API, the OGC
 items, the CSV and GeoJSON exports, the council report's data and the dashboard's
-overview. They must show the same number of public proposals, the same counts and
+overview (whose everything-received count is labelled apart from its public one). They
+must show the same number of public proposals, the same counts and
 weighted score per proposal, and the same participation by district (public proposals
 only, each in the one district that holds its point on surface: docs/reports.md).
 """
@@ -25,7 +26,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import ClaimStatus
-from dashboard.selectors import ranking_preview
+from dashboard.weights_preview import ranking_preview
 from gisdata.models import Dataset, Feature, Layer
 from proposals.models import Proposal
 from reports.snapshot import snapshot_read
@@ -204,7 +205,12 @@ def test_every_surface_publishes_the_same_numbers(town, planner):
     dashboard_districts = {d["name"]: {"proposals": d["proposals"], "votes": d["votes"]}
                            for d in overview.context["by_district"]}
     assert dashboard_districts == districts, "dashboard's districts"
-    assert overview.context["overview"].totals["public"] == len(public)
+    # Its public count is the one the API, the open data and the report publish; the
+    # count beside it says it is everything received (hidden and awaiting included).
+    counts = overview.context["overview"].totals.proposals
+    assert counts.public == ogc["numberMatched"] == report.totals["proposals"] == len(public)
+    assert counts.received == len(PROPOSALS)
+    assert f"{len(PROPOSALS)} received ({len(public)} public)" in overview.content.decode()
     # The weights preview, under the weights the votes were cast with, scores as the
     # ranking does.
     preview = ranking_preview(project, weights=project_weights(project),

@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "gisdata.context_processors.footer_credits",
                 "core.security.csp_nonce",
             ],
         },

@@ -135,7 +135,8 @@ def test_the_overview_counts_participation(desk, world, citizen):
     # The citizen's proposal, the reporter's comment on it, and no vote yet.
     assert {name: totals.get(name) for name in ("Participants", "Proposals", "Comments",
                                                  "Votes")} == {
-        "Participants": "2", "Proposals": "1", "Comments": "1", "Votes": "0"}
+        "Participants": "2", "Proposals": "1 received (1 public)", "Comments": "1",
+        "Votes": "0"}
     assert reverse("voting:results", args=[world["project"].slug]) in page
     assert reverse("dashboard:project-reports", args=[world["project"].slug]) in page
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.core.files import File
 
 from gisdata import services as gis
+from gisdata.credits import credits_forget
 from gisdata.models import Constraint, Dataset, Feature, Layer, Severity
 
 DEMO = Path(__file__).resolve().parent
@@ -42,6 +43,7 @@ def layer_import(name: str, path: Path, licence: str, attribution: str) -> Layer
     layer = dataset.layers.first()
     if layer is not None and not layer.is_published:
         Layer.objects.filter(pk=layer.pk).update(is_published=True, title=name)
+        credits_forget()  # an UPDATE sends no signal: the footer must credit it now
     return layer
 
 

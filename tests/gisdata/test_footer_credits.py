@@ -29,6 +29,7 @@ def footer(client) -> str:
     return page[page.index('<footer class="site-footer">'):]
 
 
+@pytest.mark.quality("credit-of-another-city")
 def test_it_credits_published_layers_and_not_unpublished_ones(client):
     layer_make("districts", BCN, published=True,
                source_url="https://opendata-ajuntament.barcelona.cat/districtes.zip")
@@ -39,6 +40,7 @@ def test_it_credits_published_layers_and_not_unpublished_ones(client):
     assert "Private survey" not in html
 
 
+@pytest.mark.quality("credit-of-another-city")
 def test_an_attribution_is_shown_as_text_never_as_markup(client):
     layer_make("hostile", '<script>alert("credit")</script> City & Co', published=True,
                source_url="")
@@ -57,6 +59,7 @@ def test_a_shared_credit_appears_once_and_a_source_that_is_no_web_address_is_not
     assert "Odd source" in html and "javascript:" not in html
 
 
+@pytest.mark.quality("credit-of-another-city")
 def test_no_published_data_no_credits(client):
     layer_make("survey", BCN, published=False)
     html = footer(client)

@@ -5,14 +5,14 @@ dashboard/admin.py: they save through the dashboard's set-up service.)"""
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from leaflet.admin import LeafletGeoAdmin
 
+from audit.models import AuditEntry
 from core.admin_mixins import ViewOnlyAdmin
 from proposals.models import (
     Comment,
     CommentFlag,
-    CommentModerationEvent,
     Proposal,
 )
 
@@ -60,11 +60,6 @@ class CommentFlagInline(_ReadOnlyInline):
     fields = readonly_fields = ("user", "reason", "created_at")
 
 
-class CommentEventInline(_ReadOnlyInline):
-    model = CommentModerationEvent
-    fields = readonly_fields = ("action", "actor", "reason", "created_at")
-
-
 @admin.register(Comment)
 class CommentAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """Read-only: hiding and restoring go through the services, from the proposal page,
@@ -76,12 +71,22 @@ class CommentAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     search_fields = ("body", "author__username", "author__display_name")
     list_select_related = ("proposal", "author")
     fields = readonly_fields = ("proposal", "author", "parent", "body", "created_at",
-                                "edited_at", "is_deleted", "is_hidden", "hidden_reason")
-    inlines = [CommentFlagInline, CommentEventInline]
+                                "edited_at", "is_deleted", "is_hidden", "hidden_reason",
+                                "moderation")
+    inlines = [CommentFlagInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(flags_count=Count("flags"))
 
+    @admin.display(description="Moderation")
+    def moderation(self, obj):
+        """Who hid or restored it, when and why: the audit log's entries on it."""
+        entries = AuditEntry.objects.filter(target_type=Comment._meta.label_lower,
+                                            target_id=obj.pk).order_by("created_at", "pk")
+        return format_html_join(
+            "", "<p>{} · {} · {}: {}</p>",
+            ((f"{e.created_at:%Y-%m-%d %H:%M}", e.get_action_display(), e.actor_name,
+              e.reason) for e in entries)) or "—"
 
     @admin.display(description="Comment")
     def excerpt(self, obj):

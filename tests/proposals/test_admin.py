@@ -148,3 +148,13 @@ def test_what_the_set_up_service_refuses_is_a_message_and_nothing_changes(client
     assert (project.title, project.slug) == ("Superilla del Poblenou", "plaza-test")
     assert project.categories.get(slug="green").color == "#2e7d32"
     assert not AuditEntry.objects.exists()
+
+
+def test_the_comment_admin_shows_its_moderation_from_the_audit_log(client, planner, citizen):
+    from proposals import comment_services
+    from tests.factories import comment_make
+    comment = comment_make(proposal_make(project_make(), citizen), citizen)
+    comment_services.comment_hide(comment=comment, planner=planner, reason="Insults a neighbour.")
+    client.force_login(planner)
+    html = client.get(reverse("admin:proposals_comment_change", args=[comment.pk])).content
+    assert "Comment hidden · planner: Insults a neighbour." in html.decode()

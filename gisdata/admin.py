@@ -2,7 +2,8 @@
 and their features on a map.
 
 Publishing a layer and changing its constraints go through `gisdata.layer_services`
-here too, so each such change lands in the audit log; the colour is set on the
+here too, so each such change lands in the audit log, and a refusal is an error message
+with nothing saved (`core.admin_mixins.ServiceAdmin`); the colour is set on the
 dashboard's layer page, which checks it.
 """
 
@@ -14,7 +15,7 @@ from leaflet.admin import LeafletGeoAdmin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
 
-from core.admin_mixins import ViewOnlyAdmin
+from core.admin_mixins import ServiceAdmin, ViewOnlyAdmin, service_call
 from gisdata import layer_services
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 
@@ -58,7 +59,7 @@ class DatasetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Layer)
-class LayerAdmin(TranslationAdmin, LeafletGeoAdmin):  # the title in each language
+class LayerAdmin(ServiceAdmin, TranslationAdmin, LeafletGeoAdmin):  # the title in each language
     list_display = ("title", "dataset", "geometry_type", "feature_count", "version",
                     "is_published", "dashboard_link")
     list_filter = ("is_published", "geometry_type", "dataset")
@@ -79,7 +80,9 @@ class LayerAdmin(TranslationAdmin, LeafletGeoAdmin):  # the title in each langua
         if change and "is_published" in form.changed_data:
             obj.is_published = not published  # the service makes (and logs) the change
             super().save_model(request, obj, form, change)
-            layer_services.layer_publish(layer=obj, user=request.user, published=published)
+            with service_call():
+                layer_services.layer_publish(layer=obj, user=request.user,
+                                             published=published)
         else:
             super().save_model(request, obj, form, change)
 
@@ -90,6 +93,12 @@ class LayerAdmin(TranslationAdmin, LeafletGeoAdmin):  # the title in each langua
         # commit=False leaves the many-to-many alone: the service sets the projects.
         projects = {id(f.instance): f.cleaned_data.get("projects") for f in formset.forms
                     if f.has_changed()}
+        with service_call():
+            self._constraints_save(request, form, formset, changed, projects)
+        return None
+
+    @staticmethod
+    def _constraints_save(request, form, formset, changed, projects) -> None:
         for constraint in formset.deleted_objects:
             layer_services.constraint_delete(user=request.user, constraint=constraint)
         for constraint in changed:
@@ -103,7 +112,6 @@ class LayerAdmin(TranslationAdmin, LeafletGeoAdmin):  # the title in each langua
                 project_ids=None if chosen is None else [p.pk for p in chosen],
                 translations={f"message_{code}": getattr(constraint, f"message_{code}")
                               for code in AVAILABLE_LANGUAGES if code != DEFAULT_LANGUAGE})
-        return None
 
 
 @admin.register(Feature)

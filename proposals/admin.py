@@ -1,86 +1,20 @@
-"""Admin screens for planners: projects with their area on a map, phases and categories;
-proposals and comments to look up. Moderation and answers go through the proposal page's
-forms, which call the services."""
+"""Admin screens for planners: proposals and comments to look up. Moderation and answers
+go through the proposal page's forms, which call the services. (Projects are in
+dashboard/admin.py: they save through the dashboard's set-up service.)"""
 
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from leaflet.admin import LeafletGeoAdmin
-from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
-from audit.models import AuditAction
-from audit.services import audit_record
+from audit.models import AuditEntry
 from core.admin_mixins import ViewOnlyAdmin
 from proposals.models import (
-    Category,
     Comment,
     CommentFlag,
-    CommentModerationEvent,
-    Phase,
-    Project,
     Proposal,
 )
-from proposals.services import phases_as_stored, phases_check
-
-
-class PhaseFormSet(BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        forms = [form for form in self.forms
-                 if form.cleaned_data and not form.cleaned_data.get("DELETE")
-                 and {"kind", "starts_at", "ends_at"} <= form.cleaned_data.keys()]
-        submitted = [(form.cleaned_data["kind"], form.cleaned_data["starts_at"],
-                      form.cleaned_data["ends_at"]) for form in forms]
-        # The admin shows dates to the second: an untouched date keeps its stored value,
-        # microseconds included (a voting start that has passed may not move at all).
-        project = self.instance if self.instance.pk else None
-        phases = phases_as_stored(project, submitted)
-        for form, (_kind, start, end) in zip(forms, phases, strict=True):
-            form.instance.starts_at, form.instance.ends_at = start, end
-        try:
-            phases_check(phases, project=project)
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from exc
-
-
-class PhaseInline(admin.TabularInline):
-    model = Phase
-    formset = PhaseFormSet
-    extra = 0
-
-
-class CategoryInline(TranslationTabularInline):  # the name in each language
-    model = Category
-    extra = 0
-    prepopulated_fields = {"slug": ("name",)}
-
-
-@admin.register(Project)
-class ProjectAdmin(TranslationAdmin, LeafletGeoAdmin):  # title_en, title_ca, title_es…
-    list_display = ("title", "visibility", "created_at", "page_link")
-    list_filter = ("visibility",)
-    prepopulated_fields = {"slug": ("title",)}
-    inlines = [PhaseInline, CategoryInline]
-    search_fields = ("title", "slug", "description")
-    date_hierarchy = "created_at"
-
-    def save_related(self, request, form, formsets, change):
-        # After the phases and categories: one audit entry for the whole edit, in the
-        # admin's transaction (the dashboard's set-up page writes the same entry).
-        super().save_related(request, form, formsets, change)
-        changed = list(form.changed_data) + [
-            str(fs.model._meta.verbose_name_plural) for fs in formsets if fs.has_changed()]
-        audit_record(actor=request.user, target=form.instance, project_id=form.instance.pk,
-                     action=AuditAction.PROJECT_UPDATE if change
-                     else AuditAction.PROJECT_CREATE, details={"changed": changed})
-
-    @admin.display(description="")
-    def page_link(self, obj):
-        return format_html('<a href="{}">Open</a>', reverse("proposals:project",
-                                                            args=[obj.slug]))
 
 
 @admin.register(Proposal)
@@ -126,11 +60,6 @@ class CommentFlagInline(_ReadOnlyInline):
     fields = readonly_fields = ("user", "reason", "created_at")
 
 
-class CommentEventInline(_ReadOnlyInline):
-    model = CommentModerationEvent
-    fields = readonly_fields = ("action", "actor", "reason", "created_at")
-
-
 @admin.register(Comment)
 class CommentAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """Read-only: hiding and restoring go through the services, from the proposal page,
@@ -142,12 +71,22 @@ class CommentAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     search_fields = ("body", "author__username", "author__display_name")
     list_select_related = ("proposal", "author")
     fields = readonly_fields = ("proposal", "author", "parent", "body", "created_at",
-                                "edited_at", "is_deleted", "is_hidden", "hidden_reason")
-    inlines = [CommentFlagInline, CommentEventInline]
+                                "edited_at", "is_deleted", "is_hidden", "hidden_reason",
+                                "moderation")
+    inlines = [CommentFlagInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(flags_count=Count("flags"))
 
+    @admin.display(description="Moderation")
+    def moderation(self, obj):
+        """Who hid or restored it, when and why: the audit log's entries on it."""
+        entries = AuditEntry.objects.filter(target_type=Comment._meta.label_lower,
+                                            target_id=obj.pk).order_by("created_at", "pk")
+        return format_html_join(
+            "", "<p>{} · {} · {}: {}</p>",
+            ((f"{e.created_at:%Y-%m-%d %H:%M}", e.get_action_display(), e.actor_name,
+              e.reason) for e in entries)) or "—"
 
     @admin.display(description="Comment")
     def excerpt(self, obj):

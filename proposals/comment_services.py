@@ -31,8 +31,6 @@ from proposals.models import (
     PUBLIC_STATUSES,
     Comment,
     CommentFlag,
-    CommentModerationEvent,
-    ModerationAction,
     Proposal,
     ProposalStatus,
     Visibility,
@@ -245,9 +243,6 @@ def _moderate(comment: Comment, planner, reason: str, *, hide: bool) -> Comment:
         if not claim.update(is_hidden=hide, hidden_reason=reason if hide else ""):
             raise ValidationError(_("This comment is already hidden.") if hide else
                                   _("This comment is already visible."), code="no_change")
-        CommentModerationEvent.objects.create(
-            comment=comment, actor=planner, reason=reason,
-            action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
         audit_record(actor=planner, target=comment, reason=reason,
                      project_id=comment.proposal.project_id,
                      action=AuditAction.COMMENT_HIDE if hide else AuditAction.COMMENT_RESTORE,

@@ -318,23 +318,27 @@ class Flag(models.Model):
         ]
 
 
-class ModerationAction(models.TextChoices):
-    HIDE = "hide", _("Hidden")
-    RESTORE = "restore", _("Restored")
-    STATUS = "status", _("Status changed")
+class ProposalStatusNotice(models.Model):
+    """An e-mail owed to a proposal's author: a planner changed its status. An outbox.
 
+    `proposal_set_status` writes one in the transaction of the change and publishes the
+    task that sends it after commit; the task claims `notified_at` before sending, so the
+    author is told once however often the task runs. What the planner did, and why, is
+    in the audit log (`audit.AuditEntry`), which is the record: this table only says
+    whether the author has been told.
 
-class ModerationEvent(models.Model):
-    """What a planner did to a proposal and why: the moderation log."""
+    It is the table of the former moderation log (`ModerationEvent`), renamed and kept to
+    its status changes: hiding and restoring were only ever logged, and are in the audit
+    log. Keeping the table keeps its ids, which tasks already queued carry
+    (proposals/migrations/0008).
+    """
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                              null=True, related_name="+")
-    action = models.CharField(max_length=10, choices=ModerationAction.choices)
-    detail = models.CharField(max_length=40, blank=True)
-    reason = models.TextField(max_length=5000)
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE,
+                                 related_name="status_notices")
+    status = models.CharField(max_length=40)
+    answer = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # Claimed (set) by the e-mail task that tells the author about a status change.
+    # Claimed (set) by the e-mail task before it sends.
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
@@ -411,26 +415,4 @@ class CommentFlag(models.Model):
                                     name="proposals_comment_flag_once"),
             models.CheckConstraint(condition=~Q(reason=""),
                                    name="proposals_comment_flag_reasoned"),
-        ]
-
-
-class CommentModerationEvent(models.Model):
-    """A planner hid or restored a comment, and why: the comments' moderation log."""
-
-    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                              null=True, related_name="+")
-    action = models.CharField(max_length=10, choices=[
-        (ModerationAction.HIDE, ModerationAction.HIDE.label),
-        (ModerationAction.RESTORE, ModerationAction.RESTORE.label)])
-    reason = models.TextField(max_length=1000)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.CheckConstraint(condition=Q(action__in=["hide", "restore"]),
-                                   name="proposals_comment_event_action"),
-            models.CheckConstraint(condition=~Q(reason=""),
-                                   name="proposals_comment_event_reasoned"),
         ]

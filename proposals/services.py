@@ -32,13 +32,12 @@ from proposals.models import (
     MAX_IMAGES,
     Category,
     Flag,
-    ModerationAction,
-    ModerationEvent,
     PhaseKind,
     Project,
     Proposal,
     ProposalImage,
     ProposalStatus,
+    ProposalStatusNotice,
 )
 
 
@@ -268,9 +267,6 @@ def _moderate(proposal: Proposal, planner, reason: str, *, hide: bool) -> Propos
         if not updated:
             raise ValidationError(_("This proposal is already hidden.") if hide else
                                   _("This proposal is already visible."), code="no_change")
-        ModerationEvent.objects.create(
-            proposal=proposal, actor=planner, reason=reason,
-            action=ModerationAction.HIDE if hide else ModerationAction.RESTORE)
         audit_record(actor=planner, target=proposal, reason=reason,
                      project_id=proposal.project_id,
                      action=AuditAction.PROPOSAL_HIDE if hide else AuditAction.PROPOSAL_RESTORE)
@@ -335,16 +331,16 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
     with transaction.atomic():
         if not Proposal.objects.filter(pk=proposal.pk, status=current).update(**fields):
             raise ValidationError(_("This proposal changed meanwhile; reload the page."))
-        event = ModerationEvent.objects.create(proposal=proposal, actor=planner,
-                                               detail=status, action=ModerationAction.STATUS,
-                                               reason=answer or f"Now {status}.")
         audit_record(actor=planner, action=AuditAction.PROPOSAL_STATUS, target=proposal,
                      reason=answer, project_id=proposal.project_id,
                      details={"status": [current, status], "answered": bool(answer)})
-        from proposals.tasks import proposal_notify_status
+        if proposal.author_id != planner.pk:  # a planner's own proposal: they know
+            notice = ProposalStatusNotice.objects.create(proposal=proposal, status=status,
+                                                         answer=answer)
+            from proposals.tasks import proposal_notify_status
 
-        # Sent once this transaction commits: the author hears of no change rolled back.
-        proposal_notify_status.delay_on_commit(event.pk)
+            # Sent once this transaction commits: the author hears of no change rolled back.
+            proposal_notify_status.delay_on_commit(notice.pk)
     proposal.refresh_from_db()
     return proposal
 
@@ -370,26 +366,27 @@ def proposal_answer(*, proposal: Proposal, planner, answer: str) -> Proposal:
     return proposal
 
 
-def proposal_notify_status(*, event_id: int) -> bool:
+def proposal_notify_status(*, notice_id: int) -> bool:
     """E-mail a proposal's author that a planner changed its status, at most once.
 
     The claim on `notified_at` is taken before sending and given back if sending fails,
-    so a retry sends and a duplicate delivery does not. Authors without an e-mail, and
-    a planner who changed their own proposal, get nothing.
+    so a retry sends and a duplicate delivery does not. Authors without an e-mail get
+    nothing.
     """
-    if not ModerationEvent.objects.filter(
-        pk=event_id, action=ModerationAction.STATUS, notified_at__isnull=True,
+    if not ProposalStatusNotice.objects.filter(
+        pk=notice_id, notified_at__isnull=True,
     ).update(notified_at=timezone.now()):
         return False
-    event = ModerationEvent.objects.select_related("proposal__author").get(pk=event_id)
-    recipient = event.proposal.author
-    if recipient is None or not recipient.email or recipient.pk == event.actor_id:
+    notice = ProposalStatusNotice.objects.select_related("proposal__author").get(pk=notice_id)
+    recipient = notice.proposal.author
+    if recipient is None or not recipient.email:
         return False
-    status = ProposalStatus(event.detail).label if event.detail in ProposalStatus.values \
-        else event.detail
-    title = " ".join(event.proposal.title.split())  # no line breaks in a header
-    context = {"event": event, "proposal": event.proposal, "recipient": recipient,
-               "status": status, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+    status = ProposalStatus(notice.status).label if notice.status in ProposalStatus.values \
+        else notice.status
+    title = " ".join(notice.proposal.title.split())  # no line breaks in a header
+    context = {"proposal": notice.proposal, "recipient": recipient, "status": status,
+               "reason": notice.answer or f"Now {notice.status}.",
+               "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
     try:
         with translation.override(recipient.email_language):  # the worker has no request
             send_mail(
@@ -399,6 +396,6 @@ def proposal_notify_status(*, event_id: int) -> bool:
                 from_email=None, recipient_list=[recipient.email],
             )
     except Exception:
-        ModerationEvent.objects.filter(pk=event_id).update(notified_at=None)
+        ProposalStatusNotice.objects.filter(pk=notice_id).update(notified_at=None)
         raise
     return True

@@ -23,7 +23,7 @@ def comment_notify_proposal_author(comment_id: int) -> bool:
 
 
 @shared_task(**RETRY)
-def proposal_notify_status(event_id: int) -> bool:
-    """Harmless twice: the service claims `ModerationEvent.notified_at` before it sends,
-    and gives the claim back only when sending failed (so the retry sends)."""
-    return services.proposal_notify_status(event_id=event_id)
+def proposal_notify_status(notice_id: int) -> bool:
+    """Harmless twice: the service claims `ProposalStatusNotice.notified_at` before it
+    sends, and gives the claim back only when sending failed (so the retry sends)."""
+    return services.proposal_notify_status(notice_id=notice_id)

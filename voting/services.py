@@ -43,8 +43,10 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
                      unverified_weight=None, reason: str = "") -> None:
     """Set a project's weights (role slug → weight) and, optionally, the unverified weight.
 
-    Refused once voting has opened: the weights must be the ones published before it,
-    and every vote is cast with them (docs/voting-weights.md, "Frozen weights").
+    A weight of None takes the project's own weight for that role away: the role's
+    default applies again. Refused once voting has opened: the weights must be the ones
+    published before it, and every vote is cast with them (docs/voting-weights.md,
+    "Frozen weights").
     """
     if not (planner.is_authenticated and planner.has_perm("voting.change_roleweight")):
         raise PermissionDenied(_("Only planners can set voting weights."))
@@ -55,15 +57,22 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
     if unknown:
         raise ValidationError(_("Unknown roles: %(roles)s.")
                               % {"roles": ", ".join(sorted(unknown))})
-    cleaned = {slug: _weight(value) for slug, value in weights.items()}
+    cleaned = {slug: None if value is None else _weight(value)
+               for slug, value in weights.items()}
     unverified = _weight(unverified_weight) if unverified_weight is not None else None
     current = project_weights(project)
     before = {slug: str(current[role.pk]) for slug, role in roles.items()}
+    after = {}
     with transaction.atomic():
         for slug, weight in cleaned.items():
-            RoleWeight.objects.update_or_create(project=project, role=roles[slug],
-                                                defaults={"weight": weight})
-        details = {"weights": {slug: [before[slug], str(w)] for slug, w in cleaned.items()}}
+            if weight is None:
+                RoleWeight.objects.filter(project=project, role=roles[slug]).delete()
+                after[slug] = str(roles[slug].default_weight)
+            else:
+                RoleWeight.objects.update_or_create(project=project, role=roles[slug],
+                                                    defaults={"weight": weight})
+                after[slug] = str(weight)
+        details = {"weights": {slug: [before[slug], after[slug]] for slug in cleaned}}
         if unverified is not None:
             details["unverified_weight"] = [str(voting_rules(project).unverified_weight),
                                             str(unverified)]
@@ -71,6 +80,28 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
                 project=project, defaults={"unverified_weight": unverified})
         audit_record(actor=planner, action=AuditAction.WEIGHTS_SET, target=project,
                      project_id=project.pk, details=details, reason=reason)
+
+
+def results_public_set(*, project: Project, planner, public: bool, reason: str = "") -> None:
+    """Open the project's results page and tallies to everyone, or close them again.
+
+    Allowed at any time (it changes no weight). Creates the project's voting rules if it
+    has none yet (with an unverified weight of 0, the weight that applies without them).
+    """
+    if not (planner.is_authenticated and planner.has_perm("voting.change_projectvoting")):
+        raise PermissionDenied(_("Only planners can publish results."))
+    with transaction.atomic():
+        rules, created = ProjectVoting.objects.select_for_update().get_or_create(
+            project=project, defaults={"results_public": public})
+        before = False if created else rules.results_public
+        if before == public:
+            return
+        if not created:
+            ProjectVoting.objects.filter(pk=rules.pk).update(results_public=public)
+        audit_record(actor=planner, action=AuditAction.PROJECT_UPDATE, target=project,
+                     project_id=project.pk, details={"results_public": [str(before),
+                                                                        str(public)]},
+                     reason=reason)
 
 
 def _check_votable(user, proposal: Proposal, at: datetime) -> None:

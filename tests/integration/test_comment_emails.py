@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from proposals import comment_services, services
-from proposals.models import Comment, ModerationEvent
+from proposals.models import Comment, ProposalStatusNotice
 from tests.factories import project_make, proposal_make, user_make
 from tests.integration.processes import wait_until
 
@@ -29,7 +29,7 @@ def test_the_worker_tells_the_author_about_a_status_change(worker):
                                  status="shortlisted")
 
     def notified():
-        return ModerationEvent.objects.filter(notified_at__isnull=False).exists()
+        return ProposalStatusNotice.objects.filter(notified_at__isnull=False).exists()
 
     wait_until(notified, timeout=15, what="the worker to send the status e-mail")
 

@@ -90,3 +90,71 @@ def test_the_dashboard_lists_reported_proposals_most_reported_first(client, plan
     html = client.get(reverse("dashboard:index")).content.decode()
     assert html.index("Reported twice") < html.index("Reported once")
     assert "Never reported" not in html
+
+
+def change_form(project, **overrides):
+    """The admin's change form of `project` as the page would post it, untouched."""
+    from django.utils import timezone
+    data = {"slug": project.slug, "title_en": project.title_en,
+            "description_en": project.description_en, "visibility": project.visibility,
+            "area": project.area.geojson}
+    phases = list(project.phases.all())
+    data |= {"phases-TOTAL_FORMS": str(len(phases)),
+             "phases-INITIAL_FORMS": str(len(phases))}
+    for i, phase in enumerate(phases):
+        start, end = timezone.localtime(phase.starts_at), timezone.localtime(phase.ends_at)
+        data |= {f"phases-{i}-id": phase.pk, f"phases-{i}-project": project.pk,
+                 f"phases-{i}-kind": phase.kind,
+                 f"phases-{i}-starts_at_0": f"{start:%Y-%m-%d}",
+                 f"phases-{i}-starts_at_1": f"{start:%H:%M:%S}",
+                 f"phases-{i}-ends_at_0": f"{end:%Y-%m-%d}",
+                 f"phases-{i}-ends_at_1": f"{end:%H:%M:%S}"}
+    categories = list(project.categories.all())
+    data |= {"categories-TOTAL_FORMS": str(len(categories)),
+             "categories-INITIAL_FORMS": str(len(categories))}
+    for i, c in enumerate(categories):
+        data |= {f"categories-{i}-id": c.pk, f"categories-{i}-project": project.pk,
+                 f"categories-{i}-slug": c.slug, f"categories-{i}-name_en": c.name_en,
+                 f"categories-{i}-color": c.color, f"categories-{i}-position": c.position}
+    return data | overrides
+
+
+def test_a_project_changed_in_the_admin_is_logged_by_the_set_up_service(client, planner):
+    from audit.models import AuditEntry
+    project = project_make(phase="voting")
+    client.force_login(planner)
+    response = client.post(reverse("admin:proposals_project_change", args=[project.pk]),
+                           change_form(project, title_en="Superilla, second round"))
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    assert Project.objects.get().title == "Superilla, second round"
+    entry = AuditEntry.objects.get()
+    # What dashboard.project_services.project_save writes: the field, before and after.
+    assert (entry.action, entry.actor_id, entry.project_id) == ("project.update",
+                                                                planner.pk, project.pk)
+    assert entry.details == {"title": ["Superilla del Poblenou", "Superilla, second round"]}
+
+
+def test_what_the_set_up_service_refuses_is_a_message_and_nothing_changes(client, planner):
+    from audit.models import AuditEntry
+    project = project_make(phase="voting")
+    client.force_login(planner)
+    response = client.post(reverse("admin:proposals_project_change", args=[project.pk]),
+                           change_form(project, title_en="Renamed", slug="new",
+                                       **{"categories-0-color": "#000000"}), follow=True)
+    assert response.status_code == 200
+    assert ["Give the project an address made of letters and digits (not “new”)."] == [
+        str(m) for m in response.context["messages"]]
+    project.refresh_from_db()
+    assert (project.title, project.slug) == ("Superilla del Poblenou", "plaza-test")
+    assert project.categories.get(slug="green").color == "#2e7d32"
+    assert not AuditEntry.objects.exists()
+
+
+def test_the_comment_admin_shows_its_moderation_from_the_audit_log(client, planner, citizen):
+    from proposals import comment_services
+    from tests.factories import comment_make
+    comment = comment_make(proposal_make(project_make(), citizen), citizen)
+    comment_services.comment_hide(comment=comment, planner=planner, reason="Insults a neighbour.")
+    client.force_login(planner)
+    html = client.get(reverse("admin:proposals_comment_change", args=[comment.pk])).content
+    assert "Comment hidden · planner: Insults a neighbour." in html.decode()

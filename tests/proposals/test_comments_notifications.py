@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from proposals import comment_services, services, tasks
-from proposals.models import Comment, ModerationEvent
+from proposals.models import Comment, ProposalStatusNotice
 from tests.factories import comment_make, project_make, proposal_make, user_make
 
 pytestmark = pytest.mark.django_db
@@ -113,10 +113,11 @@ def test_a_status_change_is_published_after_commit_and_mailed_once(
     with django_capture_on_commit_callbacks() as callbacks:
         services.proposal_set_status(proposal=proposal, planner=planner, status="accepted",
                                      answer="We plant them in <March>.")
-    event = ModerationEvent.objects.get()
-    assert published(callbacks, tasks.proposal_notify_status) == [event.pk]
-    assert tasks.proposal_notify_status(event.pk) is True
-    assert tasks.proposal_notify_status(event.pk) is False
+    notice = ProposalStatusNotice.objects.get()
+    assert (notice.status, notice.answer) == ("accepted", "We plant them in <March>.")
+    assert published(callbacks, tasks.proposal_notify_status) == [notice.pk]
+    assert tasks.proposal_notify_status(notice.pk) is True
+    assert tasks.proposal_notify_status(notice.pk) is False
     [mail] = mailoutbox
     assert mail.to == ["citizen@example.org"]
     assert mail.subject == "[Plaza] Your proposal “Trees on Carrer Pujades” is now accepted"
@@ -132,23 +133,29 @@ def test_a_status_change_rolled_back_publishes_nothing(proposal, planner,
                                          status="shortlisted")
             raise RuntimeError("the request failed after the change")
     assert callbacks == []
-    assert not ModerationEvent.objects.exists()
+    assert not ProposalStatusNotice.objects.exists()
 
 
 def test_hiding_a_proposal_mails_nobody(proposal, planner, mailoutbox,
                                         django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         services.proposal_hide(proposal=proposal, planner=planner, reason="Spam.")
-    event = ModerationEvent.objects.get()
     assert callbacks == []
-    assert tasks.proposal_notify_status(event.pk) is False
+    assert not ProposalStatusNotice.objects.exists()
     assert mailoutbox == []
 
 
-@pytest.mark.parametrize("case", ["no e-mail", "own proposal"])
-def test_no_status_e_mail_without_someone_to_tell(citizen, planner, mailoutbox, case):
-    author = planner if case == "own proposal" else user_make("quiet", email="")
-    proposal = proposal_make(project_make(), author)
+def test_no_status_e_mail_to_an_author_without_an_address(planner, mailoutbox):
+    proposal = proposal_make(project_make(), user_make("quiet", email=""))
     services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
-    assert tasks.proposal_notify_status(ModerationEvent.objects.get().pk) is False
+    assert tasks.proposal_notify_status(ProposalStatusNotice.objects.get().pk) is False
     assert mailoutbox == []
+
+
+def test_no_status_notice_for_a_planner_who_changed_their_own_proposal(
+        planner, mailoutbox, django_capture_on_commit_callbacks):
+    proposal = proposal_make(project_make(), planner)
+    with django_capture_on_commit_callbacks() as callbacks:
+        services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
+    assert published(callbacks, tasks.proposal_notify_status) == []
+    assert not ProposalStatusNotice.objects.exists() and mailoutbox == []

@@ -10,9 +10,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import ClaimStatus
+from audit.models import AuditEntry
 from proposals import comment_selectors as selectors
 from proposals import comment_services as services
-from proposals.models import Comment, CommentFlag, CommentModerationEvent
+from proposals.models import Comment, CommentFlag
 from tests.factories import (
     claim_make,
     comment_make,
@@ -263,8 +264,9 @@ def test_planners_hide_and_restore_with_a_reason_and_a_log(proposal, citizen, pl
     services.comment_restore(comment=comment, planner=planner, reason="Apologised.")
     comment.refresh_from_db()
     assert (comment.is_hidden, comment.hidden_reason) == (False, "")
-    assert list(CommentModerationEvent.objects.values_list("action", "reason", "actor")) == [
-        ("restore", "Apologised.", planner.pk), ("hide", "Insults.", planner.pk)]
+    assert list(AuditEntry.objects.filter(target_id=comment.pk).values_list(
+        "action", "reason", "actor_id")) == [("comment.restore", "Apologised.", planner.pk),
+                                             ("comment.hide", "Insults.", planner.pk)]
 
 
 def test_citizens_and_proposal_moderators_without_the_comment_permission_cannot_hide(
@@ -279,7 +281,7 @@ def test_citizens_and_proposal_moderators_without_the_comment_permission_cannot_
         with pytest.raises(PermissionDenied, match="Only planners"):
             services.comment_hide(comment=comment, planner=user, reason="No.")
     assert not Comment.objects.get(pk=comment.pk).is_hidden
-    assert not CommentModerationEvent.objects.exists()
+    assert not AuditEntry.objects.exists()
 
 
 def test_a_deleted_comment_cannot_be_hidden(proposal, citizen, planner):

@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from audit.models import AuditEntry
 from proposals import services
-from proposals.models import Flag, ModerationEvent, Proposal, ProposalImage
+from proposals.models import Flag, Proposal, ProposalImage, ProposalStatusNotice
 from tests.factories import LINE, POINT, SQUARE, project_make, proposal_make, user_make
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,10 @@ def test_planners_hide_and_restore_with_a_reason_and_a_log(project, citizen, pla
     services.proposal_restore(proposal=proposal, planner=planner, reason="Edited.")
     proposal.refresh_from_db()
     assert not proposal.is_hidden and proposal.hidden_reason == ""
-    assert list(ModerationEvent.objects.values_list("action", flat=True)) == ["restore", "hide"]
+    assert list(AuditEntry.objects.filter(target_id=proposal.pk).values_list(
+        "action", "reason", "actor_id")) == [("proposal.restore", "Edited.", planner.pk),
+                                             ("proposal.hide", "Insults.", planner.pk)]
+    assert not ProposalStatusNotice.objects.exists()  # nobody is e-mailed about these
 
 
 def test_status_moves_along_its_life_with_an_official_answer(project, citizen, planner):

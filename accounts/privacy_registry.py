@@ -26,7 +26,7 @@ a section never relies on another's foreign key to do it; the foreign keys' on_d
 
 What erasure keeps and what it removes is said by each section; in short, what the
 person contributed to the public debate stays without a name, what identifies them
-goes. Rows that record a planner's act about others (a moderation, a decision on a
+goes. Rows that record a planner's act about others (a decision on a
 claim, a dataset, an import, a report) stay, and their foreign key's SET NULL takes the
 name off (gisdata, which stands beside accounts, holds only such rows and could not
 register a section; should it ever hold a participant's own data, this registry, which

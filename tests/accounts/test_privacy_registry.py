@@ -26,11 +26,6 @@ KEPT = {
     "accounts.RoleClaim.decided_by":
         "the decision on someone else's claim is a public authority's act about that "
         "person, which they may contest; only the deciding planner's name goes",
-    "proposals.ModerationEvent.actor":
-        "the record of why someone else's proposal was hidden or restored stays for its "
-        "author and for appeal; only the moderator's name goes",
-    "proposals.CommentModerationEvent.actor":
-        "the same for a comment's moderation",
     "reports.DecisionReport.requested_by":
         "a decision report is about a project and may be published; who asked for it "
         "is not the planner's own data",

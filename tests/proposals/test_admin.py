@@ -134,6 +134,7 @@ def test_a_project_changed_in_the_admin_is_logged_by_the_set_up_service(client, 
     assert entry.details == {"title": ["Superilla del Poblenou", "Superilla, second round"]}
 
 
+@pytest.mark.quality("admin-second-write-path")
 def test_what_the_set_up_service_refuses_is_a_message_and_nothing_changes(client, planner):
     from audit.models import AuditEntry
     project = project_make(phase="voting")

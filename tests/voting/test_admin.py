@@ -95,6 +95,7 @@ def _frozen_with_weights():
     return project_make("voting-now", phase="voting", before_phases=rules)
 
 
+@pytest.mark.quality("admin-second-write-path")
 def test_once_voting_opened_changing_weights_in_the_admin_changes_nothing(planner_client):
     project = _frozen_with_weights()
     weight, rules = RoleWeight.objects.get(), ProjectVoting.objects.get()
@@ -113,6 +114,7 @@ def test_once_voting_opened_changing_weights_in_the_admin_changes_nothing(planne
     assert not AuditEntry.objects.filter(project_id=project.pk).exists()
 
 
+@pytest.mark.quality("admin-second-write-path")
 def test_once_voting_opened_deleting_a_weight_in_the_admin_is_refused(root_client):
     _frozen_with_weights()
     weight = RoleWeight.objects.get()

@@ -341,10 +341,10 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
         audit_record(actor=planner, action=AuditAction.PROPOSAL_STATUS, target=proposal,
                      reason=answer, project_id=proposal.project_id,
                      details={"status": [current, status], "answered": bool(answer)})
-        from proposals.tasks import proposal_notify_status
+        from proposals.tasks import proposal_notify_status_task
 
         # Sent once this transaction commits: the author hears of no change rolled back.
-        proposal_notify_status.delay_on_commit(event.pk)
+        proposal_notify_status_task.delay_on_commit(event.pk)
     proposal.refresh_from_db()
     return proposal
 

@@ -84,9 +84,9 @@ def _decide(
                      reason=claim.decision_reason,
                      details={"citizen": claim.user.username, "role": claim.role.slug,
                               "status": [from_status, claim.status], "expires_at": expires})
-        from accounts.tasks import role_claim_notify_decision
+        from accounts.tasks import role_claim_notify_decision_task
 
-        role_claim_notify_decision.delay_on_commit(claim_id)
+        role_claim_notify_decision_task.delay_on_commit(claim_id)
     return claim
 
 

@@ -187,7 +187,7 @@ def ours(path: Path, *, profile: bool = False) -> dict:
         dataset = services.dataset_create(name=DATASET_NAME,
                                           source_file=File(handle, name=path.name))
     # The bench is the worker: no task published to the developer's broker.
-    with mock.patch.object(tasks.import_run, "delay_on_commit"):
+    with mock.patch.object(tasks.import_run_execute_task, "delay_on_commit"):
         run = services.import_start(dataset=dataset)
     started = time.perf_counter()
     proc = subprocess.run(

@@ -222,7 +222,7 @@ def _published(broker_url: str, run_ids: list[int], *, remove: bool = False) -> 
         found = 0
         for raw in client.lrange("celery", 0, -1):
             headers = json.loads(raw).get("headers", {})
-            if (headers.get("task") == "gisdata.tasks.import_run"
+            if (headers.get("task") == "plaza.gisdata.import_run_execute"
                     and headers.get("argsrepr") in wanted):
                 found += 1
                 if remove:

@@ -42,6 +42,6 @@ log_context.connect_celery_signals()
 
 
 @app.task(name="plaza.health.ping", ignore_result=False, acks_late=False)
-def ping() -> str:
+def ping_task() -> str:
     """Answer the health check's round trip. Running it twice is harmless: it only answers."""
     return "pong"

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu.exceptions import OperationalError as KombuError
 
-from config.celery import ping
+from config.celery import ping_task
 
 WORKER_TIMEOUT = 3.0
 
@@ -52,7 +52,7 @@ def _redis() -> None:
 def _worker() -> None:
     # `expires`: if no worker is there, the ping must not wait in the queue and be
     # run by the next worker that starts. No publish retries: Redis was just checked.
-    result = ping.apply_async(expires=WORKER_TIMEOUT + 2, retry=False)
+    result = ping_task.apply_async(expires=WORKER_TIMEOUT + 2, retry=False)
     try:
         if result.get(timeout=WORKER_TIMEOUT) != "pong":
             raise CeleryTimeout("unexpected answer")

@@ -31,26 +31,26 @@ def _latest_entry(proposal: Proposal, action: str) -> AuditEntry:
 def proposal_decide(*, proposal: Proposal, planner, status: str, answer: str = "") -> Proposal:
     """Change a proposal's status (with the official answer when there is one); when an
     answer is given, everyone who voted on it is told too."""
-    from dashboard.tasks import proposal_notify_answer
+    from dashboard.tasks import proposal_notify_answer_task
 
     with transaction.atomic():
         proposal = proposal_services.proposal_set_status(
             proposal=proposal, planner=planner, status=status, answer=answer)
         if answer.strip():
             entry = _latest_entry(proposal, AuditAction.PROPOSAL_STATUS)
-            proposal_notify_answer.delay_on_commit(entry.pk)
+            proposal_notify_answer_task.delay_on_commit(entry.pk)
     return proposal
 
 
 def proposal_answer_write(*, proposal: Proposal, planner, answer: str) -> Proposal:
     """Write or correct the official answer; its author and voters are e-mailed it."""
-    from dashboard.tasks import proposal_notify_answer
+    from dashboard.tasks import proposal_notify_answer_task
 
     with transaction.atomic():
         proposal = proposal_services.proposal_answer(proposal=proposal, planner=planner,
                                                      answer=answer)
         entry = _latest_entry(proposal, AuditAction.PROPOSAL_ANSWER)
-        proposal_notify_answer.delay_on_commit(entry.pk)
+        proposal_notify_answer_task.delay_on_commit(entry.pk)
     return proposal
 
 

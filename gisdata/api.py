@@ -5,11 +5,9 @@ layer's features as GeoJSON. Large layers are better read as vector tiles
 
 from __future__ import annotations
 
-import json
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib.gis.geos import Polygon
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -18,8 +16,10 @@ from rest_framework import generics, serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from core import geojson
 from core.api_http import LastModifiedMixin
 from core.bbox import BBoxError, bbox_polygon
+from core.geojson import GeoJSONRenderer
 from gisdata import selectors
 from gisdata.filters import DatasetFilter, LayerFilter
 from gisdata.models import Dataset, Layer
@@ -161,11 +161,6 @@ class FeatureQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(message) from exc
 
 
-class GeoJSONRenderer(JSONRenderer):
-    media_type = "application/geo+json"
-    format = "geojson"
-
-
 class LayerFeatures(APIView):
     """A layer's features as GeoJSON, by bounding box, at most `limit` (ordered by id).
     Large layers are meant to be read as vector tiles: see the layer's `tiles`."""
@@ -184,7 +179,5 @@ class LayerFeatures(APIView):
             layer, bbox=params.get("bbox"),
             limit=params.get("limit", selectors.DEFAULT_GEOJSON))
         links = [{"rel": "self", "href": request.build_absolute_uri()}]
-        text = (f'{{"type":"FeatureCollection","numberReturned":{returned},'
-                f'"truncated":{"true" if more else "false"},'
-                f'"links":{json.dumps(links)},"features":{features}}}')
-        return HttpResponse(text, content_type="application/geo+json")
+        return geojson.response(geojson.collection_text(
+            features, numberReturned=returned, truncated=more, links=links))

@@ -98,12 +98,12 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
 def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:
     """Queue an import of `dataset` (all its layers, or those named)."""
     _require_importer(user)
-    from gisdata.tasks import import_run
+    from gisdata.tasks import import_run_execute_task
 
     run = ImportRun.objects.create(dataset=dataset, layers=list(layers), created_by=user)
     # After commit: the worker must find the run; if Redis is down the run stays queued
     # and `import_requeue_stale` publishes it again.
-    import_run.delay_on_commit(run.pk)
+    import_run_execute_task.delay_on_commit(run.pk)
     return run
 
 

@@ -7,11 +7,10 @@ a project's results appear once the project publishes them.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import quote
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header, http_date
 from django.utils.text import slugify
@@ -24,12 +23,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from core import geojson
+from core.geojson import GeoJSONRenderer
 from gisdata.models import Layer
 from gisdata.schema import GEOMETRY, LINKS
 from gisdata.selectors import layers_published
 from opendata import exports, selectors
 from opendata.catalogue import proposals_licence
-from opendata.ogc import FormatFromQuery, GeoJSONRenderer
+from opendata.ogc import FormatFromQuery
 from proposals.filters import ProposalFilter
 from proposals.models import Project, Proposal
 from proposals.selectors import project_for
@@ -85,7 +86,7 @@ class ProposalList(GenericAPIView):
         return selectors.proposals_public()
 
     @extend_schema(operation_id="api_v1_proposals_list", parameters=[PageQuery],
-                   responses={(200, "application/geo+json"): PROPOSALS})
+                   responses={(200, geojson.MEDIA_TYPE): PROPOSALS})
     def get(self, request):
         page_query = PageQuery(data=request.query_params)
         page_query.is_valid(raise_exception=True)
@@ -98,17 +99,16 @@ class ProposalList(GenericAPIView):
         ordering = tuple(filterset.form.cleaned_data.get("ordering") or ("pk",))
         page = selectors.proposals_page(filterset.qs, limit=limit, offset=offset,
                                         ordering=ordering)
-        links = [{"rel": "self", "type": "application/geo+json",
+        links = [{"rel": "self", "type": geojson.MEDIA_TYPE,
                   "href": request.build_absolute_uri()}]
         if offset + page.returned < page.matched:
             nxt = request.query_params.copy()
             nxt["offset"], nxt["limit"] = offset + limit, limit
-            links.append({"rel": "next", "type": "application/geo+json",
+            links.append({"rel": "next", "type": geojson.MEDIA_TYPE,
                           "href": request.build_absolute_uri(f"?{nxt.urlencode()}")})
-        text = (f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
-                f'"numberReturned":{page.returned},"links":{json.dumps(links)},'
-                f'"features":{page.features}}}')
-        response = HttpResponse(text, content_type="application/geo+json")
+        response = geojson.response(geojson.collection_text(
+            page.features, numberMatched=page.matched, numberReturned=page.returned,
+            links=links))
         if page.last_modified:
             response["Last-Modified"] = http_date(page.last_modified.timestamp())
         return response
@@ -136,8 +136,7 @@ class _Export(APIView):
 
     def stream(self, export: exports.Export, describedby: str, last_modified=None):
         if self.fmt == "geojson":
-            response = StreamingHttpResponse(exports.geojson_stream(export),
-                                             content_type="application/geo+json")
+            response = geojson.response(exports.geojson_stream(export))
         else:
             response = StreamingHttpResponse(exports.csv_stream(export),
                                              content_type="text/csv; charset=utf-8")
@@ -152,7 +151,7 @@ class _Export(APIView):
 class ProjectExport(_Export):
     """A whole project's public proposals with their results, streamed."""
 
-    @extend_schema(responses={(200, "application/geo+json"): EXPORT})
+    @extend_schema(responses={(200, geojson.MEDIA_TYPE): EXPORT})
     def get(self, request, pk: int):
         try:
             project = project_for(user=AnonymousUser(), pk=pk)
@@ -177,7 +176,7 @@ class ProjectExportCSV(ProjectExport):
 class LayerExport(_Export):
     """Every feature of a published layer, streamed."""
 
-    @extend_schema(responses={(200, "application/geo+json"): EXPORT})
+    @extend_schema(responses={(200, geojson.MEDIA_TYPE): EXPORT})
     def get(self, request, pk: int):
         try:
             layer = layers_published().get(pk=pk)

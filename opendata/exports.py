@@ -26,12 +26,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 
+from core import geojson
 from gisdata.models import Feature, Layer
 from proposals.models import Project
 from voting.selectors import ranking_queryset, results_visible
 
 CHUNK = 2000
-BUFFER = 64 * 1024  # characters of GeoJSON sent at once
 # OWASP's list: a cell starting with one of these is a formula to Excel, LibreOffice
 # and Google Sheets (and a tab or carriage return can hide the start of one).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,18 +72,11 @@ def _rows(export: Export) -> Iterator[tuple]:
 
 
 def geojson_stream(export: Export) -> Iterator[str]:
-    head = {"type": "FeatureCollection", "name": export.name, "title": export.title,
-            "licence": export.licence, "attribution": export.attribution}
-    pieces, size, first = [json.dumps(head)[:-1] + ',"features":['], 0, True
-    for row in _rows(export):
-        pieces.append(row[1] if first else ",\n" + row[1])
-        first = False
-        size += len(row[1])
-        if size >= BUFFER:  # one write per ~64 KB, not one per feature
-            yield "".join(pieces)
-            pieces, size = [], 0
-    pieces.append("]}\n")
-    yield "".join(pieces)
+    """One feature a line: the file is read in editors and compared with diff."""
+    head = {"name": export.name, "title": export.title, "licence": export.licence,
+            "attribution": export.attribution}
+    return geojson.collection_stream((row[1] for row in _rows(export)), head=head,
+                                     one_per_line=True)
 
 
 def csv_stream(export: Export) -> Iterator[str]:
@@ -104,9 +97,7 @@ def csv_stream(export: Export) -> Iterator[str]:
 
 _FEATURE_ROW = """
 SELECT t.id,
-       json_build_object('type', 'Feature', 'id', t.id,
-                         'geometry', ST_AsGeoJSON(t.geometry, 7)::json,
-                         'properties', {properties})::text,
+       {feature}::text,
        ST_AsText(t.geometry){columns}
 FROM ({inner}) t
 """
@@ -114,7 +105,8 @@ FROM ({inner}) t
 
 def _sql(qs: QuerySet, *, properties: str, columns: str) -> tuple[str, tuple]:
     inner, params = qs.query.sql_with_params()
-    return _FEATURE_ROW.format(inner=inner, properties=properties, columns=columns), params
+    feature = geojson.feature_sql(id="t.id", geometry="t.geometry", properties=properties)
+    return _FEATURE_ROW.format(inner=inner, feature=feature, columns=columns), params
 
 
 def layer_export(layer: Layer) -> Export:

@@ -15,7 +15,7 @@ import time
 from datetime import datetime
 from functools import cache
 
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -31,6 +31,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
+from core import geojson
+from core.geojson import GeoJSONRenderer
 from opendata import ogc_docs as docs
 from opendata import selectors
 from opendata.catalogue import LAYER, Collection, collection_get, collections_all
@@ -47,11 +49,6 @@ from opendata.ogc_schema import (
     NOT_MODIFIED,
 )
 from opendata.throttles import OgcTimeThrottle
-
-
-class GeoJSONRenderer(JSONRenderer):
-    media_type = docs.GEOJSON
-    format = "geojson"
 
 
 class HTMLRenderer(BaseRenderer):
@@ -265,38 +262,33 @@ def _conditional(request, c: Collection, html: bool):
 
 
 def _geojson(body, headers: dict) -> HttpResponse:
-    if isinstance(body, str):
-        response = HttpResponse(body, content_type=docs.GEOJSON)
-    else:
-        response = StreamingHttpResponse(body, content_type=docs.GEOJSON)
+    response = geojson.response(body)
     response["Content-Crs"] = f"<{CRS84}>"
     for name, value in headers.items():
         response[name] = value
     return response
 
 
-BUFFER = 64 * 1024  # a streamed page goes out in pieces of about this many characters
-
-
 def _feature_collection(request, c: Collection, q: ItemsQuery, page: selectors.Rows):
     """The page as GeoJSON text, in pieces: the features as PostGIS built them, then
     numberReturned and the links, which depend on how many came and the last id."""
     stamp = timezone.now().isoformat(timespec="seconds").replace("+00:00", "Z")
-    pieces = [f'{{"type":"FeatureCollection","numberMatched":{page.matched},'
-              f'"timeStamp":"{stamp}","features":[']
-    returned, last_id, size = 0, None, 0
-    for fid, text in page.rows:
-        last_id = fid
-        pieces.append("," + text if returned else text)
-        returned += 1
-        size += len(text)
-        if size >= BUFFER:
-            yield "".join(pieces)
-            pieces, size = [], 0
-    links = docs.page_links(request, c, limit=q.limit, offset=q.offset, returned=returned,
-                            matched=page.matched, html=False, last_id=last_id)
-    pieces.append(f'],"numberReturned":{returned},"links":{json.dumps(links)}}}')
-    yield "".join(pieces)
+    seen = {"returned": 0, "last_id": None}
+
+    def features():
+        for fid, text in page.rows:
+            seen["returned"] += 1
+            seen["last_id"] = fid
+            yield text
+
+    def tail() -> dict:
+        links = docs.page_links(request, c, limit=q.limit, offset=q.offset,
+                                returned=seen["returned"], matched=page.matched, html=False,
+                                last_id=seen["last_id"])
+        return {"numberReturned": seen["returned"], "links": links}
+
+    return geojson.collection_stream(features(), head={"numberMatched": page.matched,
+                                                       "timeStamp": stamp}, tail=tail)
 
 
 class Items(OgcView):

@@ -11,10 +11,11 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from core import geojson
 from opendata.catalogue import Collection
 from opendata.ogc_params import CRS84
 
-GEOJSON = "application/geo+json"
+GEOJSON = geojson.MEDIA_TYPE
 JSON = "application/json"
 HTML = "text/html"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"

@@ -5,10 +5,11 @@ exactly what the views accept (schemathesis checks both ways in tests/opendata).
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from core import geojson
 from gisdata.schema import GEOMETRY, LINKS
 from opendata.ogc_params import CRS84, DEFAULT_LIMIT, MAX_ID, MAX_LIMIT, MAX_OFFSET
 
-GEOJSON = "application/geo+json"
+GEOJSON = geojson.MEDIA_TYPE
 JSON = "application/json"
 HTML = "text/html"
 

@@ -24,6 +24,7 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q, QuerySet, Window
 
+from core import geojson
 from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
 from proposals.selectors import proposals_readable
@@ -83,22 +84,19 @@ def interval_q(field: str, interval: tuple[datetime | None, datetime | None]) ->
 
 _PAGE_SQL = """
 SELECT coalesce(max({matched}), 0), count(*), max({modified}),
-       coalesce(json_agg(json_build_object(
-           'type', 'Feature', 'id', p.id,
-           'geometry', ST_AsGeoJSON(p.geometry, 7)::json,
-           'properties', {properties}
-       ) ORDER BY p.n), '[]')::text
+       coalesce(json_agg({feature} ORDER BY p.n), '[]')::text
 FROM (SELECT row_number() OVER () AS n, t.* FROM ({inner}) t) p {joins}
 """
 
 _ROWS_SQL = """
-SELECT p.id, json_build_object(
-           'type', 'Feature', 'id', p.id,
-           'geometry', ST_AsGeoJSON(p.geometry, 7)::json,
-           'properties', {properties})::text
+SELECT p.id, {feature}::text
 FROM ({inner}) p {joins}
 ORDER BY p.id
 """
+
+
+def _feature(properties: str) -> str:
+    return geojson.feature_sql(id="p.id", geometry="p.geometry", properties=properties)
 
 _PROPOSAL_PROPERTIES = """json_build_object(
     'project', p.project_id, 'title', p.title, 'body', p.body,
@@ -127,7 +125,7 @@ def _run(page: QuerySet, *, properties: str, joins: str = "", matched: str = "p.
         inner, params = page.query.sql_with_params()
     except EmptyResultSet:  # a filter no row can meet (an id beyond bigint, say)
         return 0, 0, None, "[]"
-    sql = _PAGE_SQL.format(inner=inner, properties=properties, joins=joins,
+    sql = _PAGE_SQL.format(inner=inner, feature=_feature(properties), joins=joins,
                            matched=matched, modified=modified)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -168,7 +166,7 @@ def _rows(page: QuerySet, *, properties: str, joins: str = "",
         inner, params = page.query.sql_with_params()
     except EmptyResultSet:  # a filter no row can meet (an id beyond bigint, say)
         return iter(())
-    sql = _ROWS_SQL.format(inner=inner, properties=properties, joins=joins)
+    sql = _ROWS_SQL.format(inner=inner, feature=_feature(properties), joins=joins)
     if stream:
         return _streamed(sql, params)
     with connection.cursor() as cursor:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -12,8 +12,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core import geojson
 from core.api_errors import SafeJSONParser
 from core.api_http import LastModifiedMixin
+from core.geojson import GeoJSONRenderer
 from gisdata.constraints import constraints_check
 from proposals import selectors, services
 from proposals.filters import ProjectFilter
@@ -29,11 +31,6 @@ from proposals.serializers import (
     StatusSerializer,
     proposal_feature,
 )
-
-
-class GeoJSONRenderer(JSONRenderer):
-    media_type = "application/geo+json"
-    format = "geojson"
 
 
 class ProjectList(LastModifiedMixin, generics.ListAPIView):
@@ -95,10 +92,10 @@ class ProjectProposals(APIView):
         if more:
             nxt = request.query_params.copy()
             nxt["offset"], nxt["limit"] = offset + limit, limit
-            links.append({"rel": "next", "type": "application/geo+json",
+            links.append({"rel": "next", "type": geojson.MEDIA_TYPE,
                           "href": request.build_absolute_uri(f"?{nxt.urlencode()}")})
-        text = selectors.feature_collection_text(features, returned=returned, links=links)
-        return HttpResponse(text, content_type="application/geo+json")
+        return geojson.response(geojson.collection_text(features, numberReturned=returned,
+                                                        links=links))
 
     @extend_schema(request=ProposalWriteSerializer,
                    responses={201: OpenApiResponse(FEATURE, description="The new proposal")})

@@ -185,9 +185,9 @@ def comment_create(*, proposal: Proposal, author, body: str, parent=None,
     comment = Comment.objects.create(proposal=proposal, author=author, parent=thread,
                                      body=body, created_at=at)
     if proposal.author_id and proposal.author_id != author.pk:
-        from proposals.tasks import comment_notify_proposal_author
+        from proposals.tasks import comment_notify_proposal_author_task
 
-        comment_notify_proposal_author.delay_on_commit(comment.pk)
+        comment_notify_proposal_author_task.delay_on_commit(comment.pk)
     return comment
 
 

@@ -8,7 +8,6 @@ carry only what the map needs; a category's name and colour come with the projec
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from django.contrib.gis.geos import Polygon
@@ -17,6 +16,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core import geojson
 from core.bbox import BBoxError, bbox_polygon
 from proposals import rules
 from proposals.models import PUBLIC_Q, Flag, Project, Proposal
@@ -116,16 +116,14 @@ def proposals_filter(qs: QuerySet[Proposal], f: ProposalFilter) -> QuerySet[Prop
     return qs
 
 
+# What the map needs of each proposal.
+_FEATURE = geojson.feature_sql(id="u.id", geometry="u.geometry", properties="""
+    json_build_object('title', u.title, 'category', u.category_slug, 'status', u.status,
+                      'hidden', u.is_hidden)""")
+
 _FEATURES_SQL = """
 SELECT count(*),
-       coalesce(json_agg(json_build_object(
-           'type', 'Feature',
-           'id', u.id,
-           'geometry', ST_AsGeoJSON(u.geometry, 7)::json,
-           'properties', json_build_object(
-               'title', u.title, 'category', u.category_slug, 'status', u.status,
-               'hidden', u.is_hidden)
-       ) ORDER BY u.n) FILTER (WHERE u.n <= %s), '[]')::text
+       coalesce(json_agg({feature} ORDER BY u.n) FILTER (WHERE u.n <= %s), '[]')::text
 FROM (SELECT row_number() OVER () AS n, t.* FROM ({inner}) t) u
 """
 
@@ -143,12 +141,7 @@ def proposals_feature_collection(qs: QuerySet[Proposal], *, limit: int = DEFAULT
     )[offset:offset + limit + 1]
     inner, params = page.query.sql_with_params()
     with connection.cursor() as cursor:
-        cursor.execute(_FEATURES_SQL.format(inner=inner), [limit, *params])
+        cursor.execute(_FEATURES_SQL.format(feature=_FEATURE, inner=inner), [limit, *params])
         count, features = cursor.fetchone()
     return features, min(count, limit), count > limit
 
-
-def feature_collection_text(features: str, *, returned: int, links: list[dict]) -> str:
-    """Wrap PostGIS's feature array in a FeatureCollection without parsing it again."""
-    return (f'{{"type":"FeatureCollection","numberReturned":{returned},'
-            f'"links":{json.dumps(links)},"features":{features}}}')

@@ -8,6 +8,7 @@ import json
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
+from core import geojson
 from proposals.models import Category, Phase, Project, Proposal, ProposalStatus
 from proposals.selectors import MAX_PAGE
 
@@ -100,22 +101,17 @@ def proposal_feature(proposal: Proposal, request=None) -> dict:
     """One proposal as a GeoJSON Feature, with what its page shows."""
     images = [request.build_absolute_uri(i.image.url) if request else i.image.url
               for i in proposal.images.all()]
-    return {
-        "type": "Feature",
-        "id": proposal.pk,
-        "geometry": json.loads(proposal.geometry.json),
-        "properties": {
-            "project": proposal.project_id,
-            "title": proposal.title,
-            "body": proposal.body,
-            "category": proposal.category.slug,
-            "category_name": proposal.category.name,
-            "status": proposal.status,
-            "official_answer": proposal.official_answer,
-            "hidden": proposal.is_hidden,
-            "author": proposal.author.public_name if proposal.author else None,
-            "images": images,
-            "created_at": proposal.created_at.isoformat(),
-            "updated_at": proposal.updated_at.isoformat(),
-        },
-    }
+    return geojson.feature(proposal.pk, proposal.geometry, {
+        "project": proposal.project_id,
+        "title": proposal.title,
+        "body": proposal.body,
+        "category": proposal.category.slug,
+        "category_name": proposal.category.name,
+        "status": proposal.status,
+        "official_answer": proposal.official_answer,
+        "hidden": proposal.is_hidden,
+        "author": proposal.author.public_name if proposal.author else None,
+        "images": images,
+        "created_at": proposal.created_at.isoformat(),
+        "updated_at": proposal.updated_at.isoformat(),
+    })

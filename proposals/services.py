@@ -337,10 +337,10 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
         if proposal.author_id != planner.pk:  # a planner's own proposal: they know
             notice = ProposalStatusNotice.objects.create(proposal=proposal, status=status,
                                                          answer=answer)
-            from proposals.tasks import proposal_notify_status
+            from proposals.tasks import proposal_notify_status_task
 
             # Sent once this transaction commits: the author hears of no change rolled back.
-            proposal_notify_status.delay_on_commit(notice.pk)
+            proposal_notify_status_task.delay_on_commit(notice.pk)
     proposal.refresh_from_db()
     return proposal
 

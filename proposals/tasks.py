@@ -15,15 +15,15 @@ RETRY = {
 }
 
 
-@shared_task(**RETRY)
-def comment_notify_proposal_author(comment_id: int) -> bool:
+@shared_task(name="plaza.proposals.comment_notify_proposal_author", **RETRY)
+def comment_notify_proposal_author_task(comment_id: int) -> bool:
     """Harmless twice: the service claims `Comment.author_notified_at` before it sends,
     and gives the claim back only when sending failed (so the retry sends)."""
     return comment_services.comment_notify_proposal_author(comment_id=comment_id)
 
 
-@shared_task(**RETRY)
-def proposal_notify_status(notice_id: int) -> bool:
+@shared_task(name="plaza.proposals.proposal_notify_status", **RETRY)
+def proposal_notify_status_task(notice_id: int) -> bool:
     """Harmless twice: the service claims `ProposalStatusNotice.notified_at` before it
     sends, and gives the claim back only when sending failed (so the retry sends)."""
     return services.proposal_notify_status(notice_id=notice_id)

@@ -12,6 +12,7 @@ import io
 import json
 from decimal import Decimal
 
+from core import geojson
 from reports.snapshot import ReportData
 
 # A spreadsheet runs a cell that starts with one of these as a formula (`=HYPERLINK(…)`,
@@ -73,8 +74,7 @@ def _feature(row: dict) -> dict:
     # (voting/groups.py): the file says so where it happens, as the PDF does.
     properties["role_groups"] = row["role_groups"]
     properties["constraint_feedback"] = row["constraint_feedback"]
-    return {"type": "Feature", "id": row["id"], "geometry": json.loads(row["geometry"].json),
-            "properties": properties}
+    return geojson.feature(row["id"], row["geometry"], properties)
 
 
 def proposals_geojson(data: ReportData, *, checksum: str) -> bytes:

@@ -5,7 +5,7 @@ from celery import shared_task
 from reports import services
 
 
-@shared_task(soft_time_limit=25 * 60, time_limit=30 * 60)
+@shared_task(name="plaza.reports.report_compile", soft_time_limit=25 * 60, time_limit=30 * 60)
 def report_compile_task(report_id: int) -> str:
     """Compile one report. Harmless twice: a finished report is left alone (the claim is
     an UPDATE on its status), and of two deliveries racing on a running one only the
@@ -13,8 +13,8 @@ def report_compile_task(report_id: int) -> str:
     return services.report_compile(report_id=report_id)
 
 
-@shared_task
-def reports_requeue_stale(minutes: int = 10) -> int:
+@shared_task(name="plaza.reports.reports_requeue_stale")
+def reports_requeue_stale_task(minutes: int = 10) -> int:
     """Beat's watch over reports, every five minutes. Publishes again the reports still
     queued after `minutes` (Redis was down when they were asked for), and requeues, or
     fails after their last attempt, the reports `running` whose worker died

@@ -12,12 +12,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 
+from core import geojson
 from proposals.models import Project
 from reports.models import FILE_KINDS, DecisionReport, ReportStatus
 from reports.selectors import can_see_all
 
 CONTENT_TYPES = {"pdf": "application/pdf", "csv": "text/csv; charset=utf-8",
-                 "geojson": "application/geo+json"}
+                 "geojson": geojson.MEDIA_TYPE}
 
 
 def _may_read(user, report: DecisionReport) -> bool:

@@ -79,7 +79,7 @@ def roles(db):
 def worker(django_db_setup, tmp_path_factory):
     from celery.exceptions import TimeoutError as CeleryTimeout
 
-    from config.celery import app, ping
+    from config.celery import app, ping_task
     from tests.integration.processes import process_env, start_worker, stop, wait_until
 
     app.control.purge()  # tasks left over from an earlier, interrupted run
@@ -91,7 +91,7 @@ def worker(django_db_setup, tmp_path_factory):
     def answers():
         assert proc.poll() is None, log.read_text()
         try:
-            return ping.apply_async(expires=10).get(timeout=5) == "pong"
+            return ping_task.apply_async(expires=10).get(timeout=5) == "pong"
         except CeleryTimeout:  # still starting (a loaded machine): ask again
             return False
 

@@ -424,15 +424,15 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE = {
     "expire-role-claims": {
-        "task": "accounts.tasks.role_claims_expire",
+        "task": "plaza.accounts.role_claims_expire",
         "schedule": timedelta(minutes=15),
     },
     "requeue-stale-imports": {
-        "task": "gisdata.tasks.imports_requeue_stale",
+        "task": "plaza.gisdata.imports_requeue_stale",
         "schedule": timedelta(minutes=5),
     },
     "requeue-stale-reports": {
-        "task": "reports.tasks.reports_requeue_stale",
+        "task": "plaza.reports.reports_requeue_stale",
         "schedule": timedelta(minutes=5),
     },
 }

@@ -94,9 +94,9 @@ def test_a_planner_verifies_a_claim_with_an_expiry(desk, world, mailoutbox,
     assert claim.status == "verified"
     assert timezone.localtime(claim.expires_at).date() == until
     assert len(callbacks) == 1  # the e-mail to the citizen, once committed
-    from accounts.tasks import role_claim_notify_decision
+    from accounts.tasks import role_claim_notify_decision_task
 
-    assert role_claim_notify_decision(claim.pk) is True
+    assert role_claim_notify_decision_task(claim.pk) is True
     [mail] = mailoutbox
     assert mail.to == [claim.user.email] and "verified" in mail.subject.lower()
 
@@ -109,9 +109,9 @@ def test_a_rejection_needs_a_reason_which_the_citizen_receives(desk, world, mail
     claim = RoleClaim.objects.get(pk=world["claim"].pk)
     assert (claim.status, claim.decision_reason) == ("rejected",
                                                      "The address is outside the area.")
-    from accounts.tasks import role_claim_notify_decision
+    from accounts.tasks import role_claim_notify_decision_task
 
-    role_claim_notify_decision(claim.pk)
+    role_claim_notify_decision_task(claim.pk)
     assert "The address is outside the area." in mailoutbox[0].body
 
 
@@ -154,8 +154,8 @@ def test_shortlisting_and_accepting_with_an_answer(desk, world,
     assert (proposal.status, proposal.official_answer) == ("accepted",
                                                            "We plant them in March.")
     names = {cb.func.__self__.name for cb in callbacks if hasattr(cb, "func")}
-    assert names == {"proposals.tasks.proposal_notify_status",
-                     "dashboard.tasks.proposal_notify_answer"}
+    assert names == {"plaza.proposals.proposal_notify_status",
+                     "plaza.dashboard.proposal_notify_answer"}
 
 
 def test_a_status_the_rules_do_not_allow_is_refused(desk, world):
@@ -176,8 +176,8 @@ def test_voters_and_the_author_are_emailed_the_answer_once(world, planner, roles
     dashboard_services.proposal_answer_write(proposal=proposal, planner=planner,
                                              answer="Yes, <next> spring.")
     entry = AuditEntry.objects.get(action="proposal.answer")
-    assert tasks.proposal_notify_answer(entry.pk) == 2
-    assert tasks.proposal_notify_answer(entry.pk) == 0  # a duplicate delivery
+    assert tasks.proposal_notify_answer_task(entry.pk) == 2
+    assert tasks.proposal_notify_answer_task(entry.pk) == 0  # a duplicate delivery
     assert sorted(m.to[0] for m in mailoutbox) == ["citizen@example.org",
                                                    "voter@example.org"]
     assert "Yes, <next> spring." in mailoutbox[0].body

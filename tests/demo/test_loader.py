@@ -183,7 +183,7 @@ def test_demo_discussions_are_personas_comments_and_replies_with_notifications()
 
     from proposals import tasks
 
-    with mock.patch.object(tasks.comment_notify_proposal_author, "delay_on_commit") as sent:
+    with mock.patch.object(tasks.comment_notify_proposal_author_task, "delay_on_commit") as sent:
         demo_load()
     comments = list(Comment.objects.select_related("proposal__author", "author"))
     assert {c.author.username for c in comments} <= {p.username for p in PERSONAS}

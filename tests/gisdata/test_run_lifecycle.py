@@ -44,7 +44,8 @@ def unpublished(monkeypatch):
     worker (if another test started it) must not take them as well."""
     from gisdata import tasks
 
-    monkeypatch.setattr(tasks.import_run, "delay_on_commit", lambda *args, **kwargs: None)
+    monkeypatch.setattr(tasks.import_run_execute_task, "delay_on_commit",
+                        lambda *args, **kwargs: None)
 
 
 @pytest.fixture

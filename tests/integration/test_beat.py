@@ -20,8 +20,8 @@ def scheduled() -> dict[str, dict]:
 def test_the_schedule_holds_the_periodic_jobs_the_docs_promise():
     names = {entry["task"] for entry in scheduled().values()}
     # docs/reports.md, README ("noticed by beat"), accounts' expiry of role claims.
-    assert {"reports.tasks.reports_requeue_stale", "gisdata.tasks.imports_requeue_stale",
-            "accounts.tasks.role_claims_expire"} <= names
+    assert {"plaza.reports.reports_requeue_stale", "plaza.gisdata.imports_requeue_stale",
+            "plaza.accounts.role_claims_expire"} <= names
     for entry in scheduled().values():
         assert isinstance(entry["schedule"], timedelta) and entry["schedule"].total_seconds() > 0
 

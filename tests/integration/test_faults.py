@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.models import ClaimStatus
 from gisdata import services as gisdata_services
 from gisdata.models import Feature, ImportRun
-from gisdata.tasks import imports_requeue_stale
+from gisdata.tasks import imports_requeue_stale_task
 from proposals.models import Proposal
 from tests.factories import claim_make, project_make, proposal_make, role_make, user_make
 from tests.integration.processes import wait_until
@@ -107,7 +107,7 @@ def test_an_import_queued_while_redis_was_down_runs_when_it_returns(worker, sett
     assert ImportRun.objects.get(pk=run.pk).status == "queued"
     # Redis is back: beat's next `imports_requeue_stale` (every few minutes; here with
     # no age limit) publishes the run again, and the worker imports it.
-    assert imports_requeue_stale(minutes=0) == 1
+    assert imports_requeue_stale_task(minutes=0) == 1
 
     def finished():
         return ImportRun.objects.get(pk=run.pk).status in ("succeeded", "failed")

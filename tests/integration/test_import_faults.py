@@ -22,7 +22,7 @@ from django.db import connection, transaction
 
 from gisdata import runs, services
 from gisdata.models import Feature, ImportRun, Layer
-from gisdata.tasks import import_run, imports_requeue_stale
+from gisdata.tasks import import_run_execute_task, imports_requeue_stale_task
 from tests.integration.holds import held, session_ended
 from tests.integration.processes import ROOT, process_env, wait_until
 from tests.integration.test_import_worker import (
@@ -141,7 +141,7 @@ def test_a_run_past_its_soft_time_limit_ends_failed_saying_so(worker, tmp_path, 
                                                                           name=path.name))
     run = ImportRun.objects.create(dataset=dataset)  # published below, with a short limit
 
-    import_run.apply_async((run.pk,), soft_time_limit=1)
+    import_run_execute_task.apply_async((run.pk,), soft_time_limit=1)
 
     run = ended(run, timeout=60)
     assert run.status == "failed"
@@ -162,7 +162,7 @@ def test_the_reaper_leaves_a_live_import_alone_during_a_long_silent_step(
         run = start(path)
         hold.reached("the worker swapping the layers in", ended=lambda: run_ended(run))
 
-        assert imports_requeue_stale() == 0
+        assert imports_requeue_stale_task() == 0
 
         row = ImportRun.objects.get(pk=run.pk)
         assert (row.status, row.attempt) == ("running", 1)
@@ -188,7 +188,7 @@ def test_the_reaper_requeues_an_import_whose_worker_vanished(worker, tmp_path, t
             wait_until(lambda: session_ended(backend), timeout=30,
                        what="the worker's session to end")
 
-            assert imports_requeue_stale() == 1
+            assert imports_requeue_stale_task() == 1
 
             assert ImportRun.objects.get(pk=run.pk).status == "queued"
         # The hold is gone before the worker comes back: the next attempt swaps freely.

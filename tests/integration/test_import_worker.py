@@ -13,7 +13,7 @@ from django.db import connection, transaction
 
 from gisdata import services
 from gisdata.models import Feature, ImportRun
-from gisdata.tasks import import_run
+from gisdata.tasks import import_run_execute_task
 from tests.integration.holds import Hold, held
 from tests.integration.processes import wait_until
 
@@ -105,15 +105,15 @@ def test_a_worker_killed_mid_import_is_retried_without_duplicates(worker, tmp_pa
 @pytest.mark.quality("delivered-twice")
 def test_the_same_import_task_delivered_twice_imports_one_copy(worker, tmp_path):
     run = start(points_gpkg(tmp_path / "few.gpkg", 1000))
-    import_run.delay(run.pk)  # a duplicate delivery of the task import_start published
+    import_run_execute_task.delay(run.pk)  # a duplicate delivery of the task import_start published
 
     def finished():
         return ImportRun.objects.get(pk=run.pk).status == "succeeded"
 
     wait_until(finished, timeout=60, what="the import to finish")
     # Let the duplicate run out: a ping queued behind it is answered after it.
-    from config.celery import ping
+    from config.celery import ping_task
 
-    assert ping.delay().get(timeout=30) == "pong"
+    assert ping_task.delay().get(timeout=30) == "pong"
     assert Feature.objects.count() == 1000
     assert ImportRun.objects.get(pk=run.pk).imported_count == 1000

@@ -35,8 +35,8 @@ def test_a_comment_posted_on_the_page_while_redis_is_down_is_saved(settings, cap
     assert comment.body == "Shade for the benches, please."
     # The author's e-mail could not be queued: said in the log, not to the commenter.
     assert comment.author_notified_at is None
-    assert any("comment_notify_proposal_author" in r.getMessage() and "not published"
-               in r.getMessage() for r in caplog.records)
+    assert any("plaza.proposals.comment_notify_proposal_author" in r.getMessage()
+               and "not published" in r.getMessage() for r in caplog.records)
     page = client.get(response["Location"])
     assert page.status_code == 200 and b"Shade for the benches, please." in page.content
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts import services, tasks
 from accounts.models import ClaimStatus, RoleClaim
-from config.celery import ping
+from config.celery import ping_task
 from tests.factories import claim_make, user_make
 from tests.integration.processes import wait_until
 
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_task_goes_through_redis_to_the_worker_and_back(worker):
-    assert ping.delay().get(timeout=10) == "pong"
+    assert ping_task.delay().get(timeout=10) == "pong"
 
 
 def test_the_worker_expires_claims_in_the_database(worker, roles):
@@ -25,7 +25,7 @@ def test_the_worker_expires_claims_in_the_database(worker, roles):
     claim = claim_make(user_make(), roles["resident"], status=ClaimStatus.VERIFIED,
                        decided_by=planner, decided_at=now - timedelta(days=30),
                        expires_at=now - timedelta(seconds=1))
-    result = tasks.role_claims_expire.apply_async(ignore_result=False)
+    result = tasks.role_claims_expire_task.apply_async(ignore_result=False)
     assert result.get(timeout=15) == 1
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.EXPIRED
@@ -51,7 +51,7 @@ def test_a_decision_rolled_back_publishes_nothing(worker, citizen, planner, role
         raise RuntimeError("the request failed after the decision")
     # A ping queued behind any task the rollback might have published: once it is
     # answered, the worker has had its chance to run that task.
-    assert ping.delay().get(timeout=10) == "pong"
+    assert ping_task.delay().get(timeout=10) == "pong"
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.PENDING
     assert claim.decision_notified_at is None

@@ -61,7 +61,7 @@ def counts(dbname: str) -> dict[str, int]:
 def test_a_dump_restores_into_a_new_database_whole(tmp_path, planner, monkeypatch):
     from gisdata import tasks
 
-    monkeypatch.setattr(tasks.import_run, "delay_on_commit", lambda *a, **k: None)
+    monkeypatch.setattr(tasks.import_run_execute_task, "delay_on_commit", lambda *a, **k: None)
     # The role exists before voting opens: a role made later has no weight there.
     resident = role_make("resident", "1")
     project = project_make("backup", phase="voting")

@@ -31,7 +31,7 @@ def test_a_comment_by_someone_else_is_published_after_commit(
     with django_capture_on_commit_callbacks() as callbacks:
         comment = comment_services.comment_create(proposal=proposal, author=outsider,
                                                   body="Lovely.")
-    assert published(callbacks, tasks.comment_notify_proposal_author) == [comment.pk]
+    assert published(callbacks, tasks.comment_notify_proposal_author_task) == [comment.pk]
 
 
 def test_the_authors_own_comment_publishes_nothing(proposal, citizen,
@@ -45,8 +45,8 @@ def test_the_authors_own_comment_publishes_nothing(proposal, citizen,
 def test_the_proposal_author_is_emailed_once_about_a_new_comment(proposal, outsider,
                                                                  mailoutbox):
     comment = comment_make(proposal, outsider, "Shade <b>please</b>.")
-    assert tasks.comment_notify_proposal_author(comment.pk) is True
-    assert tasks.comment_notify_proposal_author(comment.pk) is False  # a duplicate delivery
+    assert tasks.comment_notify_proposal_author_task(comment.pk) is True
+    assert tasks.comment_notify_proposal_author_task(comment.pk) is False  # a duplicate delivery
     [mail] = mailoutbox
     assert mail.to == ["citizen@example.org"]
     assert mail.subject == "[Plaza] A new comment on “Trees on Carrer Pujades”"
@@ -59,7 +59,7 @@ def test_the_proposal_author_is_emailed_once_about_a_new_comment(proposal, outsi
 def test_a_reply_is_announced_as_a_reply(proposal, citizen, outsider, mailoutbox):
     top = comment_make(proposal, citizen)
     reply = comment_make(proposal, outsider, "Agreed.", parent=top)
-    tasks.comment_notify_proposal_author(reply.pk)
+    tasks.comment_notify_proposal_author_task(reply.pk)
     assert "outsider replied in the discussion of your proposal" in mailoutbox[0].body
 
 
@@ -79,7 +79,7 @@ def test_no_e_mail_goes_when_there_is_nobody_to_tell_or_nothing_to_say(proposal,
         Comment.objects.filter(pk=comment.pk).update(is_hidden=True, hidden_reason="Spam.")
     elif case == "gone":
         comment.delete()
-    assert tasks.comment_notify_proposal_author(comment.pk) is False
+    assert tasks.comment_notify_proposal_author_task(comment.pk) is False
     assert mailoutbox == []
 
 
@@ -96,12 +96,12 @@ def test_a_failed_send_gives_the_claim_back_so_that_the_retry_sends(proposal, ou
         comment_services.comment_notify_proposal_author(comment_id=comment.pk)
     assert Comment.objects.get(pk=comment.pk).author_notified_at is None
     monkeypatch.undo()
-    assert tasks.comment_notify_proposal_author(comment.pk) is True
+    assert tasks.comment_notify_proposal_author_task(comment.pk) is True
     assert len(mailoutbox) == 1
 
 
 def test_the_tasks_retry_mail_server_errors_and_nothing_else():
-    for task in (tasks.comment_notify_proposal_author, tasks.proposal_notify_status):
+    for task in (tasks.comment_notify_proposal_author_task, tasks.proposal_notify_status_task):
         assert smtplib.SMTPException in task.autoretry_for
         assert ConnectionError in task.autoretry_for
         assert ValueError not in task.autoretry_for
@@ -115,9 +115,9 @@ def test_a_status_change_is_published_after_commit_and_mailed_once(
                                      answer="We plant them in <March>.")
     notice = ProposalStatusNotice.objects.get()
     assert (notice.status, notice.answer) == ("accepted", "We plant them in <March>.")
-    assert published(callbacks, tasks.proposal_notify_status) == [notice.pk]
-    assert tasks.proposal_notify_status(notice.pk) is True
-    assert tasks.proposal_notify_status(notice.pk) is False
+    assert published(callbacks, tasks.proposal_notify_status_task) == [notice.pk]
+    assert tasks.proposal_notify_status_task(notice.pk) is True
+    assert tasks.proposal_notify_status_task(notice.pk) is False
     [mail] = mailoutbox
     assert mail.to == ["citizen@example.org"]
     assert mail.subject == "[Plaza] Your proposal “Trees on Carrer Pujades” is now accepted"
@@ -148,7 +148,7 @@ def test_hiding_a_proposal_mails_nobody(proposal, planner, mailoutbox,
 def test_no_status_e_mail_to_an_author_without_an_address(planner, mailoutbox):
     proposal = proposal_make(project_make(), user_make("quiet", email=""))
     services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
-    assert tasks.proposal_notify_status(ProposalStatusNotice.objects.get().pk) is False
+    assert tasks.proposal_notify_status_task(ProposalStatusNotice.objects.get().pk) is False
     assert mailoutbox == []
 
 
@@ -157,5 +157,5 @@ def test_no_status_notice_for_a_planner_who_changed_their_own_proposal(
     proposal = proposal_make(project_make(), planner)
     with django_capture_on_commit_callbacks() as callbacks:
         services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
-    assert published(callbacks, tasks.proposal_notify_status) == []
+    assert published(callbacks, tasks.proposal_notify_status_task) == []
     assert not ProposalStatusNotice.objects.exists() and mailoutbox == []

@@ -114,8 +114,8 @@ def test_events_the_audit_log_lacks_are_copied_and_status_changes_stay_as_notice
 
     # The one notice still owed is sent, once; the others never.
     for pk in notices:
-        tasks.proposal_notify_status(pk)
-        tasks.proposal_notify_status(pk)
+        tasks.proposal_notify_status_task(pk)
+        tasks.proposal_notify_status_task(pk)
     [mail] = mailoutbox
     assert mail.to == ["author@example.org"] and "shortlisted" in mail.subject
     assert "What they wrote: Now shortlisted." in mail.body

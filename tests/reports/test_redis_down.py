@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from reports.models import DecisionReport
-from reports.tasks import reports_requeue_stale
+from reports.tasks import reports_requeue_stale_task
 from tests.integration.processes import wait_until
 from tests.integration.test_faults import redis_stopped
 from tests.reports.readback import csv_as_pdf_rows, pdf_ranking
@@ -39,7 +39,7 @@ def test_a_report_asked_for_while_redis_is_down_waits_queued_and_runs_when_it_re
     assert "Queued — 0 %" in page.content.decode()
 
     # Redis is back: beat's next run (here with no age limit) publishes it again.
-    assert reports_requeue_stale(minutes=0) == 1
+    assert reports_requeue_stale_task(minutes=0) == 1
 
     def finished():
         return DecisionReport.objects.get(pk=report.pk).finished

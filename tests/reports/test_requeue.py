@@ -13,7 +13,7 @@ from django.db import connection
 
 from reports import services
 from reports.models import DecisionReport
-from reports.tasks import reports_requeue_stale
+from reports.tasks import reports_requeue_stale_task
 from tests.integration.processes import wait_until
 from tests.reports.readback import csv_as_pdf_rows, pdf_ranking
 
@@ -46,7 +46,7 @@ def test_a_report_left_running_by_a_dead_worker_is_compiled_again(worker, counci
         pass  # the worker died mid-report: status running, and nobody holds it
     assert DecisionReport.objects.get(pk=report.pk).status == "running"
     # Beat sends the job; the worker runs it, finds the orphan and publishes it again.
-    published = reports_requeue_stale.apply_async(ignore_result=False).get(timeout=30)
+    published = reports_requeue_stale_task.apply_async(ignore_result=False).get(timeout=30)
     assert published == 1
 
     def finished():
@@ -65,7 +65,7 @@ def test_a_report_a_live_worker_holds_is_left_alone_however_long_it_runs(council
         DecisionReport.objects.filter(pk=report.pk).update(
             created_at="2000-01-01T00:00Z", started_at="2000-01-01T00:00Z")
         assert services.report_reap() == []
-        assert reports_requeue_stale(minutes=0) == 0
+        assert reports_requeue_stale_task(minutes=0) == 0
         row = DecisionReport.objects.get(pk=report.pk)
         assert (row.status, row.attempt) == ("running", 1)
 
@@ -75,7 +75,7 @@ def test_a_report_whose_worker_died_on_every_attempt_fails_with_the_reason(counc
     report = services.report_request(project=council["project"], enqueue=False)
     with worker_session(report, attempt=services.MAX_ATTEMPTS):
         pass
-    assert reports_requeue_stale() == 0
+    assert reports_requeue_stale_task() == 0
     report.refresh_from_db()
     assert report.status == "failed"
     assert f"stopped {services.MAX_ATTEMPTS} times" in report.message

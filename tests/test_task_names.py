@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.conf import settings
 
 from config.celery import app
@@ -25,6 +26,7 @@ def plaza_tasks() -> dict:
             if not name.startswith("celery.") and not task.run.__module__.startswith("tests.")}
 
 
+@pytest.mark.quality("task-moved-module")
 def test_every_plaza_task_is_named_plaza_app_job():
     tasks = plaza_tasks()
     assert "plaza.health.ping" in tasks and len(tasks) > 1
@@ -33,6 +35,7 @@ def test_every_plaza_task_is_named_plaza_app_job():
                   if not task.run.__name__.endswith("_task")) == []
 
 
+@pytest.mark.quality("task-moved-module")
 def test_every_beat_entry_names_a_registered_task():
     tasks = plaza_tasks()
     unknown = {key: entry["task"] for key, entry in settings.CELERY_BEAT_SCHEDULE.items()

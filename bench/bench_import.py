@@ -105,7 +105,7 @@ def child(run_id: int, profile: bool) -> None:
     django.setup()
     from django.db import connection
 
-    from gisdata import partitions, pipeline, services
+    from gisdata.imports import load, partitions, services
 
     stages: dict[str, float] = {}
     sql: dict[str, list[float]] = {}
@@ -120,8 +120,8 @@ def child(run_id: int, profile: bool) -> None:
         return wrapper
 
     services.read_vector = timed("read (pyogrio)", services.read_vector)
-    pipeline.stage = timed("stage (COPY)", pipeline.stage)
-    pipeline.build = timed("build (INSERT … SELECT)", pipeline.build)
+    load.stage = timed("stage (COPY)", load.stage)
+    load.build = timed("build (INSERT … SELECT)", load.build)
     partitions.attach = timed("attach (index, analyse, swap)", partitions.attach)
 
     def per_statement(execute, statement, params, many, context):
@@ -179,7 +179,8 @@ def ours(path: Path, *, profile: bool = False) -> dict:
 
     from django.core.files import File
 
-    from gisdata import services, tasks
+    from gisdata import tasks
+    from gisdata.imports import services
     from gisdata.models import ImportRun
 
     dataset_delete()

@@ -18,7 +18,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from gisdata import services as gis
+from gisdata.imports import services as gis
 from gisdata.models import Constraint, Dataset, Feature, Layer, Severity
 from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 

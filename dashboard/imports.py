@@ -1,6 +1,6 @@
 """Planners' pages for imports of open GIS data: upload, watch the progress, publish.
 
-Thin views: the forms parse, `gisdata.services` decides and writes (the dataset and its
+Thin views: the forms parse, `gisdata.imports.services` decides and writes (the dataset and its
 run are created in one transaction, so a refused import leaves nothing behind), and the
 worker fills the run in while `static/js/plaza-progress.js` polls
 `GET /api/v1/imports/{id}/` to move the progress bar.
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from core.form_errors import form_add_service_errors
 from dashboard.access import form_action
 from dashboard.forms import ImportForm, PublishForm, RetryForm, upload_max_bytes
-from gisdata import services
+from gisdata.imports import services
 from gisdata.layer_services import layer_publish
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 

@@ -1,9 +1,9 @@
-"""A deleted layer takes its partition with it (gisdata/partitions.py)."""
+"""A deleted layer takes its partition with it (gisdata/imports/partitions.py)."""
 
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
-from gisdata import partitions
+from gisdata.imports import partitions
 from gisdata.models import Layer
 
 

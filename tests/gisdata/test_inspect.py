@@ -1,4 +1,5 @@
-"""The import pipeline's front door (gisdata.inspect): real open data, and hostile files.
+"""The import pipeline's front door (gisdata.imports.inspection): real open data, and
+hostile files.
 
 Real files come from tests/data and the demo city's demo/ (tests/data/README.md says what
 a correct import yields); every hostile archive is generated in tmp_path at test time,
@@ -17,7 +18,8 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from gisdata.inspect import (
+from gisdata.imports.inspection.archive import cpg_to_encoding
+from gisdata.imports.inspection.source import (
     ALLOWED_DRIVERS,
     InspectError,
     Limits,
@@ -27,7 +29,6 @@ from gisdata.inspect import (
     inspect_source,
     parse_coordinate,
 )
-from gisdata.inspect_archive import cpg_to_encoding
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"

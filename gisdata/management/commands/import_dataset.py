@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import ImportRun, ImportStatus
 
 

@@ -3,9 +3,9 @@
 The parts are matched by stem the way GDAL matches them (exact stem, extension in lower or
 upper case), so a part GDAL would silently miss is refused here instead. Only a few bytes
 of each part are read from the zip: the magic numbers, the .prj (refused when it names a
-datum grid by path or URL, see :mod:`gisdata.inspect_outbound`), the .cpg and the first
+datum grid by path or URL, see :mod:`gisdata.imports.inspection.outbound`), the .cpg and the first
 records of the .dbf to tell whether the attributes are UTF-8.
-:func:`gisdata.inspect_archive.inspect_zip` calls :func:`_inspect_shapefiles`.
+:func:`gisdata.imports.inspection.archive.inspect_zip` calls :func:`_inspect_shapefiles`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import InspectError, ShapefileLayer, Source
-from gisdata.inspect_outbound import crs_file_reference, crs_reference_refused
+from gisdata.imports.inspection.base import InspectError, ShapefileLayer, Source
+from gisdata.imports.inspection.outbound import crs_file_reference, crs_reference_refused
 
 # Shapefile sidecars GDAL may use or that only describe the data: not worth a warning.
 SIDECARS = frozenset(

@@ -15,12 +15,12 @@ each ``name`` in ``source.layers`` (GDAL's own layer names), with the options of
 :func:`gdal_open_options`, after :func:`check_driver` on the driver GDAL reports;
 :meth:`Source.read_target` bundles path, layer and an explicit encoding.
 
-The shared types and limits live in :mod:`gisdata.inspect_base`, content detection and
-the GeoJSON, GeoPackage and KML checks in :mod:`gisdata.inspect_formats`, the zip checks in
-:mod:`gisdata.inspect_archive` and the CSV analysis in :mod:`gisdata.inspect_csv`. What
-could make GDAL, PROJ or SQLite reach outside the file is refused by
-:mod:`gisdata.inspect_outbound` (GeoJSON ``crs`` links, grids named by path or URL) and
-:mod:`gisdata.inspect_sqlite` (GeoPackage views, virtual tables, generated columns). Callers
+The shared types and limits live in :mod:`.base`, content detection and the GeoJSON,
+GeoPackage and KML checks in :mod:`.formats`, the zip checks in :mod:`.archive` and the
+CSV analysis in :mod:`.csv_columns`. What could make GDAL, PROJ or SQLite reach outside
+the file is refused by :mod:`.outbound` (GeoJSON ``crs`` links, grids named by path or
+URL) and :mod:`.geopackage_schema` (GeoPackage views, virtual tables, generated
+columns). Callers
 import everything from here, which re-exports what they need. The archive and CSV modules
 import only the modules below this one; a zip's member is inspected as a file of its own
 by :func:`inspect_single`, which :func:`inspect_source` hands to the archive module rather
@@ -35,8 +35,8 @@ from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from gisdata import inspect_archive, inspect_csv
-from gisdata.inspect_base import (
+from gisdata.imports.inspection import archive, csv_columns
+from gisdata.imports.inspection.base import (
     ALLOWED_DRIVERS,
     GDAL_SKIP_FOR_UPLOADS,
     HEAD_BYTES,
@@ -56,7 +56,7 @@ from gisdata.inspect_base import (
     check_driver,
     parse_coordinate,
 )
-from gisdata.inspect_formats import (
+from gisdata.imports.inspection.formats import (
     _EXPECTED,
     GEOJSON_TYPES,
     LABELS,
@@ -230,7 +230,7 @@ def inspect_source(
     if expected and expected[0] != content:
         raise _mismatch(name, content, expected[1])
     if content == "zip":
-        return inspect_archive.inspect_zip(
+        return archive.inspect_zip(
             path,
             inspect_one=inspect_single,
             name=name,
@@ -268,8 +268,8 @@ def inspect_single(
     ``gdal_file`` is how GDAL reaches it (a path, or ``/vsizip/{zip}/member``); ``kind``
     forces the reported kind (``kmz`` for the KML inside a KMZ).
     """
-    from gisdata.inspect_outbound import check_geojson_crs
-    from gisdata.inspect_sqlite import check_geopackage_schema
+    from gisdata.imports.inspection.geopackage_schema import check_geopackage_schema
+    from gisdata.imports.inspection.outbound import check_geojson_crs
 
     stem = PurePosixPath(gdal_file).stem  # GDAL names a GeoJSON or CSV layer so
     if content == "gpkg":
@@ -303,7 +303,7 @@ def inspect_single(
         return Source(kind or "kml", gdal_file, layers, None, True, warnings=found, name=name)
     if content == "text":
         try:
-            csv_info, found = inspect_csv.inspect_csv(
+            csv_info, found = csv_columns.inspect_csv(
                 opener, name=name, limits=limits, encoding=encoding
             )
         except InspectError as exc:

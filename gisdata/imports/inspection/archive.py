@@ -6,7 +6,7 @@ rows) are decompressed into memory, bounded by the declared sizes we checked fir
 then reads the archive in place through ``/vsizip/{archive}/member``. So a zip-slip name
 could not write anywhere anyway, but it is refused all the same: such an archive is
 hostile, and whoever extracts it later (a planner on their desktop) would be hurt.
-The shapefile checks live in :mod:`gisdata.inspect_shapefile`.
+The shapefile checks live in :mod:`gisdata.imports.inspection.shapefile`.
 """
 
 from __future__ import annotations
@@ -22,15 +22,15 @@ from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import SUPPORTED, InspectError, Limits, Source
-from gisdata.inspect_formats import LABELS, sniff
-from gisdata.inspect_shapefile import _inspect_shapefiles, _stem
-from gisdata.inspect_shapefile import cpg_to_encoding as cpg_to_encoding  # re-exported
+from gisdata.imports.inspection.base import SUPPORTED, InspectError, Limits, Source
+from gisdata.imports.inspection.formats import LABELS, sniff
+from gisdata.imports.inspection.shapefile import _inspect_shapefiles, _stem
+from gisdata.imports.inspection.shapefile import cpg_to_encoding as cpg_to_encoding  # re-exported
 
 ARCHIVE_EXTENSIONS = frozenset(
     {".zip", ".kmz", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz"}
 )
-# member extension -> the content it must have (see gisdata.inspect.sniff)
+# member extension -> the content it must have (see gisdata.imports.inspection.source.sniff)
 DATA_EXTENSIONS = {
     ".geojson": "json",
     ".json": "json",
@@ -39,7 +39,7 @@ DATA_EXTENSIONS = {
     ".csv": "text",
     ".tsv": "text",
 }
-# gisdata.inspect.inspect_single, as inspect_zip receives it.
+# gisdata.imports.inspection.source.inspect_single, as inspect_zip receives it.
 InspectOne = Callable[..., Source]
 
 DATA_LABELS = {"json": "GeoJSON", "gpkg": "a GeoPackage", "xml": "KML", "text": "CSV"}
@@ -213,9 +213,9 @@ def inspect_zip(
 
     ``vsi`` is the archive as GDAL names it (``{/abs/path}``); ``kmz`` says the user
     named it ``.kmz``. Every zipfile or zlib error becomes "the zip is damaged".
-    ``inspect_one`` is :func:`gisdata.inspect.inspect_single`, which checks a zipped data
-    file as it would an upload of its own: passed in, not imported, because that module
-    calls this one (an import back would be a circle).
+    ``inspect_one`` is :func:`gisdata.imports.inspection.source.inspect_single`, which
+    checks a zipped data file as it would an upload of its own: passed in, not imported,
+    because that module calls this one (an import back would be a circle).
     """
     declared = declared_member_count(path)
     if declared > limits.max_members:

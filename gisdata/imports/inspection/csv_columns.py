@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import (
+from gisdata.imports.inspection.base import (
     CsvInfo,
     InspectError,
     Limits,

@@ -2,8 +2,8 @@
 
 The format is decided from the file's first bytes (:func:`sniff`), never from its
 extension alone; the checks below then confirm the content before GDAL is asked to read
-it. :func:`gisdata.inspect.inspect_single` calls them for each data file, on disk or
-inside a zip.
+it. :func:`gisdata.imports.inspection.source.inspect_single` calls them for each data
+file, on disk or inside a zip.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import warnings
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import (
+from gisdata.imports.inspection.base import (
     SUPPORTED,
     InspectError,
     KiB,
@@ -25,7 +25,7 @@ from gisdata.inspect_base import (
     _read_head,
     check_driver,
 )
-from gisdata.inspect_outbound import is_kml_root
+from gisdata.imports.inspection.outbound import is_kml_root
 
 # --- content detection ----------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """What the inspection modules share: limits, the refusal, and the description of a source.
 
-:mod:`gisdata.inspect` (the entry point), :mod:`gisdata.inspect_formats`,
-:mod:`gisdata.inspect_archive` and :mod:`gisdata.inspect_csv` all build on these names;
-this module imports none of them, so it can be imported from anywhere without a cycle.
-Callers import these names from :mod:`gisdata.inspect`, which re-exports them.
+:mod:`.source` (the entry point), :mod:`.formats`, :mod:`.archive` and :mod:`.csv_columns`
+all build on these names; this module imports none of them, so it can be imported from
+anywhere without a cycle. Callers import these names from :mod:`.source`, which
+re-exports them.
 """
 
 from __future__ import annotations

@@ -164,7 +164,8 @@ def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
 
 
 def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
-    from gisdata.imports.inspection.source import InspectError, inspect_source
+    from gisdata.imports.inspection.base import InspectError
+    from gisdata.imports.inspection.source import inspect_source
 
     dataset = run.dataset
     path, name = _local_source(run, scratch)

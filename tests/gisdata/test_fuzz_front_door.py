@@ -35,15 +35,9 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from gisdata.imports.csv_reader import read_csv
-from gisdata.imports.inspection.source import (
-    GEOJSON_TYPES,
-    InspectError,
-    KiB,
-    Limits,
-    MiB,
-    Source,
-    inspect_source,
-)
+from gisdata.imports.inspection.base import InspectError, KiB, Limits, MiB, Source
+from gisdata.imports.inspection.formats import GEOJSON_TYPES
+from gisdata.imports.inspection.source import inspect_source
 from gisdata.imports.reader import ReadError, SourceLayer
 
 #: A call that costs more CPU than this fails the property: the work it does, which a

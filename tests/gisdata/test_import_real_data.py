@@ -193,7 +193,7 @@ def test_gdal_never_registers_the_drivers_that_open_other_files():
 
     import pyogrio
 
-    from gisdata.imports.inspection.source import GDAL_SKIP_FOR_UPLOADS
+    from gisdata.imports.inspection.drivers import GDAL_SKIP_FOR_UPLOADS
 
     assert os.environ["GDAL_SKIP"] == GDAL_SKIP_FOR_UPLOADS
     drivers = pyogrio.list_drivers()

@@ -1,20 +1,17 @@
 """What the inspection modules share: limits, the refusal, and the description of a source.
 
-:mod:`.source` (the entry point), :mod:`.formats`, :mod:`.archive` and :mod:`.csv_columns`
-all build on these names; this module imports none of them, so it can be imported from
-anywhere without a cycle. Callers import these names from :mod:`.source`, which
-re-exports them.
+Every other module of the package builds on these names, and this one imports none of
+them, so it can be imported from anywhere without a cycle. Callers outside the package
+import :class:`InspectError`, :class:`Limits` and :class:`Source` from here.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Literal
 
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 KiB = 1024
@@ -24,26 +21,6 @@ GiB = 1024 * MiB
 Kind = Literal["shapefile", "geojson", "geopackage", "kml", "kmz", "csv"]
 
 SUPPORTED = gettext_lazy("Plaza reads zipped Shapefiles, GeoJSON, GeoPackage, KML/KMZ and CSV")
-
-#: The GDAL drivers an upload may be read with. Anything else (OGR_VRT, GDALG, WFS, ...)
-#: could open other files or the network on the uploader's behalf.
-ALLOWED_DRIVERS = frozenset({"ESRI Shapefile", "GeoJSON", "GPKG", "LIBKML", "KML", "CSV"})
-
-#: ``GDAL_SKIP`` for the environment, set by config/env.py *before* ``import pyogrio`` (GDAL
-#: reads it once, when it registers its drivers; setting it later through pyogrio changes
-#: nothing): every vector driver of pyogrio's GDAL except :data:`ALLOWED_DRIVERS` and MEM.
-#: Some open other files or URLs named inside a file (VRT, GDALG), talk to network
-#: services (WFS, OAPIF, ...), or read sidecar files and download schemas (GML). A test
-#: fails when a newer GDAL registers a driver missing here. Not set by this module:
-#: :func:`check_driver` works without it.
-GDAL_SKIP_FOR_UPLOADS = (
-    "ADBC,AIVector,AVCBin,AVCE00,AmigoCloud,CSW,Carto,DGN,DXF,EDIGEO,EEDA,ESRIJSON,"
-    "Elasticsearch,FlatGeobuf,GDALG,GML,GPSBabel,GPX,GTFS,GeoJSONSeq,GeoRSS,HTTP,"
-    "Idrisi,JML,JSONFG,LVBAG,MBTiles,MVT,MapInfo File,MapML,MiraMonVector,NGW,"
-    "OAPIF,ODS,OGCAPI,OGR_GMT,OGR_PDS,OGR_VRT,OSM,OpenFileGDB,PCIDSK,PDF,PDS4,"
-    "PGDUMP,PLSCENES,PMTiles,S57,SQLite,SXF,Selafin,TopoJSON,VDV,VFK,VICAR,VRT,"
-    "WAsP,WFS,XLSX"
-)
 
 HEAD_BYTES = 64 * KiB  # what we read to recognise a file
 _SCAN_CHUNK = 1 * MiB
@@ -90,8 +67,8 @@ class CsvInfo:
     ``x_columns``/``y_columns`` are candidates by name (lon, lng, longitude, longitud_x,
     x, easting, ...), best first, kept only when their sampled values are numbers;
     ``wkt_columns`` hold WKT (``POINT (...)``, ``MULTIPOLYGON (...)``). Columns in
-    ``decimal_comma_columns`` write ``2,17017``: GDAL would misread them, so the reader
-    converts them with :func:`parse_coordinate`. ``rows`` counts records after the header
+    ``decimal_comma_columns`` write ``2,17017`` (the import's CSV reader,
+    gisdata/imports/csv_reader.py, reads both spellings). ``rows`` counts records after the header
     (approximate only if a field holds a stray quote outside quoting).
     """
 
@@ -126,26 +103,19 @@ class ShapefileLayer:
     cpg: str | None = None
 
 
-@dataclass(frozen=True)
-class ReadTarget:
-    """The arguments for ``pyogrio.raw.read(path, layer=layer, encoding=encoding)``."""
-
-    path: str
-    layer: str | None
-    encoding: str | None
-
-
 @dataclass
 class Source:
     """An inspected file: its kind and how to read it.
 
-    The contract with the reader: ``pyogrio.raw.read(source.gdal_path, layer=name)`` reads
-    every ``name`` in ``layers``, which are GDAL's own layer names — GeoPackage tables,
-    KML folders, the .shp stems of a zip (whose ``gdal_path`` is then the folder holding
-    them), or the one layer of a GeoJSON or CSV (named after the stored file, as GDAL
-    does). ``encoding`` None means UTF-8. ``has_crs`` False means the caller must ask for
-    an EPSG code (a shapefile without .prj, every CSV). :meth:`read_target` bundles the
-    path, layer and explicit encoding.
+    The contract with the import's readers: gisdata/imports/reader.py reads
+    ``source.gdal_path`` with pyogrio, once for every ``name`` in ``layers``, which are
+    GDAL's own layer names — GeoPackage tables, KML folders, the .shp stems of a zip
+    (whose ``gdal_path`` is then the folder holding them), or the one layer of a GeoJSON
+    (named after the stored file, as GDAL does). A CSV is read by
+    gisdata/imports/csv_reader.py, in Python, with ``csv.delimiter``. ``encoding`` None
+    means UTF-8 (or, for a DBF, a guess the reader says it made). ``has_crs`` False means
+    the coordinates' EPSG code must come from elsewhere (a shapefile without .prj, every
+    CSV).
     """
 
     kind: Kind
@@ -159,66 +129,15 @@ class Source:
     shapefiles: list[ShapefileLayer] = field(default_factory=list)
     suggested_encoding: str | None = None
 
-    def read_target(self, layer: str | None = None) -> ReadTarget:
-        """The pyogrio arguments for ``layer`` (one of :attr:`layers`; None if only one).
-
-        The encoding is explicit ("UTF-8" unless the user, a .cpg or the CSV said
-        otherwise) because GDAL's own default for a DBF without .cpg is Latin-1, which
-        garbles UTF-8 names such as "Sants-Montjuïc".
-        """
-        if layer is None:
-            if len(self.layers) != 1:
-                raise InspectError(
-                    f"{self.name or 'This file'} has {len(self.layers)} layers: choose one of "
-                    + ", ".join(self.layers)
-                    + ".",
-                    code="choose_layer",
-                )
-            layer = self.layers[0]
-        if layer not in self.layers:
-            raise InspectError(
-                f"There is no layer {layer!r}; the layers are: " + ", ".join(self.layers) + ".",
-                code="unknown_layer",
-            )
-        encoding = None
-        if self.kind == "shapefile":
-            shp = next(s for s in self.shapefiles if s.name == layer)
-            encoding = self.encoding or shp.encoding or "UTF-8"
-        elif self.kind == "csv" and self.csv is not None:
-            encoding = self.csv.encoding
-        return ReadTarget(self.gdal_path, layer, encoding)
-
-
-# --- what the reader calls ------------------------------------------------------------
-
-
-def check_driver(driver_name: str) -> None:
-    """Refuse a dataset GDAL opened with a driver outside :data:`ALLOWED_DRIVERS`.
-
-    Content detection never hands GDAL a VRT, but the reader should still call this with
-    ``pyogrio.read_info(target.path, layer=target.layer)["driver"]`` before reading the
-    features: it holds whatever GDAL's own driver probing decides, whether or not
-    ``GDAL_SKIP`` (see :data:`GDAL_SKIP_FOR_UPLOADS`) was set before GDAL loaded.
-    """
-    if driver_name not in ALLOWED_DRIVERS:
-        raise InspectError(
-            _("GDAL recognised this file as %(driver_name)s, a format Plaza does not "
-              "accept in uploads. %(SUPPORTED)s.") % {
-                "driver_name": repr(driver_name),
-                "SUPPORTED": SUPPORTED},
-            code="driver_refused",
-        )
-
-
 Opener = Callable[[], contextlib.AbstractContextManager[IO[bytes]]]
 
 
-def _read_head(opener: Opener, size: int = HEAD_BYTES) -> bytes:
+def read_head(opener: Opener, size: int = HEAD_BYTES) -> bytes:
     with opener() as stream:
         return stream.read(size)
 
 
-def _iter_chunks(opener: Opener, limit: int) -> Iterator[bytes]:
+def iter_chunks(opener: Opener, limit: int) -> Iterator[bytes]:
     with opener() as stream:
         total = 0
         while total < limit:
@@ -227,23 +146,3 @@ def _iter_chunks(opener: Opener, limit: int) -> Iterator[bytes]:
                 return
             total += len(chunk)
             yield chunk
-
-
-_COORDINATE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
-
-
-def parse_coordinate(text: str) -> float:
-    """Read one coordinate written ``2.17017`` or ``2,17017`` (a decimal comma).
-
-    Raises ValueError, like ``float()``, for anything else — empty cells, ``nan``,
-    thousands separators (``1.234,5``), text — with a message naming the value. ``1,234``
-    is read as 1.234: in the files we import, a lone comma is a decimal comma.
-    """
-    stripped = text.strip().replace("\u00a0", "")
-    if not stripped:
-        raise ValueError("The coordinate is empty.")
-    if not _COORDINATE.fullmatch(stripped):
-        raise ValueError(
-            f"{text[:40]!r} is not a coordinate: write a number such as 2.17017 or 2,17017."
-        )
-    return float(stripped.replace(",", "."))

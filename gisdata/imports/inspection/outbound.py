@@ -18,7 +18,7 @@ An upload is data, and reading it must not make the worker reach anything else. 
   fetch) when a transformation uses it. A grid *name* (``@null``, ``ntv2_0.gsb``) is only
   looked up among PROJ's own files and passes; a path or a URL is refused.
 
-:func:`gisdata.imports.inspection.source.inspect_single` calls :func:`check_geojson_crs`
+:func:`gisdata.imports.inspection.data_file.inspect_single` calls :func:`check_geojson_crs`
 for every GeoJSON; :mod:`.shapefile` and :mod:`.geopackage_schema` call
 :func:`crs_file_reference` on CRS definitions.
 """

@@ -1,8 +1,9 @@
 """import: 200,000 points and 20,000 polygons from a GeoPackage, through our pipeline.
 
-Ours: `services.dataset_create`, `services.import_start`, then what the worker runs,
-`services.import_run_execute`, in a child process of its own (so that its peak memory
-is the worker's): read with pyogrio, staged with COPY, swapped into `gisdata_feature`.
+Ours: `services.dataset_import` (the dataset and its queued run), then what the worker
+runs, `services.import_run_execute`, in a child process of its own (so that its peak
+memory is the worker's): read with pyogrio, staged with COPY, swapped into
+`gisdata_feature`.
 Reference: `ogr2ogr -f PostgreSQL` (COPY mode) of the same file into the same database.
 
 Rates are features per second, so the ratio (ours / reference) is higher-is-better,
@@ -184,12 +185,10 @@ def ours(path: Path, *, profile: bool = False) -> dict:
     from gisdata.models import ImportRun
 
     dataset_delete()
-    with open(path, "rb") as handle:
-        dataset = services.dataset_create(name=DATASET_NAME,
-                                          source_file=File(handle, name=path.name))
     # The bench is the worker: no task published to the developer's broker.
-    with mock.patch.object(tasks.import_run, "delay_on_commit"):
-        run = services.import_start(dataset=dataset)
+    with open(path, "rb") as handle, mock.patch.object(tasks.import_run, "delay_on_commit"):
+        run = services.dataset_import(user=None, name=DATASET_NAME,
+                                      source_file=File(handle, name=path.name))
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bench.bench_import", "--child", str(run.pk),
@@ -204,7 +203,7 @@ def ours(path: Path, *, profile: bool = False) -> dict:
     run.refresh_from_db()
     if report["status"] != "succeeded" or run.status != "succeeded":
         fail(f"import run {run.pk} ended {run.status}: {run.message}")
-    counts = _layer_counts(dataset.pk)
+    counts = _layer_counts(run.dataset_id)
     if counts != {"points": POINTS, "polygons": POLYGONS} or run.imported_count != TOTAL:
         fail(f"imported {counts} ({run.imported_count}), expected {POINTS:,} points and "
              f"{POLYGONS:,} polygons")

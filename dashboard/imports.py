@@ -1,8 +1,8 @@
 """Planners' pages for imports of open GIS data: upload, watch the progress, publish.
 
-Thin views: the forms parse, `gisdata.imports.services` decides and writes (the dataset and its
-run are created in one transaction, so a refused import leaves nothing behind), and the
-worker fills the run in while `static/js/plaza-progress.js` polls
+Thin views: the forms parse, `gisdata.imports.services` decides and writes
+(`dataset_import` creates the dataset and its run in one transaction, so a refused import
+leaves nothing behind), and the worker fills the run in while `static/js/plaza-progress.js` polls
 `GET /api/v1/imports/{id}/` to move the progress bar.
 """
 
@@ -34,25 +34,6 @@ def _planner_only(view):
     return login_required(permission_required(IMPORT_PERMISSION, raise_exception=True)(view))
 
 
-# --------------------------------------------------------------------------- writes
-def _import_create(form: ImportForm, user) -> ImportRun:
-    data = form.cleaned_data
-    dataset = None
-    try:
-        with transaction.atomic():
-            dataset = services.dataset_create(
-                name=data["name"], user=user, source_file=data.get("source_file"),
-                source_url=data.get("source_url") or "", source_srid=data.get("epsg"),
-                encoding=data.get("encoding", ""), options=form.options(),
-                licence=data.get("licence", ""), attribution=data.get("attribution", ""))
-            return services.import_start(dataset=dataset, user=user, layers=data["layers"])
-    except Exception:
-        # The rows are rolled back; the uploaded file must not stay behind either.
-        if dataset is not None and dataset.source_file:
-            dataset.source_file.delete(save=False)
-        raise
-
-
 # ---------------------------------------------------------------------------- pages
 @_planner_only
 def imports_list(request):
@@ -70,8 +51,14 @@ def imports_list(request):
 def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            run = _import_create(form, request.user)
+            run = services.dataset_import(
+                user=request.user, name=data["name"], source_file=data.get("source_file"),
+                source_url=data.get("source_url") or "", layers=data["layers"],
+                source_srid=data.get("epsg"), encoding=data.get("encoding", ""),
+                options=form.options(), licence=data.get("licence", ""),
+                attribution=data.get("attribution", ""))
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

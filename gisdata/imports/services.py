@@ -1,9 +1,13 @@
 """Writes and rules for open data: datasets and their imports.
 
-`import_start` saves an ImportRun as queued and publishes the task after commit;
-`import_run_execute` is what the worker runs: claim the run, inspect the source, read
-each layer, stage it, then swap all layers into place in one transaction
-(gisdata/imports/load.py says why that makes imports all-or-nothing and idempotent).
+`dataset_import` is how a planner's upload (the dashboard), an operator's command
+(`manage.py import_dataset`) and the demo loader import a dataset: it registers the
+dataset (`dataset_create`) and queues its run (`import_start`) in one transaction, so a
+refused import leaves neither rows nor the stored file behind, and the task is published
+only once both are committed. `import_run_execute` is what the worker runs: claim the
+run, inspect the source, read each layer, stage it, then swap all layers into place in
+one transaction (gisdata/imports/load.py says why that makes imports all-or-nothing and
+idempotent).
 """
 
 from __future__ import annotations
@@ -93,6 +97,33 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
         name=name, slug=slug, source_file=source_file or "", source_url=source_url,
         source_srid=source_srid, encoding=encoding, options=options or {},
         licence=licence, attribution=attribution, description=description, created_by=user)
+
+
+def dataset_import(*, user, name: str, source_file=None, source_url: str = "", layers=(),
+                   source_srid: int | None = None, encoding: str = "", options=None,
+                   licence: str = "", attribution: str = "",
+                   description: str = "") -> ImportRun:
+    """Register a dataset from a file or a URL and queue its import, all or nothing.
+
+    `user` is the planner (who needs `gisdata.import_dataset`, checked first, before
+    anything is stored), or None for the platform itself (a management command, the demo
+    loader). The run's task leaves after the transaction commits (`import_start`); if
+    anything is refused, the dataset and its run are rolled back and the file already
+    stored for it is deleted too.
+    """
+    dataset = None
+    try:
+        with transaction.atomic():
+            dataset = dataset_create(
+                name=name, user=user, source_file=source_file, source_url=source_url,
+                source_srid=source_srid, encoding=encoding, options=options,
+                licence=licence, attribution=attribution, description=description)
+            return import_start(dataset=dataset, user=user, layers=layers)
+    except Exception:
+        # The rows are rolled back; the stored file is not part of the transaction.
+        if dataset is not None and dataset.source_file:
+            dataset.source_file.delete(save=False)
+        raise
 
 
 def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:

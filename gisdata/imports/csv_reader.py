@@ -154,7 +154,7 @@ def _geometry(record: dict, x: str | None, y: str | None, wkt: str | None) -> by
 
 def _sniff(text: str) -> str:
     try:
-        # A bounded sample: the sniffer is worse than quadratic in it (see inspect_csv).
+        # A bounded sample: the sniffer is worse than quadratic in it (csv_columns.py).
         return csv.Sniffer().sniff(sniffer_sample(text), delimiters=",;\t|").delimiter
     except csv.Error:
         return ","

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -111,10 +110,8 @@ def import_retry(request, pk: int):
     form = RetryForm(request.POST)
     if not form.is_valid():
         return _run_page(request, run, form, status=400)
-    with transaction.atomic():
-        Dataset.objects.filter(pk=run.dataset_id).update(source_srid=form.cleaned_data["epsg"])
-        again = services.import_start(dataset=run.dataset, user=request.user,
-                                      layers=run.layers)
+    again = services.import_retry(run=run, user=request.user,
+                                  source_srid=form.cleaned_data["epsg"])
     messages.success(request, _("The import has started again."))
     return redirect("dashboard:import-run", pk=again.pk)
 

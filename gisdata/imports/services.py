@@ -4,10 +4,11 @@
 (`manage.py import_dataset`) and the demo loader import a dataset: it registers the
 dataset (`dataset_create`) and queues its run (`import_start`) in one transaction, so a
 refused import leaves neither rows nor the stored file behind, and the task is published
-only once both are committed. `import_run_execute` is what the worker runs: claim the
-run, inspect the source, read each layer, stage it, then swap all layers into place in
-one transaction (gisdata/imports/load.py says why that makes imports all-or-nothing and
-idempotent).
+only once both are committed; `import_retry` starts a failed run again the same way,
+with the EPSG code the planner gives. `import_run_execute` is what the worker runs:
+claim the run, inspect the source, read each layer, stage it, then swap all layers into
+place in one transaction (gisdata/imports/load.py says why that makes imports
+all-or-nothing and idempotent).
 """
 
 from __future__ import annotations
@@ -136,6 +137,16 @@ def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:
     # and `import_requeue_stale` publishes it again.
     import_run.delay_on_commit(run.pk)
     return run
+
+
+def import_retry(*, run: ImportRun, user, source_srid: int) -> ImportRun:
+    """Import a failed run's dataset again, its coordinates now read as EPSG
+    `source_srid`: the dataset's new code and the new run are saved together."""
+    if user is not None and not user.has_perm("gisdata.change_dataset"):
+        raise PermissionDenied(_("Only planners can import datasets."))
+    with transaction.atomic():
+        Dataset.objects.filter(pk=run.dataset_id).update(source_srid=source_srid)
+        return import_start(dataset=run.dataset, user=user, layers=run.layers)
 
 
 def import_run_execute(*, run_id: int, reference: str = "") -> str:

@@ -1,13 +1,16 @@
 """`dataset_import`: the one way a dataset is registered and its import queued (the
-dashboard's upload, `manage.py import_dataset`, the demo loader), all or nothing."""
+dashboard's upload, `manage.py import_dataset`, the demo loader), all or nothing; and
+`import_retry`, which imports a failed run's dataset again with an EPSG code."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 
 from gisdata import tasks
 from gisdata.imports import services
 from gisdata.models import Dataset, ImportRun, ImportStatus
+from tests.factories import user_make
 
 pytestmark = pytest.mark.django_db
 POINT = (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {},'
@@ -77,3 +80,38 @@ def test_the_platform_itself_imports_without_a_user(published,
                                       source_url="https://example.org/a.geojson")
     assert run.created_by is None and run.dataset.source_url == "https://example.org/a.geojson"
     assert published == [run.pk]
+
+
+@pytest.fixture
+def failed(db) -> ImportRun:
+    dataset = Dataset.objects.create(name="Parcels", slug="parcels",
+                                     source_url="https://example.org/parcels.zip")
+    return ImportRun.objects.create(dataset=dataset, layers=["parcels"],
+                                    status=ImportStatus.FAILED,
+                                    message="The layer parcels does not say its CRS.")
+
+
+def test_a_retry_saves_the_epsg_code_and_queues_the_same_layers(planner, failed, published):
+    again = services.import_retry(run=failed, user=planner, source_srid=25831)
+    assert (again.status, again.layers, again.dataset_id) == (
+        ImportStatus.QUEUED, ["parcels"], failed.dataset_id)
+    assert Dataset.objects.get(pk=failed.dataset_id).source_srid == 25831
+
+
+def test_a_retry_that_cannot_start_keeps_the_old_epsg_code(planner, failed, monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationError("refused")
+
+    monkeypatch.setattr(services, "import_start", refuse)
+    with pytest.raises(ValidationError):
+        services.import_retry(run=failed, user=planner, source_srid=25831)
+    assert Dataset.objects.get(pk=failed.dataset_id).source_srid is None
+
+
+def test_a_retry_needs_the_right_to_change_the_dataset(failed, published):
+    importer = user_make("importer")
+    importer.user_permissions.add(Permission.objects.get(codename="import_dataset"))
+    with pytest.raises(PermissionDenied):
+        services.import_retry(run=failed, user=importer, source_srid=25831)
+    assert Dataset.objects.get(pk=failed.dataset_id).source_srid is None
+    assert ImportRun.objects.count() == 1

@@ -1,8 +1,9 @@
 """import: 200,000 points and 20,000 polygons from a GeoPackage, through our pipeline.
 
-Ours: `services.dataset_create`, `services.import_start`, then what the worker runs,
-`services.import_run_execute`, in a child process of its own (so that its peak memory
-is the worker's): read with pyogrio, staged with COPY, swapped into `gisdata_feature`.
+Ours: `services.dataset_import` (the dataset and its queued run), then what the worker
+runs, `services.import_run_execute`, in a child process of its own (so that its peak
+memory is the worker's): read with pyogrio, staged with COPY, swapped into
+`gisdata_feature`.
 Reference: `ogr2ogr -f PostgreSQL` (COPY mode) of the same file into the same database.
 
 Rates are features per second, so the ratio (ours / reference) is higher-is-better,
@@ -105,7 +106,7 @@ def child(run_id: int, profile: bool) -> None:
     django.setup()
     from django.db import connection
 
-    from gisdata import partitions, pipeline, services
+    from gisdata.imports import load, partitions, services
 
     stages: dict[str, float] = {}
     sql: dict[str, list[float]] = {}
@@ -120,8 +121,8 @@ def child(run_id: int, profile: bool) -> None:
         return wrapper
 
     services.read_vector = timed("read (pyogrio)", services.read_vector)
-    pipeline.stage = timed("stage (COPY)", pipeline.stage)
-    pipeline.build = timed("build (INSERT … SELECT)", pipeline.build)
+    load.stage = timed("stage (COPY)", load.stage)
+    load.build = timed("build (INSERT … SELECT)", load.build)
     partitions.attach = timed("attach (index, analyse, swap)", partitions.attach)
 
     def per_statement(execute, statement, params, many, context):
@@ -179,16 +180,16 @@ def ours(path: Path, *, profile: bool = False) -> dict:
 
     from django.core.files import File
 
-    from gisdata import services, tasks
+    from gisdata import tasks
+    from gisdata.imports import services
     from gisdata.models import ImportRun
 
     dataset_delete()
-    with open(path, "rb") as handle:
-        dataset = services.dataset_create(name=DATASET_NAME,
-                                          source_file=File(handle, name=path.name))
     # The bench is the worker: no task published to the developer's broker.
-    with mock.patch.object(tasks.import_run_execute_task, "delay_on_commit"):
-        run = services.import_start(dataset=dataset)
+    with open(path, "rb") as handle, mock.patch.object(tasks.import_run_execute_task,
+                                                       "delay_on_commit"):
+        run = services.dataset_import(user=None, name=DATASET_NAME,
+                                      source_file=File(handle, name=path.name))
     started = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bench.bench_import", "--child", str(run.pk),
@@ -203,7 +204,7 @@ def ours(path: Path, *, profile: bool = False) -> dict:
     run.refresh_from_db()
     if report["status"] != "succeeded" or run.status != "succeeded":
         fail(f"import run {run.pk} ended {run.status}: {run.message}")
-    counts = _layer_counts(dataset.pk)
+    counts = _layer_counts(run.dataset_id)
     if counts != {"points": POINTS, "polygons": POLYGONS} or run.imported_count != TOTAL:
         fail(f"imported {counts} ({run.imported_count}), expected {POINTS:,} points and "
              f"{POLYGONS:,} polygons")

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.api import ObtainTokenView, StakeholderRoleList
 from gisdata import api as gisdata
-from gisdata import import_api as imports
+from gisdata.imports import api as imports
 from opendata import api as opendata
 from proposals import api as proposals
 from proposals import comment_api as comments

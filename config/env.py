@@ -9,14 +9,15 @@ import environ
 # from an uploaded file; the grids Plaza needs come from the proj-data package. Set
 # outright, not by default: no environment may turn the network on for imports.
 os.environ["PROJ_NETWORK"] = "OFF"
-# Nor may an uploaded file make GDAL open other files or URLs, or be read by a driver
-# Plaza never meant to use: only the six drivers of gisdata.inspect.ALLOWED_DRIVERS (and
-# MEM) stay registered. Some of the others open files or URLs named inside a file (VRT,
-# GDALG), talk to web services (WFS, OAPIF, ...), or read and write sidecar files and
-# download schemas (GML, which claims XML a KML check could let through). Comma-separated
-# so that "MapInfo File" is one name. Set before anything imports GDAL, which reads it
-# when its drivers are registered, and set outright: no environment may loosen it.
-# (Keep it in step with gisdata.inspect.GDAL_SKIP_FOR_UPLOADS, which a test compares.)
+# Nor may an uploaded file make GDAL open other files or URLs, or be read by a driver Plaza
+# never meant to use: only the six drivers of ALLOWED_DRIVERS (and MEM,
+# gisdata/imports/inspection/drivers.py) stay registered. Some of the others open files or URLs
+# named inside a file (VRT, GDALG), talk to web services (WFS, OAPIF, ...), or read and
+# write sidecar files and download schemas (GML, which claims XML a KML check could let
+# through). Comma-separated so that "MapInfo File" is one name. Set before anything imports
+# GDAL, which reads it when its drivers are registered, and set outright: no environment may
+# loosen it. (Keep it in step with GDAL_SKIP_FOR_UPLOADS in
+# gisdata/imports/inspection/drivers.py, which a test compares.)
 os.environ["GDAL_SKIP"] = (
     "ADBC,AIVector,AVCBin,AVCE00,AmigoCloud,CSW,Carto,DGN,DXF,EDIGEO,EEDA,ESRIJSON,"
     "Elasticsearch,FlatGeobuf,GDALG,GML,GPSBabel,GPX,GTFS,GeoJSONSeq,GeoRSS,HTTP,"

@@ -1,7 +1,7 @@
 """Forms of the planners' dashboard: importing open GIS data.
 
 The forms parse what the planner typed; the rules (one source, http(s) only, who may
-import) stay in `gisdata.services`, whose ValidationErrors the views put next to the
+import) stay in `gisdata.imports.services`, whose ValidationErrors the views put next to the
 fields they name.
 """
 
@@ -12,8 +12,8 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from gisdata.encodings import gdal_encoding
-from gisdata.services import epsg_parse
+from gisdata.imports.encodings import gdal_encoding
+from gisdata.imports.services import epsg_parse
 
 
 def upload_max_bytes() -> int:

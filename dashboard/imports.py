@@ -1,8 +1,8 @@
 """Planners' pages for imports of open GIS data: upload, watch the progress, publish.
 
-Thin views: the forms parse, `gisdata.services` decides and writes (the dataset and its
-run are created in one transaction, so a refused import leaves nothing behind), and the
-worker fills the run in while `static/js/plaza-progress.js` polls
+Thin views: the forms parse, `gisdata.imports.services` decides and writes
+(`dataset_import` creates the dataset and its run in one transaction, so a refused import
+leaves nothing behind), and the worker fills the run in while `static/js/plaza-progress.js` polls
 `GET /api/v1/imports/{id}/` to move the progress bar.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from core.form_errors import form_add_service_errors
 from dashboard.access import form_action
 from dashboard.forms import ImportForm, PublishForm, RetryForm, upload_max_bytes
-from gisdata import services
+from gisdata.imports import services
 from gisdata.layer_services import layer_publish
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
 
@@ -32,25 +31,6 @@ RUNS_SHOWN = 50
 def _planner_only(view):
     """Anonymous visitors go to log in; signed-in users without the permission get 403."""
     return login_required(permission_required(IMPORT_PERMISSION, raise_exception=True)(view))
-
-
-# --------------------------------------------------------------------------- writes
-def _import_create(form: ImportForm, user) -> ImportRun:
-    data = form.cleaned_data
-    dataset = None
-    try:
-        with transaction.atomic():
-            dataset = services.dataset_create(
-                name=data["name"], user=user, source_file=data.get("source_file"),
-                source_url=data.get("source_url") or "", source_srid=data.get("epsg"),
-                encoding=data.get("encoding", ""), options=form.options(),
-                licence=data.get("licence", ""), attribution=data.get("attribution", ""))
-            return services.import_start(dataset=dataset, user=user, layers=data["layers"])
-    except Exception:
-        # The rows are rolled back; the uploaded file must not stay behind either.
-        if dataset is not None and dataset.source_file:
-            dataset.source_file.delete(save=False)
-        raise
 
 
 # ---------------------------------------------------------------------------- pages
@@ -70,8 +50,14 @@ def imports_list(request):
 def import_new(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            run = _import_create(form, request.user)
+            run = services.dataset_import(
+                user=request.user, name=data["name"], source_file=data.get("source_file"),
+                source_url=data.get("source_url") or "", layers=data["layers"],
+                source_srid=data.get("epsg"), encoding=data.get("encoding", ""),
+                options=form.options(), licence=data.get("licence", ""),
+                attribution=data.get("attribution", ""))
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:
@@ -124,10 +110,8 @@ def import_retry(request, pk: int):
     form = RetryForm(request.POST)
     if not form.is_valid():
         return _run_page(request, run, form, status=400)
-    with transaction.atomic():
-        Dataset.objects.filter(pk=run.dataset_id).update(source_srid=form.cleaned_data["epsg"])
-        again = services.import_start(dataset=run.dataset, user=request.user,
-                                      layers=run.layers)
+    again = services.import_retry(run=run, user=request.user,
+                                  source_srid=form.cleaned_data["epsg"])
     messages.success(request, _("The import has started again."))
     return redirect("dashboard:import-run", pk=again.pk)
 

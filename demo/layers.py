@@ -13,8 +13,8 @@ from pathlib import Path
 
 from django.core.files import File
 
-from gisdata import services as gis
 from gisdata.credits import credits_forget
+from gisdata.imports import services as gis
 from gisdata.models import Constraint, Dataset, Feature, Layer, Severity
 
 DEMO = Path(__file__).resolve().parent
@@ -36,10 +36,11 @@ def layer_import(name: str, path: Path, licence: str, attribution: str) -> Layer
     dataset = Dataset.objects.filter(name=name).first()
     if dataset is None:
         with open(path, "rb") as handle:
-            dataset = gis.dataset_create(name=name, source_file=File(handle, name=path.name),
-                                         licence=licence, attribution=attribution)
-        run = gis.import_start(dataset=dataset)
+            run = gis.dataset_import(user=None, name=name,
+                                     source_file=File(handle, name=path.name),
+                                     licence=licence, attribution=attribution)
         gis.import_run_execute(run_id=run.pk)
+        dataset = run.dataset
     layer = dataset.layers.first()
     if layer is not None and not layer.is_published:
         Layer.objects.filter(pk=layer.pk).update(is_published=True, title=name)

@@ -112,7 +112,7 @@ class Layer(models.Model):
 
 class Feature(models.Model):
     """One feature of a layer. The table is partitioned by layer (migration 0003,
-    gisdata/partitions.py): an import builds a layer's partition aside and swaps it in,
+    gisdata/imports/partitions.py): an import builds a layer's partition aside and swaps it in,
     and queries for one layer read only its partition, so no index on `layer` is needed.
     The primary key in the database is (id, layer_id), as partitioning requires; ids
     come from one sequence, so `id` alone stays unique."""
@@ -167,7 +167,7 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     # For people watching a run: whether its worker still moves. Whether the worker is
-    # alive at all is PostgreSQL's to say (gisdata/runs.py): a long step reports nothing.
+    # alive at all is PostgreSQL's to say (gisdata/imports/runs.py): a long step reports nothing.
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When the worker last reported progress.")
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -1,11 +1,11 @@
-"""Receivers: a deleted layer takes its partition with it (gisdata/partitions.py), and a
-saved or deleted dataset or layer drops the cached data credits (gisdata/credits.py)."""
+"""Receivers: a deleted layer takes its partition with it (gisdata/imports/partitions.py),
+and a saved or deleted dataset or layer drops the cached data credits (gisdata/credits.py)."""
 
 from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from gisdata import partitions
 from gisdata.credits import credits_forget
+from gisdata.imports import partitions
 from gisdata.models import Dataset, Layer
 
 

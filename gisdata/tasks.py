@@ -5,7 +5,7 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from gisdata import runs, services
+from gisdata.imports import runs, services
 from gisdata.models import ImportRun, ImportStatus
 
 
@@ -14,7 +14,7 @@ from gisdata.models import ImportRun, ImportStatus
 def import_run_execute_task(self, run_id: int) -> str:
     """Import one run. Harmless twice: a finished run is left alone, a delivery that
     finds another live one holding the run leaves it to that one, and of two attempts
-    only the latest may swap its layers into place (gisdata/runs.py)."""
+    only the latest may swap its layers into place (gisdata/imports/runs.py)."""
     return services.import_run_execute(run_id=run_id, reference=self.request.id or "")
 
 
@@ -22,7 +22,7 @@ def import_run_execute_task(self, run_id: int) -> str:
 def imports_requeue_stale_task(minutes: int = 10) -> int:
     """Beat's watch over imports, every few minutes. Publishes again the runs still
     queued after `minutes` (Redis was down when they were started); requeues, or fails
-    after their last attempt, the runs `running` whose worker died (gisdata/runs.py,
+    after their last attempt, the runs `running` whose worker died (gisdata/imports/runs.py,
     `reap`); and removes what dead attempts left. Harmless twice: a run taken by a live
     worker is neither queued nor orphaned, and of two deliveries of a queued one, one
     worker claims it. Returns how many runs were published."""

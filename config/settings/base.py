@@ -197,7 +197,7 @@ GISDATA_UPLOAD_MAX_BYTES = env.int("GISDATA_UPLOAD_MAX_BYTES", default=200 * 102
 # Hosts a URL import may reach although they are private (a city's own intranet).
 GISDATA_FETCH_ALLOW_HOSTS = env.list("GISDATA_FETCH_ALLOW_HOSTS", default=[])
 # An import whose worker died is run again by beat up to this many attempts in all, then
-# failed with the reason (gisdata/runs.py): a file that kills its worker every time must
+# failed with the reason (gisdata/imports/runs.py): a file that kills its worker every time must
 # not be retried for ever.
 GISDATA_IMPORT_MAX_ATTEMPTS = env.int("GISDATA_IMPORT_MAX_ATTEMPTS", default=3)
 # Where imports unpack and download their files, one folder per attempt, swept when the

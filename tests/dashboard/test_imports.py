@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import Dataset, ImportRun, Layer
 
 pytestmark = pytest.mark.django_db
@@ -134,7 +134,7 @@ def test_csv_options_epsg_and_layers_reach_the_dataset(client, planner):
     run = ImportRun.objects.get()
     assert run.layers == ["a", "b"]
     dataset = run.dataset
-    # Saved in the spelling GDAL's iconv knows (gisdata/encodings.py), not as typed.
+    # Saved in the spelling GDAL's iconv knows (gisdata/imports/encodings.py), not as typed.
     assert (dataset.source_srid, dataset.encoding) == (25831, "ISO-8859-1")
     assert dataset.options == {"x_field": "lon", "y_field": "lat", "skip_bad_rows": True}
 

@@ -27,7 +27,7 @@ def riverside(*, rules: bool = True, severity: str = "warning"):
     layer = zone_layer(message="In flood zone {fld_zone}", severity=severity)
     if not rules:
         layer.constraints.all().delete()
-    # What an import records (gisdata/pipeline.py): the map shows layers with features
+    # What an import records (gisdata/imports/load.py): the map shows layers with features
     # inside the project's area.
     Layer.objects.filter(pk=layer.pk).update(extent=FLOOD, feature_count=1)
     return project_make("riverside", area=MultiPolygon(AREA, srid=4326))

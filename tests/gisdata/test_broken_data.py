@@ -11,9 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 
-from gisdata import services
+from gisdata.imports import services
+from gisdata.imports.reader import read_vector
 from gisdata.models import Feature, ImportRun, Layer
-from gisdata.reader import read_vector
 
 BROKEN = Path(__file__).resolve().parents[1] / "data" / "broken"
 

@@ -108,7 +108,7 @@ def test_the_drawing_endpoint_answers_before_submit(citizen):
 def test_cambridge_flood_zones_imported_through_the_pipeline_inform_a_proposal(citizen):
     from django.core.files import File
 
-    from gisdata import services as gis
+    from gisdata.imports import services as gis
 
     path = Path(__file__).resolve().parents[2] / "demo/cambridge/floodplains_100yr.geojson"
     with open(path, "rb") as handle:

@@ -1,5 +1,5 @@
 """A CRS that a source describes without naming: read with a stated interpretation, or
-refused with the closest EPSG codes (gisdata/crs_identify.py).
+refused with the closest EPSG codes (gisdata/imports/crs_identify.py).
 
 The `.prj` texts are those real tools write: ESRI names, an unnamed datum ("D_unknown")
 on GRS 1980, another ellipsoid. The shapefiles are written at test time by pyogrio, the
@@ -17,8 +17,8 @@ import pytest
 from django.core.files.base import ContentFile
 from pyproj import CRS
 
-from gisdata import services
-from gisdata.crs_identify import CrsUnknown, crs_identify
+from gisdata.imports import services
+from gisdata.imports.crs_identify import CrsUnknown, crs_identify
 from gisdata.models import Feature, ImportStatus
 
 GRS80_UNNAMED_LONLAT = (

@@ -1,4 +1,4 @@
-"""gisdata.fetch: downloading a dataset from a URL without becoming an SSRF proxy.
+"""gisdata.imports.fetch: downloading a dataset from a URL without becoming an SSRF proxy.
 
 Every test that talks HTTP talks to a recording server on 127.0.0.1 started here; an
 autouse guard fails any test in which fetch would open a socket anywhere else, so these
@@ -15,8 +15,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from gisdata import fetch
-from gisdata.fetch import FetchError, check_address, fetch_url, sanitise_filename
+from gisdata.imports import fetch
+from gisdata.imports.fetch import FetchError, check_address, fetch_url, sanitise_filename
 
 DATA = b'{"type": "FeatureCollection", "features": []}\n' * 20
 LOCAL = frozenset({"127.0.0.1"})

@@ -1,13 +1,14 @@
 """Fuzzing the import front door: untrusted bytes give a verdict, never a crash or a hang.
 
-Everything a planner uploads (or a URL returns) first meets :func:`gisdata.inspect.
-inspect_source`, and a CSV then meets :func:`gisdata.csvread.read_csv`. Whatever the bytes,
-both must end in one of two ways: a result, or the refusal they were written to give
-(:class:`InspectError`, :class:`ReadError`), each within a few seconds of CPU. Any other
-exception is a bug (a 500 instead of a message), and so is a call that runs for long (an
-upload that holds a worker). The properties below feed them random bytes behind each
-extension, zips built member by member with hostile names and sizes, CSV text in many
-dialects and encodings, and JSON nested deep or holding numbers no float can hold.
+Everything a planner uploads (or a URL returns) first meets
+:func:`gisdata.imports.inspection.source.inspect_source`, and a CSV then meets
+:func:`gisdata.imports.csv_reader.read_csv`. Whatever the bytes, both must end in one of two
+ways: a result, or the refusal they were written to give (:class:`InspectError`,
+:class:`ReadError`), each within a few seconds of CPU. Any other exception is a bug (a 500
+instead of a message), and so is a call that runs for long (an upload that holds a worker).
+The properties below feed them random bytes behind each extension, zips built member by
+member with hostile names and sizes, CSV text in many dialects and encodings, and JSON
+nested deep or holding numbers no float can hold.
 
 The ``@example`` cases are inputs that once crashed or hung one of these modules; each
 fix carries a comment in the module. Files live in ``tmp_path_factory`` folders. No
@@ -33,9 +34,11 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from gisdata.csvread import read_csv
-from gisdata.inspect import GEOJSON_TYPES, InspectError, KiB, Limits, MiB, Source, inspect_source
-from gisdata.reader import ReadError, SourceLayer
+from gisdata.imports.csv_reader import read_csv
+from gisdata.imports.inspection.base import InspectError, KiB, Limits, MiB, Source
+from gisdata.imports.inspection.formats import GEOJSON_TYPES
+from gisdata.imports.inspection.source import inspect_source
+from gisdata.imports.reader import ReadError, SourceLayer
 
 #: A call that costs more CPU than this fails the property: the work it does, which a
 #: loaded machine does not inflate as it does the time on the clock. The alarm stops a

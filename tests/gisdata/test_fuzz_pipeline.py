@@ -32,7 +32,7 @@ from django.db import connection
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import ImportRun, ImportStatus
 
 EXAMPLES = 30

@@ -12,7 +12,7 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.core.files import File
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import Feature, ImportRun, Layer
 
 pytestmark = pytest.mark.django_db
@@ -193,7 +193,7 @@ def test_gdal_never_registers_the_drivers_that_open_other_files():
 
     import pyogrio
 
-    from gisdata.inspect import GDAL_SKIP_FOR_UPLOADS
+    from gisdata.imports.inspection.drivers import GDAL_SKIP_FOR_UPLOADS
 
     assert os.environ["GDAL_SKIP"] == GDAL_SKIP_FOR_UPLOADS
     drivers = pyogrio.list_drivers()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import ImportRun
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,5 @@
-"""The import pipeline's front door (gisdata.inspect): real open data, and hostile files.
+"""The import pipeline's front door (gisdata.imports.inspection): real open data, and
+hostile files.
 
 Real files come from tests/data and the demo city's demo/ (tests/data/README.md says what
 a correct import yields); every hostile archive is generated in tmp_path at test time,
@@ -17,17 +18,11 @@ from pathlib import Path
 import pyogrio
 import pytest
 
-from gisdata.inspect import (
-    ALLOWED_DRIVERS,
-    InspectError,
-    Limits,
-    Source,
-    check_driver,
-    gdal_open_options,
-    inspect_source,
-    parse_coordinate,
-)
-from gisdata.inspect_archive import cpg_to_encoding
+from gisdata.imports.inspection.base import InspectError, Limits, Source
+from gisdata.imports.inspection.csv_columns import parse_coordinate
+from gisdata.imports.inspection.drivers import ALLOWED_DRIVERS, check_driver
+from gisdata.imports.inspection.shapefile import cpg_to_encoding
+from gisdata.imports.inspection.source import inspect_source
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
@@ -96,17 +91,16 @@ def latin1_dbf(dbf: bytes) -> bytes:
     return bytes(out + dbf[len(out) :])
 
 
-def read_count(source: Source, layer: str | None = None, **options) -> int:
+def read_count(source: Source, layer: str | None = None) -> int:
     """Features GDAL finds through the Source, checking the reader's contract on the way:
     ``gdal_path`` lists exactly ``layers`` (a superset for a shapefile folder)."""
-    target = source.read_target(layer)
-    assert target.path == source.gdal_path
+    layer = layer or source.layers[0]
     listed = [str(name) for name, _ in pyogrio.list_layers(source.gdal_path)]
     if source.kind == "shapefile":
         assert set(source.layers) <= set(listed)
     else:
         assert listed == source.layers
-    info = pyogrio.read_info(target.path, layer=target.layer, encoding=target.encoding, **options)
+    info = pyogrio.read_info(source.gdal_path, layer=layer, encoding=source.encoding)
     check_driver(info["driver"])
     return info["features"]
 
@@ -142,7 +136,7 @@ def test_real_files_inspect_and_their_gdal_path_reads_every_feature(name, kind, 
     source = inspect(real(name))
     assert (source.kind, source.has_crs, len(source.layers)) == (kind, has_crs, 1)
     assert source.encoding is None  # no .cpg anywhere: the caller reads UTF-8
-    assert read_count(source, **gdal_open_options(source)) == count
+    assert read_count(source) == count
 
 
 def data_files() -> set[str]:
@@ -166,11 +160,10 @@ def test_districtes_zip_is_read_in_place_with_its_etrs89_prj_and_utf8_names():
     assert source.gdal_path == f"/vsizip/{{{DISTRICTES}}}/{STEM}.shp"
     assert source.layers == [STEM]
     assert source.warnings == [] and source.suggested_encoding is None
-    target = source.read_target()
-    assert target.encoding == "UTF-8"
-    assert pyogrio.read_info(target.path)["crs"] == "EPSG:25831"
+    assert source.encoding is None  # no .cpg: the reader reads UTF-8 first
+    assert pyogrio.read_info(source.gdal_path)["crs"] == "EPSG:25831"
     _meta, _fids, _geometry, fields = pyogrio.raw.read(
-        target.path, encoding=target.encoding, columns=["NOM"], read_geometry=False
+        source.gdal_path, encoding="UTF-8", columns=["NOM"], read_geometry=False
     )
     assert "Sants-Montjuïc" in list(fields[0])
 
@@ -187,9 +180,6 @@ def test_bubenec_geopackage_has_four_layers_each_readable():
     assert sorted(source.layers) == ["buildings", "plots", "streets", "tessellation"]
     counts = {layer: read_count(source, layer) for layer in source.layers}
     assert counts == {"buildings": 144, "streets": 35, "plots": 407, "tessellation": 144}
-    with pytest.raises(InspectError) as caught:
-        source.read_target()
-    assert caught.value.code == "choose_layer"
 
 
 def test_geopackage_stored_under_another_name_is_still_recognised(tmp_path):
@@ -210,17 +200,9 @@ def test_tourist_flats_csv_bom_delimiter_and_decimal_comma_coordinates():
     assert info.decimal_comma_columns == ["LONGITUD_X", "LATITUD_Y"]
     assert info.wkt_columns == []
     assert any("decimals with a comma" in w for w in source.warnings)
-    with pytest.raises(InspectError) as caught:
-        gdal_open_options(source, x_column="LONGITUD_X", y_column="LATITUD_Y")
-    assert caught.value.code == "decimal_comma"
     # read as text, the values convert one by one
-    target = source.read_target()
     _meta, _fids, _geometry, fields = pyogrio.raw.read(
-        target.path,
-        columns=["LONGITUD_X"],
-        read_geometry=False,
-        max_features=5,
-        **gdal_open_options(source),
+        source.gdal_path, columns=["LONGITUD_X"], read_geometry=False, max_features=5
     )
     assert all(2.0 < parse_coordinate(value) < 2.3 for value in fields[0])
 
@@ -230,12 +212,6 @@ def test_barris_csv_has_two_wkt_columns_and_gdal_reads_the_chosen_one():
     info = source.csv
     assert info.wkt_columns == ["geometria_etrs89", "geometria_wgs84"]
     assert info.coordinate_pair is None and info.rows == 7 and not info.bom
-    options = gdal_open_options(source, wkt_column="geometria_wgs84")
-    assert options["GEOM_POSSIBLE_NAMES"] == "geometria_wgs84"
-    target = source.read_target()
-    assert pyogrio.read_info(target.path, **options)["features"] == 7
-    _meta, _fids, geometry, _fields = pyogrio.raw.read(target.path, max_features=3, **options)
-    assert all(wkb is not None for wkb in geometry)
     assert not any("No coordinate columns" in w for w in source.warnings)
 
 
@@ -603,8 +579,7 @@ def test_upper_case_extensions_in_a_subfolder_are_accepted(tmp_path):
     assert source.shapefiles[0].member == "Data/Sub/ROADS.SHP"
     assert source.gdal_path == f"/vsizip/{{{path}}}/Data/Sub/ROADS.SHP"
     assert source.warnings == []
-    target = source.read_target()
-    info = pyogrio.read_info(target.path, encoding=target.encoding)
+    info = pyogrio.read_info(source.gdal_path, encoding="UTF-8")
     assert info["features"] == 10 and "NOM" in list(info["fields"])
     assert info["crs"] == "EPSG:25831"
 
@@ -632,7 +607,6 @@ def test_several_shapefiles_are_layers_of_their_folder_and_a_missing_prj_is_said
     assert any("data/parks.shp" in w and "EPSG" in w for w in source.warnings)
     assert any("README.pdf" in w and "lookup.dbf" in w for w in source.warnings)
     assert [s.encoding for s in source.shapefiles] == [None, "UTF-8"]
-    assert source.read_target("parks").encoding == "UTF-8"
     assert read_count(source, "roads") == read_count(source, "parks") == 10
 
 
@@ -669,10 +643,8 @@ def test_cpg_sets_the_encoding_and_a_latin1_dbf_without_cpg_is_flagged(tmp_path)
     members["roads.cpg"] = b"1252"
     source = inspect(make_zip(tmp_path / "cpg.zip", members))
     assert source.encoding == "CP1252" and source.suggested_encoding is None
-    target = source.read_target()
-    assert target.encoding == "CP1252"
     _meta, _fids, _geometry, fields = pyogrio.raw.read(
-        target.path, encoding=target.encoding, columns=["NOM"], read_geometry=False
+        source.gdal_path, encoding=source.encoding, columns=["NOM"], read_geometry=False
     )
     assert "Sants-Montjuïc" in list(fields[0])
 
@@ -835,7 +807,6 @@ def test_pipe_csv_with_wkt_and_a_text_column_named_x(tmp_path):
     source = inspect(path)
     assert source.csv.delimiter == "|" and source.csv.wkt_columns == ["geom"]
     assert source.csv.x_columns == []  # "x" holds text, not coordinates
-    assert gdal_open_options(source)["SEPARATOR"] == "PIPE"
 
 
 @pytest.mark.quality("csv-files")
@@ -856,7 +827,6 @@ def test_latin1_csv_asks_for_its_encoding_then_reads_with_it(tmp_path):
     refused(path, "csv_encoding", "not UTF-8", "line 2", "encoding")
     source = inspect(path, encoding="ISO-8859-1")
     assert source.encoding == "ISO-8859-1" and source.csv.encoding == "ISO-8859-1"
-    assert source.read_target().encoding == "ISO-8859-1"
 
 
 def test_encoding_error_late_in_the_file(tmp_path):
@@ -900,7 +870,7 @@ def test_unknown_encoding_option(tmp_path):
     refused(write(tmp_path / "a.csv", "x,y\n1,2\n"), "bad_encoding", "klingon", encoding="klingon")
 
 
-# --- helpers the reader calls ---------------------------------------------------------
+# --- numbers in a CSV, and the drivers GDAL may use -----------------------------------
 
 
 @pytest.mark.parametrize(
@@ -932,30 +902,6 @@ def test_check_driver():
         with pytest.raises(InspectError) as caught:
             check_driver(driver)
         assert caught.value.code == "driver_refused" and driver in caught.value.message
-
-
-def test_open_options_only_for_csv_and_checked_columns(tmp_path):
-    path = write(tmp_path / "p.csv", "id;lon;lat\n1;2.1;41.3\n")
-    source = inspect(path)
-    options = gdal_open_options(source, x_column="lon", y_column="lat")
-    assert options["SEPARATOR"] == "SEMICOLON" and options["AUTODETECT_TYPE"] == "NO"
-    assert (options["X_POSSIBLE_NAMES"], options["Y_POSSIBLE_NAMES"]) == ("lon", "lat")
-    info = pyogrio.read_info(source.read_target().path, **options)
-    assert info["features"] == 1 and info["geometry_type"] == "Point"
-    with pytest.raises(InspectError) as caught:
-        gdal_open_options(source, x_column="nope")
-    assert caught.value.code == "unknown_column"
-    kml = tmp_path / "k.kml"
-    kml.write_bytes(KML)
-    assert gdal_open_options(inspect(kml)) == {}
-
-
-def test_read_target_refuses_unknown_layers(tmp_path):
-    kml = tmp_path / "k.kml"
-    kml.write_bytes(KML)
-    with pytest.raises(InspectError) as caught:
-        inspect(kml).read_target("Nope")
-    assert caught.value.code == "unknown_layer" and "Trees" in caught.value.message
 
 
 @pytest.mark.quality("zip-slip-and-bomb")

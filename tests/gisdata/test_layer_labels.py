@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.files import File
 
-from gisdata import services as gis
+from gisdata.imports import services as gis
 from gisdata.layer_services import label_property_guess
 from gisdata.models import Dataset, Layer
 from gisdata.selectors import layer_label

@@ -22,9 +22,10 @@ import pytest
 from django.core.files import File
 from django.db import transaction
 
-from gisdata import services
-from gisdata.inspect import ALLOWED_DRIVERS, inspect_source
-from gisdata.inspect_outbound import crs_file_reference
+from gisdata.imports import services
+from gisdata.imports.inspection.drivers import ALLOWED_DRIVERS
+from gisdata.imports.inspection.outbound import crs_file_reference
+from gisdata.imports.inspection.source import inspect_source
 from gisdata.models import ImportRun
 
 pytestmark = pytest.mark.django_db
@@ -362,7 +363,7 @@ def test_a_damaged_table_of_contents_is_refused_as_damaged(tmp_path):
     data = bytearray(path.read_bytes())
     data[100] = 0x07  # page 1 is no longer a table B-tree page
     path.write_bytes(bytes(data))
-    from gisdata.inspect import InspectError
+    from gisdata.imports.inspection.base import InspectError
 
     with pytest.raises(InspectError) as caught:
         inspect_source(path, original_name="cut.gpkg")
@@ -437,7 +438,7 @@ def test_a_zip_member_named_like_a_gdal_network_path_is_refused(listener, tmp_pa
 @pytest.mark.quality("gdal-drivers")
 def test_gdal_registers_no_driver_beyond_the_six_uploads_are_read_with():
     # A newer GDAL with a new driver fails here: add it to GDAL_SKIP (config/env.py and
-    # gisdata.inspect_base.GDAL_SKIP_FOR_UPLOADS) unless it is meant to read uploads.
+    # gisdata.imports.inspection.drivers.GDAL_SKIP_FOR_UPLOADS) unless it is meant to read uploads.
     assert set(pyogrio.list_drivers()) <= ALLOWED_DRIVERS | {"MEM"}
     assert ALLOWED_DRIVERS <= set(pyogrio.list_drivers())
 

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.db import connection, connections
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import Dataset, Feature, ImportRun, Layer
 
 SQUARE = [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]
@@ -212,7 +212,7 @@ def test_a_swap_blocked_by_a_long_reader_fails_clearly_and_changes_nothing(monke
                                                                              unpublished):
     import psycopg
 
-    from gisdata import partitions
+    from gisdata.imports import partitions
 
     content = geojson([({"type": "Point", "coordinates": [i, i]}, {"i": i}) for i in range(3)])
     run = run_import(content)

@@ -16,7 +16,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gisdata import runs, services
+from gisdata.imports import runs, services
 from gisdata.models import Feature, ImportRun, Layer
 from tests.integration.processes import test_database_url as database_url
 
@@ -121,7 +121,7 @@ def test_a_database_error_inside_the_swap_fails_the_run_and_leaves_the_layers_as
             "USING ERRCODE = 'XX000'")
     again = start(dataset=first.dataset)
 
-    with caplog.at_level(logging.ERROR, logger="gisdata.runs"):
+    with caplog.at_level(logging.ERROR, logger="gisdata.imports.runs"):
         run = execute(again, reference="task-5f1c")
 
     assert run.status == "failed"

@@ -16,7 +16,7 @@ from psycopg.errors import QueryCanceled
 from rest_framework.test import APIClient
 
 from accounts.models import ClaimStatus
-from gisdata import services as gisdata_services
+from gisdata.imports import services as gisdata_services
 from gisdata.models import Feature, ImportRun
 from gisdata.tasks import imports_requeue_stale_task
 from proposals.models import Proposal

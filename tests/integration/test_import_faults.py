@@ -20,7 +20,7 @@ import pytest
 from django.core.files import File
 from django.db import connection, transaction
 
-from gisdata import runs, services
+from gisdata.imports import runs, services
 from gisdata.models import Feature, ImportRun, Layer
 from gisdata.tasks import import_run_execute_task, imports_requeue_stale_task
 from tests.integration.holds import held, session_ended

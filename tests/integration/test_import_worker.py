@@ -11,7 +11,7 @@ import pytest
 from django.core.files import File
 from django.db import connection, transaction
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import Feature, ImportRun
 from gisdata.tasks import import_run_execute_task
 from tests.integration.holds import Hold, held
@@ -49,7 +49,7 @@ def staging_tables() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-# Three chunks to stage (gisdata/pipeline.py, CHUNK): an attempt held after its first
+# Three chunks to stage (gisdata/imports/load.py, CHUNK): an attempt held after its first
 # still has rows to read when its worker is killed.
 POINTS = 50_000
 

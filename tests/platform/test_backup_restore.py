@@ -18,7 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import connection
 
 from accounts.models import ClaimStatus
-from gisdata import services as gisdata_services
+from gisdata.imports import services as gisdata_services
 from tests.factories import claim_make, project_make, proposal_make, role_make, user_make
 from voting.services import vote_cast
 

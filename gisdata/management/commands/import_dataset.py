@@ -7,10 +7,9 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 from django.utils import timezone
 
-from gisdata import services
+from gisdata.imports import services
 from gisdata.models import ImportRun, ImportStatus
 
 
@@ -74,24 +73,21 @@ class Command(BaseCommand):
         is_url = source.lower().startswith(("http://", "https://"))
         if not is_url and not Path(source).is_file():
             raise CommandError(f"No such file: {source}")
+        given = {"layers": layer, "source_srid": srs, "encoding": encoding,
+                 "options": options_, "licence": licence, "attribution": attribution}
         try:
-            with transaction.atomic():
-                if is_url:
-                    dataset = services.dataset_create(
-                        name=name or source.rsplit("/", 1)[-1] or source, source_url=source,
-                        source_srid=srs, encoding=encoding, options=options_,
-                        licence=licence, attribution=attribution)
-                else:
-                    with open(source, "rb") as handle:
-                        dataset = services.dataset_create(
-                            name=name or Path(source).stem,
-                            source_file=File(handle, name=Path(source).name),
-                            source_srid=srs, encoding=encoding, options=options_,
-                            licence=licence, attribution=attribution)
-                run = services.import_start(dataset=dataset, layers=layer)
+            if is_url:
+                run = services.dataset_import(
+                    user=None, name=name or source.rsplit("/", 1)[-1] or source,
+                    source_url=source, **given)
+            else:
+                with open(source, "rb") as handle:
+                    run = services.dataset_import(
+                        user=None, name=name or Path(source).stem,
+                        source_file=File(handle, name=Path(source).name), **given)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
-        self.stdout.write(f"Import {run.pk} of dataset {dataset.slug!r} queued.")
+        self.stdout.write(f"Import {run.pk} of dataset {run.dataset.slug!r} queued.")
         if wait:
             self._wait(run.pk, timeout)
 

@@ -28,8 +28,8 @@ from typing import IO
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import InspectError, MiB, Opener
-from gisdata.inspect_outbound import crs_file_reference, crs_reference_refused
+from gisdata.imports.inspection.base import InspectError, MiB, Opener
+from gisdata.imports.inspection.outbound import crs_file_reference, crs_reference_refused
 
 MAX_PAGES = 20_000  # per table walked: sqlite_master of a real GeoPackage is a few pages
 MAX_PAYLOAD = 4 * MiB  # one schema row or CRS definition

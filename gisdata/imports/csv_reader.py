@@ -18,8 +18,8 @@ from django.contrib.gis.gdal import GDALException, OGRGeometry
 from django.contrib.gis.geos import GEOSException, GEOSGeometry
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_csv import sniffer_sample
-from gisdata.reader import Column, ReadError, SourceLayer
+from gisdata.imports.inspection.csv_columns import sniffer_sample
+from gisdata.imports.reader import Column, ReadError, SourceLayer
 
 MAX_ROWS = 2_000_000
 MAX_LISTED = 1000
@@ -154,7 +154,7 @@ def _geometry(record: dict, x: str | None, y: str | None, wkt: str | None) -> by
 
 def _sniff(text: str) -> str:
     try:
-        # A bounded sample: the sniffer is worse than quadratic in it (see inspect_csv).
+        # A bounded sample: the sniffer is worse than quadratic in it (csv_columns.py).
         return csv.Sniffer().sniff(sniffer_sample(text), delimiters=",;\t|").delimiter
     except csv.Error:
         return ","

@@ -6,7 +6,7 @@ rows) are decompressed into memory, bounded by the declared sizes we checked fir
 then reads the archive in place through ``/vsizip/{archive}/member``. So a zip-slip name
 could not write anywhere anyway, but it is refused all the same: such an archive is
 hostile, and whoever extracts it later (a planner on their desktop) would be hurt.
-The shapefile checks live in :mod:`gisdata.inspect_shapefile`.
+The shapefile checks live in :mod:`gisdata.imports.inspection.shapefile`.
 """
 
 from __future__ import annotations
@@ -17,20 +17,19 @@ import stat
 import struct
 import zipfile
 import zlib
-from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import SUPPORTED, InspectError, Limits, Source
-from gisdata.inspect_formats import LABELS, sniff
-from gisdata.inspect_shapefile import _inspect_shapefiles, _stem
-from gisdata.inspect_shapefile import cpg_to_encoding as cpg_to_encoding  # re-exported
+from gisdata.imports.inspection.base import SUPPORTED, InspectError, Limits, Source
+from gisdata.imports.inspection.data_file import inspect_single
+from gisdata.imports.inspection.formats import LABELS, sniff
+from gisdata.imports.inspection.shapefile import inspect_shapefiles, member_stem
 
 ARCHIVE_EXTENSIONS = frozenset(
     {".zip", ".kmz", ".gz", ".tgz", ".tar", ".7z", ".rar", ".bz2", ".xz"}
 )
-# member extension -> the content it must have (see gisdata.inspect.sniff)
+# member extension -> the content it must have (see gisdata.imports.inspection.formats.sniff)
 DATA_EXTENSIONS = {
     ".geojson": "json",
     ".json": "json",
@@ -39,9 +38,6 @@ DATA_EXTENSIONS = {
     ".csv": "text",
     ".tsv": "text",
 }
-# gisdata.inspect.inspect_single, as inspect_zip receives it.
-InspectOne = Callable[..., Source]
-
 DATA_LABELS = {"json": "GeoJSON", "gpkg": "a GeoPackage", "xml": "KML", "text": "CSV"}
 JUNK_NAMES = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 COMPRESSION_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate"}
@@ -206,16 +202,15 @@ def _too_many(count: int, limits: Limits) -> InspectError:
 
 
 def inspect_zip(
-    path: Path, *, inspect_one: InspectOne, name: str, vsi: str, limits: Limits,
+    path: Path, *, name: str, vsi: str, limits: Limits,
     encoding: str | None, kmz: bool
 ) -> Source:
     """Inspect a zip: shapefiles, a KMZ, or one zipped GeoJSON/GeoPackage/KML/CSV.
 
     ``vsi`` is the archive as GDAL names it (``{/abs/path}``); ``kmz`` says the user
     named it ``.kmz``. Every zipfile or zlib error becomes "the zip is damaged".
-    ``inspect_one`` is :func:`gisdata.inspect.inspect_single`, which checks a zipped data
-    file as it would an upload of its own: passed in, not imported, because that module
-    calls this one (an import back would be a circle).
+    A zipped data file is checked by :func:`.data_file.inspect_single`, as an upload of
+    its own would be.
     """
     declared = declared_member_count(path)
     if declared > limits.max_members:
@@ -223,8 +218,8 @@ def inspect_zip(
     try:
         with zipfile.ZipFile(path) as archive:
             files = checked_members(archive, limits=limits)
-            return _inspect_members(archive, files, inspect_one=inspect_one, name=name,
-                                    vsi=vsi, limits=limits, encoding=encoding, kmz=kmz)
+            return _inspect_members(archive, files, name=name, vsi=vsi,
+                                     limits=limits, encoding=encoding, kmz=kmz)
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -249,7 +244,6 @@ def _inspect_members(
     archive: zipfile.ZipFile,
     files: list[zipfile.ZipInfo],
     *,
-    inspect_one: InspectOne,
     name: str,
     vsi: str,
     limits: Limits,
@@ -267,18 +261,18 @@ def _inspect_members(
                 _("The KMZ %(name)s holds no .kml file.")
                 % {"name": repr(name)}, code="no_layers")
         return _inspect_member(
-            archive, chosen, inspect_one=inspect_one, name=name, vsi=vsi, limits=limits,
+            archive, chosen, name=name, vsi=vsi, limits=limits,
             encoding=encoding, kind="kmz"
         )
     if by_suffix.get(".shp"):
-        return _inspect_shapefiles(archive, files, name=name, vsi=vsi, encoding=encoding)
+        return inspect_shapefiles(archive, files, name=name, vsi=vsi, encoding=encoding)
     data = [
         info for info in files if PurePosixPath(info.filename.lower()).suffix in DATA_EXTENSIONS
     ]
     if not data:
         orphans = by_suffix.get(".dbf", []) + by_suffix.get(".shx", [])
         if orphans:
-            stem = _stem(orphans[0].filename)
+            stem = member_stem(orphans[0].filename)
             raise InspectError(
                 _("The zip has %(filename)s but no %(stem)s.shp: add the .shp, which holds "
                   "the shapes.") % {"filename": orphans[0].filename, "stem": stem},
@@ -300,7 +294,7 @@ def _inspect_members(
             code="zip_several_files",
         )
     return _inspect_member(
-        archive, data[0], inspect_one=inspect_one, name=name, vsi=vsi, limits=limits,
+        archive, data[0], name=name, vsi=vsi, limits=limits,
         encoding=encoding, kind=None
     )
 
@@ -318,7 +312,6 @@ def _inspect_member(
     archive: zipfile.ZipFile,
     info: zipfile.ZipInfo,
     *,
-    inspect_one: InspectOne,
     name: str,
     vsi: str,
     limits: Limits,
@@ -339,7 +332,7 @@ def _inspect_member(
                 "value2": LABELS[content]},
             code="wrong_extension",
         )
-    source = inspect_one(
+    source = inspect_single(
         lambda: archive.open(info),
         head=head,
         content=content,

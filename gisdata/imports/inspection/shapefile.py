@@ -3,9 +3,9 @@
 The parts are matched by stem the way GDAL matches them (exact stem, extension in lower or
 upper case), so a part GDAL would silently miss is refused here instead. Only a few bytes
 of each part are read from the zip: the magic numbers, the .prj (refused when it names a
-datum grid by path or URL, see :mod:`gisdata.inspect_outbound`), the .cpg and the first
+datum grid by path or URL, see :mod:`gisdata.imports.inspection.outbound`), the .cpg and the first
 records of the .dbf to tell whether the attributes are UTF-8.
-:func:`gisdata.inspect_archive.inspect_zip` calls :func:`_inspect_shapefiles`.
+:func:`gisdata.imports.inspection.archive.inspect_zip` calls :func:`inspect_shapefiles`.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import InspectError, ShapefileLayer, Source
-from gisdata.inspect_outbound import crs_file_reference, crs_reference_refused
+from gisdata.imports.inspection.base import InspectError, ShapefileLayer, Source
+from gisdata.imports.inspection.outbound import crs_file_reference, crs_reference_refused
 
 # Shapefile sidecars GDAL may use or that only describe the data: not worth a warning.
 SIDECARS = frozenset(
@@ -36,7 +36,7 @@ PART_PURPOSE = {
 }
 
 
-def _stem(member: str) -> str:
+def member_stem(member: str) -> str:
     return member[: len(member) - len(PurePosixPath(member).suffix)]
 
 
@@ -45,7 +45,7 @@ def _part_name(stem: str, shp: str, ext: str) -> str:
     return stem + (ext.upper() if PurePosixPath(shp).suffix.isupper() else ext)
 
 
-def _inspect_shapefiles(
+def inspect_shapefiles(
     archive: zipfile.ZipFile,
     files: list[zipfile.ZipInfo],
     *,
@@ -57,7 +57,7 @@ def _inspect_shapefiles(
     groups: dict[str, dict[str, zipfile.ZipInfo]] = {}
     for info in files:
         suffix = PurePosixPath(info.filename).suffix
-        groups.setdefault(_stem(info.filename).lower(), {})[suffix.lower()] = info
+        groups.setdefault(member_stem(info.filename).lower(), {})[suffix.lower()] = info
     shps = [info for info in files if PurePosixPath(info.filename).suffix.lower() == ".shp"]
     folders = sorted({str(PurePosixPath(info.filename).parent) for info in shps})
     if len(folders) > 1:
@@ -72,7 +72,7 @@ def _inspect_shapefiles(
     not_utf8: list[str] = []
     used: set[str] = set()
     for info in shps:
-        parts = groups[_stem(info.filename).lower()]
+        parts = groups[member_stem(info.filename).lower()]
         layer, utf8 = _shapefile_layer(archive, info, parts, vsi=vsi, notes=notes)
         layers.append(layer)
         used.update(part.filename for part in parts.values())
@@ -129,7 +129,7 @@ def _shapefile_layer(
     vsi: str,
     notes: list[str],
 ) -> tuple[ShapefileLayer, bool | None]:
-    stem = _stem(shp.filename)
+    stem = member_stem(shp.filename)
     if PurePosixPath(shp.filename).suffix not in (".shp", ".SHP"):
         raise _case_mismatch(shp.filename, _part_name(stem, stem + ".shp", ".shp"))
     missing = [ext for ext in (".shx", ".dbf") if ext not in parts]

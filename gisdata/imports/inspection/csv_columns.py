@@ -1,11 +1,12 @@
 """CSV inspection: encoding, BOM, delimiter, header, geometry columns and row count.
 
 The file is streamed once: the first megabyte is decoded and analysed (the delimiter is
-sniffed on its first 50 lines or 4 KB, the header and up to 200 records are split), then the rest is
-decoded chunk by chunk only to count records and to find a wrong encoding wherever it
-shows. Records are split by a small scanner of our own rather than :mod:`csv` because
-real files hold WKT fields far above ``csv.field_size_limit()`` (barris_wkt.csv has
-polygons of 85,000 characters) and we only need each field's first characters.
+sniffed on its first 50 lines or 4 KB, the header and up to 200 records are split), then
+the rest is decoded chunk by chunk only to count records and to find a wrong encoding
+wherever it shows. Records are split by a small scanner of our own rather than
+:mod:`csv` because real files hold WKT fields far above ``csv.field_size_limit()``
+(barris_wkt.csv has polygons of 85,000 characters) and we only need each field's first
+characters.
 """
 
 from __future__ import annotations
@@ -18,13 +19,12 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import (
+from gisdata.imports.inspection.base import (
     CsvInfo,
     InspectError,
     Limits,
     MiB,
     Opener,
-    parse_coordinate,
 )
 
 DELIMITERS = ",;\t|"
@@ -388,6 +388,26 @@ def _axis_columns(
             continue
         ranked.append((rank, index, column))
     return [column for _rank, _index, column in sorted(ranked)]
+
+
+_COORDINATE = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?")
+
+
+def parse_coordinate(text: str) -> float:
+    """Read one coordinate written ``2.17017`` or ``2,17017`` (a decimal comma).
+
+    Raises ValueError, like ``float()``, for anything else — empty cells, ``nan``,
+    thousands separators (``1.234,5``), text — with a message naming the value. ``1,234``
+    is read as 1.234: in the files we import, a lone comma is a decimal comma.
+    """
+    stripped = text.strip().replace("\u00a0", "")
+    if not stripped:
+        raise ValueError("The coordinate is empty.")
+    if not _COORDINATE.fullmatch(stripped):
+        raise ValueError(
+            f"{text[:40]!r} is not a coordinate: write a number such as 2.17017 or 2,17017."
+        )
+    return float(stripped.replace(",", "."))
 
 
 def _is_number(value: str) -> bool:

@@ -1,9 +1,14 @@
 """Writes and rules for open data: datasets and their imports.
 
-`import_start` saves an ImportRun as queued and publishes the task after commit;
-`import_run_execute` is what the worker runs: claim the run, inspect the source, read
-each layer, stage it, then swap all layers into place in one transaction
-(gisdata/pipeline.py says why that makes imports all-or-nothing and idempotent).
+`dataset_import` is how a planner's upload (the dashboard), an operator's command
+(`manage.py import_dataset`) and the demo loader import a dataset: it registers the
+dataset (`dataset_create`) and queues its run (`import_start`) in one transaction, so a
+refused import leaves neither rows nor the stored file behind, and the task is published
+only once both are committed; `import_retry` starts a failed run again the same way,
+with the EPSG code the planner gives. `import_run_execute` is what the worker runs:
+claim the run, inspect the source, read each layer, stage it, then swap all layers into
+place in one transaction (gisdata/imports/load.py says why that makes imports
+all-or-nothing and idempotent).
 """
 
 from __future__ import annotations
@@ -22,11 +27,11 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from psycopg.errors import LockNotAvailable
 
-from gisdata import partitions, pipeline, runs
-from gisdata.encodings import gdal_encoding
+from gisdata.imports import load, partitions, runs
+from gisdata.imports.encodings import gdal_encoding
+from gisdata.imports.reader import ReadError, SourceLayer, read_vector, source_layers
 from gisdata.layer_services import label_property_guess
 from gisdata.models import Dataset, ImportRun, ImportStatus, Layer
-from gisdata.reader import ReadError, SourceLayer, read_vector, source_layers
 
 
 class ImportFailed(Exception):
@@ -47,7 +52,7 @@ def epsg_parse(value: str) -> int:
     # Checked against PostGIS's spatial_ref_sys, where the import reprojects from: an
     # unknown code (99999, 0000) would otherwise fail only in the worker, or place
     # nothing.
-    if not pipeline.srid_known(code):
+    if not load.srid_known(code):
         raise ValidationError(
             _("EPSG:%(code)s is not a coordinate reference system Plaza knows. Check the "
               "code (e.g. 25831 for ETRS89 / UTM zone 31N, 4326 for longitude and "
@@ -72,7 +77,7 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
         raise ValidationError(_("Give a file or a URL, one of them."))
     if source_url and not source_url.lower().startswith(("http://", "https://")):
         raise ValidationError({"source_url": _("Only http and https URLs can be imported.")})
-    if source_srid is not None and not pipeline.srid_known(source_srid):
+    if source_srid is not None and not load.srid_known(source_srid):
         raise ValidationError({"source_srid": _(
             "EPSG:%(code)s is not a coordinate reference system Plaza knows. Check the "
             "code (e.g. 25831 for ETRS89 / UTM zone 31N, 4326 for longitude and "
@@ -95,6 +100,33 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
         licence=licence, attribution=attribution, description=description, created_by=user)
 
 
+def dataset_import(*, user, name: str, source_file=None, source_url: str = "", layers=(),
+                   source_srid: int | None = None, encoding: str = "", options=None,
+                   licence: str = "", attribution: str = "",
+                   description: str = "") -> ImportRun:
+    """Register a dataset from a file or a URL and queue its import, all or nothing.
+
+    `user` is the planner (who needs `gisdata.import_dataset`, checked first, before
+    anything is stored), or None for the platform itself (a management command, the demo
+    loader). The run's task leaves after the transaction commits (`import_start`); if
+    anything is refused, the dataset and its run are rolled back and the file already
+    stored for it is deleted too.
+    """
+    dataset = None
+    try:
+        with transaction.atomic():
+            dataset = dataset_create(
+                name=name, user=user, source_file=source_file, source_url=source_url,
+                source_srid=source_srid, encoding=encoding, options=options,
+                licence=licence, attribution=attribution, description=description)
+            return import_start(dataset=dataset, user=user, layers=layers)
+    except Exception:
+        # The rows are rolled back; the stored file is not part of the transaction.
+        if dataset is not None and dataset.source_file:
+            dataset.source_file.delete(save=False)
+        raise
+
+
 def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:
     """Queue an import of `dataset` (all its layers, or those named)."""
     _require_importer(user)
@@ -107,12 +139,22 @@ def import_start(*, dataset: Dataset, user=None, layers=()) -> ImportRun:
     return run
 
 
+def import_retry(*, run: ImportRun, user, source_srid: int) -> ImportRun:
+    """Import a failed run's dataset again, its coordinates now read as EPSG
+    `source_srid`: the dataset's new code and the new run are saved together."""
+    if user is not None and not user.has_perm("gisdata.change_dataset"):
+        raise PermissionDenied(_("Only planners can import datasets."))
+    with transaction.atomic():
+        Dataset.objects.filter(pk=run.dataset_id).update(source_srid=source_srid)
+        return import_start(dataset=run.dataset, user=user, layers=run.layers)
+
+
 def import_run_execute(*, run_id: int, reference: str = "") -> str:
     """Do the import of one run (the worker calls this). Returns the run's status.
 
     Whatever goes wrong, the attempt ends with the run `failed` and a reason the planner
     can act on, its scratch folder and staging tables removed and the layers as they
-    were; a worker that dies is noticed by the reaper (gisdata/runs.py). `reference`
+    were; a worker that dies is noticed by the reaper (gisdata/imports/runs.py). `reference`
     (the task's id) is what the planner quotes to find the error in the worker's log.
     """
     runs.sweep()  # what killed attempts left on this host
@@ -153,7 +195,7 @@ def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
     dataset = run.dataset
     if dataset.source_file:
         return Path(dataset.source_file.path), Path(dataset.source_file.name).name
-    from gisdata.fetch import FetchError, fetch_url
+    from gisdata.imports.fetch import FetchError, fetch_url
 
     try:
         fetched = fetch_url(dataset.source_url, dest=scratch / "download",
@@ -164,7 +206,8 @@ def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
 
 
 def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
-    from gisdata.inspect import InspectError, inspect_source
+    from gisdata.imports.inspection.base import InspectError
+    from gisdata.imports.inspection.source import inspect_source
 
     dataset = run.dataset
     path, name = _local_source(run, scratch)
@@ -174,7 +217,7 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
         raise ImportFailed(str(exc)) from exc
     encoding = dataset.encoding or source.encoding
     if source.kind == "csv":
-        from gisdata.csvread import read_csv
+        from gisdata.imports.csv_reader import read_csv
 
         return [read_csv(path, info=source.csv, options=dataset.options, encoding=encoding)]
     available = source.layers or source_layers(source.gdal_path)
@@ -188,10 +231,10 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
 
 
 def _layers_crs(layers: list[SourceLayer]) -> list[dict]:
-    """Give each layer the EPSG code its source describes (gisdata/crs_identify.py), and
+    """Give each layer the EPSG code its source describes (gisdata/imports/crs_identify.py), and
     return the notes saying how a CRS without a code was read. The planner's EPSG code,
     when given, wins over all of this and is how a wrong reading gets corrected."""
-    from gisdata.crs_identify import CrsUnknown, crs_identify
+    from gisdata.imports.crs_identify import CrsUnknown, crs_identify
 
     notes = []
     for layer in layers:
@@ -225,12 +268,12 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
     runs.progress(run.pk, attempt, progress_total=total, read_count=total)
     staged, done = [], 0
     for layer in layers:
-        table = pipeline.stage_name(run.pk, attempt) + f"_{len(staged)}"
+        table = load.stage_name(run.pk, attempt) + f"_{len(staged)}"
 
         def progress(n, base=done):
             runs.progress(run.pk, attempt, progress_done=base + n)
 
-        done += pipeline.stage(table, layer, on_progress=progress)
+        done += load.stage(table, layer, on_progress=progress)
         staged.append((layer, table))
     clock["read"] = time.monotonic() - clock["start"]
     _swap(run, attempt, staged, srid)
@@ -266,17 +309,17 @@ def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
         Dataset.objects.filter(pk=dataset.pk).update(version=F("version") + 1)
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportStatus.SUCCEEDED, imported_count=imported, repaired_count=repaired,
-            skipped_count=len(errors), errors=pipeline.errors_json(errors),
+            skipped_count=len(errors), errors=load.errors_json(errors),
             progress_done=F("progress_total"), finished_at=timezone.now())
 
 
 def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, srid: int,
-                   suffix: str) -> pipeline.Built:
+                   suffix: str) -> load.Built:
     row, created = Layer.objects.get_or_create(
         dataset=dataset, name=layer.name,
         defaults={"title": layer.name, "geometry_type": "Geometry"})
     part = partitions.create(row.pk, suffix=suffix)
-    built = pipeline.build(table, part, layer, layer_id=row.pk, srid=srid)
+    built = load.build(table, part, layer, layer_id=row.pk, srid=srid)
     partitions.attach(part, row.pk)
     extent = None
     if built.extent:

@@ -6,7 +6,7 @@ and attempt), in autocommitted chunks so that progress shows as it goes. Nothing
 reader sees changes until the swap, which in ONE transaction builds each layer's new
 partition from its staging table in a single INSERT … SELECT (parse, reproject, repair,
 promote to multi, build the JSONB properties), indexes it in bulk, and attaches it in
-place of the old one (gisdata/partitions.py). Bulk-building a detached table is what
+place of the old one (gisdata/imports/partitions.py). Bulk-building a detached table is what
 makes this fast: no per-row index maintenance, foreign-key trigger or WAL of the
 staging rows.
 
@@ -30,8 +30,8 @@ from itertools import islice
 from django.db import DataError, InternalError, connection, transaction
 from django.utils.translation import gettext as _
 
-from gisdata import geomcheck
-from gisdata.reader import KINDS, ReadError, SourceLayer
+from gisdata.imports import geometry_mend
+from gisdata.imports.reader import KINDS, ReadError, SourceLayer
 
 CHUNK = 20_000
 MAX_LISTED_ERRORS = 1000
@@ -235,7 +235,7 @@ def _mend(cursor, stage_table: str, geometry: str, srid: int) -> tuple[dict, lis
     """Find the staged geometries PostGIS refuses, mend them or take them out.
 
     A temporary function runs the INSERT's geometry work on each row and returns the
-    error instead of raising it. Each refused geometry goes through geomcheck.mend;
+    error instead of raising it. Each refused geometry goes through geometry_mend.mend;
     one that PostGIS then reads is written back and counted as repaired, the others
     are nulled and listed with PostGIS's reason. Returns ({n: reason}, [mended n]).
     """
@@ -259,8 +259,8 @@ def _mend(cursor, stage_table: str, geometry: str, srid: int) -> tuple[dict, lis
     refused, candidates = {}, {}
     for n, wkb, why in cursor.fetchall():
         try:
-            fixed = geomcheck.mend(wkb)
-        except geomcheck.Unreadable as exc:
+            fixed = geometry_mend.mend(wkb)
+        except geometry_mend.Unreadable as exc:
             refused[n] = f"Not a readable geometry ({exc}): skipped."
             continue
         if fixed is None:
@@ -345,7 +345,7 @@ def _nothing_placed(layer: SourceLayer, srid: int) -> str:
     """Why a layer with geometries imported none, and what to do: mostly a wrong CRS."""
     said = {"total": sum(w is not None for w in layer.geometries), "layer": layer.name,
             "srid": srid}
-    box = geomcheck.bounds(layer.geometries)
+    box = geometry_mend.bounds(layer.geometries)
     if box is None:
         return _("0 of %(total)s features of the layer %(layer)s could be placed: none has "
                  "a geometry Plaza can read (see the list).") % said

@@ -5,7 +5,7 @@ Debian's 3.6, it refuses the file and network references that 3.6 follows in spa
 references given as text, and it reads a whole layer into arrays at C speed. It still
 follows some references a file can hold (a GeoJSON `crs` link): the inspection refuses
 those before this module opens the file (docs/architecture.md, "Files that reach
-out"). CSV is read by gisdata/csvread.py, with Python's csv module, because real city
+out"). CSV is read by gisdata/imports/csv_reader.py, with Python's csv module, because real city
 CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
 
 Attributes stay in columns of one type each, all the way into PostgreSQL (COPY in
@@ -25,7 +25,7 @@ import numpy as np
 import pyogrio
 from django.utils.translation import gettext as _
 
-from gisdata.encodings import gdal_encoding
+from gisdata.imports.encodings import gdal_encoding
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 

@@ -54,13 +54,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gisdata import pipeline
+from gisdata.imports import load
 from gisdata.models import ImportRun, ImportStatus
 
 log = logging.getLogger(__name__)
 
 # Advisory lock class for runs ("PLIR"); the run id is the second key. The two-key form
-# never collides with the one-key swap lock (gisdata/partitions.py).
+# never collides with the one-key swap lock (gisdata/imports/partitions.py).
 RUN_LOCK = 0x504C4952
 # How long a delivery waits for the run's lock: a killed worker's session may take a few
 # seconds to be noticed (client_connection_check_interval); past this the delivery
@@ -190,7 +190,7 @@ def fail(run_id: int, attempt: int, message: str, errors=(),
     return bool(ImportRun.objects.filter(
         pk=run_id, attempt=attempt, status__in=statuses,
     ).update(status=ImportStatus.FAILED, message=message,
-             errors=pipeline.errors_json(list(errors)), skipped_count=len(errors),
+             errors=load.errors_json(list(errors)), skipped_count=len(errors),
              finished_at=timezone.now()))
 
 

@@ -2,8 +2,8 @@
 
 The format is decided from the file's first bytes (:func:`sniff`), never from its
 extension alone; the checks below then confirm the content before GDAL is asked to read
-it. :func:`gisdata.inspect.inspect_single` calls them for each data file, on disk or
-inside a zip.
+it. :func:`gisdata.imports.inspection.data_file.inspect_single` calls them for each data
+file, on disk or inside a zip.
 """
 
 from __future__ import annotations
@@ -11,21 +11,19 @@ from __future__ import annotations
 import json
 import re
 import struct
-import warnings
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import (
+from gisdata.imports.inspection.base import (
     SUPPORTED,
     InspectError,
     KiB,
     Limits,
     Opener,
-    _iter_chunks,
-    _read_head,
-    check_driver,
+    iter_chunks,
+    read_head,
 )
-from gisdata.inspect_outbound import is_kml_root
+from gisdata.imports.inspection.outbound import is_kml_root
 
 # --- content detection ----------------------------------------------------------------
 
@@ -81,7 +79,7 @@ LABELS = {
 }
 
 # extension -> (content it must have, what the name promises)
-_EXPECTED = {
+EXPECTED = {
     ".zip": ("zip", "a zip archive"),
     ".kmz": ("zip", "KMZ (zipped KML)"),
     ".geojson": ("json", "GeoJSON"),
@@ -116,7 +114,7 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
-def _mismatch(name: str, content: str, promised: str) -> InspectError:
+def mismatch(name: str, content: str, promised: str) -> InspectError:
     return InspectError(
         _("The file %(name)s is named as %(promised)s, but its content is %(value)s. Check "
           "that you picked the right file, or export it again.") % {
@@ -127,7 +125,7 @@ def _mismatch(name: str, content: str, promised: str) -> InspectError:
     )
 
 
-def _unsupported(name: str, content: str) -> InspectError:
+def unsupported(name: str, content: str) -> InspectError:
     return InspectError(
         _("%(SUPPORTED)s; this file is none of them (%(name)s is %(value)s).") % {
             "SUPPORTED": SUPPORTED,
@@ -144,7 +142,7 @@ _XML_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1",
 _DTD_MARKERS = (b"<!doctype", b"<!entity")
 
 
-def _check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[str]:
+def check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[str]:
     """Refuse a DTD anywhere in the file, before any XML parser sees it; return warnings.
 
     A DOCTYPE is how billion-laughs and external entities (XXE) get in, and KML never
@@ -163,7 +161,7 @@ def _check_xml(opener: Opener, head: bytes, *, name: str, limit: int) -> list[st
         )
     tail = b""
     network_link = False
-    for chunk in _iter_chunks(opener, limit):
+    for chunk in iter_chunks(opener, limit):
         window = (tail + chunk).lower()
         if any(marker in window for marker in _DTD_MARKERS):
             raise InspectError(
@@ -267,7 +265,7 @@ def _top_level_strings(text: str) -> dict[str, str]:
             key, after_colon = None, False
 
 
-def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> tuple[str, str]:
+def check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> tuple[str, str]:
     """Confirm JSON is GeoJSON; return (its top-level type, its GDAL layer name or "").
 
     A small file is parsed whole, which also catches broken JSON with its line number; a
@@ -317,7 +315,7 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
                 code="unsupported_format",
             )
     else:
-        head = _read_head(opener).removeprefix(_UTF8_BOM).decode("utf-8", errors="replace")
+        head = read_head(opener).removeprefix(_UTF8_BOM).decode("utf-8", errors="replace")
         members = dict(_top_level_strings(head))
         if "type" not in members:
             with opener() as stream:
@@ -351,7 +349,7 @@ def _check_geojson(opener: Opener, *, name: str, size: int, limits: Limits) -> t
 # --- GeoPackage -----------------------------------------------------------------------
 
 
-def _check_geopackage_header(head: bytes, *, name: str, size: int) -> None:
+def check_geopackage_header(head: bytes, *, name: str, size: int) -> None:
     """Refuse a GeoPackage cut short: the header says how many pages the database has."""
     if len(head) < 100:
         # sniff() needs only 72 bytes to see "GPKG"; the fields read below end at byte 96
@@ -376,26 +374,3 @@ def _check_geopackage_header(head: bytes, *, name: str, size: int) -> None:
                 "value": format(pages * page_size, ',')},
             code="truncated",
         )
-
-
-def _list_layers(gdal_path: str, *, name: str, what: str) -> list[tuple[str, str | None]]:
-    """(layer, geometry type) through pyogrio, only ever called after our checks passed."""
-    import pyogrio
-    import pyogrio.errors
-
-    try:
-        with warnings.catch_warnings():
-            # "has GPKG application_id, but non conformant file extension": our uploads
-            # are stored under names of our own.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            listed = pyogrio.list_layers(gdal_path)
-            info = pyogrio.read_info(gdal_path, layer=str(listed[0][0])) if len(listed) else None
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
-        raise InspectError(
-            _("GDAL could not open the %(what)s %(name)s; it may be damaged. (GDAL said: "
-              "%(exc)s)") % {"what": what, "name": repr(name), "exc": exc},
-            code="unreadable",
-        ) from exc
-    if info is not None:
-        check_driver(info["driver"])
-    return [(str(layer), None if geometry is None else str(geometry)) for layer, geometry in listed]

@@ -5,7 +5,7 @@ An upload is data, and reading it must not make the worker reach anything else. 
 
 - a GeoJSON ``crs`` member of type ``link`` (or the older ``url``) makes GDAL download
   the definition from the ``href`` with its own HTTP client, from the worker, bypassing
-  every check of :mod:`gisdata.fetch`. GDAL matches member names and the type without
+  every check of :mod:`gisdata.imports.fetch`. GDAL matches member names and the type without
   regard to case, decodes ``\\u`` escapes, and reads a ``crs`` on the top-level object
   and on the geometries of a GeometryCollection, so *every* ``crs`` member of the file is
   checked here, found in the raw bytes (escaped or not): only named EPSG/OGC identifiers
@@ -18,8 +18,8 @@ An upload is data, and reading it must not make the worker reach anything else. 
   fetch) when a transformation uses it. A grid *name* (``@null``, ``ntv2_0.gsb``) is only
   looked up among PROJ's own files and passes; a path or a URL is refused.
 
-:func:`gisdata.inspect.inspect_single` calls :func:`check_geojson_crs` for every GeoJSON;
-:mod:`gisdata.inspect_shapefile` and :mod:`gisdata.inspect_sqlite` call
+:func:`gisdata.imports.inspection.data_file.inspect_single` calls :func:`check_geojson_crs`
+for every GeoJSON; :mod:`.shapefile` and :mod:`.geopackage_schema` call
 :func:`crs_file_reference` on CRS definitions.
 """
 
@@ -30,7 +30,7 @@ import re
 
 from django.utils.translation import gettext as _
 
-from gisdata.inspect_base import InspectError, KiB, MiB, Opener
+from gisdata.imports.inspection.base import InspectError, KiB, MiB, Opener
 
 # --- GeoJSON "crs" --------------------------------------------------------------------
 

@@ -1,0 +1,12 @@
+"""The import pipeline: how a file or a URL becomes a dataset's layers.
+
+`services` registers the dataset and queues its run; the worker's task
+(gisdata/tasks.py) then calls `services.import_run_execute`, which goes through the
+modules below in order: `fetch` (a URL, without becoming an SSRF proxy), `inspection`
+(what the file is, refused before GDAL opens it if it could reach out), `reader` and
+`csv_reader` (the layers as columns), `crs_identify` and `encodings` (what a file leaves
+unsaid), `load` (stage and build in PostGIS, with `geometry_mend` for geometries PostGIS
+cannot parse) and `partitions` (the swap). `runs` sees that every run ends; `api` is
+what the progress bar polls. What serves the imported layers (gisdata's selectors, API
+and tiles) lives outside this package and does not import it.
+"""

@@ -9,6 +9,7 @@ which checks it. What an import decides (the dataset, geometry type, feature cou
 schema…) is read-only.
 """
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
@@ -73,6 +74,14 @@ class DatasetAdmin(admin.ModelAdmin):
         return False
 
 
+class LayerForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # Marking a layer as the districts unmarks the other one (`layer_update`, in the
+        # same transaction), so the form leaves the one-districts constraint to it and
+        # the database rather than refusing the mark.
+        return {*super()._get_validation_exclusions(), "is_districts"}
+
+
 @admin.register(Layer)
 class LayerAdmin(ServiceAdmin, TranslationAdmin, LeafletGeoAdmin):  # the title in each language
     list_display = ("title", "dataset", "geometry_type", "feature_count", "version",
@@ -84,6 +93,7 @@ class LayerAdmin(ServiceAdmin, TranslationAdmin, LeafletGeoAdmin):  # the title 
     readonly_fields = ("dataset", "name", "geometry_type", "feature_count", "schema",
                        "version", "extent", "style")
     inlines = [ConstraintInline]
+    form = LayerForm
 
     @admin.display(description="")
     def dashboard_link(self, obj):

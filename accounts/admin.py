@@ -13,10 +13,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from modeltranslation.admin import TranslationAdmin
+from modeltranslation.settings import DEFAULT_LANGUAGE
 
 from accounts import services
 from accounts.forms import AdminLoginForm, ClaimDecisionForm
 from accounts.models import RoleClaim, StakeholderRole, User
+from core.admin_mixins import ServiceAdmin, service_call
 
 # The admin's log-in counts on, and respects, the same per-account lock as the site's.
 admin.site.login_form = AdminLoginForm
@@ -32,15 +34,40 @@ class PlazaUserAdmin(UserAdmin):
 
 
 @admin.register(StakeholderRole)
-class StakeholderRoleAdmin(TranslationAdmin):  # the name and description in each language
+class StakeholderRoleAdmin(ServiceAdmin, TranslationAdmin):  # name, description per language
+    """Roles are added and changed through `services.role_save`, as everywhere: it checks
+    the values and the planner's permission and writes the audit entry; a refusal is an
+    error message and nothing is saved (`core.admin_mixins.ServiceAdmin`)."""
+
     list_display = ("name", "slug", "default_weight", "claim_validity_days", "position",
                     "is_active")
     list_editable = ("position",)
     prepopulated_fields = {"slug": ("name",)}
 
+    def get_readonly_fields(self, request, obj=None):
+        # The API and the weights' audit entries name a role by its slug.
+        return ("slug",) if obj is not None else ()
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return super().get_prepopulated_fields(request, obj) if obj is None else {}
+
     def has_delete_permission(self, request, obj=None):
         # Roles are kept for the record of past votes; deactivate them instead.
         return False
+
+    def save_model(self, request, obj, form, change):
+        with service_call():
+            role = services.role_save(
+                planner=request.user,
+                role=StakeholderRole.objects.get(pk=obj.pk) if change else None,
+                slug=obj.slug, name=getattr(obj, f"name_{DEFAULT_LANGUAGE}") or "",
+                description=getattr(obj, f"description_{DEFAULT_LANGUAGE}") or "",
+                default_weight=obj.default_weight,
+                claim_validity_days=obj.claim_validity_days, position=obj.position,
+                is_active=obj.is_active,
+                translations={column: getattr(obj, column) or ""
+                              for column in services.ROLE_COLUMNS})
+        obj.pk = role.pk  # for the admin's redirect and history
 
 
 @admin.register(RoleClaim)

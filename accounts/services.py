@@ -1,4 +1,5 @@
-"""Writes and rules for accounts: role claims and their verification.
+"""Writes and rules for accounts: the stakeholder roles, role claims and their
+verification.
 
 Decisions use claim-by-update (`filter(status=PENDING).update(...) == 1`), so two
 planners deciding at once, or one clicking twice, cannot both win; the database
@@ -7,6 +8,7 @@ a rejection always has a reason).
 """
 
 from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +18,14 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import OPEN_STATUSES, ClaimStatus, RoleClaim, StakeholderRole, User
+from accounts.models import (
+    MAX_WEIGHT,
+    OPEN_STATUSES,
+    ClaimStatus,
+    RoleClaim,
+    StakeholderRole,
+    User,
+)
 from accounts.validators import evidence_file_kind
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -29,6 +38,117 @@ class ClaimAlreadyDecided(ValidationError):
 def _require_planner(planner: User) -> None:
     if not (planner.is_active and planner.has_perm("accounts.verify_roleclaim")):
         raise PermissionDenied(_("Only planners can decide on role claims."))
+
+
+ROLE_TEXTS = ("name", "description")  # translated: one column per language
+ROLE_COLUMNS = frozenset(  # their other languages' columns: name_ca, description_es…
+    f"{text}_{code}" for text in ROLE_TEXTS for code, _name in settings.LANGUAGES
+    if code != settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+ROLE_NAME_MAX = 100
+WEIGHT_STEP = Decimal("0.001")  # the column's three decimals
+
+
+def _role_weight(value) -> Decimal:
+    try:
+        weight = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        weight = None
+    if weight is None or not weight.is_finite() or not (0 <= weight <= MAX_WEIGHT) \
+            or weight.as_tuple().exponent < -3:
+        raise ValidationError({"default_weight": _(
+            "A weight is between 0 and %(max)s, with at most three decimals.")
+            % {"max": MAX_WEIGHT}})
+    return weight.quantize(WEIGHT_STEP)
+
+
+def _role_values(*, name: str, description: str, default_weight, claim_validity_days,
+                 position: int, is_active: bool, translations: dict[str, str]) -> dict:
+    """What the role will hold, checked: the English texts under their plain names
+    (as the audit entry shows them), the other languages' by column."""
+    if set(translations) - ROLE_COLUMNS:
+        raise ValueError(f"Not a role's translated column: {sorted(translations)}")
+    texts = {column: (text or "").strip() for column, text in sorted(translations.items())}
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Name the role.")})
+    if any(len(text) > ROLE_NAME_MAX for column, text in [("name", name), *texts.items()]
+           if column.startswith("name")):
+        raise ValidationError({"name": _("Write at most %(n)s characters.")
+                               % {"n": ROLE_NAME_MAX}})
+    if claim_validity_days is not None and claim_validity_days < 1:
+        # 0 would read as "no expiry" where a verification's expiry is computed.
+        raise ValidationError({"claim_validity_days": _(
+            "Give at least one day, or leave it empty: a verification then lasts until "
+            "it is withdrawn.")})
+    return {"name": name, "description": (description or "").strip(),
+            "default_weight": _role_weight(default_weight),
+            "claim_validity_days": claim_validity_days, "position": int(position),
+            "is_active": bool(is_active), **texts}
+
+
+def _role_column(field: str) -> str:
+    """The column a value of `_role_values` goes to: the English text's for a plain name."""
+    return f"{field}_{settings.MODELTRANSLATION_DEFAULT_LANGUAGE}" if field in ROLE_TEXTS \
+        else field
+
+
+def _role_snapshot(role: StakeholderRole, fields) -> dict:
+    snapshot = {field: getattr(role, _role_column(field)) for field in fields}
+    return {field: (value or "") if field in ROLE_TEXTS or field in ROLE_COLUMNS else value
+            for field, value in snapshot.items()}
+
+
+def _role_change(before: dict, after: dict) -> dict:
+    """The audit entry's details: each changed value as [before, after], in JSON."""
+    def shown(value):
+        return str(value) if isinstance(value, Decimal) else value
+    return {field: [shown(before.get(field)), shown(value)] for field, value in after.items()
+            if before.get(field) != value}
+
+
+def role_save(*, planner: User, role: StakeholderRole | None = None, slug: str = "",
+              name: str, description: str = "", default_weight,
+              claim_validity_days: int | None = None, position: int = 0,
+              is_active: bool = True,
+              translations: dict[str, str] | None = None) -> StakeholderRole:
+    """Add a stakeholder role (`role` None, named by `slug`) or change one, with an
+    audit entry of what changed.
+
+    `name` and `description` are the English text; `translations` the others by column
+    (name_ca, description_es…), '' for none. The slug stays as the role was added: the
+    API, the weights' audit entries and the demo data name the role by it. A new
+    default weight counts in the projects whose voting has not opened; where it has,
+    the database keeps the weight that applied until then for that project (voting's
+    migration 0003), so every vote there weighs what was published before it opened.
+    """
+    perm = "accounts.add_stakeholderrole" if role is None else "accounts.change_stakeholderrole"
+    if not (planner.is_authenticated and planner.is_active and planner.has_perm(perm)):
+        raise PermissionDenied(_("Only planners can change stakeholder roles."))
+    after = _role_values(name=name, description=description, default_weight=default_weight,
+                         claim_validity_days=claim_validity_days, position=position,
+                         is_active=is_active, translations=dict(translations or {}))
+    if role is None and not (slug or "").strip():
+        raise ValidationError({"slug": _("Give the role a slug.")})
+    try:
+        with transaction.atomic():
+            if role is None:
+                role, before = StakeholderRole(slug=slug.strip()), {}
+                after = {"slug": role.slug, **after}
+            else:
+                role = StakeholderRole.objects.select_for_update().get(pk=role.pk)
+                before = _role_snapshot(role, after)
+                if before == after:
+                    return role
+            for field, value in after.items():
+                # An empty translation is NULL: the reader gets the English text instead.
+                setattr(role, _role_column(field),
+                        (value or None) if field in ROLE_COLUMNS else value)
+            role.save()
+            audit_record(actor=planner, target=role, details=_role_change(before, after),
+                         action=AuditAction.ROLE_UPDATE if before else AuditAction.ROLE_CREATE)
+    except IntegrityError as exc:
+        raise ValidationError(_("Another role has this name or slug.")) from exc
+    return role
 
 
 def role_claim_submit(

@@ -42,6 +42,8 @@ class AuditAction(models.TextChoices):
     CLAIM_REJECT = "claim.reject", _("Role claim rejected")
     CLAIM_REVOKE = "claim.revoke", _("Role verification revoked")
     CLAIM_EXPIRY = "claim.expiry", _("Role verification expiry changed")
+    ROLE_CREATE = "role.create", _("Stakeholder role added")
+    ROLE_UPDATE = "role.update", _("Stakeholder role changed")
     WEIGHTS_SET = "weights.set", _("Voting weights set")
     PROJECT_CREATE = "project.create", _("Project created")
     PROJECT_UPDATE = "project.update", _("Project changed")

@@ -1,14 +1,16 @@
 """Admin for open data: datasets with their import runs, layers (publish, constraints)
 and their features on a map.
 
-Publishing a layer and changing its constraints go through `gisdata.layer_services`
-here too, so each such change lands in the audit log, and a refusal is an error message
-with nothing saved (`core.admin_mixins.ServiceAdmin`); the colour is set on the
-dashboard's layer page, which checks it.
+A layer's title (in each language), label attribute, districts mark, publication and
+constraints change through `gisdata.layer_services` here too, so each such change lands
+in the audit log, and a refusal is an error message with nothing saved
+(`core.admin_mixins.ServiceAdmin`); the colour is set on the dashboard's layer page,
+which checks it. What an import decides (the dataset, geometry type, feature count,
+schema…) is read-only.
 """
 
+from django import forms
 from django.contrib import admin
-from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
 from leaflet.admin import LeafletGeoAdmin
@@ -18,6 +20,8 @@ from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
 from core.admin_mixins import ServiceAdmin, ViewOnlyAdmin, service_call
 from gisdata import layer_services
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
+
+TITLES = [f"title_{code}" for code in AVAILABLE_LANGUAGES]  # the form's title fields
 
 
 class ConstraintInline(TranslationTabularInline):
@@ -47,15 +51,35 @@ class ImportRunInline(admin.TabularInline):
 
 @admin.register(Dataset)
 class DatasetAdmin(admin.ModelAdmin):
+    """A dataset's name, description, licence and attribution (the footer's credit) are
+    edited here; saving one drops the cached credits (`gisdata.signals`). Datasets are
+    added on the dashboard's import page, where `services.dataset_create` checks the
+    source and the importer's permission and the import starts; its source, and what
+    the imports read from it, stay as imported (another source is another dataset)."""
+
     list_display = ("name", "format", "version", "licence", "updated_at")
     list_filter = ("format",)
     search_fields = ("name", "description", "licence", "attribution")
-    readonly_fields = ("version", "created_by", "created_at", "updated_at")
-    prepopulated_fields = {"slug": ("name",)}
+    fields = ("name", "slug", "description", "licence", "attribution", "source_url",
+              "source_file", "format", "source_srid", "encoding", "options", "version",
+              "created_by", "created_at", "updated_at")
+    readonly_fields = ("slug", "source_url", "source_file", "format", "source_srid",
+                       "encoding", "options", "version", "created_by", "created_at",
+                       "updated_at")
     inlines = [ImportRunInline]
-    # A source typed without its scheme is taken as https (Django 6's default), as in
-    # the dashboard's import form.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # The "Import a dataset" link in place of "Add" (the dashboard's import page).
+    change_list_template = "admin/gisdata/dataset/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+
+class LayerForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        # Marking a layer as the districts unmarks the other one (`layer_update`, in the
+        # same transaction), so the form leaves the one-districts constraint to it and
+        # the database rather than refusing the mark.
+        return {*super()._get_validation_exclusions(), "is_districts"}
 
 
 @admin.register(Layer)
@@ -69,22 +93,32 @@ class LayerAdmin(ServiceAdmin, TranslationAdmin, LeafletGeoAdmin):  # the title 
     readonly_fields = ("dataset", "name", "geometry_type", "feature_count", "schema",
                        "version", "extent", "style")
     inlines = [ConstraintInline]
+    form = LayerForm
 
     @admin.display(description="")
     def dashboard_link(self, obj):
         return format_html('<a href="{}">Style and constraints</a>',
                            reverse("dashboard:layer", args=[obj.pk]))
 
+    def has_add_permission(self, request):
+        return False  # imports make layers, from their dataset's source
+
     def save_model(self, request, obj, form, change):
-        published = obj.is_published
-        if change and "is_published" in form.changed_data:
-            obj.is_published = not published  # the service makes (and logs) the change
-            super().save_model(request, obj, form, change)
-            with service_call():
-                layer_services.layer_publish(layer=obj, user=request.user,
-                                             published=published)
-        else:
-            super().save_model(request, obj, form, change)
+        """Nothing is saved here as the form left it: the title (in each language), the
+        label attribute and the districts mark go through `layer_update`, publishing
+        through `layer_publish`, each with its rules and its audit entry."""
+        stored = Layer.objects.get(pk=obj.pk)
+        with service_call():
+            if set(form.changed_data) & {*TITLES, "label_property", "is_districts"}:
+                layer_services.layer_update(
+                    layer=stored, user=request.user,
+                    title=getattr(obj, f"title_{DEFAULT_LANGUAGE}") or "",
+                    label_property=obj.label_property, is_districts=obj.is_districts,
+                    translations={c: getattr(obj, c) or "" for c in TITLES
+                                  if c != f"title_{DEFAULT_LANGUAGE}"})
+            if "is_published" in form.changed_data:
+                layer_services.layer_publish(layer=stored, user=request.user,
+                                             published=obj.is_published)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Constraint:

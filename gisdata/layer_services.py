@@ -59,16 +59,21 @@ def label_property_guess(schema) -> str:
 
 
 def layer_update(*, layer: Layer, user, title: str, label_property: str,
-                 is_districts: bool) -> Layer:
+                 is_districts: bool, translations: dict[str, str] | None = None) -> Layer:
     """Rename a layer (the title citizens see in the map's layer control), choose the
     attribute that names its features, and mark it as the city's districts: the one
-    layer breakdowns "by district" start from (marking it unmarks any other)."""
+    layer breakdowns "by district" start from (marking it unmarks any other).
+
+    `title` is the main text (the default language's); `translations` the title in
+    other languages by column (title_ca…), '' for none, or None to leave them as they
+    are (the dashboard's form edits the main text only)."""
     _require(user)
     title = " ".join((title or "").split())
+    titles = _title_translations(translations)
     errors = {}
     if not title:
         errors["title"] = _("Give the layer the title citizens will read.")
-    elif len(title) > TITLE_MAX:
+    elif any(len(text) > TITLE_MAX for text in [title, *titles.values()]):
         errors["title"] = _("Write at most %(n)s characters.") % {"n": TITLE_MAX}
     if label_property and label_property not in attribute_names(layer.schema):
         errors["label_property"] = _("Choose one of the layer's attributes.")
@@ -77,9 +82,10 @@ def layer_update(*, layer: Layer, user, title: str, label_property: str,
     with transaction.atomic():
         locked = Layer.objects.select_for_update().get(pk=layer.pk)
         before = {"title": _main(locked, "title"), "label_property": locked.label_property,
-                  "is_districts": locked.is_districts}
+                  "is_districts": locked.is_districts,
+                  **{column: getattr(locked, column) or "" for column in titles}}
         after = {"title": title, "label_property": label_property or "",
-                 "is_districts": bool(is_districts)}
+                 "is_districts": bool(is_districts), **titles}
         if before == after:
             return locked
         if after["is_districts"]:
@@ -87,7 +93,8 @@ def layer_update(*, layer: Layer, user, title: str, label_property: str,
                 is_districts=False)
         with _default_language():
             for field, value in after.items():
-                setattr(locked, field, value)
+                # An empty translation is NULL: the reader gets the main text instead.
+                setattr(locked, field, (value or None) if field in titles else value)
             locked.save(update_fields=[*after, "updated_at"])
         audit_record(actor=user, action=AuditAction.LAYER_UPDATE, target=locked,
                      details={f: [before[f], after[f]] for f in after
@@ -134,6 +141,17 @@ def _default_language():
     the default language's column (the one every language falls back to), whatever
     language the planner reads; the other languages' are written in the admin."""
     return translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE)
+
+
+def _title_translations(translations: dict[str, str] | None) -> dict[str, str]:
+    """The title's other-language columns, their text with the spaces tidied."""
+    columns = {f"title_{code}" for code, _name in settings.LANGUAGES
+               if code != settings.MODELTRANSLATION_DEFAULT_LANGUAGE}
+    unknown = set(translations or {}) - columns
+    if unknown:
+        raise ValueError(f"Not a translated title column: {sorted(unknown)}")
+    return {column: " ".join((text or "").split())
+            for column, text in sorted((translations or {}).items())}
 
 
 def _main(instance, name: str) -> str:

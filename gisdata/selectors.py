@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import geojson
 from gisdata.models import Feature, GeometryType, Layer
 
 # Above this many features, the map loads a layer as vector tiles instead of GeoJSON.
@@ -89,7 +90,7 @@ def features_search(layer: Layer, query: str, *, limit: int = SEARCH_MAX
 def feature_geojson(feature_id: int, *, layers: QuerySet[Layer]) -> dict | None:
     """One feature of one of `layers` as a GeoJSON Feature with its name, or None."""
     row = (Feature.objects.filter(pk=feature_id, layer__in=layers)
-           .annotate(json=AsGeoJSON("geometry", precision=7))
+           .annotate(json=AsGeoJSON("geometry", precision=geojson.PRECISION))
            .values("pk", "layer_id", "properties", "number", "json").first())
     if row is None:
         return None
@@ -149,18 +150,15 @@ def layer_map_config(layer: Layer) -> dict:
             "tiles": f"{layer_urls(layer)['tiles']}?v={layer.version}"}
 
 
+_FEATURE = geojson.feature_sql(id="t.id", geometry="t.geometry", properties="t.properties")
 _GEOJSON_SQL = """
 SELECT count(*),
-       coalesce(json_agg(json_build_object(
-           'type', 'Feature', 'id', t.id,
-           'geometry', ST_AsGeoJSON(t.geometry, 7)::json,
-           'properties', t.properties
-       ) ORDER BY t.id) FILTER (WHERE t.n <= %(limit)s), '[]')::text
+       coalesce(json_agg(FEATURE ORDER BY t.id) FILTER (WHERE t.n <= %(limit)s), '[]')::text
 FROM (SELECT row_number() OVER (ORDER BY f.id) AS n, f.id, f.geometry, f.properties
       FROM gisdata_feature f
       WHERE f.layer_id = %(layer)s {bbox}
       ORDER BY f.id LIMIT %(limit)s + 1) t
-"""
+""".replace("FEATURE", _FEATURE)
 
 
 def layer_geojson(layer: Layer, *, bbox: Polygon | None = None,

@@ -82,6 +82,7 @@ def test_reordering_roles_in_the_admins_list_writes_the_services_entry(planner_c
     assert AuditEntry.objects.get().details == {"position": [3, 7]}
 
 
+@pytest.mark.quality("admin-second-write-path")
 def test_what_role_save_refuses_is_a_message_and_nothing_changes(planner_client):
     expert = role_make("expert", "2")
     response = planner_client.post(

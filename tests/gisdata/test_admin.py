@@ -89,6 +89,7 @@ def test_marking_the_districts_in_the_admin_unmarks_the_other_layer(planner_clie
     assert AuditEntry.objects.get().details == {"is_districts": [False, True]}
 
 
+@pytest.mark.quality("admin-second-write-path")
 def test_what_layer_update_refuses_is_a_message_and_nothing_changes(planner_client):
     layer = layer_make("districtes")
     response = planner_client.post(

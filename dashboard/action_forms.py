@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dashboard.translation_forms import LayerTranslationsMixin
 from gisdata.layer_services import MAX_DISTANCE_M
 from gisdata.models import ConstraintRule, Severity
 from proposals.models import Project
@@ -63,7 +64,7 @@ class StyleForm(forms.Form):
                             help_text=_("As #rrggbb."))
 
 
-class LayerForm(forms.Form):
+class LayerForm(LayerTranslationsMixin, forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=200,
         help_text=_("What citizens read in the maps' layer control and the open data."))
@@ -79,6 +80,8 @@ class LayerForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["label_property"].choices = [
             ("", _("— none: features are numbered —")), *((a, a) for a in attributes)]
+        # The title in each language together, then how features are named.
+        self.order_fields(["title", *(f.name for f in self.translation_fields())])
 
 
 class ConstraintForm(forms.Form):

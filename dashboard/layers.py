@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from core.form_errors import form_add_service_errors
 from dashboard.access import error_text, form_action, planner_only
 from dashboard.action_forms import ConstraintForm, LayerForm, StyleForm
+from dashboard.translation_forms import LAYER_TEXTS, default_language, texts_initial
 from gisdata import layer_services
 from gisdata.models import Constraint, Layer
 from gisdata.selectors import layer_extent_bbox, layer_map_config
@@ -23,8 +24,10 @@ DEFAULT_COLOUR = "#1d4ed8"
 
 
 def _layer_form(layer: Layer, data=None) -> LayerForm:
+    # The plain field starts from the default language's column, never from the
+    # planner's language: the service saves it as the default language's text.
     return LayerForm(data, attributes=layer_services.attribute_names(layer.schema), initial={
-        "title": layer.title, "label_property": layer.label_property,
+        **texts_initial(layer, LAYER_TEXTS), "label_property": layer.label_property,
         "is_districts": layer.is_districts})
 
 
@@ -39,7 +42,9 @@ def _page(request, layer: Layer, *, style_form=None, new_form=None, edited=None,
             continue
         constraint.form = ConstraintForm(initial={
             "rule": constraint.rule, "distance_m": constraint.distance_m,
-            "severity": constraint.severity, "message": constraint.message,
+            "severity": constraint.severity,
+            # The default language's text, which the service saves it as.
+            "message": getattr(constraint, f"message_{default_language()}") or "",
             "is_active": constraint.is_active, "projects": list(constraint.projects.all())},
             prefix=f"c{constraint.pk}")
     return render(request, "dashboard/layer.html", {
@@ -96,7 +101,11 @@ def layer_edit(request, pk: int):
     form = _layer_form(layer, request.POST)
     if form.is_valid():
         try:
-            layer_services.layer_update(layer=layer, user=request.user, **form.cleaned_data)
+            data = form.cleaned_data
+            layer_services.layer_update(
+                layer=layer, user=request.user, title=data["title"],
+                label_property=data["label_property"], is_districts=data["is_districts"],
+                translations=form.translations())
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

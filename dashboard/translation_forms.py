@@ -1,5 +1,5 @@
-"""The per-language fields of the project set-up form: a project's title and description
-and each category's name in every language of the site.
+"""The per-language fields of the planners' forms: a project's title and description,
+each category's name and a layer's title, in every language of the site.
 
 The plain fields (`title`, `description`, a category's `name`) hold the English text,
 the one every page falls back to; the others (`title_ca`, `title_es`…) are optional, and
@@ -17,6 +17,7 @@ from modeltranslation import settings as mt_settings
 PROJECT_TEXTS = {"title": (_("Title in %(language)s"), 200, forms.TextInput),
                  "description": (_("Description in %(language)s"), 20000, forms.Textarea)}
 CATEGORY_TEXTS = {"name": (_("Category in %(language)s"), 80, forms.TextInput)}
+LAYER_TEXTS = {"title": (_("Title in %(language)s"), 200, forms.TextInput)}
 
 
 def default_language() -> str:
@@ -66,6 +67,10 @@ class ProjectTranslationsMixin(_TranslationsMixin):
 
 class CategoryTranslationsMixin(_TranslationsMixin):
     texts = CATEGORY_TEXTS
+
+
+class LayerTranslationsMixin(_TranslationsMixin):
+    texts = LAYER_TEXTS
 
 
 def texts_initial(instance, texts: dict) -> dict[str, str]:

@@ -178,3 +178,22 @@ def test_a_report_starts_from_the_marked_districts_or_none(desk, world):
     Layer.objects.filter(pk=layer.pk).update(is_districts=True)
     page = desk.get(url).content.decode()
     assert f'<option value="{layer.pk}" selected>Districtes — Districtes (2 areas)' in page
+
+
+def test_a_planner_reading_catalan_edits_each_language_of_the_title_in_its_own_field(
+        desk, world, settings):
+    """The plain field is the English text whatever the planner reads: before, a planner
+    reading Catalan found the Catalan title there and saving wrote it as the English."""
+    layer = world["layer"]
+    Layer.objects.filter(pk=layer.pk).update(title_en="Districts", title_ca="Districtes")
+    desk.cookies[settings.LANGUAGE_COOKIE_NAME] = "ca"
+    page = desk.get(reverse("dashboard:layer", args=[layer.pk]),
+                    HTTP_ACCEPT_LANGUAGE="ca").content.decode()
+    assert 'name="title" value="Districts"' in page
+    assert 'name="title_ca" value="Districtes"' in page
+    response = layer_post(desk, layer, title="Districts", title_ca="Districtes de Barcelona",
+                          title_es="Distritos")
+    assert response.status_code == 302
+    layer.refresh_from_db()
+    assert (layer.title_en, layer.title_ca, layer.title_es) == (
+        "Districts", "Districtes de Barcelona", "Distritos")

@@ -227,7 +227,18 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
         raise ImportFailed(_("The file has no layer %(value)s; it has %(value2)s.") % {
                                "value": ', '.join(missing),
                                "value2": ', '.join(available)})
-    return [read_vector(source.gdal_path, layer=name, encoding=encoding) for name in wanted]
+    return [read_vector(source.gdal_path, layer=name,
+                        encoding=dataset.encoding or _layer_encoding(source, name))
+            for name in wanted]
+
+
+def _layer_encoding(source, layer: str) -> str | None:
+    """The encoding a layer's own file declares: in a zip of several shapefiles each
+    .cpg speaks for its own .dbf (the source's single encoding is None when they differ)."""
+    for shapefile in source.shapefiles or ():
+        if shapefile.name == layer:
+            return shapefile.encoding
+    return source.encoding
 
 
 def _layers_crs(layers: list[SourceLayer]) -> list[dict]:

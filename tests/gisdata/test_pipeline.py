@@ -13,7 +13,13 @@ from django.core.files.base import ContentFile
 from django.db import connection, connections
 
 from gisdata.imports import services
-from gisdata.models import Dataset, Feature, ImportRun, Layer
+from gisdata.models import Dataset, Feature, ImportRun, ImportStatus, Layer
+from tests.gisdata.test_inspect import (
+    districtes_part,
+    latin1_dbf,
+    make_zip,
+    shapefile_members,
+)
 
 SQUARE = [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]
 BOWTIE = [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]   # self-intersecting: two triangles
@@ -230,3 +236,21 @@ def test_a_swap_blocked_by_a_long_reader_fails_clearly_and_changes_nothing(monke
     assert "in use by other work" in again.message and "Nothing was changed" in again.message
     assert sorted(Feature.objects.values_list("id", flat=True)) == before
     assert Layer.objects.get(dataset=run.dataset).version == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.quality("latin1-shapefile")
+def test_shapefiles_of_one_zip_are_each_read_in_the_encoding_of_their_own_cpg(tmp_path):
+    """A zip of two shapefiles, one Windows-1252 and one UTF-8, each with its .cpg: each
+    is read in its own, as the inspection's note says, with no guess and no question."""
+    members = shapefile_members("data/roads", ("shp", "shx", "prj")) | {
+        "data/roads.dbf": latin1_dbf(districtes_part("dbf")), "data/roads.cpg": b"1252"}
+    members |= shapefile_members("data/parks") | {"data/parks.cpg": b"UTF-8"}
+    content = make_zip(tmp_path / "two.zip", members).read_bytes()
+    run = run_import(content, name="two.zip")
+    assert run.status == ImportStatus.SUCCEEDED, run.error
+    for layer in Layer.objects.filter(dataset=run.dataset):
+        names = set(Feature.objects.filter(layer=layer)
+                    .values_list("properties__NOM", flat=True))
+        assert "Sants-Montjuïc" in names, layer.name
+    assert not [note for note in run.notes if "encod" in note["message"].lower()], run.notes

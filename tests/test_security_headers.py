@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from gisdata.models import Dataset, Layer
 from tests.factories import project_make, proposal_make, user_make
 
 pytestmark = pytest.mark.django_db
@@ -75,10 +76,14 @@ def test_the_admin_s_pages_and_map_widgets_carry_the_nonce(client, planner):
     client.force_login(planner)
     project = project_make("sants")
     proposal = proposal_make(project, user_make("ana"))
+    # Layers are made by imports: the admin changes them, never adds one.
+    dataset = Dataset.objects.create(name="Districts", source_url="https://example.org/d.json")
+    layer = Layer.objects.create(dataset=dataset, name="districts", title="Districts",
+                                 geometry_type="MultiPolygon")
     for path in ("/admin/", "/admin/proposals/project/", "/admin/proposals/project/add/",
                  f"/admin/proposals/project/{project.pk}/change/",
                  f"/admin/proposals/proposal/{proposal.pk}/change/",
-                 "/admin/gisdata/layer/add/", "/admin/accounts/user/"):
+                 f"/admin/gisdata/layer/{layer.pk}/change/", "/admin/accounts/user/"):
         response = client.get(path)
         assert response.status_code == 200, path
         _inline_scripts_carry_the_nonce(response)

@@ -50,7 +50,7 @@ UNMARKED: set[str] = set()
 # Content fields the test marks, so that a page showing them is recognised.
 CONTENT_FIELDS = {"title", "body", "name", "description", "display_name", "message",
                   "reason", "hidden_reason", "official_answer", "evidence", "username",
-                  "email", "actor_name"}
+                  "email", "actor_name", "attribution"}
 # Not words of the interface: e-mail addresses, and an OGC link's relation and media type,
 # "(alternate, application/geo+json)", which are identifiers of the standard.
 DATA = re.compile(r"\S+@\S+|\((?:[a-z-]+, )?[a-z]+/[\w.+-]+(?:;[\w.=-]+)*\)")

@@ -21,6 +21,7 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     path("projects/", proposals.ProjectList.as_view(), name="project-list"),
     path("projects/<int:pk>/", proposals.ProjectDetail.as_view(), name="project-detail"),
+    path("projects/<int:pk>/area/", proposals.ProjectArea.as_view(), name="project-area"),
     path("projects/<int:pk>/proposals/", proposals.ProjectProposals.as_view(),
          name="project-proposals"),
     path("projects/<int:pk>/feedback/", proposals.ProjectFeedback.as_view(),

@@ -3,8 +3,6 @@ visibility), the overview, and the voting weights with a preview of the ranking.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.forms.utils import ErrorDict
@@ -25,6 +23,7 @@ from dashboard.translation_forms import (
     texts_initial,
 )
 from gisdata.selectors import feature_geojson, layer_label
+from proposals import area_display
 from proposals.models import Project
 from voting import services as voting_services
 from voting.selectors import weights_frozen
@@ -96,7 +95,8 @@ def _edit(request, project: Project | None):
         else:
             messages.success(request, _("“%(title)s” is saved.") % {"title": saved.title})
             return redirect("dashboard:project", slug=saved.slug)
-    map_config = {"area": json.loads(project.area.geojson) if project else None,
+    # The current area as the project's pages draw it: fetched, not inlined.
+    map_config = {**(area_display.area_map_config(project) if project else {}),
                   "feature": _chosen_feature(form),
                   "features_url": reverse("dashboard:layer-features", args=[0])}
     return render(request, "dashboard/project_form.html", {

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
@@ -17,10 +23,10 @@ from core.api_errors import SafeJSONParser
 from core.api_http import LastModifiedMixin
 from core.geojson import GeoJSONRenderer
 from gisdata.constraints import constraints_check
-from proposals import selectors, services
+from proposals import area_display, selectors, services
 from proposals.filters import ProjectFilter
-from proposals.models import Project, Proposal
-from proposals.schema import FEATURE, FEATURE_COLLECTION
+from proposals.models import Project, Proposal, Visibility
+from proposals.schema import AREA_FEATURE, FEATURE, FEATURE_COLLECTION
 from proposals.serializers import (
     ProjectDetailSerializer,
     ProjectSerializer,
@@ -61,6 +67,48 @@ def _project(request, pk: int) -> Project:
         return selectors.project_for(user=request.user, pk=pk)
     except Project.DoesNotExist as exc:
         raise Http404 from exc
+
+
+class ProjectArea(APIView):
+    """The project's area for drawing on a map: a GeoJSON Feature, simplified for display
+    (proposals/area_display.py). The same rules as the project's page: a public project's
+    area is cached by anyone for a day when asked at its current `version` (the pages ask
+    so; a changed area has a new one); an unlisted or draft project's only by the
+    reader's browser, which asks again each time (304 while unchanged), so that a project
+    closed to the reader stops showing at once."""
+
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+    MAX_AGE = 24 * 3600  # at the current version; the version changes with the area
+    MAX_AGE_UNVERSIONED = 300
+
+    @extend_schema(
+        parameters=[OpenApiParameter(
+            "version", str, description="The area's version, as the project's pages link "
+            "it: an answer at the current version may be kept for a day.")],
+        responses={200: OpenApiResponse(AREA_FEATURE, description="GeoJSON Feature"),
+                   304: OpenApiResponse(description="Not Modified: the copy named by "
+                                                    "If-None-Match (the ETag) is current.")})
+    def get(self, request, pk: int):
+        project = _project(request, pk)
+        version = area_display.area_version(project)
+        etag = f'"area-{project.pk}-{version}"'
+        public = project.visibility == Visibility.PUBLIC
+        if not public:
+            cache_control = "private, no-cache"
+        elif request.query_params.get("version") == version:
+            cache_control = f"public, max-age={self.MAX_AGE}"
+        else:
+            cache_control = f"public, max-age={self.MAX_AGE_UNVERSIONED}"
+        asked = {t.strip() for t in request.headers.get("If-None-Match", "").split(",")}
+        if etag in asked or "*" in asked:
+            response = HttpResponseNotModified()
+        else:
+            response = geojson.response(area_display.area_feature_text(project, version))
+        response["ETag"] = etag
+        response["Cache-Control"] = cache_control
+        if not public:
+            patch_vary_headers(response, ["Cookie"])
+        return response
 
 
 class ProjectProposals(APIView):

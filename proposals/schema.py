@@ -31,3 +31,19 @@ FEATURE = {
     },
 }
 FEATURE_COLLECTION = feature_collection(FEATURE)
+
+AREA_FEATURE = {
+    "type": "object", "required": ["type", "id", "geometry", "properties"],
+    "properties": {
+        "type": {"enum": ["Feature"]},
+        "id": {"type": "integer", "description": "the project's id"},
+        "geometry": {"type": "object", "title": "MultiPolygon",
+                     "required": ["type", "coordinates"],
+                     "properties": {"type": {"enum": ["MultiPolygon"]}, "coordinates": {
+                         "type": "array", "items": {"type": "array", "items": {
+                             "type": "array", "items": POSITION, "minItems": 4}}}}},
+        "properties": {"type": "object", "properties": {
+            "tolerance": {"type": "number", "description":
+                          "how far the outline may stray from the area, in degrees"}}},
+    },
+}

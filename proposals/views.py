@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.form_errors import form_add_service_errors
-from proposals import rules, selectors, services
+from proposals import area_display, rules, selectors, services
 from proposals.comment_context import comments_context
 from proposals.draw_map import draw_map_context
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
@@ -40,7 +40,9 @@ def _map_config(project: Project, **extra) -> dict:
 
     return {
         "api": reverse("api:project-proposals", args=[project.pk]),
-        "area": json.loads(project.area.json),
+        # The area's bounding box and the address of its shape, not the shape: the
+        # shape is fetched once and cached (proposals/area_display.py).
+        **area_display.area_map_config(project),
         "categories": {c.slug: {"name": c.name, "color": c.color}
                        for c in project.categories.all()},
         "statuses": dict(ProposalStatus.choices),

@@ -112,11 +112,9 @@
     var picker = document.querySelector("[data-area-picker]");
     var drawn = null;
     var state = { shown: null };  // the feature chosen in the picker
-    if (cfg.area) {
-      var current = L.geoJSON(cfg.area, {
-        interactive: false, style: { color: "#1d2733", weight: 2, dashArray: "6 4", fill: false }
-      }).addTo(map);
-      map.fitBounds(current.getBounds());
+    if (cfg.area_url) {  // the current area, drawn as the project's pages draw it
+      window.plazaAreaLayer(cfg).addTo(map);
+      map.fitBounds(window.plazaAreaBounds(cfg));
     } else {
       map.setView([41.39, 2.17], 12);
     }

@@ -75,7 +75,7 @@
   window.plazaDrawMap = function (map) {
     var cfg = JSON.parse(document.getElementById("map-config").textContent);
     var area = window.plazaAreaLayer(cfg).addTo(map);
-    map.fitBounds(area.getBounds());
+    map.fitBounds(window.plazaAreaBounds(cfg));
     showLayers(map, cfg, area);
     var input = document.getElementById("id_geometry");
     var undo = document.querySelector("[data-undo]");
@@ -132,7 +132,7 @@
       if (first) {
         place(first);
         // The project's area with the drawing, as the citizen saw it before sending.
-        map.fitBounds(area.getBounds().extend(
+        map.fitBounds(window.plazaAreaBounds(cfg).extend(
           first.getBounds ? first.getBounds() : L.latLngBounds([first.getLatLng()])));
         write(input.value);
       } else {

@@ -24,15 +24,34 @@
     if (el) { el.textContent = text; }
   }
 
+  // The project's outline. The page carries only the area's bounding box (the first
+  // view needs nothing more) and the address of its shape, simplified for display and
+  // kept by the browser's cache (GET /api/v1/projects/{id}/area/): the outline is drawn
+  // when it arrives. Should it not arrive, the map works without it: whether a proposal
+  // is inside the area is the server's check, on the full area.
   function areaLayer(cfg) {
-    return L.geoJSON(cfg.area, {
-      interactive: false,
+    var layer = L.geoJSON(null, {
+      interactive: false, className: "plaza-area",
       style: { color: "#1d2733", weight: 2, dashArray: "6 4", fill: false }
     });
+    fetch(cfg.area_url, { credentials: "same-origin",
+                          headers: { Accept: "application/geo+json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (feature) { layer.addData(feature); })
+      .catch(function () { /* no outline */ });
+    return layer;
   }
 
-  // The drawing map outlines the project's area the same way (static/js/plaza-draw.js).
+  // The area's bounding box, [minlon, minlat, maxlon, maxlat], as Leaflet's bounds.
+  function areaBounds(cfg) {
+    var b = cfg.area_bbox;
+    return L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+  }
+
+  // The drawing map and the dashboard's set-up page outline the project's area the same
+  // way (static/js/plaza-draw.js, plaza-area.js).
   window.plazaAreaLayer = areaLayer;
+  window.plazaAreaBounds = areaBounds;
 
   function colorOf(cfg, feature) {
     var c = cfg.categories[feature.properties.category];
@@ -90,7 +109,7 @@
     function fitState() {
       var saved = boundsOf(new URLSearchParams(window.location.search).get("bbox"));
       quiet = true;
-      map.fitBounds(saved || area.getBounds(), { animate: false });
+      map.fitBounds(saved || areaBounds(cfg), { animate: false });
     }
     fitState();
     quiet = false;

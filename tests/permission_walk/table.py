@@ -203,6 +203,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:project-list": Case(read=PUBLIC),
     "api:project-detail": (Case(read=PUBLIC, args={"pk": "idea"}),
                            Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
+    # The area as the maps draw it: the project page's rules (tests/proposals/test_area.py).
+    "api:project-area": (Case(read=PUBLIC, args={"pk": "idea"}),
+                         Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
     "api:project-proposals": (
         Case(read=PUBLIC, write=USER, args={"pk": "idea"}, data=API_PROPOSAL),
         Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),

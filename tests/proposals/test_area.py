@@ -108,6 +108,7 @@ def test_a_draft_area_is_for_planners_only(client, citizen, planner):
     assert Client().get(area_url(Project(pk=999999))).status_code == 404
 
 
+@pytest.mark.quality("inlined-data")
 @pytest.mark.parametrize("page", ["project", "propose", "proposal", "dashboard"])
 def test_no_page_inlines_the_area(detailed, citizen, planner, page):
     """Each page with the project's map carries the area's bbox and address, not the

@@ -104,3 +104,41 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"Vote {self.pk} on proposal {self.proposal_id}"
+
+
+class VoteTally(models.Model):
+    """The sums of one proposal's votes cast with one role (NULL: no verified role),
+    kept by the database in the same transaction as the votes (migration 0004's
+    trigger), so that a ranking reads one row per proposal and role, never every vote.
+
+    Read-only by convention: nothing in Python writes it, and it has no admin. A row
+    whose counts fall to zero is deleted, so a role with no votes left is not listed.
+    """
+
+    # DO_NOTHING: deleting a proposal deletes its votes first, and the trigger their
+    # rows; the collector must not delete tally rows before the votes they sum.
+    proposal = models.ForeignKey(Proposal, on_delete=models.DO_NOTHING,
+                                 related_name="tallies", db_index=False)
+    role = models.ForeignKey(StakeholderRole, on_delete=models.DO_NOTHING, null=True,
+                             related_name="+")
+    supporters = models.IntegerField()
+    opponents = models.IntegerField()
+    abstentions = models.IntegerField()
+    support_weight = models.DecimalField(max_digits=20, decimal_places=3)
+    oppose_weight = models.DecimalField(max_digits=20, decimal_places=3)
+
+    class Meta:
+        db_table = "voting_tally"
+        constraints = [
+            # One row per proposal and role, the votes without a role included (and the
+            # index every read of a proposal's rows goes through).
+            models.UniqueConstraint(fields=["proposal", "role"], nulls_distinct=False,
+                                    name="voting_tally_once"),
+            models.CheckConstraint(
+                condition=Q(supporters__gte=0) & Q(opponents__gte=0) & Q(abstentions__gte=0)
+                & Q(support_weight__gte=0) & Q(oppose_weight__gte=0),
+                name="voting_tally_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tally of proposal {self.proposal_id}, role {self.role_id}"

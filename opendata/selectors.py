@@ -22,13 +22,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 
 from core import geojson
 from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
 from proposals.selectors import proposals_readable
-from voting.models import Vote, VoteTally
+from voting.models import VoteTally
 from voting.tally import SCORES_SQL, TALLY_SQL
 
 Bbox = tuple[float, float, float, float]
@@ -253,14 +253,18 @@ def proposals_rows(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
 def proposals_version(project: Project, *, results: bool) -> tuple[str, datetime]:
     """What changes whenever a page of the project's public proposals may change: the
     project, how many proposals are public and the latest change among them, and, with
-    results, the votes (their number and latest change). With the time of that change."""
+    results, the tally (the number of votes, the weighted sums and their latest change,
+    from the rows the database keeps per proposal and role: no vote is read). With the
+    time of that change."""
     public = proposals_public(project).order_by().aggregate(n=Count("pk"),
                                                            last=Max("updated_at"))
     parts = [project.pk, project.updated_at.isoformat(), public["n"], public["last"]]
     times = [t for t in (project.updated_at, public["last"]) if t]
     if results:
-        votes = Vote.objects.filter(proposal__project=project).order_by().aggregate(
-            n=Count("pk"), last=Max("updated_at"))
-        parts += [votes["n"], votes["last"]]
-        times += [votes["last"]] if votes["last"] else []
+        tally = VoteTally.objects.filter(proposal__project=project).order_by().aggregate(
+            n=Sum(F("supporters") + F("opponents") + F("abstentions")),
+            support=Sum("support_weight"), oppose=Sum("oppose_weight"),
+            last=Max("updated_at"))
+        parts += [tally["n"], tally["support"], tally["oppose"], tally["last"]]
+        times += [tally["last"]] if tally["last"] else []
     return ":".join(str(p) for p in parts), max(times)

@@ -126,6 +126,9 @@ class VoteTally(models.Model):
     abstentions = models.IntegerField()
     support_weight = models.DecimalField(max_digits=20, decimal_places=3)
     oppose_weight = models.DecimalField(max_digits=20, decimal_places=3)
+    # When a vote last changed this row: the time of the writing transaction. What the
+    # open-data pages' Last-Modified and version read, instead of every vote's.
+    updated_at = models.DateTimeField()
 
     class Meta:
         db_table = "voting_tally"

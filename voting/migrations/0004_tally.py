@@ -19,6 +19,8 @@ a tally read at any moment equals the sum over the vote rows committed at that m
 - A row whose counts fall to zero is deleted (a role with no votes left on a proposal
   is not listed); the counts may never go below zero (CHECK), so a drifted tally fails
   loudly instead of being wrong.
+- Each row carries when a vote last changed it (`updated_at`, the transaction's time),
+  for the open-data pages' versions.
 - TRUNCATE of the votes empties the tally too.
 
 The table is filled from the existing votes in the same transaction, after the trigger
@@ -65,20 +67,22 @@ APPLY = f"""
                 opponents = t.opponents + d.opponents,
                 abstentions = t.abstentions + d.abstentions,
                 support_weight = t.support_weight + d.support_weight,
-                oppose_weight = t.oppose_weight + d.oppose_weight
+                oppose_weight = t.oppose_weight + d.oppose_weight,
+                updated_at = now()
             WHERE t.proposal_id = d.proposal_id
               AND (t.role_id = d.role_id OR (t.role_id IS NULL AND d.role_id IS NULL))
             RETURNING t.id, t.supporters + t.opponents + t.abstentions INTO row_id, left_;
             IF NOT FOUND THEN
-                INSERT INTO {TALLY} AS t (proposal_id, role_id, {COLUMNS})
+                INSERT INTO {TALLY} AS t (proposal_id, role_id, {COLUMNS}, updated_at)
                 VALUES (d.proposal_id, d.role_id, d.supporters, d.opponents, d.abstentions,
-                        d.support_weight, d.oppose_weight)
+                        d.support_weight, d.oppose_weight, now())
                 ON CONFLICT (proposal_id, role_id) DO UPDATE SET
                     supporters = t.supporters + EXCLUDED.supporters,
                     opponents = t.opponents + EXCLUDED.opponents,
                     abstentions = t.abstentions + EXCLUDED.abstentions,
                     support_weight = t.support_weight + EXCLUDED.support_weight,
-                    oppose_weight = t.oppose_weight + EXCLUDED.oppose_weight;
+                    oppose_weight = t.oppose_weight + EXCLUDED.oppose_weight,
+                    updated_at = EXCLUDED.updated_at;
             ELSIF left_ = 0 THEN
                 DELETE FROM {TALLY} WHERE id = row_id;
             END IF;
@@ -120,9 +124,9 @@ CREATE TRIGGER voting_tally_deleted AFTER DELETE ON voting_vote
 CREATE TRIGGER voting_tally_truncated AFTER TRUNCATE ON voting_vote
     FOR EACH STATEMENT EXECUTE FUNCTION voting_tally_emptied();
 
-INSERT INTO {TALLY} (proposal_id, role_id, {COLUMNS})
-SELECT c.proposal_id, c.role_id, {SUMS}
-FROM (SELECT proposal_id, role_id, value, weight, 1 AS sign FROM voting_vote) c
+INSERT INTO {TALLY} (proposal_id, role_id, {COLUMNS}, updated_at)
+SELECT c.proposal_id, c.role_id, {SUMS}, max(c.updated_at)
+FROM (SELECT proposal_id, role_id, value, weight, updated_at, 1 AS sign FROM voting_vote) c
 GROUP BY c.proposal_id, c.role_id;
 """  # noqa: S608 (constants)
 
@@ -155,6 +159,7 @@ class Migration(migrations.Migration):
                 ('abstentions', models.IntegerField()),
                 ('support_weight', models.DecimalField(decimal_places=3, max_digits=20)),
                 ('oppose_weight', models.DecimalField(decimal_places=3, max_digits=20)),
+                ('updated_at', models.DateTimeField()),
                 ('proposal', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='tallies', to='proposals.proposal')),
                 ('role', models.ForeignKey(null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='accounts.stakeholderrole')),
             ],

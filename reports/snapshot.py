@@ -245,7 +245,7 @@ def _votes_by_role(project: Project) -> list[dict]:
             .values("role_id", "role__name", "role__position")
             .annotate(**tally_aggregates(""))
             .order_by("role__position", "role__name"))
-    return [{"role": row["role__name"] or NO_ROLE, "voters": voters[row["role_id"]],
+    return [{"role": row["role__name"] or NO_ROLE, "voters": voters.get(row["role_id"], 0),
              "votes": row["supporters"] + row["opponents"] + row["abstentions"],
              **{k: row[k] for k in ("supporters", "opponents", "abstentions",
                                     "support_weight", "oppose_weight")}}

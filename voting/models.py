@@ -2,9 +2,10 @@
 
 A vote stores the role and weight it was cast with (snapshotted on the server at
 cast time, docs/voting-weights.md), so a tally is a plain sum over the vote rows and
-never changes because a claim expires later. The weights of a project are frozen from
-the moment its voting phase opens: a database trigger refuses changes then, whatever
-code path tries (migration 0002).
+never changes because a claim expires later; the database keeps those sums per proposal
+and role as the votes are written (`VoteTally`, migration 0004). The weights of a
+project are frozen from the moment its voting phase opens: a database trigger refuses
+changes then, whatever code path tries (migration 0002).
 """
 
 from decimal import Decimal

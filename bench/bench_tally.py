@@ -3,14 +3,17 @@
 Ours: `list(voting.selectors.ranking_queryset(project).values(…))` with every column the
 ranking API returns (counts per value, weighted support and opposition, both scores and
 both ranks), in this process: what the results page and `GET /api/v1/projects/{id}/ranking/`
-run.
-Reference: a raw `GROUP BY proposal_id` over the project's votes with the same counts and
-weighted sums (`FILTER (WHERE …)`), sent with psycopg on a connection of its own to the
-same database, fetching every row.
+run. It reads the tally the database keeps (`voting_tally`, one row per proposal and
+role), not the votes.
+Reference: the recount that tally saves, a raw `GROUP BY proposal_id` over the project's
+votes with the same counts and weighted sums (`FILTER (WHERE …)`), sent with psycopg on a
+connection of its own to the same database, fetching every row.
 
-    .venv/bin/python -m bench.bench_tally [--runs 15] [--explain]
+    .venv/bin/python -m bench.bench_tally [--runs 15] [--explain] [--votes 10000000]
 
-`--explain` also prints the full `EXPLAIN (ANALYZE, BUFFERS)` of both queries.
+`--explain` also prints the full `EXPLAIN (ANALYZE, BUFFERS)` of both queries. `--votes`
+seeds (once) and measures another project of the same 10,000 proposals with that many
+votes, 100 per voter, in place of the 1,000,000 of `make bench`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import argparse
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -41,11 +45,30 @@ PROPOSALS = 10_000
 # Votes go to the first 9,900 proposals only: the last 100 have none, so ours' LEFT JOIN
 # has proposals without votes to keep (with zeros), as a real project does.
 VOTED = 9_900
-VOTERS = 10_000
 PER_VOTER = 100
-VOTES = VOTERS * PER_VOTER
+VOTES = 1_000_000
 SLUG = "bench-tally"
 USER_PREFIX = "bench-tally-voter-"
+
+
+@dataclass(frozen=True)
+class Size:
+    """How many votes, 100 per voter; another size is another project and other voters
+    (their claims would otherwise disagree with the first project's votes)."""
+
+    votes: int = VOTES
+
+    @property
+    def voters(self) -> int:
+        return self.votes // PER_VOTER
+
+    @property
+    def slug(self) -> str:
+        return SLUG if self.votes == VOTES else f"{SLUG}-{self.votes}"
+
+    @property
+    def user_prefix(self) -> str:
+        return USER_PREFIX if self.votes == VOTES else f"bench-tally-{self.votes}-"
 SEED = 0.2718
 AREA = (2.05, 41.32, 2.23, 41.47)
 # What the ranking API asks for (voting/api.py, ProjectRanking).
@@ -140,9 +163,9 @@ SELECT (SELECT count(*) FROM proposals_proposal WHERE project_id = %(project)s),
 """
 
 
-def seed():
-    """The project, its 10,000 proposals, 10,000 voters and their 1,000,000 votes: reused
-    when all are there."""
+def seed(size: Size):
+    """The project, its 10,000 proposals, 10,000 voters and their 1,000,000 votes (or
+    `size`'s): reused when all are there."""
     from django.contrib.gis.geos import MultiPolygon, Polygon
     from django.db import connection, transaction
     from django.utils import timezone
@@ -150,14 +173,14 @@ def seed():
     from accounts.models import User
     from proposals.models import Category, Phase, PhaseKind, Project, Visibility
 
-    project = Project.objects.filter(slug=SLUG).first()
+    project = Project.objects.filter(slug=size.slug).first()
     if project is not None:
         with connection.cursor() as cursor:
             cursor.execute(COUNTS_SQL, {"project": project.pk})
             counts = cursor.fetchone()
-        if counts == (PROPOSALS, VOTES, VOTERS):
+        if counts == (PROPOSALS, size.votes, size.voters):
             out(f"seed: reused project {project.pk} with {PROPOSALS:,} proposals, "
-                f"{VOTERS:,} voters and {VOTES:,} votes")
+                f"{size.voters:,} voters and {size.votes:,} votes")
             return project
         out(f"seed: project {project.pk} has {counts[0]:,} proposals, {counts[1]:,} votes "
             f"from {counts[2]:,} voters: seeding again")
@@ -179,8 +202,8 @@ def seed():
             minx, miny, maxx, maxy = AREA
             area = Polygon.from_bbox((minx - 0.01, miny - 0.01, maxx + 0.01, maxy + 0.01))
             project = Project.objects.create(
-                slug=SLUG, title="Benchmark: tally and ranking",
-                description="10,000 proposals and 1,000,000 votes seeded by "
+                slug=size.slug, title="Benchmark: tally and ranking",
+                description=f"10,000 proposals and {size.votes:,} votes seeded by "
                             "bench/bench_tally.py.",
                 area=MultiPolygon(area, srid=4326), visibility=Visibility.PUBLIC)
             # No ProjectVoting nor RoleWeight rows: the roles' default weights apply (and
@@ -193,7 +216,7 @@ def seed():
                                  ends_at=now + timedelta(days=3650))
         category, _ = Category.objects.get_or_create(
             project=project, slug="streets", defaults={"name": "Streets"})
-        voters = bench_users(USER_PREFIX, VOTERS)
+        voters = bench_users(size.user_prefix, size.voters)
         with connection.cursor() as cursor:
             # Nothing else writes to this project: its proposals have no comments, images
             # or flags to cascade to, only votes.
@@ -216,8 +239,8 @@ def seed():
             cursor.execute(VOTES_SQL, {"project": project.pk, "voted": VOTED,
                                        "per_voter": PER_VOTER})
             inserted = cursor.rowcount
-    if inserted != VOTES:
-        fail(f"seeding inserted {inserted:,} votes, not {VOTES:,}.")
+    if inserted != size.votes:
+        fail(f"seeding inserted {inserted:,} votes, not {size.votes:,}.")
     seeded = time.perf_counter() - started
     vacuum_started = time.perf_counter()
     with connection.cursor() as cursor:
@@ -225,18 +248,19 @@ def seed():
         # VACUUM: the visibility map is set now (index-only scans can skip the heap), not
         # by autovacuum in the middle of a later run. FULL after a reseed: the deleted
         # rows would otherwise leave the table twice its size.
-        for table in ("voting_vote", "proposals_proposal"):
+        for table in ("voting_vote", "voting_tally", "proposals_proposal"):
             cursor.execute(f"VACUUM {'(FULL, ANALYZE)' if deleted else '(ANALYZE)'} {table}")
         cursor.execute("RESET statement_timeout")
     after = f" after deleting {deleted:,} votes" if deleted else ""
-    out(f"seed: project {project.pk}, {PROPOSALS:,} proposals, {VOTERS:,} voters and "
-        f"{VOTES:,} votes inserted in {seeded:.1f} s (proposals "
+    out(f"seed: project {project.pk}, {PROPOSALS:,} proposals, {size.voters:,} voters and "
+        f"{size.votes:,} votes inserted in {seeded:.1f} s, the tally kept by the database's "
+        f"trigger as they went in (proposals "
         f"{proposals_done - started:.1f} s){after}, "
         f"VACUUM{' FULL' if deleted else ''} ANALYZE {time.perf_counter() - vacuum_started:.1f} s")
     return project
 
 
-def check(ours_rows: list[dict], ref_rows: list[tuple], totals: tuple) -> str:
+def check(ours_rows: list[dict], ref_rows: list[tuple], totals: tuple, size: Size) -> str:
     """Ours equals the reference for every proposal; the totals equal the vote rows'."""
     zero = Decimal(0)
     if len(ours_rows) != PROPOSALS:
@@ -258,9 +282,9 @@ def check(ours_rows: list[dict], ref_rows: list[tuple], totals: tuple) -> str:
     count, support, oppose = totals
     summed = (sum(t[0] + t[1] + t[2] for t in ours.values()),
               sum(t[3] for t in ours.values()), sum(t[4] for t in ours.values()))
-    if summed != (count, support, oppose) or count != VOTES:
+    if summed != (count, support, oppose) or count != size.votes:
         fail(f"totals: ours {summed}, votes table ({count}, {support}, {oppose}), "
-             f"seeded {VOTES}.")
+             f"seeded {size.votes}.")
     # The scores, both ranks (ties share a rank: 1 + how many score strictly more) and
     # the order (rank_weighted, rank_equal, id).
     weighted = sorted((r["support_weight"] - r["oppose_weight"] for r in ours_rows),
@@ -352,6 +376,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs of each first (3)")
     parser.add_argument("--explain", action="store_true",
                         help="also print EXPLAIN (ANALYZE, BUFFERS) of both queries")
+    parser.add_argument("--votes", type=int, default=VOTES,
+                        help=f"votes in the project, 100 per voter ({VOTES:,})")
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2")
@@ -362,7 +388,10 @@ def main() -> None:
     from proposals.models import PUBLIC_STATUSES
     from voting.selectors import ranking_queryset
 
-    project = seed()
+    size = Size(args.votes)
+    if size.votes % PER_VOTER or size.votes < VOTED:
+        parser.error(f"--votes must be a multiple of {PER_VOTER} of at least {VOTED:,}")
+    project = seed(size)
     statuses = [str(s) for s in PUBLIC_STATUSES]
 
     def ours():
@@ -398,7 +427,7 @@ def main() -> None:
         with connection.execute_wrapper(record):
             ours_rows = ours()
         totals = conn.execute(TOTALS_SQL, [project.pk]).fetchone()
-        out(check(ours_rows, reference(), totals))
+        out(check(ours_rows, reference(), totals, size))
         if len(queries) != 1:
             fail(f"ours ran {len(queries)} queries, not 1.")
         ours_sql, ours_params = queries[0]
@@ -440,7 +469,8 @@ def main() -> None:
                 for line in lines:
                     out(f"  {line}")
 
-    out(summary(NAME, ours_p50 * 1000, ref_p50 * 1000, "ms"))
+    name = NAME if size.votes == VOTES else f"{NAME} at {size.votes:,} votes"
+    out(summary(name, ours_p50 * 1000, ref_p50 * 1000, "ms"))
 
 
 if __name__ == "__main__":

@@ -22,13 +22,13 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 
 from core import geojson
 from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
 from proposals.selectors import proposals_readable
-from voting.models import Vote
+from voting.models import VoteTally
 from voting.tally import SCORES_SQL, TALLY_SQL
 
 Bbox = tuple[float, float, float, float]
@@ -110,12 +110,12 @@ _RESULT_PROPERTIES = """,
     'score_weighted', """ + SCORES_SQL["score_weighted"] + """,
     'score_equal', """ + SCORES_SQL["score_equal"]
 
-# The tally of each proposal on the page, from its vote rows (the voting_tally_idx
-# index covers it): voting/tally.py's sums, in SQL, for a page at once.
+# The tally of each proposal on the page, from its tally rows (one per role, found by
+# the unique index on (proposal, role)): voting/tally.py's sums, in SQL, for a page at once.
 _RESULTS_JOIN = """
 LEFT JOIN LATERAL (
     SELECT""" + TALLY_SQL + """
-    FROM {votes} v WHERE v.proposal_id = p.id) r ON true
+    FROM {tallies} t WHERE t.proposal_id = p.id) r ON true
 """
 
 
@@ -223,7 +223,8 @@ def proposals_page(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
     order = [*ordering, *(() if {"pk", "id", "-pk", "-id"} & set(ordering) else ("pk",))]
     page = annotated.order_by(*order).values(*PROPOSAL_FIELDS, "matched")
     page = page[offset:offset + limit]
-    joins = _RESULTS_JOIN.format(votes=connection.ops.quote_name(Vote._meta.db_table))
+    joins = _RESULTS_JOIN.format(
+        tallies=connection.ops.quote_name(VoteTally._meta.db_table))
     matched, returned, modified, features = _run(
         page, properties=_PROPOSAL_PROPERTIES.format(
             results=_RESULT_PROPERTIES if results else ""),
@@ -242,7 +243,8 @@ def proposals_rows(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
                             category_name=F("category__name"))
     page = _slice(annotated, limit=limit, offset=offset, after=after).values(
         *PROPOSAL_FIELDS)
-    joins = _RESULTS_JOIN.format(votes=connection.ops.quote_name(Vote._meta.db_table))
+    joins = _RESULTS_JOIN.format(
+        tallies=connection.ops.quote_name(VoteTally._meta.db_table))
     return Rows(matched, _rows(page, properties=_PROPOSAL_PROPERTIES.format(
         results=_RESULT_PROPERTIES if results else ""), joins=joins if results else "",
         stream=limit > STREAM_ABOVE))
@@ -251,14 +253,18 @@ def proposals_rows(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
 def proposals_version(project: Project, *, results: bool) -> tuple[str, datetime]:
     """What changes whenever a page of the project's public proposals may change: the
     project, how many proposals are public and the latest change among them, and, with
-    results, the votes (their number and latest change). With the time of that change."""
+    results, the tally (the number of votes, the weighted sums and their latest change,
+    from the rows the database keeps per proposal and role: no vote is read). With the
+    time of that change."""
     public = proposals_public(project).order_by().aggregate(n=Count("pk"),
                                                            last=Max("updated_at"))
     parts = [project.pk, project.updated_at.isoformat(), public["n"], public["last"]]
     times = [t for t in (project.updated_at, public["last"]) if t]
     if results:
-        votes = Vote.objects.filter(proposal__project=project).order_by().aggregate(
-            n=Count("pk"), last=Max("updated_at"))
-        parts += [votes["n"], votes["last"]]
-        times += [votes["last"]] if votes["last"] else []
+        tally = VoteTally.objects.filter(proposal__project=project).order_by().aggregate(
+            n=Sum(F("supporters") + F("opponents") + F("abstentions")),
+            support=Sum("support_weight"), oppose=Sum("oppose_weight"),
+            last=Max("updated_at"))
+        parts += [tally["n"], tally["support"], tally["oppose"], tally["last"]]
+        times += [tally["last"]] if tally["last"] else []
     return ":".join(str(p) for p in parts), max(times)

@@ -31,7 +31,7 @@ from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
 from voting import selectors as voting
 from voting.groups import min_group_size, role_groups_merge
-from voting.models import Vote
+from voting.models import Vote, VoteTally
 from voting.tally import tally_aggregates
 
 NO_ROLE = "No verified role"
@@ -235,14 +235,21 @@ def _totals(project: Project, proposals: list[dict]) -> dict:
 
 def _votes_by_role(project: Project) -> list[dict]:
     """Votes, voters and weighted support and opposition by the role each vote counted
-    with (recorded with the vote when it was cast)."""
-    rows = (Vote.objects.filter(proposal__in=_ranked(project))
-            .values("role__name", "role__position")
-            .annotate(voters=Count("user", distinct=True), votes=Count("pk"),
-                      **tally_aggregates(""))
+    with (recorded with the vote when it was cast): the sums from the tally, the voters
+    (people, each counted once however many proposals they voted on) from the votes."""
+    ranked = _ranked(project)
+    voters = dict(Vote.objects.filter(proposal__in=ranked).order_by()
+                  .values("role_id").annotate(n=Count("user", distinct=True))
+                  .values_list("role_id", "n"))
+    rows = (VoteTally.objects.filter(proposal__in=ranked)
+            .values("role_id", "role__name", "role__position")
+            .annotate(**tally_aggregates(""))
             .order_by("role__position", "role__name"))
-    return [{"role": row.pop("role__name") or NO_ROLE,
-             **{k: v for k, v in row.items() if k != "role__position"}} for row in rows]
+    return [{"role": row["role__name"] or NO_ROLE, "voters": voters.get(row["role_id"], 0),
+             "votes": row["supporters"] + row["opponents"] + row["abstentions"],
+             **{k: row[k] for k in ("supporters", "opponents", "abstentions",
+                                    "support_weight", "oppose_weight")}}
+            for row in rows]
 
 
 def _participants_by_role(project: Project, at: datetime) -> list[dict]:

@@ -2,9 +2,10 @@
 
 A vote stores the role and weight it was cast with (snapshotted on the server at
 cast time, docs/voting-weights.md), so a tally is a plain sum over the vote rows and
-never changes because a claim expires later. The weights of a project are frozen from
-the moment its voting phase opens: a database trigger refuses changes then, whatever
-code path tries (migration 0002).
+never changes because a claim expires later; the database keeps those sums per proposal
+and role as the votes are written (`VoteTally`, migration 0004). The weights of a
+project are frozen from the moment its voting phase opens: a database trigger refuses
+changes then, whatever code path tries (migration 0002).
 """
 
 from decimal import Decimal
@@ -104,3 +105,44 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"Vote {self.pk} on proposal {self.proposal_id}"
+
+
+class VoteTally(models.Model):
+    """The sums of one proposal's votes cast with one role (NULL: no verified role),
+    kept by the database in the same transaction as the votes (migration 0004's
+    trigger), so that a ranking reads one row per proposal and role, never every vote.
+
+    Read-only by convention: nothing in Python writes it, and it has no admin. A row
+    whose counts fall to zero is deleted, so a role with no votes left is not listed.
+    """
+
+    # DO_NOTHING: deleting a proposal deletes its votes first, and the trigger their
+    # rows; the collector must not delete tally rows before the votes they sum.
+    proposal = models.ForeignKey(Proposal, on_delete=models.DO_NOTHING,
+                                 related_name="tallies", db_index=False)
+    role = models.ForeignKey(StakeholderRole, on_delete=models.DO_NOTHING, null=True,
+                             related_name="+")
+    supporters = models.IntegerField()
+    opponents = models.IntegerField()
+    abstentions = models.IntegerField()
+    support_weight = models.DecimalField(max_digits=20, decimal_places=3)
+    oppose_weight = models.DecimalField(max_digits=20, decimal_places=3)
+    # When a vote last changed this row: the time of the writing transaction. What the
+    # open-data pages' Last-Modified and version read, instead of every vote's.
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "voting_tally"
+        constraints = [
+            # One row per proposal and role, the votes without a role included (and the
+            # index every read of a proposal's rows goes through).
+            models.UniqueConstraint(fields=["proposal", "role"], nulls_distinct=False,
+                                    name="voting_tally_once"),
+            models.CheckConstraint(
+                condition=Q(supporters__gte=0) & Q(opponents__gte=0) & Q(abstentions__gte=0)
+                & Q(support_weight__gte=0) & Q(oppose_weight__gte=0),
+                name="voting_tally_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Tally of proposal {self.proposal_id}, role {self.role_id}"

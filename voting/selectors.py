@@ -1,5 +1,6 @@
-"""Reads of weights, votes and results. Every number is an SQL aggregate over the vote
-rows at the moment it is read, so a tally always equals the sum over its rows."""
+"""Reads of weights, votes and results. Every number of a result is read from the
+tally the database keeps with the votes (voting/tally.py), so it always equals the sum
+over the vote rows committed when it is read."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Count, F, QuerySet, Window
+from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
 
 from accounts.models import StakeholderRole
 from proposals.models import PhaseKind, Project, Proposal
 from voting.groups import min_group_size, role_groups_merge
-from voting.models import ProjectVoting, RoleWeight, Vote
+from voting.models import ProjectVoting, RoleWeight, Vote, VoteTally
 from voting.tally import tally_aggregates, tally_scores
 
 VOTABLE_STATUSES = ("published", "shortlisted")
@@ -128,13 +129,14 @@ def role_tallies_exact(project: Project, *, proposal_id: int | None = None
                        ) -> dict[int, list[RoleTally]]:
     """Per proposal, per role (None: no verified role): counts and weighted sums, every
     group however small. Not to be shown as such: `role_tallies` is what pages show."""
-    votes = Vote.objects.filter(proposal__project=project)
+    rows = VoteTally.objects.filter(proposal__project=project)
     if proposal_id is not None:
-        votes = votes.filter(proposal_id=proposal_id)
+        rows = rows.filter(proposal_id=proposal_id)
     rows = (
-        votes.values("proposal_id", "role__name")
+        rows.values("proposal_id", "role__name")
+        .annotate(**tally_aggregates(""))
         # One vote per voter and proposal: a proposal's votes are its voters.
-        .annotate(voters=Count("pk"), **tally_aggregates(""))
+        .annotate(voters=F("supporters") + F("opponents") + F("abstentions"))
         .order_by("proposal_id", "role__position", "role__name")
     )
     tallies: dict[int, list[RoleTally]] = {}

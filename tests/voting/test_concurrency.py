@@ -90,3 +90,37 @@ def test_many_voters_at_once_are_all_counted(ballot, voters, planner):
     assert Vote.objects.filter(proposal=ballot[1]).count() == 40
     assert sorted(Vote.objects.filter(proposal=ballot[1]).values_list("user_id", flat=True)) \
         == sorted(person.pk for person in people)
+
+
+@pytest.mark.quality("vote-withdraw-race")
+def test_the_tally_table_stays_exact_with_many_voters_at_once(ballot, voters, planner):
+    """Forty voters in two roles vote on the same two proposals at once (each in its own
+    order), a third change their vote and a fifth withdraw it: the tally the database
+    keeps (voting_tally) equals a recount of the rows, none of the concurrent additions
+    to one row lost, no deadlock."""
+    from accounts.models import ClaimStatus
+    from tests.factories import claim_make, user_make
+    from tests.voting.test_tally_table import RECOUNT, TABLE, rows
+
+    people = [user_make(f"t{i}") for i in range(40)]
+    for i, person in enumerate(people):
+        claim_make(person, voters["roles"]["expert" if i % 2 else "resident"],
+                   status=ClaimStatus.VERIFIED, decided_by=planner)
+    first, second = ballot[0], ballot[1]
+
+    def vote(i):
+        order = (first, second) if i % 2 else (second, first)
+        for proposal in order:
+            services.vote_cast(user=people[i], proposal=proposal, value=SUPPORT)
+        if i % 3 == 0:
+            services.vote_cast(user=people[i], proposal=first, value=OPPOSE)
+        if i % 5 == 0:
+            services.vote_withdraw(user=people[i], proposal=second)
+
+    results = in_threads(40, vote)
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert rows(TABLE) == rows(RECOUNT)
+    # And what the test sent: 40 on the first (14 changed to oppose), 32 on the second.
+    tally = selectors.proposal_tally(first)
+    assert (tally["supporters"], tally["opponents"]) == (26, 14)
+    assert selectors.proposal_tally(second)["supporters"] == 32

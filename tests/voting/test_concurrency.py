@@ -92,7 +92,7 @@ def test_many_voters_at_once_are_all_counted(ballot, voters, planner):
         == sorted(person.pk for person in people)
 
 
-@pytest.mark.quality("vote-withdraw-race")
+@pytest.mark.quality("tally-kept")
 def test_the_tally_table_stays_exact_with_many_voters_at_once(ballot, voters, planner):
     """Forty voters in two roles vote on the same two proposals at once (each in its own
     order), a third change their vote and a fifth withdraw it: the tally the database

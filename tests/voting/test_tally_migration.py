@@ -23,6 +23,7 @@ def latest_after():
     migrate(None)
 
 
+@pytest.mark.quality("tally-kept")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.usefixtures("latest_after")
 def test_the_migration_fills_the_tally_from_the_votes(ballot, voters):

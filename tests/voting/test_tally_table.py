@@ -156,6 +156,7 @@ def check_reads(town, deleted: set, preview_weights: dict) -> None:
         pk: under.get(pk, Decimal(0)) for pk in ranking}
 
 
+@pytest.mark.quality("tally-kept")
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(actions=st.lists(ACTION, max_size=30),

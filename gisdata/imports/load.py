@@ -120,16 +120,41 @@ def _float(value) -> str:
 
 
 _text = json.JSONEncoder(ensure_ascii=False).encode
-ENCODE = {
-    "int": lambda v: "null" if v is None else str(int(v)),
-    "float": _float,
-    "float_int": _float,
-    "float_bool": lambda v: "null" if v is None or v != v else ("true" if v else "false"),
-    "bool": lambda v: "null" if v is None else ("true" if v else "false"),
-    "text": lambda v: "null" if v is None else _text(v),
-    "json": lambda v: "null" if v is None else v,  # JSON text already
-    "bytes": lambda v: "null" if v is None else '"' + bytes(v).hex() + '"',
-}
+
+
+def _floats(values: list) -> list[str]:
+    # v - v is 0 only for finite numbers (NaN and ±Infinity give NaN).
+    return [_float(v) if v is None or v - v != 0 or (r := repr(v)).endswith(".0") else r
+            for v in values]
+
+
+def _float_bools(values: list) -> list[str]:
+    return ["null" if v is None or v != v else ("true" if v else "false") for v in values]
+
+
+def _bools(values: list) -> list[str]:
+    return ["null" if v is None else ("true" if v else "false") for v in values]
+
+
+def _ints(values: list) -> list[str]:
+    return ["null" if v is None else str(int(v)) for v in values]
+
+
+def _texts(values: list) -> list[str]:
+    return ["null" if v is None else _text(v) for v in values]
+
+
+def _jsons(values: list) -> list[str]:
+    return ["null" if v is None else v for v in values]  # JSON text already
+
+
+def _hexes(values: list) -> list[str]:
+    return ["null" if v is None else '"' + bytes(v).hex() + '"' for v in values]
+
+
+ENCODE = {"int": _ints, "float": _floats, "float_int": _floats,
+          "float_bool": _float_bools, "bool": _bools, "text": _texts, "json": _jsons,
+          "bytes": _hexes}
 
 
 def properties(columns: list[Column], count: int) -> list[bytes]:
@@ -143,7 +168,7 @@ def properties(columns: list[Column], count: int) -> list[bytes]:
         return [b"\x01{}"] * count
     keys = [_text(c.name).replace("%", "%%") for c in columns]
     template = "\x01{" + ", ".join(f"{k}: %s" for k in keys) + "}"
-    encoded = [list(map(ENCODE[c.kind], c.values)) for c in columns]
+    encoded = [ENCODE[c.kind](c.values) for c in columns]
     return [(template % row).encode() for row in zip(*encoded, strict=True)]
 
 
@@ -284,17 +309,40 @@ def _ewkb(rows: list[tuple], srid: int, promote: bool) -> list[tuple] | None:
     return final
 
 
-def _copy(table: str, layer_id: int, rows: list[tuple]) -> None:
-    """COPY rows of (number, EWKB, jsonb) into the table, in one transaction."""
+# Binary COPY, written here rather than row by row through psycopg's adapters (which
+# cost more than PostgreSQL's parsing of the rows): the signature, then per row the
+# number of fields and each field's length and bytes, then the trailer.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+COPY_PIECE = 5_000  # rows a write: PostgreSQL parses one while Python makes the next
+_FEATURE = struct.Struct(">hiqiii")  # 4 fields: layer_id, number, then the geometry's length
+_BATCH_ROW = struct.Struct(">hiii")  # 3 fields: n, then the WKB's length
+_LENGTH = struct.Struct(">i")
+
+
+def _copy_binary(statement: str, rows: list[tuple], head) -> None:
+    """COPY rows of (…, geometry bytes, jsonb bytes) in binary; `head(row)` packs the
+    row's fields before its geometry, ending with the geometry's length."""
+    pack = _LENGTH.pack
     raw = connection.connection  # psycopg's own connection, for COPY
-    with transaction.atomic(), raw.cursor() as cursor, cursor.copy(
-            f'COPY "{table}" (layer_id, number, geometry, properties) '
-            "FROM STDIN (FORMAT BINARY)") as copy:
-        # The geometry and properties are sent in their binary wire forms (EWKB, and
-        # jsonb's version byte then text), which is what `bytea` passes through.
-        copy.set_types(["int8", "int4", "bytea", "bytea"])
-        for n, geometry, props in rows:
-            copy.write_row((layer_id, n, geometry, props))
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(COPY_SIGNATURE)
+        for start in range(0, len(rows), COPY_PIECE):
+            copy.write(b"".join([b for row in rows[start:start + COPY_PIECE]
+                                 for b in (head(row), row[-2], pack(len(row[-1])),
+                                           row[-1])]))
+        copy.write(COPY_TRAILER)
+
+
+def _copy(table: str, layer_id: int, rows: list[tuple]) -> None:
+    """COPY rows of (number, EWKB, jsonb) into the table, in one transaction. The
+    geometry and properties go in their binary wire forms (EWKB; jsonb's version byte
+    then its text)."""
+    pack = _FEATURE.pack
+    with transaction.atomic():
+        _copy_binary(f'COPY "{table}" (layer_id, number, geometry, properties) '
+                     "FROM STDIN (FORMAT BINARY)", rows,
+                     lambda row: pack(4, 8, layer_id, 4, row[0], len(row[1])))
 
 
 # ST_MakeValid may turn a polygon into a collection of a polygon and a stray line: keep
@@ -345,16 +393,13 @@ def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
          WHERE {PLACED.format(g="fixed")}'''
     refused: dict[int, str] = {}
     mended: list[int] = []
-    raw = connection.connection
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {BATCH_TABLE} "
                        "(n integer NOT NULL, wkb bytea, props jsonb)")
         cursor.execute(f"TRUNCATE {BATCH_TABLE}")
-        with raw.cursor() as copying, copying.copy(
-                f"COPY {BATCH_TABLE} (n, wkb, props) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(["int4", "bytea", "bytea"])
-            for row in rows:
-                copy.write_row(row)
+        pack = _BATCH_ROW.pack
+        _copy_binary(f"COPY {BATCH_TABLE} (n, wkb, props) FROM STDIN (FORMAT BINARY)",
+                     rows, lambda row: pack(3, 4, row[0], len(row[1])))
         try:
             with transaction.atomic():
                 cursor.execute(insert, [state.layer_id, [], state.srid])

@@ -39,12 +39,16 @@ from __future__ import annotations
 import json
 import math
 import struct
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import numpy as np
 import psycopg
 from django.conf import settings
 from django.db import DatabaseError, DataError, InternalError, connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from gisdata.imports import geometry_mend, partitions
@@ -195,6 +199,10 @@ class _Loading:
     with_geometry: int = 0
     sample: list = field(default_factory=list)  # the first geometries, for messages
     skipped: list[dict] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)  # GeometryType of the loaded features
+    # Features let in by the fast path whose coordinates may not be numbers or may lie
+    # outside longitude/latitude: checked one by one after loading (_checked).
+    suspects: list[int] = field(default_factory=list)
 
     @property
     def promote(self) -> bool:
@@ -240,7 +248,7 @@ def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
         while True:
             state = _Loading(name=layer.name, table=table, layer_id=layer_id, srid=srid)
             try:
-                for batch in layer.batches(settings.GISDATA_IMPORT_BATCH):
+                for batch in _read_ahead(layer.batches(settings.GISDATA_IMPORT_BATCH)):
                     _batch_load(state, batch)
                     on_progress(state.read)
                 break
@@ -252,6 +260,22 @@ def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
         built = _checked(state, layer)
         partitions.index(table)
     return built
+
+
+def _read_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches, each next one read (by GDAL, in a thread) while this one loads: the
+    reading then overlaps PostgreSQL's parsing. Two batches at most are in memory."""
+    language = translation.get_language()
+
+    def following() -> Batch | None:
+        with translation.override(language):  # the reader's messages, in the run's
+            return next(batches, None)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+        ahead = pool.submit(following)
+        while (batch := ahead.result()) is not None:
+            ahead = pool.submit(following)
+            yield batch
 
 
 def _batch_load(state: _Loading, batch: Batch) -> None:
@@ -273,19 +297,55 @@ def _batch_load(state: _Loading, batch: Batch) -> None:
     if state.srid == 4326:
         final = _ewkb(rows, state.srid, state.promote)
         if final is not None:
+            rows_final, codes = final
             try:
-                _copy(state.table, state.layer_id, final)
-                return
+                _copy(state.table, state.layer_id, rows_final)
             except REFUSED:
                 pass  # one feature is invalid or unreadable: the batch goes the long way
+            else:
+                state.kinds.update(KIND_NAMES[c] for c in codes)
+                state.suspects += _suspects(rows_final, codes)
+                return
     _insert_repaired(state, rows)
 
 
-def _ewkb(rows: list[tuple], srid: int, promote: bool) -> list[tuple] | None:
+KIND_NAMES = {1: "POINT", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT",
+              5: "MULTILINESTRING", 6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
+POINT_EWKB = struct.pack("<BII", 1, 1 | EWKB_SRID, 4326)
+_POINT_ROW = np.dtype([("head", "V9"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _suspects(rows: list[tuple], codes: set[int]) -> list[int]:
+    """The features of a loaded batch to check one by one (see _Loading.suspects).
+
+    The table's check (`ST_IsValid`) turns away lines and polygons with coordinates that
+    are not numbers, but calls a point with them valid, and the box `@` compares for
+    the rest is blind to them: so points are checked here, all at once with numpy, and
+    multipoints and collections (rare) in PostgreSQL.
+    """
+    if not codes & {1, 4, 7}:
+        return []
+    points, odd = [], []
+    for n, g, _props in rows:
+        if g[:9] == POINT_EWKB and len(g) == 25:
+            points.append((n, g))
+        elif (g[1] if g[0] == 1 else g[4]) in (1, 4, 7):  # the type's low byte
+            odd.append(n)
+    if points:
+        xy = np.frombuffer(b"".join(g for _n, g in points), dtype=_POINT_ROW)
+        with np.errstate(invalid="ignore"):
+            placed = (np.abs(xy["x"]) <= 180) & (np.abs(xy["y"]) <= 90)
+        odd += [points[i][0] for i in np.flatnonzero(~placed)]
+    return odd
+
+
+def _ewkb(rows: list[tuple], srid: int,
+          promote: bool) -> tuple[list[tuple], set[int]] | None:
     """The rows with their WKB turned into EWKB of `srid` (and single parts wrapped
-    into multi when the layer mixes them), by rewriting headers only; None when a
-    geometry is not plain 2D WKB (EWKB, Z or M) and PostGIS must convert it."""
-    prefixes: dict[bytes, tuple[bytes, bool]] = {}
+    into multi when the layer mixes them), by rewriting headers only, and the geometry
+    types they now have; None when a geometry is not plain 2D WKB (EWKB, Z or M) and
+    PostGIS must convert it."""
+    prefixes: dict[bytes, tuple[bytes, bool, int]] = {}
     final = []
     for n, wkb, props in rows:
         header = wkb[:5]
@@ -299,14 +359,14 @@ def _ewkb(rows: list[tuple], srid: int, promote: bool) -> list[tuple] | None:
                 return None
             if promote and code in SINGLE:
                 known = (header[:1] + struct.pack(order + "III", (code + 3) | EWKB_SRID,
-                                                  srid, 1), True)
+                                                  srid, 1), True, code + 3)
             else:
                 known = (header[:1] + struct.pack(order + "II", code | EWKB_SRID, srid),
-                         False)
+                         False, code)
             prefixes[header] = known
-        prefix, whole = known
+        prefix, whole, _code = known
         final.append((n, prefix + (wkb if whole else wkb[5:]), props))
-    return final
+    return final, {code for _prefix, _whole, code in prefixes.values()}
 
 
 # Binary COPY, written here rather than row by row through psycopg's adapters (which
@@ -390,7 +450,8 @@ def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
         INSERT INTO "{state.table}" (layer_id, geometry, properties, number, repaired)
         SELECT %s, fixed, props, n, NOT ok OR n = ANY(%s::int[])
           FROM ({_parsed(BATCH_TABLE, geometry)}) repaired
-         WHERE {PLACED.format(g="fixed")}'''
+         WHERE {PLACED.format(g="fixed")}
+        RETURNING GeometryType(geometry)'''
     refused: dict[int, str] = {}
     mended: list[int] = []
     with transaction.atomic(), connection.cursor() as cursor:
@@ -411,6 +472,7 @@ def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
             except (DataError, InternalError) as exc:
                 raise ReadError(_("The layer %(layer)s could not be stored: %(exc)s") % {
                     "layer": state.name, "exc": str(exc).strip()}) from exc
+        state.kinds.update(kind for (kind,) in cursor.fetchall())
         state.skipped += [{"feature": n, "message": why} for n, why in refused.items()]
         state.skipped += _left_out(cursor, geometry, state.srid)
 
@@ -441,10 +503,9 @@ def _why(srid: int, empty: bool, reason: str | None, nothing: bool, box: list) -
 
 
 def _checked(state: _Loading, layer: SourceLayer) -> Built:
-    """One pass over the loaded table: count, measure and type its features, and take
-    out (listing why) those the fast path let in that are empty, not numbers or outside
-    longitude/latitude."""
-    placed = PLACED.format(g="geometry")
+    """One pass over the loaded table: count and measure its features, and take out
+    (listing why) those the fast path let in that are empty, or (the suspects) not
+    numbers or outside longitude/latitude. Repaired ones were checked as they were."""
     with connection.cursor() as cursor:
         cursor.execute(f'''
             SELECT count(*) FILTER (WHERE placed),
@@ -453,11 +514,14 @@ def _checked(state: _Loading, layer: SourceLayer) -> Built:
                    ST_YMin(ST_Extent(geometry) FILTER (WHERE placed)),
                    ST_XMax(ST_Extent(geometry) FILTER (WHERE placed)),
                    ST_YMax(ST_Extent(geometry) FILTER (WHERE placed)),
-                   array_agg(DISTINCT GeometryType(geometry)) FILTER (WHERE placed),
                    array_agg(number) FILTER (WHERE NOT placed)
-              FROM (SELECT geometry, repaired, number, {placed} AS placed
-                      FROM "{state.table}" OFFSET 0) f''')
-        imported, repaired, *bounds, kinds, misplaced = cursor.fetchone()
+              FROM (SELECT geometry, repaired, number,
+                           CASE WHEN number = ANY(%s::int[])
+                                THEN {PLACED.format(g="geometry")}
+                                ELSE COALESCE(geometry @ {LONLAT}, false) END AS placed
+                      FROM "{state.table}" OFFSET 0) f''', [state.suspects])
+        imported, repaired, *bounds, misplaced = cursor.fetchone()
+        kinds = state.kinds
         if misplaced:
             cursor.execute(f'''DELETE FROM "{state.table}" WHERE number = ANY(%s)
                                RETURNING number, ST_IsEmpty(geometry), ST_XMin(geometry),
@@ -466,6 +530,8 @@ def _checked(state: _Loading, layer: SourceLayer) -> Built:
             state.skipped += [{"feature": n, "message": _why(state.srid, empty, None,
                                                               False, box)}
                               for n, empty, *box in cursor.fetchall()]
+            cursor.execute(f'SELECT DISTINCT GeometryType(geometry) FROM "{state.table}"')
+            kinds = {kind for (kind,) in cursor.fetchall()}
         # Numbers, not WKT: a text round trip of coordinates near zero or at the
         # edge of float precision can print a ring GEOS no longer sees as closed.
         extent = tuple(bounds) if None not in bounds else None
@@ -473,7 +539,7 @@ def _checked(state: _Loading, layer: SourceLayer) -> Built:
         if imported == 0 and state.with_geometry:
             raise NothingPlaced(_nothing_placed(layer.name, state, state.srid),
                                 [{**e, "layer": layer.name} for e in skipped])
-        geometry_type = _geometry_type(cursor, state.table, kinds or [])
+        geometry_type = _geometry_type(cursor, state.table, sorted(kinds))
     return Built(geometry_type=geometry_type, imported=imported, repaired=repaired,
                  skipped=skipped, extent=extent)
 

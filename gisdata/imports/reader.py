@@ -8,9 +8,10 @@ those before this module opens the file (docs/architecture.md, "Files that reach
 out"). CSV is read by gisdata/imports/csv_reader.py, with Python's csv module, because real city
 CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
 
-Attributes stay in columns of one type each, all the way into PostgreSQL (COPY in
-binary): the JSONB properties are built there, by `jsonb_build_object`, in one pass.
-Building a JSON text per feature in Python cost more than everything else together.
+A layer is read a batch at a time (pyogrio's skip_features/max_features), so that a
+worker's memory follows the batch and not the file. Attributes stay in columns of one
+type each; gisdata/imports/load.py encodes them column by column into each feature's
+JSONB (a dict and json.dumps per feature cost more than everything else together).
 """
 
 from __future__ import annotations
@@ -30,25 +31,14 @@ from gisdata.imports.encodings import gdal_encoding
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
-# How an attribute column travels: its PostgreSQL type in the staging table, its type
-# for binary COPY, and the SQL that turns the staged value `{0}` into the JSON value.
-KINDS = {
-    "int": ("bigint", "int8", "{0}"),
-    "float": ("double precision", "float8",
-              "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
-    # GDAL gives integer and boolean columns that have nulls as floats with NaN. An
-    # integer stays a JSON number straight from the float (jsonb writes 7.0 as 7): a cast
-    # to bigint overflowed on values at or beyond 2**63, which GDAL clamps to INT64_MAX
-    # and numpy then rounds up. Beyond 2**53 such a value is the float nearest to it.
-    "float_int": ("double precision", "float8",
-                  "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
-    "float_bool": ("double precision", "float8",
-                   "CASE WHEN {0} = 'NaN' THEN NULL ELSE {0} <> 0 END"),
-    "bool": ("boolean", "bool", "{0}"),
-    "text": ("text", "text", "{0}"),
-    "json": ("text", "text", "{0}::jsonb"),
-    "bytes": ("bytea", "bytea", "encode({0}, 'hex')"),
-}
+# How an attribute column's values become JSON (gisdata/imports/load.py, ENCODE): each
+# column has one kind. GDAL gives integer and boolean columns that have nulls as floats
+# with NaN (`float_int`, `float_bool`): an integer stays a JSON number straight from the
+# float (as jsonb writes 7.0 from a float8: 7), so values at or beyond 2**63, which GDAL
+# clamps to INT64_MAX and numpy then rounds up, never overflow; beyond 2**53 such a value
+# is the float nearest to it. `json` values are JSON text already; `bytes` become hex.
+KINDS = frozenset({"int", "float", "float_int", "float_bool", "bool", "text", "json",
+                   "bytes"})
 INT64 = 2**63
 
 

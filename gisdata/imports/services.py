@@ -6,9 +6,9 @@ dataset (`dataset_create`) and queues its run (`import_start`) in one transactio
 refused import leaves neither rows nor the stored file behind, and the task is published
 only once both are committed; `import_retry` starts a failed run again the same way,
 with the EPSG code the planner gives. `import_run_execute` is what the worker runs:
-claim the run, inspect the source, read each layer, stage it, then swap all layers into
-place in one transaction (gisdata/imports/load.py says why that makes imports
-all-or-nothing and idempotent).
+claim the run, inspect the source, load each layer (read in batches) into its new
+partition, then swap all layers into place in one transaction (gisdata/imports/load.py
+says why that makes imports all-or-nothing and idempotent).
 """
 
 from __future__ import annotations

@@ -179,6 +179,13 @@ def _guesses(info: dict) -> list[tuple[str | None, str]]:
     return attempts
 
 
+# Drivers that parse the whole document again at every open, so every batch costs a
+# read of the whole file: a layer of these up to WHOLE_BATCHES batches long is read in
+# one (its memory is then bounded by that), a longer one in batches of its quarter.
+WHOLE_DOCUMENT = frozenset({"GeoJSON", "KML", "LIBKML"})
+WHOLE_BATCHES = 4
+
+
 class _Stream:
     """A vector layer read a batch at a time (pyogrio's skip_features/max_features), in
     one encoding until its text proves not to be in it."""
@@ -206,6 +213,11 @@ class _Stream:
                            "wrong, give the encoding and import again.") % {"label": label}]
 
     def __call__(self, size: int) -> Iterator[Batch]:
+        # Their count comes from that parse, so it is exact: no read past the last.
+        whole = self.info.get("driver") in WHOLE_DOCUMENT and self.count > 0
+        if whole:
+            size = max(size, -(-self.count // WHOLE_BATCHES) if
+                       self.count > size * WHOLE_BATCHES else self.count)
         done = 0
         while True:
             try:
@@ -229,7 +241,7 @@ class _Stream:
                         columns=[column_of(n, t, a) for n, t, a in
                                  zip(names, declared, arrays, strict=True)])
             done += len(geometries)
-            if len(geometries) < size:
+            if len(geometries) < size or whole and done >= self.count:
                 return
 
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -289,24 +289,44 @@ def _batch_load(state: _Loading, batch: Batch) -> None:
                       if w is None]
     for base, multi in geometry_types(present).items():
         state.types.setdefault(base, set()).update(multi)
-    props = properties(batch.columns, len(batch.numbers))
-    rows = [(n, w, p) for n, w, p in zip(batch.numbers, batch.geometries, props,
-                                         strict=True) if w is not None]
-    if not rows:
+    if not present:
         return
-    if state.srid == 4326:
-        final = _ewkb(rows, state.srid, state.promote)
-        if final is not None:
-            rows_final, codes = final
-            try:
-                _copy(state.table, state.layer_id, rows_final)
-            except REFUSED:
-                pass  # one feature is invalid or unreadable: the batch goes the long way
-            else:
-                state.kinds.update(KIND_NAMES[c] for c in codes)
-                state.suspects += _suspects(rows_final, codes)
-                return
-    _insert_repaired(state, rows)
+    prefixes = _ewkb_prefixes(present, state.srid, state.promote) \
+        if state.srid == 4326 else None
+    if prefixes is not None:
+        codes = {code for _prefix, _whole, code in prefixes.values()}
+        suspects: list[int] = []
+
+        def pieces() -> Iterator[list[tuple]]:
+            # Made a piece at a time, as COPY sends them: PostgreSQL parses one piece
+            # while Python makes the next.
+            for start in range(0, len(batch.numbers), COPY_PIECE):
+                rows = _rows(batch, start, start + COPY_PIECE)
+                final = []
+                for n, wkb, props in rows:
+                    prefix, whole, _code = prefixes[wkb[:5]]
+                    final.append((n, prefix + (wkb if whole else wkb[5:]), props))
+                suspects.extend(_suspects(final, codes))
+                yield final
+
+        try:
+            _copy(state.table, state.layer_id, pieces())
+        except REFUSED:
+            pass  # one feature is invalid or unreadable: the batch goes the long way
+        else:
+            state.kinds.update(KIND_NAMES[c] for c in codes)
+            state.suspects += suspects
+            return
+    _insert_repaired(state, _rows(batch, 0, len(batch.numbers)))
+
+
+def _rows(batch: Batch, start: int, end: int) -> list[tuple]:
+    """(number, WKB, jsonb) of the batch's features start…end that have a geometry."""
+    columns = [Column(c.name, c.kind, c.values[start:end]) for c in batch.columns]
+    numbers, geometries = batch.numbers[start:end], batch.geometries[start:end]
+    props = properties(columns, len(numbers))
+    return [(n, w, p) for n, w, p in zip(numbers, geometries, props, strict=True)
+            if w is not None]
 
 
 KIND_NAMES = {1: "POINT", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT",
@@ -339,34 +359,27 @@ def _suspects(rows: list[tuple], codes: set[int]) -> list[int]:
     return odd
 
 
-def _ewkb(rows: list[tuple], srid: int,
-          promote: bool) -> tuple[list[tuple], set[int]] | None:
-    """The rows with their WKB turned into EWKB of `srid` (and single parts wrapped
-    into multi when the layer mixes them), by rewriting headers only, and the geometry
-    types they now have; None when a geometry is not plain 2D WKB (EWKB, Z or M) and
-    PostGIS must convert it."""
+def _ewkb_prefixes(geometries: list, srid: int,
+                   promote: bool) -> dict[bytes, tuple[bytes, bool, int]] | None:
+    """How to turn each WKB header of the geometries into EWKB of `srid` (and single
+    parts into multi when the layer mixes them), rewriting headers only: {header:
+    (new header, whether the whole WKB follows it, new type)}. None when a geometry is
+    not plain 2D WKB (EWKB, Z or M) and PostGIS must convert it."""
     prefixes: dict[bytes, tuple[bytes, bool, int]] = {}
-    final = []
-    for n, wkb, props in rows:
-        header = wkb[:5]
-        known = prefixes.get(header)
-        if known is None:
-            if len(header) < 5 or header[0] not in (0, 1):
-                return None
-            order = "<" if header[0] == 1 else ">"
-            code = struct.unpack(order + "I", header[1:])[0]
-            if not 1 <= code <= 7:
-                return None
-            if promote and code in SINGLE:
-                known = (header[:1] + struct.pack(order + "III", (code + 3) | EWKB_SRID,
-                                                  srid, 1), True, code + 3)
-            else:
-                known = (header[:1] + struct.pack(order + "II", code | EWKB_SRID, srid),
-                         False, code)
-            prefixes[header] = known
-        prefix, whole, _code = known
-        final.append((n, prefix + (wkb if whole else wkb[5:]), props))
-    return final, {code for _prefix, _whole, code in prefixes.values()}
+    for header in {w[:5] for w in geometries}:
+        if len(header) < 5 or header[0] not in (0, 1):
+            return None
+        order = "<" if header[0] == 1 else ">"
+        code = struct.unpack(order + "I", header[1:])[0]
+        if not 1 <= code <= 7:
+            return None
+        if promote and code in SINGLE:
+            prefixes[header] = (header[:1] + struct.pack(
+                order + "III", (code + 3) | EWKB_SRID, srid, 1), True, code + 3)
+        else:
+            prefixes[header] = (header[:1] + struct.pack(
+                order + "II", code | EWKB_SRID, srid), False, code)
+    return prefixes
 
 
 # Binary COPY, written here rather than row by row through psycopg's adapters (which
@@ -380,28 +393,29 @@ _BATCH_ROW = struct.Struct(">hiii")  # 3 fields: n, then the WKB's length
 _LENGTH = struct.Struct(">i")
 
 
-def _copy_binary(statement: str, rows: list[tuple], head) -> None:
-    """COPY rows of (…, geometry bytes, jsonb bytes) in binary; `head(row)` packs the
-    row's fields before its geometry, ending with the geometry's length."""
+def _copy_binary(statement: str, pieces: Iterable[list[tuple]], head) -> None:
+    """COPY rows of (…, geometry bytes, jsonb bytes) in binary, a piece (a list of rows)
+    at a time; `head(row)` packs the row's fields before its geometry, ending with the
+    geometry's length."""
     pack = _LENGTH.pack
     raw = connection.connection  # psycopg's own connection, for COPY
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(COPY_SIGNATURE)
-        for start in range(0, len(rows), COPY_PIECE):
-            copy.write(b"".join([b for row in rows[start:start + COPY_PIECE]
+        for rows in pieces:
+            copy.write(b"".join([b for row in rows
                                  for b in (head(row), row[-2], pack(len(row[-1])),
                                            row[-1])]))
         copy.write(COPY_TRAILER)
 
 
-def _copy(table: str, layer_id: int, rows: list[tuple]) -> None:
-    """COPY rows of (number, EWKB, jsonb) into the table, in one transaction. The
+def _copy(table: str, layer_id: int, pieces: Iterable[list[tuple]]) -> None:
+    """COPY pieces of rows of (number, EWKB, jsonb) into the table, in one transaction. The
     geometry and properties go in their binary wire forms (EWKB; jsonb's version byte
     then its text)."""
     pack = _FEATURE.pack
     with transaction.atomic():
         _copy_binary(f'COPY "{table}" (layer_id, number, geometry, properties) '
-                     "FROM STDIN (FORMAT BINARY)", rows,
+                     "FROM STDIN (FORMAT BINARY)", pieces,
                      lambda row: pack(4, 8, layer_id, 4, row[0], len(row[1])))
 
 
@@ -460,7 +474,7 @@ def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
         cursor.execute(f"TRUNCATE {BATCH_TABLE}")
         pack = _BATCH_ROW.pack
         _copy_binary(f"COPY {BATCH_TABLE} (n, wkb, props) FROM STDIN (FORMAT BINARY)",
-                     rows, lambda row: pack(3, 4, row[0], len(row[1])))
+                     [rows], lambda row: pack(3, 4, row[0], len(row[1])))
         try:
             with transaction.atomic():
                 cursor.execute(insert, [state.layer_id, [], state.srid])

@@ -206,6 +206,9 @@ GISDATA_SCRATCH_ROOT = env("GISDATA_SCRATCH_ROOT", default="")
 # The swap's statements may run longer than a web request's (building a large layer);
 # bounded under the import task's soft time limit (55 min, gisdata/tasks.py).
 GISDATA_IMPORT_STATEMENT_TIMEOUT = env.int("GISDATA_IMPORT_STATEMENT_TIMEOUT", default=50 * 60)
+# Features an import reads and loads at a time: the worker's memory follows this, not
+# the file's size (gisdata/imports/load.py).
+GISDATA_IMPORT_BATCH = env.int("GISDATA_IMPORT_BATCH", default=50_000)
 # Comments: their authors may correct them for a short while; then what was answered
 # stays as it was. New comments per user and minute, counted in the cache (Redis), so the
 # page and the API share one budget.

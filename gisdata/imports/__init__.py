@@ -5,8 +5,9 @@
 modules below in order: `fetch` (a URL, without becoming an SSRF proxy), `inspection`
 (what the file is, refused before GDAL opens it if it could reach out), `reader` and
 `csv_reader` (the layers as columns), `crs_identify` and `encodings` (what a file leaves
-unsaid), `load` (stage and build in PostGIS, with `geometry_mend` for geometries PostGIS
-cannot parse) and `partitions` (the swap). `runs` sees that every run ends; `api` is
-what the progress bar polls. What serves the imported layers (gisdata's selectors, API
-and tiles) lives outside this package and does not import it.
+unsaid), `load` (each layer COPYed in batches into its new partition, with
+`geometry_mend` for geometries PostGIS cannot parse) and `partitions` (the swap). `runs`
+sees that every run ends; `api` is what the progress bar polls. What serves the imported
+layers (gisdata's selectors, API and tiles) lives outside this package and does not
+import it.
 """

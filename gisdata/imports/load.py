@@ -1,18 +1,32 @@
-"""The import pipeline's database half: stage the columns, build the layer, swap it in.
+"""The import pipeline's database half: load each layer into its new partition, swap.
 
 `gisdata_feature` is partitioned by layer (LIST on layer_id; migration 0003). An import
-COPYs each source layer into an UNLOGGED staging table of its own (named after the run
-and attempt), in autocommitted chunks so that progress shows as it goes. Nothing a
-reader sees changes until the swap, which in ONE transaction builds each layer's new
-partition from its staging table in a single INSERT … SELECT (parse, reproject, repair,
-promote to multi, build the JSONB properties), indexes it in bulk, and attaches it in
-place of the old one (gisdata/imports/partitions.py). Bulk-building a detached table is what
-makes this fast: no per-row index maintenance, foreign-key trigger or WAL of the
-staging rows.
+loads each source layer straight into the table that becomes its new partition: a plain
+table with the parent's columns, defaults and checks, named after the run and attempt
+(`stage_name`) while it is filled. The reader gives the layer in batches (the setting
+GISDATA_IMPORT_BATCH, features at a time), so a worker's memory does not grow with the
+file; each batch is COPYed in its final form, in binary, in a transaction of its own, so
+that progress shows as it goes:
 
-A worker killed before the swap leaves only a staging table, which the next attempt
-drops; a second delivery of the same task sees that the run is no longer its own and
-stops. So a layer is never half imported, and never imported twice.
+- EPSG:4326 sources (most open data) go straight in: Python prefixes each WKB with the
+  SRID (EWKB) and builds each feature's JSONB properties from its columns, and the
+  table's own check (`ST_IsValid`) validates every geometry as COPY parses it. Python
+  preparing the next batch while PostgreSQL parses this one keeps both cores busy.
+- A batch that other sources give (to be reprojected), or one that the fast path refused
+  (an invalid geometry, one PostGIS cannot parse), goes through a small temporary table
+  and one INSERT … SELECT that reprojects, repairs and filters it; only when that fails
+  too are the culprits found and mended (`_mend`).
+
+Then one pass over the loaded table counts, measures and checks the features (empty,
+outside longitude/latitude, not numbers once reprojected: taken out and listed), and the
+indexes are built in bulk. Nothing a reader sees changes until the swap, which in ONE
+transaction puts each loaded table in place of the layer's old partition
+(gisdata/imports/partitions.py). Bulk-building the indexes of a detached table, after
+its rows, is what makes this fast: no per-row index maintenance or foreign-key trigger.
+
+A worker killed before the swap leaves only loaded tables, which the next attempt drops;
+a second delivery of the same task sees that the run is no longer its own and stops. So a
+layer is never half imported, and never imported twice.
 """
 
 # The staging tables' names are formatted into SQL (identifiers cannot be parameters);
@@ -24,21 +38,27 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
-from itertools import islice
+import struct
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
-from django.db import DataError, InternalError, connection, transaction
+import numpy as np
+import psycopg
+from django.conf import settings
+from django.db import DatabaseError, DataError, InternalError, connection, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gisdata.imports import geometry_mend
-from gisdata.imports.reader import KINDS, ReadError, SourceLayer
+from gisdata.imports import geometry_mend, partitions
+from gisdata.imports.reader import Batch, Column, ReadError, Restart, SourceLayer
 
-CHUNK = 20_000
 MAX_LISTED_ERRORS = 1000
-PAIRS_PER_CALL = 50  # jsonb_build_object takes at most 100 arguments
 # WKB geometry type codes (ISO; Z/M variants are dropped on reading).
 SINGLE = {1: "POINT", 2: "LINESTRING", 3: "POLYGON"}
 MULTI = {4: "POINT", 5: "LINESTRING", 6: "POLYGON"}
+EWKB_SRID = 0x20000000
 # Longitude and latitude: a feature reprojected outside them is misplaced, not imported.
 # The margin (~1 cm) keeps a polygon that touches the antimeridian and comes back from
 # PROJ at 180.00000000000003.
@@ -47,6 +67,12 @@ LONLAT = "ST_MakeEnvelope(-180.0000001, -90.0000001, 180.0000001, 90.0000001, 43
 # could not reproject (POINT(NaN NaN), which PostGIS also calls valid) would pass it.
 # PostgreSQL orders NaN above every number: these two comparisons turn it away.
 FINITE = "ST_XMax({g}) <= 180.0000001 AND ST_YMax({g}) <= 90.0000001"
+PLACED = ("COALESCE(NOT ST_IsEmpty({g}) AND {g} @ " + LONLAT + " AND " + FINITE + ", false)")
+BATCH_TABLE = "pg_temp.plaza_import_batch"
+# The fast path's errors: an invalid geometry (the table's check), one PostGIS cannot
+# parse, a value jsonb refuses. Anything else (a lost connection) is not the data's fault.
+REFUSED = (psycopg.errors.DataError, psycopg.errors.IntegrityError,
+           psycopg.errors.InternalError)
 
 
 class NothingPlaced(ReadError):
@@ -71,29 +97,6 @@ def stage_name(run_id: int, attempt: int) -> str:
     return f"gisdata_stage_{int(run_id)}_{int(attempt)}"
 
 
-def stage(table: str, layer: SourceLayer, *, on_progress) -> int:
-    """COPY the layer's numbers, geometries and columns into a new staging table."""
-    columns = "".join(f", c{i} {KINDS[c.kind][0]}" for i, c in enumerate(layer.columns))
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE UNLOGGED TABLE "{table}" (n integer NOT NULL, wkb bytea'
-                       f"{columns})")
-    names = "".join(f", c{i}" for i in range(len(layer.columns)))
-    types = ["int4", "bytea", *(KINDS[c.kind][1] for c in layer.columns)]
-    rows = zip(layer.numbers, layer.geometries, *(c.values for c in layer.columns),
-               strict=True)
-    raw = connection.connection  # psycopg's own connection, for COPY
-    done = 0
-    while chunk := list(islice(rows, CHUNK)):
-        with raw.cursor() as cursor, cursor.copy(
-                f'COPY "{table}" (n, wkb{names}) FROM STDIN (FORMAT BINARY)') as copy:
-            copy.set_types(types)
-            for row in chunk:
-                copy.write_row(row)
-        done += len(chunk)
-        on_progress(done)
-    return done
-
-
 def geometry_types(geometries: list) -> dict[str, set[bool]]:
     """{base type: {is multi, …}} from the WKB headers, without parsing the geometries."""
     found: dict[str, set[bool]] = {}
@@ -109,19 +112,71 @@ def geometry_types(geometries: list) -> dict[str, set[bool]]:
     return found
 
 
-def properties_sql(layer: SourceLayer) -> tuple[str, list[str]]:
-    """The SQL building a feature's JSONB properties from c0, c1, …, and its parameters."""
-    if not layer.columns:
-        return "'{}'::jsonb", []
-    calls, params = [], []
-    for start in range(0, len(layer.columns), PAIRS_PER_CALL):
-        pairs = []
-        for i, column in enumerate(layer.columns[start:start + PAIRS_PER_CALL], start):
-            pairs.append("%s::text, " + KINDS[column.kind][2].format(f"c{i}"))
-            params.append(column.name)
-        calls.append(f"jsonb_build_object({', '.join(pairs)})")
-    return " || ".join(calls), params
+# --- a feature's properties, as jsonb_build_object would make them ------------------
 
+def _float(value) -> str:
+    """A float as PostgreSQL's float8 → jsonb gives it: the shortest exact digits, no
+    trailing `.0` (jsonb keeps a number's scale, and from a float8 7.0 is 7)."""
+    if value is None or not math.isfinite(value):
+        return "null"
+    text = repr(value)
+    return text[:-2] if text.endswith(".0") else text
+
+
+_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _floats(values: list) -> list[str]:
+    # v - v is 0 only for finite numbers (NaN and ±Infinity give NaN).
+    return [_float(v) if v is None or v - v != 0 or (r := repr(v)).endswith(".0") else r
+            for v in values]
+
+
+def _float_bools(values: list) -> list[str]:
+    return ["null" if v is None or v != v else ("true" if v else "false") for v in values]
+
+
+def _bools(values: list) -> list[str]:
+    return ["null" if v is None else ("true" if v else "false") for v in values]
+
+
+def _ints(values: list) -> list[str]:
+    return ["null" if v is None else str(int(v)) for v in values]
+
+
+def _texts(values: list) -> list[str]:
+    return ["null" if v is None else _text(v) for v in values]
+
+
+def _jsons(values: list) -> list[str]:
+    return ["null" if v is None else v for v in values]  # JSON text already
+
+
+def _hexes(values: list) -> list[str]:
+    return ["null" if v is None else '"' + bytes(v).hex() + '"' for v in values]
+
+
+ENCODE = {"int": _ints, "float": _floats, "float_int": _floats,
+          "float_bool": _float_bools, "bool": _bools, "text": _texts, "json": _jsons,
+          "bytes": _hexes}
+
+
+def properties(columns: list[Column], count: int) -> list[bytes]:
+    """Each feature's properties in jsonb's binary form (version 1, then the JSON text).
+
+    Built column by column: one template per layer, each value encoded by its column's
+    kind, so Python does a few operations per value rather than a dict and json.dumps
+    per feature. Keys repeated in a source keep their last value, as in jsonb.
+    """
+    if not columns:
+        return [b"\x01{}"] * count
+    keys = [_text(c.name).replace("%", "%%") for c in columns]
+    template = "\x01{" + ", ".join(f"{k}: %s" for k in keys) + "}"
+    encoded = [ENCODE[c.kind](c.values) for c in columns]
+    return [(template % row).encode() for row in zip(*encoded, strict=True)]
+
+
+# --- loading --------------------------------------------------------------------------
 
 @dataclass
 class Built:
@@ -132,6 +187,238 @@ class Built:
     extent: tuple[float, float, float, float] | None  # xmin, ymin, xmax, ymax
 
 
+@dataclass
+class _Loading:
+    """What the batches of one layer have shown so far."""
+    name: str
+    table: str
+    layer_id: int
+    srid: int
+    types: dict[str, set[bool]] = field(default_factory=dict)
+    read: int = 0
+    with_geometry: int = 0
+    sample: list = field(default_factory=list)  # the first geometries, for messages
+    skipped: list[dict] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)  # GeometryType of the loaded features
+    # Features let in by the fast path whose coordinates may not be numbers or may lie
+    # outside longitude/latitude: checked one by one after loading (_checked).
+    suspects: list[int] = field(default_factory=list)
+
+    @property
+    def promote(self) -> bool:
+        """Mixed single and multi of one type: every feature becomes multi."""
+        return len(self.types) == 1 and next(iter(self.types.values())) == {False, True}
+
+
+@contextmanager
+def _import_statements():
+    """Every connection's statements are bounded (DB_STATEMENT_TIMEOUT_MS, 30 s) for the
+    web's sake; loading a city-sized layer may take minutes, so while it loads, the
+    session is bounded by the import's own budget instead (the task's limits end it)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('statement_timeout')")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('statement_timeout', %s, false)",
+                       [f"{settings.GISDATA_IMPORT_STATEMENT_TIMEOUT}s"])
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('statement_timeout', %s, false)", [before])
+        except DatabaseError:
+            pass  # a broken connection: the caller's error says more; it is replaced
+
+
+def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
+         on_progress) -> Built:
+    """Load the layer into `table`, a new detached partition for `layer_id`, indexed.
+
+    Raises ReadError when `srid` is unknown to PostGIS, and NothingPlaced when the layer
+    had geometries and none could be imported (a wrong CRS, most often): a "success"
+    with no features would hide the problem. Feature ids follow the source's order.
+    """
+    if not srid_known(srid):
+        raise ReadError(_(
+            "The layer %(layer)s is said to be in EPSG:%(srid)s, which is not a coordinate "
+            "reference system PostGIS knows. Give its EPSG code (e.g. 25831 for ETRS89 / "
+            "UTM zone 31N) and import again.") % {"layer": layer.name, "srid": srid})
+    with _import_statements():
+        partitions.create(table, layer_id)
+        while True:
+            state = _Loading(name=layer.name, table=table, layer_id=layer_id, srid=srid)
+            try:
+                for batch in _read_ahead(layer.batches(settings.GISDATA_IMPORT_BATCH)):
+                    _batch_load(state, batch)
+                    on_progress(state.read)
+                break
+            except Restart:  # read again in another encoding: what was loaded goes
+                with connection.cursor() as cursor:
+                    cursor.execute(f'TRUNCATE "{table}"')
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
+        built = _checked(state, layer)
+        partitions.index(table)
+    return built
+
+
+def _read_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """The batches, each next one read (by GDAL, in a thread) while this one loads: the
+    reading then overlaps PostgreSQL's parsing. Two batches at most are in memory."""
+    language = translation.get_language()
+
+    def following() -> Batch | None:
+        with translation.override(language):  # the reader's messages, in the run's
+            return next(batches, None)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+        ahead = pool.submit(following)
+        while (batch := ahead.result()) is not None:
+            ahead = pool.submit(following)
+            yield batch
+
+
+def _batch_load(state: _Loading, batch: Batch) -> None:
+    present = [w for w in batch.geometries if w is not None]
+    state.read += len(batch.numbers)
+    state.with_geometry += len(present)
+    if len(state.sample) < 10_000:
+        state.sample += present[:10_000 - len(state.sample)]
+    state.skipped += [{"feature": n, "message": "No geometry: skipped."}
+                      for n, w in zip(batch.numbers, batch.geometries, strict=True)
+                      if w is None]
+    for base, multi in geometry_types(present).items():
+        state.types.setdefault(base, set()).update(multi)
+    if not present:
+        return
+    prefixes = _ewkb_prefixes(present, state.srid, state.promote) \
+        if state.srid == 4326 else None
+    if prefixes is not None:
+        codes = {code for _prefix, _whole, code in prefixes.values()}
+        suspects: list[int] = []
+
+        def pieces() -> Iterator[list[tuple]]:
+            # Made a piece at a time, as COPY sends them: PostgreSQL parses one piece
+            # while Python makes the next.
+            for start in range(0, len(batch.numbers), COPY_PIECE):
+                rows = _rows(batch, start, start + COPY_PIECE)
+                final = []
+                for n, wkb, props in rows:
+                    prefix, whole, _code = prefixes[wkb[:5]]
+                    final.append((n, prefix + (wkb if whole else wkb[5:]), props))
+                suspects.extend(_suspects(final, codes))
+                yield final
+
+        try:
+            _copy(state.table, state.layer_id, pieces())
+        except REFUSED:
+            pass  # one feature is invalid or unreadable: the batch goes the long way
+        else:
+            state.kinds.update(KIND_NAMES[c] for c in codes)
+            state.suspects += suspects
+            return
+    _insert_repaired(state, _rows(batch, 0, len(batch.numbers)))
+
+
+def _rows(batch: Batch, start: int, end: int) -> list[tuple]:
+    """(number, WKB, jsonb) of the batch's features start…end that have a geometry."""
+    columns = [Column(c.name, c.kind, c.values[start:end]) for c in batch.columns]
+    numbers, geometries = batch.numbers[start:end], batch.geometries[start:end]
+    props = properties(columns, len(numbers))
+    return [(n, w, p) for n, w, p in zip(numbers, geometries, props, strict=True)
+            if w is not None]
+
+
+KIND_NAMES = {1: "POINT", 2: "LINESTRING", 3: "POLYGON", 4: "MULTIPOINT",
+              5: "MULTILINESTRING", 6: "MULTIPOLYGON", 7: "GEOMETRYCOLLECTION"}
+POINT_EWKB = struct.pack("<BII", 1, 1 | EWKB_SRID, 4326)
+_POINT_ROW = np.dtype([("head", "V9"), ("x", "<f8"), ("y", "<f8")])
+
+
+def _suspects(rows: list[tuple], codes: set[int]) -> list[int]:
+    """The features of a loaded batch to check one by one (see _Loading.suspects).
+
+    The table's check (`ST_IsValid`) turns away lines and polygons with coordinates that
+    are not numbers, but calls a point with them valid, and the box `@` compares for
+    the rest is blind to them: so points are checked here, all at once with numpy, and
+    multipoints and collections (rare) in PostgreSQL.
+    """
+    if not codes & {1, 4, 7}:
+        return []
+    points, odd = [], []
+    for n, g, _props in rows:
+        if g[:9] == POINT_EWKB and len(g) == 25:
+            points.append((n, g))
+        elif (g[1] if g[0] == 1 else g[4]) in (1, 4, 7):  # the type's low byte
+            odd.append(n)
+    if points:
+        xy = np.frombuffer(b"".join(g for _n, g in points), dtype=_POINT_ROW)
+        with np.errstate(invalid="ignore"):
+            placed = (np.abs(xy["x"]) <= 180) & (np.abs(xy["y"]) <= 90)
+        odd += [points[i][0] for i in np.flatnonzero(~placed)]
+    return odd
+
+
+def _ewkb_prefixes(geometries: list, srid: int,
+                   promote: bool) -> dict[bytes, tuple[bytes, bool, int]] | None:
+    """How to turn each WKB header of the geometries into EWKB of `srid` (and single
+    parts into multi when the layer mixes them), rewriting headers only: {header:
+    (new header, whether the whole WKB follows it, new type)}. None when a geometry is
+    not plain 2D WKB (EWKB, Z or M) and PostGIS must convert it."""
+    prefixes: dict[bytes, tuple[bytes, bool, int]] = {}
+    for header in {w[:5] for w in geometries}:
+        if len(header) < 5 or header[0] not in (0, 1):
+            return None
+        order = "<" if header[0] == 1 else ">"
+        code = struct.unpack(order + "I", header[1:])[0]
+        if not 1 <= code <= 7:
+            return None
+        if promote and code in SINGLE:
+            prefixes[header] = (header[:1] + struct.pack(
+                order + "III", (code + 3) | EWKB_SRID, srid, 1), True, code + 3)
+        else:
+            prefixes[header] = (header[:1] + struct.pack(
+                order + "II", code | EWKB_SRID, srid), False, code)
+    return prefixes
+
+
+# Binary COPY, written here rather than row by row through psycopg's adapters (which
+# cost more than PostgreSQL's parsing of the rows): the signature, then per row the
+# number of fields and each field's length and bytes, then the trailer.
+COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+COPY_TRAILER = b"\xff\xff"
+COPY_PIECE = 5_000  # rows a write: PostgreSQL parses one while Python makes the next
+_FEATURE = struct.Struct(">hiqiii")  # 4 fields: layer_id, number, then the geometry's length
+_BATCH_ROW = struct.Struct(">hiii")  # 3 fields: n, then the WKB's length
+_LENGTH = struct.Struct(">i")
+
+
+def _copy_binary(statement: str, pieces: Iterable[list[tuple]], head) -> None:
+    """COPY rows of (…, geometry bytes, jsonb bytes) in binary, a piece (a list of rows)
+    at a time; `head(row)` packs the row's fields before its geometry, ending with the
+    geometry's length."""
+    pack = _LENGTH.pack
+    raw = connection.connection  # psycopg's own connection, for COPY
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(COPY_SIGNATURE)
+        for rows in pieces:
+            copy.write(b"".join([b for row in rows
+                                 for b in (head(row), row[-2], pack(len(row[-1])),
+                                           row[-1])]))
+        copy.write(COPY_TRAILER)
+
+
+def _copy(table: str, layer_id: int, pieces: Iterable[list[tuple]]) -> None:
+    """COPY pieces of rows of (number, EWKB, jsonb) into the table, in one transaction. The
+    geometry and properties go in their binary wire forms (EWKB; jsonb's version byte
+    then its text)."""
+    pack = _FEATURE.pack
+    with transaction.atomic():
+        _copy_binary(f'COPY "{table}" (layer_id, number, geometry, properties) '
+                     "FROM STDIN (FORMAT BINARY)", pieces,
+                     lambda row: pack(4, 8, layer_id, 4, row[0], len(row[1])))
+
+
 # ST_MakeValid may turn a polygon into a collection of a polygon and a stray line: keep
 # the parts of the geometry's own dimension, so a polygon layer stays polygons.
 REPAIR = """CASE WHEN GeometryType(g) LIKE '%%POLYGON' THEN ST_CollectionExtract(ST_MakeValid(g), 3)
@@ -139,90 +426,21 @@ REPAIR = """CASE WHEN GeometryType(g) LIKE '%%POLYGON' THEN ST_CollectionExtract
                  ELSE ST_MakeValid(g) END"""  # noqa: E501
 
 
-def _parsed(stage_table: str, layer: SourceLayer, geometry: str, where: str = "") -> str:
+def _parsed(source: str, geometry: str) -> str:
     """The SELECT giving n, g (parsed, reprojected), ok (valid), fixed (repaired) and
-    the attribute columns of the staged rows. OFFSET 0 keeps PostgreSQL from inlining
-    the subqueries, which would parse each geometry again for every use."""
-    columns = "".join(f", c{i}" for i in range(len(layer.columns)))
+    props of the rows of `source`, in the source's order. OFFSET 0 keeps PostgreSQL from
+    inlining the subqueries, which would parse each geometry again for every use."""
     return f'''
-        SELECT n, g, ok, CASE WHEN ok THEN g ELSE {REPAIR} END AS fixed{columns}
-          FROM (SELECT n, g, ST_IsValid(g) AS ok{columns}
-                  FROM (SELECT n, {geometry} AS g{columns} FROM "{stage_table}" s
-                         WHERE wkb IS NOT NULL {where} OFFSET 0) parsed
+        SELECT n, g, ok, CASE WHEN ok THEN g ELSE {REPAIR} END AS fixed, props
+          FROM (SELECT n, g, ST_IsValid(g) AS ok, props
+                  FROM (SELECT n, {geometry} AS g, props FROM {source} s
+                         WHERE wkb IS NOT NULL ORDER BY n OFFSET 0) parsed
                 OFFSET 0) checked
         OFFSET 0'''
 
 
-def build(stage_table: str, part: str, layer: SourceLayer, *, layer_id: int,
-          srid: int) -> Built:
-    """Fill the new partition `part` (already created) from the staging table.
-
-    One INSERT … SELECT parses each geometry once, reprojects it (PROJ applies datum
-    shifts with Debian's proj-data grids, never the network), repairs the invalid ones,
-    and skips the empty ones and those that land outside longitude/latitude. The staging
-    table is read in the order it was written, so feature ids follow the source's order.
-
-    Raises ReadError when `srid` is unknown to PostGIS, and NothingPlaced when the layer
-    had geometries and none could be imported (a wrong CRS, most often): a "success"
-    with no features would hide the problem.
-    """
-    if not srid_known(srid):
-        raise ReadError(_(
-            "The layer %(layer)s is said to be in EPSG:%(srid)s, which is not a coordinate "
-            "reference system PostGIS knows. Give its EPSG code (e.g. 25831 for ETRS89 / "
-            "UTM zone 31N) and import again.") % {"layer": layer.name, "srid": srid})
-    geometry = _geometry_sql(layer, srid)
-    props, names = properties_sql(layer)
-    insert = f'''
-        INSERT INTO "{part}" (layer_id, geometry, properties, number, repaired)
-        SELECT %s, fixed, {props}, n, NOT ok OR n = ANY(%s::int[])
-          FROM ({_parsed(stage_table, layer, geometry)}) repaired
-         WHERE NOT ST_IsEmpty(fixed) AND fixed @ {LONLAT}
-           AND {FINITE.format(g="fixed")}'''
-    refused: dict[int, str] = {}
-    mended: list[int] = []
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL synchronize_seqscans = off")  # read from the first row
-        # The fast path is one statement over the whole layer. PostGIS refuses the
-        # whole statement for one ring of three points or one NaN that PROJ cannot
-        # reproject; checking every geometry beforehand (in Python or row by row in
-        # SQL) would cost more than the import itself on a clean file. So the
-        # statement runs in a savepoint, and only when it fails are the culprits found
-        # and mended (_mend), after which it runs again.
-        try:
-            with transaction.atomic():
-                cursor.execute(insert, [layer_id, *names, [], srid])
-        except (DataError, InternalError):
-            refused, mended = _mend(cursor, stage_table, geometry, srid)
-            try:
-                with transaction.atomic():
-                    cursor.execute(insert, [layer_id, *names, mended, srid])
-            except (DataError, InternalError) as exc:
-                raise ReadError(_("The layer %(layer)s could not be stored: %(exc)s") % {
-                    "layer": layer.name, "exc": str(exc).strip()}) from exc
-        cursor.execute(f'''SELECT count(*), count(*) FILTER (WHERE repaired),
-                                  ST_XMin(ST_Extent(geometry)), ST_YMin(ST_Extent(geometry)),
-                                  ST_XMax(ST_Extent(geometry)), ST_YMax(ST_Extent(geometry)),
-                                  array_agg(DISTINCT GeometryType(geometry))
-                             FROM "{part}"''')
-        imported, repaired, *bounds, kinds = cursor.fetchone()
-        # Numbers, not WKT: a text round trip of coordinates near zero or at the
-        # edge of float precision can print a ring GEOS no longer sees as closed.
-        extent = tuple(bounds) if None not in bounds else None
-        skipped = _skipped(cursor, stage_table, part, layer, imported, geometry, srid,
-                           refused)
-        if imported == 0 and any(w is not None for w in layer.geometries):
-            raise NothingPlaced(_nothing_placed(layer, srid),
-                                [{**e, "layer": layer.name} for e in skipped])
-        geometry_type = _geometry_type(cursor, part, kinds or [])
-    return Built(geometry_type=geometry_type, imported=imported, repaired=repaired,
-                 skipped=skipped, extent=extent)
-
-
-def _geometry_sql(layer: SourceLayer, srid: int) -> str:
+def _geometry_sql(srid: int, promote: bool) -> str:
     """The SQL parsing `wkb` (srid as its one parameter) into 2D EPSG:4326."""
-    types = geometry_types(layer.geometries)
-    promote = len(types) == 1 and types[next(iter(types))] == {False, True}
     geometry = "ST_Force2D(ST_GeomFromWKB(wkb, %s))"
     if srid != 4326:
         geometry = f"ST_Transform({geometry}, 4326)"
@@ -231,8 +449,117 @@ def _geometry_sql(layer: SourceLayer, srid: int) -> str:
     return geometry
 
 
+def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
+    """The long way for one batch: COPY it raw into a temporary table, then one
+    INSERT … SELECT parses each geometry once, reprojects it (PROJ applies datum shifts
+    with Debian's proj-data grids, never the network), repairs the invalid ones, and
+    leaves out the empty ones and those that land outside longitude/latitude, listed
+    with why. PostGIS refuses the whole statement for one ring of three points or one
+    NaN that PROJ cannot reproject; checking every geometry beforehand would cost more
+    than the import itself on a clean file. So the statement runs in a savepoint, and
+    only when it fails are the culprits found and mended (_mend), and it runs again.
+    """
+    geometry = _geometry_sql(state.srid, state.promote)
+    insert = f'''
+        INSERT INTO "{state.table}" (layer_id, geometry, properties, number, repaired)
+        SELECT %s, fixed, props, n, NOT ok OR n = ANY(%s::int[])
+          FROM ({_parsed(BATCH_TABLE, geometry)}) repaired
+         WHERE {PLACED.format(g="fixed")}
+        RETURNING GeometryType(geometry)'''
+    refused: dict[int, str] = {}
+    mended: list[int] = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {BATCH_TABLE} "
+                       "(n integer NOT NULL, wkb bytea, props jsonb)")
+        cursor.execute(f"TRUNCATE {BATCH_TABLE}")
+        pack = _BATCH_ROW.pack
+        _copy_binary(f"COPY {BATCH_TABLE} (n, wkb, props) FROM STDIN (FORMAT BINARY)",
+                     [rows], lambda row: pack(3, 4, row[0], len(row[1])))
+        try:
+            with transaction.atomic():
+                cursor.execute(insert, [state.layer_id, [], state.srid])
+        except (DataError, InternalError):
+            refused, mended = _mend(cursor, BATCH_TABLE, geometry, state.srid)
+            try:
+                with transaction.atomic():
+                    cursor.execute(insert, [state.layer_id, mended, state.srid])
+            except (DataError, InternalError) as exc:
+                raise ReadError(_("The layer %(layer)s could not be stored: %(exc)s") % {
+                    "layer": state.name, "exc": str(exc).strip()}) from exc
+        state.kinds.update(kind for (kind,) in cursor.fetchall())
+        state.skipped += [{"feature": n, "message": why} for n, why in refused.items()]
+        state.skipped += _left_out(cursor, geometry, state.srid)
+
+
+def _left_out(cursor, geometry: str, srid: int) -> list[dict]:
+    """The batch's features that the INSERT left out, each with why."""
+    cursor.execute(f'''
+        SELECT n, ST_IsEmpty(g), CASE WHEN NOT ok THEN ST_IsValidReason(g) END,
+               fixed IS NULL OR ST_IsEmpty(fixed), ST_XMin(fixed), ST_YMin(fixed),
+               ST_XMax(fixed), ST_YMax(fixed)
+          FROM ({_parsed(BATCH_TABLE, geometry)}) left_out
+         WHERE NOT {PLACED.format(g="fixed")}''', [srid])
+    return [{"feature": n, "message": _why(srid, empty, reason, nothing, box)}
+            for n, empty, reason, nothing, *box in cursor.fetchall()]
+
+
+def _why(srid: int, empty: bool, reason: str | None, nothing: bool, box: list) -> str:
+    if empty:
+        return "Empty geometry: skipped."
+    if nothing:
+        return f"Invalid ({reason}), and nothing was left once repaired: skipped."
+    if any(v is None or math.isnan(v) for v in box):
+        return (f"Its coordinates could not be reprojected from EPSG:{srid} (they "
+                "are not numbers once reprojected): skipped.")
+    xmin, ymin, xmax, ymax = box
+    return ("Outside longitude -180…180 / latitude -90…90 once reprojected from "
+            f"EPSG:{srid} (x {xmin:g} to {xmax:g}, y {ymin:g} to {ymax:g}): skipped.")
+
+
+def _checked(state: _Loading, layer: SourceLayer) -> Built:
+    """One pass over the loaded table: count and measure its features, and take out
+    (listing why) those the fast path let in that are empty, or (the suspects) not
+    numbers or outside longitude/latitude. Repaired ones were checked as they were."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'''
+            SELECT count(*) FILTER (WHERE placed),
+                   count(*) FILTER (WHERE placed AND repaired),
+                   ST_XMin(ST_Extent(geometry) FILTER (WHERE placed)),
+                   ST_YMin(ST_Extent(geometry) FILTER (WHERE placed)),
+                   ST_XMax(ST_Extent(geometry) FILTER (WHERE placed)),
+                   ST_YMax(ST_Extent(geometry) FILTER (WHERE placed)),
+                   array_agg(number) FILTER (WHERE NOT placed)
+              FROM (SELECT geometry, repaired, number,
+                           CASE WHEN number = ANY(%s::int[])
+                                THEN {PLACED.format(g="geometry")}
+                                ELSE COALESCE(geometry @ {LONLAT}, false) END AS placed
+                      FROM "{state.table}" OFFSET 0) f''', [state.suspects])
+        imported, repaired, *bounds, misplaced = cursor.fetchone()
+        kinds = state.kinds
+        if misplaced:
+            cursor.execute(f'''DELETE FROM "{state.table}" WHERE number = ANY(%s)
+                               RETURNING number, ST_IsEmpty(geometry), ST_XMin(geometry),
+                                         ST_YMin(geometry), ST_XMax(geometry),
+                                         ST_YMax(geometry)''', [misplaced])
+            state.skipped += [{"feature": n, "message": _why(state.srid, empty, None,
+                                                              False, box)}
+                              for n, empty, *box in cursor.fetchall()]
+            cursor.execute(f'SELECT DISTINCT GeometryType(geometry) FROM "{state.table}"')
+            kinds = {kind for (kind,) in cursor.fetchall()}
+        # Numbers, not WKT: a text round trip of coordinates near zero or at the
+        # edge of float precision can print a ring GEOS no longer sees as closed.
+        extent = tuple(bounds) if None not in bounds else None
+        skipped = sorted(state.skipped, key=lambda e: e["feature"])
+        if imported == 0 and state.with_geometry:
+            raise NothingPlaced(_nothing_placed(layer.name, state, state.srid),
+                                [{**e, "layer": layer.name} for e in skipped])
+        geometry_type = _geometry_type(cursor, state.table, sorted(kinds))
+    return Built(geometry_type=geometry_type, imported=imported, repaired=repaired,
+                 skipped=skipped, extent=extent)
+
+
 def _mend(cursor, stage_table: str, geometry: str, srid: int) -> tuple[dict, list]:
-    """Find the staged geometries PostGIS refuses, mend them or take them out.
+    """Find the batch's geometries (in `stage_table`) PostGIS refuses, mend or drop them.
 
     A temporary function runs the INSERT's geometry work on each row and returns the
     error instead of raising it. Each refused geometry goes through geometry_mend.mend;
@@ -254,7 +581,7 @@ def _mend(cursor, stage_table: str, geometry: str, srid: int) -> tuple[dict, lis
         END $fn$""")
     cursor.execute(f'''SELECT n, wkb, why FROM (
                            SELECT n, wkb, pg_temp.plaza_refusal(wkb, %s) AS why
-                             FROM "{stage_table}" WHERE wkb IS NOT NULL) checked
+                             FROM {stage_table} WHERE wkb IS NOT NULL) checked
                         WHERE why IS NOT NULL''', [srid])
     refused, candidates = {}, {}
     for n, wkb, why in cursor.fetchall():
@@ -281,12 +608,12 @@ def _mend(cursor, stage_table: str, geometry: str, srid: int) -> tuple[dict, lis
                 del candidates[n]
     if candidates:
         numbers = list(candidates)
-        cursor.execute(f'''UPDATE "{stage_table}" s SET wkb = v.w
+        cursor.execute(f'''UPDATE {stage_table} s SET wkb = v.w
                              FROM unnest(%s::int[], %s::bytea[]) AS v(n, w)
                             WHERE s.n = v.n''',
                        [numbers, [candidates[n][0] for n in numbers]])
     if refused:
-        cursor.execute(f'UPDATE "{stage_table}" SET wkb = NULL WHERE n = ANY(%s)',
+        cursor.execute(f"UPDATE {stage_table} SET wkb = NULL WHERE n = ANY(%s)",
                        [list(refused)])
     return refused, list(candidates)
 
@@ -310,42 +637,10 @@ def _geometry_type(cursor, part: str, kinds: list[str]) -> str:
     return {"POINT": "Point", "LINESTRING": "LineString", "POLYGON": "Polygon"}[base]
 
 
-def _skipped(cursor, stage_table: str, part: str, layer: SourceLayer, imported: int,
-             geometry: str, srid: int, refused: dict[int, str]) -> list[dict]:
-    """The features that were not imported, each with why (looked up only if any)."""
-    skipped = [{"feature": n, "message": "No geometry: skipped."}
-               for n, wkb in zip(layer.numbers, layer.geometries, strict=True) if wkb is None]
-    skipped += [{"feature": n, "message": why} for n, why in refused.items()]
-    if imported + len(skipped) == layer.total:
-        return sorted(skipped, key=lambda e: e["feature"])
-    where = f'AND NOT EXISTS (SELECT FROM "{part}" p WHERE p.number = s.n)'
-    cursor.execute(f'''
-        SELECT n, ST_IsEmpty(g), CASE WHEN NOT ok THEN ST_IsValidReason(g) END,
-               fixed IS NULL OR ST_IsEmpty(fixed), ST_XMin(fixed), ST_YMin(fixed),
-               ST_XMax(fixed), ST_YMax(fixed)
-          FROM ({_parsed(stage_table, layer, geometry, where)}) left_out''', [srid])
-    for n, empty, reason, nothing, *box in cursor.fetchall():
-        if empty:
-            message = "Empty geometry: skipped."
-        elif nothing:
-            message = f"Invalid ({reason}), and nothing was left once repaired: skipped."
-        elif any(math.isnan(v) for v in box):
-            message = (f"Its coordinates could not be reprojected from EPSG:{srid} (they "
-                       "are not numbers once reprojected): skipped.")
-        else:
-            xmin, ymin, xmax, ymax = box
-            message = ("Outside longitude -180…180 / latitude -90…90 once reprojected from "
-                       f"EPSG:{srid} (x {xmin:g} to {xmax:g}, y {ymin:g} to {ymax:g}): "
-                       "skipped.")
-        skipped.append({"feature": n, "message": message})
-    return sorted(skipped, key=lambda e: e["feature"])
-
-
-def _nothing_placed(layer: SourceLayer, srid: int) -> str:
+def _nothing_placed(name: str, state: _Loading, srid: int) -> str:
     """Why a layer with geometries imported none, and what to do: mostly a wrong CRS."""
-    said = {"total": sum(w is not None for w in layer.geometries), "layer": layer.name,
-            "srid": srid}
-    box = geometry_mend.bounds(layer.geometries)
+    said = {"total": state.with_geometry, "layer": name, "srid": srid}
+    box = geometry_mend.bounds(state.sample)
     if box is None:
         return _("0 of %(total)s features of the layer %(layer)s could be placed: none has "
                  "a geometry Plaza can read (see the list).") % said

@@ -4,8 +4,8 @@ Partitions are named `gisdata_feature_l<layer id>`; features of layers that were
 imported (made in the admin or by tests) live in `gisdata_feature_default`. A new
 partition is created detached, with the parent's columns, defaults and checks and a
 CHECK on its layer, so that attaching it needs no scan; it is filled, indexed and
-analysed; then the old one is dropped and the new one attached, all in the caller's
-transaction.
+analysed (gisdata/imports/load.py); then, in the swap's transaction, the old one is
+dropped and the new one attached.
 
 Dropping a partition takes an ACCESS EXCLUSIVE lock on the parent for the rest of the
 transaction, and attaching one a SHARE ROW EXCLUSIVE lock on gisdata_layer (for the
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from django.db import connection
 
+LAYER_CHECK = "partition_layer"  # the CHECK that lets an attach skip its scan
 SWAP_LOCK = 0x504C415A  # advisory lock key: "PLAZ"
 LOCK_TIMEOUT = "30s"
 
@@ -36,24 +37,37 @@ def swap_lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SWAP_LOCK])
 
 
-def create(layer_id: int, *, suffix: str) -> str:
-    """A new, detached, empty partition for the layer; returns its name."""
-    table = f"{name(layer_id)}_{suffix}"
+def create(table: str, layer_id: int) -> None:
+    """A new, detached, empty partition for the layer, named `table` while it is filled."""
     with connection.cursor() as cursor:
         cursor.execute(f'DROP TABLE IF EXISTS "{table}"')
         cursor.execute(f'''CREATE TABLE "{table}" (
                                LIKE gisdata_feature INCLUDING DEFAULTS INCLUDING CONSTRAINTS,
-                               CHECK (layer_id = {int(layer_id)}))''')
-    return table
+                               CONSTRAINT {LAYER_CHECK} CHECK (layer_id = {int(layer_id)}))''')
 
 
-def attach(table: str, layer_id: int) -> None:
-    """Index the filled partition in bulk, then put it in place of the layer's old one."""
-    final = name(layer_id)
+def relabel(table: str, layer_id: int) -> None:
+    """Give a filled partition's rows another layer: its layer was deleted, or another
+    run of the dataset made it first, while this one loaded (rare; a full rewrite)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT {LAYER_CHECK}')
+        cursor.execute(f'UPDATE "{table}" SET layer_id = %s', [layer_id])
+        cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT {LAYER_CHECK} '
+                       f"CHECK (layer_id = {int(layer_id)})")
+
+
+def index(table: str) -> None:
+    """Index the filled partition in bulk (before the swap: no lock is held meanwhile)."""
     with connection.cursor() as cursor:
         cursor.execute(f'ALTER TABLE "{table}" ADD PRIMARY KEY (id, layer_id)')
         cursor.execute(f'CREATE INDEX ON "{table}" USING gist (geometry)')
         cursor.execute(f'ANALYZE "{table}"')
+
+
+def attach(table: str, layer_id: int) -> None:
+    """Put the filled, indexed partition in place of the layer's old one."""
+    final = name(layer_id)
+    with connection.cursor() as cursor:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         # Features made outside imports would stop the attach (they belong to it now).
         cursor.execute("DELETE FROM gisdata_feature_default WHERE layer_id = %s", [layer_id])

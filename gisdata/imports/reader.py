@@ -8,9 +8,10 @@ those before this module opens the file (docs/architecture.md, "Files that reach
 out"). CSV is read by gisdata/imports/csv_reader.py, with Python's csv module, because real city
 CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
 
-Attributes stay in columns of one type each, all the way into PostgreSQL (COPY in
-binary): the JSONB properties are built there, by `jsonb_build_object`, in one pass.
-Building a JSON text per feature in Python cost more than everything else together.
+A layer is read a batch at a time (pyogrio's skip_features/max_features), so that a
+worker's memory follows the batch and not the file. Attributes stay in columns of one
+type each; gisdata/imports/load.py encodes them column by column into each feature's
+JSONB (a dict and json.dumps per feature cost more than everything else together).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -29,30 +31,24 @@ from gisdata.imports.encodings import gdal_encoding
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
-# How an attribute column travels: its PostgreSQL type in the staging table, its type
-# for binary COPY, and the SQL that turns the staged value `{0}` into the JSON value.
-KINDS = {
-    "int": ("bigint", "int8", "{0}"),
-    "float": ("double precision", "float8",
-              "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
-    # GDAL gives integer and boolean columns that have nulls as floats with NaN. An
-    # integer stays a JSON number straight from the float (jsonb writes 7.0 as 7): a cast
-    # to bigint overflowed on values at or beyond 2**63, which GDAL clamps to INT64_MAX
-    # and numpy then rounds up. Beyond 2**53 such a value is the float nearest to it.
-    "float_int": ("double precision", "float8",
-                  "CASE WHEN {0} IN ('NaN', 'Infinity', '-Infinity') THEN NULL ELSE {0} END"),
-    "float_bool": ("double precision", "float8",
-                   "CASE WHEN {0} = 'NaN' THEN NULL ELSE {0} <> 0 END"),
-    "bool": ("boolean", "bool", "{0}"),
-    "text": ("text", "text", "{0}"),
-    "json": ("text", "text", "{0}::jsonb"),
-    "bytes": ("bytea", "bytea", "encode({0}, 'hex')"),
-}
+# How an attribute column's values become JSON (gisdata/imports/load.py, ENCODE): each
+# column has one kind. GDAL gives integer and boolean columns that have nulls as floats
+# with NaN (`float_int`, `float_bool`): an integer stays a JSON number straight from the
+# float (as jsonb writes 7.0 from a float8: 7), so values at or beyond 2**63, which GDAL
+# clamps to INT64_MAX and numpy then rounds up, never overflow; beyond 2**53 such a value
+# is the float nearest to it. `json` values are JSON text already; `bytes` become hex.
+KINDS = frozenset({"int", "float", "float_int", "float_bool", "bool", "text", "json",
+                   "bytes"})
 INT64 = 2**63
 
 
 class ReadError(Exception):
     """The source cannot be read as asked; the message is for the planner."""
+
+
+class Restart(Exception):  # noqa: N818 - a signal to start over, not an error
+    """The layer's text turned out not to be in the encoding it was being read in, after
+    some batches were loaded: it is read again from its first feature in the next one."""
 
 
 @dataclass
@@ -63,20 +59,43 @@ class Column:
 
 
 @dataclass
-class SourceLayer:
-    name: str
-    srid: int | None          # None: the source does not say, the planner must
+class Batch:
+    """Consecutive features of a layer, in columns."""
     numbers: list[int]        # each feature's number in the source, from 1
     geometries: list          # WKB bytes, or None when the feature has no geometry
     columns: list[Column]
+
+
+@dataclass
+class SourceLayer:
+    name: str
+    srid: int | None          # None: the source does not say, the planner must
     schema: list[dict]
+    # A layer read whole (CSV) holds its features here; a vector file's layer is read in
+    # batches (`stream`), so that a worker's memory does not grow with the file.
+    numbers: list[int] = field(default_factory=list)
+    geometries: list = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)  # rows refused while reading (CSV)
     crs: str | None = None    # the source's CRS as GDAL gave it, when not an EPSG code
     notes: list[str] = field(default_factory=list)  # how it was read (a guessed encoding)
+    count: int = 0            # a streamed layer's features, as GDAL counts them
+    stream: Callable[[int], Iterator[Batch]] | None = None
 
     @property
     def total(self) -> int:
-        return len(self.numbers)
+        return self.count if self.stream else len(self.numbers)
+
+    def batches(self, size: int) -> Iterator[Batch]:
+        """The features from the first, at most `size` at a time. Raises Restart when
+        they must be taken again from the first (see Restart)."""
+        if self.stream:
+            yield from self.stream(size)
+            return
+        for start in range(0, len(self.numbers), size):
+            end = start + size
+            yield Batch(self.numbers[start:end], self.geometries[start:end],
+                        [Column(c.name, c.kind, c.values[start:end]) for c in self.columns])
 
 
 def srid_of(crs: str | None) -> int | None:
@@ -132,16 +151,19 @@ def column_of(name: str, declared: str, array) -> Column:
                                  for v in values])
 
 
-def _read_raw(gdal_path: str, layer: str | None, encoding: str | None):
+def _read_raw(gdal_path: str, layer: str | None, encoding: str | None, *, skip: int = 0,
+              size: int | None = None):
     try:
         return pyogrio.raw.read(gdal_path, layer=layer, encoding=encoding, force_2d=True,
-                                datetime_as_string=True)
+                                datetime_as_string=True, skip_features=skip,
+                                max_features=size)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) from exc
 
 
-def _read_guessing(gdal_path: str, layer: str | None) -> tuple[tuple, str]:
-    """Read a layer whose text is not UTF-8 and whose encoding nobody gave.
+def _guesses(info: dict) -> list[tuple[str | None, str]]:
+    """The encodings to try on a layer whose text is not UTF-8 and whose encoding nobody
+    gave, with how the planner is told of each.
 
     The commonest case is a shapefile from older desktop GIS: a .dbf in Windows-1252 with
     no .cpg. UTF-8 was tried first because valid UTF-8 is almost never anything else,
@@ -151,31 +173,85 @@ def _read_guessing(gdal_path: str, layer: str | None) -> tuple[tuple, str]:
     any byte.
     """
     attempts = []
-    try:
-        info = pyogrio.read_info(gdal_path, layer=layer)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError):
-        info = {}
     if info.get("driver") == "ESRI Shapefile" and info.get("encoding") == "UTF-8":
         attempts.append((None, _("the code page its .dbf header names")))
     attempts += [("CP1252", "Windows-1252"), ("ISO-8859-1", "ISO-8859-1 (Latin-1)")]
-    for encoding, label in attempts:
-        try:
-            read = _read_raw(gdal_path, layer, encoding)
-        except UnicodeDecodeError:
-            continue
-        return read, _("The attributes are not UTF-8 and the file does not say their "
-                       "encoding: they were read as %(label)s. If the accents look wrong, "
-                       "give the encoding and import again.") % {"label": label}
-    raise ReadError(_("The attributes could not be read in any usual encoding."))
+    return attempts
+
+
+# Drivers that parse the whole document again at every open, so every batch costs a
+# read of the whole file: a layer of these up to WHOLE_BATCHES batches long is read in
+# one (its memory is then bounded by that), a longer one in batches of its quarter.
+WHOLE_DOCUMENT = frozenset({"GeoJSON", "KML", "LIBKML"})
+WHOLE_BATCHES = 4
+
+
+class _Stream:
+    """A vector layer read a batch at a time (pyogrio's skip_features/max_features), in
+    one encoding until its text proves not to be in it."""
+
+    def __init__(self, gdal_path: str, layer: str | None, encoding: str | None,
+                 info: dict, notes: list[str]):
+        self.path, self.layer, self.given, self.info = gdal_path, layer, encoding, info
+        self.encoding = encoding or "UTF-8"
+        self.guesses = None if encoding else _guesses(info)
+        self.notes = notes
+        self.count = max(int(info.get("features") or 0), 0)
+
+    def _next_encoding(self, exc: UnicodeDecodeError) -> None:
+        if self.given:
+            raise ReadError(_(
+                "The attributes are not in %(encoding)s, the encoding given by the import or "
+                "the file's .cpg: give their encoding (often CP1252 or ISO-8859-1) and "
+                "import again.") % {"encoding": self.given}) from exc
+        if not self.guesses:
+            raise ReadError(_("The attributes could not be read in any usual encoding.")) \
+                from exc
+        self.encoding, label = self.guesses.pop(0)
+        self.notes[:] = [_("The attributes are not UTF-8 and the file does not say their "
+                           "encoding: they were read as %(label)s. If the accents look "
+                           "wrong, give the encoding and import again.") % {"label": label}]
+
+    def __call__(self, size: int) -> Iterator[Batch]:
+        # Their count comes from that parse, so it is exact: no read past the last.
+        whole = self.info.get("driver") in WHOLE_DOCUMENT and self.count > 0
+        if whole:
+            size = max(size, -(-self.count // WHOLE_BATCHES) if
+                       self.count > size * WHOLE_BATCHES else self.count)
+        done = 0
+        while True:
+            try:
+                meta, _fids, geometries, arrays = _read_raw(
+                    self.path, self.layer, self.encoding, skip=done, size=size)
+            except UnicodeDecodeError as exc:
+                self._next_encoding(exc)
+                if done:
+                    raise Restart from exc
+                continue
+            except ValueError:  # pyogrio: skip_features at or beyond the last feature
+                if done:
+                    return
+                raise
+            if len(geometries) == 0:
+                return
+            names = [str(n) for n in meta["fields"]]
+            declared = [str(t) for t in meta["dtypes"]]
+            yield Batch(numbers=list(range(done + 1, done + len(geometries) + 1)),
+                        geometries=geometries.tolist(),
+                        columns=[column_of(n, t, a) for n, t, a in
+                                 zip(names, declared, arrays, strict=True)])
+            done += len(geometries)
+            if len(geometries) < size or whole and done >= self.count:
+                return
 
 
 def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:
-    """Read one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio.
+    """Open one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio: its
+    name, CRS, schema and count now, its features batch by batch as they are loaded.
 
     `encoding` is the planner's or the .cpg's; None means UTF-8, or a guess when the
     text is not UTF-8 (said in the layer's notes).
     """
-    notes = []
     if encoding:
         try:  # a dataset saved before names were normalised may say `latin-1`
             encoding = gdal_encoding(encoding)
@@ -183,24 +259,17 @@ def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> S
             raise ReadError(_("Unknown encoding %(encoding)s: give one such as UTF-8, "
                               "CP1252 or ISO-8859-1.") % {"encoding": encoding}) from exc
     try:
-        meta, _fids, geometries, arrays = _read_raw(gdal_path, layer, encoding or "UTF-8")
-    except UnicodeDecodeError as exc:
-        if encoding:
-            raise ReadError(_(
-                "The attributes are not in %(encoding)s, the encoding given by the import or "
-                "the file's .cpg: give their encoding (often CP1252 or ISO-8859-1) and "
-                "import again.") % {"encoding": encoding}) from exc
-        (meta, _fids, geometries, arrays), note = _read_guessing(gdal_path, layer)
-        notes.append(note)
-    names = [str(n) for n in meta["fields"]]
-    declared = [str(t) for t in meta["dtypes"]]
-    schema = [{"name": n, "type": t} for n, t in zip(names, declared, strict=True)]
-    columns = [column_of(n, t, a) for n, t, a in zip(names, declared, arrays, strict=True)]
-    return SourceLayer(name=layer or str(meta.get("layer_name") or "layer"),
-                       srid=srid_of(meta["crs"]), crs=meta["crs"],
-                       numbers=list(range(1, len(geometries) + 1)),
-                       geometries=geometries.tolist(), columns=columns, schema=schema,
-                       notes=notes)
+        info = pyogrio.read_info(gdal_path, layer=layer, force_feature_count=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) from exc
+    names = [str(n) for n in info["fields"]]
+    declared = [str(t) for t in info["dtypes"]]
+    notes: list[str] = []
+    stream = _Stream(gdal_path, layer, encoding, info, notes)
+    return SourceLayer(name=layer or "layer", srid=srid_of(info["crs"]), crs=info["crs"],
+                       schema=[{"name": n, "type": t}
+                               for n, t in zip(names, declared, strict=True)],
+                       notes=notes, count=stream.count, stream=stream)
 
 
 def source_layers(gdal_path: str) -> list[str]:

@@ -6,9 +6,9 @@ dataset (`dataset_create`) and queues its run (`import_start`) in one transactio
 refused import leaves neither rows nor the stored file behind, and the task is published
 only once both are committed; `import_retry` starts a failed run again the same way,
 with the EPSG code the planner gives. `import_run_execute` is what the worker runs:
-claim the run, inspect the source, read each layer, stage it, then swap all layers into
-place in one transaction (gisdata/imports/load.py says why that makes imports
-all-or-nothing and idempotent).
+claim the run, inspect the source, load each layer (read in batches) into its new
+partition, then swap all layers into place in one transaction (gisdata/imports/load.py
+says why that makes imports all-or-nothing and idempotent).
 """
 
 from __future__ import annotations
@@ -270,36 +270,54 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
     clock = {"start": time.monotonic()}
     layers = _read(run, scratch)
     srid = run.dataset.source_srid
-    notes = [{"layer": layer.name, "message": note} for layer in layers
-             for note in layer.notes]  # e.g. an encoding the reader had to guess
+    notes = []
     if srid is None:
         notes += _layers_crs(layers)
     ImportRun.objects.filter(pk=run.pk).update(notes=notes)
     total = sum(layer.total for layer in layers)
     runs.progress(run.pk, attempt, progress_total=total, read_count=total)
-    staged, done = [], 0
+    loaded, done = [], 0
     for layer in layers:
-        table = load.stage_name(run.pk, attempt) + f"_{len(staged)}"
+        table = load.stage_name(run.pk, attempt) + f"_{len(loaded)}"
+        layer_id, fresh = _layer_id(run.dataset, layer.name)
 
         def progress(n, base=done):
             runs.progress(run.pk, attempt, progress_done=base + n)
 
-        done += load.stage(table, layer, on_progress=progress)
-        staged.append((layer, table))
-    clock["read"] = time.monotonic() - clock["start"]
-    _swap(run, attempt, staged, srid)
+        # The planner's EPSG code wins: it is how a wrong .prj gets corrected.
+        built = load.load(table, layer, layer_id=layer_id, srid=srid or layer.srid,
+                          on_progress=progress)
+        done += built.imported + len(built.skipped)
+        loaded.append((layer, table, layer_id, fresh, built))
+    # What was read, now counted (GDAL's count may be an estimate), and how: an
+    # encoding the reader had to guess shows only once its text has been read.
+    notes += [{"layer": layer.name, "message": note} for layer in layers
+              for note in layer.notes]
+    ImportRun.objects.filter(pk=run.pk).update(notes=notes)
+    runs.progress(run.pk, attempt, progress_total=done, read_count=done)
+    clock["load"] = time.monotonic() - clock["start"]
+    _swap(run, attempt, loaded)
     clock["total"] = time.monotonic() - clock["start"]
     ImportRun.objects.filter(pk=run.pk).update(timings={k: round(v, 3) for k, v in
                                                         clock.items() if k != "start"})
 
 
-def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
-    """Replace the dataset's layers with the staged ones, all at once, if still ours."""
+def _layer_id(dataset: Dataset, name: str) -> tuple[int, bool]:
+    """The id the layer's features are loaded under: its layer's, or a new one taken
+    from the layers' sequence (True) for a layer the swap will create."""
+    existing = Layer.objects.filter(dataset=dataset, name=name).values_list(
+        "pk", flat=True).first()
+    if existing is not None:
+        return existing, False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('gisdata_layer', 'id'))")
+        return cursor.fetchone()[0], True
+
+
+def _swap(run: ImportRun, attempt: int, loaded) -> None:
+    """Put the loaded layers in place of the dataset's, all at once, if still ours."""
     with transaction.atomic():
-        # Every connection's statements are bounded (DB_STATEMENT_TIMEOUT_MS, 30 s) for
-        # the web's sake; building a city-sized layer may take minutes, so the swap is
-        # bounded by the import's own time budget instead (the task's limits end it).
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor:  # as for loading (load._import_statements)
             cursor.execute("SELECT set_config('statement_timeout', %s, true)",
                            [f"{settings.GISDATA_IMPORT_STATEMENT_TIMEOUT}s"])
         partitions.swap_lock()
@@ -310,10 +328,9 @@ def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
             return  # a later delivery took the run over: it will do the swap
         imported = repaired = 0
         errors = []
-        for layer, table in staged:
-            # The planner's EPSG code wins: it is how a wrong .prj gets corrected.
-            built = _layer_replace(dataset, layer, table, srid=srid or layer.srid,
-                                   suffix=f"r{run.pk}_{attempt}")
+        for layer, table, layer_id, fresh, built in loaded:
+            _layer_replace(dataset, layer, table, layer_id=layer_id, fresh=fresh,
+                           built=built)
             imported += built.imported
             repaired += built.repaired
             errors += [{**e, "layer": layer.name} for e in layer.errors + built.skipped]
@@ -324,14 +341,19 @@ def _swap(run: ImportRun, attempt: int, staged, srid: int | None) -> None:
             progress_done=F("progress_total"), finished_at=timezone.now())
 
 
-def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, srid: int,
-                   suffix: str) -> load.Built:
-    row, created = Layer.objects.get_or_create(
-        dataset=dataset, name=layer.name,
-        defaults={"title": layer.name, "geometry_type": "Geometry"})
-    part = partitions.create(row.pk, suffix=suffix)
-    built = load.build(table, part, layer, layer_id=row.pk, srid=srid)
-    partitions.attach(part, row.pk)
+def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, layer_id: int,
+                   fresh: bool, built: load.Built) -> None:
+    row = Layer.objects.filter(dataset=dataset, name=layer.name).first()
+    created = row is None
+    if created:
+        # The id taken for it, unless it was a layer deleted while this run loaded: a
+        # deleted layer's id is not given again (caches and links name layers by id).
+        row = Layer.objects.create(dataset=dataset, name=layer.name, title=layer.name,
+                                   geometry_type="Geometry",
+                                   **({"pk": layer_id} if fresh else {}))
+    if row.pk != layer_id:
+        partitions.relabel(table, row.pk)
+    partitions.attach(table, row.pk)
     extent = None
     if built.extent:
         # A single point, or a straight line along an axis, still gets an area.
@@ -350,4 +372,3 @@ def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, srid: in
         feature_count=built.imported, schema=layer.schema,
         label_property=label or label_property_guess(layer.schema),
         version=F("version") if created else F("version") + 1)
-    return built

@@ -49,8 +49,8 @@ def staging_tables() -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
-# Three chunks to stage (gisdata/imports/load.py, CHUNK): an attempt held after its first
-# still has rows to read when its worker is killed.
+# An attempt held at its first progress report (its first batch loaded, GISDATA_IMPORT_BATCH)
+# has not swapped anything in when its worker is killed.
 POINTS = 50_000
 
 

@@ -42,6 +42,7 @@ def progress(monkeypatch) -> list[int]:
     return reported
 
 
+@pytest.mark.quality("import-memory")
 def test_a_layer_many_batches_long_arrives_whole_in_order_with_progress(
         settings, tmp_path, progress):
     settings.GISDATA_IMPORT_BATCH = 10
@@ -69,6 +70,7 @@ def polygon(x):
     return [[[x, 41], [x + 0.1, 41], [x + 0.1, 41.1], [x, 41.1], [x, 41]]]
 
 
+@pytest.mark.quality("import-memory")
 def test_batches_agree_on_promotion_repair_and_skipping(settings, progress):
     """A multipolygon after three batches of polygons makes the layer multi, from its
     first feature; an invalid polygon in a later batch is repaired and counted, an empty
@@ -98,6 +100,7 @@ def test_batches_agree_on_promotion_repair_and_skipping(settings, progress):
     assert progress == [10, 20, 30, 40]
 
 
+@pytest.mark.quality("import-memory")
 def test_text_not_in_utf8_after_the_first_batch_reads_the_layer_again(settings):
     """The accents come in the second batch: the batch already loaded as UTF-8 is taken
     out and the layer read again, once, in the encoding guessed."""

@@ -40,6 +40,8 @@ def _map_config(project: Project, **extra) -> dict:
 
     return {
         "api": reverse("api:project-proposals", args=[project.pk]),
+        "clusters": reverse("api:project-proposal-clusters", args=[project.pk]),
+        "proposal_api": reverse("api:proposal-detail", args=[0]).replace("/0/", "/{id}/"),
         "area": json.loads(project.area.json),
         "categories": {c.slug: {"name": c.name, "color": c.color}
                        for c in project.categories.all()},

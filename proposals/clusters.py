@@ -48,8 +48,10 @@ def cell_size(zoom: int, latitude: float) -> tuple[float, float]:
 
 
 # One row per cell: its exact count, the mean of its proposals' points (where the bubble
-# stands) and their extent (what a click zooms to). Ordered by the cell, so that the
-# same data give the same answer.
+# stands) and their extent (what a click zooms to). The cell is ST_SnapToGrid's (origin
+# 0, 0): PostgreSQL's round() of a double rounds as ST_SnapToGrid does (rint, half to
+# even), on the same quotient, and reading each point's x and y once rather than
+# grouping by a snapped geometry takes about half the time at a city's scale.
 CELLS_SQL = """
 SELECT coalesce(sum(c.n), 0), count(*), coalesce(json_agg(json_build_object(
          'type', 'Feature',
@@ -60,13 +62,12 @@ SELECT coalesce(sum(c.n), 0), count(*), coalesce(json_agg(json_build_object(
                                         round(c.s::numeric, {precision}),
                                         round(c.e::numeric, {precision}),
                                         round(c.nn::numeric, {precision}))))
-       ORDER BY c.cell), '[]')::text
-FROM (SELECT ST_SnapToGrid(t.point, 0, 0, %s, %s) AS cell, count(*) AS n,
-             avg(ST_X(t.point)) AS x, avg(ST_Y(t.point)) AS y,
-             min(ST_X(t.point)) AS w, min(ST_Y(t.point)) AS s,
-             max(ST_X(t.point)) AS e, max(ST_Y(t.point)) AS nn
-      FROM ({inner}) t
-      GROUP BY 1) c
+       ORDER BY c.i, c.j), '[]')::text
+FROM (SELECT round(t.x / %s) AS i, round(t.y / %s) AS j, count(*) AS n,
+             avg(t.x) AS x, avg(t.y) AS y, min(t.x) AS w, min(t.y) AS s,
+             max(t.x) AS e, max(t.y) AS nn
+      FROM (SELECT ST_X(u.point) AS x, ST_Y(u.point) AS y FROM ({inner}) u) t
+      GROUP BY 1, 2) c
 """
 
 

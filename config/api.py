@@ -24,6 +24,8 @@ urlpatterns = [
     path("projects/<int:pk>/area/", proposals.ProjectArea.as_view(), name="project-area"),
     path("projects/<int:pk>/proposals/", proposals.ProjectProposals.as_view(),
          name="project-proposals"),
+    path("projects/<int:pk>/proposals/clusters/", proposals.ProjectProposalClusters.as_view(),
+         name="project-proposal-clusters"),
     path("projects/<int:pk>/feedback/", proposals.ProjectFeedback.as_view(),
          name="project-feedback"),
     path("proposals/<int:pk>/", proposals.ProposalDetail.as_view(), name="proposal-detail"),

@@ -23,11 +23,12 @@ from core.api_errors import SafeJSONParser
 from core.api_http import LastModifiedMixin
 from core.geojson import GeoJSONRenderer
 from gisdata.constraints import constraints_check
-from proposals import area_display, selectors, services
+from proposals import area_display, clusters, selectors, services
 from proposals.filters import ProjectFilter
 from proposals.models import Project, Proposal, Visibility
-from proposals.schema import AREA_FEATURE, FEATURE, FEATURE_COLLECTION
+from proposals.schema import AREA_FEATURE, CLUSTER_COLLECTION, FEATURE, FEATURE_COLLECTION
 from proposals.serializers import (
+    ClusterQuerySerializer,
     ProjectDetailSerializer,
     ProjectSerializer,
     ProposalQuerySerializer,
@@ -111,6 +112,16 @@ class ProjectArea(APIView):
         return response
 
 
+def _filtered(request, project: Project, params: dict):
+    """The proposals of `project` the reader may see, as the query's filters select."""
+    return selectors.proposals_filter(
+        selectors.proposals_visible(user=request.user, project=project),
+        selectors.ProposalFilter(
+            bbox=selectors.bbox_parse(params["bbox"]) if "bbox" in params else None,
+            categories=params.get("category", ()), statuses=params.get("status", ())),
+    )
+
+
 class ProjectProposals(APIView):
     """The proposals of a project as GeoJSON, by bounding box; POST places a new one."""
 
@@ -126,12 +137,7 @@ class ProjectProposals(APIView):
         query = ProposalQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
-        qs = selectors.proposals_filter(
-            selectors.proposals_visible(user=request.user, project=project),
-            selectors.ProposalFilter(
-                bbox=selectors.bbox_parse(params["bbox"]) if "bbox" in params else None,
-                categories=params.get("category", ()), statuses=params.get("status", ())),
-        )
+        qs = _filtered(request, project, params)
         limit = params.get("limit", selectors.DEFAULT_PAGE)
         offset = params.get("offset", 0)
         features, returned, more = selectors.proposals_feature_collection(
@@ -154,6 +160,35 @@ class ProjectProposals(APIView):
         proposal = services.proposal_create(project=project, author=request.user,
                                             **data.validated_data)
         return Response(proposal_feature(proposal, request), status=status.HTTP_201_CREATED)
+
+
+class ProjectProposalClusters(APIView):
+    """What the project map draws at any scale: every proposal in the view that matches
+    the filters, counted exactly in cells of the grid at `zoom`, or the proposals
+    themselves when at most 500 match (proposals/clusters.py).
+
+    A path of its own rather than a mode of the proposals endpoint: its answer is not a
+    page of proposals (no `limit`, no `next` link; cells are not proposals), so each
+    path keeps one shape in the schema and API clients paging through proposals are
+    not given cells."""
+
+    renderer_classes = [GeoJSONRenderer, JSONRenderer]
+
+    @extend_schema(parameters=[ClusterQuerySerializer],
+                   responses={200: OpenApiResponse(CLUSTER_COLLECTION,
+                                                   description="GeoJSON FeatureCollection")})
+    def get(self, request, pk: int):
+        project = _project(request, pk)
+        query = ClusterQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        qs = _filtered(request, project, params)
+        bbox = selectors.bbox_parse(params["bbox"]) if "bbox" in params else None
+        view = clusters.proposals_map_view(qs, zoom=params["zoom"], bbox=bbox,
+                                           latitude=project.area.centroid.y)
+        return geojson.response(geojson.collection_text(
+            view.features, clustered=view.clustered, numberMatched=view.matched,
+            numberReturned=view.returned))
 
 
 def _proposal(request, pk: int) -> Proposal:

@@ -9,6 +9,9 @@ share, the district with the lower id takes it: a fixed choice, so that the same
 give the same numbers on every surface and every day. A proposal outside every district
 is counted apart. docs/reports.md says the same for the council.
 
+Each proposal keeps that point as a stored column, `Proposal.point`: the map's clusters
+(proposals/clusters.py) count by it, so a proposal is in one cell as in one district.
+
 `placed_sql` is the rule in SQL, for the report's queries that join it (participants per
 district); `participation_by_district` runs it for a queryset of proposals.
 """

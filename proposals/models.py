@@ -225,6 +225,14 @@ class Proposal(models.Model):
     # the whole project removes its proposals and categories together.
     category = models.ForeignKey(Category, on_delete=models.RESTRICT, related_name="proposals")
     geometry = models.GeometryField(srid=4326)
+    # Where the proposal counts on a map or in a district: its point on surface (a point
+    # is itself, a line one of its inner vertices, an area a point inside it), the rule of
+    # proposals/districts.py. Stored, so that the map's clusters group a whole city's
+    # proposals without computing it for each row on every request.
+    point = models.GeneratedField(
+        expression=Func(F("geometry"), function="ST_PointOnSurface",
+                        output_field=models.PointField(srid=4326)),
+        output_field=models.PointField(srid=4326, spatial_index=False), db_persist=True)
     status = models.CharField(max_length=12, choices=ProposalStatus.choices,
                               default=ProposalStatus.SUBMITTED)
     official_answer = models.TextField(blank=True, max_length=5000)

@@ -47,3 +47,31 @@ AREA_FEATURE = {
                           "how far the outline may stray from the area, in degrees"}}},
     },
 }
+CLUSTER = {
+    "type": "object", "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"enum": ["Feature"]},
+        "geometry": GEOMETRY["oneOf"][0],
+        "properties": {"type": "object", "required": ["cluster", "count", "bounds"],
+                       "properties": {
+            "cluster": {"enum": [True]},
+            "count": {"type": "integer", "description": "the proposals in the cell, exactly"},
+            "bounds": {"type": "array", "items": {"type": "number"}, "minItems": 4,
+                       "maxItems": 4, "description": "the extent of their points: minlon, "
+                       "minlat, maxlon, maxlat"},
+        }},
+    },
+    "description": "A cell of the grid: its geometry is the mean of its proposals' points",
+}
+CLUSTER_COLLECTION = {
+    "type": "object", "required": ["type", "clustered", "numberMatched", "features"],
+    "properties": {
+        "type": {"enum": ["FeatureCollection"]},
+        "clustered": {"type": "boolean", "description": "cells (true) or the proposals "
+                      "themselves (false, when at most 500 match)"},
+        "numberMatched": {"type": "integer", "description": "the proposals in view that "
+                          "match the filters, all of them: the cells' counts add up to it"},
+        "numberReturned": {"type": "integer"},
+        "features": {"type": "array", "items": {"oneOf": [CLUSTER, FEATURE]}},
+    },
+}

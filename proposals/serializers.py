@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from core import geojson
+from proposals.clusters import MAX_ZOOM
 from proposals.models import Category, Phase, Project, Proposal, ProposalStatus
 from proposals.selectors import MAX_PAGE
 
@@ -69,12 +70,12 @@ class ProposalUpdateSerializer(ProposalWriteSerializer):
         super().__init__(*args, partial=True, **kwargs)
 
 
-class ProposalQuerySerializer(serializers.Serializer):
+class ProposalFilterQuerySerializer(serializers.Serializer):
+    """The filters the map and the list share: the view and the categories and statuses."""
+
     bbox = serializers.CharField(required=False, help_text="minlon,minlat,maxlon,maxlat")
     category = serializers.CharField(required=False, help_text="category slugs, comma-separated")
     status = serializers.CharField(required=False, help_text="statuses, comma-separated")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
 
     def validate_status(self, value: str) -> tuple[str, ...]:
         statuses = tuple(s for s in value.split(",") if s)
@@ -86,6 +87,16 @@ class ProposalQuerySerializer(serializers.Serializer):
 
     def validate_category(self, value: str) -> tuple[str, ...]:
         return tuple(s for s in value.split(",") if s)
+
+
+class ProposalQuerySerializer(ProposalFilterQuerySerializer):
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE)
+    offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
+
+
+class ClusterQuerySerializer(ProposalFilterQuerySerializer):
+    zoom = serializers.IntegerField(min_value=0, max_value=MAX_ZOOM, help_text=(
+        "the map's zoom level (Web Mercator): the cells are about 60 pixels wide at it"))
 
 
 class ReasonSerializer(serializers.Serializer):

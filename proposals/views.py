@@ -43,6 +43,8 @@ def _map_config(project: Project, **extra) -> dict:
         # The area's bounding box and the address of its shape, not the shape: the
         # shape is fetched once and cached (proposals/area_display.py).
         **area_display.area_map_config(project),
+        "clusters": reverse("api:project-proposal-clusters", args=[project.pk]),
+        "proposal_api": reverse("api:proposal-detail", args=[0]).replace("/0/", "/{id}/"),
         "categories": {c.slug: {"name": c.name, "color": c.color}
                        for c in project.categories.all()},
         "statuses": dict(ProposalStatus.choices),

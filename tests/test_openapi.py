@@ -23,3 +23,19 @@ def test_every_api_route_is_in_the_schema(tmp_path):
             routes = ["/api/v1/" + str(p.pattern).replace("<int:pk>", "{id}")
                       for p in pattern.url_patterns]
     assert routes and set(routes) <= documented, set(routes) - documented
+
+
+def test_the_map_clusters_are_described(tmp_path):
+    """The clusters' answer is its own shape (cells or proposals, the exact total), and
+    `zoom` is a required parameter with its bounds."""
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    get = yaml.safe_load(target.read_text())["paths"][
+        "/api/v1/projects/{id}/proposals/clusters/"]["get"]
+    zoom = next(p for p in get["parameters"] if p["name"] == "zoom")
+    assert zoom["required"] is True
+    assert (zoom["schema"]["minimum"], zoom["schema"]["maximum"]) == (0, 22)
+    answer = get["responses"]["200"]["content"]["application/geo+json"]["schema"]
+    assert {"clustered", "numberMatched"} <= set(answer["required"])
+    cell = answer["properties"]["features"]["items"]["oneOf"][0]
+    assert cell["properties"]["properties"]["required"] == ["cluster", "count", "bounds"]

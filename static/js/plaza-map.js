@@ -1,5 +1,5 @@
-/* Plaza's maps: the project map (proposals by bounding box, clustered) and the small map
- * of one proposal. The drawing map of "Propose here" is static/js/plaza-draw.js.
+/* Plaza's maps: the project map (proposals by bounding box, counted in cells by the
+ * server when many are in view) and the small map of one proposal. The drawing map of "Propose here" is static/js/plaza-draw.js.
  *
  * Every text that comes from users is put into the page with textContent, never as
  * HTML: Leaflet's bindPopup renders HTML strings, so popups get DOM nodes instead.
@@ -83,6 +83,28 @@
 
   /* ---------------------------------------------------------------- project map */
 
+  function proposalsLabel(count) {
+    return interpolate(ngettext("%(count)s proposal", "%(count)s proposals", count),
+                       { count: count }, true);
+  }
+
+  // A bubble with a number: the server's cells and the browser's own clusters look and
+  // read alike. A button to the keyboard and to screen readers (Leaflet makes a keyboard
+  // marker's icon a focusable role=button; Enter fires its click), named "N proposals".
+  var BubbleIcon = L.DivIcon.extend({
+    createIcon: function (old) {
+      var div = L.DivIcon.prototype.createIcon.call(this, old);
+      div.textContent = String(this.options.count);
+      div.setAttribute("aria-label", proposalsLabel(this.options.count));
+      return div;
+    }
+  });
+
+  function bubbleIcon(count) {
+    var size = Math.round(30 + 8 * Math.log10(Math.max(count, 1)));
+    return new BubbleIcon({ count: count, className: "map-bubble", iconSize: [size, size] });
+  }
+
   // The map's view as the URL keeps it (`bbox`), shared with the list (plaza-list.js).
   function bboxOf(map) {
     var b = map.getBounds();
@@ -113,14 +135,22 @@
     }
     fitState();
     quiet = false;
-    var clusters = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
+    // Few proposals in view: each one, points grouped by the browser (all of them are
+    // loaded, so its counts are exact). Many: the server's cells (`cells`), each with
+    // the exact count of the proposals whose point on surface lies in it.
+    var clusters = L.markerClusterGroup({
+      showCoverageOnHover: false, maxClusterRadius: 50,
+      iconCreateFunction: function (cluster) { return bubbleIcon(cluster.getChildCount()); }
+    });
+    var cells = L.featureGroup();
+    var points = L.layerGroup([clusters, cells]);
     var shapes = L.featureGroup();
-    map.addLayer(clusters);
+    map.addLayer(points);
     map.addLayer(shapes);
     // The layer control has room for the city's imported layers. Leaflet shows these
     // names as HTML: they are the catalogue's, never a user's.
     var overlays = {};
-    overlays[gettext("Proposals: points")] = clusters;
+    overlays[gettext("Proposals: points")] = points;
     overlays[gettext("Proposals: lines and areas")] = shapes;
     overlays[gettext("Project area")] = area;
     var control = L.control.layers(null, overlays, { collapsed: true }).addTo(map);
@@ -132,20 +162,78 @@
     // The filters come from the URL, the one state the list reads too.
     function query() {
       var state = new URLSearchParams(window.location.search);
-      var params = new URLSearchParams({ bbox: bboxOf(map), limit: "2000" });
+      var params = new URLSearchParams({ bbox: bboxOf(map), zoom: String(map.getZoom()) });
       ["category", "status"].forEach(function (key) {
         if (state.get(key)) { params.set(key, state.get(key)); }
       });
-      return cfg.api + "?" + params.toString();
+      return cfg.clusters + "?" + params.toString();
     }
 
-    // Whole sentences, one per case, so that each language can word them its own way.
-    function inView(count, more) {
-      var format = more
-        ? ngettext("%(count)s proposal in view (zoom in to see all).",
-                   "%(count)s proposals in view (zoom in to see all).", count)
-        : ngettext("%(count)s proposal in view.", "%(count)s proposals in view.", count);
-      return interpolate(format, { count: count }, true);
+    function inView(count) {
+      return interpolate(ngettext("%(count)s proposal in view.", "%(count)s proposals in view.",
+                                  count), { count: count }, true);
+    }
+
+    // A cell: a click (or Enter) zooms to its proposals; where the map cannot zoom in
+    // further, it lists them in a popup instead.
+    function cellMarker(feature) {
+      var c = feature.geometry.coordinates;
+      var p = feature.properties;
+      var marker = L.marker([c[1], c[0]], { icon: bubbleIcon(p.count), keyboard: true });
+      var b = p.bounds;
+      var bounds = L.latLngBounds([b[1], b[0]], [b[3], b[2]]);
+      function open(event) {
+        var key = event.originalEvent && event.originalEvent.key;
+        if (event.type === "keypress" && key !== "Enter" && key !== " ") { return; }
+        if (event.type === "keypress" && key === " ") { event.originalEvent.preventDefault(); }
+        if (map.getZoom() < map.getMaxZoom()) {
+          map.fitBounds(bounds, { maxZoom: map.getMaxZoom() });
+          map.getContainer().focus({ preventScroll: true });
+        } else {
+          listCell(marker, bounds, p.count);
+        }
+      }
+      marker.on("click keypress", open);
+      return marker;
+    }
+
+    function listCell(marker, bounds, count) {
+      var state = new URLSearchParams(window.location.search);
+      var pad = 1e-7;  // the cell's extent, a hair wider than its outermost points
+      var params = new URLSearchParams({ limit: "100", bbox: [
+        bounds.getWest() - pad, bounds.getSouth() - pad,
+        bounds.getEast() + pad, bounds.getNorth() + pad].join(",") });
+      ["category", "status"].forEach(function (key) {
+        if (state.get(key)) { params.set(key, state.get(key)); }
+      });
+      fetch(cfg.api + "?" + params.toString(), { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (collection) {
+          var box = document.createElement("div");
+          box.className = "popup";
+          var title = document.createElement("strong");
+          title.textContent = proposalsLabel(count);
+          var list = document.createElement("ul");
+          collection.features.forEach(function (f) {
+            var item = document.createElement("li");
+            var link = document.createElement("a");
+            link.href = cfg.proposal_url.replace("{id}", String(f.id));
+            link.textContent = f.properties.title;
+            item.append(link);
+            list.append(item);
+          });
+          box.append(title, list);
+          if (collection.numberReturned < count) {
+            var more = document.createElement("p");
+            more.textContent = interpolate(ngettext(
+              "and %(count)s more, in the list beside the map.",
+              "and %(count)s more, in the list beside the map.",
+              count - collection.numberReturned), { count: count - collection.numberReturned }, true);
+            box.append(more);
+          }
+          marker.bindPopup(box).openPopup();
+        })
+        .catch(function () { status(gettext("The proposals could not be loaded.")); });
     }
 
     function load() {
@@ -167,7 +255,17 @@
             });
           });
           clusters.clearLayers();
+          cells.clearLayers();
           shapes.clearLayers();
+          var node = document.getElementById("map");
+          node.dataset.loaded = String(collection.numberMatched);
+          node.dataset.clustered = String(collection.clustered);
+          status(inView(collection.numberMatched));
+          if (collection.clustered) {
+            collection.features.forEach(function (f) { cells.addLayer(cellMarker(f)); });
+            if (focus) { goToFocused(); }
+            return;
+          }
           L.geoJSON(collection, {
             pointToLayer: function (f, latlng) { return pointMarker(cfg, f, latlng); },
             style: function (f) { return { color: colorOf(cfg, f), weight: 4, fillOpacity: 0.25 }; },
@@ -178,9 +276,6 @@
             }
           });
           if (focus) { openFocused(); }
-          var more = collection.links && collection.links.some(function (l) { return l.rel === "next"; });
-          status(inView(collection.numberReturned, more));
-          document.getElementById("map").dataset.loaded = String(collection.numberReturned);
         })
         .catch(function (err) {
           if (err.name !== "AbortError") { status(gettext("The proposals could not be loaded.")); }
@@ -202,6 +297,21 @@
             .setContent(popupFor(cfg, layer.feature)));
         });
       });
+    }
+
+    // The focused proposal is inside a cell: the map goes to it (once), and the view
+    // there, with fewer proposals, loads it with the others and opens its popup.
+    var wentToFocus = false;
+    function goToFocused() {
+      if (wentToFocus) { return; }
+      wentToFocus = true;
+      fetch(cfg.proposal_api.replace("{id}", focus), { headers: { Accept: "application/geo+json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+        .then(function (feature) {
+          var bounds = L.geoJSON(feature).getBounds();
+          map.fitBounds(bounds, { maxZoom: 17 });
+        })
+        .catch(function () { focus = null; });
     }
 
     // A map first shown by the list/map toggle has to measure itself again.

@@ -87,7 +87,7 @@ def test_on_a_phone_the_list_comes_first_and_the_map_on_request(new_page, transa
     expect(page.locator("#map")).to_be_visible()
     expect(page.locator("#map")).to_have_attribute("data-loaded", "30")
     # Thirty points close together are clustered, not thirty markers.
-    expect(page.locator(".marker-cluster").first).to_be_visible()
+    expect(page.locator(".map-bubble").first).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     ARTEFACTS.mkdir(exist_ok=True)

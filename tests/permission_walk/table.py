@@ -209,6 +209,11 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:project-proposals": (
         Case(read=PUBLIC, write=USER, args={"pk": "idea"}, data=API_PROPOSAL),
         Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
+    # The map's clusters: the walk sends no `zoom`, so who may see the project is told a
+    # 400 (the query), and who may not a 404 (the project) before the query is read.
+    "api:project-proposal-clusters": (
+        Case(read=PUBLIC, args={"pk": "idea"}, ok={400}),
+        Case(read=HIDDEN, args={"pk": "draft"}, ok={400}, variant="draft")),
     # What the city's layers say about a geometry being drawn: a question, nothing kept.
     "api:project-feedback": Case(write=USER, args={"pk": "idea"}, data={"geometry": POINT},
                                  keeps=True),

@@ -1,0 +1,116 @@
+"""The map's view of a project at any scale: exact counts per cell of a grid, or the
+proposals themselves when few enough are in view.
+
+A busy city has more proposals than a browser can draw or a page of the API can hold.
+Rather than send the first page and let the map count only those, PostGIS counts every
+proposal that the view and the filters select, grouped into square cells of about
+`CELL_PIXELS` screen pixels at the map's zoom: each cell's count is exact, and the cells
+add up to the number of matching proposals in the view, the number the list beside the
+map pages through (the same visibility rules and the same bbox test, `proposals_filter`).
+
+A proposal counts in one cell, the one that holds its point on surface (`Proposal.point`,
+the rule of proposals/districts.py: a long line is counted once, not in every cell it
+crosses). The cell is a grid of the longitude and latitude snapped at their origin, its
+height in degrees the width times the cosine of the view's latitude, so that a cell is
+square on the Web Mercator map at that latitude (within a city the difference across
+the view is well under a pixel). `point` is a stored column: grouping a million
+proposals then reads it rather than working out each one's point on surface again
+(bench/bench_map_clusters.py measures ours against the bare `GROUP BY`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.contrib.gis.geos import Polygon
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
+
+from core import geojson
+from proposals.models import Proposal
+from proposals.selectors import proposals_feature_collection
+
+# Above this many proposals in view the map gets cells; at or below, the proposals.
+CLUSTER_THRESHOLD = 500
+# A cell's side on the screen: about a bubble's width and the gap to the next one.
+CELL_PIXELS = 60
+TILE_PIXELS = 256  # Web Mercator: the world is 256 · 2**zoom pixels wide
+MAX_ZOOM = 22
+
+
+def cell_size(zoom: int, latitude: float) -> tuple[float, float]:
+    """The (width, height) in degrees of a cell `CELL_PIXELS` wide at `zoom`, square on
+    a Web Mercator map at `latitude`."""
+    width = 360 / (TILE_PIXELS * 2 ** zoom) * CELL_PIXELS
+    return width, width * max(math.cos(math.radians(latitude)), 0.01)
+
+
+# One row per cell: its exact count, the mean of its proposals' points (where the bubble
+# stands) and their extent (what a click zooms to). The cell is ST_SnapToGrid's (origin
+# 0, 0): PostgreSQL's round() of a double rounds as ST_SnapToGrid does (rint, half to
+# even), on the same quotient, and reading each point's x and y once rather than
+# grouping by a snapped geometry takes about half the time at a city's scale.
+CELLS_SQL = """
+SELECT coalesce(sum(c.n), 0), count(*), coalesce(json_agg(json_build_object(
+         'type', 'Feature',
+         'geometry', ST_AsGeoJSON(ST_SetSRID(ST_MakePoint(c.x, c.y), 4326), {precision})::json,
+         'properties', json_build_object(
+             'cluster', true, 'count', c.n,
+             'bounds', json_build_array(round(c.w::numeric, {precision}),
+                                        round(c.s::numeric, {precision}),
+                                        round(c.e::numeric, {precision}),
+                                        round(c.nn::numeric, {precision}))))
+       ORDER BY c.i, c.j), '[]')::text
+FROM (SELECT round(t.x / %s) AS i, round(t.y / %s) AS j, count(*) AS n,
+             avg(t.x) AS x, avg(t.y) AS y, min(t.x) AS w, min(t.y) AS s,
+             max(t.x) AS e, max(t.y) AS nn
+      FROM (SELECT ST_X(u.point) AS x, ST_Y(u.point) AS y FROM ({inner}) u) t
+      GROUP BY 1, 2) c
+"""
+
+
+@dataclass(frozen=True)
+class MapView:
+    """What the map draws: `features` (a JSON array's text) are cells when `clustered`,
+    else the proposals as the proposals endpoint gives them; `matched` is how many
+    proposals they stand for, all of them."""
+
+    features: str
+    returned: int
+    matched: int
+    clustered: bool
+
+
+def _sql(qs: QuerySet[Proposal], *fields: str) -> tuple[str, tuple]:
+    return qs.order_by().values(*fields).query.sql_with_params()
+
+
+def proposals_map_view(qs: QuerySet[Proposal], *, zoom: int, bbox: Polygon | None,
+                       latitude: float, threshold: int | None = None) -> MapView:
+    """The proposals of `qs` (visible to the reader, filtered) as the map shows them at
+    `zoom`: themselves when at most `threshold` match, else the cells of the grid.
+
+    Whether there are more than `threshold` is read with a LIMIT (at most one row past
+    it), so a city-wide view is grouped in one pass and a small one never is."""
+    threshold = CLUSTER_THRESHOLD if threshold is None else threshold
+    try:
+        inner, params = _sql(qs, "id")
+    except EmptyResultSet:  # a filter no row can meet
+        return MapView("[]", 0, 0, False)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({inner} LIMIT %s) t",  # noqa: S608
+                       [*params, threshold + 1])
+        (some,) = cursor.fetchone()
+        if some <= threshold:
+            features, returned, _more = proposals_feature_collection(qs, limit=threshold)
+            return MapView(features, returned, returned, False)
+        if bbox is not None:
+            latitude = bbox.centroid.y
+        width, height = cell_size(zoom, latitude)
+        inner, params = _sql(qs, "point")
+        cursor.execute(CELLS_SQL.format(precision=geojson.PRECISION, inner=inner),
+                       [width, height, *params])
+        matched, cells, features = cursor.fetchone()
+    return MapView(features, cells, int(matched), True)

@@ -50,8 +50,16 @@ class ProposalVote(APIView):
 
     @extend_schema(request=VoteInput, responses={200: VoteOutput})
     def post(self, request, pk: int):
-        proposal = _visible_proposal(request, pk)
         data = VoteInput(data=request.data)
+        if data.is_valid():
+            # Most votes: one statement, with no look-up of the proposal before it.
+            vote = services.vote_cast_readable(user=request.user, proposal_id=pk,
+                                               value=VALUES[data.validated_data["value"]])
+            if vote is not None:
+                return Response(VoteOutput(vote).data)
+        # Refused, or left to the rules step by step: a proposal the voter may not read
+        # is a 404 before a bad value is a 400, and vote_cast says why it refuses.
+        proposal = _visible_proposal(request, pk)
         data.is_valid(raise_exception=True)
         vote = services.vote_cast(user=request.user, proposal=proposal,
                                   value=VALUES[data.validated_data["value"]])

@@ -5,6 +5,12 @@ roles at the moment of casting (accounts.selectors.voting_weight_resolve); whate
 client sends about them is never read. One vote per user and proposal is an upsert
 (`INSERT … ON CONFLICT DO UPDATE`) against the unique constraint, so fifty identical
 requests at once leave exactly one row.
+
+Casting is one statement when it is allowed (`_cast_at_once`): the proposal's checks,
+the voter's best verified role, the project's weight for it and the upsert, in one round
+trip. When that statement writes nothing, the rules are checked again step by step, which
+says why (or casts, for what the statement leaves to them: planners, moderators, authors,
+unlisted projects opened by taking part).
 """
 
 from __future__ import annotations
@@ -14,15 +20,15 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import MAX_WEIGHT, StakeholderRole
+from accounts.models import MAX_WEIGHT, ClaimStatus, StakeholderRole
 from accounts.selectors import voting_weight_resolve
 from audit.models import AuditAction
 from audit.services import audit_record
-from proposals.models import PhaseKind, Project, Proposal
+from proposals.models import PhaseKind, Project, Proposal, Visibility
 from proposals.selectors import proposals_visible
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
 from voting.selectors import VOTABLE_STATUSES, project_weights, voting_rules, weights_frozen
@@ -117,11 +123,96 @@ def _check_votable(user, proposal: Proposal, at: datetime) -> None:
         raise PermissionDenied(_("This proposal is not open to votes."))
 
 
+# One round trip for a vote that every rule allows; no row when one of them refuses (or
+# when only a privileged reader could see the proposal). The conditions are those of
+# `_check_votable` for a proposal everyone may read, and the weight is
+# `voting_weight_resolve`'s: the verified role in force whose weight in the project is
+# highest (the first by position on a tie), else the weight of unverified participants.
+_CAST_SQL = """
+WITH target AS (
+    SELECT pr.id, pr.project_id FROM proposals_proposal pr
+      JOIN proposals_project pj ON pj.id = pr.project_id
+     WHERE pr.id = %(proposal)s AND NOT pr.is_hidden AND pr.status = ANY(%(votable)s)
+       AND (NOT %(readable_projects)s OR pj.visibility = %(public)s
+            OR (pj.visibility = %(unlisted)s AND pj.id = ANY(%(unlisted_ids)s)))
+       AND EXISTS (SELECT 1 FROM proposals_phase ph
+                    WHERE ph.project_id = pr.project_id AND ph.kind = %(voting)s
+                      AND ph.starts_at <= %(at)s AND ph.ends_at > %(at)s)
+), resolved AS (
+    SELECT t.id AS proposal_id, best.role_id,
+           COALESCE(best.weight, (SELECT pv.unverified_weight FROM voting_projectvoting pv
+                                   WHERE pv.project_id = t.project_id), 0) AS weight
+      FROM target t LEFT JOIN LATERAL (
+           SELECT r.id AS role_id, COALESCE(rw.weight, r.default_weight) AS weight
+             FROM accounts_roleclaim c
+             JOIN accounts_stakeholderrole r ON r.id = c.role_id
+             LEFT JOIN voting_roleweight rw ON rw.project_id = t.project_id
+                                           AND rw.role_id = r.id
+            WHERE c.user_id = %(user)s AND c.status = %(verified)s
+              AND (c.expires_at IS NULL OR c.expires_at > %(at)s)
+            ORDER BY 2 DESC, r.position, r.id LIMIT 1) best ON true
+), written AS (
+    INSERT INTO voting_vote (proposal_id, user_id, value, role_id, weight, created_at,
+                             updated_at)
+    SELECT proposal_id, %(user)s, %(value)s, role_id, weight, %(now)s, %(now)s
+      FROM resolved WHERE weight > 0
+    ON CONFLICT (user_id, proposal_id) DO UPDATE
+       SET value = EXCLUDED.value, role_id = EXCLUDED.role_id, weight = EXCLUDED.weight,
+           updated_at = EXCLUDED.updated_at
+    RETURNING id, weight, created_at, updated_at, role_id
+)
+SELECT w.id, w.weight, w.created_at, w.updated_at, {role_columns}
+  FROM written w LEFT JOIN accounts_stakeholderrole r ON r.id = w.role_id
+"""
+
+
+def _cast_at_once(*, user, proposal_id: int, value: int, at: datetime,
+                  readable_projects: bool) -> Vote | None:
+    """The vote written in one statement, or None when a rule refused it or is left to
+    the step-by-step path. `readable_projects` also requires the proposal's project to
+    be one any voter may open (public, or unlisted with its link)."""
+    fields = StakeholderRole._meta.concrete_fields
+    sql = _CAST_SQL.format(role_columns=", ".join(f"r.{f.column}" for f in fields))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {
+            "proposal": proposal_id, "user": user.pk, "value": value, "at": at,
+            "now": timezone.now(), "votable": list(VOTABLE_STATUSES),
+            "readable_projects": readable_projects, "public": Visibility.PUBLIC.value,
+            "unlisted": Visibility.UNLISTED.value,
+            "unlisted_ids": sorted(getattr(user, "unlisted_project_ids", ())),
+            "voting": PhaseKind.VOTING.value, "verified": ClaimStatus.VERIFIED.value})
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    pk, weight, created_at, updated_at, *role_row = row
+    role = (None if role_row[0] is None else
+            StakeholderRole.from_db(connection.alias, [f.attname for f in fields], role_row))
+    return Vote(pk=pk, user=user, proposal_id=proposal_id, value=value, role=role,
+                weight=weight, created_at=created_at, updated_at=updated_at)
+
+
+def vote_cast_readable(*, user, proposal_id: int, value: int) -> Vote | None:
+    """The API's vote by the proposal's id, in one statement: None when the proposal is
+    not one that any voter may read and vote on now, or a rule refuses the vote; then
+    the caller looks the proposal up and calls `vote_cast`, which says why."""
+    if not user.is_authenticated or value not in VoteValue.values:
+        return None
+    return _cast_at_once(user=user, proposal_id=proposal_id, value=value,
+                         at=timezone.now(), readable_projects=True)
+
+
 def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = None) -> Vote:
     """Cast or change `user`'s vote; the role and weight are resolved now, on the server."""
     if value not in VoteValue.values:
         raise ValidationError({"value": _("Vote support, oppose or abstain.")})
     at = at or timezone.now()
+    if (user.is_authenticated and not proposal.is_hidden
+            and proposal.status in VOTABLE_STATUSES):
+        vote = _cast_at_once(user=user, proposal_id=proposal.pk, value=value, at=at,
+                             readable_projects=False)
+        if vote is not None:
+            vote.proposal = proposal
+            return vote
     _check_votable(user, proposal, at)
     rules = voting_rules(proposal.project)
     resolved = voting_weight_resolve(user=user, role_weights=project_weights(proposal.project),

@@ -25,6 +25,7 @@ def bubble_counts(page) -> list[int]:
     return counts
 
 
+@pytest.mark.quality("crowded-map-counts")
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_bubbles_add_up_to_every_proposal_and_enter_zooms_in(new_page, transactional_db,
                                                                   device):

@@ -64,6 +64,7 @@ def test_a_small_view_gets_the_proposals_themselves(api, project, citizen):
     assert set(data["features"][0]["properties"]) == {"title", "category", "status", "hidden"}
 
 
+@pytest.mark.quality("crowded-map-counts")
 def test_above_the_threshold_cells_count_every_proposal_exactly(api, project, citizen):
     many(project, citizen, 1200)
     data = body(api.get(url(project), {"bbox": CITY, "zoom": 13}))
@@ -88,6 +89,7 @@ def test_the_cells_get_smaller_as_the_map_zooms_in(api, project, citizen):
     assert counts[0] < counts[1] < counts[2]
 
 
+@pytest.mark.quality("crowded-map-counts")
 def test_counts_follow_the_filters_and_the_view(api, project, citizen):
     many(project, citizen, 700, seed=1, category="green")
     many(project, citizen, 600, seed=2, category="mobility")
@@ -114,7 +116,7 @@ def test_the_threshold_switches_between_proposals_and_cells(api, project, citize
     assert data["numberMatched"] == clusters.CLUSTER_THRESHOLD + 1
 
 
-@pytest.mark.quality("participation-integrity")
+@pytest.mark.quality("crowded-map-counts")
 def test_hidden_and_others_unpublished_proposals_are_not_counted(api, project, citizen,
                                                                  outsider, planner):
     many(project, citizen, 600)
@@ -134,6 +136,7 @@ def test_hidden_and_others_unpublished_proposals_are_not_counted(api, project, c
     assert total(planner) == 690
 
 
+@pytest.mark.quality("crowded-map-counts")
 def test_lines_and_areas_count_once_where_their_point_on_surface_lies(api, project,
                                                                        citizen):
     here = Point(2.12, 41.36, srid=4326)

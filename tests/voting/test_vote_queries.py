@@ -74,6 +74,7 @@ CASES = {
 }
 
 
+@pytest.mark.quality("vote-fast-path")
 @pytest.mark.parametrize("case", list(CASES))
 def test_vote_cast_is_one_statement_with_the_resolved_role_and_weight(voters, planner,
                                                                       case):

@@ -55,26 +55,27 @@ from pathlib import Path
 
 from bench import load_uploads
 from bench.bench_votes_http import (
-    SERVER_REDIS_DB,
-    Client,
     Result,
-    add_server_arguments,
     check_answers,
     check_tally,
-    cpu_seconds,
-    free_port,
     implied,
-    log_tail,
     plan,
-    server_pids,
     setup,
-    start_gunicorn,
-    stop_gunicorn,
     voters_setup,
     votes_reset,
-    wait_ready,
 )
 from bench.common import fail, machine_facts, out, setup_django, summary
+from bench.gunicorn import (
+    SERVER_REDIS_DB,
+    add_server_arguments,
+    cpu_seconds,
+    free_port,
+    log_tail,
+    server_pids,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_ready,
+)
 from bench.http_load import Answer, Connection, MemoryWatch, classes, latency
 
 NAME = "load"
@@ -394,8 +395,7 @@ def run(args, tmp: Path, dsn: str) -> tuple[float, float]:
         # worker of the developer's.
         "CELERY_BROKER_URL": broker, "CELERY_RESULT_BACKEND": broker})
     try:
-        ready = wait_ready(Client(port, voters, time.monotonic() + 60), proc,
-                           f"/api/v1/projects/{project.pk}/", log)
+        ready = wait_ready(port, proc, f"/api/v1/projects/{project.pk}/", log)
         out(f"gunicorn: pid {proc.pid} on 127.0.0.1:{port}, answering after {ready:.1f} s")
         out("== 1. voters")
         ours, reference = phase_voters(port, proc, log, voters, proposals,

@@ -36,8 +36,8 @@ from urllib.parse import urlsplit
 
 import psycopg
 
-from bench.bench_votes_http import free_port, log_tail, start_gunicorn, stop_gunicorn
-from bench.common import fail, machine_facts, out, p50, p95, setup_django, summary
+from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
+from bench.gunicorn import free_port, log_tail, start_gunicorn, stop_gunicorn
 
 NAME = "ogc"
 FEATURES = 200_000
@@ -206,21 +206,6 @@ def wait_http(port: int, path: str, proc: subprocess.Popen, log: Path, what: str
             pass
         time.sleep(0.2)
     fail(f"{what} did not answer GET {path} within 60 s:\n{log_tail(log)}")
-
-
-def rounds(sides: dict, *, warmup: int, runs: int) -> dict[str, list[float]]:
-    """Each side once per round, the order rotating, so none always follows another."""
-    names = list(sides)
-    for _ in range(warmup):
-        for name in names:
-            sides[name]()
-    times: dict[str, list[float]] = {name: [] for name in names}
-    for i in range(runs):
-        for name in names[i % len(names):] + names[:i % len(names)]:
-            started = time.perf_counter()
-            sides[name]()
-            times[name].append(time.perf_counter() - started)
-    return times
 
 
 def main() -> None:

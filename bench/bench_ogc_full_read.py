@@ -35,8 +35,8 @@ from bench.bench_ogc import (
     start_pygeoapi,
     wait_http,
 )
-from bench.bench_votes_http import free_port, start_gunicorn, stop_gunicorn
 from bench.common import fail, out, setup_django, summary
+from bench.gunicorn import free_port, start_gunicorn, stop_gunicorn
 
 NAME = "ogc_full_read"
 

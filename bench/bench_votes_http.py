@@ -29,9 +29,6 @@ import argparse
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -54,15 +51,22 @@ from bench.common import (
     setup_django,
     summary,
 )
+from bench.gunicorn import (
+    GUNICORN_CONF,
+    ROOT,
+    add_server_arguments,
+    cpu_seconds,
+    free_port,
+    log_tail,
+    server_pids,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_ready,
+)
 
 NAME = "votes_http"
 SLUG = "bench-votes-http"
 USER_PREFIX = "bench-votes-voter-"
-ROOT = Path(__file__).resolve().parent.parent
-GUNICORN_CONF = ROOT / "platform" / "deploy" / "gunicorn.conf.py"
-# A Redis database of its own for the server's cache and throttle counts: local uses 0
-# and 1, tests 14 and 15, the in-process benchmarks 12.
-SERVER_REDIS_DB = 13
 VALUES = ("support", "oppose", "abstain")
 NUMBERS = {"support": 1, "oppose": -1, "abstain": 0}
 WEIGHTS = {slug: Decimal(weight) for slug, _, weight in BENCH_ROLES}
@@ -187,49 +191,6 @@ def plan(voters: list[Voter], proposals: list[int]) -> list[list[tuple[int, int,
     return requests
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(port: int, workers: int, threads: int, log: Path,
-                   extra_env: dict[str, str] | None = None) -> subprocess.Popen:
-    """gunicorn with the deployment's settings file, on 127.0.0.1 only, against the bench
-    database (setup_django put it in DATABASE_URL) and Redis database 13; `extra_env`
-    adds or overrides variables (bench_load's MEDIA_ROOT and broker, say)."""
-    from config.env import redis_url_with_db
-
-    redis = redis_url_with_db(os.environ["REDIS_URL"], SERVER_REDIS_DB)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-           "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "REDIS_URL": redis, "CACHE_REDIS_URL": redis,
-           "THROTTLE_USER": "1000000/min", "THROTTLE_ANON": "1000000/min",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-           "GUNICORN_THREADS": str(threads), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
-    # No control socket: its default path is per user, not per server, so it would take
-    # over (and remove on exit) the one of a `make run` on this machine.
-    cmd = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi",
-           "--config", str(GUNICORN_CONF), "--no-control-socket"]
-    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
-
-
-def stop_gunicorn(proc: subprocess.Popen) -> None:
-    """SIGTERM to gunicorn's own process group (it started it), then SIGKILL if it lingers."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-def log_tail(log: Path, chars: int = 3000) -> str:
-    return log.read_text(errors="replace")[-chars:] if log.exists() else ""
-
-
 class Client:
     """HTTP/1.1 to gunicorn on 127.0.0.1, one connection per request (as nginx proxies)."""
 
@@ -267,24 +228,6 @@ class Client:
         except (OSError, http.client.HTTPException) as exc:
             return Result(voter, proposal, value, 0, seconds=time.perf_counter() - started,
                           error=f"{type(exc).__name__}: {exc}")
-
-
-def wait_ready(client: Client, proc: subprocess.Popen, path: str, log: Path,
-               timeout: float = 30) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if proc.poll() is not None:
-            fail(f"gunicorn exited with {proc.returncode} before answering:\n{log_tail(log)}")
-        try:
-            status, _ = client.request("GET", path, timeout=2)
-            if status == 200:
-                return time.monotonic() - started
-        except (OSError, http.client.HTTPException):
-            pass
-        time.sleep(0.1)
-    fail(f"gunicorn did not answer GET {path} with 200 within {timeout:.0f} s:\n"
-         f"{log_tail(log)}")
-    return 0.0
 
 
 def votes_reset(proposals: list[int]) -> None:
@@ -348,48 +291,6 @@ def check_tally(expected: dict, proposals: list[int], what: str) -> None:
     if actual != expected:
         fail(f"{what}: the tally in the database {actual} is not what the accepted votes "
              f"imply {expected}.")
-
-
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """User + system CPU seconds of each process still there (Linux's /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    seconds = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        seconds[pid] = (int(fields[11]) + int(fields[12])) / tick
-    return seconds
-
-
-def server_pids(proc: subprocess.Popen) -> tuple[list[int], list[int]]:
-    """gunicorn's processes (the arbiter and its workers), and the PostgreSQL backends
-    connected to the bench database (the workers' connections among them)."""
-    from bench.common import BENCH_DATABASE
-
-    gunicorn, backends = [proc.pid], []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            pid = int(stat.parent.name)
-            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, ValueError, IndexError):
-            continue
-        if ppid == proc.pid:
-            gunicorn.append(pid)
-        elif cmdline.startswith("postgres: ") and f" {BENCH_DATABASE} " in cmdline:
-            backends.append(pid)
-    return gunicorn, backends
-
-
-def add_server_arguments(parser: argparse.ArgumentParser) -> None:
-    """--workers and --threads of the gunicorn a benchmark starts: the deployment's."""
-    cores = os.cpu_count() or 1
-    parser.add_argument("--workers", type=int, default=min(4, cores * 2),
-                        help="gunicorn workers (the deployment's default, min(4, 2×cores))")
-    parser.add_argument("--threads", type=int, default=4,
-                        help="threads per worker (the deployment's default, 4)")
 
 
 def main() -> None:
@@ -467,7 +368,7 @@ def main() -> None:
         log = Path(tmp) / "gunicorn.log"
         proc = start_gunicorn(port, args.workers, args.threads, log)
         try:
-            ready = wait_ready(client, proc, f"/api/v1/projects/{project.pk}/", log)
+            ready = wait_ready(port, proc, f"/api/v1/projects/{project.pk}/", log)
             out(f"gunicorn: pid {proc.pid} on 127.0.0.1:{port}, answering after {ready:.1f} s")
             votes_reset(every)
             requests = {s[0]: plan(voters, s) for s in (http_set, ref_set, local_set)}

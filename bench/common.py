@@ -125,6 +125,21 @@ def alternate(ours: Callable[[], object], reference: Callable[[], object], *,
     return ours_times, ref_times
 
 
+def rounds(sides: dict, *, warmup: int, runs: int) -> dict[str, list[float]]:
+    """Each side once per round, the order rotating, so none always follows another."""
+    names = list(sides)
+    for _ in range(warmup):
+        for name in names:
+            sides[name]()
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for i in range(runs):
+        for name in names[i % len(names):] + names[:i % len(names)]:
+            started = time.perf_counter()
+            sides[name]()
+            times[name].append(time.perf_counter() - started)
+    return times
+
+
 def p50(times: list[float]) -> float:
     return statistics.median(times)
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench import bench_votes_http
+from bench import gunicorn
 from tests.integration import processes
 
 
@@ -32,13 +32,13 @@ def deployment_gunicorn(tmp_path: Path, workers: int = 2, threads: int = 4,
     free loopback port, serving the test database; its cache, throttles and broker on the
     tests' Redis database, never on the bench's. `env` adds to or overrides its
     environment. Yields (port, process, log, redis URL)."""
-    port, log = bench_votes_http.free_port(), tmp_path / "gunicorn.log"
+    port, log = gunicorn.free_port(), tmp_path / "gunicorn.log"
     redis = os.environ.get("TEST_CACHE_REDIS_URL") or os.environ["REDIS_URL"]
-    proc = bench_votes_http.start_gunicorn(port, workers, threads, log, extra_env={
+    proc = gunicorn.start_gunicorn(port, workers, threads, log, extra_env={
         "DATABASE_URL": processes.test_database_url(), "REDIS_URL": redis,
         "CACHE_REDIS_URL": redis, "CELERY_BROKER_URL": redis,
         "MEDIA_ROOT": str(tmp_path / "media"), **env})
     try:
         yield port, proc, log, redis
     finally:
-        bench_votes_http.stop_gunicorn(proc)
+        gunicorn.stop_gunicorn(proc)

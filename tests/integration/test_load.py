@@ -9,11 +9,10 @@ database is what the accepted votes imply. Nothing is timed.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from bench import bench_load, bench_votes_http
+from bench import gunicorn as bench_gunicorn
 from tests.integration.bench_server import (
     BenchFailure,
     bench_fail_raises,
@@ -27,7 +26,7 @@ VOTERS = 200  # each on a connection of their own, all at once
 
 @pytest.fixture
 def bench_checks(monkeypatch):
-    bench_fail_raises(monkeypatch, bench_load, bench_votes_http)
+    bench_fail_raises(monkeypatch, bench_load, bench_votes_http, bench_gunicorn)
 
 
 @pytest.fixture
@@ -41,8 +40,7 @@ def test_hundreds_of_voters_at_once_over_http_are_all_counted(gunicorn):
     port, proc, log = gunicorn
     project, proposals, roles, planner = bench_votes_http.setup()
     voters = bench_votes_http.voters_setup(VOTERS, roles, planner)
-    bench_votes_http.wait_ready(bench_votes_http.Client(port, voters, time.monotonic() + 60), proc,
-                                f"/api/v1/projects/{project.pk}/", log)
+    bench_gunicorn.wait_ready(port, proc, f"/api/v1/projects/{project.pk}/", log)
     # All voters at once, each casting three votes (one in five changing their first):
     # bench_load fails on any answer but 200 and on a tally other than the one the
     # accepted answers imply, each voter's last value with their role's weight.

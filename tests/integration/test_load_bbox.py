@@ -23,6 +23,7 @@ import time
 import pytest
 
 from bench import bench_bbox_proposals, bench_load, bench_ogc, bench_votes_http
+from bench import gunicorn as bench_gunicorn
 from bench.http_load import MemoryWatch
 from opendata.catalogue import collections_all
 from tests.integration.bench_server import bench_fail_raises, deployment_gunicorn
@@ -40,7 +41,7 @@ PAGES_HELD = 4 * THREADS
 
 @pytest.fixture
 def bench_checks(monkeypatch):
-    bench_fail_raises(monkeypatch, bench_load, bench_votes_http)
+    bench_fail_raises(monkeypatch, bench_load, bench_votes_http, bench_gunicorn)
 
 
 @pytest.fixture
@@ -78,8 +79,7 @@ def test_a_flood_of_bbox_requests_is_answered_with_bounded_memory(
     bench_bbox_proposals.analyze()
     layer = bench_ogc.seed()
     collection = next(c.id for c in collections_all() if c.layer and c.layer.pk == layer.pk)
-    bench_votes_http.wait_ready(bench_votes_http.Client(port, [], time.monotonic() + 60), proc,
-                                f"/api/v1/projects/{project.pk}/", log)
+    bench_gunicorn.wait_ready(port, proc, f"/api/v1/projects/{project.pk}/", log)
 
     # The phase fails on any answer but the expected 200 or 400, on a page that is not a
     # FeatureCollection, over its limit, or short of it for the whole city.

@@ -24,6 +24,7 @@ import time
 import pytest
 
 from bench import bench_load, bench_votes_http, load_uploads
+from bench import gunicorn as bench_gunicorn
 from bench.http_load import MemoryWatch, memory, worker_pids
 from gisdata.models import Dataset, ImportRun
 from tests.integration.bench_server import bench_fail_raises, deployment_gunicorn
@@ -35,7 +36,7 @@ LIMIT = 16 * 1024 * 1024  # GISDATA_UPLOAD_MAX_BYTES for this server
 
 @pytest.fixture
 def bench_checks(monkeypatch):
-    bench_fail_raises(monkeypatch, bench_load, bench_votes_http, load_uploads)
+    bench_fail_raises(monkeypatch, bench_load, bench_votes_http, bench_gunicorn, load_uploads)
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def _warm_every_worker(port: int, arbiter: int, job: bench_load.Job, log) -> Non
     sizes: list[int] = []
     for _round in range(30):
         got, _, _ = asyncio.run(bench_load.clients_at_once(port, warm, time.monotonic() + 30))
-        assert [a.status for _, a in got] == [200] * 8, bench_votes_http.log_tail(log)
+        assert [a.status for _, a in got] == [200] * 8, bench_gunicorn.log_tail(log)
         sizes = [rss[0] for pid in worker_pids(arbiter) if (rss := memory(pid))]
         if len(sizes) == 2 and min(sizes) > 0.8 * max(sizes):
             return
@@ -79,8 +80,7 @@ def test_several_large_uploads_at_once_are_each_answered_and_stored_whole_or_not
     settings.MEDIA_ROOT = str(media)  # where the checks read the stored files back
     project, proposals, roles, planner = bench_votes_http.setup()
     page = f"/proposals/{proposals[0].pk}/"
-    bench_votes_http.wait_ready(bench_votes_http.Client(port, [], time.monotonic() + 60), proc,
-                                f"/api/v1/projects/{project.pk}/", log)
+    bench_gunicorn.wait_ready(port, proc, f"/api/v1/projects/{project.pk}/", log)
     small = load_uploads.geojson_file(tmp_path / "trees.geojson", FEATURES, 1)
     large = load_uploads.geojson_file(tmp_path / "more-trees.geojson", OVER, 2)
     assert small.stat().st_size > 12e6 and small.stat().st_size < LIMIT < large.stat().st_size
@@ -100,7 +100,7 @@ def test_several_large_uploads_at_once_are_each_answered_and_stored_whole_or_not
         refused = outcome.uploads.pop()
         # bench_load's checks on the three under the limit: each a 302 to its run's page,
         # each run queued with the whole file stored, every page request a 200.
-        load_uploads.check(outcome, small, broker, lambda: bench_votes_http.log_tail(log))
+        load_uploads.check(outcome, small, broker, lambda: bench_gunicorn.log_tail(log))
         runs = ImportRun.objects.filter(pk__in=[u.run_id for u in outcome.uploads])
         assert runs.count() == 3
         assert load_uploads._published(broker, [u.run_id for u in outcome.uploads]) == 3
@@ -109,7 +109,7 @@ def test_several_large_uploads_at_once_are_each_answered_and_stored_whole_or_not
 
         # The one over the limit: refused cleanly, saying why, and nothing of it is kept.
         assert refused.answer.status == 400, (refused.answer.status or refused.answer.error,
-                                              bench_votes_http.log_tail(log))
+                                              bench_gunicorn.log_tail(log))
         assert b"larger than" in refused.answer.body
         assert not Dataset.objects.filter(name__endswith=f" {refused.number}").exists()
         assert Dataset.objects.count() == ImportRun.objects.count() == 3

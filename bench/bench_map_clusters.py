@@ -1,8 +1,10 @@
 """map_clusters: the project map's exact counts per cell, over a city of proposals.
 
-Ours: an anonymous `GET /api/v1/projects/{id}/proposals/clusters/?bbox=…&zoom=…` through
-Django's test client, in this process (the whole stack: middleware, DRF, throttle,
-visibility rules, the threshold check and the `GROUP BY` PostGIS answers with GeoJSON).
+Ours: an anonymous `GET /api/v1/projects/{id}/proposals/clusters/?bbox=…&zoom=…` over
+HTTP on a keep-alive connection to the deployment's gunicorn (bench/gunicorn.py), as the
+map asks it (the whole stack: gunicorn, middleware, DRF, throttle, visibility rules, the
+threshold check and the `GROUP BY` PostGIS answers with GeoJSON). The same request through
+`django.test.Client` in this process is a detail line: what HTTP and gunicorn add.
 Reference: the textbook query for the same cells, `ST_SnapToGrid(ST_PointOnSurface(
 geometry), …) … GROUP BY`, sent with psycopg on a connection of its own to the same
 database, every row fetched. The counts of every cell must be equal.
@@ -23,7 +25,8 @@ from datetime import timedelta
 
 import psycopg
 
-from bench.common import alternate, fail, machine_facts, out, p50, p95, setup_django, summary
+from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
+from bench.gunicorn import KeepAlive, serving
 
 NAME = "map_clusters"
 SLUG = "bench-map-clusters"
@@ -150,12 +153,16 @@ def main() -> None:
 
     project = seed(args.proposals)
     statuses = [str(s) for s in PUBLIC_STATUSES]
-    client = Client()
+    local = Client()
     answered = set()
     summary_line = None
-    with psycopg.connect(dsn, connect_timeout=5, autocommit=True,
-                         prepare_threshold=None) as conn:
+    with (psycopg.connect(dsn, connect_timeout=5, autocommit=True,
+                          prepare_threshold=None) as conn,
+          serving(f"/api/v1/projects/{project.pk}/") as server,
+          KeepAlive(server.port) as browser):
         out(machine_facts(conn))
+        out(server.line() + " (platform/deploy/gunicorn.conf.py, 1 worker × 1 thread: "
+            "one request at a time)")
         for label, zoom, bbox, category in views():
             url = (f"/api/v1/projects/{project.pk}/proposals/clusters/?zoom={zoom}"
                    f"&bbox={','.join(f'{v:.6f}' for v in bbox)}"
@@ -168,33 +175,41 @@ def main() -> None:
                       if category else None}
 
             def ours(url=url):
-                response = client.get(url)
+                status, body = browser.get(url)
+                answered.add(status)
+                return status, body
+
+            def in_process(url=url):
+                response = local.get(url)
                 answered.add(response.status_code)
-                return response
+                return response.status_code, response.content
 
             def reference(params=params):
                 return conn.execute(REFERENCE_SQL, params).fetchall()
 
-            response = ours()
-            if response.status_code != 200:
-                fail(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
-            body = json.loads(response.content)
-            if not body["clustered"]:
-                fail(f"{label}: {body['numberMatched']} proposals, not clustered.")
             cells = reference()
-            check(label, body, cells)
-            ours_times, ref_times = alternate(ours, reference, warmup=args.warmup,
-                                              runs=args.runs)
+            for side, (status, content) in (("over HTTP", ours()),
+                                            ("in process", in_process())):
+                if status != 200:
+                    fail(f"GET {url} ({side}) answered {status}: {content[:300]!r}")
+                body = json.loads(content)
+                if not body["clustered"]:
+                    fail(f"{label}: {body['numberMatched']} proposals, not clustered.")
+                check(f"{label} ({side})", body, cells)
+            times = rounds({"ours": ours, "reference": reference, "in process": in_process},
+                           warmup=args.warmup, runs=args.runs)
             if answered != {200}:
                 fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
+            ours_p50, ref_p50, local_p50 = (p50(times[k]) for k in
+                                            ("ours", "reference", "in process"))
             out(f"{label}: {body['numberMatched']:,} proposals in {len(cells):,} cells, "
-                f"{len(response.content):,} bytes; p50 ours {p50(ours_times) * 1000:.1f} ms, "
-                f"reference {p50(ref_times) * 1000:.1f} ms, ratio "
-                f"{p50(ours_times) / p50(ref_times):.2f}; p95 ours "
-                f"{p95(ours_times) * 1000:.1f} ms, reference {p95(ref_times) * 1000:.1f} ms")
+                f"{len(content):,} bytes; p50 ours (HTTP) {ours_p50 * 1000:.1f} ms, "
+                f"reference {ref_p50 * 1000:.1f} ms, ratio {ours_p50 / ref_p50:.2f}; p95 ours "
+                f"{p95(times['ours']) * 1000:.1f} ms, reference "
+                f"{p95(times['reference']) * 1000:.1f} ms; in process (django.test.Client) "
+                f"p50 {local_p50 * 1000:.1f} ms, ratio {local_p50 / ref_p50:.2f}")
             if summary_line is None:
-                summary_line = summary(NAME, p50(ours_times) * 1000, p50(ref_times) * 1000,
-                                       "ms")
+                summary_line = summary(NAME, ours_p50 * 1000, ref_p50 * 1000, "ms")
     out(summary_line)
 
 

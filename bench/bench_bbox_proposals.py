@@ -1,18 +1,24 @@
 """bbox_proposals: a page of 1,000 proposals out of 100,000, by bounding box, as GeoJSON.
 
-Ours: an anonymous `GET /api/v1/projects/{id}/proposals/?bbox=…&limit=1000` through
-Django's test client, in this process (the whole stack: middleware, DRF, throttle,
-visibility rules, the query PostGIS answers with the GeoJSON text).
+Ours: an anonymous `GET /api/v1/projects/{id}/proposals/?bbox=…&limit=1000` over HTTP on a
+keep-alive connection to the deployment's gunicorn (bench/gunicorn.py), as a browser asks
+it: the whole stack (gunicorn, middleware, DRF, throttle, visibility rules, the query
+PostGIS answers with the GeoJSON text). The same request through `django.test.Client` in
+this process is a detail line: what HTTP and gunicorn add.
 Reference: the raw SQL that lets PostGIS build the same 1,000 features, sent with
 psycopg on a connection of its own to the same database, fetching the text.
 
 The summary line is for the plan PostgreSQL picks (statistics from every row, so the
-same plan every run); a detail line times the other plan too, forced on both sides,
-because the two cost nearly the same here and differ twofold in time.
+same plan every run); a detail line times the other plan too, forced on both sides
+in this process, because the two cost nearly the same here and differ twofold in time.
+Then the map's own pages, at its largest page (2,000), each against the reference for
+the same rows: its first request (the project's whole bbox), and windows of 2, 10, 50
+and 100% of the city.
 
-    .venv/bin/python -m bench.bench_bbox_proposals [--runs 50] [--profile]
+    .venv/bin/python -m bench.bench_bbox_proposals [--runs 50] [--sweep-runs 20] [--profile]
 
-`--profile` also prints where our requests spend their time (cProfile, top items).
+`--profile` also prints where our requests spend their time in process (cProfile, top
+items).
 """
 
 from __future__ import annotations
@@ -27,7 +33,8 @@ from datetime import timedelta
 
 import psycopg
 
-from bench.common import alternate, fail, machine_facts, out, p50, p95, setup_django, summary
+from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
+from bench.gunicorn import KeepAlive, serving
 
 NAME = "bbox_proposals"
 PROPOSALS = 100_000
@@ -61,7 +68,7 @@ FROM (SELECT id, title, status, geometry
       FROM proposals_proposal
       WHERE project_id = %s AND geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
         AND status = ANY(%s) AND NOT is_hidden
-      ORDER BY id LIMIT 1000) t
+      ORDER BY id LIMIT %s) t
 """
 
 IN_BBOX_SQL = """
@@ -164,33 +171,51 @@ def explain(execute, sql: str, params) -> str:
     return ", ".join(n for n in plan_nodes(plan[0]["Plan"]) if "Scan" in n)
 
 
+def windows(project_area: tuple[float, float, float, float]) -> list[tuple[str, tuple]]:
+    """(label, bbox) of the detail lines at the map's page (2,000): the map's first request,
+    the project's whole extent, then windows of 2, 10, 50 and 100% of the city's area
+    centred on its middle."""
+    found = [("first load: the project's whole bbox", project_area)]
+    minx, miny, maxx, maxy = AREA
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    for percent in (2, 10, 50, 100):
+        half_w = (maxx - minx) / 2 * (percent / 100) ** 0.5
+        half_h = (maxy - miny) / 2 * (percent / 100) ** 0.5
+        found.append((f"{percent}% of the city", (cx - half_w, cy - half_h,
+                                                  cx + half_w, cy + half_h)))
+    return [(label, tuple(round(v, 6) for v in bbox)) for label, bbox in found]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50, help="timed runs of each (50)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs of each first (5)")
+    parser.add_argument("--sweep-runs", type=int, default=20,
+                        help="timed runs of each at every window of the sweep (20)")
     parser.add_argument("--profile", action="store_true",
-                        help="also profile our requests with cProfile and print the top")
+                        help="also profile our requests in process with cProfile")
     args = parser.parse_args()
-    if args.runs < 2:
-        parser.error("--runs must be at least 2")
+    if args.runs < 2 or args.sweep_runs < 2:
+        parser.error("--runs and --sweep-runs must be at least 2")
 
     dsn = setup_django()
     from django.db import connection
     from django.test import Client
 
     from proposals.models import PUBLIC_STATUSES
+    from proposals.selectors import MAX_PAGE
 
     project = seed()
     analyze()
     statuses = [str(s) for s in PUBLIC_STATUSES]
-    bbox_params = [project.pk, *BBOX, statuses]
+    bbox_params = [project.pk, *BBOX, statuses, PAGE]
     url = (f"/api/v1/projects/{project.pk}/proposals/"
            f"?bbox={','.join(str(v) for v in BBOX)}&limit={PAGE}")
-    client = Client()
+    local = Client()
     answered = set()
 
-    def ours():
-        response = client.get(url)
+    def in_process():
+        response = local.get(url)
         answered.add(response.status_code)
         return response
 
@@ -201,8 +226,10 @@ def main() -> None:
 
     # prepare_threshold=None: every execution is planned afresh, as Django's are (psycopg
     # would otherwise switch to a prepared statement after 5 runs, and maybe another plan).
-    with psycopg.connect(dsn, connect_timeout=5, autocommit=True,
-                         prepare_threshold=None) as conn:
+    with (psycopg.connect(dsn, connect_timeout=5, autocommit=True,
+                          prepare_threshold=None) as conn,
+          serving(f"/api/v1/projects/{project.pk}/") as server,
+          KeepAlive(server.port) as browser):
 
         def ref_execute(sql, params):
             return conn.execute(sql, params).fetchone()[0]
@@ -210,13 +237,21 @@ def main() -> None:
         def reference():
             return ref_execute(REFERENCE_SQL, bbox_params)
 
+        def ours():
+            status, body = browser.get(url)
+            answered.add(status)
+            return body
+
         out(machine_facts(conn))
-        in_bbox = ref_execute(IN_BBOX_SQL, bbox_params)
+        out(server.line() + " (platform/deploy/gunicorn.conf.py, 1 worker × 1 thread: "
+            "one request at a time, on one keep-alive connection)")
+        in_bbox = ref_execute(IN_BBOX_SQL, bbox_params[:-1])
         if in_bbox <= PAGE:
             fail(f"only {in_bbox} proposals in bbox {BBOX}: the limit would not cut at {PAGE}.")
 
-        # Correctness first, untimed: the same 1,000 proposals, in the same order. The
-        # endpoint's queries are recorded on the way, to show the plan of its big one.
+        # Correctness first, untimed: the same 1,000 proposals, in the same order, over
+        # HTTP and in process. The endpoint's queries are recorded on the way (in
+        # process), to show the plan of its big one.
         queries = []
 
         def record(execute, sql, params, many, context):
@@ -224,50 +259,48 @@ def main() -> None:
             return execute(sql, params, many, context)
 
         with connection.execute_wrapper(record):
-            response = ours()
+            response = in_process()
         if response.status_code != 200:
             fail(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
-        body = json.loads(response.content)
-        ours_ids = [f["id"] for f in body["features"]]
-        ref_ids = [f["id"] for f in json.loads(reference())["features"]]
-        if len(ours_ids) != PAGE:
-            fail(f"GET {url} returned {len(ours_ids)} features, not {PAGE}.")
-        if len(ref_ids) != PAGE:
-            fail(f"the reference query returned {len(ref_ids)} features, not {PAGE}.")
-        if ours_ids != ref_ids:
-            fail("the endpoint and the reference returned different proposals.")
-        if not any(link.get("rel") == "next" for link in body.get("links", [])):
-            fail(f"GET {url} has no next link, although {in_bbox} proposals are in the bbox.")
-        ref_bytes = len(reference().encode())
+        http_status, http_body = browser.get(url)
+        if http_status != 200:
+            fail(f"GET {url} over HTTP answered {http_status}: {http_body[:500]!r}")
+        ref_text = reference()
+        page_check(url, http_body, ref_text, PAGE, in_bbox)
+        page_check(url + " (in process)", response.content, ref_text, PAGE, in_bbox)
         out(f"page: {PAGE} of {in_bbox:,} proposals in bbox {BBOX} ({PROPOSALS:,} in the "
-            f"project), {len(queries)} queries; ours {len(response.content):,} bytes, "
-            f"reference {ref_bytes:,} bytes")
+            f"project), {len(queries)} queries; ours {len(http_body):,} bytes, "
+            f"reference {len(ref_text.encode()):,} bytes")
         features_sql, features_params = max(queries, key=lambda q: len(q[0]))
 
         def plans() -> tuple[str, str]:
             return (explain(django_execute, features_sql, features_params),
                     explain(ref_execute, REFERENCE_SQL, bbox_params))
 
-        def measure(label: str) -> tuple[float, float]:
+        def measure(label: str, sides: dict) -> dict[str, float]:
             started = time.perf_counter()
-            ours_times, ref_times = alternate(ours, reference, warmup=args.warmup,
-                                              runs=args.runs)
+            times = rounds(sides, warmup=args.warmup, runs=args.runs)
             if answered != {200}:
                 fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
-            ours_p50, ref_p50 = p50(ours_times), p50(ref_times)
-            out(f"{label}: {args.runs} timed runs of each after {args.warmup} warm-up, "
-                f"alternating, {time.perf_counter() - started:.1f} s; "
-                f"p50 ours {ours_p50 * 1000:.2f} ms, reference {ref_p50 * 1000:.2f} ms, "
-                f"ratio {ours_p50 / ref_p50:.2f}; p95 ours {p95(ours_times) * 1000:.2f} ms, "
-                f"reference {p95(ref_times) * 1000:.2f} ms")
-            return ours_p50, ref_p50
+            med = {name: p50(t) for name, t in times.items()}
+            ours_name = next(iter(sides))
+            details = "; ".join(
+                f"{name} p50 {med[name] * 1000:.2f} ms, p95 {p95(t) * 1000:.2f} ms"
+                + ("" if name == "reference" else
+                   f", ratio {med[name] / med['reference']:.2f}")
+                for name, t in times.items())
+            out(f"{label}: {args.runs} timed rounds after {args.warmup} warm-up, the order "
+                f"rotating, {time.perf_counter() - started:.1f} s; {details}")
+            return {"ours": med[ours_name], "reference": med["reference"]}
 
         ours_plan, ref_plan = plans()
         out(f"plan: ours {ours_plan}; reference {ref_plan}")
-        ours_p50, ref_p50 = measure("planner's plan")
+        summary_p50 = measure("planner's plan", {"ours (HTTP)": ours, "reference": reference,
+                                                 "in process": in_process})
 
-        # For comparison, the other plan, forced on both sessions: how much of the ratio
-        # is the plan's. The summary line stays the planner's own choice.
+        # For comparison, the other plan, forced on the sessions of this process (the
+        # server's are out of reach): how much of the ratio is the plan's. The summary
+        # line stays the planner's own choice.
         other = "enable_bitmapscan" if "Bitmap" in ref_plan else "enable_indexscan"
         for execute in (django_execute, ref_execute):
             execute("SELECT set_config(%s, 'off', false)", [other])
@@ -276,15 +309,72 @@ def main() -> None:
             if other_plans != (ours_plan, ref_plan):
                 out(f"plan with {other}=off: ours {other_plans[0]}; "
                     f"reference {other_plans[1]}")
-                measure(f"with {other}=off")
+                measure(f"with {other}=off, ours in process",
+                        {"in process": in_process, "reference": reference})
         finally:
             for execute in (django_execute, ref_execute):
                 execute("SELECT set_config(%s, 'on', false)", [other])
 
-        if args.profile:
-            profile(ours)
+        # The map's own pages: its first request (the project's whole bbox at the
+        # largest page, as the list and the map ask it), then a sweep of window sizes.
+        extent = project.area.extent
+        for label, bbox in windows(tuple(extent)):
+            sweep(label, bbox, project.pk, statuses, MAX_PAGE, browser, ref_execute,
+                  warmup=args.warmup, runs=args.sweep_runs)
 
-    out(summary(NAME, ours_p50 * 1000, ref_p50 * 1000, "ms"))
+        if args.profile:
+            profile(in_process)
+
+    out(summary(NAME, summary_p50["ours"] * 1000, summary_p50["reference"] * 1000, "ms"))
+
+
+def page_check(url: str, body: bytes, ref_text: str, limit: int, in_bbox: int) -> None:
+    """Ours and the reference: the same proposals in the same order, a full page when the
+    bbox holds more, and then a next link."""
+    doc = json.loads(body)
+    ours_ids = [f["id"] for f in doc["features"]]
+    ref_ids = [f["id"] for f in json.loads(ref_text)["features"]]
+    expected = min(limit, in_bbox)
+    if len(ours_ids) != expected:
+        fail(f"GET {url} returned {len(ours_ids)} features, not {expected}.")
+    if len(ref_ids) != expected:
+        fail(f"the reference query returned {len(ref_ids)} features, not {expected}.")
+    if ours_ids != ref_ids:
+        fail(f"GET {url}: the endpoint and the reference returned different proposals.")
+    has_next = any(link.get("rel") == "next" for link in doc.get("links", []))
+    if has_next != (in_bbox > limit):
+        fail(f"GET {url}: next link {has_next}, with {in_bbox} proposals in the bbox and "
+             f"a page of {limit}.")
+
+
+def sweep(label: str, bbox: tuple, project: int, statuses: list[str], limit: int,
+          browser: KeepAlive, ref_execute, *, warmup: int, runs: int) -> None:
+    """One window at `limit`: checked, then ours over HTTP and the reference in turn."""
+    params = [project, *bbox, statuses, limit]
+    url = (f"/api/v1/projects/{project}/proposals/"
+           f"?bbox={','.join(str(v) for v in bbox)}&limit={limit}")
+    in_bbox = ref_execute(IN_BBOX_SQL, params[:-1])
+    status, body = browser.get(url)
+    if status != 200:
+        fail(f"GET {url} answered {status}: {body[:500]!r}")
+    ref_text = ref_execute(REFERENCE_SQL, params)
+    page_check(url, body, ref_text, limit, in_bbox)
+    answered = set()
+
+    def ours():
+        got, _ = browser.get(url)
+        answered.add(got)
+
+    times = rounds({"ours": ours, "reference": lambda: ref_execute(REFERENCE_SQL, params)},
+                   warmup=warmup, runs=runs)
+    if answered != {200}:
+        fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
+    ours_p50, ref_p50 = p50(times["ours"]), p50(times["reference"])
+    out(f"{label}, bbox {bbox}, limit {limit:,}: {min(limit, in_bbox):,} of {in_bbox:,} "
+        f"proposals, ours {len(body):,} bytes, reference {len(ref_text.encode()):,} bytes; "
+        f"{runs} runs: p50 ours (HTTP) {ours_p50 * 1000:.1f} ms, reference "
+        f"{ref_p50 * 1000:.1f} ms, ratio {ours_p50 / ref_p50:.2f}; p95 ours "
+        f"{p95(times['ours']) * 1000:.1f} ms, reference {p95(times['reference']) * 1000:.1f} ms")
 
 
 def plan_nodes(node: dict) -> list[str]:

@@ -370,7 +370,9 @@ def sweep(label: str, bbox: tuple, project: int, statuses: list[str], limit: int
     if answered != {200}:
         fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
     ours_p50, ref_p50 = p50(times["ours"]), p50(times["reference"])
-    out(f"{label}, bbox {bbox}, limit {limit:,}: {min(limit, in_bbox):,} of {in_bbox:,} "
+    plan = explain(ref_execute, REFERENCE_SQL, params)
+    out(f"{label}, bbox {bbox}, limit {limit:,}, reference's plan {plan}: "
+        f"{min(limit, in_bbox):,} of {in_bbox:,} "
         f"proposals, ours {len(body):,} bytes, reference {len(ref_text.encode()):,} bytes; "
         f"{runs} runs: p50 ours (HTTP) {ours_p50 * 1000:.1f} ms, reference "
         f"{ref_p50 * 1000:.1f} ms, ratio {ours_p50 / ref_p50:.2f}; p95 ours "

@@ -1,9 +1,11 @@
 """tiles: the vector tile of the densest area of a 200,000-point layer.
 
-Ours: an anonymous `GET /tiles/{layer}/{z}/{x}/{y}.pbf` through Django's test client, in
-this process (URL routing, the published-layer look-up, `gisdata.selectors.layer_tile`'s
-`ST_AsMVT` query, the response with its ETag). No `If-None-Match`: every request builds
-the tile.
+Ours: an anonymous `GET /tiles/{layer}/{z}/{x}/{y}.pbf` over HTTP on a keep-alive
+connection to the deployment's gunicorn (bench/gunicorn.py), as a map asks it (gunicorn,
+URL routing, the published-layer look-up, `gisdata.selectors.layer_tile`'s `ST_AsMVT`
+query, the response with its ETag). No `If-None-Match`: every request builds the tile.
+The same request through `django.test.Client` in this process is a detail line: what
+HTTP and gunicorn add.
 Reference: the textbook PostGIS query for the same tile (`ST_AsMVT` over
 `ST_AsMVTGeom(ST_Transform(geometry, 3857), ST_TileEnvelope(z, x, y), 4096, 64)` of the
 rows whose geometry `&&` the tile's envelope in EPSG:4326), sent with psycopg on a
@@ -20,7 +22,8 @@ import time
 
 import psycopg
 
-from bench.common import alternate, fail, machine_facts, out, p50, p95, setup_django, summary
+from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
+from bench.gunicorn import KeepAlive, serving
 
 NAME = "tiles"
 FEATURES = 200_000
@@ -168,49 +171,68 @@ def main() -> None:
     client = Client()
     answered = set()
 
-    def ours():
+    def in_process():
         response = client.get(url)
         answered.add(response.status_code)
-        return response
+        return response.status_code, response.content
 
-    with psycopg.connect(dsn, connect_timeout=5, autocommit=True,
-                         prepare_threshold=None) as conn:
+    with (psycopg.connect(dsn, connect_timeout=5, autocommit=True,
+                          prepare_threshold=None) as conn,
+          serving("/ogc/conformance") as server,
+          KeepAlive(server.port) as browser):
+
+        def ours():
+            status, body = browser.get(url)
+            answered.add(status)
+            return status, body
 
         def reference() -> bytes:
             return bytes(conn.execute(REFERENCE_SQL, params).fetchone()[0])
 
         out(machine_facts(conn))
+        out(server.line() + " (platform/deploy/gunicorn.conf.py, 1 worker × 1 thread: "
+            "one request at a time, on one keep-alive connection)")
         in_tile = conn.execute(COUNT_SQL, params).fetchone()[0]
-        response = ours()
-        if response.status_code != 200:
-            fail(f"GET {url} answered {response.status_code}: {response.content[:300]!r}")
-        ours_ids, ref_ids = mvt_ids(response.content), mvt_ids(reference())
-        if not ours_ids:
-            fail(f"GET {url} returned an empty tile.")
-        if sorted(ours_ids) != sorted(ref_ids):
-            fail(f"ours has {len(ours_ids)} features, the reference {len(ref_ids)}: "
-                 "not the same ones.")
+        ref_ids = mvt_ids(reference())
+        for side, (status, content) in (("over HTTP", ours()), ("in process", in_process())):
+            if status != 200:
+                fail(f"GET {url} ({side}) answered {status}: {content[:300]!r}")
+            ours_ids = mvt_ids(content)
+            if not ours_ids:
+                fail(f"GET {url} ({side}) returned an empty tile.")
+            if sorted(ours_ids) != sorted(ref_ids):
+                fail(f"ours ({side}) has {len(ours_ids)} features, the reference "
+                     f"{len(ref_ids)}: not the same ones.")
         if len(ours_ids) >= selectors.MAX_TILE_FEATURES:
             fail("the dense tile reached the tile's feature cap: ours would be thinned.")
         out(f"tile {z}/{x}/{y}: {len(ours_ids):,} features ({in_tile:,} inside the tile, "
-            f"the rest in its 64-unit buffer), {len(response.content):,} bytes; "
+            f"the rest in its 64-unit buffer), {len(content):,} bytes; "
             f"{FEATURES:,} in the layer")
 
         started = time.perf_counter()
-        ours_times, ref_times = alternate(ours, reference, warmup=args.warmup, runs=args.runs)
+        times = rounds({"ours": ours, "reference": reference, "in process": in_process},
+                       warmup=args.warmup, runs=args.runs)
         if answered != {200}:
             fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
-        ours_p50, ref_p50 = p50(ours_times), p50(ref_times)
-        out(f"dense tile: {args.runs} timed runs of each after {args.warmup} warm-up, "
-            f"alternating, {time.perf_counter() - started:.1f} s; p95 ours "
-            f"{p95(ours_times) * 1000:.2f} ms, reference {p95(ref_times) * 1000:.2f} ms")
+        ours_p50, ref_p50, local_p50 = (p50(times[k]) for k in
+                                        ("ours", "reference", "in process"))
+        out(f"dense tile: {args.runs} timed rounds after {args.warmup} warm-up, the order "
+            f"rotating, {time.perf_counter() - started:.1f} s; p50 ours (HTTP) "
+            f"{ours_p50 * 1000:.2f} ms, reference {ref_p50 * 1000:.2f} ms, ratio "
+            f"{ours_p50 / ref_p50:.2f}; p95 ours {p95(times['ours']) * 1000:.2f} ms, "
+            f"reference {p95(times['reference']) * 1000:.2f} ms; in process "
+            f"(django.test.Client) p50 {local_p50 * 1000:.2f} ms, ratio "
+            f"{local_p50 / ref_p50:.2f}")
 
         # Detail: a tile of the whole city at z11, where the feature cap thins the layer.
         wz, wx, wy = tile_of(*DENSE_POINT, 11)
         started = time.perf_counter()
-        wide = client.get(f"/tiles/{layer.pk}/{wz}/{wx}/{wy}.pbf")
-        out(f"wide tile {wz}/{wx}/{wy}: {len(mvt_ids(wide.content)):,} features (cap "
-            f"{selectors.MAX_TILE_FEATURES:,}), {len(wide.content):,} bytes, "
+        wide_url = f"/tiles/{layer.pk}/{wz}/{wx}/{wy}.pbf"
+        status, wide = browser.get(wide_url)
+        if status != 200:
+            fail(f"GET {wide_url} answered {status}: {wide[:300]!r}")
+        out(f"wide tile {wz}/{wx}/{wy} over HTTP: {len(mvt_ids(wide)):,} features (cap "
+            f"{selectors.MAX_TILE_FEATURES:,}), {len(wide):,} bytes, "
             f"{(time.perf_counter() - started) * 1000:.0f} ms once")
 
     out(summary(NAME, ours_p50 * 1000, ref_p50 * 1000, "ms"))

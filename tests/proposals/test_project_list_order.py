@@ -140,3 +140,13 @@ def test_an_unknown_order_opens_the_page_newest_first_and_the_list_alone_refuses
     assert page.status_code == 200
     assert titles(page.content.decode()) == ["Newer", "Older"]
     assert part(client, project, order="author__password").status_code == 400
+
+
+def test_the_orders_are_offered_in_the_readers_language(client, project):
+    path = reverse("proposals:project", args=[project.slug])
+    catalan = client.get(path, headers={"accept-language": "ca"}).content.decode()
+    assert all(label in catalan for label in (
+        ">Ordre:<", ">Més recents primer<", ">Amb més suport<", ">Amb més comentaris<"))
+    spanish = client.get(path, headers={"accept-language": "es"}).content.decode()
+    assert all(label in spanish for label in (
+        ">Orden:<", ">Más recientes primero<", ">Con más apoyo<", ">Con más comentarios<"))

@@ -150,3 +150,39 @@ def test_the_orders_are_offered_in_the_readers_language(client, project):
     spanish = client.get(path, headers={"accept-language": "es"}).content.decode()
     assert all(label in spanish for label in (
         ">Orden:<", ">Más recientes primero<", ">Con más apoyo<", ">Con más comentarios<"))
+
+
+# ------------------------------------------------------------------ the API's list
+
+
+def api_titles(client, **query):
+    answer = client.get("/api/v1/proposals/", query)
+    assert answer.status_code == 200, answer.content
+    return [f["properties"]["title"] for f in answer.json()["features"]]
+
+
+def test_the_api_lists_proposals_in_the_lists_orders_and_pages_them_alike(
+        client, project, citizen):
+    made = [proposal_make(project, citizen, title=f"Idea {i:02}") for i in range(12)]
+    Proposal.objects.filter(pk__in=[p.pk for p in made[::2]]).update(
+        created_at=timezone.now() - timedelta(days=2))
+    for i, proposal in enumerate(made):
+        votes(proposal, *([1] * (i % 3)))
+        for _ in range(i % 4):
+            comment_make(proposal, citizen)
+    for order in ("newest", "most_supported", "most_commented"):
+        listed = titles(part(client, project, order=order).content.decode())
+        paged = [title for offset in (0, 5, 10)
+                 for title in api_titles(client, ordering=order, limit=5, offset=offset)]
+        assert paged == listed, order
+    assert api_titles(client, ordering="most_supported")[0] != api_titles(client)[0]
+
+
+def test_the_api_refuses_a_named_order_mixed_with_fields(client, project, citizen):
+    proposal_make(project, citizen)
+    answer = client.get("/api/v1/proposals/", {"ordering": "most_supported,title"})
+    assert answer.status_code == 400 and "ordering" in answer.content.decode()
+    catalan = client.get("/api/v1/proposals/", {"ordering": "most_supported,title"},
+                         headers={"accept-language": "ca"})
+    assert "va sol, sense camps" in catalan.content.decode()
+    assert client.get("/api/v1/proposals/", {"ordering": "most_liked"}).status_code == 400

@@ -130,7 +130,6 @@ def test_the_order_is_kept_in_the_urls_state(client, project, citizen):
     assert '<option value="newest" selected>' in plain
 
 
-@pytest.mark.quality("damaged-links")
 def test_an_unknown_order_opens_the_page_newest_first_and_the_list_alone_refuses_it(
         client, project, citizen):
     proposal_make(project, citizen, title="Older")

@@ -31,7 +31,7 @@ from gisdata.selectors import layers_published
 from opendata import exports, selectors
 from opendata.catalogue import proposals_licence
 from opendata.ogc import FormatFromQuery
-from proposals.filters import ProposalFilter
+from proposals.filters import ProposalFilter, list_order_keys
 from proposals.models import Project, Proposal
 from proposals.selectors import project_for
 
@@ -74,7 +74,8 @@ class PageQuery(serializers.Serializer):
 class ProposalList(GenericAPIView):
     """Every public proposal of every open project, as GeoJSON, filtered by `project`,
     `category`, `status`, `bbox` and `updated_since`, ordered by `ordering`
-    (`created_at`, `updated_at`, `title`, `id`; `-` for descending; id by default)."""
+    (`created_at`, `updated_at`, `title`, `id`; `-` for descending; id by default; or
+    one of the project list's orders by name, as the project page's list has them)."""
 
     renderer_classes = [GeoJSONRenderer, JSONRenderer]
     filter_backends = [DjangoFilterBackend]
@@ -96,9 +97,11 @@ class ProposalList(GenericAPIView):
                                    request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
+        qs = filterset.qs
         ordering = tuple(filterset.form.cleaned_data.get("ordering") or ("pk",))
-        page = selectors.proposals_page(filterset.qs, limit=limit, offset=offset,
-                                        ordering=ordering)
+        if ordering[0] in list_order_keys():  # an order of the project list, by name
+            ordering = tuple(qs.query.order_by)
+        page = selectors.proposals_page(qs, limit=limit, offset=offset, ordering=ordering)
         links = [{"rel": "self", "type": geojson.MEDIA_TYPE,
                   "href": request.build_absolute_uri()}]
         if offset + page.returned < page.matched:

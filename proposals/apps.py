@@ -7,4 +7,4 @@ class ProposalsConfig(AppConfig):
     verbose_name = _("Projects and proposals")
 
     def ready(self) -> None:
-        from proposals import privacy  # noqa: F401  (registers its sections of a person's data)
+        from proposals import list_orders, privacy  # noqa: F401  (register what they add)

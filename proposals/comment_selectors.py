@@ -34,6 +34,13 @@ DEFAULT_ORDERING = "newest"
 PAGE_SIZE = 20
 
 
+def comments_public_q(prefix: str = "") -> Q:
+    """The public comments: those everyone can read (neither deleted nor hidden). What
+    every published count of comments counts (the report, the list's "most commented");
+    `prefix` reaches them from another model ("comments__" from a proposal)."""
+    return Q(**{f"{prefix}is_deleted": False, f"{prefix}is_hidden": False})
+
+
 def can_moderate_comments(user) -> bool:
     return user.is_authenticated and user.has_perm("proposals.moderate_comment")
 

@@ -1,13 +1,57 @@
 """Query filters of the projects and proposals API (django-filter): the fields users ask
-for (project, category, status, bbox, updated since), ordering on public fields only.
+for (project, category, status, bbox, updated since), ordering on public fields only, or,
+for proposals, by the name of one of the project list's orders (`most_supported`).
 Anything else in `ordering` (`author__password`, say) is a 400, not a silent default."""
 
 from __future__ import annotations
 
 import django_filters as filters
+from django import forms
+from django.utils.choices import BaseChoiceIterator
+from django.utils.translation import gettext_lazy as _
 
 from gisdata.filters import BBoxFilter, CharInFilter, SinceFilter
+from proposals.list_orders import list_order_apply, list_order_choices
 from proposals.models import Project, Proposal, ProposalStatus
+
+
+class _WithListOrders(BaseChoiceIterator):
+    """The fields' choices, then the list's orders, read when a form or the schema asks:
+    apps above register orders (voting's "most supported") once they are ready."""
+
+    def __init__(self, fields):
+        self.fields = fields
+
+    def __iter__(self):
+        yield from self.fields
+        yield from list_order_choices()
+
+
+class ProposalOrderingFilter(filters.OrderingFilter):
+    """Public fields (`-updated_at,id`), or one order of the project page's list by its
+    name, alone: the same order, ties broken alike (proposals/list_orders.py)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.extra["choices"] = _WithListOrders(self.extra["choices"])
+
+    def filter(self, qs, value):
+        if value and value[0] in list_order_keys():
+            return list_order_apply(qs, value[0])
+        return super().filter(qs, value)
+
+
+def list_order_keys() -> set[str]:
+    return {key for key, _label in list_order_choices()}
+
+
+class _ProposalFilterForm(forms.Form):
+    def clean_ordering(self):
+        value = self.cleaned_data.get("ordering") or []
+        if len(value) > 1 and list_order_keys() & set(value):
+            raise forms.ValidationError(_("An order by name (such as most_supported) comes "
+                                          "alone, without fields."))
+        return value
 
 
 class StatusInFilter(filters.BaseInFilter, filters.ChoiceFilter):
@@ -37,10 +81,14 @@ class ProposalFilter(filters.FilterSet):
     updated_since = SinceFilter(
         help_text="Proposals changed (edited, answered, moderated) at or after this "
                   "ISO 8601 time.")
-    ordering = filters.OrderingFilter(
+    ordering = ProposalOrderingFilter(
         fields=(("created_at", "created_at"), ("updated_at", "updated_at"),
-                ("title", "title"), ("id", "id")))
+                ("title", "title"), ("id", "id")),
+        help_text="Fields (`-` for descending, comma-separated), or one of the project "
+                  "page's list orders alone: `newest`, `most_supported` (weighted score), "
+                  "`most_commented` (public comments); ties by newest, then id.")
 
     class Meta:
         model = Proposal
+        form = _ProposalFilterForm
         fields = ["project", "category", "status", "bbox", "updated_since"]

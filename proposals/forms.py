@@ -6,6 +6,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from proposals.geometry import geometry_clean
+from proposals.list_orders import DEFAULT_ORDER, list_order_choices
 from proposals.models import MAX_IMAGES, ProposalStatus
 from proposals.selectors import bbox_parse
 
@@ -67,7 +68,8 @@ class StatusForm(forms.Form):
 
 class ProposalFilterForm(forms.Form):
     """The project page's one state, shared by its map and its list and kept in the URL:
-    the filters, the map's view (`bbox`) and whether the list keeps to that view.
+    the filters, the map's view (`bbox`), whether the list keeps to that view and the
+    list's `order` (proposals/list_orders.py; newest when absent).
 
     `in_view` is "1" unless the query says "0": the list follows the map by default, and
     the plain form sends a hidden "0" before its checkbox so that an unticked box is
@@ -79,6 +81,7 @@ class ProposalFilterForm(forms.Form):
             ProposalStatus.SUBMITTED, ProposalStatus.WITHDRAWN)])
     bbox = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     in_view = forms.BooleanField(required=False, label=_("Only what is on the map"))
+    order = forms.ChoiceField(label=_("Order"), required=False)
 
     def __init__(self, data=None, *, project, **kwargs):
         if data is not None:
@@ -88,6 +91,11 @@ class ProposalFilterForm(forms.Form):
         self.fields["category"].choices = [("", _("All"))] + [
             (c.slug, c.name) for c in project.categories.all()]
         self.fields["in_view"].initial = True
+        self.fields["order"].choices = list_order_choices()
+        self.fields["order"].initial = DEFAULT_ORDER
+
+    def clean_order(self):
+        return self.cleaned_data["order"] or DEFAULT_ORDER
 
     def clean_bbox(self):
         raw = self.cleaned_data["bbox"].strip()

@@ -19,6 +19,7 @@ from proposals import area_display, rules, selectors, services
 from proposals.comment_context import comments_context
 from proposals.draw_map import draw_map_context
 from proposals.forms import ProposalFilterForm, ProposalForm, ReasonForm, StatusForm
+from proposals.list_orders import DEFAULT_ORDER, list_order_apply
 from proposals.models import Project, ProposalStatus
 from proposals.view_lookups import proposal_readable_or_404
 
@@ -57,19 +58,20 @@ def _map_config(project: Project, **extra) -> dict:
 
 
 def _list_context(request, project: Project, filters: ProposalFilterForm) -> dict:
-    """The list of a project's proposals as the URL's state asks: the filters and, unless
-    the reader turned it off, only what lies in the map's view (the same bbox test as the
-    map's API, `proposals_filter`). A part of the query that does not parse is left out,
-    so a damaged shared link still opens the page."""
+    """The list of a project's proposals as the URL's state asks: the filters, in the
+    chosen order and, unless the reader turned it off, only what lies in the map's view
+    (the same bbox test as the map's API, `proposals_filter`). A part of the query that
+    does not parse is left out, so a damaged shared link still opens the page."""
     chosen = filters.cleaned_data if filters.is_bound else {"in_view": True}
     bbox = chosen.get("bbox")
     in_view = chosen.get("in_view", True)
     visible = selectors.proposals_visible(user=request.user, project=project)
-    qs = selectors.proposals_filter(visible, selectors.ProposalFilter(
+    order = chosen.get("order") or DEFAULT_ORDER
+    qs = list_order_apply(selectors.proposals_filter(visible, selectors.ProposalFilter(
         bbox=bbox[1] if bbox and in_view else None,
         categories=(chosen["category"],) if chosen.get("category") else (),
         statuses=(chosen["status"],) if chosen.get("status") else ()),
-    ).select_related("category", "author").order_by("-created_at", "-pk")
+    ).select_related("category", "author"), order)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     # The state again, in its one spelling: the pages of the list and the forms that
     # vote from it carry it, so they come back to the same map view, filters and page.
@@ -81,6 +83,8 @@ def _list_context(request, project: Project, filters: ProposalFilterForm) -> dic
         state["bbox"] = bbox[0]
     if not in_view:
         state["in_view"] = "0"
+    if order != DEFAULT_ORDER:
+        state["order"] = order
     here = state.copy()
     if page.number > 1:
         here["page"] = page.number

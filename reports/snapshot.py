@@ -22,11 +22,12 @@ from decimal import Decimal
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from gisdata.models import Feature, Layer
 from proposals import districts as placement
+from proposals.comment_selectors import comments_public_q
 from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
 from voting import selectors as voting
@@ -109,11 +110,6 @@ def _ranked(project: Project):
     return Proposal.objects.public().filter(project=project)
 
 
-def _comments_visible():
-    """Comments the report counts: those everyone can read (not deleted, not hidden)."""
-    return Q(comments__is_deleted=False, comments__is_hidden=False)
-
-
 def snapshot_read(*, project: Project, district_layer: Layer | None,
                   after_snapshot: Callable[[], None] | None = None) -> ReportData:
     """Read the whole report's data; call it inside the snapshot transaction."""
@@ -151,7 +147,8 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
 def _proposals(project: Project) -> list[dict]:
     """The ranking (as the ranking API gives it), with comments, roles and feedback."""
     rows = list(voting.ranking_queryset(project).values(*RANKING_COLUMNS))
-    comments = dict(_ranked(project).annotate(n=Count("comments", filter=_comments_visible()))
+    comments = dict(_ranked(project)
+                    .annotate(n=Count("comments", filter=comments_public_q("comments__")))
                     .values_list("pk", "n"))
     roles = voting.role_tallies(project)
     nothing = voting.RoleTallies(tallies=[], min_size=min_group_size())

@@ -7,4 +7,4 @@ class VotingConfig(AppConfig):
     verbose_name = _("Role weights, votes and results")
 
     def ready(self) -> None:
-        from voting import privacy  # noqa: F401  (registers its sections of a person's data)
+        from voting import list_orders, privacy  # noqa: F401  (register what they add)

@@ -1,8 +1,8 @@
 /* The project page's list, in step with its map, and voting from the list.
  *
  * One state for both, kept in the URL's query: the filters (`category`, `status`), the
- * map's view (`bbox`), whether the list keeps to that view (`in_view=0` when not) and the
- * list's `page`. A filter change is a new entry in the history (the back button undoes
+ * map's view (`bbox`), whether the list keeps to that view (`in_view=0` when not), the
+ * list's `order` (absent: newest first) and its `page`. A filter change is a new entry in the history (the back button undoes
  * it); a move of the map replaces the current one, as map sites do. The server renders
  * the list (proposals:project-list) with the same code as the page, so with JavaScript
  * off the form and the vote buttons do the same by loading pages.
@@ -14,7 +14,8 @@
   "use strict";
 
   var gettext = window.gettext || function (text) { return text; };
-  var OWN = ["category", "status", "bbox", "in_view", "page", "focus"];
+  var OWN = ["category", "status", "order", "bbox", "in_view", "page", "focus"];
+  var CHOSEN = ["category", "status", "order"];  // the form's choices
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("[data-map-filters]");
@@ -35,16 +36,22 @@
     function fromForm() {
       var params = current();
       OWN.forEach(function (key) { if (key !== "bbox") { params.delete(key); } });
-      ["category", "status"].forEach(function (key) {
-        if (form.elements[key].value) { params.set(key, form.elements[key].value); }
+      CHOSEN.forEach(function (key) {
+        var value = form.elements[key].value;
+        // The default order is no key at all: one spelling for each state.
+        if (value && !(key === "order" && value === form.elements[key].options[0].value)) {
+          params.set(key, value);
+        }
       });
       if (!inView.checked) { params.set("in_view", "0"); }
       return params;
     }
 
     function toForm(params) {
-      ["category", "status"].forEach(function (key) {
-        form.elements[key].value = params.get(key) || "";
+      CHOSEN.forEach(function (key) {
+        var select = form.elements[key];
+        select.value = params.get(key) || "";
+        if (select.selectedIndex < 0) { select.selectedIndex = 0; }  // order: newest
       });
       inView.checked = params.get("in_view") !== "0";
       form.elements.bbox.value = params.get("bbox") || "";

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from accounts.models import ClaimStatus
 from tests.e2e.test_citizen_journey import log_in
 from tests.factories import claim_make, project_make, proposal_make, role_make, user_make
+from voting.models import Vote
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"viewport": {"width": 1200, "height": 900}}
@@ -162,3 +163,63 @@ def test_without_javascript_filtering_and_voting_from_the_list_still_work(
     expect(card.get_by_role("button", name="Abstain", exact=True)).to_have_attribute(
         "aria-pressed", "true")
     expect(page.get_by_text("You voted on 1 of 6 proposals.")).to_be_attached()
+
+
+def three_supported(project_slug):
+    """Three proposals whose newest is the least supported: the two orders disagree."""
+    resident = role_make("resident", "1", name="Resident")
+    project = project_make(project_slug, phase="voting")
+    author = user_make("author")
+    made = [proposal_make(project, author, title=title)
+            for title in ("Well liked", "Liked", "Unknown yet")]
+    for proposal, supporters in zip(made, (3, 1, 0), strict=True):
+        for _ in range(supporters):
+            Vote.objects.create(proposal=proposal, user=user_make(), value=1, weight=1,
+                                role=resident)
+    return project
+
+
+NEWEST = ["Unknown yet", "Liked", "Well liked"]
+SUPPORTED = ["Well liked", "Liked", "Unknown yet"]
+
+
+@pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_choosing_most_supported_reorders_the_list_and_a_reload_keeps_it(
+        new_page, transactional_db, device):
+    project = three_supported("hostafrancs")
+    page = new_page(**device)
+    page.goto(f"/projects/{project.slug}/")
+    titles = page.locator(".proposal-list > li > a")
+    expect(titles).to_have_text(NEWEST)
+
+    page.get_by_label("Order").select_option(label="Most supported")
+    expect(titles).to_have_text(SUPPORTED)
+    expect(page).to_have_url(re.compile(r"[?&]order=most_supported"))
+    expect(page.locator("[data-list-count]")).to_have_text("3 of 3 proposals")
+
+    page.reload()
+    expect(page.get_by_label("Order")).to_have_value("most_supported")
+    expect(titles).to_have_text(SUPPORTED)
+
+    page.go_back()  # newest first again, the URL without the key
+    expect(page.get_by_label("Order")).to_have_value("newest")
+    expect(titles).to_have_text(NEWEST)
+    assert "order=" not in page.url
+
+
+def test_the_order_is_chosen_by_keyboard_and_without_javascript(new_page, transactional_db):
+    project = three_supported("la-marina")
+    page = new_page(**DESKTOP)
+    page.goto(f"/projects/{project.slug}/")
+    titles = page.locator(".proposal-list > li > a")
+    page.get_by_label("Order").focus()
+    page.keyboard.press("ArrowDown")  # newest → most supported
+    expect(titles).to_have_text(SUPPORTED)
+    expect(page).to_have_url(re.compile(r"[?&]order=most_supported"))
+
+    plain = new_page(java_script_enabled=False, **PHONE)
+    plain.goto(f"/projects/{project.slug}/")
+    plain.get_by_label("Order").select_option("most_supported")
+    plain.get_by_role("button", name="Filter").click()
+    expect(plain).to_have_url(re.compile(r"[?&]order=most_supported"))
+    expect(plain.locator(".proposal-list > li > a")).to_have_text(SUPPORTED)

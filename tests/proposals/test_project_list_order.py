@@ -75,6 +75,7 @@ def test_most_commented_counts_public_comments_only(client, project, citizen):
     assert titles(html) == ["Talked about", "Muted talk", "Quiet"]
 
 
+@pytest.mark.quality("ordered-paging")
 def test_ties_go_to_the_newest_then_the_highest_id(client, project, citizen):
     made = [proposal_make(project, citizen, title=f"Tie {i}") for i in range(4)]
     same = timezone.now() - timedelta(days=1)
@@ -85,6 +86,7 @@ def test_ties_go_to_the_newest_then_the_highest_id(client, project, citizen):
         assert titles(html) == ["Tie 3", "Tie 2", "Tie 1", "Tie 0"], order
 
 
+@pytest.mark.quality("ordered-paging")
 @pytest.mark.parametrize("order", ["newest", "most_supported", "most_commented"])
 def test_paging_through_an_order_shows_every_proposal_once(client, project, citizen, order):
     made = [proposal_make(project, citizen, title=f"Idea {i:02}") for i in range(45)]
@@ -102,6 +104,7 @@ def test_paging_through_an_order_shows_every_proposal_once(client, project, citi
     assert len(seen) == 45 and len(set(seen)) == 45
 
 
+@pytest.mark.quality("ordered-paging")
 def test_a_hidden_proposal_is_neither_counted_nor_ordered_for_citizens(
         client, project, citizen):
     proposal_make(project, citizen, title="Shown")
@@ -130,6 +133,7 @@ def test_the_order_is_kept_in_the_urls_state(client, project, citizen):
     assert '<option value="newest" selected>' in plain
 
 
+@pytest.mark.quality("damaged-links")
 def test_an_unknown_order_opens_the_page_newest_first_and_the_list_alone_refuses_it(
         client, project, citizen):
     proposal_make(project, citizen, title="Older")
@@ -160,6 +164,7 @@ def api_titles(client, **query):
     return [f["properties"]["title"] for f in answer.json()["features"]]
 
 
+@pytest.mark.quality("ordered-paging")
 def test_the_api_lists_proposals_in_the_lists_orders_and_pages_them_alike(
         client, project, citizen):
     made = [proposal_make(project, citizen, title=f"Idea {i:02}") for i in range(12)]

@@ -1,9 +1,9 @@
 """Bulk exports, streamed: a project's proposals with their results, a published layer's
 features, as GeoJSON or CSV, in constant memory whatever their size.
 
-Rows come from a server-side cursor (`connection.chunked_cursor()`, a named cursor
-inside a transaction, so PostgreSQL hands out `CHUNK` rows per FETCH instead of
-materialising the result) and go out as they come. GeoJSON features are built by
+Rows come from a server-side cursor (`core/cursors.py`: a named cursor inside a
+transaction, so PostgreSQL hands out `CHUNK` rows per FETCH instead of materialising the
+result, planned for reading them all) and go out as they come. GeoJSON features are built by
 PostGIS; CSV rows are written by Python's csv module, with every text cell that a
 spreadsheet would run as a formula neutralised (see `cell`), the header's included.
 
@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection, transaction
 from django.db.models import F, QuerySet
 
 from core import geojson
+from core.cursors import rows_streamed
 from gisdata.models import Feature, Layer
 from proposals.models import Project
 from voting.selectors import ranking_queryset, results_visible
@@ -65,10 +65,7 @@ class Export:
 
 def _rows(export: Export) -> Iterator[tuple]:
     """The export's rows through a server-side cursor, CHUNK at a time."""
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(export.sql, export.params)
-        while rows := cursor.fetchmany(CHUNK):
-            yield from rows
+    return rows_streamed(export.sql, export.params, chunk=CHUNK)
 
 
 def geojson_stream(export: Export) -> Iterator[str]:

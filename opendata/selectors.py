@@ -21,10 +21,11 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 
 from core import geojson
+from core.cursors import rows_streamed
 from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
 from proposals.selectors import proposals_readable
@@ -175,10 +176,7 @@ def _rows(page: QuerySet, *, properties: str, joins: str = "",
 
 
 def _streamed(sql: str, params) -> Iterator[tuple[int, str]]:
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, params)
-        while rows := cursor.fetchmany(CHUNK):
-            yield from rows
+    return rows_streamed(sql, params, chunk=CHUNK)
 
 
 @dataclass(frozen=True)

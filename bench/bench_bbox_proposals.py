@@ -29,11 +29,20 @@ import io
 import json
 import pstats
 import time
-from datetime import timedelta
 
 import psycopg
 
-from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
+from bench.common import (
+    bench_seeding_project,
+    fail,
+    machine_facts,
+    out,
+    p50,
+    p95,
+    rounds,
+    setup_django,
+    summary,
+)
 from bench.gunicorn import KeepAlive, serving
 
 NAME = "bbox_proposals"
@@ -80,19 +89,13 @@ WHERE project_id = %s AND geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4326)
 
 def seed():
     """The project with its 100,000 proposals: reused when it is there with all of them."""
-    from django.contrib.gis.geos import MultiPolygon, Polygon
     from django.db import connection, transaction
-    from django.utils import timezone
 
-    from accounts.models import User
     from proposals.models import (
         Category,
-        Phase,
-        PhaseKind,
         Project,
         Proposal,
         ProposalStatus,
-        Visibility,
     )
 
     project = Project.objects.filter(slug=SLUG).first()
@@ -102,25 +105,11 @@ def seed():
 
     started = time.perf_counter()
     with transaction.atomic():
-        user, created = User.objects.get_or_create(
-            username="bench-author", defaults={"email": "bench-author@example.invalid"})
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        if project is None:
-            minx, miny, maxx, maxy = AREA
-            area = Polygon.from_bbox((minx - 0.01, miny - 0.01, maxx + 0.01, maxy + 0.01))
-            project = Project.objects.create(
-                slug=SLUG, title="Benchmark: proposals by bounding box",
-                description="100,000 proposals seeded by bench/bench_bbox_proposals.py.",
-                area=MultiPolygon(area, srid=4326), visibility=Visibility.PUBLIC)
+        project, user = bench_seeding_project(
+            project, slug=SLUG, title="Benchmark: proposals by bounding box",
+            description="100,000 proposals seeded by bench/bench_bbox_proposals.py.", area=AREA)
         category, _ = Category.objects.get_or_create(
             project=project, slug="streets", defaults={"name": "Streets"})
-        now = timezone.now()
-        Phase.objects.get_or_create(
-            project=project, kind=PhaseKind.IDEATION,
-            defaults={"starts_at": now - timedelta(days=1),
-                      "ends_at": now + timedelta(days=3650)})
         with connection.cursor() as cursor:
             # Nothing else writes to this database: the project's proposals have no
             # votes, comments or images to cascade to.

@@ -21,11 +21,20 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import timedelta
 
 import psycopg
 
-from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
+from bench.common import (
+    bench_seeding_project,
+    fail,
+    machine_facts,
+    out,
+    p50,
+    p95,
+    rounds,
+    setup_django,
+    summary,
+)
 from bench.gunicorn import KeepAlive, serving
 
 NAME = "map_clusters"
@@ -73,12 +82,9 @@ GROUP BY ST_SnapToGrid(p, 0, 0, %(cw)s, %(ch)s)
 
 def seed(n: int):
     """The project with its `n` proposals: reused when it is there with all of them."""
-    from django.contrib.gis.geos import MultiPolygon, Polygon
     from django.db import connection, transaction
-    from django.utils import timezone
 
-    from accounts.models import User
-    from proposals.models import Category, Phase, PhaseKind, Project, Proposal, Visibility
+    from proposals.models import Category, Project, Proposal
 
     project = Project.objects.filter(slug=SLUG).first()
     if project is not None and Proposal.objects.filter(project=project).count() == n:
@@ -86,26 +92,12 @@ def seed(n: int):
         return project
     started = time.perf_counter()
     with transaction.atomic():
-        user, created = User.objects.get_or_create(
-            username="bench-author", defaults={"email": "bench-author@example.invalid"})
-        if created:
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        if project is None:
-            minx, miny, maxx, maxy = AREA
-            area = Polygon.from_bbox((minx - 0.01, miny - 0.01, maxx + 0.01, maxy + 0.01))
-            project = Project.objects.create(
-                slug=SLUG, title="Benchmark: the map's clusters",
-                description="Proposals seeded by bench/bench_map_clusters.py.",
-                area=MultiPolygon(area, srid=4326), visibility=Visibility.PUBLIC)
+        project, user = bench_seeding_project(
+            project, slug=SLUG, title="Benchmark: the map's clusters",
+            description="Proposals seeded by bench/bench_map_clusters.py.", area=AREA)
         categories = [Category.objects.get_or_create(project=project, slug=slug,
                                                      defaults={"name": slug.title()})[0].pk
                       for slug in CATEGORIES]
-        now = timezone.now()
-        Phase.objects.get_or_create(
-            project=project, kind=PhaseKind.IDEATION,
-            defaults={"starts_at": now - timedelta(days=1),
-                      "ends_at": now + timedelta(days=3650)})
         with connection.cursor() as cursor:
             # Nothing else writes to this database: no votes, comments or images.
             cursor.execute("DELETE FROM proposals_proposal WHERE project_id = %s",

@@ -204,3 +204,34 @@ def bench_users(prefix: str, count: int) -> list[int]:
     if len(ids) != count:
         fail(f"expected {count} users named {prefix}…, found {len(ids)}.")
     return ids
+
+
+def bench_seeding_project(project, *, slug: str, title: str, description: str,
+                          area: tuple[float, float, float, float]):
+    """The bench author and its public project in its ideation phase, the project made
+    (around `area`, a bbox) when `project` is None; call inside the seed's transaction.
+    Returns (project, author)."""
+    from datetime import timedelta
+
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+    from django.utils import timezone
+
+    from accounts.models import User
+    from proposals.models import Phase, PhaseKind, Project, Visibility
+
+    user, created = User.objects.get_or_create(
+        username="bench-author", defaults={"email": "bench-author@example.invalid"})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if project is None:
+        minx, miny, maxx, maxy = area
+        outline = Polygon.from_bbox((minx - 0.01, miny - 0.01, maxx + 0.01, maxy + 0.01))
+        project = Project.objects.create(
+            slug=slug, title=title, description=description,
+            area=MultiPolygon(outline, srid=4326), visibility=Visibility.PUBLIC)
+    now = timezone.now()
+    Phase.objects.get_or_create(
+        project=project, kind=PhaseKind.IDEATION,
+        defaults={"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=3650)})
+    return project, user

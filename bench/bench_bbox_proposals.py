@@ -32,6 +32,7 @@ import time
 
 import psycopg
 
+from bench import plans
 from bench.common import (
     bench_seeding_project,
     fail,
@@ -152,14 +153,6 @@ def analyze() -> None:
     out(f"analyze: every row sampled, {time.perf_counter() - started:.1f} s")
 
 
-def explain(execute, sql: str, params) -> str:
-    """The scan nodes of a query's plan, e.g. `Bitmap Index Scan (…_geometry_…_id)`."""
-    plan = execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-    if isinstance(plan, str | bytes):
-        plan = json.loads(plan)
-    return ", ".join(n for n in plan_nodes(plan[0]["Plan"]) if "Scan" in n)
-
-
 def windows(project_area: tuple[float, float, float, float]) -> list[tuple[str, tuple]]:
     """(label, bbox) of the detail lines at the map's page (2,000): the map's first request,
     the project's whole extent, then windows of 2, 10, 50 and 100% of the city's area
@@ -239,16 +232,9 @@ def main() -> None:
             fail(f"only {in_bbox} proposals in bbox {BBOX}: the limit would not cut at {PAGE}.")
 
         # Correctness first, untimed: the same 1,000 proposals, in the same order, over
-        # HTTP and in process. The endpoint's queries are recorded on the way (in
-        # process), to show the plan of its big one.
-        queries = []
-
-        def record(execute, sql, params, many, context):
-            queries.append((sql, params))
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(record):
-            response = in_process()
+        # HTTP and in process. The endpoint's statements are captured on the way (in
+        # process), for the plan of its big one.
+        response, queries = plans.capture(in_process)
         if response.status_code != 200:
             fail(f"GET {url} answered {response.status_code}: {response.content[:500]!r}")
         http_status, http_body = browser.get(url)
@@ -260,11 +246,15 @@ def main() -> None:
         out(f"page: {PAGE} of {in_bbox:,} proposals in bbox {BBOX} ({PROPOSALS:,} in the "
             f"project), {len(queries)} queries; ours {len(http_body):,} bytes, "
             f"reference {len(ref_text.encode()):,} bytes")
-        features_sql, features_params = max(queries, key=lambda q: len(q[0]))
+        features = max(queries, key=lambda q: len(q.sql))
 
-        def plans() -> tuple[str, str]:
-            return (explain(django_execute, features_sql, features_params),
-                    explain(ref_execute, REFERENCE_SQL, bbox_params))
+        def same_plan(label: str) -> str:
+            """Both plans' shapes, printed; the bench fails unless they read the
+            proposals alike. Returns the reference's shape as text."""
+            ours_shape = plans.shape(plans.explain_django(features))
+            ref_shape = plans.shape(plans.explain_psycopg(conn, REFERENCE_SQL, bbox_params))
+            plans.compare(label, [ours_shape], [ref_shape], out=out, fail=fail)
+            return plans.text(ref_shape)
 
         def measure(label: str, sides: dict) -> dict[str, float]:
             started = time.perf_counter()
@@ -282,8 +272,7 @@ def main() -> None:
                 f"rotating, {time.perf_counter() - started:.1f} s; {details}")
             return {"ours": med[ours_name], "reference": med["reference"]}
 
-        ours_plan, ref_plan = plans()
-        out(f"plan: ours {ours_plan}; reference {ref_plan}")
+        ref_plan = same_plan("planner's plan")
         summary_p50 = measure("planner's plan", {"ours (HTTP)": ours, "reference": reference,
                                                  "in process": in_process})
 
@@ -294,10 +283,7 @@ def main() -> None:
         for execute in (django_execute, ref_execute):
             execute("SELECT set_config(%s, 'off', false)", [other])
         try:
-            other_plans = plans()
-            if other_plans != (ours_plan, ref_plan):
-                out(f"plan with {other}=off: ours {other_plans[0]}; "
-                    f"reference {other_plans[1]}")
+            if same_plan(f"{other}=off") != ref_plan:
                 measure(f"with {other}=off, ours in process",
                         {"in process": in_process, "reference": reference})
         finally:
@@ -308,7 +294,7 @@ def main() -> None:
         # largest page, as the list and the map ask it), then a sweep of window sizes.
         extent = project.area.extent
         for label, bbox in windows(tuple(extent)):
-            sweep(label, bbox, project.pk, statuses, MAX_PAGE, browser, ref_execute,
+            sweep(label, bbox, project.pk, statuses, MAX_PAGE, browser, local, conn,
                   warmup=args.warmup, runs=args.sweep_runs)
 
         if args.profile:
@@ -337,17 +323,27 @@ def page_check(url: str, body: bytes, ref_text: str, limit: int, in_bbox: int) -
 
 
 def sweep(label: str, bbox: tuple, project: int, statuses: list[str], limit: int,
-          browser: KeepAlive, ref_execute, *, warmup: int, runs: int) -> None:
-    """One window at `limit`: checked, then ours over HTTP and the reference in turn."""
+          browser: KeepAlive, local, conn, *, warmup: int, runs: int) -> None:
+    """One window at `limit`: checked, both plans compared, then ours over HTTP and the
+    reference in turn."""
     params = [project, *bbox, statuses, limit]
     url = (f"/api/v1/projects/{project}/proposals/"
            f"?bbox={','.join(str(v) for v in bbox)}&limit={limit}")
+
+    def ref_execute(sql, params):
+        return conn.execute(sql, params).fetchone()[0]
+
     in_bbox = ref_execute(IN_BBOX_SQL, params[:-1])
     status, body = browser.get(url)
     if status != 200:
         fail(f"GET {url} answered {status}: {body[:500]!r}")
     ref_text = ref_execute(REFERENCE_SQL, params)
     page_check(url, body, ref_text, limit, in_bbox)
+    response, queries = plans.capture(lambda: local.get(url))
+    page_check(url + " (in process)", response.content, ref_text, limit, in_bbox)
+    ours_shape = plans.shape(plans.explain_django(max(queries, key=lambda q: len(q.sql))))
+    ref_shape = plans.shape(plans.explain_psycopg(conn, REFERENCE_SQL, params))
+    plans.compare(label, [ours_shape], [ref_shape], out=out, fail=fail)
     answered = set()
 
     def ours():
@@ -359,22 +355,13 @@ def sweep(label: str, bbox: tuple, project: int, statuses: list[str], limit: int
     if answered != {200}:
         fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
     ours_p50, ref_p50 = p50(times["ours"]), p50(times["reference"])
-    plan = explain(ref_execute, REFERENCE_SQL, params)
-    out(f"{label}, bbox {bbox}, limit {limit:,}, reference's plan {plan}: "
+    plan = ", ".join(sorted(plans.accesses([ref_shape])["proposals_proposal"]))
+    out(f"{label}, bbox {bbox}, limit {limit:,}, both sides' plan {plan}: "
         f"{min(limit, in_bbox):,} of {in_bbox:,} "
         f"proposals, ours {len(body):,} bytes, reference {len(ref_text.encode()):,} bytes; "
         f"{runs} runs: p50 ours (HTTP) {ours_p50 * 1000:.1f} ms, reference "
         f"{ref_p50 * 1000:.1f} ms, ratio {ours_p50 / ref_p50:.2f}; p95 ours "
         f"{p95(times['ours']) * 1000:.1f} ms, reference {p95(times['reference']) * 1000:.1f} ms")
-
-
-def plan_nodes(node: dict) -> list[str]:
-    """The nodes of a JSON plan, depth first: `Bitmap Heap Scan`, `Index Scan (pkey)`…"""
-    index = f" ({node['Index Name']})" if "Index Name" in node else ""
-    nodes = [f"{node['Node Type']}{index}"]
-    for child in node.get("Plans", []):
-        nodes += plan_nodes(child)
-    return nodes
 
 
 def profile(ours, requests: int = 30) -> None:

@@ -24,6 +24,7 @@ import time
 
 import psycopg
 
+from bench import plans
 from bench.common import (
     bench_seeding_project,
     fail,
@@ -185,8 +186,13 @@ def main() -> None:
                 return conn.execute(REFERENCE_SQL, params).fetchall()
 
             cells = reference()
-            for side, (status, content) in (("over HTTP", ours()),
-                                            ("in process", in_process())):
+            captured, statements = plans.capture(in_process)
+            # Ours' cells: its longest statement (the other is the threshold's count).
+            grouping = max(statements, key=lambda s: len(s.sql))
+            plans.compare(label, [plans.shape(plans.explain_django(grouping))],
+                          [plans.shape(plans.explain_psycopg(conn, REFERENCE_SQL, params))],
+                          out=out, fail=fail)
+            for side, (status, content) in (("over HTTP", ours()), ("in process", captured)):
                 if status != 200:
                     fail(f"GET {url} ({side}) answered {status}: {content[:300]!r}")
                 body = json.loads(content)

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 
+from bench import plans
 from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
 from bench.gunicorn import KeepAlive, free_port, log_tail, start_gunicorn, stop_gunicorn
 
@@ -275,6 +276,7 @@ def main() -> None:
                 return body
 
             check(ours(), ours_http(), raw(), theirs())
+            same_plan(client, ours_path, conn, params)
             times = rounds({"ours": ours, "raw": raw, "ours_http": ours_http,
                             "pygeoapi": theirs}, warmup=args.warmup, runs=args.runs)
     finally:
@@ -290,6 +292,21 @@ def main() -> None:
     out(f"ours in process (django.test.Client) vs raw SQL: ratio "
         f"{med['ours'] / med['raw']:.2f}")
     out(summary(NAME, med["ours_http"], med["raw"], "ms") + " (target ≤ 2)")
+
+
+def same_plan(client, path: str, conn, params: dict) -> None:
+    """The plans of ours' statements that read the features (the count, and the page
+    through its server-side cursor) and of the raw SQL: the same access to the table, or
+    the bench fails."""
+    response, statements = plans.capture(lambda: client.get(path))
+    if response.status_code != 200:
+        fail(f"GET {path} answered {response.status_code}")
+    reading = [s for s in statements if "gisdata_feature" in s.sql]
+    if not reading:
+        fail(f"GET {path} sent no statement that reads gisdata_feature.")
+    plans.compare("the page", [plans.shape(plans.explain_django(s)) for s in reading],
+                  [plans.shape(plans.explain_psycopg(conn, REFERENCE_SQL, params))],
+                  out=out, fail=fail)
 
 
 def check(ours: bytes, ours_http: bytes, raw: str, theirs: bytes) -> None:

@@ -8,8 +8,14 @@ The same request through `django.test.Client` in this process is a detail line: 
 HTTP and gunicorn add.
 Reference: the textbook PostGIS query for the same tile (`ST_AsMVT` over
 `ST_AsMVTGeom(ST_Transform(geometry, 3857), ST_TileEnvelope(z, x, y), 4096, 64)` of the
-rows whose geometry `&&` the tile's envelope in EPSG:4326), sent with psycopg on a
-connection of its own to the same database, fetching the bytes.
+rows whose geometry `&&` the tile's envelope in EPSG:4326) with ours' feature cap (a
+`LIMIT`), sent with psycopg on a connection of its own to the same database, fetching
+the bytes. Both plans are reduced to their shapes and must read the layer alike.
+
+The cap's `LIMIT` can change the plan (a sequential scan, a bitmap scan of the GiST
+index alone, or of it and the primary key, depending on the table's other rows), so the
+textbook query without the cap, on whatever plan it gets, is a detail line of its own:
+not compared with ours, it shows what the cap does to the reference's plan and time.
 
     .venv/bin/python -m bench.bench_tiles [--runs 50]
 """
@@ -22,6 +28,7 @@ import time
 
 import psycopg
 
+from bench import plans
 from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
 from bench.gunicorn import KeepAlive, serving
 
@@ -52,7 +59,7 @@ SELECT %(layer)s,
 FROM generate_series(1, %(n)s) AS g
 """
 
-REFERENCE_SQL = """
+TEXTBOOK_SQL = """
 SELECT ST_AsMVT(mvt, 'features', 4096, 'geom', 'id')
 FROM (SELECT f.id, f.properties,
              ST_AsMVTGeom(ST_Transform(f.geometry, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
@@ -60,9 +67,12 @@ FROM (SELECT f.id, f.properties,
       FROM gisdata_feature f
       WHERE f.layer_id = %(layer)s
         AND f.geometry && ST_Transform(
-            ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096), 4326)) mvt
+            ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096), 4326){cap}) mvt
 WHERE geom IS NOT NULL
 """
+# The summary's reference: the textbook query with ours' cap on the features of a tile.
+REFERENCE_SQL = TEXTBOOK_SQL.format(cap="\n      LIMIT %(cap)s")
+TEXTBOOK_SQL = TEXTBOOK_SQL.format(cap="")
 
 COUNT_SQL = """
 SELECT count(*) FROM gisdata_feature f
@@ -166,7 +176,7 @@ def main() -> None:
 
     layer = seed()
     z, x, y = tile_of(*DENSE_POINT, ZOOM)
-    params = {"layer": layer.pk, "z": z, "x": x, "y": y}
+    params = {"layer": layer.pk, "z": z, "x": x, "y": y, "cap": selectors.MAX_TILE_FEATURES}
     url = f"/tiles/{layer.pk}/{z}/{x}/{y}.pbf"
     client = Client()
     answered = set()
@@ -189,11 +199,28 @@ def main() -> None:
         def reference() -> bytes:
             return bytes(conn.execute(REFERENCE_SQL, params).fetchone()[0])
 
+        def textbook() -> bytes:
+            return bytes(conn.execute(TEXTBOOK_SQL, params).fetchone()[0])
+
+        def same_plan(label: str, reference_sql: str) -> str:
+            """Ours' tile statement and the reference's, reduced to their shapes: the
+            bench fails unless they read the layer alike. Returns the access."""
+            _, statements = plans.capture(in_process)
+            tile = [s for s in statements if "ST_AsMVT" in s.sql]
+            if len(tile) != 1:
+                fail(f"GET {url} sent {len(tile)} ST_AsMVT statements, not one.")
+            ours_shape = plans.shape(plans.explain_django(tile[0]))
+            ref_shape = plans.shape(plans.explain_psycopg(conn, reference_sql, params))
+            plans.compare(label, [ours_shape], [ref_shape], out=out, fail=fail)
+            return " + ".join(sorted(next(iter(plans.accesses([ref_shape]).values()))))
+
         out(machine_facts(conn))
         out(server.line() + " (platform/deploy/gunicorn.conf.py, 1 worker × 1 thread: "
             "one request at a time, on one keep-alive connection)")
         in_tile = conn.execute(COUNT_SQL, params).fetchone()[0]
         ref_ids = mvt_ids(reference())
+        if sorted(mvt_ids(textbook())) != sorted(ref_ids):
+            fail("the textbook query without the cap and with it give other features.")
         for side, (status, content) in (("over HTTP", ours()), ("in process", in_process())):
             if status != 200:
                 fail(f"GET {url} ({side}) answered {status}: {content[:300]!r}")
@@ -209,20 +236,29 @@ def main() -> None:
             f"the rest in its 64-unit buffer), {len(content):,} bytes; "
             f"{FEATURES:,} in the layer")
 
+        access = same_plan("dense tile", REFERENCE_SQL)
+        book_plan = plans.text(plans.shape(plans.explain_psycopg(conn, TEXTBOOK_SQL, params)))
         started = time.perf_counter()
-        times = rounds({"ours": ours, "reference": reference, "in process": in_process},
-                       warmup=args.warmup, runs=args.runs)
+        times = rounds({"ours": ours, "reference": reference, "in process": in_process,
+                        "textbook": textbook}, warmup=args.warmup, runs=args.runs)
         if answered != {200}:
             fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
         ours_p50, ref_p50, local_p50 = (p50(times[k]) for k in
                                         ("ours", "reference", "in process"))
-        out(f"dense tile: {args.runs} timed rounds after {args.warmup} warm-up, the order "
+        out(f"dense tile, both on {access}: {args.runs} timed rounds after {args.warmup} "
+            f"warm-up, the order "
             f"rotating, {time.perf_counter() - started:.1f} s; p50 ours (HTTP) "
             f"{ours_p50 * 1000:.2f} ms, reference {ref_p50 * 1000:.2f} ms, ratio "
             f"{ours_p50 / ref_p50:.2f}; p95 ours {p95(times['ours']) * 1000:.2f} ms, "
             f"reference {p95(times['reference']) * 1000:.2f} ms; in process "
             f"(django.test.Client) p50 {local_p50 * 1000:.2f} ms, ratio "
             f"{local_p50 / ref_p50:.2f}")
+        # What the cap does to the plan: the same query without it, on the plan the
+        # planner picks for it (not compared with ours: its plan may be another).
+        book_p50 = p50(times["textbook"])
+        out(f"textbook query without the cap, on its own plan {book_plan}: p50 "
+            f"{book_p50 * 1000:.2f} ms, p95 {p95(times['textbook']) * 1000:.2f} ms; the "
+            f"capped reference takes {ref_p50 / book_p50:.2f}× its time")
 
         # Detail: a tile of the whole city at z11, where the feature cap thins the layer.
         wz, wx, wy = tile_of(*DENSE_POINT, 11)

@@ -63,9 +63,9 @@ class ProjectDetail(LastModifiedMixin, generics.RetrieveAPIView):
             "categories", "phases")
 
 
-def _project(request, pk: int) -> Project:
+def _project(request, pk: int, *, without_area: bool = False) -> Project:
     try:
-        return selectors.project_for(user=request.user, pk=pk)
+        return selectors.project_for(user=request.user, pk=pk, without_area=without_area)
     except Project.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -133,7 +133,7 @@ class ProjectProposals(APIView):
                    responses={200: OpenApiResponse(FEATURE_COLLECTION,
                                                    description="GeoJSON FeatureCollection")})
     def get(self, request, pk: int):
-        project = _project(request, pk)
+        project = _project(request, pk, without_area=True)
         query = ProposalQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
@@ -178,14 +178,16 @@ class ProjectProposalClusters(APIView):
                    responses={200: OpenApiResponse(CLUSTER_COLLECTION,
                                                    description="GeoJSON FeatureCollection")})
     def get(self, request, pk: int):
-        project = _project(request, pk)
+        project = _project(request, pk, without_area=True)
         query = ClusterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = query.validated_data
         qs = _filtered(request, project, params)
         bbox = selectors.bbox_parse(params["bbox"]) if "bbox" in params else None
+        # The cells are square at the view's latitude; without a view, the area's.
+        latitude = bbox.centroid.y if bbox is not None else project.area.centroid.y
         view = clusters.proposals_map_view(qs, zoom=params["zoom"], bbox=bbox,
-                                           latitude=project.area.centroid.y)
+                                           latitude=latitude)
         return geojson.response(geojson.collection_text(
             view.features, clustered=view.clustered, numberMatched=view.matched,
             numberReturned=view.returned))

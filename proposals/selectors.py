@@ -29,9 +29,16 @@ def projects_listed(*, user) -> QuerySet[Project]:
     return Project.objects.listed().with_current_phase().order_by("-created_at")
 
 
-def project_for(*, user, **lookup) -> Project:
-    """The project a user may open, or Project.DoesNotExist (drafts are planners' only)."""
-    return Project.objects.visible_to(user).get(**lookup)
+def project_for(*, user, without_area: bool = False, **lookup) -> Project:
+    """The project a user may open, or Project.DoesNotExist (drafts are planners' only).
+
+    `without_area`: for readers that never touch the area (a city's outline is hundreds
+    of kilobytes, fetched and parsed for nothing on every map request); read on first
+    use if they do."""
+    projects = Project.objects.visible_to(user)
+    if without_area:
+        projects = projects.defer("area")
+    return projects.get(**lookup)
 
 
 def _readable(qs: QuerySet[Proposal], user) -> QuerySet[Proposal]:

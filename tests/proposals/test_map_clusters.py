@@ -176,3 +176,22 @@ def test_a_draft_or_unlisted_project_is_404_without_the_right(api, citizen, plan
     assert api.get(url(unlisted), {"zoom": 12}).status_code == 404
     api.force_authenticate(planner)
     assert body(api.get(url(draft), {"zoom": 12}))["numberMatched"] == 0
+
+
+@pytest.mark.parametrize("name", ["api:project-proposal-clusters", "api:project-proposals"])
+def test_the_map_requests_do_not_read_the_project_area(api, project, citizen, name):
+    """A city's outline is hundreds of kilobytes: the map's requests with a view (bbox)
+    never fetch it; the clusters without one read it once, for its latitude."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    many(project, citizen, 3)
+    with CaptureQueriesContext(connection) as queries:
+        api.get(reverse(name, args=[project.pk]), {"bbox": CITY, "zoom": 12})
+    assert queries.captured_queries
+    assert not any('"proposals_project"."area"' in q["sql"] for q in queries.captured_queries)
+    if name == "api:project-proposal-clusters":
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(reverse(name, args=[project.pk]), {"zoom": 12}).status_code == 200
+        assert sum('"proposals_project"."area"' in q["sql"]
+                   for q in queries.captured_queries) == 1

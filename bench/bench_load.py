@@ -335,6 +335,8 @@ def main() -> None:
                         help="most keep-alive connections an open loop opens (300)")
     parser.add_argument("--viewers", type=int, default=100,
                         help="viewers asking the ranking at once (100)")
+    parser.add_argument("--results-viewers", type=int, default=1,
+                        help="of the viewers, those asking the results page (1)")
     parser.add_argument("--viewers-vote-rate", type=float, default=50,
                         help="votes a second on the ranked project meanwhile (50)")
     parser.add_argument("--viewers-seconds", type=float, default=20,
@@ -362,6 +364,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.voters < 32 or args.rounds < 1:
         parser.error("--voters must be at least 32 and --rounds at least 1")
+    if not 0 <= args.results_viewers <= args.viewers:
+        parser.error("--results-viewers must be between 0 and --viewers")
     if args.voters_total < max(args.voters, args.viewers_vote_rate * args.viewers_seconds):
         parser.error("--voters-total must be at least --voters and the ranking phase's votes")
     try:
@@ -459,7 +463,8 @@ def run(args, tmp: Path, dsn: str) -> tuple[float, float]:
                 f"viewers, {args.viewers_vote_rate:g} votes/s arriving")
             load_ranking.phase(
                 port, proc, log, sessions[0], tally_project, tally_ids, args.tally_votes,
-                voters, viewers=args.viewers, rate=args.viewers_vote_rate,
+                voters, viewers=args.viewers, page_viewers=args.results_viewers,
+                rate=args.viewers_vote_rate,
                 seconds=args.viewers_seconds, connections=args.connections,
                 cap=args.time_cap, seed=args.seed)
         if "bbox" not in args.skip:

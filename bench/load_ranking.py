@@ -5,8 +5,9 @@ The project is bench_tally's (10,000 proposals, 1,000,000 votes; seeded by that 
 code when missing, `--tally-votes` for a smaller one). Its results are not public (the
 project has no voting rules of its own, and the database refuses them once voting has
 opened), so the viewers are a signed-in planner, who may always see them. `viewers`
-connections ask, one request after another, `GET /api/v1/projects/{id}/ranking/` (four
-in five viewers) or the results page `/projects/{slug}/results/` (one in five), while
+connections ask, one request after another, the results page `/projects/{slug}/results/`
+(`page_viewers` of them: the page renders every proposal, 17.5 MB of HTML for 10,000)
+or `GET /api/v1/projects/{id}/ranking/` (the others), while
 the bench's voters vote on its proposals at `rate` votes a second (an open loop, as in
 the fixed-rate phase), each voter once, on a random proposal. When the votes are done
 the viewers stop; then the ranking is asked once more and must equal a recount of the
@@ -28,6 +29,10 @@ from bench.common import fail, out
 from bench.gunicorn import CpuMeter, log_tail
 from bench.http_load import Answer, Connection, classes, latency, open_loop
 from bench.load_rates import vote_request
+
+# A viewer's request may wait behind every other viewer's: on two cores, 100 rankings of
+# 10,000 proposals take tens of seconds to answer together.
+VIEW_TIMEOUT = 120.0
 
 REMOVE_SQL = """
 DELETE FROM voting_vote v USING proposals_proposal p, accounts_user u
@@ -70,7 +75,7 @@ async def _viewers(
     got: list[tuple[int, Answer]] = []
 
     async def viewer(n: int, path: str) -> None:
-        conn = Connection(port, timeout=60)
+        conn = Connection(port, timeout=VIEW_TIMEOUT)
         accept = "application/json" if "/api/" in path else "text/html"
         while not stop.is_set() and time.monotonic() < deadline:
             # Every tenth answer of the API is kept and parsed; the others are dropped.
@@ -94,13 +99,17 @@ async def _viewers(
 
 
 async def _together(port, paths, session, votes, rate, deadline, connections):
+    """The viewers and the votes at once; the viewers send no new request once the votes
+    are done. Returns the viewers' answers, the votes' run, the window (from the start to
+    the last vote's answer) and the whole time (to the last viewer's answer)."""
     stop = asyncio.Event()
     viewing = asyncio.create_task(_viewers(port, paths, session, stop, deadline))
     started = time.monotonic()
     run = await open_loop(port, votes, rate, deadline=deadline, connections=connections)
     stop.set()
+    window = time.monotonic() - started
     got = await viewing
-    return got, run, time.monotonic() - started
+    return got, run, (started, window), time.monotonic() - started
 
 
 def ranking_check(body: bytes, project_id: int, proposals: int) -> None:
@@ -176,6 +185,7 @@ def phase(
     voters: list[Voter],
     *,
     viewers: int,
+    page_viewers: int,
     rate: float,
     seconds: float,
     connections: int,
@@ -186,10 +196,10 @@ def phase(
     deadline = time.monotonic() + cap
     api = f"/api/v1/projects/{tally_project.pk}/ranking/"
     page = f"/projects/{tally_project.slug}/results/"
-    paths = [page if n % 5 == 4 else api for n in range(viewers)]
+    paths = [page] * page_viewers + [api] * (viewers - page_viewers)
     public = len(proposal_ids)
     # Warm-up: a few of each at once, so that the workers have loaded the views.
-    got = asyncio.run(_each(port, [api] * 4 + [page] * 2, session))
+    got = asyncio.run(_each(port, [api] * 4 + [page] * min(page_viewers, 1), session))
     bad = [a for a in got if a.status != 200]
     if bad:
         fail(
@@ -201,7 +211,7 @@ def phase(
     chosen = rng.sample(range(len(voters)), n)
     votes = [vote_request(voters, i, rng.choice(proposal_ids), rng.choice(VALUES)) for i in chosen]
     meter = CpuMeter(proc)
-    got, run, took = asyncio.run(
+    got, run, (started, window), took = asyncio.run(
         _together(port, paths, session, votes, rate, deadline, connections)
     )
     spent = meter.spent()
@@ -222,10 +232,14 @@ def phase(
         for a in mine:
             if a.body:
                 ranking_check(a.body, tally_project.pk, public)
+        if not mine:
+            continue
+        # The rate over the votes' window: the answers that arrived within it.
+        within = [a for a in mine if a.started + a.seconds <= started + window]
         out(
-            f"{kind}: {len(mine)} GETs by {paths.count(path)} viewers in {took:.1f} s, "
-            f"{len(mine) / took:.1f} requests/s; {classes(a.status for a in mine)}; "
-            f"{latency([a.seconds for a in mine])}; "
+            f"{kind}: {paths.count(path)} viewers, {len(mine)} GETs, {len(within)} answered "
+            f"within the votes' {window:.1f} s ({len(within) / window:.1f} requests/s); "
+            f"{classes(a.status for a in mine)}; {latency([a.seconds for a in mine])}; "
             f"{max((a.size for a in mine), default=0) / 1e6:.2f} MB each"
         )
     capped = f"; STOPPED by the time cap after {len(run.sent)} of {n}" if len(run.sent) < n else ""
@@ -237,7 +251,8 @@ def phase(
     requests = len(got) + len(run.sent)
     out(
         f"  CPU during the phase: gunicorn {spent['gunicorn']:.1f} s, PostgreSQL "
-        f"{spent['PostgreSQL']:.1f} s over {took:.1f} s ({requests} requests)"
+        f"{spent['PostgreSQL']:.1f} s over {took:.1f} s ({requests} requests; the viewers' "
+        f"last answers came {took - window:.1f} s after the last vote's)"
     )
     # After the votes: the ranking once more, against a recount of the votes.
     final = asyncio.run(_one(port, api, session))
@@ -252,7 +267,7 @@ def phase(
 
 
 async def _one(port: int, path: str, session: str) -> Answer:
-    conn = Connection(port, timeout=60)
+    conn = Connection(port, timeout=VIEW_TIMEOUT)
     accept = "application/json" if "/api/" in path else "text/html"
     try:
         return await conn.request(

@@ -29,7 +29,15 @@ from bench.bench_votes_http import (
 )
 from bench.common import fail, out
 from bench.gunicorn import CpuMeter, log_tail
-from bench.http_load import OpenLoop, Request, classes, latency_tail, open_loop, percentile
+from bench.http_load import (
+    OpenLoop,
+    Request,
+    classes,
+    latency,
+    latency_tail,
+    open_loop,
+    percentile,
+)
 
 TRIVIAL = "/ogc/conformance"
 
@@ -57,7 +65,15 @@ def results(run: OpenLoop) -> list[Result]:
     ]
 
 
-def row(run: OpenLoop, rate: float, spent: dict[str, float], client_cpu: float) -> dict:
+def restarts(log) -> int:
+    """How many times gunicorn's log says a worker was restarted (max_requests) or killed."""
+    text = log.read_text(errors="replace") if log.exists() else ""
+    return text.count("Autorestarting") + text.count("WORKER TIMEOUT")
+
+
+def row(
+    run: OpenLoop, rate: float, spent: dict[str, float], client_cpu: float, restarted: int
+) -> dict:
     """One rate's figures: achieved rate, latency from the due time, classes, CPU."""
     answered = [s for s in run.sent if s.answer.status]
     times = [s.latency for s in run.sent]
@@ -70,6 +86,9 @@ def row(run: OpenLoop, rate: float, spent: dict[str, float], client_cpu: float) 
         "classes": classes(s.answer.status for s in run.sent),
         "late_p95": percentile([s.late for s in run.sent], 95) if run.sent else 0.0,
         "connections": len(run.connections),
+        "connects": [t for c in run.connections for t in c.connects],
+        "resent": sum(c.resent for c in run.connections),
+        "restarted": restarted,
         "gunicorn": spent["gunicorn"] * per,
         "postgres": spent["PostgreSQL"] * per,
         "client": client_cpu * per,
@@ -77,13 +96,17 @@ def row(run: OpenLoop, rate: float, spent: dict[str, float], client_cpu: float) 
 
 
 def line(kind: str, r: dict, planned: int) -> str:
+    restarted = f", {r['restarted']} gunicorn workers restarted" if r["restarted"] else ""
     capped = (
         f"; STOPPED by the time cap after {r['sent']} of {planned}" if r["sent"] < planned else ""
     )
     return (
         f"{kind} at {r['rate']:g}/s: {r['sent']} sent, {r['achieved']:.1f}/s answered 2xx; "
         f"{r['classes']}; from the due time {latency_tail(r['times'])}; sent late p95 "
-        f"{r['late_p95'] * 1000:.0f} ms; {r['connections']} connections; CPU per request: "
+        f"{r['late_p95'] * 1000:.0f} ms; {r['connections']} connections, "
+        f"{len(r['connects'])} TCP connects ({latency(r['connects'])}), {r['resent']} resent"
+        f"{restarted}"
+        f"; CPU per request: "
         f"gunicorn {r['gunicorn']:.1f} ms, PostgreSQL {r['postgres']:.1f} ms, this client "
         f"{r['client']:.1f} ms{capped}"
     )
@@ -107,14 +130,13 @@ def phase(
     `voters`, on one of `proposals` (reset before each rate, so that the tally check is of
     that rate's answers). Returns the (votes, reference) figures of each rate."""
     rng = random.Random(seed)  # noqa: S311 - the same voters every run, not a secret
-    deadline = time.monotonic() + cap
     table = []
     for k, rate in enumerate(rates):
         n = max(round(rate * seconds), 1)
         got = {}
         for kind in ("votes", "reference") if k % 2 == 0 else ("reference", "votes"):
-            if time.monotonic() > deadline:
-                break
+            # Each side of each rate may send for `cap` seconds (its count ends it first).
+            deadline = time.monotonic() + cap
             if kind == "votes":
                 votes_reset(proposals)
                 chosen = rng.sample(range(len(voters)), n)
@@ -132,7 +154,7 @@ def phase(
                     )
                     for i in rng.sample(range(len(voters)), n)
                 ]
-            meter = CpuMeter(proc)
+            meter, restarted = CpuMeter(proc), restarts(log)
             client_cpu = time.process_time()
             run = asyncio.run(
                 open_loop(port, requests, rate, deadline=deadline, connections=connections)
@@ -151,13 +173,13 @@ def phase(
                         f"{what}: {len(bad)} of {len(run.sent)} GET {TRIVIAL} failed, e.g. "
                         f"{bad[0].status or bad[0].error}\n{log_tail(log)}"
                     )
-            got[kind] = row(run, rate, spent, client_cpu)
+            got[kind] = row(run, rate, spent, client_cpu, restarts(log) - restarted)
             out(line(kind, got[kind], n) + ("; tally checked" if kind == "votes" else ""))
         if len(got) == 2:
             table.append((got["votes"], got["reference"]))
     votes_reset(proposals)
     if not table:
-        fail(f"the {cap:g} s cap was reached before a rate's votes and reference.")
+        fail("no rate had both its votes and its reference.")
     return table
 
 

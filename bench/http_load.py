@@ -379,9 +379,11 @@ class MemoryWatch:
         for pid in sorted(set(self.before) | set(self.peak)):
             before = self.before.get(pid)
             after = self.after.get(pid)
+            change = (f" ({(self.peak[pid] - before) / 1024:+.0f} MB)"
+                      if before and pid in self.peak else "")
             out.append(
                 f"worker {pid}: RSS before {_mb(before)}, peak {_mb(self.peak.get(pid))}"
-                f"{f' (+{_mb(self.peak[pid] - before)})' if before and pid in self.peak else ''}"
+                f"{change}"
                 f", after {_mb(after) if after else 'gone (restarted)'}"
                 f"{'' if before else ' (started during the phase)'}")
         return out

@@ -6,14 +6,15 @@ code when missing, `--tally-votes` for a smaller one). Its results are not publi
 project has no voting rules of its own, and the database refuses them once voting has
 opened), so the viewers are a signed-in planner, who may always see them. `viewers`
 connections ask, one request after another, the results page `/projects/{slug}/results/`
-(`page_viewers` of them: the page renders every proposal, 17.5 MB of HTML for 10,000)
-or `GET /api/v1/projects/{id}/ranking/` (the others), while
-the bench's voters vote on its proposals at `rate` votes a second (an open loop, as in
-the fixed-rate phase), each voter once, on a random proposal. When the votes are done
-the viewers stop; then the ranking is asked once more and must equal a recount of the
-project's votes (every proposal's counts and weighted sums, and the totals: the seeded
-votes plus the accepted ones). The bench's voters' votes are removed at the end (after a
-failure too), so that bench_tally finds its project as it seeded it.
+(`page_viewers` of them: the page renders every proposal with its roles, 43.8 MB of
+HTML for 10,000 proposals and 1,000,000 votes) or `GET /api/v1/projects/{id}/ranking/`
+(the others), while the bench's voters vote on its proposals at `rate` votes a second
+(an open loop, as in the fixed-rate phase), each voter once, on a random proposal. When
+the votes are done the viewers stop; then the ranking is asked once more and must equal
+a recount of the project's votes (every proposal's counts and weighted sums, and the
+totals: the seeded votes plus the accepted ones, and any unanswered one that was
+written). The bench's voters' votes are removed at the end (after a failure too), so
+that bench_tally finds its project as it seeded it.
 """
 
 from __future__ import annotations

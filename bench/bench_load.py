@@ -1,24 +1,38 @@
-"""load: hundreds of clients at once against a real gunicorn on loopback, bounded in count
-and time. Three phases, each with its own correctness checks:
+"""load: what a city feels, against a real gunicorn and a real Celery worker on loopback,
+bounded in count and time. The voters are 100,000 (`--voters-total`: users, verified
+role claims and API tokens seeded in SQL, reused), from whom every phase draws its own.
+Five phases, each with its own correctness checks:
 
-1. Voters: 300 voters, each on a connection of their own with their own API token, all
-   started at once, each casting three votes on three proposals (bench_votes_http's plan:
-   one in five changes their first vote). No 5xx, no failed connection, and the tally in
-   the database equal to what the accepted answers imply. The reference, in turns with
-   the votes on the same server: the same clients and tokens asking a trivial endpoint
-   (`GET /ogc/conformance`: a constant document through the same middleware, token
-   authentication and throttles), so the ratio is what the vote's own work costs at that
-   concurrency. The summary line's ratio is of rates: higher is better.
-2. Map and OGC API under bbox spam: 100 clients at once asking random bboxes of the
+1. Voters at once: 300 voters drawn afresh each round, each on a connection of their own
+   with their own API token, all started at once, each casting three votes on three
+   proposals (bench_votes_http's plan: one in five changes their first vote). No 5xx, no
+   failed connection, and the tally in the database equal to what the accepted answers
+   imply. The reference, in turns with the votes on the same server: the same clients and
+   tokens asking a trivial endpoint (`GET /ogc/conformance`: a constant document through
+   the same middleware, token authentication and throttles), so the ratio is what the
+   vote's own work costs at that concurrency. The summary line's ratio is of rates:
+   higher is better.
+2. Fixed arrival rates (bench/load_rates.py): votes, then the reference, sent at 25 to
+   200 a second in an open loop, latency counted from when each was due (no coordinated
+   omission); the same checks after each rate.
+3. The ranking under viewers (bench/load_ranking.py): 100 viewers asking bench_tally's
+   ranking (10,000 proposals, 1,000,000 votes) and its results page while votes arrive
+   at 50 a second; the ranking afterwards equals a recount of the votes.
+4. Map and OGC API under bbox spam: 100 clients at once asking random bboxes of the
    100,000-proposal project (bench_bbox_proposals' data) and of the 200,000-feature layer
    (bench_ogc's), from a street to the whole city, one in three at the largest page the
    API allows and one in twenty over it (which must be refused with 400). No 5xx, and
    each worker's peak memory during the phase (VmHWM, reset at its start, and RSS sampled
    every 0.1 s): a request's memory is bounded by its page, not by the layer.
-3. Large uploads while the web is used: four planners upload a 42 MB GeoJSON at once
+5. Large uploads while the web is used: four planners upload a 42 MB GeoJSON at once
    through the dashboard's import form while eight visitors keep opening a proposal's
-   page: every upload answered 302 to its run's page, each run queued with its whole file
-   stored, and the light page's latency before and during the uploads.
+   page: every upload answered 302 to its run's page, each run stored with its whole
+   file, and the light page's latency before and during the uploads; then the worker's
+   imports, each of which must succeed with every feature.
+
+The Celery worker (bench/load_worker.py) runs for the whole run on gunicorn's broker
+(Redis database 13), as the deployment runs it, and is stopped at the end, after a
+failure too.
 
 The server is the deployment's: `platform/deploy/gunicorn.conf.py`, 4 gthread workers × 4
 threads on this 2-core machine (min(4, 2 × cores), the file's default), against the bench
@@ -36,9 +50,10 @@ static files without the manifest's hashes (bench/server_settings.py says why).
 The client is a small asyncio HTTP/1.1 client (bench/http_load.py), one keep-alive
 connection per client: 300 voters are 300 TCP connections open at once. Each phase stops
 sending at its time cap (`--time-cap`, 120 s); a request already sent has 30 s to be
-answered (60 s for an upload), and no answer is a failure.
+answered (60 s for an upload, 120 s for a ranking), and no answer is a failure, except
+in the ranking phase, where what waits behind the viewers is counted and printed.
 
-    .venv/bin/python -m bench.bench_load [--voters 300] [--bbox-clients 100] …
+    .venv/bin/python -m bench.bench_load [--voters 300] [--rates 25,50,100,150,200] …
 """
 
 from __future__ import annotations

@@ -38,20 +38,28 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def server_env(extra_env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of the bench's server processes (gunicorn, and bench_load's Celery
+    worker): the local settings with DEBUG off, the bench database (setup_django put it
+    in DATABASE_URL), Redis database 13 for the cache and the throttles, throttle rates
+    out of reach; `extra_env` adds or overrides variables."""
+    from config.env import redis_url_with_db
+
+    redis = redis_url_with_db(os.environ["REDIS_URL"], SERVER_REDIS_DB)
+    return {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
+            "REDIS_URL": redis, "CACHE_REDIS_URL": redis,
+            "THROTTLE_USER": "1000000/min", "THROTTLE_ANON": "1000000/min",
+            "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+
+
 def start_gunicorn(port: int, workers: int, threads: int, log: Path,
                    extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """gunicorn with the deployment's settings file, on 127.0.0.1 only, against the bench
     database (setup_django put it in DATABASE_URL) and Redis database 13; `extra_env`
     adds or overrides variables (bench_load's MEDIA_ROOT and broker, say)."""
-    from config.env import redis_url_with_db
-
-    redis = redis_url_with_db(os.environ["REDIS_URL"], SERVER_REDIS_DB)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local",
-           "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "REDIS_URL": redis, "CACHE_REDIS_URL": redis,
-           "THROTTLE_USER": "1000000/min", "THROTTLE_ANON": "1000000/min",
-           "GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
-           "GUNICORN_THREADS": str(threads), "PYTHONUNBUFFERED": "1", **(extra_env or {})}
+    env = server_env({"GUNICORN_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+                      "GUNICORN_THREADS": str(threads), **(extra_env or {})})
     # No control socket: its default path is per user, not per server, so it would take
     # over (and remove on exit) the one of a `make run` on this machine.
     cmd = [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi",
@@ -199,6 +207,27 @@ def server_pids(proc: subprocess.Popen) -> tuple[list[int], list[int]]:
         elif cmdline.startswith("postgres: ") and f" {BENCH_DATABASE} " in cmdline:
             backends.append(pid)
     return gunicorn, backends
+
+
+class CpuMeter:
+    """CPU seconds spent by gunicorn (arbiter and workers) and by the bench database's
+    PostgreSQL backends from its creation until `spent()`. Workers and backends that
+    started in between count from zero (a worker restarted by max_requests, a connection
+    past CONN_MAX_AGE); those that ended took their time with them."""
+
+    def __init__(self, proc: subprocess.Popen):
+        self.proc = proc
+        self.gunicorn, self.backends = server_pids(proc)
+        self.before = cpu_seconds(self.gunicorn + self.backends)
+
+    def spent(self) -> dict[str, float]:
+        """{'gunicorn': s, 'PostgreSQL': s} since the meter was made."""
+        now_gunicorn, now_backends = server_pids(self.proc)
+        gunicorn = sorted(set(self.gunicorn) | set(now_gunicorn))
+        backends = sorted(set(self.backends) | set(now_backends))
+        after = cpu_seconds(gunicorn + backends)
+        return {name: sum(after[p] - self.before.get(p, 0) for p in pids if p in after)
+                for name, pids in (("gunicorn", gunicorn), ("PostgreSQL", backends))}
 
 
 def add_server_arguments(parser: argparse.ArgumentParser) -> None:

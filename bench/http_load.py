@@ -167,6 +167,89 @@ class Connection:
                 pass
 
 
+@dataclass
+class Request:
+    """One request to send: method, path, headers, body; `tag` says what it was for."""
+
+    method: str
+    path: str
+    headers: dict
+    body: bytes = b""
+    tag: object = None
+    keep_body: bool = True
+
+
+@dataclass
+class Scheduled:
+    """A request of an open-loop run: when it was due (time.monotonic) and its answer.
+    `latency` runs from when it was due, not from when it went out, so that time spent
+    waiting for a free connection (or for this client) counts as a user would feel it."""
+
+    request: Request
+    due: float
+    answer: Answer
+
+    @property
+    def latency(self) -> float:
+        return self.answer.started + self.answer.seconds - self.due
+
+    @property
+    def late(self) -> float:
+        """How long after it was due it went out (the client's own lag and the wait for
+        a free connection)."""
+        return max(self.answer.started - self.due, 0.0)
+
+
+@dataclass
+class OpenLoop:
+    """What `open_loop` did: the requests sent (in schedule order), the wall time from the
+    first one due to the last answer, and the connections it used."""
+
+    sent: list[Scheduled]
+    seconds: float
+    connections: list[Connection]
+
+
+async def open_loop(port: int, requests: list[Request], rate: float, *, deadline: float,
+                    connections: int, timeout: float = 30.0) -> OpenLoop:
+    """Send `requests` at a fixed arrival rate: the i-th is due i / rate seconds after the
+    start and goes out then, whether or not the earlier ones have been answered (an open
+    loop: a slow server does not slow the arrivals down, so no queueing is hidden). Each
+    goes on an idle keep-alive connection of a pool that grows up to `connections`; past
+    that it waits for one to come free, its latency counting from when it was due. None
+    is sent once `deadline` (time.monotonic) has passed."""
+    idle: asyncio.Queue[Connection] = asyncio.Queue()
+    opened: list[Connection] = []
+    sent: list[Scheduled | None] = [None] * len(requests)
+
+    async def one(i: int, request: Request, due: float) -> None:
+        if idle.empty() and len(opened) < connections:
+            conn = Connection(port, timeout=timeout)
+            opened.append(conn)
+        else:
+            conn = await idle.get()
+        answer = await conn.request(request.method, request.path, headers=request.headers,
+                                    body=request.body, keep_body=request.keep_body)
+        idle.put_nowait(conn)
+        sent[i] = Scheduled(request, due, answer)
+
+    start = time.monotonic() + 0.01
+    tasks = []
+    for i, request in enumerate(requests):
+        due = start + i / rate
+        if due > deadline:
+            break
+        wait = due - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        tasks.append(asyncio.create_task(one(i, request, due)))
+    await asyncio.gather(*tasks)
+    done = time.monotonic()
+    for conn in opened:
+        await conn.close()
+    return OpenLoop([s for s in sent[:len(tasks)] if s is not None], done - start, opened)
+
+
 def classes(statuses: Iterable[int]) -> dict[str, int]:
     """{'2xx': n, '4xx': n, 'no answer': n, …}, sorted."""
     counts = Counter(f"{s // 100}xx" if s else "no answer" for s in statuses)
@@ -186,6 +269,13 @@ def latency(seconds: list[float]) -> str:
         return "none"
     return (f"p50 {percentile(seconds, 50) * 1000:.0f} ms, "
             f"p95 {percentile(seconds, 95) * 1000:.0f} ms, max {max(seconds) * 1000:.0f} ms")
+
+
+def latency_tail(seconds: list[float]) -> str:
+    """'p50 X ms, p95 Y ms, p99 Z ms' (or 'none' for an empty list)."""
+    if not seconds:
+        return "none"
+    return ", ".join(f"p{q} {percentile(seconds, q) * 1000:.0f} ms" for q in (50, 95, 99))
 
 
 def multipart(fields: dict[str, str], file_field: str, path: Path,
@@ -289,9 +379,11 @@ class MemoryWatch:
         for pid in sorted(set(self.before) | set(self.peak)):
             before = self.before.get(pid)
             after = self.after.get(pid)
+            change = (f" ({(self.peak[pid] - before) / 1024:+.0f} MB)"
+                      if before and pid in self.peak else "")
             out.append(
                 f"worker {pid}: RSS before {_mb(before)}, peak {_mb(self.peak.get(pid))}"
-                f"{f' (+{_mb(self.peak[pid] - before)})' if before and pid in self.peak else ''}"
+                f"{change}"
                 f", after {_mb(after) if after else 'gone (restarted)'}"
                 f"{'' if before else ' (started during the phase)'}")
         return out

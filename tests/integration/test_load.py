@@ -44,7 +44,8 @@ def test_hundreds_of_voters_at_once_over_http_are_all_counted(gunicorn):
     # All voters at once, each casting three votes (one in five changing their first):
     # bench_load fails on any answer but 200 and on a tally other than the one the
     # accepted answers imply, each voter's last value with their role's weight.
-    bench_load.phase_voters(port, proc, log, voters, proposals, rounds=1, cap=90)
+    bench_load.phase_voters(port, proc, log, voters, proposals, voters=VOTERS, rounds=1,
+                            cap=90, seed=1)
     # (It puts the proposals' votes back to none once checked, for the next round.)
     assert not Vote.objects.filter(proposal_id__in=[p.pk for p in proposals[:3]]).exists()
 

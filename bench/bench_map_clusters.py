@@ -13,7 +13,16 @@ Views: the whole city at zoom 12, then three smaller views (zoom 13, 14, 15, cen
 the city centre, the size of a 1200 × 900 pixel map) with a category filter. The summary
 line is the whole city's.
 
+The browser: the project page opened cold in Chromium (Playwright) on a phone (390×844,
+"Show the map" pressed) and a desktop (1280×800), served by the deployment's gunicorn
+with its workers and threads, timed from navigation to the first frame after the whole
+city's bubbles are drawn; the bubbles must add up to the answer's `numberMatched`, the
+list's total and the public proposals counted in SQL, each bubble a button. `--growth
+100000,1000000` does the whole city and the browser at each size (a project per size,
+seeded side by side) and prints how each grew.
+
     .venv/bin/python -m bench.bench_map_clusters [--proposals 1000000] [--runs 10]
+        [--browser-runs 5] [--devices phone,desktop] [--slow-4g] [--growth N,N]
 """
 
 from __future__ import annotations

@@ -252,7 +252,14 @@ class Proposal(models.Model):
             ("moderate_proposal", "Can hide and restore proposals"),
             ("answer_proposal", "Can change a proposal's status and give the official answer"),
         ]
-        indexes = [models.Index(fields=["project", "status", "is_hidden"])]
+        indexes = [
+            models.Index(fields=["project", "status", "is_hidden"]),
+            # The project page's list, newest first (its default order and every order's
+            # tie-break): its first page is read from the top of this index, not sorted
+            # out of every proposal of the project (seconds at a million).
+            models.Index(fields=["project", "-created_at", "-id"],
+                         name="proposals_project_newest"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(geometry__isvalid=True),
                                    name="proposals_geometry_valid"),

@@ -72,7 +72,13 @@ def _list_context(request, project: Project, filters: ProposalFilterForm) -> dic
         categories=(chosen["category"],) if chosen.get("category") else (),
         statuses=(chosen["status"],) if chosen.get("status") else ()),
     ).select_related("category", "author"), order)
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    total = visible.count()
+    paginator = Paginator(qs, 20)
+    if not (bbox and in_view) and not chosen.get("category") and not chosen.get("status"):
+        # The list is every proposal the reader sees: counted once, not twice (each
+        # count reads all of a busy project's proposals).
+        paginator.count = total
+    page = paginator.get_page(request.GET.get("page"))
     # The state again, in its one spelling: the pages of the list and the forms that
     # vote from it carry it, so they come back to the same map view, filters and page.
     state = QueryDict(mutable=True)
@@ -90,7 +96,7 @@ def _list_context(request, project: Project, filters: ProposalFilterForm) -> dic
         here["page"] = page.number
     path = reverse("proposals:project", args=[project.slug])
     return {"project": project, "page": page, "filters": filters,
-            "total": visible.count(), "in_view": bool(bbox and in_view),
+            "total": total, "in_view": bool(bbox and in_view),
             "state_query": state.urlencode(), "list_url": f"{path}?{here.urlencode()}",
             "list_path": path}
 

@@ -100,8 +100,13 @@
     }
   });
 
+  // Larger with more proposals, but never wider than a cell of the server's grid
+  // (CELL_PIXELS, 60, in proposals/clusters.py): a bubble of tens of thousands would
+  // otherwise cover its neighbours' numbers.
+  var BUBBLE_MAX = 56;
+
   function bubbleIcon(count) {
-    var size = Math.round(30 + 8 * Math.log10(Math.max(count, 1)));
+    var size = Math.min(BUBBLE_MAX, Math.round(30 + 6 * Math.log10(Math.max(count, 1))));
     return new BubbleIcon({ count: count, className: "map-bubble", iconSize: [size, size] });
   }
 

@@ -102,3 +102,30 @@ def test_the_pages_of_the_list_keep_its_filters_and_view(client, project, citize
     second = part(client, project, bbox=WEST_BBOX, category="mobility",
                   page="2").content.decode()
     assert "25 of 26 proposals" in second and "Far away" not in second
+
+
+def count_queries(client, url: str, query: dict) -> tuple[str, int]:
+    """The page's HTML and how many of its queries counted proposals."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(url, query).content.decode()
+    return html, sum(1 for q in captured.captured_queries
+                     if q["sql"].startswith("SELECT COUNT(*)") and "proposals_proposal" in q["sql"])
+
+
+@pytest.mark.parametrize("order", ["", "most_commented", "most_supported"])
+def test_a_list_of_every_proposal_counts_them_once(client, project, three, order):
+    """A busy project's proposals are counted once for the page, not twice (the total and
+    the list's own count are the same number when nothing narrows the list)."""
+    url = reverse("proposals:project", args=[project.slug])
+    html, counts = count_queries(client, url, {"order": order} if order else {})
+    assert "3 of 3 proposals" in html
+    assert counts == 1
+    # Narrowed, the list has its own count: two, and both right.
+    html, counts = count_queries(client, url, {"bbox": WEST_BBOX})
+    assert "2 of 3 proposals, in the map's view" in html and counts == 2
+    html, counts = count_queries(client, url, {"bbox": WEST_BBOX, "in_view": "0",
+                                               "category": "mobility"})
+    assert "1 of 3 proposals" in html and counts == 2

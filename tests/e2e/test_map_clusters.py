@@ -72,6 +72,7 @@ BUBBLE_BOXES = """nodes => nodes.map(n => {
 })"""
 
 
+@pytest.mark.quality("crowded-map-counts")
 @pytest.mark.parametrize("device", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_a_bubbles_number_is_in_its_middle_and_no_bubble_is_wider_than_its_cell(
         new_page, transactional_db, device):

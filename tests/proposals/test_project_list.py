@@ -115,6 +115,7 @@ def count_queries(client, url: str, query: dict) -> tuple[str, int]:
                      if q["sql"].startswith("SELECT COUNT(*)") and "proposals_proposal" in q["sql"])
 
 
+@pytest.mark.quality("crowded-map-counts")
 @pytest.mark.parametrize("order", ["", "most_commented", "most_supported"])
 def test_a_list_of_every_proposal_counts_them_once(client, project, three, order):
     """A busy project's proposals are counted once for the page, not twice (the total and

@@ -125,15 +125,22 @@ def alternate(ours: Callable[[], object], reference: Callable[[], object], *,
     return ours_times, ref_times
 
 
-def rounds(sides: dict, *, warmup: int, runs: int) -> dict[str, list[float]]:
-    """Each side once per round, the order rotating, so none always follows another."""
+def rounds(sides: dict, *, warmup: int, runs: int,
+           before: dict[str, Callable[[], object]] | None = None) -> dict[str, list[float]]:
+    """Each side once per round, the order rotating, so none always follows another.
+    `before[name]()`, untimed, runs before each call of that side."""
     names = list(sides)
+    before = before or {}
     for _ in range(warmup):
         for name in names:
+            if name in before:
+                before[name]()
             sides[name]()
     times: dict[str, list[float]] = {name: [] for name in names}
     for i in range(runs):
         for name in names[i % len(names):] + names[:i % len(names)]:
+            if name in before:
+                before[name]()
             started = time.perf_counter()
             sides[name]()
             times[name].append(time.perf_counter() - started)

@@ -16,20 +16,29 @@ square on the Web Mercator map at that latitude (within a city the difference ac
 the view is well under a pixel). `point` is a stored column: grouping a million
 proposals then reads it rather than working out each one's point on surface again
 (bench/bench_map_clusters.py measures ours against the bare `GROUP BY`).
+
+The cells of a view are the same for every anonymous reader until a proposal changes,
+and counting a whole city of a million takes a second: so they are cached (Redis) under
+the project's map version, which the database changes in the same transaction as any
+write that changes what the map counts (proposals.models.MapVersion). A cached answer is
+therefore exact for as long as it is read. Signed-in readers may see proposals others do
+not (their own unpublished ones; planners, hidden ones): theirs are counted each time.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from django.contrib.gis.geos import Polygon
+from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
 from core import geojson
-from proposals.models import Proposal
+from proposals.models import MapVersion, Proposal
 from proposals.selectors import proposals_feature_collection
 
 # Above this many proposals in view the map gets cells; at or below, the proposals.
@@ -38,6 +47,8 @@ CLUSTER_THRESHOLD = 500
 CELL_PIXELS = 60
 TILE_PIXELS = 256  # Web Mercator: the world is 256 · 2**zoom pixels wide
 MAX_ZOOM = 22
+# A cached view is dropped after a day unread; a new map version makes it unread at once.
+CACHE_SECONDS = 24 * 3600
 
 
 def cell_size(zoom: int, latitude: float) -> tuple[float, float]:
@@ -114,3 +125,33 @@ def proposals_map_view(qs: QuerySet[Proposal], *, zoom: int, bbox: Polygon | Non
                        [width, height, *params])
         matched, cells, features = cursor.fetchone()
     return MapView(features, cells, int(matched), True)
+
+
+def map_version(project_id: int) -> str:
+    """The project's map version (proposals.models.MapVersion); "0" until its map first
+    changes after the version was introduced."""
+    version = MapVersion.objects.filter(project_id=project_id).values_list(
+        "version", flat=True).first()
+    return str(version) if version else "0"
+
+
+def proposals_map_view_shared(qs: QuerySet[Proposal], *, project_id: int, view_key: str,
+                              zoom: int, bbox: Polygon | None,
+                              latitude: float) -> MapView:
+    """proposals_map_view for a reader who sees what every anonymous reader sees, its
+    cells cached under the project's map version. `view_key` names the view and its
+    filters (the same text for the same request).
+
+    The version is read before the cells are counted: cells counted after a later
+    write are then kept under the older version, which no reader asks for any more;
+    never older cells under a newer version."""
+    version = map_version(project_id)
+    digest = hashlib.sha256(f"{project_id}|{version}|{view_key}".encode()).hexdigest()
+    key = f"map-cells:{digest}"
+    cached = cache.get(key)
+    if cached is not None:
+        return MapView(**cached)
+    view = proposals_map_view(qs, zoom=zoom, bbox=bbox, latitude=latitude)
+    if view.clustered:  # the proposals themselves carry titles, which this key ignores
+        cache.set(key, asdict(view), CACHE_SECONDS)
+    return view

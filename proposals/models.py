@@ -295,6 +295,28 @@ def image_path(instance: "ProposalImage", filename: str) -> str:
 MAX_IMAGES = 3
 
 
+class MapVersion(models.Model):
+    """Which state of a project's map its cached cells were counted from: a new random
+    version whenever a proposal of the project is added, deleted or changes what the
+    map counts (project, category, geometry, status, hidden), or a category's slug
+    changes. Written only by the database, in the writing transaction (migration 0011's
+    triggers), so that an answer cached under a version is exact for as long as that
+    version stands (proposals/clusters.py).
+
+    No foreign key: the project's proposals are deleted before the project, and their
+    trigger writes this row on the way; a deleted project's row is left, unread.
+    """
+
+    project_id = models.IntegerField(primary_key=True)
+    version = models.UUIDField()
+
+    class Meta:
+        db_table = "proposals_mapversion"
+
+    def __str__(self) -> str:
+        return f"Map of project {self.project_id} at {self.version}"
+
+
 class ProposalImage(models.Model):
     """A picture of a proposal, re-encoded on upload without its EXIF (and GPS) data."""
 

@@ -195,3 +195,104 @@ def test_the_map_requests_do_not_read_the_project_area(api, project, citizen, na
             assert api.get(reverse(name, args=[project.pk]), {"zoom": 12}).status_code == 200
         assert sum('"proposals_project"."area"' in q["sql"]
                    for q in queries.captured_queries) == 1
+
+
+def _grouped(queries) -> int:
+    """How many times the cells were counted (the GROUP BY of CELLS_SQL)."""
+    return sum("GROUP BY 1, 2" in q["sql"] for q in queries.captured_queries)
+
+
+def _anonymous(api, project, **query):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        data = body(api.get(url(project), {"bbox": CITY, "zoom": 13, **query}))
+    return data, _grouped(queries)
+
+
+@pytest.mark.quality("crowded-map-counts")
+def test_an_anonymous_view_is_counted_once_until_the_map_changes(api, project, citizen,
+                                                                 planner):
+    """The cells every anonymous reader sees are cached under the project's map version,
+    which the database changes with any write that changes a count, whatever path wrote
+    it (service, ORM, raw SQL); a change the map does not show keeps the cache."""
+    from django.db import connection
+
+    from proposals import services
+
+    many(project, citizen, 700)
+    first, counted = _anonymous(api, project)
+    assert (first["numberMatched"], counted) == (700, 1)
+    again, counted = _anonymous(api, project)
+    assert (again, counted) == (first, 0)  # from the cache, equal
+
+    one, two, three, four = Proposal.objects.filter(project=project).order_by("pk")[:4]
+    version = clusters.map_version(project.pk)
+    Proposal.objects.filter(pk=one.pk).update(title="A better title")  # not on the map
+    assert clusters.map_version(project.pk) == version
+    assert _anonymous(api, project)[1] == 0
+
+    services.proposal_hide(proposal=one, planner=planner, reason="Spam.")
+    assert _anonymous(api, project)[0]["numberMatched"] == 699
+    Proposal.objects.filter(pk=two.pk).update(status="submitted")
+    assert _anonymous(api, project)[0]["numberMatched"] == 698
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM proposals_proposal WHERE id = %s", [three.pk])
+    assert _anonymous(api, project)[0]["numberMatched"] == 697
+    many(project, citizen, 3, seed=2)
+    assert _anonymous(api, project)[0]["numberMatched"] == 700
+    # Moved out of the view: the cells change though the total of the project does not.
+    Proposal.objects.filter(pk=four.pk).update(geometry=Point(2.5, 41.9, srid=4326))
+    data, counted = _anonymous(api, project)
+    assert (data["numberMatched"], counted) == (699, 1)
+
+
+@pytest.mark.quality("crowded-map-counts")
+def test_a_renamed_category_is_not_read_from_the_cache(api, project, citizen):
+    many(project, citizen, 600)
+    assert _anonymous(api, project, category="green")[0]["numberMatched"] == 600
+    project.categories.filter(slug="green").update(slug="trees")
+    assert _anonymous(api, project, category="green")[0]["numberMatched"] == 0
+    assert _anonymous(api, project, category="trees")[0]["numberMatched"] == 600
+
+
+def test_signed_in_readers_are_counted_each_time(api, project, citizen, planner):
+    """A planner sees hidden proposals, an author their own unpublished ones: their cells
+    are never the anonymous readers' cached ones."""
+    many(project, citizen, 600)
+    many(project, citizen, 30, seed=3, is_hidden=True, hidden_reason="Spam.")
+    assert _anonymous(api, project)[0]["numberMatched"] == 600
+    api.force_authenticate(planner)
+    data, counted = _anonymous(api, project)
+    assert (data["numberMatched"], counted) == (630, 1)
+    assert _anonymous(api, project)[1] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_each_project_with_proposals_a_version(project, citizen):
+    """Migration 0011 on a database with proposals: one version per project that has
+    any, each its own; a project without proposals has none yet ("0")."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    from tests.factories import project_make
+
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets or executor.loader.graph.leaf_nodes())
+
+    from django.db import connection
+
+    other, empty = project_make(slug="other"), project_make(slug="empty")
+    many(project, citizen, 5)
+    many(other, citizen, 2)
+    try:
+        migrate([("proposals", "0010_proposal_newest_index")])
+        migrate(None)
+    finally:
+        migrate(None)
+    versions = {p.pk: clusters.map_version(p.pk) for p in (project, other, empty)}
+    assert versions[empty.pk] == "0"
+    assert "0" not in (versions[project.pk], versions[other.pk])
+    assert versions[project.pk] != versions[other.pk]

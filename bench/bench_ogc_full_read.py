@@ -3,16 +3,19 @@
 `ogrinfo -ro -al -q OAPIF:…` fetches every feature, following the `next` links; GDAL
 3.6 asks for 10 features a request, so that is 20,002 requests. Anonymous, with Plaza's
 default settings (throttles included: the read must never be refused), against gunicorn
-as bench_ogc runs it (1 worker, 1 thread), and against pygeoapi serving the same table
-(`gisdata_feature`, the layer by its `layer_id`, bench_ogc's configuration), in the same
-run. Both must give GDAL all 200,000 features. Also timed: our streamed GeoJSON export
-of the layer (`/api/v1/layers/{id}/features.geojson`), and the peak memory of our
-gunicorn worker after a page of the largest `limit`.
+as bench_ogc runs it (1 worker, 1 thread); then, in the same run, against the peers
+serving the same table (bench/peers.py: `gisdata_feature`, the layer by its `layer_id`,
+bench_ogc's configurations), each started for its read and stopped after it: tipg
+(uvicorn, 1 worker) and pygeoapi (gunicorn, 1 worker, 1 thread). Every read must give
+GDAL all 200,000 features. Also timed: our streamed GeoJSON export of the layer
+(`/api/v1/layers/{id}/features.geojson`), and the peak memory of our gunicorn worker
+after a page of the largest `limit`.
 
-The layer is bench_ogc's (seeded once, reused). Target: ours at most 1.0× pygeoapi.
-No timing is ever asserted.
+The layer is bench_ogc's (seeded once, reused). Target: ours at most 1.0× each peer.
+The summary's reference is tipg when it ran, pygeoapi otherwise. No timing is ever
+asserted.
 
-    .venv/bin/python -m bench.bench_ogc_full_read
+    .venv/bin/python -m bench.bench_ogc_full_read [--peers tipg,pygeoapi]   (tipg alone by default)
 """
 
 from __future__ import annotations
@@ -25,18 +28,11 @@ import subprocess
 import time
 from pathlib import Path
 
-from bench.bench_ogc import (
-    FEATURES,
-    ROOT,
-    http_get,
-    pygeoapi_config,
-    pygeoapi_venv,
-    seed,
-    start_pygeoapi,
-    wait_http,
-)
+from bench import peers
+from bench.bench_ogc import FEATURES, ROOT, seed
 from bench.common import fail, out, setup_django, summary
 from bench.gunicorn import free_port, start_gunicorn, stop_gunicorn
+from bench.peers import http_get, wait_http
 
 NAME = "ogc_full_read"
 
@@ -74,30 +70,32 @@ def worker_peak_kib(master: int) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    # tipg by default: each peer's full read takes 40–70 minutes here; pygeoapi's last
+    # figures are in bench/README.md (`--peers tipg,pygeoapi` for both).
+    peers.add_peers_argument(parser, default=("tipg",))
     parser.add_argument("--ours-only", action="store_true",
-                        help="skip pygeoapi (no summary line): to profile ours")
+                        help="skip the peers (no summary line), as --peers '': to profile ours")
     args = parser.parse_args()
+    if args.ours_only:
+        args.peers = ()
     dsn = setup_django()
     from django.conf import settings
 
     from opendata.catalogue import collections_all
 
     layer = seed()
-    venv = pygeoapi_venv()
+    for name in args.peers:
+        peers.venv(name)  # made now, not between the reads
     collection = next(c.id for c in collections_all() if c.layer and c.layer.pk == layer.pk)
     var = ROOT / "var" / "bench-ogc-full-read"
     var.mkdir(parents=True, exist_ok=True)
-    ours_port, theirs_port = free_port(), free_port()
-    ours_log, theirs_log = var / "gunicorn.log", var / "pygeoapi.log"
+    ours_port, ours_log = free_port(), var / "gunicorn.log"
     # Plaza's default throttles: start_gunicorn raises the request rates for the other
     # benches; OGC API – Features has its own (server time), left at its default here.
     defaults = {"THROTTLE_ANON": "120/min", "THROTTLE_USER": "600/min"}
     web = start_gunicorn(ours_port, workers=1, threads=1, log=ours_log, extra_env=defaults)
-    pygeoapi = start_pygeoapi(venv, pygeoapi_config(dsn, theirs_port, layer.pk, var),
-                              theirs_port, theirs_log)
     try:
         wait_http(ours_port, "/ogc/conformance", web, ours_log, "gunicorn")
-        wait_http(theirs_port, "/conformance?f=json", pygeoapi, theirs_log, "pygeoapi")
         rss_before = worker_peak_kib(web.pid)
         started = time.perf_counter()
         status, body = http_get(ours_port, f"/ogc/collections/{collection}/items"
@@ -119,21 +117,26 @@ def main() -> None:
                                            collection)
         out(f"ours: ogrinfo read {ours_n:,} features in {ours_s:.1f} s"
             + (f" ({ours_err})" if ours_err else ""))
-        if args.ours_only:
-            return
-        theirs_s, theirs_n, theirs_err = ogrinfo(
-            f"OAPIF:http://127.0.0.1:{theirs_port}?layer_id={layer.pk}", "features")
-        out(f"pygeoapi: ogrinfo read {theirs_n:,} features in {theirs_s:.1f} s"
-            + (f" ({theirs_err})" if theirs_err else ""))
     finally:
         stop_gunicorn(web)
-        stop_gunicorn(pygeoapi)
-    for name, n in (("ours", ours_n), ("pygeoapi", theirs_n)):
+    reads = {"ours": (ours_s, ours_n)}
+    for name in args.peers:
+        with peers.serving(name, dsn, layer.pk, var) as peer:
+            out(peer.line())
+            seconds, n, err = ogrinfo(*peer.oapif())
+        out(f"{name}: ogrinfo read {n:,} features in {seconds:.1f} s"
+            + (f" ({err})" if err else ""))
+        reads[name] = (seconds, n)
+    for name, (_, n) in reads.items():
         if n != FEATURES:
             fail(f"{name}: GDAL read {n:,} features, not {FEATURES:,}")
-    out(f"ours vs pygeoapi: {ours_s:.1f} s vs {theirs_s:.1f} s, ratio "
-        f"{ours_s / theirs_s:.2f} (target ≤ 1.0); our export {export_s:.1f} s")
-    out(summary(NAME, ours_s, theirs_s, "s"))
+    for name in args.peers:
+        out(f"ours vs {name}: {ours_s:.1f} s vs {reads[name][0]:.1f} s, ratio ours/{name} "
+            f"{ours_s / reads[name][0]:.2f} (target ≤ 1.0)")
+    out(f"our export {export_s:.1f} s")
+    if args.peers:
+        reference = "tipg" if "tipg" in args.peers else args.peers[0]
+        out(summary(NAME, ours_s, reads[reference][0], "s") + f" (reference: {reference})")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,14 @@ index alone, or of it and the primary key, depending on the table's other rows),
 textbook query without the cap, on whatever plan it gets, is a detail line of its own:
 not compared with ours, it shows what the cap does to the reference's plan and time.
 
-    .venv/bin/python -m bench.bench_tiles [--runs 50]
+tipg (bench/peers.py: FastAPI and asyncpg under uvicorn, 1 worker, its own virtualenv
+var/bench-tipg/) serving the same table: `GET /collections/public.gisdata_feature/tiles/
+WebMercatorQuad/{z}/{x}/{y}?layer_id=…` on a keep-alive connection of its own, a detail
+line (`--peers ''` skips it). Its buffer and feature cap are set to ours (64 of 4,096,
+20,000); it still selects only the points inside the tile itself (its filter has no
+margin), ordered by id, where ours also takes those in the buffer.
+
+    .venv/bin/python -m bench.bench_tiles [--runs 50] [--peers tipg]
 """
 
 from __future__ import annotations
@@ -25,10 +32,12 @@ from __future__ import annotations
 import argparse
 import math
 import time
+from contextlib import ExitStack
+from pathlib import Path
 
 import psycopg
 
-from bench import plans
+from bench import peers, plans
 from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
 from bench.gunicorn import KeepAlive, serving
 
@@ -80,6 +89,13 @@ WHERE f.layer_id = %(layer)s
   AND f.geometry && ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326)
 """
 
+# The points inside the tile itself (no buffer), what tipg's filter selects.
+INSIDE_SQL = """
+SELECT f.id FROM gisdata_feature f
+WHERE f.layer_id = %(layer)s
+  AND ST_Intersects(f.geometry, ST_Transform(ST_TileEnvelope(%(z)s, %(x)s, %(y)s), 4326))
+"""
+
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     n = 2 ** z
@@ -126,45 +142,86 @@ def seed():
     return layer
 
 
+def _varint(buf: bytes, i: int) -> tuple[int, int]:
+    shift = value = 0
+    while True:
+        b = buf[i]
+        i += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            return value, i
+
+
+def _fields(buf: bytes):
+    """(field number, value) of a protobuf message: ints for varints, bytes for
+    length-delimited fields, None for fixed-size ones (a minimal walk)."""
+    i = 0
+    while i < len(buf):
+        key, i = _varint(buf, i)
+        if key & 7 == 0:
+            value, i = _varint(buf, i)
+        elif key & 7 == 2:
+            size, i = _varint(buf, i)
+            value, i = buf[i:i + size], i + size
+        else:
+            i += 8 if key & 7 == 1 else 4
+            value = None
+        yield key >> 3, value
+
+
 def mvt_ids(data: bytes) -> list[int]:
-    """The feature ids of a Mapbox vector tile's layers (a minimal protobuf walk)."""
-    def varint(buf, i):
-        shift = value = 0
-        while True:
-            b = buf[i]
-            i += 1
-            value |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return value, i
-
-    def fields(buf):
-        i = 0
-        while i < len(buf):
-            key, i = varint(buf, i)
-            if key & 7 == 0:
-                value, i = varint(buf, i)
-            elif key & 7 == 2:
-                size, i = varint(buf, i)
-                value, i = buf[i:i + size], i + size
-            else:
-                i += 8 if key & 7 == 1 else 4
-                value = None
-            yield key >> 3, value
-
+    """The feature ids of a Mapbox vector tile's layers."""
     ids = []
-    for f, layer in fields(data):
+    for f, layer in _fields(data):
         if f == 3:
-            for g, feature in fields(layer):
+            for g, feature in _fields(layer):
                 if g == 2:
-                    ids += [v for h, v in fields(feature) if h == 1]
+                    ids += [v for h, v in _fields(feature) if h == 1]
     return ids
+
+
+def mvt_attribute_ints(data: bytes, name: str) -> list[int | None]:
+    """The integer attribute `name` of every feature of a Mapbox vector tile's layers
+    (None where a feature has none): tipg's tiles carry the id as an attribute."""
+    found: list[int | None] = []
+    for f, layer in _fields(data):
+        if f != 3:
+            continue
+        items = list(_fields(layer))
+        keys = [v.decode() for g, v in items if g == 3]
+        values = []
+        for g, v in items:
+            if g == 4:  # Value: 4 int64, 5 uint64, 6 sint64 (zigzag); others not ints
+                value = None
+                for h, w in _fields(v):
+                    if h in (4, 5):
+                        value = w - (1 << 64) if h == 4 and w >= 1 << 63 else w
+                    elif h == 6:
+                        value = (w >> 1) ^ -(w & 1)
+                values.append(value)
+        for g, feature in items:
+            if g != 2:
+                continue
+            value = None
+            for h, tags in _fields(feature):
+                if h == 2:  # packed (key index, value index) pairs
+                    pairs, i = [], 0
+                    while i < len(tags):
+                        n, i = _varint(tags, i)
+                        pairs.append(n)
+                    for k, v in zip(pairs[::2], pairs[1::2], strict=True):
+                        if keys[k] == name:
+                            value = values[v]
+            found.append(value)
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=50, help="timed runs of each (50)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed runs of each first (5)")
+    peers.add_peers_argument(parser, choices=("tipg",), default=("tipg",))
     args = parser.parse_args()
     if args.runs < 2:
         parser.error("--runs must be at least 2")
@@ -186,10 +243,18 @@ def main() -> None:
         answered.add(response.status_code)
         return response.status_code, response.content
 
-    with (psycopg.connect(dsn, connect_timeout=5, autocommit=True,
-                          prepare_threshold=None) as conn,
-          serving("/ogc/conformance") as server,
-          KeepAlive(server.port) as browser):
+    with ExitStack() as stack:
+        conn = stack.enter_context(psycopg.connect(dsn, connect_timeout=5, autocommit=True,
+                                                   prepare_threshold=None))
+        server = stack.enter_context(serving("/ogc/conformance"))
+        browser = stack.enter_context(KeepAlive(server.port))
+        tipg = None
+        if "tipg" in args.peers:
+            tipg = stack.enter_context(peers.serving(
+                "tipg", dsn, layer.pk, Path(__file__).resolve().parent.parent / "var"
+                / "bench-tiles"))
+            tipg_conn = stack.enter_context(KeepAlive(tipg.port))
+            tipg_url = tipg.tile_path(z, x, y)
 
         def ours():
             status, body = browser.get(url)
@@ -235,14 +300,29 @@ def main() -> None:
         out(f"tile {z}/{x}/{y}: {len(ours_ids):,} features ({in_tile:,} inside the tile, "
             f"the rest in its 64-unit buffer), {len(content):,} bytes; "
             f"{FEATURES:,} in the layer")
+        sides = {"ours": ours, "reference": reference, "in process": in_process}
+        if tipg is not None:
+            out(tipg.line())
+
+            def theirs():
+                status, body = tipg_conn.get(tipg_url)
+                answered.add(status)
+                return status, body
+
+            status, body = theirs()
+            if status != 200:
+                fail(f"tipg: GET {tipg_url} answered {status}: {body[:300]!r}")
+            check_tipg(body, ours_ids, conn, params)
+            sides["tipg"] = theirs
 
         access = same_plan("dense tile", REFERENCE_SQL)
         book_plan = plans.text(plans.shape(plans.explain_psycopg(conn, TEXTBOOK_SQL, params)))
         started = time.perf_counter()
-        times = rounds({"ours": ours, "reference": reference, "in process": in_process,
-                        "textbook": textbook}, warmup=args.warmup, runs=args.runs)
+        sides["textbook"] = textbook
+        times = rounds(sides, warmup=args.warmup, runs=args.runs)
         if answered != {200}:
-            fail(f"GET {url} answered {sorted(answered)} during the timed runs.")
+            fail(f"GET {url} (or tipg's tile) answered {sorted(answered)} during the timed "
+                 f"runs.")
         ours_p50, ref_p50, local_p50 = (p50(times[k]) for k in
                                         ("ours", "reference", "in process"))
         out(f"dense tile, both on {access}: {args.runs} timed rounds after {args.warmup} "
@@ -259,6 +339,11 @@ def main() -> None:
         out(f"textbook query without the cap, on its own plan {book_plan}: p50 "
             f"{book_p50 * 1000:.2f} ms, p95 {p95(times['textbook']) * 1000:.2f} ms; the "
             f"capped reference takes {ref_p50 / book_p50:.2f}× its time")
+        if tipg is not None:
+            tipg_p50 = p50(times["tipg"])
+            out(f"tipg over HTTP: p50 {tipg_p50 * 1000:.2f} ms, p95 "
+                f"{p95(times['tipg']) * 1000:.2f} ms; ratio ours/tipg "
+                f"{ours_p50 / tipg_p50:.2f}, tipg/reference {tipg_p50 / ref_p50:.2f}")
 
         # Detail: a tile of the whole city at z11, where the feature cap thins the layer.
         wz, wx, wy = tile_of(*DENSE_POINT, 11)
@@ -272,6 +357,30 @@ def main() -> None:
             f"{(time.perf_counter() - started) * 1000:.0f} ms once")
 
     out(summary(NAME, ours_p50 * 1000, ref_p50 * 1000, "ms"))
+
+
+def check_tipg(tile: bytes, ours_ids: list[int], conn, params: dict) -> None:
+    """tipg's tile holds exactly the layer's points inside the tile itself (its filter
+    has no margin), all of them (under its cap), each once; ours holds those and the
+    ones in its buffer."""
+    from gisdata import selectors
+
+    ids = mvt_attribute_ints(tile, "id")
+    if not ids or None in ids:
+        fail(f"tipg's tile has {len(ids)} features, {ids.count(None)} without an id.")
+    inside = {row[0] for row in conn.execute(INSIDE_SQL, params).fetchall()}
+    if len(ids) != len(set(ids)) or set(ids) != inside:
+        fail(f"tipg's tile has {len(ids):,} features ({len(set(ids)):,} ids), not the "
+             f"{len(inside):,} points inside the tile.")
+    if len(ids) >= selectors.MAX_TILE_FEATURES:
+        fail("tipg's tile reached its feature cap: it would be cut.")
+    if not inside <= set(ours_ids):
+        fail("ours lacks points inside the tile that tipg has.")
+    out(f"tipg's tile: {len(ids):,} features, {len(tile):,} bytes: the points inside the "
+        f"tile, all in ours, whose other {len(ours_ids) - len(ids):,} lie in its buffer "
+        f"(tipg's filter takes the tile without it); the id as an attribute, not as the "
+        f"feature's id, and every column as attributes (id, layer_id, repaired, the "
+        f"properties' keys)")
 
 
 if __name__ == "__main__":

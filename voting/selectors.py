@@ -4,7 +4,7 @@ over the vote rows committed when it is read."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import StakeholderRole
 from proposals.models import PhaseKind, Project, Proposal
-from voting.groups import min_group_size, role_groups_merge
+from voting.groups import RoleBreakdown, min_group_size, role_groups_merge
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteTally
 from voting.tally import tally_aggregates, tally_scores
 
@@ -125,41 +125,49 @@ class RoleTallies:
         return {"min_size": self.min_size, "merged": self.merged, "withheld": self.withheld}
 
 
-def role_tallies_exact(project: Project, *, proposal_id: int | None = None
-                       ) -> dict[int, list[RoleTally]]:
-    """Per proposal, per role (None: no verified role): counts and weighted sums, every
-    group however small. Not to be shown as such: `role_tallies` is what pages show."""
+def role_tally_rows(project: Project, *, proposal_id: int | None = None
+                    ) -> dict[int, list[dict]]:
+    """Per proposal, per role (None: no verified role), in the roles' order: a dict of
+    "role" and the counts and weighted sums of a `RoleTally`, every group however small.
+    Not to be shown as such: `role_breakdowns` and `role_tallies` are what is shown."""
     rows = VoteTally.objects.filter(proposal__project=project)
     if proposal_id is not None:
         rows = rows.filter(proposal_id=proposal_id)
     rows = (
         rows.values("proposal_id", "role__name")
         .annotate(**tally_aggregates(""))
-        # One vote per voter and proposal: a proposal's votes are its voters.
-        .annotate(voters=F("supporters") + F("opponents") + F("abstentions"))
         .order_by("proposal_id", "role__position", "role__name")
+        .values_list("proposal_id", "role__name", "supporters", "opponents",
+                     "abstentions", "support_weight", "oppose_weight")
     )
-    tallies: dict[int, list[RoleTally]] = {}
-    for row in rows:
-        tallies.setdefault(row.pop("proposal_id"), []).append(
-            RoleTally(role=row.pop("role__name") or "No verified role", **row))
+    tallies: dict[int, list[dict]] = {}
+    for pk, role, supporters, opponents, abstentions, support, oppose in rows:
+        # One vote per voter and proposal: a proposal's votes are its voters. Plain
+        # dicts, in `RoleTally`'s order: the report keeps tens of thousands of them.
+        tallies.setdefault(pk, []).append({
+            "role": role or "No verified role",
+            "voters": supporters + opponents + abstentions, "supporters": supporters,
+            "opponents": opponents, "abstentions": abstentions,
+            "support_weight": support, "oppose_weight": oppose})
     return tallies
 
 
-def role_tallies_shown(tallies: list[RoleTally]) -> RoleTallies:
-    """`tallies` with the groups too small to show merged (voting/groups.py)."""
-    breakdown = role_groups_merge([asdict(t) for t in tallies])
-    return RoleTallies(tallies=[RoleTally(**row) for row in breakdown.rows],
-                       merged=breakdown.merged, withheld=breakdown.withheld,
-                       min_size=breakdown.min_size)
+def role_breakdowns(project: Project, *, proposal_id: int | None = None
+                    ) -> dict[int, RoleBreakdown]:
+    """Per proposal, its tallies by role as they may be shown, as dicts (the report's
+    form): groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged (voting/groups.py)."""
+    return {pk: role_groups_merge(rows) for pk, rows in
+            role_tally_rows(project, proposal_id=proposal_id).items()}
 
 
 def role_tallies(project: Project, *, proposal_id: int | None = None
                  ) -> dict[int, RoleTallies]:
-    """Per proposal, its tallies by role as the results page, the API and the reports
-    show them: groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged."""
-    return {pk: role_tallies_shown(rows) for pk, rows in
-            role_tallies_exact(project, proposal_id=proposal_id).items()}
+    """Per proposal, its tallies by role as the results page and the API show them:
+    `role_breakdowns`, each row a `RoleTally`."""
+    return {pk: RoleTallies(tallies=[RoleTally(**row) for row in shown.rows],
+                            merged=shown.merged, withheld=shown.withheld,
+                            min_size=shown.min_size)
+            for pk, shown in role_breakdowns(project, proposal_id=proposal_id).items()}
 
 
 def share(support: Decimal, oppose: Decimal) -> Decimal | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
@@ -15,8 +16,8 @@ from django.utils import timezone
 from accounts.models import StakeholderRole
 from proposals.models import PhaseKind, Project, Proposal
 from voting.groups import RoleBreakdown, min_group_size, role_groups_merge
-from voting.models import ProjectVoting, RoleWeight, Vote, VoteTally
-from voting.tally import tally_aggregates, tally_scores
+from voting.models import ProjectVoting, RoleWeight, Vote
+from voting.tally import TALLY_SQL, tally_aggregates, tally_scores
 
 VOTABLE_STATUSES = ("published", "shortlisted")
 
@@ -125,21 +126,31 @@ class RoleTallies:
         return {"min_size": self.min_size, "merged": self.merged, "withheld": self.withheld}
 
 
+# A proposal's tally rows, one per role (the role NULL: no verified role), in the roles'
+# order: the proposal is in the project, and its rows are summed as every surface does.
+ROLE_TALLY_SQL = """
+SELECT t.proposal_id, r.name,""" + TALLY_SQL + """
+FROM voting_tally t
+JOIN proposals_proposal p ON p.id = t.proposal_id
+LEFT JOIN accounts_stakeholderrole r ON r.id = t.role_id
+WHERE p.project_id = %(project)s {proposal}
+GROUP BY t.proposal_id, r.name, r.position
+ORDER BY t.proposal_id, r.position, r.name
+"""  # noqa: S608 - constant SQL put together; every value is a parameter
+
+
 def role_tally_rows(project: Project, *, proposal_id: int | None = None
                     ) -> dict[int, list[dict]]:
     """Per proposal, per role (None: no verified role), in the roles' order: a dict of
     "role" and the counts and weighted sums of a `RoleTally`, every group however small.
     Not to be shown as such: `role_breakdowns` and `role_tallies` are what is shown."""
-    rows = VoteTally.objects.filter(proposal__project=project)
-    if proposal_id is not None:
-        rows = rows.filter(proposal_id=proposal_id)
-    rows = (
-        rows.values("proposal_id", "role__name")
-        .annotate(**tally_aggregates(""))
-        .order_by("proposal_id", "role__position", "role__name")
-        .values_list("proposal_id", "role__name", "supporters", "opponents",
-                     "abstentions", "support_weight", "oppose_weight")
-    )
+    # In SQL (voting/tally.py's sums): the ORM would convert each of the values of tens
+    # of thousands of rows into what psycopg already gives, ints and Decimals.
+    with connection.cursor() as cursor:
+        cursor.execute(ROLE_TALLY_SQL.format(
+            proposal="AND t.proposal_id = %(proposal)s" if proposal_id is not None else ""),
+            {"project": project.pk, "proposal": proposal_id})
+        rows = cursor.fetchall()
     tallies: dict[int, list[dict]] = {}
     for pk, role, supporters, opponents, abstentions, support, oppose in rows:
         # One vote per voter and proposal: a proposal's votes are its voters. Plain

@@ -200,11 +200,12 @@ def _snapshot():
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             # No JIT compilation in this transaction (SET LOCAL: the connection goes back
             # to the server's setting after it). The estimated cost of a large project's
-            # million votes makes PostgreSQL compile and optimise every heavy statement
-            # of the report, 1 to 4 s each on two cores, for queries that run in 0.1 to
-            # 2.6 s without it: measured on bench_report's project (10,000 proposals,
-            # 1,000,000 votes), the report's snapshot takes 6.2 s with JIT and 4.3 s
-            # without. A SET does not take the snapshot: the first query after it does.
+            # million votes makes PostgreSQL compile and optimise the report's heavy
+            # statements, which costs more than it saves: on bench_report's project
+            # (10,000 proposals, 1,000,000 votes, 2 cores) the people statement spends
+            # 1.0-1.3 s compiling and runs in 2.9-3.3 s with JIT, 2.3-2.5 s without, and
+            # the whole snapshot takes 5.5-6.0 s with it, 4.4 s without. A SET does not
+            # take the transaction's snapshot: the first query after it does.
             cursor.execute("SET LOCAL jit = off")
         yield
 

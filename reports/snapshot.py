@@ -206,8 +206,12 @@ PLACED_PEOPLE_SQL = placement.placed_sql(_ranked_sql("p.id, p.author_id, p.geome
                                          columns=", p.author_id")
 UNPLACED_PEOPLE_SQL = _ranked_sql("p.id AS proposal_id, NULL::bigint AS district_id, "
                                   "p.author_id")
+# `placed` NOT MATERIALIZED: inlined, PostgreSQL knows that its proposal ids are
+# distinct and hashes the proposals to join the votes to them; a materialised CTE has no
+# statistics, and the planner hashed the million votes instead (the statement took
+# 2.4-2.8 s against 1.4-2.5 s, for three spatial joins of 10,000 proposals instead of one).
 PEOPLE_SQL = """
-WITH placed AS MATERIALIZED ({placed}), acts AS (
+WITH placed AS NOT MATERIALIZED ({placed}), acts AS (
     SELECT proposal_id, district_id, author_id AS user_id, NULL::bigint AS vote_role,
            1 AS proposals, 0 AS comments, 0 AS votes
     FROM placed

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Count, QuerySet
+from django.db.models import F, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from gisdata.models import Feature, Layer
 from proposals.models import Proposal
@@ -54,8 +55,14 @@ class Participation:
 def participation_by_district(proposals: QuerySet[Proposal], layer: Layer) -> Participation:
     """Proposals and the votes on them per feature of an area layer (two queries, however
     many proposals): the number the dashboard and the council report both show."""
+    # A proposal's votes from the tally the database keeps with them, per proposal and
+    # role (voting/tally.py: the count every surface shows), not from the vote rows: a
+    # few rows a proposal rather than a pass over a large project's million votes.
+    tallied = (F("tallies__supporters") + F("tallies__opponents")
+               + F("tallies__abstentions"))
     try:
-        inner, params = (proposals.order_by().annotate(n_votes=Count("votes"))
+        inner, params = (proposals.order_by()
+                         .annotate(n_votes=Coalesce(Sum(tallied), 0))
                          .values("id", "geometry", "n_votes").query.sql_with_params())
     except EmptyResultSet:  # `.none()`, or a filter no row can meet
         rows = []

@@ -44,6 +44,10 @@ class RoleBreakdown:
     def changed(self) -> bool:
         return bool(self.merged) or self.withheld
 
+    def as_json(self) -> dict:
+        """How the rows were merged, as pages and files say it."""
+        return {"min_size": self.min_size, "merged": self.merged, "withheld": self.withheld}
+
 
 def min_group_size() -> int:
     return max(1, settings.PLAZA_MIN_GROUP_SIZE)

@@ -4,19 +4,20 @@ over the vote rows committed when it is read."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
 
 from accounts.models import StakeholderRole
 from proposals.models import PhaseKind, Project, Proposal
-from voting.groups import min_group_size, role_groups_merge
-from voting.models import ProjectVoting, RoleWeight, Vote, VoteTally
-from voting.tally import tally_aggregates, tally_scores
+from voting.groups import RoleBreakdown, min_group_size, role_groups_merge
+from voting.models import ProjectVoting, RoleWeight, Vote
+from voting.tally import TALLY_SQL, tally_aggregates, tally_scores
 
 VOTABLE_STATUSES = ("published", "shortlisted")
 
@@ -125,41 +126,59 @@ class RoleTallies:
         return {"min_size": self.min_size, "merged": self.merged, "withheld": self.withheld}
 
 
-def role_tallies_exact(project: Project, *, proposal_id: int | None = None
-                       ) -> dict[int, list[RoleTally]]:
-    """Per proposal, per role (None: no verified role): counts and weighted sums, every
-    group however small. Not to be shown as such: `role_tallies` is what pages show."""
-    rows = VoteTally.objects.filter(proposal__project=project)
-    if proposal_id is not None:
-        rows = rows.filter(proposal_id=proposal_id)
-    rows = (
-        rows.values("proposal_id", "role__name")
-        .annotate(**tally_aggregates(""))
-        # One vote per voter and proposal: a proposal's votes are its voters.
-        .annotate(voters=F("supporters") + F("opponents") + F("abstentions"))
-        .order_by("proposal_id", "role__position", "role__name")
-    )
-    tallies: dict[int, list[RoleTally]] = {}
-    for row in rows:
-        tallies.setdefault(row.pop("proposal_id"), []).append(
-            RoleTally(role=row.pop("role__name") or "No verified role", **row))
+# A proposal's tally rows, one per role (the role NULL: no verified role), in the roles'
+# order: the proposal is in the project, and its rows are summed as every surface does.
+ROLE_TALLY_SQL = """
+SELECT t.proposal_id, r.name,""" + TALLY_SQL + """
+FROM voting_tally t
+JOIN proposals_proposal p ON p.id = t.proposal_id
+LEFT JOIN accounts_stakeholderrole r ON r.id = t.role_id
+WHERE p.project_id = %(project)s {proposal}
+GROUP BY t.proposal_id, r.name, r.position
+ORDER BY t.proposal_id, r.position, r.name
+"""  # noqa: S608 - constant SQL put together; every value is a parameter
+
+
+def role_tally_rows(project: Project, *, proposal_id: int | None = None
+                    ) -> dict[int, list[dict]]:
+    """Per proposal, per role (None: no verified role), in the roles' order: a dict of
+    "role" and the counts and weighted sums of a `RoleTally`, every group however small.
+    Not to be shown as such: `role_breakdowns` and `role_tallies` are what is shown."""
+    # In SQL (voting/tally.py's sums): the ORM would convert each of the values of tens
+    # of thousands of rows into what psycopg already gives, ints and Decimals.
+    with connection.cursor() as cursor:
+        cursor.execute(ROLE_TALLY_SQL.format(
+            proposal="AND t.proposal_id = %(proposal)s" if proposal_id is not None else ""),
+            {"project": project.pk, "proposal": proposal_id})
+        rows = cursor.fetchall()
+    tallies: dict[int, list[dict]] = {}
+    for pk, role, supporters, opponents, abstentions, support, oppose in rows:
+        # One vote per voter and proposal: a proposal's votes are its voters. Plain
+        # dicts, in `RoleTally`'s order: the report keeps tens of thousands of them.
+        tallies.setdefault(pk, []).append({
+            "role": role or "No verified role",
+            "voters": supporters + opponents + abstentions, "supporters": supporters,
+            "opponents": opponents, "abstentions": abstentions,
+            "support_weight": support, "oppose_weight": oppose})
     return tallies
 
 
-def role_tallies_shown(tallies: list[RoleTally]) -> RoleTallies:
-    """`tallies` with the groups too small to show merged (voting/groups.py)."""
-    breakdown = role_groups_merge([asdict(t) for t in tallies])
-    return RoleTallies(tallies=[RoleTally(**row) for row in breakdown.rows],
-                       merged=breakdown.merged, withheld=breakdown.withheld,
-                       min_size=breakdown.min_size)
+def role_breakdowns(project: Project, *, proposal_id: int | None = None
+                    ) -> dict[int, RoleBreakdown]:
+    """Per proposal, its tallies by role as they may be shown, as dicts (the report's
+    form): groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged (voting/groups.py)."""
+    return {pk: role_groups_merge(rows) for pk, rows in
+            role_tally_rows(project, proposal_id=proposal_id).items()}
 
 
 def role_tallies(project: Project, *, proposal_id: int | None = None
                  ) -> dict[int, RoleTallies]:
-    """Per proposal, its tallies by role as the results page, the API and the reports
-    show them: groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged."""
-    return {pk: role_tallies_shown(rows) for pk, rows in
-            role_tallies_exact(project, proposal_id=proposal_id).items()}
+    """Per proposal, its tallies by role as the results page and the API show them:
+    `role_breakdowns`, each row a `RoleTally`."""
+    return {pk: RoleTallies(tallies=[RoleTally(**row) for row in shown.rows],
+                            merged=shown.merged, withheld=shown.withheld,
+                            min_size=shown.min_size)
+            for pk, shown in role_breakdowns(project, proposal_id=proposal_id).items()}
 
 
 def share(support: Decimal, oppose: Decimal) -> Decimal | None:

@@ -4,10 +4,12 @@ over the vote rows committed when it is read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, QuerySet, Window
 from django.db.models.functions import Rank
 from django.utils import timezone
@@ -85,7 +87,10 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     """The project's public proposals with their tallies and both ranks, best first.
 
     `rank_weighted` orders by weighted score (weighted support − weighted opposition);
-    `rank_equal` by the same score with every vote weighing 1. Ties share a rank.
+    `rank_equal` by the same score with every vote weighing 1. Ties share a rank, and
+    the order among them is by id, so that a slice of it (a page: LIMIT/OFFSET) holds
+    the same rows however often it is read; the ranks are computed over the whole
+    project before the slice is taken.
     """
     return (
         Proposal.objects.public().filter(project=project)
@@ -98,6 +103,78 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
         .select_related("category")
         .order_by("rank_weighted", "rank_equal", "pk")
     )
+
+
+@dataclass(frozen=True)
+class RankingSummary:
+    """Whole-project figures of the ranking, whichever page of it is shown."""
+
+    proposals: int  # public proposals, each ranked
+    votes: int  # every vote on them (supporters, opponents and abstentions)
+    rank_changed: int  # proposals whose rank the weights changed
+    top_weight: Decimal  # the largest weighted support or opposition of any proposal
+
+
+# Over the ranking's own query (`ranking_queryset`), so that its figures are the
+# ranking's rows added up, never a second definition of them.
+SUMMARY_SQL = """
+SELECT count(*),
+       coalesce(sum(r.supporters + r.opponents + r.abstentions), 0),
+       count(*) FILTER (WHERE r.rank_weighted <> r.rank_equal),
+       coalesce(max(greatest(r.support_weight, r.oppose_weight)), 0)
+FROM ({ranking}) r
+"""
+
+
+def ranking_summary(project: Project) -> RankingSummary:
+    """The ranking's whole-project figures, in one query and without its rows."""
+    ranking = ranking_queryset(project).order_by().values(
+        "supporters", "opponents", "abstentions", "support_weight", "oppose_weight",
+        "rank_weighted", "rank_equal")
+    sql, params = ranking.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(SUMMARY_SQL.format(ranking=sql), params)
+        proposals, votes, changed, top = cursor.fetchone()
+    return RankingSummary(proposals=proposals, votes=int(votes), rank_changed=changed,
+                          top_weight=Decimal(top))
+
+
+class RankingPages:
+    """The ranking as a sequence that Django's `Paginator` and DRF's limit/offset
+    pagination can page through: `count()` is the summary's (one query for the figures
+    and the count), and a slice reads only its rows, ranked over the whole project."""
+
+    def __init__(self, project: Project, *, values: tuple[str, ...] | None = None,
+                 only: tuple[str, ...] | None = None):
+        """Rows as dicts of `values`, or as proposals with their `only` fields: the
+        ranks are computed over every row of the project, so the narrower the row,
+        the less is sorted."""
+        self.project = project
+        self.values = values
+        self.only = only
+        self._summary: RankingSummary | None = None
+
+    @property
+    def summary(self) -> RankingSummary:
+        if self._summary is None:
+            self._summary = ranking_summary(self.project)
+        return self._summary
+
+    def count(self) -> int:
+        return self.summary.proposals
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, where: slice) -> list:
+        if not isinstance(where, slice):
+            raise TypeError("The ranking is read a page (a slice) at a time.")
+        qs = ranking_queryset(self.project)
+        if self.values:
+            qs = qs.values(*self.values)
+        elif self.only:
+            qs = qs.only(*self.only)
+        return list(qs[where])
 
 
 @dataclass
@@ -125,13 +202,15 @@ class RoleTallies:
         return {"min_size": self.min_size, "merged": self.merged, "withheld": self.withheld}
 
 
-def role_tallies_exact(project: Project, *, proposal_id: int | None = None
+def role_tallies_exact(project: Project, *, proposal_ids: Iterable[int] | None = None
                        ) -> dict[int, list[RoleTally]]:
     """Per proposal, per role (None: no verified role): counts and weighted sums, every
-    group however small. Not to be shown as such: `role_tallies` is what pages show."""
+    group however small; of the proposals `proposal_ids` only, when given (a page of the
+    ranking, or one proposal). Not to be shown as such: `role_tallies` is what pages
+    show."""
     rows = VoteTally.objects.filter(proposal__project=project)
-    if proposal_id is not None:
-        rows = rows.filter(proposal_id=proposal_id)
+    if proposal_ids is not None:
+        rows = rows.filter(proposal_id__in=list(proposal_ids))
     rows = (
         rows.values("proposal_id", "role__name")
         .annotate(**tally_aggregates(""))
@@ -154,12 +233,14 @@ def role_tallies_shown(tallies: list[RoleTally]) -> RoleTallies:
                        min_size=breakdown.min_size)
 
 
-def role_tallies(project: Project, *, proposal_id: int | None = None
+def role_tallies(project: Project, *, proposal_ids: Iterable[int] | None = None
                  ) -> dict[int, RoleTallies]:
     """Per proposal, its tallies by role as the results page, the API and the reports
-    show them: groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged."""
+    show them: groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged. Every proposal
+    of the project, or those of `proposal_ids` only (the same tallies: a proposal's
+    groups are merged among its own votes)."""
     return {pk: role_tallies_shown(rows) for pk, rows in
-            role_tallies_exact(project, proposal_id=proposal_id).items()}
+            role_tallies_exact(project, proposal_ids=proposal_ids).items()}
 
 
 def share(support: Decimal, oppose: Decimal) -> Decimal | None:
@@ -177,7 +258,7 @@ def proposal_tally(proposal: Proposal) -> dict:
            .values("supporters", "opponents", "abstentions", "support_weight",
                    "oppose_weight", "score_weighted", "score_equal").get())
     row["share"] = share(row["support_weight"], row["oppose_weight"])
-    roles = role_tallies(proposal.project, proposal_id=proposal.pk).get(
+    roles = role_tallies(proposal.project, proposal_ids=[proposal.pk]).get(
         proposal.pk, RoleTallies(tallies=[], min_size=min_group_size()))
     row["roles"], row["role_groups"] = roles.tallies, roles.as_json()
     return row

@@ -115,66 +115,92 @@ class RankingSummary:
     top_weight: Decimal  # the largest weighted support or opposition of any proposal
 
 
-# Over the ranking's own query (`ranking_queryset`), so that its figures are the
-# ranking's rows added up, never a second definition of them.
-SUMMARY_SQL = """
-SELECT count(*),
-       coalesce(sum(r.supporters + r.opponents + r.abstentions), 0),
-       count(*) FILTER (WHERE r.rank_weighted <> r.rank_equal),
-       coalesce(max(greatest(r.support_weight, r.oppose_weight)), 0)
-FROM ({ranking}) r
-"""
+# The figures, as aggregates over the ranking's own rows `r` (`ranking_queryset`): its
+# rows added up, never a second definition of them. `{over}` is where a window goes.
+SUMMARY = {
+    "proposals": "count(*){over}",
+    "votes": "coalesce(sum(r.supporters + r.opponents + r.abstentions){over}, 0)",
+    "rank_changed": "count(*) FILTER (WHERE r.rank_weighted <> r.rank_equal){over}",
+    "top_weight": "coalesce(max(greatest(r.support_weight, r.oppose_weight)){over}, 0)",
+}
+# What they are computed from, with what a page of the ranking is ordered by.
+SUMMARY_COLUMNS = ("id", "supporters", "opponents", "abstentions", "support_weight",
+                   "oppose_weight", "rank_weighted", "rank_equal")
+SUMMARY_SQL = "SELECT " + ", ".join(  # noqa: S608 - constant SQL put together
+    sql.replace("{over}", "") for sql in SUMMARY.values()) + " FROM ({ranking}) r"
+# A page of the ranking and, on each of its rows, the figures of all of them: window
+# aggregates over the whole ranking, computed before LIMIT/OFFSET take the page. One
+# query: the ranking is computed once.
+PAGE_SQL = ("SELECT r.*, " + ", ".join(  # noqa: S608 - constant SQL put together
+    sql.replace("{over}", " OVER ()") + f' AS "summary_{name}"'
+    for name, sql in SUMMARY.items())
+    + " FROM ({ranking}) r ORDER BY r.rank_weighted, r.rank_equal, r.id LIMIT %s OFFSET %s")
+
+
+def _summary(row: dict) -> RankingSummary:
+    return RankingSummary(proposals=row["proposals"], votes=int(row["votes"]),
+                          rank_changed=row["rank_changed"],
+                          top_weight=Decimal(row["top_weight"]))
+
+
+# The proposal's category, for a page that shows it beside each row.
+RELATED = {"category_name": F("category__name"), "category_color": F("category__color")}
+
+
+def _ranking_sql(project: Project, columns) -> tuple[str, tuple]:
+    ranking = ranking_queryset(project).order_by().annotate(
+        **{name: RELATED[name] for name in columns if name in RELATED})
+    return ranking.values(*dict.fromkeys((*columns, *SUMMARY_COLUMNS))).query.sql_with_params()
 
 
 def ranking_summary(project: Project) -> RankingSummary:
     """The ranking's whole-project figures, in one query and without its rows."""
-    ranking = ranking_queryset(project).order_by().values(
-        "supporters", "opponents", "abstentions", "support_weight", "oppose_weight",
-        "rank_weighted", "rank_equal")
-    sql, params = ranking.query.sql_with_params()
+    sql, params = _ranking_sql(project, ())
     with connection.cursor() as cursor:
         cursor.execute(SUMMARY_SQL.format(ranking=sql), params)
-        proposals, votes, changed, top = cursor.fetchone()
-    return RankingSummary(proposals=proposals, votes=int(votes), rank_changed=changed,
-                          top_weight=Decimal(top))
+        return _summary(dict(zip(SUMMARY, cursor.fetchone(), strict=True)))
 
 
 class RankingPages:
     """The ranking as a sequence that Django's `Paginator` and DRF's limit/offset
-    pagination can page through: `count()` is the summary's (one query for the figures
-    and the count), and a slice reads only its rows, ranked over the whole project."""
+    pagination page through. `count()` counts the project's public proposals (what the
+    ranking ranks, without ranking them); a slice is one query that ranks the whole
+    project, returns the slice's rows as dicts of `values` and keeps the whole
+    project's figures read with them (`summary`)."""
 
-    def __init__(self, project: Project, *, values: tuple[str, ...] | None = None,
-                 only: tuple[str, ...] | None = None):
-        """Rows as dicts of `values`, or as proposals with their `only` fields: the
-        ranks are computed over every row of the project, so the narrower the row,
-        the less is sorted."""
+    def __init__(self, project: Project, *, values: tuple[str, ...]):
         self.project = project
         self.values = values
-        self.only = only
         self._summary: RankingSummary | None = None
 
     @property
     def summary(self) -> RankingSummary:
+        """The figures read with the page; read on their own if no page was (or the
+        page was past the end)."""
         if self._summary is None:
             self._summary = ranking_summary(self.project)
         return self._summary
 
     def count(self) -> int:
-        return self.summary.proposals
+        return Proposal.objects.public().filter(project=self.project).count()
 
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, where: slice) -> list:
-        if not isinstance(where, slice):
+    def __getitem__(self, where: slice) -> list[dict]:
+        if not isinstance(where, slice) or where.step is not None:
             raise TypeError("The ranking is read a page (a slice) at a time.")
-        qs = ranking_queryset(self.project)
-        if self.values:
-            qs = qs.values(*self.values)
-        elif self.only:
-            qs = qs.only(*self.only)
-        return list(qs[where])
+        start = where.start or 0
+        if where.stop is None or where.stop <= start:
+            return []
+        sql, params = _ranking_sql(self.project, self.values)
+        with connection.cursor() as cursor:
+            cursor.execute(PAGE_SQL.format(ranking=sql), [*params, where.stop - start, start])
+            names = [column.name for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if rows:
+            self._summary = _summary({name: rows[0][f"summary_{name}"] for name in SUMMARY})
+        return [{name: row[name] for name in self.values} for row in rows]
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -88,6 +89,9 @@ def _bar(value: Decimal, top: Decimal) -> float:
 # Rows of the ranking a results page shows: a city's project has thousands of
 # proposals, and whoever wants them all has the CSV export and the ranking API.
 RESULTS_PAGE = 50
+RESULTS_COLUMNS = ("id", "title", "category_name", "category_color", "supporters",
+                   "opponents", "abstentions", "support_weight", "oppose_weight",
+                   "score_weighted", "score_equal", "rank_weighted", "rank_equal")
 
 
 def results(request, slug: str):
@@ -99,10 +103,10 @@ def results(request, slug: str):
         raise Http404("The results of this project are not public yet.")
     # A page of the ranking (ranked over the whole project), with the whole project's
     # figures; the roles of the page's proposals only.
-    ranking = selectors.RankingPages(project, only=(
-        "title", "category__name", "category__color"))
+    ranking = selectors.RankingPages(project, values=RESULTS_COLUMNS)
     page = Paginator(ranking, RESULTS_PAGE).get_page(request.GET.get("page"))
-    rows = list(page.object_list)
+    rows = [SimpleNamespace(pk=row["id"], **row, category=SimpleNamespace(
+        name=row["category_name"], color=row["category_color"])) for row in page.object_list]
     summary = ranking.summary
     roles = selectors.role_tallies(project, proposal_ids=[r.pk for r in rows])
     top = summary.top_weight  # the bars of every page on one scale

@@ -126,7 +126,9 @@ def test_the_ranking_api_bounds_its_pages(api, big, monkeypatch):
     assert len(api.get(url, {"limit": 100}).json()["proposals"]) == 30  # cut to the cap
     assert api.get(url, {"limit": 0}).status_code == 400
     assert api.get(url, {"offset": "x"}).status_code == 400
-    assert api.get(url, {"offset": 5000}).json()["proposals"] == []
+    past = api.get(url, {"offset": 5000}).json()  # past the end: no rows, the figures
+    assert past["proposals"] == [] and past["count"] == body["count"]
+    assert past["rank_changed_count"] == body["rank_changed_count"] > 0
 
 
 def test_the_results_pages_hold_every_proposal_once_with_the_projects_figures(
@@ -193,3 +195,16 @@ def test_a_results_page_stays_small_however_many_proposals(client, planner):
     assert len(response.content) < 1_000_000, len(response.content)
     assert len(re.findall(r'<tr class="roles-row">', html)) == RESULTS_PAGE
     assert "Proposals 1–50 of 500" in html
+
+
+@pytest.mark.parametrize(("language", "texts"), [
+    ("ca", ["Propostes 51–100 de 120", "Pàgines de la classificació", "Ves a la pàgina",
+            "propostes classificades, amb", "Els pesos han canviat la posició de"]),
+    ("es", ["Propuestas 51–100 de 120", "Páginas de la clasificación", "Ir a la página",
+            "propuestas clasificadas, con", "Las ponderaciones han cambiado la posición de"]),
+])
+def test_the_pages_of_the_ranking_speak_catalan_and_spanish(client, big, language, texts):
+    html = client.get(reverse("voting:results", args=[big["project"].slug]), {"page": 2},
+                      HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    for text in texts:
+        assert text in html

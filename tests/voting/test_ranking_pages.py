@@ -208,3 +208,13 @@ def test_the_pages_of_the_ranking_speak_catalan_and_spanish(client, big, languag
                       HTTP_ACCEPT_LANGUAGE=language).content.decode()
     for text in texts:
         assert text in html
+
+
+def test_a_project_without_proposals_has_an_empty_ranking(client, api, planner):
+    project = city(planner, 0, slug="empty-city")["project"]
+    response = client.get(reverse("voting:results", args=[project.slug]))
+    assert response.status_code == 200
+    assert "No proposal to rank yet." in response.content.decode()
+    assert response.context["summary"].proposals == 0
+    body = api.get(reverse("api:project-ranking", args=[project.pk])).json()
+    assert (body["count"], body["proposals"], body["rank_changed_count"]) == (0, [], 0)

@@ -143,14 +143,10 @@ def _summary(row: dict) -> RankingSummary:
                           top_weight=Decimal(row["top_weight"]))
 
 
-# The proposal's category, for a page that shows it beside each row.
-RELATED = {"category_name": F("category__name"), "category_color": F("category__color")}
-
-
 def _ranking_sql(project: Project, columns) -> tuple[str, tuple]:
-    ranking = ranking_queryset(project).order_by().annotate(
-        **{name: RELATED[name] for name in columns if name in RELATED})
-    return ranking.values(*dict.fromkeys((*columns, *SUMMARY_COLUMNS))).query.sql_with_params()
+    ranking = ranking_queryset(project).order_by().values(
+        *dict.fromkeys((*columns, *SUMMARY_COLUMNS)))
+    return ranking.query.sql_with_params()
 
 
 def ranking_summary(project: Project) -> RankingSummary:

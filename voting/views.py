@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from proposals.models import Project
+from proposals.models import Project, Proposal
 from proposals.selectors import project_for, proposals_readable
 from voting import selectors, services
 from voting.api import VALUES, ProjectRanking
@@ -89,9 +89,9 @@ def _bar(value: Decimal, top: Decimal) -> float:
 # Rows of the ranking a results page shows: a city's project has thousands of
 # proposals, and whoever wants them all has the CSV export and the ranking API.
 RESULTS_PAGE = 50
-RESULTS_COLUMNS = ("id", "title", "category_name", "category_color", "supporters",
-                   "opponents", "abstentions", "support_weight", "oppose_weight",
-                   "score_weighted", "score_equal", "rank_weighted", "rank_equal")
+RESULTS_COLUMNS = ("id", "title", "supporters", "opponents", "abstentions",
+                   "support_weight", "oppose_weight", "score_weighted", "score_equal",
+                   "rank_weighted", "rank_equal")
 
 
 def results(request, slug: str):
@@ -105,8 +105,12 @@ def results(request, slug: str):
     # figures; the roles of the page's proposals only.
     ranking = selectors.RankingPages(project, values=RESULTS_COLUMNS)
     page = Paginator(ranking, RESULTS_PAGE).get_page(request.GET.get("page"))
-    rows = [SimpleNamespace(pk=row["id"], **row, category=SimpleNamespace(
-        name=row["category_name"], color=row["category_color"])) for row in page.object_list]
+    # The page's categories apart: joined in the ranking, they would be for every row.
+    categories = {pk: SimpleNamespace(name=name, color=color) for pk, name, color in
+                  Proposal.objects.filter(pk__in=[row["id"] for row in page.object_list])
+                  .values_list("pk", "category__name", "category__color")}
+    rows = [SimpleNamespace(pk=row["id"], category=categories.get(row["id"]), **row)
+            for row in page.object_list]
     summary = ranking.summary
     roles = selectors.role_tallies(project, proposal_ids=[r.pk for r in rows])
     top = summary.top_weight  # the bars of every page on one scale

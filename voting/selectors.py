@@ -83,6 +83,11 @@ def user_votes(*, user, project: Project | None = None) -> QuerySet[Vote]:
     return qs.filter(proposal__project=project) if project else qs
 
 
+def ranked_proposals(project: Project) -> QuerySet[Proposal]:
+    """What the ranking ranks: the project's public proposals."""
+    return Proposal.objects.public().filter(project=project)
+
+
 def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     """The project's public proposals with their tallies and both ranks, best first.
 
@@ -93,7 +98,7 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     project before the slice is taken.
     """
     return (
-        Proposal.objects.public().filter(project=project)
+        ranked_proposals(project)
         .annotate(**tally_aggregates())
         .annotate(**tally_scores())
         .annotate(
@@ -178,7 +183,7 @@ class RankingPages:
         return self._summary
 
     def count(self) -> int:
-        return Proposal.objects.public().filter(project=self.project).count()
+        return ranked_proposals(self.project).count()
 
     def __len__(self) -> int:
         return self.count()

@@ -201,9 +201,11 @@ def test_a_results_page_stays_small_however_many_proposals(client, planner,
 
 @pytest.mark.parametrize(("language", "texts"), [
     ("ca", ["Propostes 51–100 de 120", "Pàgines de la classificació", "Ves a la pàgina",
-            "propostes classificades, amb", "Els pesos han canviat la posició de"]),
+            "propostes classificades, amb", "Els pesos han canviat la posició de",
+            "La classificació sencera", "fins a 1.000 propostes per petició"]),
     ("es", ["Propuestas 51–100 de 120", "Páginas de la clasificación", "Ir a la página",
-            "propuestas clasificadas, con", "Las ponderaciones han cambiado la posición de"]),
+            "propuestas clasificadas, con", "Las ponderaciones han cambiado la posición de",
+            "La clasificación completa", "hasta 1\u00a0000 propuestas por petición"]),
 ])
 def test_the_pages_of_the_ranking_speak_catalan_and_spanish(client, big, language, texts):
     html = client.get(reverse("voting:results", args=[big["project"].slug]), {"page": 2},

@@ -15,9 +15,11 @@ Five phases, each with its own correctness checks:
 2. Fixed arrival rates (bench/load_rates.py): votes, then the reference, sent at 25 to
    200 a second in an open loop, latency counted from when each was due (no coordinated
    omission); the same checks after each rate.
-3. The ranking under viewers (bench/load_ranking.py): 100 viewers asking bench_tally's
-   ranking (10,000 proposals, 1,000,000 votes) and its results page while votes arrive
-   at 50 a second; the ranking afterwards equals a recount of the votes.
+3. The ranking under viewers (bench/load_ranking.py): 100 viewers reading bench_tally's
+   ranking (10,000 proposals, 1,000,000 votes) through the API and its results page, a
+   page at a time (the first, then the next ones), while votes arrive at 50 a second;
+   the ranking afterwards, read page after page, holds every proposal once, ranked among
+   all, and equals a recount of the votes.
 4. Map and OGC API under bbox spam: 100 clients at once asking random bboxes of the
    100,000-proposal project (bench_bbox_proposals' data) and of the 200,000-feature layer
    (bench_ogc's), from a street to the whole city, one in three at the largest page the
@@ -352,6 +354,9 @@ def main() -> None:
                         help="viewers asking the ranking at once (100)")
     parser.add_argument("--results-viewers", type=int, default=1,
                         help="of the viewers, those asking the results page (1)")
+    parser.add_argument("--viewer-pages", type=int, default=4,
+                        help="pages of the ranking each viewer reads in turn, from the "
+                             "first (4)")
     parser.add_argument("--viewers-vote-rate", type=float, default=50,
                         help="votes a second on the ranked project meanwhile (50)")
     parser.add_argument("--viewers-seconds", type=float, default=20,
@@ -381,6 +386,8 @@ def main() -> None:
         parser.error("--voters must be at least 32 and --rounds at least 1")
     if not 0 <= args.results_viewers <= args.viewers:
         parser.error("--results-viewers must be between 0 and --viewers")
+    if args.viewer_pages < 1:
+        parser.error("--viewer-pages must be at least 1")
     if args.voters_total < max(args.voters, args.viewers_vote_rate * args.viewers_seconds):
         parser.error("--voters-total must be at least --voters and the ranking phase's votes")
     try:
@@ -495,11 +502,12 @@ def run(args, tmp: Path, dsn: str) -> tuple[float, float]:
             load_ranking.phase(
                 port, proc, log, sessions[0], tally_project, tally_ids, args.tally_votes,
                 voters, viewers=args.viewers, page_viewers=args.results_viewers,
+                pages=args.viewer_pages,
                 rate=args.viewers_vote_rate,
                 seconds=args.viewers_seconds, connections=args.connections,
                 cap=args.time_cap, seed=args.seed)
-            # A request a viewer gave up on (a results page past its 120 s) is still being
-            # answered: the next phase starts once gunicorn is quiet again.
+            # A request a viewer gave up on (past its 120 s) is still being answered: the
+            # next phase starts once gunicorn is quiet again.
             out(f"  {quiet_wait(proc, limit=args.time_cap)}")
         if "bbox" not in args.skip:
             out("== 4. map and OGC API under bbox spam")

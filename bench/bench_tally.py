@@ -2,8 +2,9 @@
 
 Ours: `list(voting.selectors.ranking_queryset(project).values(…))` with every column the
 ranking API returns (counts per value, weighted support and opposition, both scores and
-both ranks), in this process: what the results page and `GET /api/v1/projects/{id}/ranking/`
-run. It reads the tally the database keeps (`voting_tally`, one row per proposal and
+both ranks), in this process: what the results page and
+`GET /api/v1/projects/{id}/ranking/` rank for each of their pages (then sending one page
+of it). It reads the tally the database keeps (`voting_tally`, one row per proposal and
 role), not the votes.
 Reference: the recount that tally saves, a raw `GROUP BY proposal_id` over the project's
 votes with the same counts and weighted sums (`FILTER (WHERE …)`), sent with psycopg on a

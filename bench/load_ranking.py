@@ -1,27 +1,31 @@
-"""bench_load's ranking phase: viewers keep asking a large project's ranking while votes
-arrive on it at a fixed rate.
+"""bench_load's ranking phase: viewers keep reading a large project's ranking, a page at
+a time, while votes arrive on it at a fixed rate.
 
 The project is bench_tally's (10,000 proposals, 1,000,000 votes; seeded by that bench's
 code when missing, `--tally-votes` for a smaller one). Its results are not public (the
 project has no voting rules of its own, and the database refuses them once voting has
 opened), so the viewers are a signed-in planner, who may always see them. `viewers`
-connections ask, one request after another, the results page `/projects/{slug}/results/`
-(`page_viewers` of them: the page renders every proposal with its roles, 43.8 MB of
-HTML for 10,000 proposals and 1,000,000 votes) or `GET /api/v1/projects/{id}/ranking/`
-(the others), while the bench's voters vote on its proposals at `rate` votes a second
-(an open loop, as in the fixed-rate phase), each voter once, on a random proposal. When
-the votes are done the viewers stop; then the ranking is asked once more and must equal
-a recount of the project's votes (every proposal's counts and weighted sums, and the
-totals: the seeded votes plus the accepted ones, and any unanswered one that was
-written). The bench's voters' votes are removed at the end (after a failure too), so
-that bench_tally finds its project as it seeded it.
+connections read, one request after another, as a person or a client reads the ranking:
+its first page, then the next ones, `pages` in all, then the first again. `page_viewers`
+of them read the results page (`/projects/{slug}/results/`, `?page=2`, …: 50 proposals
+a page, each with its roles), the others `GET /api/v1/projects/{id}/ranking/`
+(`?offset=100`, …: 100 a page). Meanwhile the bench's voters vote on its proposals at
+`rate` votes a second (an open loop, as in the fixed-rate phase), each voter once, on a
+random proposal. When the votes are done the viewers stop; then the whole ranking is
+read once more, page after page, and must hold every proposal once and equal a recount
+of the project's votes (every proposal's counts and weighted sums, and the totals: the
+seeded votes plus the accepted ones, and any unanswered one that was written). The
+bench's voters' votes are removed at the end (after a failure too), so that bench_tally
+finds its project as it seeded it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import json
 import random
+import re
 import time
 from decimal import Decimal
 
@@ -31,9 +35,13 @@ from bench.gunicorn import CpuMeter, log_tail
 from bench.http_load import Answer, Connection, classes, latency, open_loop
 from bench.load_rates import vote_request
 
-# A viewer's request may wait behind every other viewer's: on two cores, 100 rankings of
-# 10,000 proposals take tens of seconds to answer together.
+# A viewer's request may wait behind every other viewer's: on two cores, 100 of them
+# take seconds to answer together.
 VIEW_TIMEOUT = 120.0
+RESULTS_PAGE = 50  # voting.views.RESULTS_PAGE
+API_PAGE = 100  # the ranking API's default limit (voting.api.RankingPagination)
+ALL_PAGE = 1000  # its largest: the final read of the whole ranking
+POSITION = re.compile(rb'id="ranking-position">Proposals ([\d,]+)\xe2\x80\x93([\d,]+) of ([\d,]+)')
 
 REMOVE_SQL = """
 DELETE FROM voting_vote v USING proposals_proposal p, accounts_user u
@@ -69,30 +77,40 @@ def votes_remove(project_id: int) -> int:
         return cursor.rowcount
 
 
-async def _viewers(
-    port: int, paths: list[str], session: str, stop: asyncio.Event, deadline: float
-) -> list[tuple[int, Answer]]:
-    """Each viewer on its own connection asks its path again and again until `stop`."""
-    got: list[tuple[int, Answer]] = []
+def viewer_paths(api: str, page: str, pages: int) -> tuple[list[str], list[str]]:
+    """What a viewer of the API and one of the results page read in turn: the first page
+    of the ranking, then the next ones, `pages` in all."""
+    return ([api] + [f"{api}?offset={API_PAGE * n}" for n in range(1, pages)],
+            [page] + [f"{page}?page={n + 1}" for n in range(1, pages)])
 
-    async def viewer(n: int, path: str) -> None:
+
+async def _viewers(
+    port: int, paths: list[list[str]], session: str, stop: asyncio.Event, deadline: float
+) -> list[tuple[int, str, Answer]]:
+    """Each viewer on its own connection reads its pages in turn, again and again, until
+    `stop`."""
+    got: list[tuple[int, str, Answer]] = []
+
+    async def viewer(n: int, pages: list[str]) -> None:
         conn = Connection(port, timeout=VIEW_TIMEOUT)
-        accept = "application/json" if "/api/" in path else "text/html"
+        turn = 0
         while not stop.is_set() and time.monotonic() < deadline:
-            # Every tenth answer of the API is kept and parsed; the others are dropped.
-            keep = accept == "application/json" and len(got) % 10 == 0
+            path = pages[turn % len(pages)]
+            turn += 1
+            accept = "application/json" if "/api/" in path else "text/html"
+            # Every tenth answer is kept and checked; the others are dropped.
             answer = await conn.request(
                 "GET",
                 path,
                 headers={"Cookie": f"sessionid={session}", "Accept": accept},
-                keep_body=keep,
+                keep_body=len(got) % 10 == 0,
             )
-            got.append((n, answer))
+            got.append((n, path, answer))
             if not answer.status:
                 break
         await conn.close()
 
-    tasks = [asyncio.create_task(viewer(n, path)) for n, path in enumerate(paths)]
+    tasks = [asyncio.create_task(viewer(n, pages)) for n, pages in enumerate(paths)]
     await asyncio.sleep(0)
     await stop.wait()
     await asyncio.gather(*tasks)
@@ -113,13 +131,83 @@ async def _together(port, paths, session, votes, rate, deadline, connections):
     return got, run, (started, window), time.monotonic() - started
 
 
-def ranking_check(body: bytes, project_id: int, proposals: int) -> None:
+def _offset(path: str) -> int:
+    return int(path.rsplit("offset=", 1)[1]) if "offset=" in path else 0
+
+
+def ranking_check(body: bytes, path: str, project_id: int, proposals: int) -> None:
+    """A page of the ranking API: the project's, the count of its proposals, as many
+    rows as the page holds, best first."""
     doc = json.loads(body)
-    if doc.get("project") != project_id or len(doc.get("proposals", ())) != proposals:
+    offset = _offset(path)
+    expected = max(min(API_PAGE, proposals - offset), 0)
+    rows = doc.get("proposals", ())
+    ranks = [r["rank_weighted"] for r in rows]
+    # Ties share a rank: the n-th row of the whole ranking ranks n or better.
+    if (doc.get("project") != project_id or doc.get("count") != proposals
+            or len(rows) != expected or ranks != sorted(ranks)
+            or any(not 1 <= r <= offset + n + 1 for n, r in enumerate(ranks))):
         fail(
-            f"the ranking of project {project_id} has {len(doc.get('proposals', ()))} "
-            f"proposals, expected {proposals}."
+            f"GET {path}: a page of {len(rows)} proposals (count {doc.get('count')}, "
+            f"project {doc.get('project')}), expected {expected} of {proposals} of project "
+            f"{project_id}, ranked in order."
         )
+
+
+def page_check(body: bytes, path: str, proposals: int) -> None:
+    """A results page: the position it says (its rows' numbers and the project's
+    count) is the page's."""
+    number = int(path.rsplit("page=", 1)[1]) if "page=" in path else 1
+    first = (number - 1) * RESULTS_PAGE + 1
+    expected = (first, min(first + RESULTS_PAGE - 1, proposals), proposals)
+    found = POSITION.search(body)
+    said = tuple(int(g.replace(b",", b"")) for g in found.groups()) if found else None
+    if said != expected:
+        fail(f"GET {path} says proposals {said} (first, last, of), expected {expected}.")
+
+
+def ranks_check(rows: list[dict], proposals: int, pages: int) -> None:
+    """The whole ranking, read page after page: every proposal once, best first, each
+    with the ranks it has among all of them (one more than the number of proposals
+    that score higher, by weighted score and with equal weights), so that no page was
+    ranked on its own."""
+    ids = [r["id"] for r in rows]
+    if len(ids) != proposals or len(set(ids)) != proposals:
+        fail(f"the ranking read in {pages} pages has {len(ids)} rows for {len(set(ids))} "
+             f"proposals, expected each of the {proposals} once.")
+    for rank, score in (("rank_weighted", "score_weighted"), ("rank_equal", "score_equal")):
+        scores = sorted(Decimal(str(r[score])) for r in rows)
+        wrong = [r for r in rows if r[rank] != 1 + len(scores) - bisect.bisect_right(
+            scores, Decimal(str(r[score])))]
+        if wrong:
+            fail(f"{len(wrong)} proposals of the ranking read in {pages} pages have a "
+                 f"{rank} that is not their rank among all, e.g. proposal {wrong[0]['id']}: "
+                 f"{wrong[0][rank]}.")
+    order = [r["rank_weighted"] for r in rows]
+    if order != sorted(order):
+        fail(f"the ranking read in {pages} pages is not in rank order.")
+
+
+async def _whole(port: int, api: str, session: str) -> tuple[list[dict], int]:
+    """The whole ranking, read a page of ALL_PAGE at a time on one connection: its rows
+    and the number of pages."""
+    conn = Connection(port, timeout=VIEW_TIMEOUT)
+    rows, pages, path = [], 0, f"{api}?limit={ALL_PAGE}"
+    try:
+        while path:
+            answer = await conn.request(
+                "GET", path, headers={"Cookie": f"sessionid={session}",
+                                      "Accept": "application/json"})
+            if answer.status != 200:
+                fail(f"GET {path} after the votes → {answer.status or answer.error}")
+            doc = json.loads(answer.body)
+            rows += doc["proposals"]
+            pages += 1
+            following = doc["next"]
+            path = following[following.index("/api/"):] if following else None
+    finally:
+        await conn.close()
+    return rows, pages
 
 
 def votes_settle(project_id: int, deadline: float) -> int:
@@ -141,16 +229,16 @@ def votes_settle(project_id: int, deadline: float) -> int:
         time.sleep(2)
 
 
-def recount_check(body: bytes, project_id: int, least: int, most: int) -> str:
-    """The ranking's rows equal a recount of the project's votes (bench_tally's reference
-    query), proposal by proposal, and its totals the project's votes: between `least`
-    (the seeded and the accepted) and `most` (and every vote left unanswered)."""
+def recount_check(rows: list[dict], project_id: int, least: int, most: int) -> str:
+    """The ranking's rows (every page's) equal a recount of the project's votes
+    (bench_tally's reference query), proposal by proposal, and its totals the project's
+    votes: between `least` (the seeded and the accepted) and `most` (and every vote left
+    unanswered)."""
     from django.db import connection
 
     from bench.bench_tally import REFERENCE_SQL, TOTALS_SQL
     from proposals.models import PUBLIC_STATUSES
 
-    rows = json.loads(body)["proposals"]
     ours = {
         r["id"]: (
             r["supporters"],
@@ -209,6 +297,7 @@ def phase(
     *,
     viewers: int,
     page_viewers: int,
+    pages: int,
     rate: float,
     seconds: float,
     connections: int,
@@ -219,7 +308,8 @@ def phase(
     deadline = time.monotonic() + cap
     api = f"/api/v1/projects/{tally_project.pk}/ranking/"
     page = f"/projects/{tally_project.slug}/results/"
-    paths = [page] * page_viewers + [api] * (viewers - page_viewers)
+    api_pages, results_pages = viewer_paths(api, page, pages)
+    paths = [results_pages] * page_viewers + [api_pages] * (viewers - page_viewers)
     public = len(proposal_ids)
     # Warm-up: a few of each at once, so that the workers have loaded the views.
     got = asyncio.run(_each(port, [api] * 4 + [page] * min(page_viewers, 1), session))
@@ -248,26 +338,30 @@ def phase(
     check_answers([r for r in done if r.status], voters, "votes during the viewers", log)
     accepted = sum(r.status == 200 for r in done)
     unanswered = sum(not r.status for r in done)
-    for kind, path in (("ranking API", api), ("results page", page)):
-        mine = [a for n_, a in got if paths[n_] == path]
-        bad = [a for a in mine if a.status and a.status != 200]
+    for kind, base in (("ranking API", api), ("results page", page)):
+        mine = [(path, a) for _, path, a in got if path.split("?")[0] == base]
+        bad = [(path, a) for path, a in mine if a.status and a.status != 200]
         if bad:
+            path, a = bad[0]
             fail(
-                f"{kind}: {len(bad)} of {len(mine)} GET {path} failed, e.g. "
-                f"{bad[0].status or bad[0].error}\n{log_tail(log)}"
+                f"{kind}: {len(bad)} of {len(mine)} GETs failed, e.g. GET {path} → "
+                f"{a.status or a.error}\n{log_tail(log)}"
             )
-        for a in mine:
-            if a.body:
-                ranking_check(a.body, tally_project.pk, public)
+        for path, a in mine:
+            if a.body and base == api:
+                ranking_check(a.body, path, tally_project.pk, public)
+            elif a.body:
+                page_check(a.body, path, public)
         if not mine:
             continue
         # The rate over the votes' window: the answers that arrived within it.
-        within = [a for a in mine if a.started + a.seconds <= started + window]
+        within = [a for _, a in mine if a.started + a.seconds <= started + window]
         out(
-            f"{kind}: {paths.count(path)} viewers, {len(mine)} GETs, {len(within)} answered "
+            f"{kind}: {sum(p[0].startswith(base) for p in paths)} viewers reading "
+            f"{pages} pages in turn, {len(mine)} GETs, {len(within)} answered "
             f"within the votes' {window:.1f} s ({len(within) / window:.1f} requests/s); "
-            f"{classes(a.status for a in mine)}; {latency([a.seconds for a in mine])}; "
-            f"{max((a.size for a in mine), default=0) / 1e6:.2f} MB each"
+            f"{classes(a.status for _, a in mine)}; {latency([a.seconds for _, a in mine])}; "
+            f"{max((a.size for _, a in mine), default=0) / 1e3:.1f} kB at most"
         )
     capped = f"; STOPPED by the time cap after {len(run.sent)} of {n}" if len(run.sent) < n else ""
     out(
@@ -285,17 +379,16 @@ def phase(
     # After the votes: once the votes unanswered in time have been written or not (the
     # project's count steady for 2 s), the ranking once more, against a recount.
     settled = votes_settle(tally_project.pk, deadline=time.monotonic() + 60)
-    final = asyncio.run(_one(port, api, session))
-    if final.status != 200:
-        fail(f"GET {api} after the votes → {final.status or final.error}")
-    ranking_check(final.body, tally_project.pk, public)
+    rows, read = asyncio.run(_whole(port, api, session))
+    ranks_check(rows, public, read)
     checked = recount_check(
-        final.body, tally_project.pk, seeded_votes + accepted, seeded_votes + accepted + unanswered
+        rows, tally_project.pk, seeded_votes + accepted, seeded_votes + accepted + unanswered
     )
     late = settled - seeded_votes - accepted
     also = f" and {late:,} of the {unanswered:,} unanswered" if unanswered else ""
     out(
-        f"ranking after the votes: {checked} (the {seeded_votes:,} seeded, the {accepted:,} "
+        f"ranking after the votes, read in {read} pages of {ALL_PAGE:,}: {checked}, each "
+        f"once and ranked among all (the {seeded_votes:,} seeded, the {accepted:,} "
         f"accepted{also})"
     )
 

@@ -39,3 +39,22 @@ def test_the_map_clusters_are_described(tmp_path):
     assert {"clustered", "numberMatched"} <= set(answer["required"])
     cell = answer["properties"]["features"]["items"]["oneOf"][0]
     assert cell["properties"]["properties"]["required"] == ["cluster", "count", "bounds"]
+
+
+def test_the_ranking_is_described_as_pages(tmp_path):
+    """The ranking takes `limit` and `offset` and answers a page: `count`, `next`,
+    `previous`, the project's `rank_changed_count`, and rows that each say
+    `rank_changed`."""
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    schema = yaml.safe_load(target.read_text())
+    get = schema["paths"]["/api/v1/projects/{id}/ranking/"]["get"]
+    parameters = {p["name"]: p["schema"] for p in get["parameters"] if p["in"] == "query"}
+    assert parameters["limit"]["minimum"] == 1 and parameters["offset"]["minimum"] == 0
+    answer = schema["components"]["schemas"]["Ranking"]
+    assert {"count", "next", "previous", "project", "rank_changed_count",
+            "proposals"} <= set(answer["required"])
+    assert "rank_changed" not in answer["properties"]
+    row = schema["components"]["schemas"]["RankedProposal"]
+    assert {"id", "rank_weighted", "rank_equal", "rank_changed", "share"} <= set(
+        row["required"])

@@ -156,6 +156,10 @@ def test_every_surface_publishes_the_same_numbers(town, planner):
                       "abstentions": r.abstentions, "score_weighted": r.score_weighted}
             for r in page.context["rows"]}
     assert _per_proposal(seen) == expected, "results page"
+    figures = page.context["summary"]  # the whole project's, on every page
+    assert (figures.proposals, figures.votes) == (
+        len(public), sum(v["supporters"] + v["opponents"] + v["abstentions"]
+                         for v in public.values())), "results page's figures"
 
     # The map's GeoJSON (what an anonymous visitor's map draws).
     drawn = anonymous.get(reverse("api:project-proposals", args=[project.pk])).json()
@@ -166,6 +170,7 @@ def test_every_surface_publishes_the_same_numbers(town, planner):
     titles = {p.pk: p.title for p in town["proposals"]}
     assert _per_proposal({titles[r["id"]]: r for r in ranking["proposals"]}) == expected, \
         "ranking API"
+    assert ranking["count"] == len(public)
     for proposal in town["proposals"]:
         if proposal.title in public:
             tally = anonymous.get(reverse("api:proposal-tally", args=[proposal.pk])).json()
@@ -192,6 +197,10 @@ def test_every_surface_publishes_the_same_numbers(town, planner):
     report = snapshot_read(project=project, district_layer=layer)
     assert report.totals["proposals"] == len(public)
     assert _per_proposal({p["title"]: p for p in report.proposals}) == expected, "report"
+    assert report.totals["votes"] == figures.votes, "report's votes"
+    assert report.totals["rank_changed"] == figures.rank_changed == \
+        ranking["rank_changed_count"] == sum(r["rank_changed"] for r in ranking["proposals"]), \
+        "ranks the weights changed"
     report_districts = {d["name"]: {"proposals": d["proposals"], "votes": d["votes"]}
                         for d in report.districts}
     assert report_districts == districts, "report's districts"

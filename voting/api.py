@@ -12,6 +12,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api_http import BoundedLimitOffsetPagination
 from proposals.models import Project, Proposal
 from proposals.selectors import project_for, proposals_readable
 from voting import selectors, services
@@ -139,30 +140,80 @@ class ProposalTally(APIView):
         return Response(_tally_json(selectors.proposal_tally(proposal)))
 
 
+RANKING_COLUMNS = ("id", "title", "supporters", "opponents", "abstentions", "support_weight",
+                   "oppose_weight", "score_weighted", "score_equal", "rank_weighted",
+                   "rank_equal")
 RANKING = inline_serializer("Ranking", {
+    "count": serializers.IntegerField(help_text="Public proposals ranked, on every page."),
+    "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+    "previous": serializers.URLField(allow_null=True,
+                                     help_text="The previous page, or null."),
     "project": serializers.IntegerField(),
-    "rank_changed": serializers.ListField(child=serializers.IntegerField()),
-    "proposals": serializers.ListField(child=serializers.DictField()),
+    "rank_changed_count": serializers.IntegerField(
+        help_text="How many of the project's proposals the weights moved to another rank "
+                  "(on every page; each row says whether it is one: `rank_changed`)."),
+    "proposals": serializers.ListField(
+        child=inline_serializer("RankedProposal", {
+            "id": serializers.IntegerField(), "title": serializers.CharField(),
+            "supporters": serializers.IntegerField(),
+            "opponents": serializers.IntegerField(),
+            "abstentions": serializers.IntegerField(),
+            "support_weight": serializers.DecimalField(max_digits=20, decimal_places=3),
+            "oppose_weight": serializers.DecimalField(max_digits=20, decimal_places=3),
+            "score_weighted": serializers.DecimalField(max_digits=20, decimal_places=3),
+            "score_equal": serializers.IntegerField(),
+            "rank_weighted": serializers.IntegerField(
+                help_text="Rank by weighted score, over the whole project."),
+            "rank_equal": serializers.IntegerField(
+                help_text="Rank with every vote weighing the same, over the whole project."),
+            "rank_changed": serializers.BooleanField(
+                help_text="True when the weights changed this proposal's rank."),
+            "share": serializers.DecimalField(max_digits=5, decimal_places=4,
+                                              allow_null=True),
+        }),
+        help_text="This page of the ranking, best first."),
 })
 
 
-class ProjectRanking(APIView):
-    """The project's ranking by weighted score beside the ranking with equal weights."""
+class RankingPagination(BoundedLimitOffsetPagination):
+    """Pages of the ranking: 100 proposals unless `limit` asks for up to 1,000."""
 
-    @extend_schema(responses={200: RANKING})
+    default_limit = 100
+    max_limit = 1000
+
+
+class ProjectRanking(APIView):
+    """The project's ranking by weighted score beside the ranking with equal weights, a
+    page at a time (`limit`, `offset`): ranks are over the whole project, and so are
+    `count` and `rank_changed_count`."""
+
+    pagination_class = RankingPagination
+
+    @extend_schema(responses={200: RANKING}, parameters=[inline_serializer("RankingQuery", {
+        "limit": serializers.IntegerField(
+            required=False, min_value=1,
+            help_text="Proposals per page: 100 unless given, at most 1,000 (a larger "
+                      "`limit` is cut to it)."),
+        "offset": serializers.IntegerField(
+            required=False, min_value=0, max_value=RankingPagination.MAX_OFFSET,
+            help_text="How many ranked proposals to skip."),
+    })])
     def get(self, request, pk: int):
         try:
             project = project_for(user=request.user, pk=pk)
         except Project.DoesNotExist as exc:
             raise Http404 from exc
         _results_for(request, project)
-        rows = list(selectors.ranking_queryset(project).values(
-            "id", "title", "supporters", "opponents", "abstentions", "support_weight",
-            "oppose_weight", "score_weighted", "score_equal", "rank_weighted", "rank_equal"))
+        ranking = selectors.RankingPages(project, values=RANKING_COLUMNS)
+        pages = self.pagination_class()
+        rows = pages.paginate_queryset(ranking, request, view=self)
         for row in rows:
+            row["rank_changed"] = row["rank_weighted"] != row["rank_equal"]
             row["share"] = selectors.share(row["support_weight"], row["oppose_weight"])
-        return Response({"project": project.pk, "proposals": _exact(rows), "rank_changed": [
-            r["id"] for r in rows if r["rank_weighted"] != r["rank_equal"]]})
+        return Response({"count": pages.count, "next": pages.get_next_link(),
+                         "previous": pages.get_previous_link(), "project": project.pk,
+                         "rank_changed_count": ranking.summary.rank_changed,
+                         "proposals": _exact(rows)})
 
 
 WEIGHTS = inline_serializer("Weights", {

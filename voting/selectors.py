@@ -4,6 +4,7 @@ over the vote rows committed when it is read."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -82,14 +83,22 @@ def user_votes(*, user, project: Project | None = None) -> QuerySet[Vote]:
     return qs.filter(proposal__project=project) if project else qs
 
 
+def ranked_proposals(project: Project) -> QuerySet[Proposal]:
+    """What the ranking ranks: the project's public proposals."""
+    return Proposal.objects.public().filter(project=project)
+
+
 def ranking_queryset(project: Project) -> QuerySet[Proposal]:
     """The project's public proposals with their tallies and both ranks, best first.
 
     `rank_weighted` orders by weighted score (weighted support − weighted opposition);
-    `rank_equal` by the same score with every vote weighing 1. Ties share a rank.
+    `rank_equal` by the same score with every vote weighing 1. Ties share a rank, and
+    the order among them is by id, so that a slice of it (a page: LIMIT/OFFSET) holds
+    the same rows however often it is read; the ranks are computed over the whole
+    project before the slice is taken.
     """
     return (
-        Proposal.objects.public().filter(project=project)
+        ranked_proposals(project)
         .annotate(**tally_aggregates())
         .annotate(**tally_scores())
         .annotate(
@@ -99,6 +108,100 @@ def ranking_queryset(project: Project) -> QuerySet[Proposal]:
         .select_related("category")
         .order_by("rank_weighted", "rank_equal", "pk")
     )
+
+
+@dataclass(frozen=True)
+class RankingSummary:
+    """Whole-project figures of the ranking, whichever page of it is shown."""
+
+    proposals: int  # public proposals, each ranked
+    votes: int  # every vote on them (supporters, opponents and abstentions)
+    rank_changed: int  # proposals whose rank the weights changed
+    top_weight: Decimal  # the largest weighted support or opposition of any proposal
+
+
+# The figures, as aggregates over the ranking's own rows `r` (`ranking_queryset`): its
+# rows added up, never a second definition of them. `{over}` is where a window goes.
+SUMMARY = {
+    "proposals": "count(*){over}",
+    "votes": "coalesce(sum(r.supporters + r.opponents + r.abstentions){over}, 0)",
+    "rank_changed": "count(*) FILTER (WHERE r.rank_weighted <> r.rank_equal){over}",
+    "top_weight": "coalesce(max(greatest(r.support_weight, r.oppose_weight)){over}, 0)",
+}
+# What they are computed from, with what a page of the ranking is ordered by.
+SUMMARY_COLUMNS = ("id", "supporters", "opponents", "abstentions", "support_weight",
+                   "oppose_weight", "rank_weighted", "rank_equal")
+SUMMARY_SQL = "SELECT " + ", ".join(  # noqa: S608 - constant SQL put together
+    sql.replace("{over}", "") for sql in SUMMARY.values()) + " FROM ({ranking}) r"
+# A page of the ranking and, on each of its rows, the figures of all of them: window
+# aggregates over the whole ranking, computed before LIMIT/OFFSET take the page. One
+# query: the ranking is computed once.
+PAGE_SQL = ("SELECT r.*, " + ", ".join(  # noqa: S608 - constant SQL put together
+    sql.replace("{over}", " OVER ()") + f' AS "summary_{name}"'
+    for name, sql in SUMMARY.items())
+    + " FROM ({ranking}) r ORDER BY r.rank_weighted, r.rank_equal, r.id LIMIT %s OFFSET %s")
+
+
+def _summary(row: dict) -> RankingSummary:
+    return RankingSummary(proposals=row["proposals"], votes=int(row["votes"]),
+                          rank_changed=row["rank_changed"],
+                          top_weight=Decimal(row["top_weight"]))
+
+
+def _ranking_sql(project: Project, columns) -> tuple[str, tuple]:
+    ranking = ranking_queryset(project).order_by().values(
+        *dict.fromkeys((*columns, *SUMMARY_COLUMNS)))
+    return ranking.query.sql_with_params()
+
+
+def ranking_summary(project: Project) -> RankingSummary:
+    """The ranking's whole-project figures, in one query and without its rows."""
+    sql, params = _ranking_sql(project, ())
+    with connection.cursor() as cursor:
+        cursor.execute(SUMMARY_SQL.format(ranking=sql), params)
+        return _summary(dict(zip(SUMMARY, cursor.fetchone(), strict=True)))
+
+
+class RankingPages:
+    """The ranking as a sequence that Django's `Paginator` and DRF's limit/offset
+    pagination page through. `count()` counts the project's public proposals (what the
+    ranking ranks, without ranking them); a slice is one query that ranks the whole
+    project, returns the slice's rows as dicts of `values` and keeps the whole
+    project's figures read with them (`summary`)."""
+
+    def __init__(self, project: Project, *, values: tuple[str, ...]):
+        self.project = project
+        self.values = values
+        self._summary: RankingSummary | None = None
+
+    @property
+    def summary(self) -> RankingSummary:
+        """The figures read with the page; read on their own if no page was (or the
+        page was past the end)."""
+        if self._summary is None:
+            self._summary = ranking_summary(self.project)
+        return self._summary
+
+    def count(self) -> int:
+        return ranked_proposals(self.project).count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, where: slice) -> list[dict]:
+        if not isinstance(where, slice) or where.step is not None:
+            raise TypeError("The ranking is read a page (a slice) at a time.")
+        start = where.start or 0
+        if where.stop is None or where.stop <= start:
+            return []
+        sql, params = _ranking_sql(self.project, self.values)
+        with connection.cursor() as cursor:
+            cursor.execute(PAGE_SQL.format(ranking=sql), [*params, where.stop - start, start])
+            names = [column.name for column in cursor.description]
+            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if rows:
+            self._summary = _summary({name: rows[0][f"summary_{name}"] for name in SUMMARY})
+        return [{name: row[name] for name in self.values} for row in rows]
 
 
 @dataclass
@@ -139,7 +242,7 @@ ORDER BY t.proposal_id, r.position, r.name
 """  # noqa: S608 - constant SQL put together; every value is a parameter
 
 
-def role_tally_rows(project: Project, *, proposal_id: int | None = None
+def role_tally_rows(project: Project, *, proposal_ids: Iterable[int] | None = None
                     ) -> dict[int, list[dict]]:
     """Per proposal, per role (None: no verified role), in the roles' order: a dict of
     "role" and the counts and weighted sums of a `RoleTally`, every group however small.
@@ -148,8 +251,10 @@ def role_tally_rows(project: Project, *, proposal_id: int | None = None
     # of thousands of rows into what psycopg already gives, ints and Decimals.
     with connection.cursor() as cursor:
         cursor.execute(ROLE_TALLY_SQL.format(
-            proposal="AND t.proposal_id = %(proposal)s" if proposal_id is not None else ""),
-            {"project": project.pk, "proposal": proposal_id})
+            proposal="AND t.proposal_id = ANY(%(proposals)s)"
+            if proposal_ids is not None else ""),
+            {"project": project.pk,
+             "proposals": list(proposal_ids) if proposal_ids is not None else None})
         rows = cursor.fetchall()
     tallies: dict[int, list[dict]] = {}
     for pk, role, supporters, opponents, abstentions, support, oppose in rows:
@@ -163,22 +268,24 @@ def role_tally_rows(project: Project, *, proposal_id: int | None = None
     return tallies
 
 
-def role_breakdowns(project: Project, *, proposal_id: int | None = None
+def role_breakdowns(project: Project, *, proposal_ids: Iterable[int] | None = None
                     ) -> dict[int, RoleBreakdown]:
     """Per proposal, its tallies by role as they may be shown, as dicts (the report's
     form): groups of fewer than PLAZA_MIN_GROUP_SIZE voters merged (voting/groups.py)."""
     return {pk: role_groups_merge(rows) for pk, rows in
-            role_tally_rows(project, proposal_id=proposal_id).items()}
+            role_tally_rows(project, proposal_ids=proposal_ids).items()}
 
 
-def role_tallies(project: Project, *, proposal_id: int | None = None
+def role_tallies(project: Project, *, proposal_ids: Iterable[int] | None = None
                  ) -> dict[int, RoleTallies]:
     """Per proposal, its tallies by role as the results page and the API show them:
-    `role_breakdowns`, each row a `RoleTally`."""
+    `role_breakdowns`, each row a `RoleTally`. Every proposal of the project, or those of
+    `proposal_ids` only (a page of the ranking, or one proposal: the same tallies, since
+    a proposal's groups are merged among its own votes)."""
     return {pk: RoleTallies(tallies=[RoleTally(**row) for row in shown.rows],
                             merged=shown.merged, withheld=shown.withheld,
                             min_size=shown.min_size)
-            for pk, shown in role_breakdowns(project, proposal_id=proposal_id).items()}
+            for pk, shown in role_breakdowns(project, proposal_ids=proposal_ids).items()}
 
 
 def share(support: Decimal, oppose: Decimal) -> Decimal | None:
@@ -196,7 +303,7 @@ def proposal_tally(proposal: Proposal) -> dict:
            .values("supporters", "opponents", "abstentions", "support_weight",
                    "oppose_weight", "score_weighted", "score_equal").get())
     row["share"] = share(row["support_weight"], row["oppose_weight"])
-    roles = role_tallies(proposal.project, proposal_id=proposal.pk).get(
+    roles = role_tallies(proposal.project, proposal_ids=[proposal.pk]).get(
         proposal.pk, RoleTallies(tallies=[], min_size=min_group_size()))
     row["roles"], row["role_groups"] = roles.tallies, roles.as_json()
     return row

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
-from proposals.models import Project
+from proposals.models import Project, Proposal
 from proposals.selectors import project_for, proposals_readable
 from voting import selectors, services
-from voting.api import VALUES
+from voting.api import VALUES, ProjectRanking
 from voting.groups import OTHER_ROLES, min_group_size
 
 # The choice as the message names it, in the reader's language.
@@ -84,6 +86,14 @@ def _bar(value: Decimal, top: Decimal) -> float:
     return float(value / top * 100) if top else 0.0
 
 
+# Rows of the ranking a results page shows: a city's project has thousands of
+# proposals, and whoever wants them all has the CSV export and the ranking API.
+RESULTS_PAGE = 50
+RESULTS_COLUMNS = ("id", "title", "supporters", "opponents", "abstentions",
+                   "support_weight", "oppose_weight", "score_weighted", "score_equal",
+                   "rank_weighted", "rank_equal")
+
+
 def results(request, slug: str):
     try:
         project = project_for(user=request.user, slug=slug)
@@ -91,9 +101,19 @@ def results(request, slug: str):
         raise Http404 from exc
     if not selectors.results_visible(request.user, project):
         raise Http404("The results of this project are not public yet.")
-    rows = list(selectors.ranking_queryset(project))
-    roles = selectors.role_tallies(project)
-    top = max([max(r.support_weight, r.oppose_weight) for r in rows] + [Decimal(0)])
+    # A page of the ranking (ranked over the whole project), with the whole project's
+    # figures; the roles of the page's proposals only.
+    ranking = selectors.RankingPages(project, values=RESULTS_COLUMNS)
+    page = Paginator(ranking, RESULTS_PAGE).get_page(request.GET.get("page"))
+    # The page's categories apart: joined in the ranking, they would be for every row.
+    categories = {pk: SimpleNamespace(name=name, color=color) for pk, name, color in
+                  Proposal.objects.filter(pk__in=[row["id"] for row in page.object_list])
+                  .values_list("pk", "category__name", "category__color")}
+    rows = [SimpleNamespace(pk=row["id"], category=categories.get(row["id"]), **row)
+            for row in page.object_list]
+    summary = ranking.summary
+    roles = selectors.role_tallies(project, proposal_ids=[r.pk for r in rows])
+    top = summary.top_weight  # the bars of every page on one scale
     for row in rows:
         row.share = selectors.share(row.support_weight, row.oppose_weight)
         row.changed = row.rank_weighted - row.rank_equal  # negative: weights moved it up
@@ -111,7 +131,7 @@ def results(request, slug: str):
             tally.oppose_pct = _bar(tally.oppose_weight, role_top)
     rules = selectors.voting_rules(project)
     return render(request, "voting/results.html", {
-        "project": project, "rows": rows,
+        "project": project, "rows": rows, "page": page, "summary": summary,
         "changed": [r for r in rows if r.changed],
         "roles_merged": any(r.roles_merged for r in rows),
         "weights": selectors.weights_table(project),
@@ -119,4 +139,9 @@ def results(request, slug: str):
         "public": rules.results_public,
         "provisional_until": selectors.voting_open_until(project),
         "min_group_size": min_group_size(),
+        "ranking_api": reverse("api:project-ranking", args=[project.pk]),
+        "ranking_api_max": ProjectRanking.pagination_class.max_limit,
+        # The CSV export carries the results once they are public (opendata.exports).
+        "ranking_csv": reverse("api:project-export-csv", args=[project.pk])
+        if rules.results_public else None,
     })

@@ -74,7 +74,8 @@ def test_the_pdf_csv_and_geojson_agree_with_each_other_and_with_the_tallies_api(
     features = geojson(report)["features"]
     assert [f["id"] for f in features] == [r["id"] for r in ranking["proposals"]]
     assert [f["id"] for f in features if f["properties"]["rank_changed"]] == \
-        ranking["rank_changed"]
+        [r["id"] for r in ranking["proposals"] if r["rank_changed"]]
+    assert ranking["rank_changed_count"] == report.summary["rank_changed"]
     for feature in features:  # per proposal and per role, as the tally API says
         tally = api(client, f"/api/v1/proposals/{feature['id']}/tally/")
         roles = [{**r, "support_weight": Decimal(r["support_weight"]),

@@ -119,9 +119,12 @@ def test_the_ranking_api_lists_rank_changes(api, ballot, voters):
         api.force_authenticate(voters[who])
         api.post(vote_url(proposal), {"value": "support"}, format="json")
     body = api.get(reverse("api:project-ranking", args=[a.project.pk])).json()
-    assert body["rank_changed"] == [a.pk]
+    assert body["rank_changed_count"] == 1
+    assert [r["id"] for r in body["proposals"] if r["rank_changed"]] == [a.pk]
     first = body["proposals"][0]
-    assert {"rank_weighted", "rank_equal", "score_weighted", "share"} <= set(first)
+    assert {"rank_weighted", "rank_equal", "score_weighted", "share",
+            "rank_changed"} <= set(first)
+    assert (body["count"], body["next"], body["previous"]) == (3, None, None)
 
 
 def test_the_weights_are_published(api, voting_project, voters):

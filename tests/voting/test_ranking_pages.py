@@ -85,6 +85,7 @@ def big(planner):
     return city(planner, 2 * RESULTS_PAGE + 20)  # three pages of the results
 
 
+@pytest.mark.quality("results-at-scale")
 def test_the_ranking_api_pages_hold_every_proposal_once_ranked_over_the_project(api, big):
     expected = ranks(big["tallies"])
     url = reverse("api:project-ranking", args=[big["project"].pk])
@@ -131,6 +132,7 @@ def test_the_ranking_api_bounds_its_pages(api, big, monkeypatch):
     assert past["rank_changed_count"] == body["rank_changed_count"] > 0
 
 
+@pytest.mark.quality("results-at-scale")
 def test_the_results_pages_hold_every_proposal_once_with_the_projects_figures(
         client, big):
     expected = ranks(big["tallies"])
@@ -176,6 +178,7 @@ def test_the_results_pages_hold_every_proposal_once_with_the_projects_figures(
     assert reverse("api:project-export-csv", args=[project.pk]) in html
 
 
+@pytest.mark.quality("results-at-scale")
 def test_role_tallies_of_some_proposals_are_the_same_as_the_whole_projects(big):
     project = big["project"]
     everyone = selectors.role_tallies(project)
@@ -188,6 +191,7 @@ def test_role_tallies_of_some_proposals_are_the_same_as_the_whole_projects(big):
                for shown in everyone.values())
 
 
+@pytest.mark.quality("results-at-scale")
 def test_a_results_page_stays_small_however_many_proposals(client, planner,
                                                             django_assert_max_num_queries):
     project = city(planner, 500, slug="huge-city")["project"]

@@ -38,6 +38,7 @@ import psycopg
 
 from bench import plans
 from bench.common import (
+    SHOW_MAP_JS,
     bench_seeding_project,
     fail,
     machine_facts,
@@ -77,13 +78,7 @@ SLOW_4G = {"offline": False, "latency": 150, "downloadThroughput": 1_600_000 / 8
 # them all; the bench then checks that they are all there.
 PROBE = """
 window.__bench = {};
-document.addEventListener("DOMContentLoaded", function () {
-  setTimeout(function () {
-    var toggle = document.querySelector("[data-view-toggle]");
-    if (toggle && toggle.offsetParent !== null) { toggle.click(); }
-  }, 0);
-});
-var seen = new MutationObserver(function () {
+""" + SHOW_MAP_JS + """var seen = new MutationObserver(function () {
   var node = document.getElementById("map");
   if (!node || node.dataset.clustered !== "true" || !node.querySelector(".map-bubble")) {
     return;

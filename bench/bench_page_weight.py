@@ -33,7 +33,7 @@ import re
 import statistics
 import threading
 
-from bench.common import fail, out, p50, setup_django, summary
+from bench.common import SHOW_MAP_JS, fail, out, p50, setup_django, summary
 
 NAME = "page_weight"
 SLUG = "barcelona-neighbourhoods"
@@ -54,13 +54,7 @@ new PerformanceObserver(function (list) {
     if (e.name === "first-contentful-paint") { window.__bench.fcp = e.startTime; }
   });
 }).observe({ type: "paint", buffered: true });
-document.addEventListener("DOMContentLoaded", function () {
-  setTimeout(function () {
-    var toggle = document.querySelector("[data-view-toggle]");
-    if (toggle && toggle.offsetParent !== null) { toggle.click(); }
-  }, 0);
-});
-var seen = new MutationObserver(function () {
+""" + SHOW_MAP_JS + """var seen = new MutationObserver(function () {
   var path = document.querySelector("#map path.plaza-area");
   if (!path || (path.getAttribute("d") || "").length < 100) { return; }
   seen.disconnect();

@@ -242,3 +242,16 @@ def bench_seeding_project(project, *, slug: str, title: str, description: str,
         project=project, kind=PhaseKind.IDEATION,
         defaults={"starts_at": now - timedelta(days=1), "ends_at": now + timedelta(days=3650)})
     return project, user
+
+
+# A browser page's script, run before the page's own (Playwright's init script): shows
+# the map once the page's scripts are set up, as a phone's reader does (a phone shows the
+# list first; the toggle is hidden on a desktop, where the map is shown already).
+SHOW_MAP_JS = """
+document.addEventListener("DOMContentLoaded", function () {
+  setTimeout(function () {
+    var toggle = document.querySelector("[data-view-toggle]");
+    if (toggle && toggle.offsetParent !== null) { toggle.click(); }
+  }, 0);
+});
+"""

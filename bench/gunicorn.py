@@ -68,15 +68,21 @@ def start_gunicorn(port: int, workers: int, threads: int, log: Path,
                             stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def stop_gunicorn(proc: subprocess.Popen) -> None:
-    """SIGTERM to gunicorn's own process group (it started it), then SIGKILL if it lingers."""
+def stop_group(proc: subprocess.Popen, timeout: float) -> None:
+    """SIGTERM to the process group a server was started in (`start_new_session`), then
+    SIGKILL if it lingers past `timeout` seconds."""
     if proc.poll() is None:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=25)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def stop_gunicorn(proc: subprocess.Popen) -> None:
+    """gunicorn's own process group (it started it), given its graceful timeout."""
+    stop_group(proc, timeout=25)
 
 
 def log_tail(log: Path, chars: int = 3000) -> str:

@@ -12,8 +12,6 @@ failure too): SIGTERM to its own process group, SIGKILL if it lingers.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +19,7 @@ import uuid
 from pathlib import Path
 
 from bench.common import fail
-from bench.gunicorn import ROOT, log_tail, server_env
+from bench.gunicorn import ROOT, log_tail, server_env, stop_group
 
 # The deployment's worker runs two processes (plaza-worker.service).
 CONCURRENCY = 2
@@ -80,15 +78,9 @@ def wait_ready(proc: subprocess.Popen, broker_url: str, log: Path, timeout: floa
 
 
 def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM to the worker's process group (a warm shutdown: the task in progress may
+    """The worker's process group: SIGTERM is a warm shutdown (the task in progress may
     finish), then SIGKILL if it lingers."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+    stop_group(proc, timeout=30)
 
 
 def tasks_received(log: Path) -> dict[str, int]:

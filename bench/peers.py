@@ -43,7 +43,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.common import fail, out
-from bench.gunicorn import free_port, log_tail, stop_gunicorn
+from bench.gunicorn import free_port, log_tail, stop_group
 
 ROOT = Path(__file__).resolve().parent.parent
 PEERS = ("tipg", "pygeoapi")
@@ -201,7 +201,7 @@ def serving(name: str, dsn: str, layer_id: int, directory: Path) -> Iterator[Pee
         ready = wait_http(port, ready_path, proc, log, name)
         yield Peer(name, port, proc, log, layer_id, ready)
     finally:
-        stop_gunicorn(proc)  # SIGTERM to its process group, then SIGKILL (any server)
+        stop_group(proc, timeout=25)
 
 
 def _base_env(home: Path) -> dict[str, str]:

@@ -112,14 +112,6 @@ class ProjectArea(APIView):
         return response
 
 
-def clusters_view_key(params: dict, bbox) -> str:
-    """The clusters request's view and filters as one text: the same for the same
-    request however its query string was written."""
-    box = ",".join(repr(v) for v in bbox.extent) if bbox is not None else ""
-    return "|".join([str(params["zoom"]), box, ",".join(sorted(params.get("category", ()))),
-                     ",".join(sorted(params.get("status", ())))])
-
-
 def _filtered(request, project: Project, params: dict):
     """The proposals of `project` the reader may see, as the query's filters select."""
     return selectors.proposals_filter(
@@ -195,12 +187,12 @@ class ProjectProposalClusters(APIView):
         # The cells are square at the view's latitude; without a view, the area's.
         latitude = bbox.centroid.y if bbox is not None else project.area.centroid.y
         if request.user.is_authenticated:
-            view = clusters.proposals_map_view(qs, zoom=params["zoom"], bbox=bbox,
-                                               latitude=latitude)
+            view = clusters.proposals_map_view(qs, zoom=params["zoom"], latitude=latitude)
         else:  # what every anonymous reader sees: counted once per map version
             view = clusters.proposals_map_view_shared(
                 qs, project_id=project.pk, zoom=params["zoom"], bbox=bbox,
-                latitude=latitude, view_key=clusters_view_key(params, bbox))
+                latitude=latitude, filters=(params.get("category", ()),
+                                            params.get("status", ())))
         return geojson.response(geojson.collection_text(
             view.features, clustered=view.clustered, numberMatched=view.matched,
             numberReturned=view.returned))

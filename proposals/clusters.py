@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.contrib.gis.geos import Polygon
@@ -98,10 +99,11 @@ def _sql(qs: QuerySet[Proposal], *fields: str) -> tuple[str, tuple]:
     return qs.order_by().values(*fields).query.sql_with_params()
 
 
-def proposals_map_view(qs: QuerySet[Proposal], *, zoom: int, bbox: Polygon | None,
-                       latitude: float, threshold: int | None = None) -> MapView:
-    """The proposals of `qs` (visible to the reader, filtered) as the map shows them at
-    `zoom`: themselves when at most `threshold` match, else the cells of the grid.
+def proposals_map_view(qs: QuerySet[Proposal], *, zoom: int, latitude: float,
+                       threshold: int | None = None) -> MapView:
+    """The proposals of `qs` (visible to the reader, filtered, the view's bbox included)
+    as the map shows them at `zoom`: themselves when at most `threshold` match, else the
+    cells of the grid, square at `latitude` (the view's centre).
 
     Whether there are more than `threshold` is read with a LIMIT (at most one row past
     it), so a city-wide view is grouped in one pass and a small one never is."""
@@ -117,8 +119,6 @@ def proposals_map_view(qs: QuerySet[Proposal], *, zoom: int, bbox: Polygon | Non
         if some <= threshold:
             features, returned, _more = proposals_feature_collection(qs, limit=threshold)
             return MapView(features, returned, returned, False)
-        if bbox is not None:
-            latitude = bbox.centroid.y
         width, height = cell_size(zoom, latitude)
         inner, params = _sql(qs, "point")
         cursor.execute(CELLS_SQL.format(precision=geojson.PRECISION, inner=inner),
@@ -135,23 +135,26 @@ def map_version(project_id: int) -> str:
     return str(version) if version else "0"
 
 
-def proposals_map_view_shared(qs: QuerySet[Proposal], *, project_id: int, view_key: str,
-                              zoom: int, bbox: Polygon | None,
-                              latitude: float) -> MapView:
+def proposals_map_view_shared(qs: QuerySet[Proposal], *, project_id: int, zoom: int,
+                              bbox: Polygon | None, latitude: float,
+                              filters: tuple[Iterable[str], ...]) -> MapView:
     """proposals_map_view for a reader who sees what every anonymous reader sees, its
-    cells cached under the project's map version. `view_key` names the view and its
-    filters (the same text for the same request).
+    cells cached under the project's map version. `filters` are the values `qs` was
+    filtered by (categories, statuses): with the view, they name the cached answer.
 
     The version is read before the cells are counted: cells counted after a later
     write are then kept under the older version, which no reader asks for any more;
     never older cells under a newer version."""
     version = map_version(project_id)
-    digest = hashlib.sha256(f"{project_id}|{version}|{view_key}".encode()).hexdigest()
+    box = ",".join(repr(v) for v in bbox.extent) if bbox is not None else ""
+    named = "|".join([str(project_id), version, str(zoom), box,
+                      *(",".join(sorted(values)) for values in filters)])
+    digest = hashlib.sha256(named.encode()).hexdigest()
     key = f"map-cells:{digest}"
     cached = cache.get(key)
     if cached is not None:
         return MapView(**cached)
-    view = proposals_map_view(qs, zoom=zoom, bbox=bbox, latitude=latitude)
+    view = proposals_map_view(qs, zoom=zoom, latitude=latitude)
     if view.clustered:  # the proposals themselves carry titles, which this key ignores
         cache.set(key, asdict(view), CACHE_SECONDS)
     return view

@@ -17,10 +17,10 @@ from rest_framework.mixins import ListModelMixin
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from core.api_errors import SafeJSONParser
+from core.throttles import RequestRates
 from proposals import comment_selectors as selectors
 from proposals import comment_services as services
 from proposals.api import _proposal
@@ -100,19 +100,17 @@ class CommentPagination(LimitOffsetPagination):
     max_limit = 100
 
 
-class CommentWriteThrottle(ScopedRateThrottle):
+class CommentWriteThrottle(RequestRates):
     """The "comments" rate counts writes only: reading a discussion never uses it up."""
 
-    def allow_request(self, request, view):
-        if request.method in SAFE_METHODS:
-            return True
-        return super().allow_request(request, view)
+    def scope_of(self, request, view):
+        return None if request.method in SAFE_METHODS else super().scope_of(request, view)
 
 
 class _CommentView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [SafeJSONParser]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, CommentWriteThrottle]
+    throttle_classes = [CommentWriteThrottle]
     throttle_scope = "comments"
 
 

@@ -48,6 +48,7 @@ def test_the_api_checks_its_rates_with_one_class():
     assert api_settings.DEFAULT_THROTTLE_CLASSES == [RequestRates]
 
 
+@pytest.mark.quality("api-burst")
 def test_a_parallel_burst_from_one_address_gets_the_limit_and_no_more(rates):
     # DRF's throttles read the history, then write it back: requests that arrive
     # together all read the same history, and the whole burst passes.
@@ -90,6 +91,7 @@ def test_anonymous_requests_count_by_address_and_a_user_by_account(rates, citize
     assert answers == [True] * 8 + [False]
 
 
+@pytest.mark.quality("api-burst")
 def test_a_refused_request_counts_in_no_window_and_says_when_to_retry(rates, citizen):
     view = _view("petitions")
     assert [_allowed(_request(user=citizen), view) for _ in range(4)] == [True] * 3 + [False]

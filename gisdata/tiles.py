@@ -8,24 +8,15 @@ revalidation answers 304 without querying the features.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from gisdata import selectors
-from gisdata.models import Layer
 
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_AGE = 3600
-
-
-def _only_tile_fields(layers: QuerySet[Layer]) -> QuerySet[Layer]:
-    """What the answer needs of its layer (the ETag's version, whether it is public),
-    without its dataset, extent or style, and without the layers' default ordering (by
-    the dataset's name, a join) for what is one row by its primary key."""
-    return layers.select_related(None).only("id", "version", "is_published").order_by("pk")
 
 
 @require_safe
@@ -34,10 +25,10 @@ def layer_tile(request, layer_id: int, z: int, x: int, y: int):
         raise Http404("No such tile.")
     # Published layers first, without touching the session: their tiles are the same
     # for everyone, so the answer carries no `Vary: Cookie` and shared caches keep it.
-    layer = _only_tile_fields(selectors.layers_published()).filter(pk=layer_id).first()
+    layer = selectors.layer_published_for_tiles(layer_id)
     if layer is None:
-        layer = get_object_or_404(
-            _only_tile_fields(selectors.layers_readable(user=request.user)), pk=layer_id)
+        readable = selectors.layers_readable(user=request.user).select_related(None)
+        layer = get_object_or_404(readable.only(*selectors.TILE_LAYER_FIELDS), pk=layer_id)
     etag = f'"layer{layer.pk}-v{layer.version}-{z}-{x}-{y}"'
     if layer.is_published:
         cache_control = f"public, max-age={MAX_AGE}"

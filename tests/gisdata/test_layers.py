@@ -182,6 +182,19 @@ def test_a_tile_holds_the_features_inside_it_with_their_attributes():
     assert selectors.layer_tile(layer, *tile_of(-3.7, 40.4, 14)) == b""
 
 
+def test_the_tile_look_up_finds_exactly_the_published_layers():
+    shown = layer_make("fountains", points=POINTS)
+    draft = layer_make("draft", published=False, points=POINTS)
+    Layer.objects.filter(pk=shown.pk).update(version=7)
+    found = selectors.layer_published_for_tiles(shown.pk)
+    assert (found.pk, found.version, found.is_published) == (shown.pk, 7, True)
+    assert selectors.layer_published_for_tiles(draft.pk) is None
+    assert selectors.layer_published_for_tiles(draft.pk + shown.pk + 1) is None
+    assert selectors.layer_published_for_tiles(10 ** 30) is None  # past bigint: none
+    assert {pk for pk in (shown.pk, draft.pk) if selectors.layer_published_for_tiles(pk)} == set(
+        selectors.layers_published().values_list("pk", flat=True))
+
+
 def test_tile_range():
     assert selectors.tile_in_range(0, 0, 0) and selectors.tile_in_range(3, 7, 7)
     assert not selectors.tile_in_range(3, 8, 0)
@@ -319,6 +332,7 @@ def test_unpublished_layers_are_for_planners_only():
     assert "private" in response["Cache-Control"] and "Cookie" in response["Vary"]
     assert planner.get(f"/api/v1/layers/{layer.pk}/features/").status_code == 200
     assert Client().get("/tiles/999999/0/0/0.pbf").status_code == 404
+    assert Client().get(f"/tiles/{10 ** 30}/0/0/0.pbf").status_code == 404
 
 
 def test_the_layers_api_lists_only_published_layers():

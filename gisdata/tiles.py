@@ -25,9 +25,10 @@ def layer_tile(request, layer_id: int, z: int, x: int, y: int):
         raise Http404("No such tile.")
     # Published layers first, without touching the session: their tiles are the same
     # for everyone, so the answer carries no `Vary: Cookie` and shared caches keep it.
-    layer = selectors.layers_published().filter(pk=layer_id).first()
+    layer = selectors.layer_published_for_tiles(layer_id)
     if layer is None:
-        layer = get_object_or_404(selectors.layers_readable(user=request.user), pk=layer_id)
+        readable = selectors.layers_readable(user=request.user).select_related(None)
+        layer = get_object_or_404(readable.only(*selectors.TILE_LAYER_FIELDS), pk=layer_id)
     etag = f'"layer{layer.pk}-v{layer.version}-{z}-{x}-{y}"'
     if layer.is_published:
         cache_control = f"public, max-age={MAX_AGE}"

@@ -182,6 +182,19 @@ def test_a_tile_holds_the_features_inside_it_with_their_attributes():
     assert selectors.layer_tile(layer, *tile_of(-3.7, 40.4, 14)) == b""
 
 
+def test_the_tile_look_up_finds_exactly_the_published_layers():
+    shown = layer_make("fountains", points=POINTS)
+    draft = layer_make("draft", published=False, points=POINTS)
+    Layer.objects.filter(pk=shown.pk).update(version=7)
+    found = selectors.layer_published_for_tiles(shown.pk)
+    assert (found.pk, found.version, found.is_published) == (shown.pk, 7, True)
+    assert selectors.layer_published_for_tiles(draft.pk) is None
+    assert selectors.layer_published_for_tiles(draft.pk + shown.pk + 1) is None
+    assert selectors.layer_published_for_tiles(10 ** 30) is None  # past bigint: none
+    assert {pk for pk in (shown.pk, draft.pk) if selectors.layer_published_for_tiles(pk)} == set(
+        selectors.layers_published().values_list("pk", flat=True))
+
+
 def test_tile_range():
     assert selectors.tile_in_range(0, 0, 0) and selectors.tile_in_range(3, 7, 7)
     assert not selectors.tile_in_range(3, 8, 0)
@@ -193,6 +206,79 @@ def test_tile_range():
 def test_a_tile_of_the_whole_world_works():
     layer = layer_make("fountains", points=POINTS)
     assert len(mvt_decode(selectors.layer_tile(layer, 0, 0, 0))["features"]) == 3
+
+
+# The textbook PostGIS query for a tile, as PostGIS documents it: a tile must hold exactly
+# what it returns, whatever way ours sends its statement and reads its bytes back.
+TEXTBOOK_TILE_SQL = """
+SELECT ST_AsMVT(mvt, 'features', 4096, 'geom', 'id')
+FROM (SELECT f.id, f.properties,
+             ST_AsMVTGeom(ST_Transform(f.geometry, 3857), ST_TileEnvelope(%(z)s, %(x)s, %(y)s),
+                          4096, 64, true) AS geom
+      FROM gisdata_feature f
+      WHERE f.layer_id = %(layer)s
+        AND f.geometry && ST_Transform(
+            ST_TileEnvelope(%(z)s, %(x)s, %(y)s, margin => 64.0 / 4096), 4326)) mvt
+WHERE geom IS NOT NULL
+"""
+
+MIXED = [{"name": "Font 0", "n": 0, "ok": True},
+         {"name": "Plaça d'Àngel ✓", "n": -7, "height": 2.5, "ok": False, "gone": None},
+         {"name": "Font 2", "n": 2 ** 40, "tags": ["a", "b"], "address": {"street": "Pi"}}]
+
+
+def test_a_tile_is_the_bytes_of_the_textbook_query():
+    """Same features, same attributes with the same types, byte for byte: strings
+    (accents too), negative and large integers, floats, booleans; nulls and nested
+    values left out, as PostGIS does. Points in the tile's buffer are in it too."""
+    from django.db import connection
+
+    buffer_point = (2.1755, 41.3910)  # just east of the others' z14 tile, in its buffer
+    layer = layer_make("fountains", points=[*POINTS, buffer_point, (-3.7, 40.4)],
+                       props=lambda i: MIXED[i % 3])
+    z, x, y = tile_of(2.171, 41.391, 14)
+    assert tile_of(*buffer_point, 14) != (z, x, y)
+    data = selectors.layer_tile(layer, z, x, y)
+    with connection.cursor() as cursor:
+        cursor.execute(TEXTBOOK_TILE_SQL, {"z": z, "x": x, "y": y, "layer": layer.pk})
+        textbook = bytes(cursor.fetchone()[0])
+    assert data == textbook
+    features = mvt_decode(data)[selectors.TILE_LAYER]
+    assert len(features) == 4
+    assert sorted(f["properties"]["name"] for f in features) == [
+        "Font 0", "Font 0", "Font 2", "Plaça d'Àngel ✓"]
+    by_n = {f["properties"]["n"]: f["properties"] for f in features}
+    assert by_n[-7]["height"] == 2.5 and by_n[-7]["ok"] is False and "gone" not in by_n[-7]
+    assert by_n[2 ** 40] == {"name": "Font 2", "n": 2 ** 40}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_tile_is_built_without_jit_and_leaves_the_connection_as_it_was():
+    """PostgreSQL's JIT compiles the tile's expressions for every request (the PostGIS
+    functions' costs put the statement past jit_above_cost) and then runs them once:
+    milliseconds lost. It is turned off for the tile's own transaction only."""
+    from django.db import connection
+
+    layer = layer_make("fountains", points=POINTS)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        before = cursor.fetchone()[0]
+    sent = []
+
+    def record(execute, sql, params, many, context):
+        if "ST_AsMVT" in sql:
+            context["cursor"].execute("SHOW jit")
+            sent.append(("tile", context["cursor"].fetchone()[0]))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        data = selectors.layer_tile(layer, *tile_of(2.171, 41.391, 14))
+    assert len(mvt_decode(data)[selectors.TILE_LAYER]) == 3
+    assert sent == [("tile", "off")]
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == before
 
 
 # ------------------------------------------------------------ endpoints
@@ -246,6 +332,7 @@ def test_unpublished_layers_are_for_planners_only():
     assert "private" in response["Cache-Control"] and "Cookie" in response["Vary"]
     assert planner.get(f"/api/v1/layers/{layer.pk}/features/").status_code == 200
     assert Client().get("/tiles/999999/0/0/0.pbf").status_code == 404
+    assert Client().get(f"/tiles/{10 ** 30}/0/0/0.pbf").status_code == 404
 
 
 def test_the_layers_api_lists_only_published_layers():

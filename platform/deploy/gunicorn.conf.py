@@ -6,6 +6,10 @@ import os
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", 4))
+# Threaded workers whatever the thread count: with one thread gunicorn would otherwise
+# pick its "sync" worker, which closes the connection after every answer (no keep-alive
+# for a client or a proxy that reuses its connections).
+worker_class = "gthread"
 timeout = 60
 graceful_timeout = 20
 # Requests wait in the kernel's queue rather than piling up in memory.

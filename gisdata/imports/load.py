@@ -39,8 +39,8 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -240,13 +240,65 @@ def _import_statements():
             pass  # a broken connection: the caller's error says more; it is replaced
 
 
-def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
-         on_progress) -> Built:
-    """Load the layer into `table`, a new detached partition for `layer_id`, indexed.
+class Indexing:
+    """Where loaded layers are checked, indexed and analysed: in a thread of their own,
+    one layer after another, on a connection of that thread's own, so that the next
+    layer reads and loads meanwhile (on two cores the GiST build leaves one mostly idle).
+    Inside a transaction (the tests' own) the loaded tables are not visible to another
+    connection: each layer is then indexed as it is loaded. Leaving the block waits for
+    what is under way."""
 
-    Raises ReadError when `srid` is unknown to PostGIS, and NothingPlaced when the layer
-    had geometries and none could be imported (a wrong CRS, most often): a "success"
-    with no features would hide the problem. Feature ids follow the source's order.
+    def __init__(self):
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Indexing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool:
+            self._pool.shutdown(wait=True)
+
+    def submit(self, index: Callable[[], Built]) -> Future:
+        if connection.in_atomic_block:
+            done: Future = Future()
+            try:
+                done.set_result(index())
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, as a thread's
+                done.set_exception(exc)
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-index")
+        language = translation.get_language()
+
+        def aside() -> Built:
+            try:
+                with translation.override(language):
+                    return index()
+            finally:
+                connection.close()  # this thread's own
+
+        return self._pool.submit(aside)
+
+
+@dataclass
+class Loaded:
+    """A layer's features, loaded into their table; `built()` waits for its index."""
+    read: int
+    indexed: Future
+
+    def built(self) -> Built:
+        return self.indexed.result()
+
+
+def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int, on_progress,
+         indexing: Indexing) -> Loaded:
+    """Load the layer into `table`, a new detached partition for `layer_id`, to be
+    indexed by `indexing`.
+
+    Raises ReadError when `srid` is unknown to PostGIS; `built()` raises NothingPlaced
+    when the layer had geometries and none could be imported (a wrong CRS, most often):
+    a "success" with no features would hide the problem. Feature ids follow the
+    source's order.
     """
     if not srid_known(srid):
         raise ReadError(_(
@@ -267,26 +319,34 @@ def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
                     cursor.execute(f'TRUNCATE "{table}"')
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
-        built = partitions.index(
-            table, meanwhile=lambda: _checked(state, layer),
-            timeout_s=settings.GISDATA_IMPORT_STATEMENT_TIMEOUT)
-    return built
+
+    def index() -> Built:
+        with _import_statements():
+            return partitions.index(table, meanwhile=lambda: _checked(state, layer),
+                                    timeout_s=settings.GISDATA_IMPORT_STATEMENT_TIMEOUT)
+
+    return Loaded(read=state.read, indexed=indexing.submit(index))
 
 
 def _read_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
     """The batches, each next one read (by GDAL, in a thread) while this one loads: the
     reading then overlaps PostgreSQL's parsing. Two batches at most are in memory."""
+    return _ahead(batches, "import-read")
+
+
+def _ahead(items: Iterator, name: str) -> Iterator:
+    """The items, each next one made in a thread while the caller uses this one."""
     language = translation.get_language()
 
-    def following() -> Batch | None:
+    def following():
         with translation.override(language):  # the reader's messages, in the run's
-            return next(batches, None)
+            return next(items, None)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
         ahead = pool.submit(following)
-        while (batch := ahead.result()) is not None:
+        while (item := ahead.result()) is not None:
             ahead = pool.submit(following)
-            yield batch
+            yield item
 
 
 def _batch_load(state: _Loading, batch: Batch | ColumnarBatch) -> None:
@@ -379,6 +439,8 @@ def _columnar_load(state: _Loading, batch: ColumnarBatch) -> None:
             if c.array.offsets is not None)
 
         def pieces() -> Iterator[bytes]:
+            # Made in a thread (_ahead) while COPY sends the last: numpy lets go of the
+            # GIL for most of it, and so does psycopg while PostgreSQL reads.
             for piece in columnar.pieces(weights, COPY_PIECE, COPY_PIECE_BYTES):
                 yield columnar.copy_rows(
                     layer_id=state.layer_id, numbers=rows[piece] + batch.first,
@@ -387,7 +449,7 @@ def _columnar_load(state: _Loading, batch: ColumnarBatch) -> None:
                         [(c.name, c.array) for c in batch.columns], rows[piece]))
 
         try:
-            _copy(state.table, pieces())
+            _copy(state.table, _ahead(pieces(), "import-copy"))
         except REFUSED:
             pass  # one feature is invalid or unreadable: the batch goes the long way
         else:

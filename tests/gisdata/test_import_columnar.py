@@ -224,3 +224,64 @@ def test_numbers_are_json_as_the_value_by_value_encoding_writes_them():
         documents = [bytes(out[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
         assert documents == load.properties([reader.Column("v", legacy, values.tolist())],
                                             len(values))
+
+
+# --- a layer indexed while the next one loads (load.Indexing) --------------------------
+
+def _two_layers(path, first_x: float):
+    for name, x in (("first", first_x), ("second", 2.5)):
+        geometries = [struct.pack("<BIdd", 1, 1, x + i / 100, 41.4) for i in range(30)]
+        pyogrio.raw.write(str(path), np.array(geometries, dtype=object),
+                          [np.arange(30, dtype=np.int64)], ["i"], layer=name, driver="GPKG",
+                          geometry_type="Point", crs="EPSG:4326", append=name == "second")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_layers_indexed_in_a_thread_while_the_next_loads_are_swapped_in_whole(
+        tmp_path, monkeypatch):
+    from django.db import connection
+
+    from gisdata.imports import partitions
+
+    threads = []
+    real = partitions.index
+
+    def spy(table, **kwargs):
+        import threading
+
+        threads.append(threading.current_thread().name)
+        return real(table, **kwargs)
+
+    monkeypatch.setattr(partitions, "index", spy)
+    path = tmp_path / "two.gpkg"
+    _two_layers(path, 2.0)
+    run = _import(path)
+    assert run.status == "succeeded", run.message
+    assert run.imported_count == 60
+    assert all(name.startswith("import-index") for name in threads) and len(threads) == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT c.relname, count(*) FILTER (WHERE am.amname = 'gist'), "
+                       "bool_or(x.indisprimary) FROM pg_inherits i "
+                       "JOIN pg_class c ON c.oid = i.inhrelid "
+                       "JOIN pg_index x ON x.indrelid = c.oid "
+                       "JOIN pg_class ic ON ic.oid = x.indexrelid "
+                       "JOIN pg_am am ON am.oid = ic.relam "
+                       "WHERE i.inhparent = 'gisdata_feature'::regclass "
+                       "AND c.relname <> 'gisdata_feature_default' GROUP BY c.relname")
+        assert sorted(r[1:] for r in cursor.fetchall()) == [(1, True), (1, True)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_layer_whose_check_fails_in_the_thread_fails_the_run_and_changes_nothing(
+        tmp_path):
+    """The first layer's coordinates are metres said to be degrees: its check, in the
+    index's thread, finds nothing to place while the second layer loads."""
+    from gisdata.models import Layer
+
+    path = tmp_path / "two.gpkg"
+    _two_layers(path, 431000.0)
+    run = _import(path)
+    assert run.status == "failed"
+    assert "0 of 30 features of the layer first could be placed" in run.message
+    assert not Layer.objects.filter(dataset=run.dataset).exists()
+    assert not Feature.objects.exists()

@@ -39,8 +39,8 @@ from __future__ import annotations
 import json
 import math
 import struct
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -52,8 +52,8 @@ from django.db import DatabaseError, DataError, InternalError, connection, trans
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from gisdata.imports import geometry_mend, partitions
-from gisdata.imports.reader import Batch, Column, ReadError, Restart, SourceLayer
+from gisdata.imports import columnar, geometry_mend, partitions
+from gisdata.imports.reader import Batch, Column, ColumnarBatch, ReadError, Restart, SourceLayer
 
 MAX_LISTED_ERRORS = 1000
 # WKB geometry type codes (ISO; Z/M variants are dropped on reading).
@@ -240,13 +240,65 @@ def _import_statements():
             pass  # a broken connection: the caller's error says more; it is replaced
 
 
-def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
-         on_progress) -> Built:
-    """Load the layer into `table`, a new detached partition for `layer_id`, indexed.
+class Indexing:
+    """Where loaded layers are checked, indexed and analysed: in a thread of their own,
+    one layer after another, on a connection of that thread's own, so that the next
+    layer reads and loads meanwhile (on two cores the GiST build leaves one mostly idle).
+    Inside a transaction (the tests' own) the loaded tables are not visible to another
+    connection: each layer is then indexed as it is loaded. Leaving the block waits for
+    what is under way."""
 
-    Raises ReadError when `srid` is unknown to PostGIS, and NothingPlaced when the layer
-    had geometries and none could be imported (a wrong CRS, most often): a "success"
-    with no features would hide the problem. Feature ids follow the source's order.
+    def __init__(self):
+        self._pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Indexing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool:
+            self._pool.shutdown(wait=True)
+
+    def submit(self, index: Callable[[], Built]) -> Future:
+        if connection.in_atomic_block:
+            done: Future = Future()
+            try:
+                done.set_result(index())
+            except Exception as exc:  # noqa: BLE001 - handed to the caller, as a thread's
+                done.set_exception(exc)
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-index")
+        language = translation.get_language()
+
+        def aside() -> Built:
+            try:
+                with translation.override(language):
+                    return index()
+            finally:
+                connection.close()  # this thread's own
+
+        return self._pool.submit(aside)
+
+
+@dataclass
+class Loaded:
+    """A layer's features, loaded into their table; `built()` waits for its index."""
+    read: int
+    indexed: Future
+
+    def built(self) -> Built:
+        return self.indexed.result()
+
+
+def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int, on_progress,
+         indexing: Indexing) -> Loaded:
+    """Load the layer into `table`, a new detached partition for `layer_id`, to be
+    indexed by `indexing`.
+
+    Raises ReadError when `srid` is unknown to PostGIS; `built()` raises NothingPlaced
+    when the layer had geometries and none could be imported (a wrong CRS, most often):
+    a "success" with no features would hide the problem. Feature ids follow the
+    source's order.
     """
     if not srid_known(srid):
         raise ReadError(_(
@@ -267,29 +319,40 @@ def load(table: str, layer: SourceLayer, *, layer_id: int, srid: int,
                     cursor.execute(f'TRUNCATE "{table}"')
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {BATCH_TABLE}")
-        built = partitions.index(
-            table, meanwhile=lambda: _checked(state, layer),
-            timeout_s=settings.GISDATA_IMPORT_STATEMENT_TIMEOUT)
-    return built
+
+    def index() -> Built:
+        with _import_statements():
+            return partitions.index(table, meanwhile=lambda: _checked(state, layer),
+                                    timeout_s=settings.GISDATA_IMPORT_STATEMENT_TIMEOUT)
+
+    return Loaded(read=state.read, indexed=indexing.submit(index))
 
 
 def _read_ahead(batches: Iterator[Batch]) -> Iterator[Batch]:
     """The batches, each next one read (by GDAL, in a thread) while this one loads: the
     reading then overlaps PostgreSQL's parsing. Two batches at most are in memory."""
+    return _ahead(batches, "import-read")
+
+
+def _ahead(items: Iterator, name: str) -> Iterator:
+    """The items, each next one made in a thread while the caller uses this one."""
     language = translation.get_language()
 
-    def following() -> Batch | None:
+    def following():
         with translation.override(language):  # the reader's messages, in the run's
-            return next(batches, None)
+            return next(items, None)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-read") as pool:
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix=name) as pool:
         ahead = pool.submit(following)
-        while (batch := ahead.result()) is not None:
+        while (item := ahead.result()) is not None:
             ahead = pool.submit(following)
-            yield batch
+            yield item
 
 
-def _batch_load(state: _Loading, batch: Batch) -> None:
+def _batch_load(state: _Loading, batch: Batch | ColumnarBatch) -> None:
+    if isinstance(batch, ColumnarBatch):
+        _columnar_load(state, batch)
+        return
     present = [w for w in batch.geometries if w is not None]
     state.read += len(batch.numbers)
     state.with_geometry += len(present)
@@ -307,8 +370,10 @@ def _batch_load(state: _Loading, batch: Batch) -> None:
     if prefixes is not None:
         codes = {code for _prefix, _whole, code in prefixes.values()}
         suspects: list[int] = []
+        pack = _FEATURE.pack
+        layer_id = state.layer_id
 
-        def pieces() -> Iterator[list[tuple]]:
+        def pieces() -> Iterator[bytes]:
             # Made a piece at a time, as COPY sends them: PostgreSQL parses one piece
             # while Python makes the next.
             for start in range(0, len(batch.numbers), COPY_PIECE):
@@ -318,10 +383,11 @@ def _batch_load(state: _Loading, batch: Batch) -> None:
                     prefix, whole, _code = prefixes[wkb[:5]]
                     final.append((n, prefix + (wkb if whole else wkb[5:]), props))
                 suspects.extend(_suspects(final, codes))
-                yield final
+                yield _binary_rows(final, lambda row: pack(4, 8, layer_id, 4, row[0],
+                                                           len(row[1])))
 
         try:
-            _copy(state.table, state.layer_id, pieces())
+            _copy(state.table, pieces())
         except REFUSED:
             pass  # one feature is invalid or unreadable: the batch goes the long way
         else:
@@ -329,6 +395,91 @@ def _batch_load(state: _Loading, batch: Batch) -> None:
             state.suspects += suspects
             return
     _insert_repaired(state, _rows(batch, 0, len(batch.numbers)))
+
+
+def _columnar_load(state: _Loading, batch: ColumnarBatch) -> None:
+    """_batch_load for a batch of arrays: the same rows, made for all features at once
+    (gisdata/imports/columnar.py)."""
+    wkb = batch.geometries
+    sizes = wkb.offsets[1:] - wkb.offsets[:-1]
+    present = sizes > 0 if wkb.valid is None else (sizes > 0) & wkb.valid
+    rows = np.flatnonzero(present)
+    state.read += batch.length
+    state.with_geometry += len(rows)
+    if len(state.sample) < 10_000:
+        raw = wkb.data.tobytes()
+        state.sample += [raw[wkb.offsets[i]:wkb.offsets[i + 1]]
+                         for i in rows[:10_000 - len(state.sample)].tolist()]
+    state.skipped += [{"feature": n, "message": "No geometry: skipped."}
+                      for n in (np.flatnonzero(~present) + batch.first).tolist()]
+    if not len(rows):
+        return
+    if sizes[rows].min() < 5:  # not WKB: PostgreSQL says why, the long way
+        listed = batch.listed()
+        _insert_repaired(state, _rows(listed, 0, len(listed.numbers)))
+        return
+    headers, which = columnar.headers(wkb, rows)
+    for base, multi in geometry_types(headers).items():
+        state.types.setdefault(base, set()).update(multi)
+    prefixes = _ewkb_prefixes(headers, state.srid, state.promote) \
+        if state.srid == 4326 else None
+    if prefixes is not None:
+        table = [prefixes[h] for h in headers]
+        codes = np.array([code for _prefix, _whole, code in table], np.int64)[which]
+        skip = np.array([0 if whole else 5 for _prefix, whole, _code in table],
+                        np.int64)[which]
+        prefix = columnar.Segment(
+            np.frombuffer(b"".join(p for p, _whole, _code in table), np.uint8),
+            *_table_places([len(p) for p, _whole, _code in table], which))
+        body = columnar.Segment(wkb.data, wkb.offsets[rows] + skip, sizes[rows] - skip)
+        suspects = _columnar_suspects(wkb, rows, codes) + batch.first
+
+        weights = sizes[rows] + sum(
+            c.array.offsets[rows + 1] - c.array.offsets[rows] for c in batch.columns
+            if c.array.offsets is not None)
+
+        def pieces() -> Iterator[bytes]:
+            # Made in a thread (_ahead) while COPY sends the last: numpy lets go of the
+            # GIL for most of it, and so does psycopg while PostgreSQL reads.
+            for piece in columnar.pieces(weights, COPY_PIECE, COPY_PIECE_BYTES):
+                yield columnar.copy_rows(
+                    layer_id=state.layer_id, numbers=rows[piece] + batch.first,
+                    prefix=prefix.take(piece), body=body.take(piece),
+                    props=columnar.properties(
+                        [(c.name, c.array) for c in batch.columns], rows[piece]))
+
+        try:
+            _copy(state.table, _ahead(pieces(), "import-copy"))
+        except REFUSED:
+            pass  # one feature is invalid or unreadable: the batch goes the long way
+        else:
+            state.kinds.update(KIND_NAMES[c] for c in set(codes.tolist()))
+            state.suspects += suspects.tolist()
+            return
+    listed = batch.listed()
+    _insert_repaired(state, _rows(listed, 0, len(listed.numbers)))
+
+
+def _table_places(lengths: list[int], which: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each row's entry of a table of byte strings (laid end to end) starts, and
+    its length."""
+    sizes = np.array(lengths, np.int64)
+    return (np.cumsum(sizes) - sizes)[which], sizes[which]
+
+
+def _columnar_suspects(wkb, rows: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """_suspects for arrays: the indexes (in the batch) of the features to check."""
+    kinds = np.isin(codes, (1, 4, 7))
+    if not kinds.any():
+        return np.zeros(0, np.int64)
+    starts = wkb.offsets[rows]
+    simple = (codes == 1) & (wkb.data[starts] == 1) & (wkb.offsets[rows + 1] - starts == 21)
+    points = np.flatnonzero(simple)
+    xy = wkb.data[starts[points][:, None] + np.arange(5, 21)].view("<f8")
+    with np.errstate(invalid="ignore"):
+        placed = (np.abs(xy[:, 0]) <= 180) & (np.abs(xy[:, 1]) <= 90)
+    odd = np.flatnonzero(kinds & ~simple)
+    return np.sort(np.concatenate([rows[odd], rows[points[~placed]]]))
 
 
 def _rows(batch: Batch, start: int, end: int) -> list[tuple]:
@@ -399,35 +550,39 @@ def _ewkb_prefixes(geometries: list, srid: int,
 COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 COPY_TRAILER = b"\xff\xff"
 COPY_PIECE = 5_000  # rows a write: PostgreSQL parses one while Python makes the next
+# …and bytes of geometry and text a write, at most, for batches of arrays: making a
+# piece takes ~16 bytes of indexes per byte (columnar.concat).
+COPY_PIECE_BYTES = 4_000_000
 _FEATURE = struct.Struct(">hiqiii")  # 4 fields: layer_id, number, then the geometry's length
 _BATCH_ROW = struct.Struct(">hiii")  # 3 fields: n, then the WKB's length
 _LENGTH = struct.Struct(">i")
 
 
-def _copy_binary(statement: str, pieces: Iterable[list[tuple]], head) -> None:
-    """COPY rows of (…, geometry bytes, jsonb bytes) in binary, a piece (a list of rows)
-    at a time; `head(row)` packs the row's fields before its geometry, ending with the
-    geometry's length."""
+def _binary_rows(rows: list[tuple], head) -> bytes:
+    """Binary COPY rows of (…, geometry bytes, jsonb bytes); `head(row)` packs the row's
+    fields before its geometry, ending with the geometry's length."""
     pack = _LENGTH.pack
+    return b"".join([b for row in rows for b in (head(row), row[-2], pack(len(row[-1])),
+                                                  row[-1])])
+
+
+def _copy_binary(statement: str, pieces: Iterable[bytes]) -> None:
+    """COPY binary rows, a piece (bytes of whole rows) at a time."""
     raw = connection.connection  # psycopg's own connection, for COPY
     with raw.cursor() as cursor, cursor.copy(statement) as copy:
         copy.write(COPY_SIGNATURE)
-        for rows in pieces:
-            copy.write(b"".join([b for row in rows
-                                 for b in (head(row), row[-2], pack(len(row[-1])),
-                                           row[-1])]))
+        for piece in pieces:
+            copy.write(piece)
         copy.write(COPY_TRAILER)
 
 
-def _copy(table: str, layer_id: int, pieces: Iterable[list[tuple]]) -> None:
-    """COPY pieces of rows of (number, EWKB, jsonb) into the table, in one transaction. The
-    geometry and properties go in their binary wire forms (EWKB; jsonb's version byte
-    then its text)."""
-    pack = _FEATURE.pack
+def _copy(table: str, pieces: Iterable[bytes]) -> None:
+    """COPY pieces of rows (layer_id, number, EWKB, jsonb) into the table, in one
+    transaction. The geometry and properties go in their binary wire forms (EWKB;
+    jsonb's version byte then its text)."""
     with transaction.atomic():
         _copy_binary(f'COPY "{table}" (layer_id, number, geometry, properties) '
-                     "FROM STDIN (FORMAT BINARY)", pieces,
-                     lambda row: pack(4, 8, layer_id, 4, row[0], len(row[1])))
+                     "FROM STDIN (FORMAT BINARY)", pieces)
 
 
 # ST_MakeValid may turn a polygon into a collection of a polygon and a stray line: keep
@@ -485,7 +640,7 @@ def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
         cursor.execute(f"TRUNCATE {BATCH_TABLE}")
         pack = _BATCH_ROW.pack
         _copy_binary(f"COPY {BATCH_TABLE} (n, wkb, props) FROM STDIN (FORMAT BINARY)",
-                     [rows], lambda row: pack(3, 4, row[0], len(row[1])))
+                     [_binary_rows(rows, lambda row: pack(3, 4, row[0], len(row[1])))])
         try:
             with transaction.atomic():
                 cursor.execute(insert, [state.layer_id, [], state.srid])
@@ -505,7 +660,8 @@ def _insert_repaired(state: _Loading, rows: list[tuple]) -> None:
 def _left_out(cursor, geometry: str, srid: int) -> list[dict]:
     """The batch's features that the INSERT left out, each with why."""
     cursor.execute(f'''
-        SELECT n, ST_IsEmpty(g), CASE WHEN NOT ok THEN ST_IsValidReason(g) END,
+        SELECT n, CASE WHEN ST_IsEmpty(g) THEN GeometryType(g) END,
+               CASE WHEN NOT ok THEN ST_IsValidReason(g) END,
                fixed IS NULL OR ST_IsEmpty(fixed), ST_XMin(fixed), ST_YMin(fixed),
                ST_XMax(fixed), ST_YMax(fixed)
           FROM ({_parsed(BATCH_TABLE, geometry)}) left_out
@@ -514,7 +670,12 @@ def _left_out(cursor, geometry: str, srid: int) -> list[dict]:
             for n, empty, reason, nothing, *box in cursor.fetchall()]
 
 
-def _why(srid: int, empty: bool, reason: str | None, nothing: bool, box: list) -> str:
+def _why(srid: int, empty: str | None, reason: str | None, nothing: bool, box: list) -> str:
+    """Why a feature was left out; `empty` is the type of an empty geometry."""
+    if empty == "POINT":
+        # GDAL's Arrow stream writes a point with a coordinate that is not a number
+        # (which a GeoJSON can hold) as the empty point, POINT(NaN NaN).
+        return "Empty point, or a point whose coordinates are not numbers: skipped."
     if empty:
         return "Empty geometry: skipped."
     if nothing:
@@ -549,7 +710,9 @@ def _checked(state: _Loading, layer: SourceLayer) -> Built:
         kinds = state.kinds
         if misplaced:
             cursor.execute(f'''DELETE FROM "{state.table}" WHERE number = ANY(%s)
-                               RETURNING number, ST_IsEmpty(geometry), ST_XMin(geometry),
+                               RETURNING number, CASE WHEN ST_IsEmpty(geometry)
+                                                      THEN GeometryType(geometry) END,
+                                         ST_XMin(geometry),
                                          ST_YMin(geometry), ST_XMax(geometry),
                                          ST_YMax(geometry)''', [misplaced])
             state.skipped += [{"feature": n, "message": _why(state.srid, empty, None,

@@ -8,10 +8,14 @@ those before this module opens the file (docs/architecture.md, "Files that reach
 out"). CSV is read by gisdata/imports/csv_reader.py, with Python's csv module, because real city
 CSVs have decimal commas and per-row errors that GDAL's CSV driver cannot report.
 
-A layer is read a batch at a time (pyogrio's skip_features/max_features), so that a
-worker's memory follows the batch and not the file. Attributes stay in columns of one
-type each; gisdata/imports/load.py encodes them column by column into each feature's
-JSONB (a dict and json.dumps per feature cost more than everything else together).
+A layer is read a batch at a time, so that a worker's memory follows the batch and not
+the file: from GDAL's Arrow stream, opened once per layer (gisdata/imports/arrow_stream.py:
+columns of buffers, no Python object per value, and GDAL reads the next batch while the
+last one loads), or, for what that stream does not give as the import needs it (text in
+another encoding than UTF-8, coordinates with Z or M, dates and lists), with
+pyogrio.raw.read's skip_features/max_features. Attributes stay in columns of one type
+each; gisdata/imports/load.py encodes them column by column into each feature's JSONB (a
+dict and json.dumps per feature cost more than everything else together).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import numpy as np
 import pyogrio
 from django.utils.translation import gettext as _
 
+from gisdata.imports import arrow_stream
 from gisdata.imports.encodings import gdal_encoding
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
@@ -67,6 +72,60 @@ class Batch:
 
 
 @dataclass
+class ArrayColumn:
+    """An attribute column as an array; `values` gives it as a Column's values."""
+    name: str
+    array: arrow_stream.Array
+
+    @property
+    def kind(self) -> str:
+        return self.array.kind
+
+    @property
+    def values(self) -> list:
+        return _values(self.array)
+
+
+@dataclass
+class ColumnarBatch:
+    """Consecutive features of a layer as GDAL's Arrow stream gives them: numbered from
+    `first`, WKB geometries (null: none) and attributes as arrays."""
+    first: int
+    length: int
+    geometries: arrow_stream.Array   # WKB
+    columns: list[ArrayColumn]
+
+    @property
+    def numbers(self) -> range:
+        return range(self.first, self.first + self.length)
+
+    def listed(self) -> Batch:
+        """The same features as a Batch of Python values (the way of the rare batch
+        that PostgreSQL refuses in bulk, gisdata/imports/load.py)."""
+        return Batch(list(self.numbers), _values(self.geometries),
+                     [Column(c.name, c.kind, c.values) for c in self.columns])
+
+
+def _values(array: arrow_stream.Array) -> list:
+    """An array's values as the Python values pyogrio.raw.read would give (text without
+    NUL, which PostgreSQL cannot hold; None for null)."""
+    if array.values is not None:
+        values = array.values.astype(np.float64) if array.kind == "float" else array.values
+        values = values.tolist()
+    else:
+        raw, offsets = array.data.tobytes(), array.offsets.tolist()
+        values = [raw[a:b] for a, b in zip(offsets, offsets[1:], strict=False)]
+        if array.kind == "text":
+            values = [v.decode().replace("\x00", "") for v in values]
+    if array.valid is not None:
+        values = [v if ok else None for v, ok in zip(values, array.valid.tolist(),
+                                                     strict=True)]
+    if array.kind == "bytes":  # a geometry of no bytes is none
+        values = [v or None for v in values]
+    return values
+
+
+@dataclass
 class SourceLayer:
     name: str
     srid: int | None          # None: the source does not say, the planner must
@@ -86,7 +145,7 @@ class SourceLayer:
     def total(self) -> int:
         return self.count if self.stream else len(self.numbers)
 
-    def batches(self, size: int) -> Iterator[Batch]:
+    def batches(self, size: int) -> Iterator[Batch | ColumnarBatch]:
         """The features from the first, at most `size` at a time. Raises Restart when
         they must be taken again from the first (see Restart)."""
         if self.stream:
@@ -186,9 +245,20 @@ WHOLE_DOCUMENT = frozenset({"GeoJSON", "KML", "LIBKML"})
 WHOLE_BATCHES = 4
 
 
+class _Legacy(Exception):  # noqa: N818 - a signal to read another way
+    """The Arrow stream does not give this layer as the import needs it: read it with
+    pyogrio.raw.read (raised before any batch of the layer is given)."""
+
+
+# 2D WKB type codes (the first byte of a little-endian code, its rest zero): a layer
+# whose first batch has any other is read by pyogrio.raw.read with force_2d.
+_PLAIN_2D = np.zeros(256, bool)
+_PLAIN_2D[1:8] = True
+
+
 class _Stream:
-    """A vector layer read a batch at a time (pyogrio's skip_features/max_features), in
-    one encoding until its text proves not to be in it."""
+    """A vector layer read a batch at a time, in one encoding until its text proves not
+    to be in it."""
 
     def __init__(self, gdal_path: str, layer: str | None, encoding: str | None,
                  info: dict, notes: list[str]):
@@ -197,6 +267,8 @@ class _Stream:
         self.guesses = None if encoding else _guesses(info)
         self.notes = notes
         self.count = max(int(info.get("features") or 0), 0)
+        geometry = str(info.get("geometry_type") or "")
+        self.arrow = not geometry.endswith((" Z", " M", " ZM"))
 
     def _next_encoding(self, exc: UnicodeDecodeError) -> None:
         if self.given:
@@ -212,7 +284,52 @@ class _Stream:
                            "encoding: they were read as %(label)s. If the accents look "
                            "wrong, give the encoding and import again.") % {"label": label}]
 
-    def __call__(self, size: int) -> Iterator[Batch]:
+    def __call__(self, size: int) -> Iterator[Batch | ColumnarBatch]:
+        if self.arrow:
+            try:
+                yield from self._arrow(size)
+                return
+            except _Legacy:
+                self.arrow = False
+        yield from self._legacy(size)
+
+    def _arrow(self, size: int) -> Iterator[ColumnarBatch]:
+        done = 0
+        while True:
+            if self.encoding != "UTF-8":
+                raise _Legacy  # only UTF-8 comes through the Arrow stream
+            try:
+                with pyogrio.raw.open_arrow(self.path, layer=self.layer, batch_size=size,
+                                            datetime_as_string=True) as (_meta, source):
+                    try:
+                        stream = arrow_stream.Stream(source)
+                    except arrow_stream.Unsupported as exc:
+                        raise _Legacy from exc
+                    geometry = [f.name for f in stream.fields if f.geometry]
+                    if len(geometry) != 1:
+                        raise _Legacy
+                    for length, arrays in stream:
+                        batch = ColumnarBatch(
+                            first=done + 1, length=length,
+                            geometries=arrays.pop(geometry[0]),
+                            columns=[ArrayColumn(n, a) for n, a in arrays.items()])
+                        for column in batch.columns:
+                            if column.kind == "text":
+                                column.array.data.tobytes().decode()  # UnicodeDecodeError
+                        if not done and not _flat(batch.geometries):
+                            raise _Legacy
+                        yield batch
+                        done += length
+                return
+            except UnicodeDecodeError as exc:
+                self._next_encoding(exc)
+                if done:
+                    raise Restart from exc
+            except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+                raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) \
+                    from exc
+
+    def _legacy(self, size: int) -> Iterator[Batch]:
         # Their count comes from that parse, so it is exact: no read past the last.
         whole = self.info.get("driver") in WHOLE_DOCUMENT and self.count > 0
         if whole:
@@ -243,6 +360,21 @@ class _Stream:
             done += len(geometries)
             if len(geometries) < size or whole and done >= self.count:
                 return
+
+
+def _flat(geometries: arrow_stream.Array) -> bool:
+    """Whether every geometry of the array is plain 2D WKB (its type code below 8)."""
+    offsets = geometries.offsets
+    present = np.flatnonzero(offsets[1:] - offsets[:-1] >= 5)
+    if not len(present):
+        return True
+    starts = offsets[present]
+    data = geometries.data
+    little = data[starts] == 1
+    low = np.where(little, data[starts + 1], data[starts + 4])
+    rest = np.where(little, data[starts + 2] | data[starts + 3] | data[starts + 4],
+                    data[starts + 1] | data[starts + 2] | data[starts + 3])
+    return bool(np.all(_PLAIN_2D[low] & (rest == 0)))
 
 
 def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:

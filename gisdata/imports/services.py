@@ -276,19 +276,24 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
     ImportRun.objects.filter(pk=run.pk).update(notes=notes)
     total = sum(layer.total for layer in layers)
     runs.progress(run.pk, attempt, progress_total=total, read_count=total)
-    loaded, done = [], 0
-    for layer in layers:
-        table = load.stage_name(run.pk, attempt) + f"_{len(loaded)}"
-        layer_id, fresh = _layer_id(run.dataset, layer.name)
+    pending, done = [], 0
+    # Each layer is indexed while the next one loads (load.Indexing).
+    with load.Indexing() as indexing:
+        for layer in layers:
+            table = load.stage_name(run.pk, attempt) + f"_{len(pending)}"
+            layer_id, fresh = _layer_id(run.dataset, layer.name)
 
-        def progress(n, base=done):
-            runs.progress(run.pk, attempt, progress_done=base + n)
+            def progress(n, base=done):
+                runs.progress(run.pk, attempt, progress_done=base + n)
 
-        # The planner's EPSG code wins: it is how a wrong .prj gets corrected.
-        built = load.load(table, layer, layer_id=layer_id, srid=srid or layer.srid,
-                          on_progress=progress)
-        done += built.imported + len(built.skipped)
-        loaded.append((layer, table, layer_id, fresh, built))
+            # The planner's EPSG code wins: it is how a wrong .prj gets corrected.
+            rows = load.load(table, layer, layer_id=layer_id, srid=srid or layer.srid,
+                             on_progress=progress, indexing=indexing)
+            done += rows.read
+            pending.append((layer, table, layer_id, fresh, rows))
+        loaded = [(layer, table, layer_id, fresh, rows.built())
+                  for layer, table, layer_id, fresh, rows in pending]
+    done = sum(built.imported + len(built.skipped) for *_, built in loaded)
     # What was read, now counted (GDAL's count may be an estimate), and how: an
     # encoding the reader had to guess shows only once its text has been read.
     notes += [{"layer": layer.name, "message": note} for layer in layers

@@ -301,9 +301,17 @@ def test_broken_csv_wkt_imports_or_fails_cleanly(tmp_path, shapes, srid):
                      options={"wkt_field": "wkt", "skip_bad_rows": True})
 
 
-def test_a_point_that_cannot_be_reprojected_is_skipped_with_its_reason(tmp_path):
-    content, name = as_geojson([("Point", (0.0, math.nan)), ("Point", (431000.0, 4582000.0))],
-                               tmp_path)
+@pytest.mark.parametrize(("write", "reason"), [
+    (lambda shapes, tmp: as_geopackage(shapes, tmp),
+     "could not be reprojected from EPSG:25831"),
+    # GDAL reads a GeoJSON point with a NaN coordinate as the empty point.
+    (lambda shapes, tmp: as_geojson(shapes, tmp),
+     "Empty point, or a point whose coordinates are not numbers"),
+], ids=["geopackage", "geojson"])
+def test_a_point_that_cannot_be_reprojected_is_skipped_with_its_reason(tmp_path, write,
+                                                                       reason):
+    content, name = write([("Point", (0.0, math.nan)), ("Point", (431000.0, 4582000.0))],
+                          tmp_path)
     dataset = services.dataset_create(name="NaN", source_srid=25831,
                                       source_file=ContentFile(content, name=name))
     run = services.import_start(dataset=dataset)
@@ -311,7 +319,7 @@ def test_a_point_that_cannot_be_reprojected_is_skipped_with_its_reason(tmp_path)
     run.refresh_from_db()
     assert run.status == ImportStatus.SUCCEEDED
     assert (run.imported_count, run.skipped_count) == (1, 1)
-    assert "could not be reprojected from EPSG:25831" in run.errors[0]["message"]
+    assert reason in run.errors[0]["message"]
 
 
 def test_the_fuzzed_files_hold_the_breakage_they_claim(tmp_path):

@@ -74,8 +74,8 @@ def polygon(x):
 def test_batches_agree_on_promotion_repair_and_skipping(settings, progress):
     """A multipolygon after three batches of polygons makes the layer multi, from its
     first feature; an invalid polygon in a later batch is repaired and counted, an empty
-    one listed, each where it stands in the source. (GeoJSON is parsed whole at every
-    read: a layer of it is read in four batches at most.)"""
+    one listed, each where it stands in the source. (A GeoJSON is opened, and so parsed,
+    once: its batches come one after another from that one reading.)"""
     settings.GISDATA_IMPORT_BATCH = 3
     features = [{"type": "Polygon", "coordinates": polygon(2 + i / 100)} for i in range(40)]
     features[33] = {"type": "MultiPolygon", "coordinates": [polygon(3), polygon(3.5)]}
@@ -97,7 +97,7 @@ def test_batches_agree_on_promotion_repair_and_skipping(settings, progress):
     assert [r[0] for r in rows] == [i for i in range(1, 41) if i != 38]
     assert all(number == i for number, i, _ in rows)
     assert [number for number, _, repaired in rows if repaired] == [36]
-    assert progress == [10, 20, 30, 40]
+    assert progress == [*range(3, 40, 3), 40]
 
 
 @pytest.mark.quality("import-memory")

@@ -14,7 +14,7 @@ columns of buffers, no Python object per value, and GDAL reads the next batch wh
 last one loads), or, for what that stream does not give as the import needs it (text in
 another encoding than UTF-8, coordinates with Z or M, dates and lists), with
 pyogrio.raw.read's skip_features/max_features. Attributes stay in columns of one type
-each; gisdata/imports/load.py encodes them column by column into each feature's JSONB (a
+each; gisdata/imports/jsonb.py encodes them column by column into each feature's JSONB (a
 dict and json.dumps per feature cost more than everything else together).
 """
 
@@ -36,7 +36,7 @@ from gisdata.imports.encodings import gdal_encoding
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
-# How an attribute column's values become JSON (gisdata/imports/load.py, ENCODE): each
+# How an attribute column's values become JSON (gisdata/imports/jsonb.py, ENCODE): each
 # column has one kind. GDAL gives integer and boolean columns that have nulls as floats
 # with NaN (`float_int`, `float_bool`): an integer stays a JSON number straight from the
 # float (as jsonb writes 7.0 from a float8: 7), so values at or beyond 2**63, which GDAL
@@ -101,7 +101,7 @@ class ColumnarBatch:
 
     def listed(self) -> Batch:
         """The same features as a Batch of Python values (the way of the rare batch
-        that PostgreSQL refuses in bulk, gisdata/imports/load.py)."""
+        that PostgreSQL refuses in bulk, gisdata/imports/repair.py)."""
         return Batch(list(self.numbers), _values(self.geometries),
                      [Column(c.name, c.kind, c.values) for c in self.columns])
 

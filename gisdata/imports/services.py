@@ -227,7 +227,7 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
         raise ImportFailed(_("The file has no layer %(value)s; it has %(value2)s.") % {
                                "value": ', '.join(missing),
                                "value2": ', '.join(available)})
-    return [read_vector(source.gdal_path, layer=name,
+    return [read_vector(source.gdal_path, layer=name, batch_size=settings.GISDATA_IMPORT_BATCH,
                         encoding=dataset.encoding or _layer_encoding(source, name))
             for name in wanted]
 

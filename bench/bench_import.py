@@ -153,7 +153,7 @@ def child(run_id: int, profile: bool) -> None:
     django.setup()
     from django.db import connection
 
-    from gisdata.imports import load, partitions, services
+    from gisdata.imports import background, load, partitions, services
 
     stages: dict[str, float] = {}
     sql: dict[str, list[float]] = {}
@@ -173,7 +173,7 @@ def child(run_id: int, profile: bool) -> None:
     load._batch_load = timed("read and COPY", load._batch_load)
     # The check runs while a second connection builds the GiST index (partitions.index):
     # "check and index" is their wall time, the other two each one's own.
-    load._checked = timed("check", load._checked)
+    background.checked = timed("check", background.checked)
     partitions._aside = timed("GiST aside", partitions._aside)
     partitions.index = timed("check and index", partitions.index)
     load.load = timed("load (read, COPY, check, index)", load.load)

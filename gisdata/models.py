@@ -188,7 +188,9 @@ class ImportRun(models.Model):
     def percent(self) -> int:
         if self.status == ImportStatus.SUCCEEDED:
             return 100
-        return int(self.progress_done * 100 / self.progress_total) if self.progress_total else 0
+        # progress_total may be an estimate until the layers are read: never past 100.
+        return min(100, int(self.progress_done * 100 / self.progress_total)) \
+            if self.progress_total else 0
 
 
 class ConstraintRule(models.TextChoices):

@@ -6,7 +6,7 @@ column. Every part of a feature's COPY row is made for all features at once as a
 *segment*: one buffer, and for each row where its bytes start and how many there are
 (a constant, such as a key of the properties, is one buffer that every row points
 into). `concat` then lays the segments out row after row. The properties are written
-as gisdata/imports/load.py's `properties` writes them (the same keys, separators and
+as gisdata/imports/jsonb.py's `properties` writes them (the same keys, separators and
 values, so jsonb stores the same document): numbers by orjson, whose shortest exact
 digits are repr's, text as its UTF-8 bytes between quotes, escaped by json only in the
 rare values that need it.
@@ -147,7 +147,7 @@ _ESCAPED[:0x20] = _ESCAPED[ord('"')] = _ESCAPED[ord("\\")] = True
 
 def _strings(array: Array, rows: np.ndarray) -> Segment:
     """Each value between quotes; those that need escaping (or hold NUL) by json, as
-    the text column's values are written (load._texts)."""
+    the text column's values are written (jsonb._texts)."""
     starts, ends = array.offsets[rows], array.offsets[rows + 1]
     sizes = ends - starts
     quote = constant(b'"', len(rows))
@@ -186,7 +186,7 @@ VALUES = {"int": _numbers, "float": _numbers, "bool": _booleans, "text": _string
 
 def properties(columns: list[tuple[str, Array]], rows: np.ndarray) -> list[Segment]:
     """The segments of each row's properties in jsonb's binary form (version 1, then the
-    JSON text), as load.properties writes them."""
+    JSON text), as jsonb.properties writes them."""
     if not columns:
         return [constant(b"\x01{}", len(rows))]
     segments = []

@@ -5,7 +5,7 @@ points, an unclosed ring or a one-point line ("Polygon must have at least four p
 each ring"), and PROJ refuses a NaN coordinate. Real files hold all of these: OpenStreetMap
 extracts with degenerate building rings, exports that wrote NaN for a missing vertex.
 The pipeline parses in bulk and only when that fails looks for the features at fault
-(gisdata/imports/load.py says why); each of those is handed to :func:`mend`, a plain walk
+(gisdata/imports/repair.py says why); each of those is handed to :func:`mend`, a plain walk
 over its WKB that:
 
 - drops vertices whose coordinates are not finite numbers (NaN, ±Infinity);

@@ -4,7 +4,7 @@ Partitions are named `gisdata_feature_l<layer id>`; features of layers that were
 imported (made in the admin or by tests) live in `gisdata_feature_default`. A new
 partition is created detached, with the parent's columns, defaults and checks and a
 CHECK on its layer, so that attaching it needs no scan; it is filled, indexed and
-analysed (gisdata/imports/load.py); then, in the swap's transaction, the old one is
+analysed (gisdata/imports/load.py, background.py); then, in the swap's transaction, the old one is
 dropped and the new one attached.
 
 Dropping a partition takes an ACCESS EXCLUSIVE lock on the parent for the rest of the

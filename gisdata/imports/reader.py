@@ -14,7 +14,7 @@ columns of buffers, no Python object per value, and GDAL reads the next batch wh
 last one loads), or, for what that stream does not give as the import needs it (text in
 another encoding than UTF-8, coordinates with Z or M, dates and lists), with
 pyogrio.raw.read's skip_features/max_features. Attributes stay in columns of one type
-each; gisdata/imports/load.py encodes them column by column into each feature's JSONB (a
+each; gisdata/imports/jsonb.py encodes them column by column into each feature's JSONB (a
 dict and json.dumps per feature cost more than everything else together).
 """
 
@@ -24,6 +24,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -36,7 +37,7 @@ from gisdata.imports.encodings import gdal_encoding
 
 EPSG = re.compile(r"^EPSG:(\d+)$")
 
-# How an attribute column's values become JSON (gisdata/imports/load.py, ENCODE): each
+# How an attribute column's values become JSON (gisdata/imports/jsonb.py, ENCODE): each
 # column has one kind. GDAL gives integer and boolean columns that have nulls as floats
 # with NaN (`float_int`, `float_bool`): an integer stays a JSON number straight from the
 # float (as jsonb writes 7.0 from a float8: 7), so values at or beyond 2**63, which GDAL
@@ -101,7 +102,7 @@ class ColumnarBatch:
 
     def listed(self) -> Batch:
         """The same features as a Batch of Python values (the way of the rare batch
-        that PostgreSQL refuses in bulk, gisdata/imports/load.py)."""
+        that PostgreSQL refuses in bulk, gisdata/imports/repair.py)."""
         return Batch(list(self.numbers), _values(self.geometries),
                      [Column(c.name, c.kind, c.values) for c in self.columns])
 
@@ -261,8 +262,9 @@ class _Stream:
     to be in it."""
 
     def __init__(self, gdal_path: str, layer: str | None, encoding: str | None,
-                 info: dict, notes: list[str]):
+                 info: dict, notes: list[str], opened: _Opened | None = None):
         self.path, self.layer, self.given, self.info = gdal_path, layer, encoding, info
+        self.opened = opened  # the stream read_vector opened already, if it did
         self.encoding = encoding or "UTF-8"
         self.guesses = None if encoding else _guesses(info)
         self.notes = notes
@@ -298,9 +300,12 @@ class _Stream:
         while True:
             if self.encoding != "UTF-8":
                 raise _Legacy  # only UTF-8 comes through the Arrow stream
+            opened, self.opened = self.opened, None
+            if opened and opened.size != size:
+                opened.close()
+                opened = None
             try:
-                with pyogrio.raw.open_arrow(self.path, layer=self.layer, batch_size=size,
-                                            datetime_as_string=True) as (_meta, source):
+                with opened or _Opened(self.path, self.layer, size) as (_meta, source):
                     try:
                         stream = arrow_stream.Stream(source)
                     except arrow_stream.Unsupported as exc:
@@ -330,6 +335,12 @@ class _Stream:
                     from exc
 
     def _legacy(self, size: int) -> Iterator[Batch]:
+        if self.opened:
+            self.opened.close()
+            self.opened = None
+        if self.info.get("features") is None:  # counted from the text: GDAL's count
+            self.info = _info(self.path, self.layer)
+            self.count = max(int(self.info.get("features") or 0), 0)
         # Their count comes from that parse, so it is exact: no read past the last.
         whole = self.info.get("driver") in WHOLE_DOCUMENT and self.count > 0
         if whole:
@@ -377,12 +388,60 @@ def _flat(geometries: arrow_stream.Array) -> bool:
     return bool(np.all(_PLAIN_2D[low] & (rest == 0)))
 
 
-def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> SourceLayer:
+def _info(gdal_path: str, layer: str | None) -> dict:
+    try:
+        return pyogrio.read_info(gdal_path, layer=layer, force_feature_count=True)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) from exc
+
+
+class _Opened:
+    """A layer's Arrow stream, opened (pyogrio.raw.open_arrow) until closed or left as a
+    context manager: (meta, source)."""
+
+    def __init__(self, gdal_path: str, layer: str | None, size: int):
+        self.size = size
+        self._stack = ExitStack()
+        self.meta, self.source = self._stack.enter_context(pyogrio.raw.open_arrow(
+            gdal_path, layer=layer, batch_size=size, datetime_as_string=True))
+
+    def __enter__(self):
+        return self.meta, self.source
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+
+FEATURE_TYPE = b'"Feature"'
+
+
+def _features_in(path: str) -> int:
+    """About how many features a GeoJSON holds, for progress: its `"Feature"` strings,
+    counted a few MB at a time (far faster than GDAL parsing the file to count them).
+    A property whose value is "Feature" counts too; the run's total is corrected once
+    the layer is read."""
+    found, tail = 0, b""
+    try:
+        with open(path, "rb") as source:
+            while chunk := source.read(8 << 20):
+                found += (tail + chunk).count(FEATURE_TYPE)
+                tail = chunk[-(len(FEATURE_TYPE) - 1):]
+    except OSError:
+        return 0
+    return found
+
+
+def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None,
+                batch_size: int | None = None) -> SourceLayer:
     """Open one layer of a Shapefile, GeoJSON, GeoPackage or KML through pyogrio: its
     name, CRS, schema and count now, its features batch by batch as they are loaded.
 
     `encoding` is the planner's or the .cpg's; None means UTF-8, or a guess when the
-    text is not UTF-8 (said in the layer's notes).
+    text is not UTF-8 (said in the layer's notes). `batch_size`, the batches' size, lets
+    a GeoJSON be opened (and so parsed) once for its schema and its features.
     """
     if encoding:
         try:  # a dataset saved before names were normalised may say `latin-1`
@@ -390,14 +449,28 @@ def read_vector(gdal_path: str, *, layer: str | None, encoding: str | None) -> S
         except LookupError as exc:
             raise ReadError(_("Unknown encoding %(encoding)s: give one such as UTF-8, "
                               "CP1252 or ISO-8859-1.") % {"encoding": encoding}) from exc
-    try:
-        info = pyogrio.read_info(gdal_path, layer=layer, force_feature_count=True)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) from exc
+    opened = None
+    if batch_size and encoding in (None, "UTF-8") and gdal_path.startswith("GeoJSON:/") \
+            and not gdal_path.startswith("GeoJSON:/vsi"):
+        # Opening a GeoJSON parses it whole: the stream opened for the schema is the one
+        # that reads the features, and the count (for progress) is taken from the text.
+        try:
+            opened = _Opened(gdal_path, layer, batch_size)
+        except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            raise ReadError(_("The file could not be read: %(exc)s") % {"exc": exc}) \
+                from exc
+        meta = opened.meta
+        info = {"driver": "GeoJSON", "features": None, "crs": meta["crs"],
+                "encoding": meta["encoding"], "fields": meta["fields"],
+                "dtypes": meta["dtypes"], "geometry_type": meta["geometry_type"]}
+    else:
+        info = _info(gdal_path, layer)
     names = [str(n) for n in info["fields"]]
     declared = [str(t) for t in info["dtypes"]]
     notes: list[str] = []
-    stream = _Stream(gdal_path, layer, encoding, info, notes)
+    stream = _Stream(gdal_path, layer, encoding, info, notes, opened)
+    if opened:
+        stream.count = _features_in(gdal_path.removeprefix("GeoJSON:"))
     return SourceLayer(name=layer or "layer", srid=srid_of(info["crs"]), crs=info["crs"],
                        schema=[{"name": n, "type": t}
                                for n, t in zip(names, declared, strict=True)],

@@ -54,7 +54,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from gisdata.imports import load
+from gisdata.imports import placing
 from gisdata.models import ImportRun, ImportStatus
 
 log = logging.getLogger(__name__)
@@ -190,7 +190,7 @@ def fail(run_id: int, attempt: int, message: str, errors=(),
     return bool(ImportRun.objects.filter(
         pk=run_id, attempt=attempt, status__in=statuses,
     ).update(status=ImportStatus.FAILED, message=message,
-             errors=load.errors_json(list(errors)), skipped_count=len(errors),
+             errors=placing.errors_json(list(errors)), skipped_count=len(errors),
              finished_at=timezone.now()))
 
 

@@ -27,7 +27,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from psycopg.errors import LockNotAvailable
 
-from gisdata.imports import load, partitions, runs
+from gisdata.imports import background, load, partitions, placing, runs
 from gisdata.imports.encodings import gdal_encoding
 from gisdata.imports.reader import ReadError, SourceLayer, read_vector, source_layers
 from gisdata.layer_services import label_property_guess
@@ -227,7 +227,7 @@ def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:
         raise ImportFailed(_("The file has no layer %(value)s; it has %(value2)s.") % {
                                "value": ', '.join(missing),
                                "value2": ', '.join(available)})
-    return [read_vector(source.gdal_path, layer=name,
+    return [read_vector(source.gdal_path, layer=name, batch_size=settings.GISDATA_IMPORT_BATCH,
                         encoding=dataset.encoding or _layer_encoding(source, name))
             for name in wanted]
 
@@ -277,8 +277,8 @@ def _execute(run: ImportRun, attempt: int, scratch: Path) -> None:
     total = sum(layer.total for layer in layers)
     runs.progress(run.pk, attempt, progress_total=total, read_count=total)
     pending, done = [], 0
-    # Each layer is indexed while the next one loads (load.Indexing).
-    with load.Indexing() as indexing:
+    # Each layer is indexed while the next one loads (background.Indexing).
+    with background.Indexing() as indexing:
         for layer in layers:
             table = load.stage_name(run.pk, attempt) + f"_{len(pending)}"
             layer_id, fresh = _layer_id(run.dataset, layer.name)
@@ -342,12 +342,12 @@ def _swap(run: ImportRun, attempt: int, loaded) -> None:
         Dataset.objects.filter(pk=dataset.pk).update(version=F("version") + 1)
         ImportRun.objects.filter(pk=run.pk).update(
             status=ImportStatus.SUCCEEDED, imported_count=imported, repaired_count=repaired,
-            skipped_count=len(errors), errors=load.errors_json(errors),
+            skipped_count=len(errors), errors=placing.errors_json(errors),
             progress_done=F("progress_total"), finished_at=timezone.now())
 
 
 def _layer_replace(dataset: Dataset, layer: SourceLayer, table: str, *, layer_id: int,
-                   fresh: bool, built: load.Built) -> None:
+                   fresh: bool, built: background.Built) -> None:
     row = Layer.objects.filter(dataset=dataset, name=layer.name).first()
     created = row is None
     if created:

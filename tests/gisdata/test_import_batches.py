@@ -100,6 +100,43 @@ def test_batches_agree_on_promotion_repair_and_skipping(settings, progress):
     assert progress == [*range(3, 40, 3), 40]
 
 
+def test_a_geojson_is_opened_once_and_its_total_counted_from_its_text(settings,
+                                                                     monkeypatch):
+    """Opening a GeoJSON parses it whole: the stream opened for its schema reads its
+    features too, and the progress bar's total is counted from its text, then corrected
+    to what was read (a property whose value is "Feature" counts once too many)."""
+    settings.GISDATA_IMPORT_BATCH = 4
+    opened, reported = [], []
+
+    def spy(name, real):
+        def opening(*args, **kwargs):
+            opened.append(name)
+            return real(*args, **kwargs)
+        return opening
+
+    for module, name in ((pyogrio, "read_info"), (pyogrio.raw, "open_arrow"),
+                         (pyogrio.raw, "read")):
+        monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
+    real = runs.progress
+
+    def recording(run_id, attempt, **fields):
+        reported.append(fields)
+        return real(run_id, attempt, **fields)
+
+    monkeypatch.setattr(runs, "progress", recording)
+    content = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [2 + i / 100, 41]},
+         "properties": {"i": i + 1, "kind": "Feature" if i == 5 else "tree"}}
+        for i in range(10)]}).encode()
+    run = run_import(content, "trees.geojson")
+    assert run.status == "succeeded", run.message
+    assert opened == ["open_arrow"]
+    assert reported[0] == {"progress_total": 11, "read_count": 11}
+    assert [f["progress_done"] for f in reported if "progress_done" in f] == [4, 8, 10]
+    assert reported[-1] == {"progress_total": 10, "read_count": 10}
+    assert run.imported_count == 10 and run.percent == 100
+
+
 @pytest.mark.quality("import-memory")
 def test_text_not_in_utf8_after_the_first_batch_reads_the_layer_again(settings):
     """The accents come in the second batch: the batch already loaded as UTF-8 is taken

@@ -13,7 +13,7 @@ import pyogrio
 import pytest
 from django.core.files.base import ContentFile
 
-from gisdata.imports import columnar, load, reader, services
+from gisdata.imports import columnar, jsonb, load, reader, services
 from gisdata.imports.arrow_stream import Array
 from gisdata.models import Feature, ImportRun
 
@@ -196,7 +196,7 @@ def test_strings_are_json_as_the_value_by_value_encoding_writes_them():
     segment = columnar.properties([("t", array)], rows)
     out, ends = columnar.concat(segment)
     documents = [bytes(out[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-    expected = load.properties([reader.Column(
+    expected = jsonb.properties([reader.Column(
         "t", "text", [None if v is None else v.replace("\x00", "") for v in TEXTS])],
         len(TEXTS))
     assert documents == expected
@@ -210,7 +210,7 @@ def test_bytes_are_hex_between_quotes_and_booleans_json():
     out, ends = columnar.concat(columnar.properties([("b", array), ("f", flags)],
                                                     np.arange(3)))
     assert [bytes(out[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)] == \
-        load.properties([reader.Column("b", "bytes", [b"\x00\xff", b"", None]),
+        jsonb.properties([reader.Column("b", "bytes", [b"\x00\xff", b"", None]),
                          reader.Column("f", "bool", [True, None, False])], 3)
 
 
@@ -222,11 +222,11 @@ def test_numbers_are_json_as_the_value_by_value_encoding_writes_them():
         out, ends = columnar.concat(columnar.properties([("v", array)],
                                                         np.arange(len(values))))
         documents = [bytes(out[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)]
-        assert documents == load.properties([reader.Column("v", legacy, values.tolist())],
+        assert documents == jsonb.properties([reader.Column("v", legacy, values.tolist())],
                                             len(values))
 
 
-# --- a layer indexed while the next one loads (load.Indexing) --------------------------
+# --- a layer indexed while the next one loads (background.Indexing) ---------------------
 
 def _two_layers(path, first_x: float):
     for name, x in (("first", first_x), ("second", 2.5)):

@@ -13,7 +13,7 @@ from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gisdata.imports import load, partitions
+from gisdata.imports import jsonb, partitions
 from gisdata.models import Feature
 from tests.gisdata.test_import_batches import run_import
 
@@ -24,19 +24,19 @@ def _number(text: str):
 
 @given(st.lists(st.one_of(st.none(), st.floats(), st.integers(-2**53, 2**53))))
 def test_floats_written_at_once_are_the_numbers_written_one_by_one(values):
-    assert [_number(t) for t in load._floats(values)] == \
-        [_number(load._float(v)) for v in values]
+    assert [_number(t) for t in jsonb._floats(values)] == \
+        [_number(jsonb._float(v)) for v in values]
 
 
 def test_floats_of_a_type_orjson_refuses_are_written_one_by_one():
     big = 2**70  # past 64 bits: orjson refuses it, _float writes it
-    assert load._floats([1.5, big, None]) == ["1.5", str(big), "null"]
+    assert jsonb._floats([1.5, big, None]) == ["1.5", str(big), "null"]
 
 
 @pytest.mark.django_db
 def test_floats_are_stored_as_postgresql_stores_the_same_float8():
     values = [7.0, 0.1, 1e-05, 1e20, -0.0, 123456789.123456789, 5e-324, math.nan, None]
-    texts = load._floats(values)
+    texts = jsonb._floats(values)
     with connection.cursor() as cursor:
         for value, text in zip(values, texts, strict=True):
             cursor.execute("SELECT %s::jsonb = to_jsonb(%s::float8) "

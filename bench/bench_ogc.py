@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -46,21 +45,11 @@ from bench.peers import wait_http
 NAME = "ogc"
 FEATURES = 200_000
 PAGE = 1000
-SLUG = "bench-ogc"
+DATASET_NAME = "Benchmark: OGC API"
 AREA = (2.05, 41.32, 2.23, 41.47)
 BBOX = (2.160, 41.380, 2.175, 41.391)  # 0.61% of the area: ~1,220 points
-SEED = 0.2024
+SEED = 2024
 ROOT = Path(__file__).resolve().parent.parent
-
-SEED_SQL = """
-INSERT INTO gisdata_feature (layer_id, geometry, properties)
-SELECT %(layer)s,
-       ST_SetSRID(ST_MakePoint(%(x0)s + random() * (%(x1)s - %(x0)s),
-                               %(y0)s + random() * (%(y1)s - %(y0)s)), 4326),
-       jsonb_build_object('name', 'Point ' || g, 'n', g, 'kind',
-                          (ARRAY['bench', 'fountain', 'tree'])[1 + g %% 3])
-FROM generate_series(1, %(n)s) AS g
-"""
 
 REFERENCE_SQL = """
 SELECT json_build_object(
@@ -79,38 +68,22 @@ FROM (SELECT id, geometry, properties FROM gisdata_feature
 
 
 def seed():
-    """The published layer with its 200,000 points: reused when it is complete."""
-    from django.contrib.gis.geos import Polygon
-    from django.db import connection, transaction
+    """The published layer with its 200,000 points, imported as a planner's upload is
+    (bench/seed_layers.py): reused when it is complete."""
+    import numpy as np
 
-    from gisdata.models import Dataset, Feature, Layer
+    from bench.seed_layers import layer_imported
 
-    dataset, _ = Dataset.objects.get_or_create(slug=SLUG, defaults={
-        "name": "Benchmark: OGC API", "source_url": "https://example.org/bench.gpkg",
-        "licence": "CC0 1.0", "attribution": "Plaza benchmarks"})
-    layer, _ = Layer.objects.get_or_create(dataset=dataset, name="points", defaults={
-        "title": "Benchmark points", "geometry_type": "Point"})
-    if Feature.objects.filter(layer_id=layer.pk).count() == FEATURES:
-        out(f"seed: reused layer {layer.pk} with {FEATURES:,} points")
-        return layer
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM gisdata_feature WHERE layer_id = %s", [layer.pk])
-        cursor.execute("SELECT setseed(%s)", [SEED])
-        x0, y0, x1, y1 = AREA
-        cursor.execute(SEED_SQL, {"layer": layer.pk, "x0": x0, "y0": y0, "x1": x1,
-                                  "y1": y1, "n": FEATURES})
-        layer.extent = Polygon.from_bbox(AREA)
-        layer.extent.srid = 4326
-        layer.feature_count = FEATURES
-        layer.is_published = True
-        layer.schema = [{"name": "name", "type": "str"}, {"name": "n", "type": "int"},
-                        {"name": "kind", "type": "str"}]
-        layer.save()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE gisdata_feature")
-    out(f"seed: layer {layer.pk}, {FEATURES:,} points in {time.perf_counter() - started:.1f} s")
-    return layer
+    rng = np.random.default_rng(SEED)
+    g = np.arange(1, FEATURES + 1, dtype=np.int64)
+    x0, y0, x1, y1 = AREA
+    return layer_imported(
+        name=DATASET_NAME, layer_name="points", title="Benchmark points",
+        x=x0 + rng.random(FEATURES) * (x1 - x0), y=y0 + rng.random(FEATURES) * (y1 - y0),
+        columns={"name": np.array([f"Point {i}" for i in g.tolist()], dtype=object),
+                 "n": g,
+                 "kind": np.array(["bench", "fountain", "tree"], dtype=object)[g % 3]},
+        licence="CC0 1.0", attribution="Plaza benchmarks")
 
 
 def main() -> None:

@@ -52,7 +52,7 @@ from bench.gunicorn import KeepAlive, serving
 
 NAME = "tiles"
 FEATURES = 200_000
-SLUG = "bench-tiles"
+DATASET_NAME = "Benchmark: street trees"
 # Where the points fall: Barcelona; a quarter of them in a denser district around the
 # centre, so that one z14 tile holds ~10,000 points (under the tile's feature cap).
 AREA = (2.05, 41.32, 2.23, 41.47)
@@ -60,22 +60,7 @@ DENSE = (2.14, 41.37, 2.20, 41.41)
 DENSE_SHARE = 0.25
 DENSE_POINT = (2.17, 41.39)
 ZOOM = 14
-SEED = 0.2024
-
-SEED_SQL = """
-INSERT INTO gisdata_feature (layer_id, geometry, properties)
-SELECT %(layer)s,
-       CASE WHEN g <= %(dense_n)s
-            THEN ST_SetSRID(ST_MakePoint(%(dx0)s + random() * (%(dx1)s - %(dx0)s),
-                                         %(dy0)s + random() * (%(dy1)s - %(dy0)s)), 4326)
-            ELSE ST_SetSRID(ST_MakePoint(%(x0)s + random() * (%(x1)s - %(x0)s),
-                                         %(y0)s + random() * (%(y1)s - %(y0)s)), 4326)
-       END,
-       jsonb_build_object('name', 'Tree ' || g, 'species',
-                          (ARRAY['Platanus', 'Celtis', 'Tipuana', 'Pinus'])[1 + g %% 4],
-                          'height', 3 + g %% 20, 'planted', 1950 + g %% 70)
-FROM generate_series(1, %(n)s) AS g
-"""
+SEED = 2024
 
 TEXTBOOK_SQL = """
 SELECT ST_AsMVT(mvt, 'features', 4096, 'geom', 'id')
@@ -114,41 +99,25 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
 
 
 def seed():
-    """The published layer with its 200,000 points: reused when it is complete."""
-    from django.contrib.gis.geos import Polygon
-    from django.db import connection, transaction
+    """The published layer with its 200,000 points, imported as a planner's upload is
+    (bench/seed_layers.py): reused when it is complete."""
+    import numpy as np
 
-    from gisdata.models import Dataset, Feature, Layer
+    from bench.seed_layers import layer_imported
 
-    layer = Layer.objects.filter(dataset__slug=SLUG).first()
-    if layer is not None and Feature.objects.filter(layer=layer).count() == FEATURES:
-        out(f"seed: reused layer {layer.pk} with {FEATURES:,} features")
-        return layer
-    started = time.perf_counter()
-    with transaction.atomic():
-        dataset, _ = Dataset.objects.get_or_create(slug=SLUG, defaults={
-            "name": "Benchmark: street trees", "source_url": "https://example.org/trees.geojson",
-            "licence": "CC BY 4.0", "attribution": "Benchmark"})
-        extent = Polygon.from_bbox(AREA)
-        extent.srid = 4326
-        layer, _ = Layer.objects.update_or_create(dataset=dataset, name="trees", defaults={
-            "title": "Street trees", "geometry_type": "Point", "is_published": True,
-            "extent": extent, "feature_count": FEATURES})
-        with connection.cursor() as cursor:
-            cursor.execute("DELETE FROM gisdata_feature WHERE layer_id = %s", [layer.pk])
-            cursor.execute("SELECT setseed(%s)", [SEED])
-            x0, y0, x1, y1 = AREA
-            dx0, dy0, dx1, dy1 = DENSE
-            cursor.execute(SEED_SQL, {
-                "layer": layer.pk, "n": FEATURES, "dense_n": int(FEATURES * DENSE_SHARE),
-                "x0": x0, "y0": y0, "x1": x1, "y1": y1,
-                "dx0": dx0, "dy0": dy0, "dx1": dx1, "dy1": dy1})
-    seeded = time.perf_counter() - started
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE gisdata_feature")
-    out(f"seed: layer {layer.pk}, {FEATURES:,} points inserted in {seeded:.1f} s, "
-        f"VACUUM ANALYZE {time.perf_counter() - started - seeded:.1f} s")
-    return layer
+    rng = np.random.default_rng(SEED)
+    g = np.arange(1, FEATURES + 1, dtype=np.int64)
+    dense = g <= int(FEATURES * DENSE_SHARE)
+    (x0, y0, x1, y1), (dx0, dy0, dx1, dy1) = AREA, DENSE
+    u, v = rng.random(FEATURES), rng.random(FEATURES)
+    species = np.array(["Platanus", "Celtis", "Tipuana", "Pinus"], dtype=object)
+    return layer_imported(
+        name=DATASET_NAME, layer_name="trees", title="Street trees",
+        x=np.where(dense, dx0 + u * (dx1 - dx0), x0 + u * (x1 - x0)),
+        y=np.where(dense, dy0 + v * (dy1 - dy0), y0 + v * (y1 - y0)),
+        columns={"name": np.array([f"Tree {i}" for i in g.tolist()], dtype=object),
+                 "species": species[g % 4], "height": 3 + g % 20, "planted": 1950 + g % 70},
+        licence="CC BY 4.0", attribution="Benchmark")
 
 
 def _varint(buf: bytes, i: int) -> tuple[int, int]:

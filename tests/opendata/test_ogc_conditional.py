@@ -89,6 +89,11 @@ def test_without_a_limit_a_page_holds_the_default_and_small_pages_come_whole(
     doc = json.loads(response.content)
     assert doc["numberReturned"] == settings.OGC_ITEMS_DEFAULT_LIMIT
     assert not response.streaming and response["Content-Length"]
+    # A desktop GIS client's page of 1,000 comes whole too, with its ETag.
+    layer_make("more", points=grid(1100))
+    response = client.get("/ogc/collections/ds-more-more/items", {"limit": 1000})
+    assert not response.streaming and response["Content-Length"] and response["ETag"]
+    assert json.loads(response.content)["numberReturned"] == 1000
 
 
 def test_a_large_page_is_streamed_and_whole(client, db, settings):

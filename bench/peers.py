@@ -8,7 +8,7 @@ every package pinned) and made again when that list changes; never the project's
 answers, and stops it afterwards, after a failure too.
 
 Both read `gisdata_feature` itself (partitioned by `layer_id`: one partition per imported
-layer, the benchmarks' layers in the default one), the layer chosen in every request by
+layer, the benchmarks' layers included, bench/seed_layers.py), the layer chosen in every request by
 `layer_id=…` in the query, which both take as a filter on that column:
 
 - **pygeoapi** 0.21 (the last release for Python 3.11): its PostgreSQL provider
@@ -22,8 +22,9 @@ layer, the benchmarks' layers in the default one), the layer chosen in every req
   computed at start (`TIPG_DB_SPATIAL_EXTENT=false`: an `ST_Extent` over the whole table
   every `catalog_ttl`), and our tile settings (`TIPG_TILE_BUFFER` 64 and
   `TIPG_MAX_FEATURES_PER_TILE` 20,000 instead of its 256 and 10,000); under uvicorn,
-  1 worker (one process, uvloop, httptools). It orders by its id column, pages by
-  `OFFSET` and counts the matches on every page too.
+  1 worker (one process, uvloop, httptools); asked for `sortby=id` too (without it, the
+  order is the table's, which is the ids' only while a layer's rows lie in id order). It
+  pages by `OFFSET` and counts the matches on every page too.
 """
 
 from __future__ import annotations
@@ -160,7 +161,7 @@ class Peer:
         layer = f"layer_id={self.layer_id}"
         if self.name == "pygeoapi":
             return f"/collections/features/items?{query}&{layer}&sortby=id&f=json"
-        return f"/collections/{TIPG_TABLE}/items?{query}&{layer}&f=geojson"
+        return f"/collections/{TIPG_TABLE}/items?{query}&{layer}&sortby=id&f=geojson"
 
     def tile_path(self, z: int, x: int, y: int) -> str:
         """tipg's Mapbox vector tile of the layer (WebMercatorQuad, as ours)."""

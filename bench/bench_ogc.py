@@ -56,13 +56,14 @@ SELECT json_build_object(
     'type', 'FeatureCollection',
     'numberMatched', (SELECT count(*) FROM gisdata_feature
                       WHERE layer_id = %(layer)s
-                        AND geometry && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)),
+                        AND ST_Intersects(geometry, ST_MakeEnvelope(
+                            %(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326))),
     'features', coalesce(json_agg(json_build_object(
         'type', 'Feature', 'id', id, 'geometry', ST_AsGeoJSON(geometry, 7)::json,
         'properties', properties) ORDER BY id), '[]'))::text
 FROM (SELECT id, geometry, properties FROM gisdata_feature
       WHERE layer_id = %(layer)s
-        AND geometry && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)
+        AND ST_Intersects(geometry, ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326))
       ORDER BY id LIMIT %(limit)s) t
 """
 

@@ -68,13 +68,16 @@ class Page:
 
 
 def bbox_q(bbox: Bbox) -> Q:
-    """Geometries whose bounding box meets `bbox` (`&&`, answered by the GiST index).
-    A bbox whose west edge lies east of its east edge crosses the antimeridian."""
+    """Geometries that intersect `bbox`, as OGC API – Features defines its filter
+    (`ST_Intersects`, which the GiST index answers first). Bounding boxes alone (`&&`)
+    would also take a line whose box meets the bbox but not the line, and points up to
+    a few metres outside it: the index keeps boxes in single precision. A bbox whose west
+    edge lies east of its east edge crosses the antimeridian."""
     minx, miny, maxx, maxy = bbox
     if minx <= maxx:
-        return Q(geometry__bboverlaps=Polygon.from_bbox(bbox))
-    return (Q(geometry__bboverlaps=Polygon.from_bbox((minx, miny, 180.0, maxy)))
-            | Q(geometry__bboverlaps=Polygon.from_bbox((-180.0, miny, maxx, maxy))))
+        return Q(geometry__intersects=Polygon.from_bbox(bbox))
+    return (Q(geometry__intersects=Polygon.from_bbox((minx, miny, 180.0, maxy)))
+            | Q(geometry__intersects=Polygon.from_bbox((-180.0, miny, maxx, maxy))))
 
 
 def interval_q(field: str, interval: tuple[datetime | None, datetime | None]) -> Q:

@@ -137,6 +137,24 @@ def test_items_by_bbox_count_only_what_matches(client, city):
     assert (doc["numberMatched"], doc["features"]) == (0, [])
 
 
+def test_a_bbox_takes_what_intersects_it_not_what_its_box_meets(client, db):
+    from django.contrib.gis.geos import LineString
+
+    from gisdata.models import Feature
+    from tests.opendata.conftest import layer_make
+
+    # 41.3910043 is 4.3e-6° (half a metre) north of the bbox: inside it for the index's
+    # single-precision boxes, outside it for OGC API's filter.
+    layer = layer_make("edges", points=[(2.1691651, 41.3910043), (2.17, 41.385)])
+    # A diagonal whose box covers the bbox's corner, the line itself passing outside it.
+    Feature.objects.create(layer=layer, properties={"n": 2}, geometry=LineString(
+        (2.174, 41.40), (2.19, 41.389), srid=4326))
+    _, doc = get_json(client, "/ogc/collections/ds-edges-edges/items",
+                      bbox="2.16,41.38,2.175,41.391")
+    assert [f["properties"]["n"] for f in doc["features"]] == [1]
+    assert doc["numberMatched"] == 1
+
+
 def test_a_bbox_across_the_antimeridian_takes_both_sides(client, db):
     from tests.opendata.conftest import layer_make
 

@@ -27,6 +27,7 @@ import math
 import os
 
 from django.core.cache.backends.redis import RedisCacheClient
+from django.core.exceptions import ImproperlyConfigured
 from redis.commands.core import Script
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -86,6 +87,8 @@ class RequestRates(SimpleRateThrottle):
         scopes.append(("user", ident))
         scope = self.scope_of(request, view)
         if scope:
+            if scope not in self.THROTTLE_RATES:  # a misspelt scope must not mean no limit
+                raise ImproperlyConfigured(f"No throttle rate set for the scope {scope!r}.")
             scopes.append((scope, ident))
         found = []
         for name, who in scopes:

@@ -115,3 +115,10 @@ def test_a_view_without_a_scope_and_a_read_of_comments_skip_the_scoped_rate(rate
     assert not throttle.allow_request(reading, view)  # the `user` rate, not the scope's
     assert [k for k, _, _ in throttle.windows(reading, view)] == [
         f"throttle_user_{citizen.pk}"]
+
+
+def test_a_view_whose_scope_has_no_rate_is_a_configuration_error(rates):
+    from django.core.exceptions import ImproperlyConfigured
+
+    with pytest.raises(ImproperlyConfigured, match="petitoins"):
+        _allowed(_request(), _view("petitoins"))

@@ -49,6 +49,7 @@ import psycopg
 from bench import peers, plans
 from bench.common import fail, machine_facts, out, p50, p95, rounds, setup_django, summary
 from bench.gunicorn import KeepAlive, serving
+from bench.mvt import mvt_decode
 
 NAME = "tiles"
 FEATURES = 200_000
@@ -120,79 +121,17 @@ def seed():
         licence="CC BY 4.0", attribution="Benchmark")
 
 
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
-    shift = value = 0
-    while True:
-        b = buf[i]
-        i += 1
-        value |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return value, i
-
-
-def _fields(buf: bytes):
-    """(field number, value) of a protobuf message: ints for varints, bytes for
-    length-delimited fields, None for fixed-size ones (a minimal walk)."""
-    i = 0
-    while i < len(buf):
-        key, i = _varint(buf, i)
-        if key & 7 == 0:
-            value, i = _varint(buf, i)
-        elif key & 7 == 2:
-            size, i = _varint(buf, i)
-            value, i = buf[i:i + size], i + size
-        else:
-            i += 8 if key & 7 == 1 else 4
-            value = None
-        yield key >> 3, value
-
-
 def mvt_ids(data: bytes) -> list[int]:
     """The feature ids of a Mapbox vector tile's layers."""
-    ids = []
-    for f, layer in _fields(data):
-        if f == 3:
-            for g, feature in _fields(layer):
-                if g == 2:
-                    ids += [v for h, v in _fields(feature) if h == 1]
-    return ids
+    return [f["id"] for layer in mvt_decode(data).values() for f in layer]
 
 
 def mvt_attribute_ints(data: bytes, name: str) -> list[int | None]:
     """The integer attribute `name` of every feature of a Mapbox vector tile's layers
     (None where a feature has none): tipg's tiles carry the id as an attribute."""
-    found: list[int | None] = []
-    for f, layer in _fields(data):
-        if f != 3:
-            continue
-        items = list(_fields(layer))
-        keys = [v.decode() for g, v in items if g == 3]
-        values = []
-        for g, v in items:
-            if g == 4:  # Value: 4 int64, 5 uint64, 6 sint64 (zigzag); others not ints
-                value = None
-                for h, w in _fields(v):
-                    if h in (4, 5):
-                        value = w - (1 << 64) if h == 4 and w >= 1 << 63 else w
-                    elif h == 6:
-                        value = (w >> 1) ^ -(w & 1)
-                values.append(value)
-        for g, feature in items:
-            if g != 2:
-                continue
-            value = None
-            for h, tags in _fields(feature):
-                if h == 2:  # packed (key index, value index) pairs
-                    pairs, i = [], 0
-                    while i < len(tags):
-                        n, i = _varint(tags, i)
-                        pairs.append(n)
-                    for k, v in zip(pairs[::2], pairs[1::2], strict=True):
-                        if keys[k] == name:
-                            value = values[v]
-            found.append(value)
-    return found
+    found = [f["properties"].get(name) for layer in mvt_decode(data).values()
+             for f in layer]
+    return [v if isinstance(v, int) and not isinstance(v, bool) else None for v in found]
 
 
 def main() -> None:

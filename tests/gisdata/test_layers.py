@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-import struct
 
 import pytest
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.test import Client
 
+from bench.mvt import mvt_decode
 from gisdata import selectors
 from gisdata.models import Dataset, Feature, Layer
 from tests.factories import project_make, user_make
@@ -43,96 +43,6 @@ def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
     return z, x, y
-
-
-# ------------------------------------------------------------ a tiny MVT reader
-
-def _varint(buf: bytes, i: int) -> tuple[int, int]:
-    shift = result = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        shift += 7
-        if not b & 0x80:
-            return result, i
-
-
-def _fields(buf: bytes):
-    i = 0
-    while i < len(buf):
-        key, i = _varint(buf, i)
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value, i = _varint(buf, i)
-        elif wire == 2:
-            size, i = _varint(buf, i)
-            value, i = buf[i:i + size], i + size
-        elif wire == 1:
-            value, i = buf[i:i + 8], i + 8
-        elif wire == 5:
-            value, i = buf[i:i + 4], i + 4
-        else:
-            raise ValueError(f"wire type {wire}")
-        yield field, wire, value
-
-
-def _packed(buf: bytes) -> list[int]:
-    out, i = [], 0
-    while i < len(buf):
-        v, i = _varint(buf, i)
-        out.append(v)
-    return out
-
-
-def _value(buf: bytes):
-    for field, _wire, v in _fields(buf):
-        if field == 1:
-            return v.decode()
-        if field == 2:
-            return struct.unpack("<f", v)[0]
-        if field == 3:
-            return struct.unpack("<d", v)[0]
-        if field in (4, 5):
-            return v
-        if field == 6:
-            return (v >> 1) ^ -(v & 1)
-        if field == 7:
-            return bool(v)
-    return None
-
-
-def mvt_decode(data: bytes) -> dict[str, list[dict]]:
-    """{layer name: [{id, type, properties}]} of a Mapbox vector tile."""
-    layers = {}
-    for field, _w, layer_buf in _fields(data):
-        if field != 3:
-            continue
-        name, keys, values, raw = "", [], [], []
-        for f, _w2, v in _fields(layer_buf):
-            if f == 1:
-                name = v.decode()
-            elif f == 2:
-                raw.append(v)
-            elif f == 3:
-                keys.append(v.decode())
-            elif f == 4:
-                values.append(_value(v))
-        features = []
-        for fbuf in raw:
-            feature = {"id": None, "type": None, "properties": {}}
-            for f, _w3, v in _fields(fbuf):
-                if f == 1:
-                    feature["id"] = v
-                elif f == 2:
-                    tags = _packed(v)
-                    feature["properties"] = {keys[tags[k]]: values[tags[k + 1]]
-                                             for k in range(0, len(tags), 2)}
-                elif f == 3:
-                    feature["type"] = v
-            features.append(feature)
-        layers[name] = features
-    return layers
 
 
 # ------------------------------------------------------------ selectors

@@ -36,10 +36,10 @@ def process_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def start_worker(env: dict[str, str], log: Path) -> subprocess.Popen:
+def start_worker(env: dict[str, str], log: Path, name: str | None = None) -> subprocess.Popen:
     cmd = [str(BIN / "celery"), "-A", "config", "worker", "-l", "INFO", "-c", "1",
            "--without-gossip", "--without-mingle", "--without-heartbeat",
-           "-n", f"test-{uuid.uuid4().hex[:8]}@%h"]
+           "-n", name or f"test-{uuid.uuid4().hex[:8]}@%h"]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log.open("w"),
                             stderr=subprocess.STDOUT, start_new_session=True)
 

@@ -16,9 +16,9 @@ from config.celery import ping_task
 from gisdata.models import Dataset, ImportRun
 from reports.models import DecisionReport
 from tests.factories import project_make
+from tests.integration.test_faults import DEAD, redis_stopped
 
 pytestmark = pytest.mark.django_db
-DEAD = "redis://127.0.0.1:9/0"  # the discard port: nothing listens, connects are refused
 
 
 def scrape(client=None, **extra) -> dict:
@@ -109,8 +109,14 @@ def test_the_queue_length_counts_tasks_no_worker_took(idle_queue):
 
 
 def test_with_redis_down_metrics_still_answers_and_says_so(settings):
-    settings.METRICS_REDIS_URL = DEAD
-    families = scrape()
+    with redis_stopped(settings):  # the cache and the broker
+        settings.METRICS_REDIS_URL = DEAD
+        client = Client()
+        before = scrape(client)
+        assert client.get("/").status_code == 200  # reads the credits from the cache
+        families = scrape(client)
+    assert (value(families, "django_cache_get_fail_total", backend="redis")
+            > value(before, "django_cache_get_fail_total", backend="redis"))
     assert value(families, "plaza_metrics_source_up", source="redis") == 0
     assert "plaza_celery_queue_length" not in families
     assert "plaza_celery_task_runtime_seconds" not in families

@@ -4,15 +4,18 @@ worker: tests/integration/test_metrics.py."""
 
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import redis
+from celery import signals
 from django.conf import settings as django_settings
 from django.test import Client
 from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.celery import ping_task
+from core import task_metrics
 from gisdata.models import Dataset, ImportRun
 from reports.models import DecisionReport
 from tests.factories import project_make
@@ -93,7 +96,9 @@ def idle_queue(settings):
     name = f"metrics-test-{uuid.uuid4().hex[:8]}"
     settings.METRICS_CELERY_QUEUES = [name]
     yield name
-    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).delete(name)
+    # The queue, and the binding kombu declared for it on first publish.
+    redis.Redis.from_url(django_settings.CELERY_BROKER_URL).delete(
+        name, f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
 
 
 def test_the_queue_length_counts_tasks_no_worker_took(idle_queue):
@@ -171,3 +176,50 @@ def test_metrics_is_not_in_the_api_schema():
     schema = Client().get("/api/schema/", HTTP_ACCEPT="application/json")
     assert schema.status_code == 200
     assert "/metrics" not in schema.content.decode()
+
+
+class Sent:
+    """What Celery's signals carry as their sender: a task, with its name and request."""
+
+    def __init__(self, name: str, *, eager: bool):
+        self.name = name
+        self.request = SimpleNamespace(is_eager=eager)
+
+
+@pytest.fixture
+def task_name():
+    """A task name of this test's own in the workers' hash, removed afterwards."""
+    name = f"plaza.test.metrics_{uuid.uuid4().hex[:8]}"
+    yield name
+    store = task_metrics.client()
+    fields = [key for key in store.hkeys(task_metrics.KEY) if key.startswith(name.encode())]
+    if fields:
+        store.hdel(task_metrics.KEY, *fields)
+
+
+def test_runtimes_fall_in_their_buckets_and_retries_are_counted(task_name):
+    task = Sent(task_name, eager=False)
+    for seconds in (0.3, 0.3, 42.0):
+        task_metrics.record_run(task_name, seconds)
+    signals.task_retry.send(sender=task, request=None, reason="broker hiccup")
+    signals.task_failure.send(sender=task, task_id="d", exception=ValueError("bad"))
+    families = scrape()
+    runtime = "plaza_celery_task_runtime_seconds"
+    assert value(families, f"{runtime}_bucket", task=task_name, le="0.25") == 0
+    assert value(families, f"{runtime}_bucket", task=task_name, le="0.5") == 2
+    assert value(families, f"{runtime}_bucket", task=task_name, le="30.0") == 2
+    assert value(families, f"{runtime}_bucket", task=task_name, le="60.0") == 3
+    assert value(families, f"{runtime}_bucket", task=task_name, le="+Inf") == 3
+    assert value(families, f"{runtime}_count", task=task_name) == 3
+    assert value(families, f"{runtime}_sum", task=task_name) == pytest.approx(42.6)
+    assert value(families, "plaza_celery_task_retries_total", task=task_name) == 1
+    assert value(families, "plaza_celery_task_failures_total", task=task_name) == 1
+
+
+def test_tasks_run_in_the_calling_process_are_not_counted(task_name):
+    eager = Sent(task_name, eager=True)
+    signals.task_prerun.send(sender=eager, task_id="e", task=eager)
+    signals.task_postrun.send(sender=eager, task_id="e", task=eager)
+    signals.task_failure.send(sender=eager, task_id="e", exception=ValueError("bad"))
+    assert not [key for key in task_metrics.client().hkeys(task_metrics.KEY)
+                if key.startswith(task_name.encode())]

@@ -3,6 +3,8 @@ Redis, and the web reads them; gunicorn's workers add up through the multiproces
 folder."""
 
 import json
+import os
+import signal
 import subprocess
 from pathlib import Path
 
@@ -124,3 +126,14 @@ def test_both_gunicorn_workers_add_up_in_metrics(gunicorn_two_workers):
     assert value(families, "django_http_requests_latency_seconds_by_view_method_count",
                  **view) == sent
     assert "plaza_celery_queue_length" in families
+
+    # A worker killed (as the OOM killer would) is replaced; what it counted still counts.
+    booted = log.read_text().count("Booting worker")
+    os.kill(sorted(pids_that_answered(folder, "api:root"))[0], signal.SIGKILL)
+    wait_until(lambda: log.read_text().count("Booting worker") > booted, timeout=30,
+               what="a worker in place of the killed one", log=log)
+    status, body = get(f"{base}/metrics")
+    assert status == 200
+    assert value(families_of(body.decode()),
+                 "django_http_responses_total_by_status_view_method_total",
+                 status="200", **view) == sent

@@ -9,7 +9,7 @@ from celery.contrib.django.task import DjangoTask
 from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
-from core import log_context
+from core import log_context, task_metrics
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 log = logging.getLogger(__name__)
@@ -39,6 +39,9 @@ app.autodiscover_tasks()
 # Worker and beat log through settings.LOGGING; tasks carry the ids of the request
 # that published them (core/log_context.py).
 log_context.connect_celery_signals()
+# Workers count their tasks' runtimes and failures in Redis, for the web's /metrics
+# (core/task_metrics.py).
+task_metrics.connect_celery_signals()
 
 
 @app.task(name="plaza.health.ping", ignore_result=False, acks_late=False)

@@ -1,5 +1,5 @@
 """Top-level URLs: each app's pages, the API, OGC API – Features, the admin, the map
-scripts' message catalogue, the health check and the proposals' pictures."""
+scripts' message catalogue, the health check, the metrics and the proposals' pictures."""
 
 import re
 
@@ -9,6 +9,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import views as accounts_views
+from config import metrics
 from config.health import healthz
 from core.jsi18n import javascript_catalogue
 from opendata import ogc
@@ -38,6 +39,8 @@ urlpatterns = [
     path("i18n/setlang/", accounts_views.language_set, name="set_language"),
     path("jsi18n/", javascript_catalogue, name="javascript-catalog"),
     path("healthz", healthz, name="healthz"),
+    # Prometheus' scrape, for the monitoring's addresses only (core/metrics.py).
+    path("metrics", metrics.view, name="metrics"),
 ]
 
 # Proposal pictures, with DEBUG on or off, where no front server answers /media/ first

@@ -6,6 +6,10 @@ right. Without this, every request that touches a throttle — casting a vote, p
 comment, logging in — answered 500 while Redis was down.
 While it is down, limits are not enforced (counted again once it is back); the site
 stays usable, /healthz says 503, and the log says why.
+
+Reads are counted for /metrics with django-prometheus's cache counters (gets, hits,
+misses, and failures: reads that found Redis down), under `backend="redis"`.
+django-prometheus's own Redis backend cannot be used: it fails hard when Redis is down.
 """
 
 from __future__ import annotations
@@ -13,11 +17,19 @@ from __future__ import annotations
 import logging
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django_prometheus.cache.metrics import (
+    django_cache_get_fail_total,
+    django_cache_get_total,
+    django_cache_hits_total,
+    django_cache_misses_total,
+)
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 log = logging.getLogger(__name__)
 DOWN = (RedisConnectionError, RedisTimeoutError)
+BACKEND = "redis"  # the label of this cache's figures in /metrics
+_MISSING = object()
 
 
 def _soft(name: str, fallback):
@@ -67,3 +79,19 @@ class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ResilientRedisCacheClient
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        django_cache_get_total.labels(backend=BACKEND).inc()
+        try:
+            # The client's own get, not the soft one: a read that failed is counted so.
+            value = RedisCacheClient.get(self._cache, key, _MISSING)
+        except DOWN as exc:
+            django_cache_get_fail_total.labels(backend=BACKEND).inc()
+            log.warning("cache unavailable, get skipped: %s", exc)
+            return default
+        if value is _MISSING:
+            django_cache_misses_total.labels(backend=BACKEND).inc()
+            return default
+        django_cache_hits_total.labels(backend=BACKEND).inc()
+        return value

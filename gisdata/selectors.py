@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 
 import psycopg
 from django.contrib.gis.db.models.functions import AsGeoJSON
@@ -24,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import geojson
-from gisdata.models import Feature, GeometryType, Layer
+from gisdata.models import Feature, GeometryType, ImportRun, ImportStatus, Layer
 
 # Above this many features, the map loads a layer as vector tiles instead of GeoJSON.
 TILE_THRESHOLD = 2000
@@ -248,3 +249,10 @@ def layer_tile(layer: Layer, z: int, x: int, y: int) -> bytes:
         cursor.execute(TILE_SQL, tile_params(layer.pk, z, x, y))
         row = cursor.fetchone()
     return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def import_oldest_queued_at() -> datetime | None:
+    """When the oldest import still waiting for a worker was requested (/metrics: a
+    queue no worker drains, or Redis down while beat cannot publish)."""
+    return (ImportRun.objects.filter(status=ImportStatus.QUEUED)
+            .order_by("created_at").values_list("created_at", flat=True).first())

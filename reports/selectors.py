@@ -6,11 +6,13 @@ everyone else sees only the report the project published, in a project they may 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import QuerySet
 
 from gisdata.models import Layer
 from proposals.models import Project
-from reports.models import DecisionReport
+from reports.models import DecisionReport, ReportStatus
 from reports.services import POLYGONAL
 
 VIEW_ALL = "reports.view_decisionreport"
@@ -37,3 +39,9 @@ def district_layers() -> QuerySet[Layer]:
     """Layers a planner may count participation in: those made of polygons."""
     return (Layer.objects.filter(geometry_type__in=POLYGONAL, feature_count__gt=0)
             .select_related("dataset").order_by("title"))
+
+
+def report_oldest_queued_at() -> datetime | None:
+    """When the oldest report still waiting for a worker was requested (/metrics)."""
+    return (DecisionReport.objects.filter(status=ReportStatus.QUEUED)
+            .order_by("created_at").values_list("created_at", flat=True).first())

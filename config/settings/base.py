@@ -438,6 +438,33 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# ------------------------------------------------------------------ metrics
+# --- metrics
+# `GET /metrics` in Prometheus' text format (core/metrics.py, docs/operations.md "Metrics
+# worth watching"). django-prometheus counts requests, latencies and responses by
+# status and view (its two middlewares, first and last), and the database's queries
+# (its PostGIS engine: GeoDjango's own backend with counting cursors, psycopg 3
+# included); the cache counts its reads itself (core/cache.py).
+INSTALLED_APPS.append("django_prometheus")
+MIDDLEWARE = ["django_prometheus.middleware.PrometheusBeforeMiddleware", *MIDDLEWARE,
+              "django_prometheus.middleware.PrometheusAfterMiddleware"]
+for _database in DATABASES.values():
+    if _database["ENGINE"] == "django.contrib.gis.db.backends.postgis":
+        _database["ENGINE"] = "django_prometheus.db.backends.postgis"
+# Off: django-prometheus would count migrations when each process starts, connecting to
+# the database then (gunicorn's master too). /metrics counts them at scrape time instead.
+PROMETHEUS_EXPORT_MIGRATIONS = False
+# Who may read /metrics: addresses or networks (the client address as the rate limits
+# find it, TRUSTED_PROXY_COUNT); anyone else gets a 404. Or whoever sends
+# `Authorization: Bearer <METRICS_TOKEN>` (empty: no token accepted).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# The Redis the workers count their tasks in and the web reads them from; empty: the
+# broker's (CELERY_BROKER_URL), whose queues /metrics measures as well.
+METRICS_REDIS_URL = env("METRICS_REDIS_URL", default="")
+# Queues to measure besides Celery's default one and those the routes name.
+METRICS_CELERY_QUEUES = env.list("METRICS_CELERY_QUEUES", default=[])
+
 # ------------------------------------------------------------------ checks
 # gis.W001: Debian's GDAL 3.6 cannot block file and network access while parsing a
 # spatial reference given as free text (OSRSetFromUserInput). Plaza never parses a

@@ -308,6 +308,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
                          data={"language": "ca", "next": "/"}),
     "javascript-catalog": Case(read=PUBLIC),  # the map scripts' messages, translated
     "healthz": Case(read=PUBLIC),
+    # Prometheus' scrape: the walk's client comes from 127.0.0.1, an allowed address
+    # (others get a 404: tests/test_metrics.py).
+    "metrics": Case(read=PUBLIC),
 }
 
 # The dashboard's forms post to these; opened by GET they send a planner to the form's page.

@@ -59,7 +59,7 @@ READERS = (PLANNER_USER, CITIZEN, ANONYMOUS)
 # Not Plaza's pages: the Django admin, the JSON API and Swagger UI's developer pages
 # (English, third-party), and machine answers.
 SKIPPED_PREFIXES = ("admin:", "admin/", "api:", "api-", "ogc:api-docs", "javascript-catalog",
-                    "healthz")
+                    "healthz", "metrics")
 
 
 # ------------------------------------------------------------------------ the language

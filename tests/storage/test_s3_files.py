@@ -219,3 +219,13 @@ def test_an_upload_of_several_parts_is_copied_whole_into_the_scratch_folder(buck
     dataset.refresh_from_db()
     copy = gisdata_services._stored_copy(dataset.source_file, tmp_path / "upload" / "big.gpkg")
     assert hashlib.sha256(copy.read_bytes()).digest() == hashlib.sha256(content).digest()
+
+
+def test_an_upload_gone_from_the_bucket_fails_the_import_with_a_reason(bucket, planner):
+    run = gisdata_services.dataset_import(
+        user=planner, name="Gone", source_file=ContentFile(b'{"type": "FeatureCollection", '
+                                                          b'"features": []}', name="g.geojson"))
+    bucket.empty()  # deleted behind Plaza's back
+    assert gisdata_services.import_run_execute(run_id=run.pk) == ImportStatus.FAILED
+    run.refresh_from_db()
+    assert "gone from the storage" in run.message

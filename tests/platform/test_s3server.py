@@ -1,5 +1,6 @@
 """The launcher's optional S3 server (platform/s3server.py, `services.py up --s3`)."""
 
+import json
 from pathlib import Path
 
 import boto3
@@ -80,3 +81,19 @@ def test_a_server_that_dies_at_start_is_reported_with_its_log(launcher, services
     with pytest.raises(launcher.s3server.S3ServerError, match="it broke"):
         services.up(s3=True)
     assert env_file(services) == {}
+
+
+def test_the_command_line_starts_it_with_s3_and_stops_it_with_down(launcher, tmp_path,
+                                                                   monkeypatch, capsys):
+    monkeypatch.setattr(launcher, "Services",
+                        lambda real=launcher.Services: real(var=tmp_path, environ=EXTERNAL))
+    try:
+        assert launcher.main(["up", "--s3", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["s3"] == "started"
+        assert launcher.main(["status"]) == 0
+        assert "s3: running on http://127.0.0.1:" in capsys.readouterr().out
+    finally:
+        assert launcher.main(["down"]) == 0
+    assert "s3: True" in capsys.readouterr().out
+    assert launcher.main(["up"]) == 0
+    assert "s3" not in capsys.readouterr().out  # only when asked

@@ -460,7 +460,7 @@ class Services:
                 else:
                     result[name] = make().up()
             if s3:
-                result["s3"] = "external" if "S3_BUCKET" in self.environ else self.s3().up()
+                result["s3"] = "external" if self.environ.get("S3_BUCKET") else self.s3().up()
         finally:
             self._save()
         return result

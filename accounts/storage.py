@@ -1,4 +1,7 @@
-"""Storage for personal files (role evidence): outside MEDIA_ROOT, with no public URL."""
+"""Storage for personal files (role evidence): outside MEDIA_ROOT, with no public URL.
+
+With S3_BUCKET set, the private storage is core.storage_s3.PrivateS3Storage instead, with
+no URL either (config/env.py)."""
 
 from django.core.files.storage import FileSystemStorage, storages
 

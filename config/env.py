@@ -56,3 +56,43 @@ def redis_url_with_db(url: str, db: int) -> str:
         query = tail.partition("?")[2]
         return f"{head}/{db}" + (f"?{query}" if query else "")
     return f"{url.rstrip('/')}/{db}"
+
+
+def s3_storages(*, bucket: str, endpoint_url: str | None, access_key: str | None,
+                secret_key: str | None,
+                region: str = "us-east-1", addressing_style: str = "path") -> dict:
+    """STORAGES["default"] and ["private"] on one S3 bucket (django-storages), under the
+    prefixes `media/` and `private/`.
+
+    The bucket stays private: no ACL is set on any object, and Plaza hands out no link
+    into it: every file goes through a view that checks who asks (core/storage_s3.py).
+    Names are never reused (`file_overwrite` off). Each call to S3 is bounded (2 s to
+    connect, 10 s to read, 2 attempts), so that a store that is gone fails a request, or
+    /healthz, within seconds instead of hanging it. A file read is spooled to a temporary
+    file beyond 2.5 MB, so that memory stays bounded whatever its size.
+    """
+    from botocore.config import Config
+
+    common = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "access_key": access_key,
+        "secret_key": secret_key,
+        "region_name": region,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+        "max_memory_size": 2_621_440,
+        # Given whole, this replaces the one django-storages builds from addressing_style.
+        "client_config": Config(
+            s3={"addressing_style": addressing_style},
+            connect_timeout=2, read_timeout=10,
+            retries={"max_attempts": 2, "mode": "standard"},
+        ),
+    }
+    return {
+        "default": {"BACKEND": "core.storage_s3.MediaS3Storage",
+                    "OPTIONS": {**common, "location": "media"}},
+        "private": {"BACKEND": "core.storage_s3.PrivateS3Storage",
+                    "OPTIONS": {**common, "location": "private"}},
+    }

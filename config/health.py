@@ -1,4 +1,5 @@
-"""`GET /healthz`: is this Plaza able to serve? Database, Redis and a worker round trip.
+"""`GET /healthz`: is this Plaza able to serve? Database, Redis, a worker round trip and
+the file storage.
 
 Every probe is bounded in time, so the endpoint answers within a few seconds even
 when a service hangs or is gone. The body names each check and the kind of failure,
@@ -8,8 +9,10 @@ never connection details, because load balancers and anonymous users can read it
 import time
 
 import redis
+from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
@@ -19,13 +22,18 @@ from kombu.exceptions import OperationalError as KombuError
 from config.celery import ping_task
 
 WORKER_TIMEOUT = 3.0
+# A folder no file is ever stored in: listing it asks the storage to answer without
+# reading or writing any file.
+STORAGE_PROBE = "healthz-probe"
+PROBE_ERRORS = (DatabaseError, redis.RedisError, OSError, KombuError, CeleryTimeout,
+                BotoCoreError, ClientError)
 
 
 def _timed(probe) -> dict:
     start = time.monotonic()
     try:
         probe()
-    except (DatabaseError, redis.RedisError, OSError, KombuError, CeleryTimeout) as exc:
+    except PROBE_ERRORS as exc:
         return {"ok": False, "error": type(exc).__name__, "ms": _ms(start)}
     return {"ok": True, "ms": _ms(start)}
 
@@ -60,10 +68,22 @@ def _worker() -> None:
         result.forget()
 
 
+def _storage() -> None:
+    # The private storage: it holds what only Plaza serves. On S3 this is one bounded
+    # ListObjects call (the timeouts and attempts of config/env.py's client_config), which
+    # fails on a missing bucket or refused credentials too, where a HEAD of a missing
+    # name would answer "not found" and look healthy.
+    try:
+        storages["private"].listdir(STORAGE_PROBE)
+    except FileNotFoundError:
+        pass  # on disk: the folder does not exist, and the disk said so
+
+
 @never_cache
 @require_GET
 def healthz(request):
-    checks = {"database": _timed(_database), "redis": _timed(_redis)}
+    checks = {"database": _timed(_database), "redis": _timed(_redis),
+              "storage": _timed(_storage)}
     if checks["redis"]["ok"]:
         checks["worker"] = _timed(_worker)
     else:

@@ -12,7 +12,10 @@ The URLs of the private services are written to ``var/services.env``, which
 the local and test settings read (a variable set in the real environment still
 wins).  Running ``up`` again reuses servers that are already running.
 
-Usage:  python platform/services.py up|down|status [--json]
+With ``--s3``, ``up`` also starts an S3-compatible server for the files (moto's, a
+simulation that keeps them in memory: platform/s3server.py).
+
+Usage:  python platform/services.py up [--s3]|down|status [--json]
 
 This file is a script, not a module of a package: ``platform/`` must never hold
 an ``__init__.py``, because a package named ``platform`` would shadow the
@@ -21,6 +24,7 @@ standard library module that Django, pytest and Celery import.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -42,6 +46,19 @@ READY_TIMEOUT = 30.0
 
 class ServiceError(RuntimeError):
     """A service could not be started; the message says what to do about it."""
+
+
+def _sibling(name: str):
+    """A module beside this script, loaded by its path: platform/ is not a package."""
+    spec = importlib.util.spec_from_file_location(f"plaza_{name}",
+                                                  Path(__file__).with_name(f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+s3server = _sibling("s3server")
 
 
 # ---------------------------------------------------------------- helpers
@@ -412,6 +429,10 @@ class Services:
             # the next run without it.
             if {"port", "password"} <= self.state.get(name, {}).keys():
                 lines.append(f"{variable}={make().url()}")
+        # The S3 server only while it runs: moto loses every file when it stops, and the
+        # settings must not send files to a store that is gone.
+        if "s3" in self.state and self.s3().running():
+            lines += [f"{k}={v}" for k, v in self.s3().environment().items()]
         self.env_file.write_text("".join(f"{line}\n" for line in lines))
         self.env_file.chmod(0o600)
 
@@ -421,7 +442,10 @@ class Services:
     def redis(self) -> Redis:
         return Redis(self.var, self.state.setdefault("redis", {}))
 
-    def up(self) -> dict[str, str]:
+    def s3(self):
+        return s3server.S3Server(self.var, self.state.setdefault("s3", {}))
+
+    def up(self, s3: bool = False) -> dict[str, str]:
         """Start what is missing; say for each service: started, reused or external."""
         self.var.mkdir(parents=True, exist_ok=True)
         self.var.chmod(0o755)  # the postgres user must traverse it when we are root
@@ -435,15 +459,19 @@ class Services:
                     result[name] = "external"
                 else:
                     result[name] = make().up()
+            if s3:
+                result["s3"] = "external" if self.environ.get("S3_BUCKET") else self.s3().up()
         finally:
             self._save()
         return result
 
     def down(self, only: list[str] | None = None) -> dict[str, bool]:
         result = {}
-        for name, make in (("redis", self.redis), ("postgres", self.postgres)):
+        for name, make in (("s3", self.s3), ("redis", self.redis), ("postgres", self.postgres)):
             if (only is None or name in only) and name in self.state:
                 result[name] = make().down()
+        if result.get("s3"):
+            self._save()  # its variables leave services.env with it
         return result
 
     def status(self) -> dict[str, str]:
@@ -460,6 +488,9 @@ class Services:
                 service = make()
                 port = service.state.get("port")
                 result[name] = f"running on 127.0.0.1:{port}" if service.running() else "stopped"
+        if "s3" in self.state:
+            running = self.s3().running()
+            result["s3"] = f"running on {self.s3().endpoint()}" if running else "stopped"
         return result
 
 
@@ -469,8 +500,11 @@ def main(argv: list[str]) -> int:
         return 2
     services = Services()
     try:
-        result = getattr(services, argv[0])()
-    except ServiceError as exc:
+        if argv[0] == "up":
+            result = services.up(s3="--s3" in argv)
+        else:
+            result = getattr(services, argv[0])()
+    except (ServiceError, s3server.S3ServerError) as exc:
         print(f"plaza: {exc}", file=sys.stderr)
         return 1
     if "--json" in argv:

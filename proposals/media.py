@@ -6,7 +6,8 @@ picture and its proposal is one the asker may open (the same rule as the proposa
 page): a hidden proposal's or a draft project's pictures answer 404 like the page does.
 Anything else under `/media/` (a planner's uploaded dataset, a path that climbs out of
 the folder, a file that is not stored) answers 404 too. Private files (role evidence,
-reports) live in another storage, outside MEDIA_ROOT, and only their own views stream them.
+reports) live in another storage, outside MEDIA_ROOT (on S3: under another prefix of the
+bucket, core/storage_s3.py), and only their own views stream them.
 
 A front server (nginx) may serve `/media/proposals/` itself instead; docs/operations.md
 says how, and what that gives up.

@@ -6,7 +6,7 @@ demands real ones. See README.md, "Configuration", for the variables.
 
 from datetime import timedelta
 
-from config.env import BASE_DIR, env, redis_url_with_db
+from config.env import BASE_DIR, env, redis_url_with_db, s3_storages
 from core.log_format import logging_settings
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -272,6 +272,20 @@ STORAGES = {
         },
     },
 }
+# Past one machine: with S3_BUCKET set, both storages above are that S3 (or S3-compatible)
+# bucket, so that every web host and worker reads what any of them stored
+# (docs/operations.md, "Uploaded files"). Without it, files stay on this host's disk.
+S3_BUCKET = env("S3_BUCKET", default="")
+if S3_BUCKET:
+    STORAGES.update(s3_storages(
+        bucket=S3_BUCKET,
+        endpoint_url=env("S3_ENDPOINT_URL", default="") or None,
+        # Without keys, boto3 finds credentials itself (an instance role, AWS_* variables).
+        access_key=env("S3_ACCESS_KEY_ID", default="") or None,
+        secret_key=env("S3_SECRET_ACCESS_KEY", default="") or None,
+        region=env("S3_REGION", default="us-east-1"),
+        addressing_style=env("S3_ADDRESSING_STYLE", default="path"),
+    ))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)

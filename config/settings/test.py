@@ -35,4 +35,10 @@ WHITENOISE_USE_FINDERS = True
 TEST_FILES_ROOT = Path(env("TEST_FILES_ROOT", default=str(BASE_DIR / "var" / "test-files")))  # noqa: F405
 MEDIA_ROOT = TEST_FILES_ROOT / "media"
 GISDATA_SCRATCH_ROOT = str(TEST_FILES_ROOT / "scratch")
-STORAGES["private"]["OPTIONS"]["location"] = TEST_FILES_ROOT / "private"  # noqa: F405
+# Files on disk whatever var/services.env says (`services.py up --s3` writes S3_BUCKET
+# there): the tests that run against S3 switch to it themselves (tests/storage/).
+STORAGES["default"] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}  # noqa: F405
+STORAGES["private"] = {  # noqa: F405
+    "BACKEND": "accounts.storage.PrivateFileSystemStorage",
+    "OPTIONS": {"location": TEST_FILES_ROOT / "private"},
+}

@@ -14,6 +14,7 @@ says why that makes imports all-or-nothing and idempotent).
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class ImportFailed(Exception):
     """The import cannot go on; the message tells the planner what to do."""
 
 
+# Bytes read from the storage at a time when an upload is copied into the scratch folder.
+COPY_CHUNK = 1024 * 1024
 EPSG_CODE = re.compile(r"(?:EPSG:)?(\d{4,6})", flags=re.IGNORECASE)
 
 
@@ -192,9 +195,11 @@ def _attempt(run_id: int, attempt: int, reference: str) -> None:
 
 
 def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
+    """The source as a file on this host, where GDAL can open it, and its name."""
     dataset = run.dataset
     if dataset.source_file:
-        return Path(dataset.source_file.path), Path(dataset.source_file.name).name
+        name = Path(dataset.source_file.name).name
+        return _stored_copy(dataset.source_file, scratch / "upload" / name), name
     from gisdata.imports.fetch import FetchError, fetch_url
 
     try:
@@ -203,6 +208,22 @@ def _local_source(run: ImportRun, scratch: Path) -> tuple[Path, str]:
     except FetchError as exc:
         raise ImportFailed(str(exc)) from exc
     return fetched.path, fetched.filename
+
+
+def _stored_copy(stored, dest: Path) -> Path:
+    """Copy an upload from the storage into the attempt's scratch folder, a chunk at a
+    time. The upload may have reached another host (STORAGES on S3): the worker never
+    reads it by a local path, and on one host the copy costs a sequential read of at
+    most the upload's size, for one code path that every test runs."""
+    dest.parent.mkdir(mode=0o700)
+    try:
+        source = stored.open("rb")
+    except FileNotFoundError as exc:
+        raise ImportFailed(_("The uploaded file is gone from the storage; upload it "
+                             "again.")) from exc
+    with source, dest.open("wb") as out:
+        shutil.copyfileobj(source, out, COPY_CHUNK)
+    return dest
 
 
 def _read(run: ImportRun, scratch: Path) -> list[SourceLayer]:

@@ -58,7 +58,7 @@ def checks(body: bytes) -> dict:
 def test_all_well_is_200_with_each_check(stack):
     status, body = get(stack["url"])
     assert status == 200
-    assert checks(body) == {"database": True, "redis": True, "worker": True}
+    assert checks(body) == {"database": True, "redis": True, "worker": True, "storage": True}
 
 
 @pytest.mark.quality("redis-down")
@@ -67,7 +67,8 @@ def test_redis_stopped_is_503_within_seconds_not_a_hang(stack):
     time.sleep(0.2)
     status, body = get(stack["url"], timeout=8)  # a hang would raise here
     assert status == 503
-    assert checks(body) == {"database": True, "redis": False, "worker": False}
+    assert checks(body) == {"database": True, "redis": False, "worker": False,
+                            "storage": True}
     assert "redis://" not in body.decode()  # no connection details for anonymous readers
 
 
@@ -75,4 +76,4 @@ def test_a_dead_worker_is_503(stack):
     stop(stack["worker"], signal.SIGKILL)
     status, body = get(stack["url"], timeout=10)
     assert status == 503
-    assert checks(body) == {"database": True, "redis": True, "worker": False}
+    assert checks(body) == {"database": True, "redis": True, "worker": False, "storage": True}

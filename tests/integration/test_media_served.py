@@ -30,7 +30,8 @@ def make_run_web(tmp_path):
     env = process_env(
         DJANGO_SETTINGS_MODULE="config.settings.local", DEBUG="true", REDIS_URL=redis,
         CACHE_REDIS_URL=redis, CELERY_BROKER_URL=redis, MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        PRIVATE_MEDIA_ROOT=str(private_storage().location))
+        PRIVATE_MEDIA_ROOT=str(private_storage().location),
+        S3_BUCKET="")  # on disk, even when var/services.env names an S3 server (up --s3)
     log = tmp_path / "gunicorn.log"
     proc = start_web(env, port, log)
     base = f"http://127.0.0.1:{port}"

@@ -15,6 +15,19 @@ def launcher():
     return load_launcher()
 
 
+@pytest.fixture(scope="session")
+def s3_server(launcher, tmp_path_factory):
+    """An S3-compatible server for the session (moto_server on a free port), started and
+    stopped by the launcher's own class (platform/s3server.py): it waits until the
+    server answers and creates the bucket."""
+    server = launcher.s3server.S3Server(tmp_path_factory.mktemp("s3"), {})
+    server.up()
+    try:
+        yield server
+    finally:
+        server.down()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fresh_test_state():
     """Rate-limit counters from an earlier run must not throttle this one."""

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from config.env import env, read_services_env, redis_url_with_db
+from config.env import env, read_services_env, redis_url_with_db, s3_storages
 
 read_services_env()
 
@@ -42,3 +42,10 @@ STORAGES["private"] = {  # noqa: F405
     "BACKEND": "accounts.storage.PrivateFileSystemStorage",
     "OPTIONS": {"location": TEST_FILES_ROOT / "private"},
 }
+# Processes a test starts as the hosts of one deployment (tests/integration/hosts.py)
+# keep their files on the S3 server that test runs, in the bucket TEST_S3_BUCKET names,
+# as every host of a deployment on several machines does.
+if env("TEST_S3_BUCKET", default=""):
+    STORAGES.update(s3_storages(  # noqa: F405
+        bucket=env("TEST_S3_BUCKET"), endpoint_url=env("S3_ENDPOINT_URL"),
+        access_key=env("S3_ACCESS_KEY_ID"), secret_key=env("S3_SECRET_ACCESS_KEY")))

@@ -16,18 +16,6 @@ from accounts.storage import private_storage
 from config.env import s3_storages
 
 
-@pytest.fixture(scope="session")
-def s3_server(launcher, tmp_path_factory):
-    """moto_server on a free port, started and stopped by the launcher's own class
-    (platform/s3server.py): it waits until the server answers and creates the bucket."""
-    server = launcher.s3server.S3Server(tmp_path_factory.mktemp("s3"), {})
-    server.up()
-    try:
-        yield server
-    finally:
-        server.down()
-
-
 def s3_client(server):
     return boto3.client("s3", endpoint_url=server.endpoint(), region_name="us-east-1",
                         aws_access_key_id=server.state["access_key"],

@@ -4,7 +4,7 @@ PORT ?= 8000
 PY := .venv/bin/python
 export PORT
 
-.PHONY: run test services stop status lint clean bench
+.PHONY: run test cluster services stop status lint clean bench
 
 ## make run: install what is missing, start everything, load the demo city, serve on PORT.
 run:
@@ -15,6 +15,12 @@ run:
 test:
 	@platform/bootstrap.sh test
 	@$(PY) platform/test.py
+
+## make cluster: Plaza as several hosts run it, on this machine: PostgreSQL with a streaming
+## replica, Redis, an S3 server, web hosts on PORT and PORT+1, two workers (platform/cluster.py).
+cluster:
+	@platform/bootstrap.sh run
+	@$(PY) platform/cluster.py
 
 ## make bench: start the services, run every benchmark in bench/ (timings, no assertions).
 bench:

@@ -12,7 +12,10 @@ The URLs of the private services are written to ``var/services.env``, which
 the local and test settings read (a variable set in the real environment still
 wins).  Running ``up`` again reuses servers that are already running.
 
-Usage:  python platform/services.py up|down|status [--json]
+With ``up --replica``, a streaming replica of the private cluster starts too, and
+``DATABASE_REPLICA_URL`` names it (platform/replica.py); ``down`` stops it.
+
+Usage:  python platform/services.py up [--replica]|down|status [--json]
 
 This file is a script, not a module of a package: ``platform/`` must never hold
 an ``__init__.py``, because a package named ``platform`` would shadow the
@@ -21,6 +24,7 @@ standard library module that Django, pytest and Celery import.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import secrets
@@ -382,6 +386,20 @@ class Postgres:
         shutil.rmtree(self.data)
 
 
+# ---------------------------------------------------------------- the replica
+
+
+def replica_module():
+    """platform/replica.py, loaded by its path (platform/ is not a package)."""
+    if "plaza_replica" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "plaza_replica", Path(__file__).with_name("replica.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return sys.modules["plaza_replica"]
+
+
 # ---------------------------------------------------------------- the pair
 
 
@@ -412,6 +430,11 @@ class Services:
             # the next run without it.
             if {"port", "password"} <= self.state.get(name, {}).keys():
                 lines.append(f"{variable}={make().url()}")
+        if "replica" in self.state and self.replica().running():
+            # The primary's user and password: the replica is its copy.
+            pg = self.postgres()
+            url = pg.url().replace(f":{pg.state['port']}/", f":{self.state['replica']['port']}/")
+            lines.append(f"DATABASE_REPLICA_URL={url}")
         self.env_file.write_text("".join(f"{line}\n" for line in lines))
         self.env_file.chmod(0o600)
 
@@ -421,7 +444,13 @@ class Services:
     def redis(self) -> Redis:
         return Redis(self.var, self.state.setdefault("redis", {}))
 
-    def up(self) -> dict[str, str]:
+    def replica(self):
+        """The streaming replica of the private cluster, beside it (platform/replica.py)."""
+        home = self.postgres().home().parent / "pg-replica"
+        pg = self.postgres()
+        return replica_module().Replica(home, self.state.setdefault("replica", {}), pg.bindir)
+
+    def up(self, replica: bool = False) -> dict[str, str]:
         """Start what is missing; say for each service: started, reused or external."""
         self.var.mkdir(parents=True, exist_ok=True)
         self.var.chmod(0o755)  # the postgres user must traverse it when we are root
@@ -435,12 +464,29 @@ class Services:
                     result[name] = "external"
                 else:
                     result[name] = make().up()
+            if replica:
+                result["replica"] = self._replica_up()
         finally:
             self._save()
         return result
 
+    def _replica_up(self) -> str:
+        if "DATABASE_URL" in self.environ:
+            raise ServiceError("--replica copies the private cluster; with DATABASE_URL set, "
+                               "set up a replica of that server (docs/operations.md).")
+        pg = self.postgres().state
+        primary = replica_module().Primary("127.0.0.1", pg["port"], PG_SUPERUSER,
+                                           pg["password"])
+        try:
+            return self.replica().up(primary)
+        except replica_module().ReplicaError as exc:
+            raise ServiceError(f"the replica: {exc}") from exc
+
     def down(self, only: list[str] | None = None) -> dict[str, bool]:
         result = {}
+        if (only is None or "replica" in only) and "replica" in self.state:
+            result["replica"] = self.replica().down()
+            self._save()  # no DATABASE_REPLICA_URL for a stopped replica
         for name, make in (("redis", self.redis), ("postgres", self.postgres)):
             if (only is None or name in only) and name in self.state:
                 result[name] = make().down()
@@ -460,6 +506,8 @@ class Services:
                 service = make()
                 port = service.state.get("port")
                 result[name] = f"running on 127.0.0.1:{port}" if service.running() else "stopped"
+        if "replica" in self.state:
+            result["replica"] = self.replica().status()
         return result
 
 
@@ -469,7 +517,10 @@ def main(argv: list[str]) -> int:
         return 2
     services = Services()
     try:
-        result = getattr(services, argv[0])()
+        if argv[0] == "up":
+            result = services.up(replica="--replica" in argv)
+        else:
+            result = getattr(services, argv[0])()
     except ServiceError as exc:
         print(f"plaza: {exc}", file=sys.stderr)
         return 1

@@ -41,14 +41,17 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # The alias this request's marked reads go to; None: the router's default (primary).
 _read_alias: ContextVar[str | None] = ContextVar("plaza_read_alias", default=None)
 
-# What anonymous-only views look for: a request carrying credentials may see more than
-# the public does, or may be about to read its own write.
+# Who a marked view reads the replica for: everyone, or only requests without
+# credentials (a signed-in reader may see more than the public, or read their own write).
 ANONYMOUS = "anonymous"
 EVERYONE = "everyone"
 
 # The lag that means "never": not streaming, or nothing replayed yet.
 UNKNOWN_LAG = float("inf")
 
+# Caught up (all it received is replayed) is no lag, however long ago the last write
+# was; otherwise the age of the last transaction replayed. Right after a long quiet
+# spell this overstates the lag for a moment: the reads go to the primary meanwhile.
 LAG_SQL = """
 SELECT pg_is_in_recovery(),
        EXISTS (SELECT FROM pg_stat_wal_receiver WHERE status = 'streaming'),
@@ -115,17 +118,18 @@ def replica_usable() -> bool:
     """Whether reads may go to the replica now: reachable, within the lag bound.
 
     Checked at most once per REPLICA_CHECK_SECONDS; after a failure, not again before
-    REPLICA_RETRY_SECONDS. Never raises."""
+    REPLICA_RETRY_SECONDS. While one thread measures, the others go by what was last
+    known rather than wait for it. Never raises."""
     if not replica_configured():
         return False
     now = time.monotonic()
     state = _state
     if now < state.retry_at or now - state.checked_at < settings.REPLICA_CHECK_SECONDS:
         return state.usable
-    with _lock:
+    if not _lock.acquire(blocking=False):
+        return state.usable  # another thread is measuring
+    try:
         state = _state
-        if now < state.retry_at or now - state.checked_at < settings.REPLICA_CHECK_SECONDS:
-            return state.usable  # another thread checked meanwhile
         try:
             lag = measure_lag()
         except DatabaseError as exc:
@@ -138,6 +142,8 @@ def replica_usable() -> bool:
             state.lag, state.error = lag, None
         state.checked_at = now
         return state.usable
+    finally:
+        _lock.release()
 
 
 def replica_failed() -> None:

@@ -81,8 +81,11 @@ class ReplicaHandle:
             return cursor.fetchone()
 
     def wait_replayed(self, timeout: float = 30.0) -> None:
-        """Until the replica has replayed everything the primary has written so far."""
-        (lsn,) = self.sql("SELECT pg_current_wal_lsn()::text", DEFAULT_DB_ALIAS)
+        """Until the replica has replayed everything the primary has written so far.
+
+        The insert position, not the write position: the private cluster commits
+        asynchronously (synchronous_commit = off), so a commit may not be written yet."""
+        (lsn,) = self.sql("SELECT pg_current_wal_insert_lsn()::text", DEFAULT_DB_ALIAS)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.sql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn")[0]:

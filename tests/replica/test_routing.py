@@ -181,6 +181,35 @@ def test_a_replica_that_comes_back_is_used_again_after_the_back_off(
     assert reads(seen["replica"], "gisdata_feature")
 
 
+def test_a_replica_lost_during_a_request_makes_it_run_again_on_the_primary(
+        replica, fountains, settings):
+    settings.REPLICA_CHECK_SECONDS = 3600  # the replica was fine when last measured
+    assert Client().get(ITEMS).status_code == 200
+    assert db_router.replica_state().usable
+    connections[db_router.REPLICA].close()
+    connections[db_router.REPLICA].settings_dict["PORT"] = str(_port_nobody_listens_on())
+    with served(replica_up=False) as seen:
+        response = Client().get(ITEMS)
+    assert response.status_code == 200
+    assert response.json()["numberReturned"] == 12
+    assert reads(seen["primary"], "gisdata_feature")
+    assert db_router.replica_state().failures == 1
+    assert not db_router.replica_state().usable
+
+
+def test_the_test_runner_creates_no_database_on_the_replica(replica):
+    """The alias mirrors the primary's test database, which a real replica has (CREATE
+    DATABASE is replicated): the runner creates, migrates and flushes only the primary."""
+    from django.test.utils import get_unique_databases_and_mirrors  # noqa: PLC0415
+
+    test_databases, mirrored = get_unique_databases_and_mirrors(
+        {DEFAULT_DB_ALIAS, db_router.REPLICA})
+    assert mirrored == {db_router.REPLICA: DEFAULT_DB_ALIAS}
+    assert [aliases for _, (_, aliases) in test_databases.items()] == [[DEFAULT_DB_ALIAS]]
+    assert (replica.sql("SELECT current_database()")[0]
+            == connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
+
+
 def test_healthz_reports_the_replica_without_failing_for_it(replica):
     from config import health  # noqa: PLC0415
 

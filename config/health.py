@@ -14,7 +14,7 @@ import time
 import redis
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -70,7 +70,7 @@ def _replica() -> dict:
     try:
         lag = db_router.measure_lag()
     except DatabaseError as exc:
-        db_router.connections[db_router.REPLICA].close()
+        connections[db_router.REPLICA].close()
         return {"ok": False, "error": type(exc).__name__, "ms": _ms(start)}
     within = lag <= settings.REPLICA_MAX_LAG_SECONDS
     known = lag != db_router.UNKNOWN_LAG

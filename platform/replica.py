@@ -78,8 +78,9 @@ class Primary:
     dbname: str = "postgres"
 
     def conninfo(self, **extra) -> str:
+        """Without the password, which goes by PGPASSWORD (not on a command line)."""
         parts = {"host": self.host, "port": self.port, "user": self.user,
-                 "password": self.password, "dbname": self.dbname, **extra}
+                 "dbname": self.dbname, **extra}
         return " ".join(f"{k}='{v}'" for k, v in parts.items())
 
 
@@ -88,6 +89,7 @@ def _psql(bindir: Path, primary: Primary, sql: str) -> str:
         [str(bindir / "psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
          "-d", primary.conninfo(connect_timeout=5), "-c", sql],
         capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PGPASSWORD": primary.password},
     )
     if proc.returncode != 0:
         raise ReplicaError(f"on the primary, `{sql.strip()[:60]}…` failed:\n{proc.stderr}")

@@ -52,6 +52,14 @@ def replica_server(django_db_setup, django_db_blocker):
     """(port, Replica) of a hot standby of the test database's server."""
     module = _replica_module()
     primary = _primary(module)
+    if primary.host not in {"127.0.0.1", "localhost"}:
+        pytest.skip("the replica tests copy the test database's server, on this machine")
+    with django_db_blocker.unblock(), connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if not cursor.fetchone()[0]:
+            pytest.skip("the replica tests copy the test database's server with "
+                        "pg_basebackup, which takes its superuser: DATABASE_URL's user "
+                        "is not one")
     # A folder the `postgres` user can reach when the tests run as root.
     top = Path(tempfile.mkdtemp(prefix="plaza-test-replica-", dir="/var/tmp"))
     top.chmod(0o755)

@@ -446,8 +446,8 @@ class Services:
 
     def replica(self):
         """The streaming replica of the private cluster, beside it (platform/replica.py)."""
-        home = self.postgres().home().parent / "pg-replica"
         pg = self.postgres()
+        home = pg.home().parent / "pg-replica"
         return replica_module().Replica(home, self.state.setdefault("replica", {}), pg.bindir)
 
     def up(self, replica: bool = False) -> dict[str, str]:

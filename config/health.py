@@ -4,6 +4,10 @@ the file storage.
 Every probe is bounded in time, so the endpoint answers within a few seconds even
 when a service hangs or is gone. The body names each check and the kind of failure,
 never connection details, because load balancers and anonymous users can read it.
+
+With a read replica configured, a `replica` check says whether it answers and how far it
+lags; it does not change the status: without the replica, open-data reads go to the
+primary and the site still serves (core/db_router.py).
 """
 
 import time
@@ -13,13 +17,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from celery.exceptions import TimeoutError as CeleryTimeout
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from kombu.exceptions import OperationalError as KombuError
 
 from config.celery import ping_task
+from core import db_router
 
 WORKER_TIMEOUT = 3.0
 # A folder no file is ever stored in: listing it asks the storage to answer without
@@ -79,6 +84,21 @@ def _storage() -> None:
         pass  # on disk: the folder does not exist, and the disk said so
 
 
+def _replica() -> dict:
+    start = time.monotonic()
+    try:
+        lag = db_router.measure_lag()
+    except DatabaseError as exc:
+        connections[db_router.REPLICA].close()
+        return {"ok": False, "error": type(exc).__name__, "ms": _ms(start)}
+    within = lag <= settings.REPLICA_MAX_LAG_SECONDS
+    known = lag != db_router.UNKNOWN_LAG
+    check = {"ok": within, "lag_seconds": round(lag, 1) if known else None, "ms": _ms(start)}
+    if not within:
+        check["error"] = "LagOverBound" if known else "NotStreaming"
+    return check
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -89,6 +109,8 @@ def healthz(request):
     else:
         checks["worker"] = {"ok": False, "error": "BrokerUnreachable", "ms": 0}
     healthy = all(check["ok"] for check in checks.values())
+    if db_router.replica_configured():
+        checks["replica"] = _replica()  # reported, never a reason for 503
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,

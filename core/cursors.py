@@ -14,12 +14,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.db import connection, transaction
+from django.db import transaction
+
+from core.db_router import read_connection
 
 
 def rows_streamed(sql: str, params, *, chunk: int) -> Iterator[tuple]:
-    """Every row of `sql`, fetched `chunk` at a time from a server-side cursor."""
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
+    """Every row of `sql`, fetched `chunk` at a time from a server-side cursor.
+
+    The connection is chosen now, while the view runs: the rows are read later, as the
+    response streams, when the request's choice of server (core/db_router.py) is over."""
+    return _rows(read_connection(), sql, params, chunk)
+
+
+def _rows(connection, sql: str, params, chunk: int) -> Iterator[tuple]:
+    with transaction.atomic(using=connection.alias), connection.chunked_cursor() as cursor:
         with connection.cursor() as setting:
             # SET LOCAL: until the transaction ends, the stream's own (requests are not
             # atomic), so no other query of the request is planned this way.

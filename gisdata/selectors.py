@@ -17,7 +17,7 @@ from datetime import datetime
 import psycopg
 from django.contrib.gis.db.models.functions import AsGeoJSON
 from django.contrib.gis.geos import GEOSGeometry, Polygon
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.urls import reverse
@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import geojson
+from core.db_router import read_connection
 from gisdata.models import Feature, GeometryType, ImportRun, ImportStatus, Layer
 
 # Above this many features, the map loads a layer as vector tiles instead of GeoJSON.
@@ -125,6 +126,7 @@ def layer_published_for_tiles(layer_id: int) -> Layer | None:
     with only TILE_LAYER_FIELDS loaded; None when there is none. Every tile a map asks
     for looks its layer up: in SQL of its own this is one indexed row (~0.2 ms), where
     the ORM spent three times that composing the query."""
+    connection = read_connection()
     with connection.cursor() as cursor:
         cursor.execute(_TILE_LAYER_SQL, [layer_id])
         row = cursor.fetchone()
@@ -194,7 +196,7 @@ def layer_geojson(layer: Layer, *, bbox: Polygon | None = None,
     if bbox is not None:
         where = "AND f.geometry && ST_MakeEnvelope(%(x0)s, %(y0)s, %(x1)s, %(y1)s, 4326)"
         params.update(zip(("x0", "y0", "x1", "y1"), bbox.extent, strict=True))
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_GEOJSON_SQL.format(bbox=where), params)
         count, features = cursor.fetchone()
     return features, min(count, limit), count > limit
@@ -223,7 +225,7 @@ def tile_params(layer_id: int, z: int, x: int, y: int) -> dict:
 
 
 @contextmanager
-def _binary_cursor() -> Iterator:
+def _binary_cursor(connection) -> Iterator:
     """A cursor on Django's connection (its execute wrappers and query log apply) that
     binds the parameters on the server and reads results in binary. Django's own cursors
     bind on the client, which reads only text: a tile's bytea would come as hex, twice
@@ -244,7 +246,8 @@ def layer_tile(layer: Layer, z: int, x: int, y: int) -> bytes:
     its expressions anew for every request (~5 ms) to run them once."""
     if not tile_in_range(z, x, y):
         raise ValueError(f"no tile {z}/{x}/{y}")
-    with transaction.atomic(), _binary_cursor() as cursor:
+    connection = read_connection()
+    with transaction.atomic(using=connection.alias), _binary_cursor(connection) as cursor:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(TILE_SQL, tile_params(layer.pk, z, x, y))
         row = cursor.fetchone()

@@ -13,12 +13,14 @@ from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from core.db_router import replica_reads
 from gisdata import selectors
 
 CONTENT_TYPE = "application/vnd.mapbox-vector-tile"
 MAX_AGE = 3600
 
 
+@replica_reads
 @require_safe
 def layer_tile(request, layer_id: int, z: int, x: int, y: int):
     if not selectors.tile_in_range(z, x, y):

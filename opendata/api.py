@@ -24,6 +24,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
 from core import geojson
+from core.db_router import ANONYMOUS, replica_reads
 from core.geojson import GeoJSONRenderer
 from gisdata.models import Layer
 from gisdata.schema import GEOMETRY, LINKS
@@ -71,6 +72,9 @@ class PageQuery(serializers.Serializer):
     offset = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
 
 
+# From the replica for requests without credentials: one that has them may have just
+# written (core/db_router.py).
+@replica_reads(who=ANONYMOUS)
 class ProposalList(GenericAPIView):
     """Every public proposal of every open project, as GeoJSON, filtered by `project`,
     `category`, `status`, `bbox` and `updated_since`, ordered by `ordering`
@@ -130,6 +134,7 @@ def _link_header(licence: str, attribution: str, describedby: str) -> str:
     return ", ".join(links)
 
 
+@replica_reads
 class _Export(APIView):
     """Streams an export; `fmt` is set by each subclass."""
 

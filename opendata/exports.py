@@ -77,11 +77,16 @@ def geojson_stream(export: Export) -> Iterator[str]:
 
 
 def csv_stream(export: Export) -> Iterator[str]:
+    # The rows' server is chosen now, while the view runs (core/cursors.py).
+    return _csv_lines(export, _rows(export))
+
+
+def _csv_lines(export: Export, rows: Iterator[tuple]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     # The header too: a layer's column names are its imported file's attribute names.
     writer.writerow(["id", *(cell(name) for name in export.columns), "geometry_wkt"])
-    for n, row in enumerate(_rows(export), start=1):
+    for n, row in enumerate(rows, start=1):
         values = [json.loads(v) if v is not None else None for v in row[3:]] \
             if export.json_values else row[3:]
         writer.writerow([row[0], *(cell(v) for v in values), row[2]])

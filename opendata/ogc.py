@@ -32,6 +32,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.views import APIView
 
 from core import geojson
+from core.db_router import replica_reads
 from core.geojson import GeoJSONRenderer
 from opendata import ogc_docs as docs
 from opendata import selectors
@@ -105,6 +106,8 @@ def _charged(content, throttle: OgcTimeThrottle, started: float):
         throttle.charge(time.perf_counter() - started)
 
 
+# Open data, the same for everyone: read from the replica when there is one.
+@replica_reads
 class OgcView(TimedThrottle, APIView):
     schema = OgcSchema()
     permission_classes = [AllowAny]

@@ -21,11 +21,11 @@ from datetime import datetime
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 
 from core import geojson
 from core.cursors import rows_streamed
+from core.db_router import read_connection
 from gisdata.models import Feature, Layer
 from proposals.models import Project, Proposal
 from proposals.selectors import proposals_readable
@@ -135,7 +135,7 @@ def _run(page: QuerySet, *, properties: str, joins: str = "", matched: str = "p.
         return 0, 0, None, "[]"
     sql = _PAGE_SQL.format(inner=inner, feature=_feature(properties), joins=joins,
                            matched=matched, modified=modified)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone()
 
@@ -177,7 +177,7 @@ def _rows(page: QuerySet, *, properties: str, joins: str = "",
     sql = _ROWS_SQL.format(inner=inner, feature=_feature(properties), joins=joins)
     if stream:
         return _streamed(sql, params)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(sql, params)
         return iter(cursor.fetchall())
 
@@ -229,7 +229,7 @@ def proposals_page(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
     page = annotated.order_by(*order).values(*PROPOSAL_FIELDS, "matched")
     page = page[offset:offset + limit]
     joins = _RESULTS_JOIN.format(
-        tallies=connection.ops.quote_name(VoteTally._meta.db_table))
+        tallies=read_connection().ops.quote_name(VoteTally._meta.db_table))
     matched, returned, modified, features = _run(
         page, properties=_PROPOSAL_PROPERTIES.format(
             results=_RESULT_PROPERTIES if results else ""),
@@ -249,7 +249,7 @@ def proposals_rows(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
     page = _slice(annotated, limit=limit, offset=offset, after=after).values(
         *PROPOSAL_FIELDS)
     joins = _RESULTS_JOIN.format(
-        tallies=connection.ops.quote_name(VoteTally._meta.db_table))
+        tallies=read_connection().ops.quote_name(VoteTally._meta.db_table))
     return Rows(matched, _rows(page, properties=_PROPOSAL_PROPERTIES.format(
         results=_RESULT_PROPERTIES if results else ""), joins=joins if results else "",
         stream=limit > STREAM_ABOVE))

@@ -13,9 +13,11 @@ the local and test settings read (a variable set in the real environment still
 wins).  Running ``up`` again reuses servers that are already running.
 
 With ``--s3``, ``up`` also starts an S3-compatible server for the files (moto's, a
-simulation that keeps them in memory: platform/s3server.py).
+simulation that keeps them in memory: platform/s3server.py). With ``--replica``, a
+streaming replica of the private cluster starts too, and ``DATABASE_REPLICA_URL``
+names it (platform/replica.py); ``down`` stops them.
 
-Usage:  python platform/services.py up [--s3]|down|status [--json]
+Usage:  python platform/services.py up [--s3] [--replica]|down|status [--json]
 
 This file is a script, not a module of a package: ``platform/`` must never hold
 an ``__init__.py``, because a package named ``platform`` would shadow the
@@ -399,6 +401,20 @@ class Postgres:
         shutil.rmtree(self.data)
 
 
+# ---------------------------------------------------------------- the replica
+
+
+def replica_module():
+    """platform/replica.py, loaded by its path (platform/ is not a package)."""
+    if "plaza_replica" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "plaza_replica", Path(__file__).with_name("replica.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+    return sys.modules["plaza_replica"]
+
+
 # ---------------------------------------------------------------- the pair
 
 
@@ -433,6 +449,11 @@ class Services:
         # settings must not send files to a store that is gone.
         if "s3" in self.state and self.s3().running():
             lines += [f"{k}={v}" for k, v in self.s3().environment().items()]
+        if "replica" in self.state and self.replica().running():
+            # The primary's user and password: the replica is its copy.
+            pg = self.postgres()
+            url = pg.url().replace(f":{pg.state['port']}/", f":{self.state['replica']['port']}/")
+            lines.append(f"DATABASE_REPLICA_URL={url}")
         self.env_file.write_text("".join(f"{line}\n" for line in lines))
         self.env_file.chmod(0o600)
 
@@ -445,7 +466,13 @@ class Services:
     def s3(self):
         return s3server.S3Server(self.var, self.state.setdefault("s3", {}))
 
-    def up(self, s3: bool = False) -> dict[str, str]:
+    def replica(self):
+        """The streaming replica of the private cluster, beside it (platform/replica.py)."""
+        pg = self.postgres()
+        home = pg.home().parent / "pg-replica"
+        return replica_module().Replica(home, self.state.setdefault("replica", {}), pg.bindir)
+
+    def up(self, s3: bool = False, replica: bool = False) -> dict[str, str]:
         """Start what is missing; say for each service: started, reused or external."""
         self.var.mkdir(parents=True, exist_ok=True)
         self.var.chmod(0o755)  # the postgres user must traverse it when we are root
@@ -461,12 +488,29 @@ class Services:
                     result[name] = make().up()
             if s3:
                 result["s3"] = "external" if self.environ.get("S3_BUCKET") else self.s3().up()
+            if replica:
+                result["replica"] = self._replica_up()
         finally:
             self._save()
         return result
 
+    def _replica_up(self) -> str:
+        if "DATABASE_URL" in self.environ:
+            raise ServiceError("--replica copies the private cluster; with DATABASE_URL set, "
+                               "set up a replica of that server (docs/operations.md).")
+        pg = self.postgres().state
+        primary = replica_module().Primary("127.0.0.1", pg["port"], PG_SUPERUSER,
+                                           pg["password"])
+        try:
+            return self.replica().up(primary)
+        except replica_module().ReplicaError as exc:
+            raise ServiceError(f"the replica: {exc}") from exc
+
     def down(self, only: list[str] | None = None) -> dict[str, bool]:
         result = {}
+        if (only is None or "replica" in only) and "replica" in self.state:
+            result["replica"] = self.replica().down()
+            self._save()  # no DATABASE_REPLICA_URL for a stopped replica
         for name, make in (("s3", self.s3), ("redis", self.redis), ("postgres", self.postgres)):
             if (only is None or name in only) and name in self.state:
                 result[name] = make().down()
@@ -491,6 +535,8 @@ class Services:
         if "s3" in self.state:
             running = self.s3().running()
             result["s3"] = f"running on {self.s3().endpoint()}" if running else "stopped"
+        if "replica" in self.state:
+            result["replica"] = self.replica().status()
         return result
 
 
@@ -501,7 +547,7 @@ def main(argv: list[str]) -> int:
     services = Services()
     try:
         if argv[0] == "up":
-            result = services.up(s3="--s3" in argv)
+            result = services.up(s3="--s3" in argv, replica="--replica" in argv)
         else:
             result = getattr(services, argv[0])()
     except (ServiceError, s3server.S3ServerError) as exc:

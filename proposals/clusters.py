@@ -35,10 +35,10 @@ from dataclasses import asdict, dataclass
 from django.contrib.gis.geos import Polygon
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
 from django.db.models import QuerySet
 
 from core import geojson
+from core.db_router import read_connection
 from proposals.models import MapVersion, Proposal
 from proposals.selectors import proposals_feature_collection
 
@@ -112,7 +112,7 @@ def proposals_map_view(qs: QuerySet[Proposal], *, zoom: int, latitude: float,
         inner, params = _sql(qs, "id")
     except EmptyResultSet:  # a filter no row can meet
         return MapView("[]", 0, 0, False)
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM ({inner} LIMIT %s) t",  # noqa: S608
                        [*params, threshold + 1])
         (some,) = cursor.fetchone()

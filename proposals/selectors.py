@@ -12,12 +12,12 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core import geojson
 from core.bbox import BBoxError, bbox_polygon
+from core.db_router import read_connection
 from proposals import rules
 from proposals.models import PUBLIC_Q, Flag, Project, Proposal
 
@@ -147,7 +147,7 @@ def proposals_feature_collection(qs: QuerySet[Proposal], *, limit: int = DEFAULT
         "id", "title", "status", "is_hidden", "geometry", category_slug=F("category__slug"),
     )[offset:offset + limit + 1]
     inner, params = page.query.sql_with_params()
-    with connection.cursor() as cursor:
+    with read_connection().cursor() as cursor:
         cursor.execute(_FEATURES_SQL.format(feature=_FEATURE, inner=inner), [limit, *params])
         count, features = cursor.fetchone()
     return features, min(count, limit), count > limit

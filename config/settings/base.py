@@ -7,6 +7,7 @@ demands real ones. See README.md, "Configuration", for the variables.
 from datetime import timedelta
 
 from config.env import BASE_DIR, env, redis_url_with_db, s3_storages
+from core.db_router import replica_settings
 from core.log_format import logging_settings
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "core.api_http.ApiConditionalGetMiddleware",
     # DEBUG on (`make run`): the site's 404, not Django's list of every URL pattern.
     "core.debug.DebugNotFoundMiddleware",
+    # After a write, this browser reads from the primary for a while (core/db_router.py).
+    "core.db_router.ReplicaMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -116,6 +119,20 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
         "options": f"-c statement_timeout={env.int('DB_STATEMENT_TIMEOUT_MS', default=30000)}",
     }
 )
+# A streaming replica for open-data reads (core/db_router.py; docs/operations.md,
+# "Scaling past one machine"): the OGC API, exports, tiles and the public proposals list
+# read from it while its lag is within REPLICA_MAX_LAG_SECONDS; all else stays on the
+# primary, and so does a browser for REPLICA_PIN_SECONDS after it wrote.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = replica_settings(
+        env.db("DATABASE_REPLICA_URL"), DATABASES["default"],
+        connect_timeout=env.int("REPLICA_CONNECT_TIMEOUT", default=2))
+DATABASE_ROUTERS = ["core.db_router.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env.float("REPLICA_MAX_LAG_SECONDS", default=10.0)
+REPLICA_PIN_SECONDS = env.int("REPLICA_PIN_SECONDS", default=15)
+# How often a process measures the lag, and how long it leaves a failed replica alone.
+REPLICA_CHECK_SECONDS = env.float("REPLICA_CHECK_SECONDS", default=1.0)
+REPLICA_RETRY_SECONDS = env.float("REPLICA_RETRY_SECONDS", default=15.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL")

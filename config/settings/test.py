@@ -17,6 +17,9 @@ REDIS_URL = env("TEST_REDIS_URL", default=redis_url_with_db(REDIS_URL, 15))
 # its own, set both TEST_REDIS_URL and TEST_CACHE_REDIS_URL.
 CACHES["default"]["LOCATION"] = env(  # noqa: F405
     "TEST_CACHE_REDIS_URL", default=redis_url_with_db(REDIS_URL, 14))
+# The suite reads the primary only, whatever var/services.env says about a replica: the
+# tests of the replica start one of their own (tests/replica/conftest.py).
+DATABASES.pop("replica", None)  # noqa: F405
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 LEAFLET_CONFIG["TILES"] = []  # noqa: F405 - no network in tests: maps without tiles

@@ -130,12 +130,14 @@ def test_with_redis_down_metrics_still_answers_and_says_so(settings):
 
 
 @pytest.mark.parametrize("address", ["203.0.113.5", "10.0.0.7", "::ffff:8.8.8.8", "2001:db8::1"])
+@pytest.mark.quality("metrics-exposed")
 def test_other_addresses_get_a_404(address):
     response = Client().get("/metrics", REMOTE_ADDR=address)
     assert response.status_code == 404
     assert b"django_http" not in response.content
 
 
+@pytest.mark.quality("metrics-exposed")
 def test_a_forged_x_forwarded_for_is_not_believed(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 0}
     forged = {"REMOTE_ADDR": "203.0.113.5", "HTTP_X_FORWARDED_FOR": "127.0.0.1"}
@@ -150,6 +152,7 @@ def test_a_forged_x_forwarded_for_is_not_believed(settings):
     assert Client().get("/metrics", **monitor).status_code == 200
 
 
+@pytest.mark.quality("metrics-exposed")
 def test_networks_and_a_bearer_token_let_the_monitoring_in(settings):
     settings.METRICS_ALLOWED_IPS = ["192.0.2.0/24", "2001:db8::/32"]
     assert Client().get("/metrics", REMOTE_ADDR="192.0.2.77").status_code == 200
@@ -164,6 +167,7 @@ def test_networks_and_a_bearer_token_let_the_monitoring_in(settings):
     assert Client().get("/metrics", **elsewhere).status_code == 404
 
 
+@pytest.mark.quality("metrics-exposed")
 def test_metrics_is_never_cached_sets_no_cookie_and_takes_no_writes():
     response = Client().get("/metrics")
     assert response["Content-Type"].startswith("text/plain")

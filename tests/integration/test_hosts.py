@@ -62,6 +62,7 @@ def log_in(session: requests.Session, web, user) -> None:
     assert answer.status_code == 302, answer.text[:2000]
 
 
+@pytest.mark.quality("across-hosts")
 def test_a_session_and_csrf_token_from_web_a_work_on_web_b(deployment):
     (web_a, web_b), _, _ = deployment
     citizen = user_make("walker")
@@ -111,6 +112,7 @@ def ended(run: ImportRun, timeout: float = 180) -> ImportRun:
     return run
 
 
+@pytest.mark.quality("across-hosts")
 def test_a_dataset_uploaded_through_web_a_is_imported_by_a_worker_and_published_on_b(
         deployment, tmp_path):
     (web_a, web_b), workers, client = deployment
@@ -140,6 +142,7 @@ def test_a_dataset_uploaded_through_web_a_is_imported_by_a_worker_and_published_
     assert items.status_code == 200 and len(items.json()["features"]) == 300
 
 
+@pytest.mark.quality("across-hosts")
 def test_a_report_compiled_by_a_worker_is_downloaded_through_web_b(deployment):
     (web_a, web_b), _workers, client = deployment
     browser, planner = planner_on(web_a)
@@ -189,6 +192,7 @@ def requeue_stale_imports(host: Host) -> str:
     return done.stdout.strip().splitlines()[-1]  # after what the shell says of itself
 
 
+@pytest.mark.quality("across-hosts")
 def test_a_worker_host_lost_mid_import_leaves_it_to_the_other(deployment, tmp_path,
                                                                trigger):
     (web_a, _web_b), workers, _client = deployment

@@ -28,6 +28,7 @@ def free_pair() -> int:
     raise AssertionError("no two free ports in a row")
 
 
+@pytest.mark.quality("across-hosts")
 def test_make_cluster_serves_on_two_web_hosts_with_workers_a_replica_and_s3(tmp_path):
     port = free_pair()
     # As a user runs it: the checkout's own private services, nothing of the tests'.

@@ -100,6 +100,7 @@ def test_the_public_proposals_list_reads_the_replica_for_anonymous_readers_only(
     assert seen["replica"] == []
 
 
+@pytest.mark.quality("replica-behind")
 def test_a_vote_and_what_its_voter_reads_next_stay_on_the_primary(replica, planner):
     role = role_make("resident", "1")
     project = project_make("vote-now", phase="voting")
@@ -133,6 +134,7 @@ def test_the_dashboard_reads_from_the_primary(replica, planner):
     assert seen["replica"] == []
 
 
+@pytest.mark.quality("replica-behind")
 def test_a_replica_lagging_past_the_bound_is_passed_over_for_the_primary(
         replica, fountains, settings):
     settings.REPLICA_MAX_LAG_SECONDS = 0.5
@@ -153,6 +155,7 @@ def test_a_replica_lagging_past_the_bound_is_passed_over_for_the_primary(
     assert db_router.replica_state().lag > 0.5
 
 
+@pytest.mark.quality("replica-behind")
 def test_a_dead_replica_costs_one_connect_per_interval_and_no_error(replica, fountains):
     assert connections[db_router.REPLICA].settings_dict["OPTIONS"]["connect_timeout"] == 2
     replica.point_at(_port_nobody_listens_on())
@@ -168,6 +171,7 @@ def test_a_dead_replica_costs_one_connect_per_interval_and_no_error(replica, fou
     assert db_router.replica_state().error == "OperationalError"
 
 
+@pytest.mark.quality("replica-behind")
 def test_a_replica_that_comes_back_is_used_again_after_the_back_off(
         replica, fountains, settings):
     settings.REPLICA_RETRY_SECONDS = 0
@@ -181,6 +185,7 @@ def test_a_replica_that_comes_back_is_used_again_after_the_back_off(
     assert reads(seen["replica"], "gisdata_feature")
 
 
+@pytest.mark.quality("replica-behind")
 def test_a_replica_lost_during_a_request_makes_it_run_again_on_the_primary(
         replica, fountains, settings):
     settings.REPLICA_CHECK_SECONDS = 3600  # the replica was fine when last measured
@@ -210,6 +215,7 @@ def test_the_test_runner_creates_no_database_on_the_replica(replica):
             == connections[DEFAULT_DB_ALIAS].settings_dict["NAME"])
 
 
+@pytest.mark.quality("replica-behind")
 def test_healthz_reports_the_replica_without_failing_for_it(replica):
     from config import health  # noqa: PLC0415
 

@@ -27,6 +27,7 @@ def storage_on(server):
                                 state["secret_key"]))
 
 
+@pytest.mark.quality("storage-down")
 def test_healthz_is_200_with_the_storage_on_a_running_s3(client, worker, own_s3):
     with storage_on(own_s3):
         response = client.get("/healthz")
@@ -34,6 +35,7 @@ def test_healthz_is_200_with_the_storage_on_a_running_s3(client, worker, own_s3)
     assert response.json()["checks"]["storage"]["ok"] is True
 
 
+@pytest.mark.quality("storage-down")
 def test_healthz_is_503_once_the_s3_server_is_stopped(client, own_s3):
     with storage_on(own_s3):
         assert client.get("/healthz").json()["checks"]["storage"]["ok"] is True
@@ -46,6 +48,7 @@ def test_healthz_is_503_once_the_s3_server_is_stopped(client, own_s3):
     assert own_s3.endpoint() not in text and str(own_s3.state["port"]) not in text
 
 
+@pytest.mark.quality("storage-down")
 def test_healthz_says_a_missing_bucket_is_an_error(client, own_s3):
     state = own_s3.state
     with switched(storages_on(own_s3.endpoint(), "no-such-bucket", state["access_key"],

@@ -24,13 +24,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-from run import VENV_BIN, say, site_url, stop, wait_healthy
+from run import HEALTH_TIMEOUT, VENV_BIN, Supervisor, failed, say, site_url
 from services import ROOT, ServiceError, Services, port_is_free
 
 DATABASE = "plaza_cluster"
@@ -106,7 +104,6 @@ def main() -> int:
         say(str(exc))
         return 1
     say(", ".join(f"{name} {what}" for name, what in started.items()))
-    ours = [name for name, what in started.items() if what == "started"]
     urls = [f"{site_url(host, port + i)}/" for i in range(len(WEBS))]
     known = read_env(services.env_file)
     shared = {
@@ -121,15 +118,7 @@ def main() -> int:
         "SITE_URL": os.environ.get("SITE_URL", urls[0].rstrip("/")),
         "ALLOWED_HOSTS": "localhost,127.0.0.1,[::1]",
     }
-    children: dict[str, subprocess.Popen] = {}
-    stopping = False
-
-    def on_signal(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    run = Supervisor(services, started)
     try:
         fresh_database(known["DATABASE_URL"])
         first = host_env(WEBS[0], shared)
@@ -138,33 +127,21 @@ def main() -> int:
             manage(host_env(name, shared), "collectstatic", "--noinput", "-v", "0")
         logins = manage(first, "load_demo", quiet=True)
         for name, (on, cmd) in commands(port, host).items():
-            children[name] = subprocess.Popen(cmd, cwd=ROOT, env=host_env(on, shared),
-                                              start_new_session=True)
-        healthy = all(wait_healthy(url + "healthz", children) for url in urls)
+            run.start(name, cmd, env=host_env(on, shared))
+        healthy = all(run.healthy(url + "healthz") for url in urls)
         print(logins, end="", flush=True)
         if healthy:
             say(f"Plaza runs as web-a at {urls[0]} and web-b at {urls[1]}, with "
                 f"worker-1 (and beat) and worker-2; hosts' folders in var/cluster/ "
                 "(Ctrl-C stops it)")
-        elif not stopping:
-            say("the web hosts did not turn healthy within "
-                "their time; see the logs above")
-        while not stopping:
-            dead = [n for n, c in children.items() if c.poll() is not None]
-            if dead:
-                say(f"{', '.join(dead)} stopped unexpectedly; stopping the rest")
-                return 1
-            time.sleep(0.5)
-        return 0
+        elif not run.stopping:
+            say(f"the web hosts did not turn healthy within {HEALTH_TIMEOUT}s; see the logs "
+                "above")
+        return run.watch()
     except subprocess.CalledProcessError as exc:
-        say(f"`{' '.join(map(str, exc.cmd[1:]))}` failed (exit {exc.returncode})")
-        return 1
+        return failed(exc)
     finally:
-        say("stopping")
-        stop(children)
-        if ours:
-            services.down(only=ours)
-            say(f"stopped {', '.join(ours)}")
+        run.end()
 
 
 if __name__ == "__main__":

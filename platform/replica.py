@@ -25,12 +25,18 @@ from __future__ import annotations
 
 import hashlib
 import os
+import runpy
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+# Shared with the other launcher scripts (platform/ports.py), read by its path.
+_PORTS = runpy.run_path(str(Path(__file__).with_name("ports.py")))
+free_port, port_is_free, pid_alive = (_PORTS[name] for name in (
+    "free_port", "port_is_free", "pid_alive"))
+
 
 REPLICATION_ROLE = "plaza_replication"
 READY_TIMEOUT = 60.0
@@ -40,20 +46,8 @@ class ReplicaError(RuntimeError):
     """The replica could not be set up or started; the message says why."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 def as_owner() -> list[str]:
@@ -207,17 +201,18 @@ class Replica:
             )
 
     def up(self, primary: Primary, timeout: float = READY_TIMEOUT) -> str:
-        """Start the replica, taking the base backup first if there is none, and wait
-        until it accepts reads.
+        """Start the replica from a fresh base backup, and wait until it accepts reads.
 
         A hot standby opens for reads once the primary has logged a snapshot of its
         running transactions that it can use: one with more than 64 subtransactions
         (savepoints) open keeps it waiting until that transaction ends."""
         if self.running() and self.state.get("port"):
             return "reused"
-        if not (self.data / "PG_VERSION").exists():
-            shutil.rmtree(self.data, ignore_errors=True)  # a half-made copy
-            self.base_backup(primary)
+        # A stopped replica is made again from a fresh copy: it has no slot, so the
+        # primary may have recycled the WAL it would need to catch up, and it would then
+        # wait for ever, never streaming. Copying the private cluster takes seconds.
+        shutil.rmtree(self.data, ignore_errors=True)
+        self.base_backup(primary)
         if not self.state.get("port") or not port_is_free(self.state["port"]):
             self.state["port"] = free_port()
         started = self._run(

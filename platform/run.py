@@ -85,6 +85,51 @@ def stop(children: dict[str, subprocess.Popen]) -> None:
             os.killpg(child.pid, signal.SIGKILL)
 
 
+class Supervisor:
+    """The processes of one run, each in a process group of its own (so that Ctrl-C
+    reaches this script, which stops them in order), until Ctrl-C or until one of them
+    stops; then the services the run started."""
+
+    def __init__(self, services: Services, started: dict[str, str]):
+        self.services = services
+        self.ours = [name for name, what in started.items() if what == "started"]
+        self.children: dict[str, subprocess.Popen] = {}
+        self.stopping = False
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def _on_signal(self, signum, frame):
+        self.stopping = True
+
+    def start(self, name: str, cmd: list[str], env: dict[str, str] | None = None) -> None:
+        self.children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+
+    def healthy(self, url: str) -> bool:
+        return wait_healthy(url, self.children)
+
+    def watch(self) -> int:
+        """Until Ctrl-C (0) or until a process stops by itself (1)."""
+        while not self.stopping:
+            dead = [n for n, c in self.children.items() if c.poll() is not None]
+            if dead:
+                say(f"{', '.join(dead)} stopped unexpectedly; stopping the rest")
+                return 1
+            time.sleep(0.5)
+        return 0
+
+    def end(self) -> None:
+        say("stopping")
+        stop(self.children)
+        if self.ours:
+            self.services.down(only=self.ours)
+            say(f"stopped {', '.join(self.ours)}")
+
+
+def failed(exc: subprocess.CalledProcessError) -> int:
+    say(f"`{' '.join(map(str, exc.cmd[1:]))}` failed (exit {exc.returncode})")
+    return 1
+
+
 def main() -> int:
     port = int(os.environ.get("PORT", "8000"))
     host = os.environ.get("HOST", "127.0.0.1")
@@ -102,48 +147,26 @@ def main() -> int:
         say(str(exc))
         return 1
     say(", ".join(f"{name} {what}" for name, what in started.items()))
-    ours = [name for name, what in started.items() if what == "started"]
-    children: dict[str, subprocess.Popen] = {}
-    stopping = False
-
-    def on_signal(signum, frame):
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    run = Supervisor(services, started)
     try:
         manage("migrate", "--noinput", "-v", "0")
         manage("collectstatic", "--noinput", "-v", "0")
         logins = manage("load_demo", quiet=True)
         for name, cmd in processes(port, host).items():
-            # Own process group: Ctrl-C reaches us, and we stop the children in order.
-            children[name] = subprocess.Popen(cmd, cwd=ROOT, start_new_session=True)
-        healthy = wait_healthy(url + "healthz", children)
+            run.start(name, cmd)
+        healthy = run.healthy(url + "healthz")
         print(logins, end="", flush=True)
         if healthy:
             say(f"Plaza is running at {url}  (Ctrl-C stops it)")
             if os.environ["SITE_URL"].rstrip("/") != url.rstrip("/"):
                 say(f"e-mails link to {os.environ['SITE_URL']} (SITE_URL)")
-        elif not stopping:
+        elif not run.stopping:
             say(f"{url}healthz did not turn healthy within {HEALTH_TIMEOUT}s; see the logs above")
-        while not stopping:
-            dead = [n for n, c in children.items() if c.poll() is not None]
-            if dead:
-                say(f"{', '.join(dead)} stopped unexpectedly; stopping the rest")
-                return 1
-            time.sleep(0.5)
-        return 0
+        return run.watch()
     except subprocess.CalledProcessError as exc:
-        say(f"`{' '.join(map(str, exc.cmd[1:]))}` failed (exit {exc.returncode})")
-        return 1
+        return failed(exc)
     finally:
-        say("stopping")
-        stop(children)
-        if ours:
-            services.down(only=ours)
-            say(f"stopped {', '.join(ours)}")
-
+        run.end()
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,16 +19,22 @@ system's Python.
 from __future__ import annotations
 
 import os
+import runpy
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+# Shared with the other launcher scripts (platform/ports.py), read by its path.
+_PORTS = runpy.run_path(str(Path(__file__).with_name("ports.py")))
+free_port, port_is_free, pid_alive = (_PORTS[name] for name in (
+    "free_port", "port_is_free", "pid_alive"))
+
 
 ROOT = Path(__file__).resolve().parent.parent
 BUCKET = "plaza"
@@ -39,38 +45,10 @@ class S3ServerError(RuntimeError):
     """The server could not be started; the message says what to do about it."""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        # A server this very process started and stopped is a zombie until reaped.
-        if os.waitpid(pid, os.WNOHANG)[0] == pid:
-            return False
-    except ChildProcessError:
-        pass  # not our child: another process started it
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def moto_server() -> Path | None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import runpy
 import secrets
 import shutil
 import signal
@@ -39,6 +40,12 @@ import time
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
+
+# Shared with the other launcher scripts (platform/ports.py), read by its path.
+_PORTS = runpy.run_path(str(Path(__file__).with_name("ports.py")))
+free_port, port_is_free, pid_alive = (_PORTS[name] for name in (
+    "free_port", "port_is_free", "pid_alive"))
+
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SUPERUSER = "plaza"
@@ -66,33 +73,10 @@ s3server = _sibling("s3server")
 # ---------------------------------------------------------------- helpers
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
-def pid_alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, owned by another user (postgres when we are root)
-        return True
-    return True
 
 
 def tail(path: Path, lines: int = 15) -> str:
@@ -502,7 +486,10 @@ class Services:
         primary = replica_module().Primary("127.0.0.1", pg["port"], PG_SUPERUSER,
                                            pg["password"])
         try:
-            return self.replica().up(primary)
+            replica = self.replica()
+            result = replica.up(primary)
+            replica.wait_streaming(primary)  # started means following the primary
+            return result
         except replica_module().ReplicaError as exc:
             raise ServiceError(f"the replica: {exc}") from exc
 

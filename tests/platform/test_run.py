@@ -35,7 +35,7 @@ def started(run, monkeypatch):
 
     class Process:
         def __init__(self, cmd, **kwargs):
-            seen[os.path.basename(cmd[0])] = kwargs.get("env", os.environ).get("SITE_URL")
+            seen[os.path.basename(cmd[0])] = (kwargs.get("env") or os.environ).get("SITE_URL")
             self.pid = 0
 
         def poll(self):

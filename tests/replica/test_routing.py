@@ -81,6 +81,23 @@ def test_an_export_streams_from_the_replica(replica, fountains):
     assert not reads(seen["primary"], "gisdata_feature")
 
 
+def test_a_layers_features_on_the_map_read_the_replica_for_anonymous_readers_only(
+        replica, fountains, planner):
+    with served() as seen:
+        response = Client().get(f"/api/v1/layers/{fountains.pk}/features/")
+    assert response.status_code == 200 and len(response.json()["features"]) == 12
+    assert reads(seen["replica"], "gisdata_feature")
+    assert not reads(seen["primary"], "gisdata_feature")
+
+    # A planner reads unpublished layers too, and may just have changed this one.
+    signed_in = Client()
+    signed_in.force_login(planner)
+    with served() as seen:
+        assert signed_in.get(f"/api/v1/layers/{fountains.pk}/features/").status_code == 200
+    assert reads(seen["primary"], "gisdata_feature")
+    assert seen["replica"] == []
+
+
 def test_the_public_proposals_list_reads_the_replica_for_anonymous_readers_only(replica):
     project = project_make("open-city")
     proposal_make(project, user_make("author"), title="Shade on the square")

@@ -116,7 +116,9 @@ def hosts(tmp: Path, shared: dict[str, str], *, webs: int = 2,
         for host in web_hosts:
             wait_until(lambda h=host: get(h.url + "/ogc/conformance")[0] == 200,
                        timeout=120, what=f"{host.name} to answer", log=host.log("web"))
-        app = Celery(broker=redis)
+        # Not the current app: the test process's own tasks must keep publishing to the
+        # tests' broker, not to these hosts'.
+        app = Celery(broker=redis, set_as_current=False)
         stack.callback(app.close)
         for host in worker_hosts:
             wait_until(lambda h=host: _worker_answers(app, h), timeout=120,

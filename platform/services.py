@@ -58,13 +58,14 @@ class ServiceError(RuntimeError):
 
 
 def _sibling(name: str):
-    """A module beside this script, loaded by its path: platform/ is not a package."""
-    spec = importlib.util.spec_from_file_location(f"plaza_{name}",
-                                                  Path(__file__).with_name(f"{name}.py"))
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    """A module beside this script, loaded once by its path: platform/ is not a package."""
+    key = f"plaza_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
 
 
 s3server = _sibling("s3server")
@@ -389,14 +390,8 @@ class Postgres:
 
 
 def replica_module():
-    """platform/replica.py, loaded by its path (platform/ is not a package)."""
-    if "plaza_replica" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "plaza_replica", Path(__file__).with_name("replica.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return sys.modules["plaza_replica"]
+    """platform/replica.py (loaded when first asked for: most runs start no replica)."""
+    return _sibling("replica")
 
 
 # ---------------------------------------------------------------- the pair

@@ -22,6 +22,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config.env import redis_url_with_db
 from tests.integration.processes import (
     get,
     process_env,
@@ -96,7 +97,7 @@ def hosts(tmp: Path, shared: dict[str, str], *, webs: int = 2,
 
     with ExitStack() as stack:
         redis = stack.enter_context(private_redis(tmp / "redis-var"))
-        shared = {"TEST_REDIS_URL": redis, "TEST_CACHE_REDIS_URL": redis[:-1] + "1",
+        shared = {"TEST_REDIS_URL": redis, "TEST_CACHE_REDIS_URL": redis_url_with_db(redis, 1),
                   "SECRET_KEY": secrets.token_urlsafe(50), **shared}
         web_hosts, worker_hosts = [], []
         for i in range(webs):

@@ -22,19 +22,7 @@ import pytest
 from django.db import DEFAULT_DB_ALIAS, connections
 
 from core import db_router
-from tests.launcher import PLATFORM
-
-
-def _replica_module():
-    import importlib.util  # noqa: PLC0415
-    import sys  # noqa: PLC0415
-
-    if "plaza_replica" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("plaza_replica", PLATFORM / "replica.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return sys.modules["plaza_replica"]
+from tests.launcher import load_launcher
 
 
 def _primary(module):
@@ -43,14 +31,10 @@ def _primary(module):
                           conf["USER"], conf["PASSWORD"])
 
 
-def _bindir() -> Path:
-    return sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_basebackup"))[-1].parent
-
-
 @pytest.fixture(scope="session")
 def replica_server(django_db_setup, django_db_blocker):
     """(port, Replica) of a hot standby of the test database's server."""
-    module = _replica_module()
+    module = load_launcher().replica_module()
     primary = _primary(module)
     if primary.host not in {"127.0.0.1", "localhost"}:
         pytest.skip("the replica tests copy the test database's server, on this machine")
@@ -63,7 +47,7 @@ def replica_server(django_db_setup, django_db_blocker):
     # A folder the `postgres` user can reach when the tests run as root.
     top = Path(tempfile.mkdtemp(prefix="plaza-test-replica-", dir="/var/tmp"))
     top.chmod(0o755)
-    replica = module.Replica(top / "pg", {}, _bindir())
+    replica = module.Replica(top / "pg", {}, load_launcher().pg_bindir())
     try:
         # Generous: another test run on the same server (side by side on one machine)
         # may hold a transaction with many savepoints, which delays the standby's

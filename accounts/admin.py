@@ -27,7 +27,10 @@ admin.site.login_form = AdminLoginForm
 @admin.register(User)
 class PlazaUserAdmin(UserAdmin):
     fieldsets = UserAdmin.fieldsets + (
-        ("Plaza", {"fields": ("display_name", "terms_version", "terms_accepted_at")}),)
+        ("Plaza", {"fields": ("display_name", "terms_version", "terms_accepted_at")}),
+        # Where a planner's permissions (their groups') apply: one municipality, or, to
+        # see without changing, every municipality of a region.
+        ("Planner", {"fields": ("planner_municipality", "planner_region")}),)
     # What the person accepted at sign-up is a record, not something to edit.
     readonly_fields = ("terms_version", "terms_accepted_at")
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
@@ -42,6 +45,8 @@ class StakeholderRoleAdmin(ServiceAdmin, TranslationAdmin):  # name, description
     list_display = ("name", "slug", "default_weight", "claim_validity_days", "position",
                     "is_active")
     list_editable = ("position",)
+    # The municipality being served: a role is made in, and stays with, its own.
+    exclude = ("municipality",)
     prepopulated_fields = {"slug": ("name",)}
 
     def get_readonly_fields(self, request, obj=None):

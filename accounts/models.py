@@ -17,6 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.storage import private_storage
+from core import tenancy
+from core.tenancy import scoped_manager
+from municipalities.selectors import municipality_current_or_default_id
 
 MAX_WEIGHT = Decimal("100")
 
@@ -38,6 +41,15 @@ class User(AbstractUser):
     terms_version = models.CharField(
         _("terms version accepted"), max_length=20, blank=True, default="", db_default="")
     terms_accepted_at = models.DateTimeField(_("terms accepted at"), null=True, blank=True)
+    # Where this person's planner permissions apply (accounts.backends): their
+    # municipality; a regional planner sees, without changing, every municipality of
+    # their region. Neither: the permissions apply nowhere (a superuser's everywhere).
+    planner_municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="planners", verbose_name=_("planner of"))
+    planner_region = models.ForeignKey(
+        "municipalities.Region", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="planners", verbose_name=_("regional planner of"))
 
     class Meta:
         constraints = [
@@ -60,6 +72,34 @@ class User(AbstractUser):
     def is_planner(self) -> bool:
         return self.is_active and self.has_perm("accounts.verify_roleclaim")
 
+    # A planner's permissions hold in their municipality only; a regional planner's
+    # view permissions in every municipality of their region. Checked here, not in an
+    # authentication backend, because every backend (allauth's, the lock-out's) grants
+    # the groups' permissions through Django's ModelBackend.
+    def has_perm(self, perm, obj=None) -> bool:
+        if self.is_active and self.is_superuser:
+            return True
+        if not self._planner_scope_allows(perm):
+            return False
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label) -> bool:
+        if self.is_active and self.is_superuser:
+            return True
+        if not self._planner_scope_allows(f"{app_label}.view_"):
+            return False
+        return super().has_module_perms(app_label)
+
+    def _planner_scope_allows(self, perm: str) -> bool:
+        municipality = tenancy.current()
+        if municipality is None:
+            return True  # no request: the shell, a task acting for a user
+        if self.planner_municipality_id == municipality.pk:
+            return True
+        return (self.planner_region_id is not None
+                and self.planner_region_id == municipality.region_id
+                and perm.partition(".")[2].startswith("view_"))
+
 
 class StakeholderRoleQuerySet(models.QuerySet):
     def active(self):
@@ -69,8 +109,12 @@ class StakeholderRoleQuerySet(models.QuerySet):
 class StakeholderRole(models.Model):
     """A kind of stakeholder the city recognises: resident, business owner, expert, …"""
 
-    slug = models.SlugField(max_length=50, unique=True)
-    name = models.CharField(max_length=100, unique=True)
+    # Roles are the municipality's own: a resident of one is not a resident of another.
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="roles",
+        default=municipality_current_or_default_id)
+    slug = models.SlugField(max_length=50)
+    name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
     default_weight = models.DecimalField(
         max_digits=6, decimal_places=3,
@@ -86,11 +130,15 @@ class StakeholderRole(models.Model):
     is_active = models.BooleanField(default=True,
                                     help_text=_("Inactive roles take no new claims."))
 
-    objects = StakeholderRoleQuerySet.as_manager()
+    objects = scoped_manager(StakeholderRoleQuerySet, path="municipality")
 
     class Meta:
         ordering = ["position", "name"]
         constraints = [
+            models.UniqueConstraint(fields=["municipality", "slug"],
+                                    name="accounts_role_slug_in_municipality"),
+            models.UniqueConstraint(fields=["municipality", "name"],
+                                    name="accounts_role_name_in_municipality"),
             models.CheckConstraint(
                 condition=Q(default_weight__gte=0) & Q(default_weight__lte=MAX_WEIGHT),
                 name="accounts_role_weight_range",
@@ -155,7 +203,7 @@ class RoleClaim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = RoleClaimQuerySet.as_manager()
+    objects = scoped_manager(RoleClaimQuerySet, path="role__municipality")
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,6 +20,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import scoped_manager
+
 
 class AuditAction(models.TextChoices):
     """Every action the log knows, the upper apps' included (proposals, voting, layers).
@@ -71,11 +73,14 @@ class AuditEntry(models.Model):
     target_id = models.BigIntegerField(null=True, blank=True)
     target_label = models.CharField(max_length=300, blank=True)
     project_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # A plain id, as the actor's: the log outlives what it names, and this app sits
+    # below the municipalities.
+    municipality_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     reason = models.TextField(blank=True, max_length=5000)
     details = models.JSONField(default=dict, blank=True,
                                help_text="What changed: before and after values.")
 
-    objects = AuditEntryQuerySet.as_manager()
+    objects = scoped_manager(AuditEntryQuerySet, path="municipality_id")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

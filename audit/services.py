@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from audit.models import AuditAction, AuditEntry
+from core import tenancy
 
 LABEL_MAX = 300
 
@@ -38,4 +39,7 @@ def audit_record(*, actor, action: AuditAction, target, reason: str = "",
         actor_id=getattr(actor, "pk", None), actor_name=name[:150], action=action,
         target_type=target._meta.label_lower, target_id=target.pk,
         target_label=_label(target), project_id=project_id,
+        # The target's own municipality where it has one, else the one being served: a
+        # planner reads their municipality's log only.
+        municipality_id=getattr(target, "municipality_id", None) or tenancy.current_id(),
         reason=(reason or "").strip(), details=details or {})

@@ -64,6 +64,7 @@ def planners(count: int) -> list[str]:
 
     from accounts.groups import ensure_planner_group
     from accounts.models import User
+    from municipalities.selectors import municipality_default
 
     group = ensure_planner_group()
     sessions = []
@@ -75,6 +76,8 @@ def planners(count: int) -> list[str]:
             user.set_unusable_password()
             user.save(update_fields=["password"])
         user.groups.add(group)
+        user.planner_municipality = municipality_default()
+        user.save(update_fields=["planner_municipality"])
         client = Client()
         client.force_login(user)  # a session in the database, as signing in makes one
         sessions.append(client.cookies[settings.SESSION_COOKIE_NAME].value)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts.api import ObtainTokenView, StakeholderRoleList
 from gisdata import api as gisdata
 from gisdata.imports import api as imports
+from municipalities.api import MunicipalityList
 from opendata import api as opendata
 from proposals import api as proposals
 from proposals import comment_api as comments
@@ -52,6 +53,7 @@ urlpatterns = [
          name="project-weights"),
     path("me/votes/", voting.MyVotes.as_view(), name="my-votes"),
     path("roles/", StakeholderRoleList.as_view(), name="role-list"),
+    path("municipalities/", MunicipalityList.as_view(), name="municipality-list"),
     path("proposals/", opendata.ProposalList.as_view(), name="proposal-list"),
     path("projects/<int:pk>/proposals.geojson", opendata.ProjectExport.as_view(),
          name="project-export-geojson"),

@@ -15,7 +15,7 @@ API_PREFIXES = ("/api/", "/ogc/", "/ogc")
 def not_found(request, exception):
     """404 for a URL that matches no route: JSON under /api/ and /ogc/, as every other
     API error is, so that clients parse one kind of error; the site's page elsewhere."""
-    if request.path.startswith(API_PREFIXES):
+    if request.path_info.startswith(API_PREFIXES):
         return JsonResponse({"detail": _("No such resource.")}, status=404)
     return defaults.page_not_found(request, exception)
 
@@ -23,21 +23,21 @@ def not_found(request, exception):
 def server_error(request):
     """500 (a view failed, DEBUG off): JSON under /api/ and /ogc/, the site's page
     elsewhere. With DEBUG on, core.debug.DebugNotFoundMiddleware answers instead."""
-    if request.path.startswith(API_PREFIXES):
+    if request.path_info.startswith(API_PREFIXES):
         return JsonResponse({"detail": _("Server error.")}, status=500)
     return defaults.server_error(request)
 
 
 def bad_request(request, exception):
     """400 for a request Django refuses before any view (a suspicious one)."""
-    if request.path.startswith(API_PREFIXES):
+    if request.path_info.startswith(API_PREFIXES):
         return JsonResponse({"detail": _("Bad request.")}, status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception):
     """403 outside DRF's own handling (a view that raised PermissionDenied)."""
-    if request.path.startswith(API_PREFIXES):
+    if request.path_info.startswith(API_PREFIXES):
         return JsonResponse({"detail": _("You do not have permission to do this.")},
                             status=403)
     return defaults.permission_denied(request, exception)
@@ -91,7 +91,7 @@ class ApiConditionalGetMiddleware(ConditionalGetMiddleware):
     mean holding them whole."""
 
     def process_response(self, request, response):
-        if not request.path.startswith(API_PREFIXES):
+        if not request.path_info.startswith(API_PREFIXES):
             return response
         return super().process_response(request, response)
 

@@ -155,7 +155,7 @@ def _slash_missing(request) -> str | None:
     body lost) or, with DEBUG on, fail with a 500."""
     path = request.path_info
     if (request.method in ("GET", "HEAD", "OPTIONS") or path.endswith("/")
-            or not settings.APPEND_SLASH or not request.path.startswith(API_PREFIXES)):
+            or not settings.APPEND_SLASH or not request.path_info.startswith(API_PREFIXES)):
         return None
     urlconf = getattr(request, "urlconf", None)
     try:
@@ -194,7 +194,7 @@ class ApiErrorsMiddleware:
                                               "%(url)s") % {"url": slashed}}, status=404)
         response = self.get_response(request)
         if (not settings.DEBUG or response.status_code < 400
-                or not request.path.startswith(API_PREFIXES)
+                or not request.path_info.startswith(API_PREFIXES)
                 or "json" in response.get("Content-Type", "")
                 or hasattr(response, "accepted_renderer")):
             return response
@@ -214,7 +214,7 @@ class ApiErrorsMiddleware:
 
 
 def _refuse(request, status: int, message: str) -> HttpResponse:
-    if request.path.startswith(API_PREFIXES):
+    if request.path_info.startswith(API_PREFIXES):
         return JsonResponse({"detail": message}, status=status)
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 

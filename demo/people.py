@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from accounts import services as account_services
 from accounts.groups import PLANNER_GROUP
 from accounts.models import RoleClaim, StakeholderRole, User
+from municipalities.selectors import municipality_default
 
 DEMO_PASSWORD = "plaza-demo-2026"  # noqa: S105 - published on purpose, see README
 
@@ -78,6 +79,9 @@ def persona_user(persona: Persona) -> User:
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if persona.planner:
         user.groups.add(Group.objects.get(name=PLANNER_GROUP))
+        if user.planner_municipality_id is None:
+            user.planner_municipality = municipality_default()
+            user.save(update_fields=["planner_municipality"])
     return user
 
 

@@ -15,6 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.tenancy import scoped_manager
+from municipalities.selectors import municipality_current_or_default_id
+
 
 class SourceFormat(models.TextChoices):
     SHAPEFILE = "shapefile", _("Zipped Shapefile")
@@ -31,7 +34,23 @@ def dataset_upload_to(instance, filename: str) -> str:
     return f"datasets/{timezone.now():%Y/%m}/{secrets.token_hex(6)}/{filename}"
 
 
+def _shared_dataset(region_id):
+    return Q(shared_with_region=True, municipality__region_id=region_id)
+
+
+def _shared_layer(region_id):
+    return Q(dataset__shared_with_region=True, municipality__region_id=region_id)
+
+
 class Dataset(models.Model):
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="datasets",
+        default=municipality_current_or_default_id)
+    # Published to the region: its published layers show, read-only, in the maps, API
+    # and OGC collections of the region's other municipalities.
+    shared_with_region = models.BooleanField(
+        default=False, help_text="Its published layers show in the region's other "
+        "municipalities too (read-only).")
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
@@ -51,6 +70,8 @@ class Dataset(models.Model):
                                    null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_manager(path="municipality", shared=_shared_dataset)
 
     class Meta:
         ordering = ["name"]
@@ -76,6 +97,12 @@ class GeometryType(models.TextChoices):
 
 class Layer(models.Model):
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="layers")
+    # The dataset's municipality, copied by the database on every write (migration
+    # 0009's trigger): what the layer's lists filter on, and what makes "one districts
+    # layer" a rule of each municipality.
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, null=True, editable=False,
+        related_name="+")
     name = models.CharField(max_length=200, help_text="The layer's name in the source.")
     title = models.CharField(max_length=200)
     geometry_type = models.CharField(max_length=16, choices=GeometryType.choices)
@@ -98,11 +125,14 @@ class Layer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = scoped_manager(path="municipality", shared=_shared_layer)
+
     class Meta:
         ordering = ["dataset__name", "name"]
         constraints = [
             models.UniqueConstraint(fields=["dataset", "name"], name="gisdata_layer_once"),
-            models.UniqueConstraint(fields=["is_districts"], condition=Q(is_districts=True),
+            models.UniqueConstraint(fields=["municipality", "is_districts"],
+                                    condition=Q(is_districts=True),
                                     name="gisdata_layer_one_districts"),
         ]
 
@@ -171,6 +201,8 @@ class ImportRun(models.Model):
     heartbeat_at = models.DateTimeField(
         null=True, blank=True, help_text="When the worker last reported progress.")
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = scoped_manager(path="dataset__municipality")
 
     class Meta:
         ordering = ["-created_at"]

@@ -20,6 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.tenancy import scoped_manager
+from municipalities.selectors import municipality_current_or_default_id
+
 
 class TsTzRange(Func):
     function = "TSTZRANGE"
@@ -65,7 +68,10 @@ class ProjectQuerySet(models.QuerySet):
 class Project(models.Model):
     """One consultation about one urban project, in one area of the city."""
 
-    slug = models.SlugField(max_length=80, unique=True)
+    municipality = models.ForeignKey(
+        "municipalities.Municipality", on_delete=models.PROTECT, related_name="projects",
+        default=municipality_current_or_default_id)
+    slug = models.SlugField(max_length=80)
     title = models.CharField(max_length=200)
     description = models.TextField(max_length=20000)
     area = models.MultiPolygonField(srid=4326, help_text=_("Where proposals may be placed."))
@@ -77,13 +83,26 @@ class Project(models.Model):
     # its id are easy to guess, the key is not.
     link_key = models.CharField(max_length=32, unique=True, default=link_key_new,
                                 editable=False)
+    # The level the project runs at: a district or a neighbourhood of its municipality;
+    # empty: the whole city.
+    scope_area = models.ForeignKey(
+        "municipalities.Area", on_delete=models.PROTECT, null=True, blank=True,
+        related_name="projects", help_text=_("Run for one district or neighbourhood."))
+    # The project this one's set-up was copied from, in another municipality
+    # (proposals.replication): the region compares the two.
+    replicated_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replicas")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ProjectQuerySet.as_manager()
+    objects = scoped_manager(ProjectQuerySet, path="municipality")
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "slug"],
+                                    name="proposals_project_slug_in_municipality"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -244,7 +263,14 @@ class Proposal(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = ProposalQuerySet.as_manager()
+    # Where it lies in its city's hierarchy, from its point on surface (set when it is
+    # placed or moved, and for every proposal when the areas are imported again).
+    district = models.ForeignKey("municipalities.Area", on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+    neighbourhood = models.ForeignKey("municipalities.Area", on_delete=models.SET_NULL,
+                                      null=True, blank=True, related_name="+")
+
+    objects = scoped_manager(ProposalQuerySet, path="project__municipality")
 
     class Meta:
         ordering = ["-created_at"]
@@ -412,6 +438,8 @@ class Comment(models.Model):
     hidden_reason = models.TextField(blank=True, max_length=1000)
     # Claimed (set) by the e-mail task before it sends, so the author is told once.
     author_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = scoped_manager(path="proposal__project__municipality")
 
     class Meta:
         ordering = ["created_at", "pk"]

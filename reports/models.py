@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import pgettext_lazy
 
 from accounts.storage import private_storage
+from core.tenancy import scoped_manager
 from gisdata.models import Layer
 from proposals.models import Project
 
@@ -76,7 +77,7 @@ class DecisionReport(models.Model):
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
 
-    objects = DecisionReportQuerySet.as_manager()
+    objects = scoped_manager(DecisionReportQuerySet, path="project__municipality")
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 
 from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from accounts.models import ClaimStatus, RoleClaim, StakeholderRole, User
+from municipalities.selectors import municipality_default
 
 PASSWORD = "correct-horse-battery-staple"
 _seq = count(1)
@@ -24,6 +25,8 @@ def user_make(username: str | None = None, *, planner: bool = False, email_verif
     if planner:
         ensure_planner_group()
         user.groups.add(Group.objects.get(name=PLANNER_GROUP))
+        user.planner_municipality = municipality_default()
+        user.save(update_fields=["planner_municipality"])
     return user
 
 

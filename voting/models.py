@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MAX_WEIGHT, StakeholderRole
+from core.tenancy import scoped_manager
 from proposals.models import Project, Proposal
 
 WEIGHT_FIELD = {"max_digits": 6, "decimal_places": 3,
@@ -91,6 +92,8 @@ class Vote(models.Model):
     weight = models.DecimalField(**WEIGHT_FIELD)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = scoped_manager(path="proposal__project__municipality")
 
     class Meta:
         constraints = [

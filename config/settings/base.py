@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "allauth.account",
     # The ground floor every app writes: the audit log (audit/models.py).
     "audit",
+    "municipalities",
     "accounts",
     "gisdata",
     "proposals",
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every response, redirects and errors included, names its request id.
     "core.request_id.RequestIdMiddleware",
+    # Which municipality the request is for (its host name or /<slug>/ prefix): before
+    # anything reads the path, which it shortens by the prefix.
+    "municipalities.middleware.MunicipalityMiddleware",
     # Errors under /api/ and /ogc/ in JSON, the debug page's too (DEBUG on), and a write
     # to an API URL without its slash a 404, not a redirect that loses the body.
     "core.debug.ApiErrorsMiddleware",

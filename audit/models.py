@@ -80,7 +80,7 @@ class AuditEntry(models.Model):
     details = models.JSONField(default=dict, blank=True,
                                help_text="What changed: before and after values.")
 
-    objects = scoped_manager(AuditEntryQuerySet, path="municipality_id")
+    objects = scoped_manager(AuditEntryQuerySet, path="municipality_id", with_none=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

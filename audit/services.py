@@ -21,6 +21,25 @@ def _label(target) -> str:
     return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1] + "…"
 
 
+# How the audited models reach their municipality, without importing them (this app is
+# below them all): the first path that exists on the target.
+MUNICIPALITY_PATHS = ("municipality_id", "project.municipality_id",
+                      "proposal.project.municipality_id", "role.municipality_id",
+                      "dataset.municipality_id", "layer.dataset.municipality_id")
+
+
+def _municipality_id(target) -> int | None:
+    for path in MUNICIPALITY_PATHS:
+        value = target
+        for name in path.split("."):
+            value = getattr(value, name, None)
+            if value is None:
+                break
+        if value is not None:
+            return value
+    return None
+
+
 def audit_record(*, actor, action: AuditAction, target, reason: str = "",
                  project_id: int | None = None, details: dict | None = None) -> AuditEntry:
     """Write one entry about `actor` doing `action` to `target` (a model instance).
@@ -41,5 +60,5 @@ def audit_record(*, actor, action: AuditAction, target, reason: str = "",
         target_label=_label(target), project_id=project_id,
         # The target's own municipality where it has one, else the one being served: a
         # planner reads their municipality's log only.
-        municipality_id=getattr(target, "municipality_id", None) or tenancy.current_id(),
+        municipality_id=_municipality_id(target) or tenancy.current_id(),
         reason=(reason or "").strip(), details=details or {})

@@ -67,13 +67,15 @@ def current_id() -> int | None:
     return municipality.pk if municipality is not None else None
 
 
-def scoped_manager(queryset_class=models.QuerySet, *, path: str, shared=None):
+def scoped_manager(queryset_class=models.QuerySet, *, path: str, shared=None,
+                   with_none: bool = False):
     """A default manager that reads only the visible municipalities' rows.
 
     `path` leads from the model to its municipality's id ("municipality",
     "project__municipality"). `shared(region_id)`, when given, is a Q of the rows other
     municipalities of the region published to it. The filter is added when a queryset
     is made, so a queryset built in a request keeps it wherever it is read.
+    `with_none`: rows of no municipality (about a person, not a place) show everywhere.
     """
 
     class ScopedManager(models.Manager.from_queryset(queryset_class)):
@@ -83,6 +85,8 @@ def scoped_manager(queryset_class=models.QuerySet, *, path: str, shared=None):
             if ids is None:
                 return queryset
             condition = models.Q(**{f"{path}__in": sorted(ids)})
+            if with_none:
+                condition |= models.Q(**{f"{path}__isnull": True})
             municipality = _current.get()
             region_id = getattr(municipality, "region_id", None)
             if shared is not None and region_id is not None:

@@ -78,6 +78,10 @@ class ProjectAdmin(ServiceAdmin, TranslationAdmin, LeafletGeoAdmin):  # title_en
     inlines = [PhaseInline, CategoryInline]
     search_fields = ("title", "slug", "description")
     date_hierarchy = "created_at"
+    # A project stays in the municipality it was made in (the one being served); a
+    # replica's origin is a record of the replication.
+    exclude = ("municipality", "scope_area")
+    readonly_fields = ("replicated_from",)
 
     def has_delete_permission(self, request, obj=None):
         # No service deletes a project (its proposals, votes and reports go with it).

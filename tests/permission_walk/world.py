@@ -12,12 +12,15 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEntry
 from gisdata.models import Constraint, ImportRun
+from municipalities.models import Area, AreaLevel, Municipality, Region
+from municipalities.selectors import municipality_default
 from reports.models import DecisionReport
 from tests.factories import (
     claim_make,
@@ -55,6 +58,11 @@ def world_make() -> dict:
     author = user_make("walk-author")
     admin = user_make("walk-admin", is_staff=True, is_superuser=True)
     resident = role_make("walk-resident", "1", position=10)
+    region = Region.objects.create(slug="walk-region", name="Walk region")
+    Municipality.objects.filter(is_default=True).update(region=region)
+    district = Area.objects.create(
+        municipality=municipality_default(), level=AreaLevel.DISTRICT, code="01",
+        name="Walk district", geometry=MultiPolygon(Polygon.from_bbox((2.1, 41.35, 2.2, 41.45))))
     expert = role_make("walk-expert", "2", position=20)  # for a new claim
 
     def vote_rules(project):  # set before voting opens, when the database still allows it
@@ -86,7 +94,8 @@ def world_make() -> dict:
                               target_id=hidden_proposal.pk, reason="Off topic.")
     Token.objects.create(user=citizen)
     return {
-        "anonymous": None, "citizen": citizen, "other": other, "planner": planner,
+        "anonymous": None, "region": region, "district": district, "citizen": citizen,
+        "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,
         "idea": idea, "vote": vote, "draft": draft,
         "own_proposal": own_proposal, "others_proposal": others_proposal,

@@ -14,7 +14,7 @@ class MunicipalitiesConfig(AppConfig):
         from municipalities.signals import ensure_default_municipality
 
         # Each process keeps the small map of host names and prefixes; a change in this
-        # process drops it at once, other processes within resolver.TTL seconds.
+        # process drops it at once, other processes within MUNICIPALITIES_CACHE_SECONDS.
         post_save.connect(resolver.forget, sender=Municipality)
         post_delete.connect(resolver.forget, sender=Municipality)
         post_migrate.connect(ensure_default_municipality, sender=self)

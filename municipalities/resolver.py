@@ -2,8 +2,8 @@
 else the default municipality.
 
 The map is a handful of rows read on every request, so each process keeps it for TTL
-seconds; a change made in this process drops it at once (apps.py), other processes see
-it within TTL. When the database cannot be read the map is empty and requests go on
+seconds (MUNICIPALITIES_CACHE_SECONDS); a change made in this process drops it at once
+(apps.py), other processes see it within that time. When the database cannot be read the map is empty and requests go on
 without a municipality (the health check still answers; pages that need one fail).
 """
 
@@ -12,11 +12,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import DatabaseError
 
 logger = logging.getLogger(__name__)
 
-TTL = 30.0
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ def _load() -> Directory:
 def directory() -> Directory:
     global _directory
     current = _directory
-    if current.loaded_at and time.monotonic() - current.loaded_at < TTL:
+    ttl = settings.MUNICIPALITIES_CACHE_SECONDS
+    if current.loaded_at and time.monotonic() - current.loaded_at < ttl:
         return current
     with _lock:
         if _directory is current:

@@ -14,6 +14,9 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_NAME = env("PLAZA_SITE_NAME", default="Plaza")
+# How long each process keeps the table of municipalities (host names, prefixes) before
+# reading it again: a change made in the admin reaches the other processes within it.
+MUNICIPALITIES_CACHE_SECONDS = env.float("MUNICIPALITIES_CACHE_SECONDS", default=30.0)
 # Where people reach this Plaza: the links in e-mails start with it.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 

@@ -112,3 +112,13 @@ def test_superusers_see_it_and_a_municipality_in_no_region_has_none(client, regi
     client.force_login(user_make("root", is_superuser=True))
     assert client.get(PAGE).status_code == 200
     assert client.get("/dashboard/region/").status_code == 404  # the default one
+
+
+def test_names_that_start_a_formula_are_neutralised_in_the_report(client, region_world,
+                                                                  regional):
+    athens = region_world["athens"]
+    athens.name = "=HYPERLINK(\"http://evil\")"
+    athens.save()
+    client.force_login(regional)
+    lines = list(csv.reader(io.StringIO(client.get(REPORT).content.decode())))
+    assert lines[1][0] == "'=HYPERLINK(\"http://evil\")"

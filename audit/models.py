@@ -49,6 +49,7 @@ class AuditAction(models.TextChoices):
     WEIGHTS_SET = "weights.set", _("Voting weights set")
     PROJECT_CREATE = "project.create", _("Project created")
     PROJECT_UPDATE = "project.update", _("Project changed")
+    PROJECT_REPLICATE = "project.replicate", _("Project replicated to another municipality")
     LAYER_PUBLISH = "layer.publish", _("Layer published")
     LAYER_UNPUBLISH = "layer.unpublish", _("Layer unpublished")
     LAYER_STYLE = "layer.style", _("Layer style changed")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import role_claims_pending
@@ -69,8 +69,19 @@ def project_overview(project: Project, *, today: date | None = None) -> Overview
                              start=activity_start(project.created_at.date(), today),
                              today=today),
         by_role=_by_role(votes),
-        totals=Totals(proposals=proposal_counts(project=project), comments=comments.count(),
-                      votes=votes.count(), participants=_participants(project)))
+        totals=participation_totals(Project.objects.filter(pk=project.pk)))
+
+
+def participation_totals(projects: QuerySet[Project]) -> Totals:
+    """The totals of a set of projects: one project's (its overview), or a
+    municipality's (the region's dashboard), so that both count alike. Participants are
+    people, each counted once however many of the projects they took part in."""
+    return Totals(
+        proposals=proposal_counts(projects=projects),
+        comments=Comment.objects.filter(proposal__project__in=projects,
+                                        is_deleted=False).count(),
+        votes=Vote.objects.filter(proposal__project__in=projects).count(),
+        participants=_participants(projects))
 
 
 def _by_status(proposals) -> list[tuple[str, int]]:
@@ -88,14 +99,15 @@ def _by_role(votes) -> list[dict]:
              "voters": row["voters"]} for row in rows]
 
 
-def _participants(project: Project) -> int:
+def _participants(projects: QuerySet[Project]) -> int:
     """People who proposed, commented (a comment since deleted too: it was taking part)
-    or voted in the project, each once; erased accounts are no one's."""
-    authors = (Proposal.objects.filter(project=project, author__isnull=False)
+    or voted in the projects, each once; erased accounts are no one's."""
+    authors = (Proposal.objects.filter(project__in=projects, author__isnull=False)
                .order_by().values_list("author_id"))
-    commenters = (Comment.objects.filter(proposal__project=project, author__isnull=False)
+    commenters = (Comment.objects.filter(proposal__project__in=projects,
+                                         author__isnull=False)
                   .order_by().values_list("author_id"))
-    voters = (Vote.objects.filter(proposal__project=project, user__isnull=False)
+    voters = (Vote.objects.filter(proposal__project__in=projects, user__isnull=False)
               .order_by().values_list("user_id"))
     return authors.union(commenters, voters).count()
 

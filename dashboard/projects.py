@@ -16,6 +16,7 @@ from core.form_errors import form_add_service_errors
 from dashboard import overview, project_services, selectors, weights_preview
 from dashboard.access import planner_only
 from dashboard.project_forms import LOCAL_DATETIME, CategoryFormSet, ProjectForm, WeightsForm
+from dashboard.replicate_views import replicate_form
 from dashboard.translation_forms import (
     CATEGORY_TEXTS,
     PROJECT_TEXTS,
@@ -149,6 +150,7 @@ def project_overview(request, slug: str):
         "by_district": overview.participation_by_district(project, layer) if layer else [],
         "phases": project.phases.all(),
         "audit": audit_entries(project_id=project.pk)[:AUDIT_SHOWN],
+        "replicate_form": replicate_form(request, project),
     })
 
 

@@ -7,6 +7,8 @@ from dashboard import (
     moderation,
     projects,
     proposal_views,
+    region_views,
+    replicate_views,
     reports,
     roles,
     views,
@@ -24,6 +26,8 @@ urlpatterns = [
     path("projects/<slug:slug>/weights/", projects.project_weights, name="project-weights"),
     path("projects/<slug:slug>/proposals/", proposal_views.project_proposals,
          name="project-proposals"),
+    path("projects/<slug:slug>/replicate/", replicate_views.project_replicate_view,
+         name="project-replicate"),
     path("proposals/<int:pk>/status/", proposal_views.proposal_status, name="proposal-status"),
     path("proposals/<int:pk>/answer/", proposal_views.proposal_answer, name="proposal-answer"),
     # Queues.
@@ -53,4 +57,7 @@ urlpatterns = [
     path("reports/projects/<slug:slug>/compile/", reports.report_compile,
          name="report-compile"),
     path("reports/<int:pk>/publish/", reports.report_publish, name="report-publish"),
+    # The region the municipality belongs to: its municipalities side by side.
+    path("region/", region_views.region_dashboard, name="region"),
+    path("region/report.csv", region_views.region_report, name="region-report"),
 ]

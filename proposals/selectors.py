@@ -71,12 +71,16 @@ class ProposalCounts:
     public: int
 
 
-def proposal_counts(*, project: Project) -> ProposalCounts:
+def proposal_counts(*, project: Project | None = None,
+                    projects: QuerySet[Project] | None = None) -> ProposalCounts:
     """Every proposal a project received (awaiting moderation, hidden, withdrawn and
     rejected included: what planners handle) and the public ones among them (what every
     published number counts, `Proposal.objects.public()`), in one query, so that a page
-    showing both cannot take them from two rules that drift apart."""
-    counts = Proposal.objects.filter(project=project).aggregate(
+    showing both cannot take them from two rules that drift apart. `projects` instead
+    of `project`: the same counts over several projects (a municipality's)."""
+    received = (Proposal.objects.filter(project=project) if projects is None
+                else Proposal.objects.filter(project__in=projects))
+    counts = received.aggregate(
         received=Count("pk"), public=Count("pk", filter=PUBLIC_Q))
     return ProposalCounts(**counts)
 

@@ -8,6 +8,7 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 from proposals.models import CommentFlag, Flag
+from tests.dashboard.region_world import region_world_make
 from tests.factories import claim_make, comment_make, project_make, proposal_make, user_make
 
 DISTRICT = Polygon.from_bbox((2.15, 41.38, 2.19, 41.41))
@@ -48,3 +49,9 @@ def world(db, planner, citizen, roles):
     return {"project": project, "proposal": proposal, "comment": comment, "claim": claim,
             "layer": layer, "constraint": constraint, "run": run, "report": report,
             "weight": Decimal("1")}
+
+
+@pytest.fixture
+def region_world(db):
+    """Athens and Skopje in one region, Lisbon in another (tests/dashboard/region_world.py)."""
+    return region_world_make()

@@ -26,6 +26,7 @@ ARGS = {
     "project-edit": {"slug": "project"},
     "project-weights": {"slug": "project"},
     "project-proposals": {"slug": "project"},
+    "project-replicate": {"slug": "project", "post": True},
     "proposal-status": {"pk": "proposal", "post": True},
     "proposal-answer": {"pk": "proposal", "post": True},
     "moderation": {},
@@ -48,7 +49,12 @@ ARGS = {
     "project-reports": {"slug": "project"},
     "report-compile": {"slug": "project", "post": True},
     "report-publish": {"pk": "report", "post": True},
+    "region": {},
+    "region-report": {},
 }
+# The region's pages are its regional planners' (tests/dashboard/test_region.py): the
+# municipality's planner of this world gets a 404 there, its municipality in no region.
+REGIONAL = {"region", "region-report"}
 # What a citizen's request would do if it got through: enough to change something.
 POST_DATA = {"action": "hide", "reason": "Spam", "status": "shortlisted", "answer": "Yes.",
              "published": "on", "color": "#ff0000", "decision": "verify", "epsg": "25831",
@@ -105,6 +111,8 @@ def test_planners_open_every_page(client, world, planner):
             assert response.status_code == 302, name
             assert response["Location"].startswith("/dashboard/"), name
             assert client.get(response["Location"]).status_code == 200, name
+        elif name in REGIONAL:
+            assert client.get(url).status_code == 404, name
         else:
             assert client.get(url).status_code == 200, name
 

@@ -118,6 +118,10 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:project-weights": Case(read=PLANNER, write=PLANNER, args={"slug": "idea"},
                                       data=WEIGHTS),
     "dashboard:project-proposals": Case(read=PLANNER, args={"slug": "idea"}),
+    # The form sent back (no municipality chosen: the walk's is in no region) changes
+    # nothing; tests/dashboard/test_replicate_click.py replicates.
+    "dashboard:project-replicate": Case(write=PLANNER, args={"slug": "idea"},
+                                        data=DASHBOARD_POST, keeps=True),
     "dashboard:proposal-status": Case(write=PLANNER, args={"pk": "others_proposal"},
                                       data=DASHBOARD_POST),
     "dashboard:proposal-answer": Case(write=PLANNER, args={"pk": "others_proposal"},
@@ -150,6 +154,10 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:project-reports": Case(read=PLANNER, args={"slug": "vote"}),
     "dashboard:report-compile": Case(write=PLANNER, args={"slug": "vote"},
                                      data={"district_layer": ""}),
+    # The region's pages are for its regional planners (tests/dashboard/test_region.py):
+    # the walk's planner plans one municipality, in no region.
+    "dashboard:region": Case(read=PLANNER, answers={PLANNER_USER: {404}}),
+    "dashboard:region-report": Case(read=PLANNER, answers={PLANNER_USER: {404}}),
     "dashboard:report-publish": Case(write=PLANNER, args={"pk": "private_report"},
                                      data=DASHBOARD_POST),
     # ------------------------------------------------------- the participant's account
@@ -317,5 +325,5 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
 # The dashboard's forms post to these; opened by GET they send a planner to the form's page.
 for _key in ("proposal-status", "proposal-answer", "moderate-proposal", "moderate-comment",
              "import-retry", "layer-publish", "layer-style", "layer-edit", "constraint-add",
-             "constraint-edit", "report-compile", "report-publish"):
+             "constraint-edit", "report-compile", "report-publish", "project-replicate"):
     ROUTES[f"dashboard:{_key}"] = replace(ROUTES[f"dashboard:{_key}"], answers=FORM_ACTION)

@@ -89,7 +89,7 @@ class Project(models.Model):
         "municipalities.Area", on_delete=models.PROTECT, null=True, blank=True,
         related_name="projects", help_text=_("Run for one district or neighbourhood."))
     # The project this one's set-up was copied from, in another municipality
-    # (proposals.replication): the region compares the two.
+    # (dashboard.replication): the region compares the two.
     replicated_from = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="replicas")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,7 +4,8 @@ else the default municipality.
 The map is a handful of rows read on every request, so each process keeps it for
 MUNICIPALITIES_CACHE_SECONDS; a change made in this process drops it at once (apps.py),
 other processes see it within that time. When the database cannot be read the map is
-empty and requests go on without a municipality (the health check still answers; pages that need one fail).
+empty and requests go on without a municipality (the health check still answers; pages
+that need one fail).
 """
 
 import logging

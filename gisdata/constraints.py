@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass
 
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import connection
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
+from core import tenancy
 from gisdata.models import Constraint, ConstraintRule, Severity
 
 PLACEHOLDER = re.compile(r"\{(\w{1,64})\}")
@@ -70,12 +71,21 @@ def _matches(constraint: Constraint, geometry: GEOSGeometry) -> tuple[int, dict 
 
 def constraints_for(project_id: int | None):
     """The active rules of published layers that speak in a project: the unscoped ones
-    and those scoped to it. Without a project (`None`), the unscoped ones only."""
+    of its municipality's layers and those scoped to it. Without a project (`None`), the
+    unscoped ones only (of the municipality being served, in a request)."""
     # EXISTS, not a join on `projects`: a rule scoped to two projects stays one row.
     scoped = Constraint.projects.through.objects.filter(constraint_id=OuterRef("pk"))
     scope = ~Exists(scoped)
     if project_id is not None:
-        scope |= Exists(scoped.filter(project_id=project_id))
+        # An unscoped rule is its municipality's: it speaks in that municipality's
+        # projects, not in a neighbour's. The project model is reached through the
+        # relation, as this app sits below proposals.
+        projects = Constraint._meta.get_field("projects").related_model._base_manager
+        home = projects.filter(pk=project_id).values("municipality_id")
+        scope = (scope & Q(layer__municipality_id=Subquery(home))) \
+            | Exists(scoped.filter(project_id=project_id))
+    elif tenancy.current_id() is not None:
+        scope &= Q(layer__municipality_id=tenancy.current_id())
     return Constraint.objects.filter(scope, is_active=True, layer__is_published=True)
 
 

@@ -144,3 +144,22 @@ def test_the_municipalities_list_says_where_each_one_answers(client, other):
     assert rows["riverton"]["url"] == "http://testserver/riverton/"
     assert rows["riverton"]["api"] == "http://testserver/riverton/api/v1/"
     assert rows["riverton"]["region"] == {"slug": "bay", "name": "The bay"}
+
+
+def test_a_city_wide_layer_rule_speaks_in_its_own_municipalitys_projects_only(other):
+    from django.contrib.gis.geos import Point
+
+    from gisdata.constraints import constraints_check
+    from gisdata.models import Constraint, ConstraintRule, Severity
+    from tests.opendata.conftest import grid, layer_make
+
+    (x, y), = grid(1)
+    layer = layer_make("floods", points=[(x, y)])  # the default municipality's, published
+    Constraint.objects.create(layer=layer, rule=ConstraintRule.INTERSECTS,
+                              severity=Severity.WARNING, message="In a flood zone.")
+    ours = project_make("ours")
+    theirs = in_(other, lambda: project_make("theirs"))
+    inside = Point(x, y, srid=4326)
+    assert [f.message for f in constraints_check(inside, project_id=ours.pk)] == [
+        "In a flood zone."]
+    assert constraints_check(inside, project_id=theirs.pk) == []

@@ -26,7 +26,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class MunicipalitySerializer(serializers.ModelSerializer):
-    region = RegionSerializer(read_only=True)
+    region = RegionSerializer(read_only=True, allow_null=True)
     url = serializers.SerializerMethodField(help_text="Its site.")
     api = serializers.SerializerMethodField(help_text="Its REST API's root.")
     ogc = serializers.SerializerMethodField(help_text="Its OGC API – Features landing page.")

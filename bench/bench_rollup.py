@@ -269,6 +269,9 @@ def seed(proposals: int, *, slug: str = SLUG):
                 "maxx": maxx + dx, "miny": miny - dy, "maxy": maxy + dy})
             placed = time.perf_counter()
             cursor.execute(PUBLIC_SQL, {"project": project.pk})
+            # Its statistics, or the planner loops over it for each vote.
+            cursor.execute("CREATE UNIQUE INDEX ON bench_rollup_public (k)")
+            cursor.execute("ANALYZE bench_rollup_public")
             cursor.execute(COMMENTS_SQL, {"project": project.pk, "people": people,
                                           "n_people": len(people), "n": want["comments"]})
             cursor.execute(VOTES_SQL, {"project": project.pk, "weight": WEIGHT,

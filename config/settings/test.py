@@ -52,6 +52,3 @@ if env("TEST_S3_BUCKET", default=""):
     STORAGES.update(s3_storages(  # noqa: F405
         bucket=env("TEST_S3_BUCKET"), endpoint_url=env("S3_ENDPOINT_URL"),
         access_key=env("S3_ACCESS_KEY_ID"), secret_key=env("S3_SECRET_ACCESS_KEY")))
-# Tests empty the database between live-server tests and make the default municipality
-# again, with a new id: the servers they start must not keep the old one.
-MUNICIPALITIES_CACHE_SECONDS = 0.0

@@ -31,7 +31,11 @@ def test_database_url() -> str:
 
 def process_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
-           "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1"}
+           "DATABASE_URL": test_database_url(), "PYTHONUNBUFFERED": "1",
+           # Tests empty the database between live-server tests and make the default
+           # municipality again, with a new id: a server started for several tests must
+           # not keep the old one.
+           "MUNICIPALITIES_CACHE_SECONDS": "0"}
     env.update(extra)
     return env
 

@@ -119,7 +119,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:project-weights": Case(read=PLANNER, write=PLANNER, args={"slug": "idea"},
                                       data=WEIGHTS),
     "dashboard:project-proposals": Case(read=PLANNER, args={"slug": "idea"}),
-    # The form sent back (no municipality chosen: the walk's is in no region) changes
+    # The form sent back (no municipality chosen: the walk's region has no other) changes
     # nothing; tests/dashboard/test_replicate_click.py replicates.
     "dashboard:project-replicate": Case(write=PLANNER, args={"slug": "idea"},
                                         data=DASHBOARD_POST, keeps=True),
@@ -156,9 +156,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:report-compile": Case(write=PLANNER, args={"slug": "vote"},
                                      data={"district_layer": ""}),
     # The region's pages are for its regional planners (tests/dashboard/test_region.py):
-    # the walk's planner plans one municipality, in no region.
-    "dashboard:region": Case(read=PLANNER, answers={PLANNER_USER: {404}}),
-    "dashboard:region-report": Case(read=PLANNER, answers={PLANNER_USER: {404}}),
+    # the walk's planner plans one municipality of the walk's region, not the region.
+    "dashboard:region": Case(read=PLANNER, answers={PLANNER_USER: {403}}),
+    "dashboard:region-report": Case(read=PLANNER, answers={PLANNER_USER: {403}}),
     "dashboard:report-publish": Case(write=PLANNER, args={"pk": "private_report"},
                                      data=DASHBOARD_POST),
     # ------------------------------------------------------- the participant's account

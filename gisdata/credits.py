@@ -14,6 +14,10 @@ unpublished or a dataset is saved or deleted, so they are cached: `credits_forge
 drops them once such a change commits (`gisdata.signals`, `layer_services.layer_publish`,
 which publishes by UPDATE and so sends no signal). A change made behind the ORM's back (an
 UPDATE in a script) shows within `TIMEOUT`. With the cache down they are read every time.
+
+Each municipality credits what its own pages show (its datasets and those the region
+shares with it), so each has its own cached credits, and a change drops them all (a
+dataset shared with the region shows in its neighbours' footers too).
 """
 
 from __future__ import annotations
@@ -23,9 +27,10 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from core import tenancy
 from gisdata.models import Dataset
 
-CACHE_KEY = "gisdata:credits:1"
+CACHE_KEY = "gisdata:credits:2"
 TIMEOUT = 300  # seconds
 
 
@@ -42,7 +47,8 @@ def _linkable(url: str) -> bool:
 
 
 def credits_read() -> list[Credit]:
-    """The credits as the database has them now (one query), by their text."""
+    """The credits as the database has them now (one query), by their text, for the
+    municipality being served (Dataset's manager keeps to it)."""
     rows = (Dataset.objects.filter(layers__is_published=True).exclude(attribution="")
             .values_list("attribution", "source_url").distinct())
     sources: dict[str, set[str]] = {}
@@ -56,14 +62,26 @@ def credits_read() -> list[Credit]:
 
 def data_credits() -> list[Credit]:
     """The credits, from the cache when it has them."""
-    cached = cache.get(CACHE_KEY)
+    key = _key(tenancy.current_id())
+    cached = cache.get(key)
     if cached is None:
         cached = [(c.text, c.url) for c in credits_read()]
-        cache.set(CACHE_KEY, cached, TIMEOUT)
+        cache.set(key, cached, TIMEOUT)
     return [Credit(text, url) for text, url in cached]
 
 
 def credits_forget() -> None:
     """Drop the cached credits once the current transaction commits: dropped earlier, a
     page rendered meanwhile would cache the credits as they were before the change."""
-    transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+    transaction.on_commit(_forget_all)
+
+
+def _key(municipality_id: int | None) -> str:
+    return f"{CACHE_KEY}:{municipality_id or 'all'}"
+
+
+def _forget_all() -> None:
+    from municipalities.models import Municipality
+
+    ids = [None, *Municipality.objects.values_list("pk", flat=True)]
+    cache.delete_many([_key(pk) for pk in ids])

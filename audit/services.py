@@ -21,6 +21,28 @@ def _label(target) -> str:
     return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1] + "…"
 
 
+# Where each kind of target keeps its municipality (this app imports none of them): its
+# own column, or its project's, proposal's project's, role's, layer's or dataset's.
+_MUNICIPALITY_PATHS = (("municipality_id",), ("project", "municipality_id"),
+                       ("proposal", "project", "municipality_id"),
+                       ("role", "municipality_id"), ("layer", "municipality_id"),
+                       ("dataset", "municipality_id"))
+
+
+def _municipality_id(target) -> int | None:
+    """The target's municipality: found outside a request too (a task, the shell),
+    where nothing is being served, so that the entry shows in that municipality's log."""
+    for path in _MUNICIPALITY_PATHS:
+        found = target
+        for name in path:
+            found = getattr(found, name, None)
+            if found is None:
+                break
+        if found is not None:
+            return found
+    return None
+
+
 def audit_record(*, actor, action: AuditAction, target, reason: str = "",
                  project_id: int | None = None, details: dict | None = None) -> AuditEntry:
     """Write one entry about `actor` doing `action` to `target` (a model instance).
@@ -39,7 +61,7 @@ def audit_record(*, actor, action: AuditAction, target, reason: str = "",
         actor_id=getattr(actor, "pk", None), actor_name=name[:150], action=action,
         target_type=target._meta.label_lower, target_id=target.pk,
         target_label=_label(target), project_id=project_id,
-        # The target's own municipality where it has one, else the one being served: a
-        # planner reads their municipality's log only.
-        municipality_id=getattr(target, "municipality_id", None) or tenancy.current_id(),
+        # The target's own municipality, else the one being served: a planner reads
+        # their municipality's log only.
+        municipality_id=_municipality_id(target) or tenancy.current_id(),
         reason=(reason or "").strip(), details=details or {})

@@ -249,6 +249,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
                             Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
     "api:my-votes": Case(read=USER),
     "api:role-list": Case(read=PUBLIC),
+    "api:municipality-list": Case(read=PUBLIC),
     "api:proposal-list": Case(read=PUBLIC),
     # Open data is what anyone may read: a draft or an unpublished layer is not in it,
     # not even for planners (who preview them on their own pages).

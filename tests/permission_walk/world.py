@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEntry
 from gisdata.models import Constraint, ImportRun
+from municipalities.models import Area, AreaLevel, Region
 from reports.models import DecisionReport
 from tests.factories import (
     claim_make,
@@ -83,12 +84,17 @@ def world_make() -> dict:
                                    message="No CRS.")
     AuditEntry.objects.create(actor_id=planner.pk, actor_name=planner.username,
                               action="proposal.hide", target_type="proposals.proposal",
-                              target_id=hidden_proposal.pk, reason="Off topic.")
+                              target_id=hidden_proposal.pk, reason="Off topic.",
+                              municipality_id=idea.municipality_id)
+    # A region and a district, for the admin's pages of each (not the municipality's).
+    region = Region.objects.create(slug="walk-world-region", name="Walk world region")
+    Area.objects.create(municipality_id=idea.municipality_id, level=AreaLevel.DISTRICT,
+                        code="01", name="Walk district", geometry=idea.area)
     Token.objects.create(user=citizen)
     return {
         "anonymous": None, "citizen": citizen, "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,
-        "idea": idea, "vote": vote, "draft": draft,
+        "idea": idea, "vote": vote, "draft": draft, "region": region,
         "own_proposal": own_proposal, "others_proposal": others_proposal,
         "hidden_proposal": hidden_proposal, "ballot": ballot,
         "draft_proposal": draft_proposal,

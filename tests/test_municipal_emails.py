@@ -47,6 +47,7 @@ def _links() -> list[str]:
     return re.findall(r"https?://[^\s<>\"]+", message.body)
 
 
+@pytest.mark.quality("tenant-walls")
 def test_a_comment_e_mail_links_to_the_prefix_of_the_projects_municipality(cambridge):
     proposal, comment = _comment_in(cambridge)
     assert comment_notify_proposal_author(comment_id=comment.pk)

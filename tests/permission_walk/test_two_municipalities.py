@@ -175,6 +175,7 @@ def test_reads_show_nothing_of_the_other_town(key, case, towns, visit):
 
 
 @pytest.mark.parametrize(("key", "case"), list(_cases()))
+@pytest.mark.quality("tenant-walls")
 def test_reads_by_host_name(key, case, towns, visit, b_host):
     if key in NO_DATA:
         pytest.skip("shows no municipality's data")

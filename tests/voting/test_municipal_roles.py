@@ -45,6 +45,7 @@ def cambridge_resident(cambridge):
     return voter, role
 
 
+@pytest.mark.quality("tenant-walls")
 def test_a_weight_naming_another_municipalitys_role_is_refused_by_the_database(
         cambridge, barcelona_vote):
     with tenancy.working_for(cambridge):
@@ -78,6 +79,7 @@ def test_the_weight_rule_counts_only_the_projects_municipalitys_roles(
 
 
 @pytest.mark.parametrize("path", ["one statement", "step by step"])
+@pytest.mark.quality("tenant-walls")
 def test_a_cambridge_resident_votes_in_barcelona_as_a_participant_without_a_role(
         cambridge_resident, barcelona_vote, path):
     voter, _role = cambridge_resident

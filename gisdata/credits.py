@@ -16,8 +16,9 @@ which publishes by UPDATE and so sends no signal). A change made behind the ORM'
 UPDATE in a script) shows within `TIMEOUT`. With the cache down they are read every time.
 
 Each municipality credits what its own pages show (its datasets and those the region
-shares with it), so each has its own cached credits, and a change drops them all (a
-dataset shared with the region shows in its neighbours' footers too).
+shares with it): the cached value holds each municipality's credits by its id, and a
+change drops them all at once (a dataset shared with the region shows in its
+neighbours' footers too).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from django.db import transaction
 from core import tenancy
 from gisdata.models import Dataset
 
-CACHE_KEY = "gisdata:credits:2"
+CACHE_KEY = "gisdata:credits:2"  # {municipality id (None: no request): [(text, url)]}
 TIMEOUT = 300  # seconds
 
 
@@ -62,26 +63,17 @@ def credits_read() -> list[Credit]:
 
 def data_credits() -> list[Credit]:
     """The credits, from the cache when it has them."""
-    key = _key(tenancy.current_id())
-    cached = cache.get(key)
-    if cached is None:
-        cached = [(c.text, c.url) for c in credits_read()]
-        cache.set(key, cached, TIMEOUT)
-    return [Credit(text, url) for text, url in cached]
+    served = tenancy.current_id()
+    every = cache.get(CACHE_KEY) or {}
+    mine = every.get(served)
+    if mine is None:
+        mine = [(c.text, c.url) for c in credits_read()]
+        # Another municipality's entry written meanwhile may be lost: it is read again.
+        cache.set(CACHE_KEY, {**every, served: mine}, TIMEOUT)
+    return [Credit(text, url) for text, url in mine]
 
 
 def credits_forget() -> None:
     """Drop the cached credits once the current transaction commits: dropped earlier, a
     page rendered meanwhile would cache the credits as they were before the change."""
-    transaction.on_commit(_forget_all)
-
-
-def _key(municipality_id: int | None) -> str:
-    return f"{CACHE_KEY}:{municipality_id or 'all'}"
-
-
-def _forget_all() -> None:
-    from municipalities.models import Municipality
-
-    ids = [None, *Municipality.objects.values_list("pk", flat=True)]
-    cache.delete_many([_key(pk) for pk in ids])
+    transaction.on_commit(lambda: cache.delete(CACHE_KEY))

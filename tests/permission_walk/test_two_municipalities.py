@@ -23,6 +23,7 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.html import escape
 
 from municipalities import resolver
@@ -54,7 +55,10 @@ QUERY = {"api:project-proposal-clusters": "?zoom=14",
 
 @pytest.fixture(scope="module")
 def towns(django_db_setup, django_db_blocker, _private_files):
-    with django_db_blocker.unblock(), transaction.atomic():
+    # In the site's language: a module's fixture is made before the function-scoped ones
+    # that reset it, and a title is saved in the language active then.
+    with django_db_blocker.unblock(), transaction.atomic(), \
+            translation.override(settings.LANGUAGE_CODE):
         yield towns_make()
         transaction.set_rollback(True)
     resolver.forget()  # B is gone: the resolver must not keep serving its prefix

@@ -53,6 +53,12 @@ class RoleClaimForm(forms.Form):
                     "Only planners see it."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Made per form, in the request: a queryset made at import is nobody's
+        # municipality's, and would offer every municipality's roles.
+        self.fields["role"].queryset = StakeholderRole.objects.active()
+
 
 class ClaimDecisionForm(forms.Form):
     VERIFY, REJECT, REVOKE = "verify", "reject", "revoke"

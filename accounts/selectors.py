@@ -25,10 +25,15 @@ class WeightResolution:
     weight: Decimal
 
 
-def user_verified_roles(*, user: User, at: datetime | None = None) -> QuerySet[StakeholderRole]:
-    """The roles for which `user` holds a verified claim in force at `at`."""
+def user_verified_roles(*, user: User, at: datetime | None = None,
+                        municipality_id: int | None = None) -> QuerySet[StakeholderRole]:
+    """The roles for which `user` holds a verified claim in force at `at` (of one
+    municipality, when `municipality_id` names it)."""
     claims = RoleClaim.objects.in_force(at).filter(user=user)
-    return StakeholderRole.objects.filter(claims__in=claims).distinct()
+    roles = StakeholderRole.objects.filter(claims__in=claims)
+    if municipality_id is not None:
+        roles = roles.filter(municipality_id=municipality_id)
+    return roles.distinct()
 
 
 def voting_weight_resolve(
@@ -37,16 +42,20 @@ def voting_weight_resolve(
     role_weights: Mapping[int, Decimal] | None = None,
     unverified_weight: Decimal = Decimal("0"),
     at: datetime | None = None,
+    municipality_id: int | None = None,
 ) -> WeightResolution:
     """Turn the user's verified roles at `at` into one weight (the rule above).
 
     `role_weights` maps role ids to a project's weights; a role missing from it
-    counts with its default weight.
+    counts with its default weight. `municipality_id` is the project's municipality:
+    only its roles count (a resident of one city is a participant without a role in
+    another's project); None counts every role (the rule alone, in its tests).
     """
     at = at or timezone.now()
     role_weights = role_weights or {}
     best: WeightResolution | None = None
-    for role in user_verified_roles(user=user, at=at).order_by("position", "pk"):
+    for role in user_verified_roles(user=user, at=at, municipality_id=municipality_id
+                                    ).order_by("position", "pk"):
         weight = Decimal(role_weights.get(role.pk, role.default_weight))
         # Strictly greater: on a tie the role listed first (lower position) stays.
         if best is None or weight > best.weight:

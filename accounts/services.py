@@ -29,6 +29,8 @@ from accounts.models import (
 from accounts.validators import evidence_file_kind
 from audit.models import AuditAction
 from audit.services import audit_record
+from core import tenancy
+from municipalities.links import links_for
 
 
 class ClaimAlreadyDecided(ValidationError):
@@ -157,6 +159,10 @@ def role_claim_submit(
     """File `user`'s claim to `role`, pending a planner's decision."""
     if not role.is_active:
         raise ValidationError({"role": _("This role no longer takes new claims.")})
+    served = tenancy.current_id()
+    if served is not None and role.municipality_id != served:
+        # Roles are each municipality's own: a resident of one is not one of another.
+        raise ValidationError({"role": _("This role is not one of this municipality's.")})
     evidence = (evidence or "").strip()
     if not evidence:
         raise ValidationError({"evidence": _("Say why you hold this role.")})
@@ -185,7 +191,7 @@ def _decide(
     **fields
 ) -> RoleClaim:
     _require_planner(planner)
-    claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
+    claim = RoleClaim.objects.select_related("user", "role__municipality").get(pk=claim_id)
     if claim.user_id == planner.pk:
         raise PermissionDenied(_("Nobody can decide on their own role claim."))
     with transaction.atomic():
@@ -328,9 +334,12 @@ def role_claim_notify_decision(*, claim_id: int) -> bool:
     claim = RoleClaim.objects.select_related("user", "role").get(pk=claim_id)
     if not claim.user.email:
         return False
-    context = {"claim": claim, "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+    context = {"claim": claim, "site_name": settings.SITE_NAME}
     try:
-        with translation.override(claim.user.email_language):  # the worker has no request
+        # The worker has no request: the citizen's language, the role's municipality.
+        with translation.override(claim.user.email_language), \
+                links_for(claim.role.municipality) as origin:
+            context["site_url"] = origin
             send_mail(
                 subject=_("[%(site)s] Your claim as %(role)s: %(status)s") % {
                     "site": settings.SITE_NAME, "role": claim.role.name,

@@ -21,22 +21,25 @@ def _label(target) -> str:
     return text if len(text) <= LABEL_MAX else text[:LABEL_MAX - 1] + "…"
 
 
-# How the audited models reach their municipality, without importing them (this app is
-# below them all): the first path that exists on the target.
-MUNICIPALITY_PATHS = ("municipality_id", "project.municipality_id",
-                      "proposal.project.municipality_id", "role.municipality_id",
-                      "dataset.municipality_id", "layer.dataset.municipality_id")
+# Where each kind of target keeps its municipality (this app imports none of them): its
+# own column, or its project's, proposal's project's, role's, layer's or dataset's.
+_MUNICIPALITY_PATHS = (("municipality_id",), ("project", "municipality_id"),
+                       ("proposal", "project", "municipality_id"),
+                       ("role", "municipality_id"), ("layer", "municipality_id"),
+                       ("dataset", "municipality_id"))
 
 
 def _municipality_id(target) -> int | None:
-    for path in MUNICIPALITY_PATHS:
-        value = target
-        for name in path.split("."):
-            value = getattr(value, name, None)
-            if value is None:
+    """The target's municipality: found outside a request too (a task, the shell),
+    where nothing is being served, so that the entry shows in that municipality's log."""
+    for path in _MUNICIPALITY_PATHS:
+        found = target
+        for name in path:
+            found = getattr(found, name, None)
+            if found is None:
                 break
-        if value is not None:
-            return value
+        if found is not None:
+            return found
     return None
 
 
@@ -58,7 +61,7 @@ def audit_record(*, actor, action: AuditAction, target, reason: str = "",
         actor_id=getattr(actor, "pk", None), actor_name=name[:150], action=action,
         target_type=target._meta.label_lower, target_id=target.pk,
         target_label=_label(target), project_id=project_id,
-        # The target's own municipality where it has one, else the one being served: a
-        # planner reads their municipality's log only.
+        # The target's own municipality, else the one being served: a planner reads
+        # their municipality's log only.
         municipality_id=_municipality_id(target) or tenancy.current_id(),
         reason=(reason or "").strip(), details=details or {})

@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 
+from core import tenancy
+
 
 class ViewOnlyAdmin:
     """An admin page to read and search, never to add, change or delete: for rows that
@@ -78,3 +80,19 @@ class ServiceAdmin:
             return super().changelist_view(request, *args, **kwargs)
         except ServiceRefused as refusal:
             return self._refused(request, refusal)
+
+
+class ServedOnlyAdmin:
+    """The rows of a model without a manager that keeps to the municipality being
+    served (features, a project's voting rules and weights), through the object they
+    hang off, whose manager does: `served_through = ("project", Project)`. Put it
+    before the ModelAdmin class in the bases."""
+
+    served_through: tuple[str, type]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if tenancy.visible_ids() is None:
+            return queryset
+        field, model = self.served_through
+        return queryset.filter(**{f"{field}__in": model.objects.values("pk")})

@@ -102,4 +102,9 @@ class ConstraintForm(forms.Form):
         help_text=_("None ticked: it speaks in every project, including those set up "
                     "later."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Per form: a queryset made at import keeps no municipality's filter.
+        self.fields["projects"].queryset = Project.objects.order_by("title", "pk")
+
 

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction, AuditEntry
+from municipalities.links import links_for
 from proposals.models import Proposal, ProposalStatus
 from voting.models import Vote
 
@@ -52,10 +53,12 @@ def answer_messages(proposal: Proposal, entry: AuditEntry) -> list[tuple]:
     title = " ".join(proposal.title.split())  # no line breaks in a header
     messages = []
     for person in answer_recipients(proposal, entry):
-        with translation.override(person.language):
+        # The project's municipality's links, whichever one the worker serves.
+        with translation.override(person.language), \
+                links_for(proposal.project.municipality) as origin:
             context = {"name": person.name, "proposal": proposal,
                        "status": ProposalStatus(proposal.status).label,
-                       "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+                       "site_name": settings.SITE_NAME, "site_url": origin}
             subject = _("[%(site)s] The city's answer on “%(title)s”") % {
                 "site": settings.SITE_NAME, "title": title}
             messages.append((subject, render_to_string("dashboard/email/answer.txt", context),

@@ -69,7 +69,7 @@ def _layer_page(pk: int) -> str:
 
 
 def _constraint_layer_page(pk: int) -> str:
-    return _layer_page(get_object_or_404(Constraint, pk=pk).layer_id)
+    return _layer_page(get_object_or_404(_constraints(), pk=pk).layer_id)
 
 
 @planner_only(PERMISSION)
@@ -114,6 +114,12 @@ def layer_edit(request, pk: int):
     return _page(request, layer, layer_form=form, status=400)
 
 
+def _constraints():
+    """Constraints of the layers the municipality being served may see (a constraint has
+    no manager of its own that keeps to one)."""
+    return Constraint.objects.filter(layer__in=Layer.objects.all())
+
+
 def _constraint_values(form: ConstraintForm) -> dict:
     data = form.cleaned_data
     return {"rule": data["rule"], "distance_m": data["distance_m"],
@@ -142,7 +148,7 @@ def constraint_add(request, pk: int):
 @planner_only(PERMISSION)
 @form_action(_constraint_layer_page)
 def constraint_edit(request, pk: int):
-    constraint = get_object_or_404(Constraint.objects.select_related("layer__dataset"), pk=pk)
+    constraint = get_object_or_404(_constraints().select_related("layer__dataset"), pk=pk)
     layer = constraint.layer
     if "delete" in request.POST:
         layer_services.constraint_delete(user=request.user, constraint=constraint)

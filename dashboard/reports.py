@@ -44,6 +44,11 @@ class CompileForm(forms.Form):
         label=gettext_lazy("Count participation by"),
         help_text=gettext_lazy("A layer of polygons, such as the city's districts."))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Per form: a queryset made at import keeps no municipality's filter.
+        self.fields["district_layer"].queryset = selectors.district_layers()
+
 
 def _default_layer():
     """The layer a planner marked as the districts, or none: never one picked by its

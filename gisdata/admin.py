@@ -17,7 +17,7 @@ from leaflet.admin import LeafletGeoAdmin
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 from modeltranslation.settings import AVAILABLE_LANGUAGES, DEFAULT_LANGUAGE
 
-from core.admin_mixins import ServiceAdmin, ViewOnlyAdmin, service_call
+from core.admin_mixins import ServedOnlyAdmin, ServiceAdmin, ViewOnlyAdmin, service_call
 from gisdata import layer_services
 from gisdata.models import Constraint, Dataset, Feature, ImportRun, Layer
 
@@ -149,9 +149,10 @@ class LayerAdmin(ServiceAdmin, TranslationAdmin, LeafletGeoAdmin):  # the title 
 
 
 @admin.register(Feature)
-class FeatureAdmin(ViewOnlyAdmin, LeafletGeoAdmin):
+class FeatureAdmin(ServedOnlyAdmin, ViewOnlyAdmin, LeafletGeoAdmin):
     """Imported features, to look one up on a map; imports write them, nobody edits."""
 
+    served_through = ("layer", Layer)
     list_display = ("id", "layer", "number", "repaired")
     list_filter = ("layer", "repaired")
     list_select_related = ("layer",)

@@ -14,6 +14,11 @@ unpublished or a dataset is saved or deleted, so they are cached: `credits_forge
 drops them once such a change commits (`gisdata.signals`, `layer_services.layer_publish`,
 which publishes by UPDATE and so sends no signal). A change made behind the ORM's back (an
 UPDATE in a script) shows within `TIMEOUT`. With the cache down they are read every time.
+
+Each municipality credits what its own pages show (its datasets and those the region
+shares with it): the cached value holds each municipality's credits by its id, and a
+change drops them all at once (a dataset shared with the region shows in its
+neighbours' footers too).
 """
 
 from __future__ import annotations
@@ -23,9 +28,10 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
+from core import tenancy
 from gisdata.models import Dataset
 
-CACHE_KEY = "gisdata:credits:1"
+CACHE_KEY = "gisdata:credits:2"  # {municipality id (None: no request): [(text, url)]}
 TIMEOUT = 300  # seconds
 
 
@@ -42,7 +48,8 @@ def _linkable(url: str) -> bool:
 
 
 def credits_read() -> list[Credit]:
-    """The credits as the database has them now (one query), by their text."""
+    """The credits as the database has them now (one query), by their text, for the
+    municipality being served (Dataset's manager keeps to it)."""
     rows = (Dataset.objects.filter(layers__is_published=True).exclude(attribution="")
             .values_list("attribution", "source_url").distinct())
     sources: dict[str, set[str]] = {}
@@ -56,11 +63,14 @@ def credits_read() -> list[Credit]:
 
 def data_credits() -> list[Credit]:
     """The credits, from the cache when it has them."""
-    cached = cache.get(CACHE_KEY)
-    if cached is None:
-        cached = [(c.text, c.url) for c in credits_read()]
-        cache.set(CACHE_KEY, cached, TIMEOUT)
-    return [Credit(text, url) for text, url in cached]
+    served = tenancy.current_id()
+    every = cache.get(CACHE_KEY) or {}
+    mine = every.get(served)
+    if mine is None:
+        mine = [(c.text, c.url) for c in credits_read()]
+        # Another municipality's entry written meanwhile may be lost: it is read again.
+        cache.set(CACHE_KEY, {**every, served: mine}, TIMEOUT)
+    return [Credit(text, url) for text, url in mine]
 
 
 def credits_forget() -> None:

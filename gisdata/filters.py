@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from core.bbox import BBoxError, bbox_polygon
 from gisdata.models import Dataset, GeometryType, Layer
+from municipalities.filters import municipality_filter
 
 BBOX_HELP = gettext_lazy("bbox is minlon,minlat,maxlon,maxlat in WGS 84, with min < max, "
                          "longitudes within ±180 and latitudes within ±90.")
@@ -76,6 +77,7 @@ class CharInFilter(filters.BaseInFilter, filters.CharFilter):
 
 
 class LayerFilter(filters.FilterSet):
+    municipality = municipality_filter("municipality")
     dataset = filters.CharFilter(field_name="dataset__slug",
                                  help_text="The dataset's slug.")
     geometry_type = filters.ChoiceFilter(choices=GeometryType.choices)
@@ -89,14 +91,15 @@ class LayerFilter(filters.FilterSet):
 
     class Meta:
         model = Layer
-        fields = ["dataset", "geometry_type", "bbox", "updated_since"]
+        fields = ["municipality", "dataset", "geometry_type", "bbox", "updated_since"]
 
 
 class DatasetFilter(filters.FilterSet):
+    municipality = municipality_filter("municipality")
     updated_since = SinceFilter(help_text="Datasets changed at or after this ISO 8601 time.")
     ordering = filters.OrderingFilter(
         fields=(("name", "name"), ("updated_at", "updated_at"), ("id", "id")))
 
     class Meta:
         model = Dataset
-        fields = ["updated_since"]
+        fields = ["municipality", "updated_since"]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from core import tenancy
 from gisdata.constraints import PLACEHOLDER
 from gisdata.credits import credits_forget
 from gisdata.models import Constraint, ConstraintRule, Layer, Severity
@@ -34,9 +35,14 @@ LABEL_NAMES = ("name", "nom", "nombre", "nom_districte", "nom_barri", "district"
                "districte", "neighbourhood", "barri", "label", "title")
 
 
-def _require(user) -> None:
+def _require(user, layer: Layer) -> None:
     if not (user.is_authenticated and user.is_active and user.has_perm(CHANGE_LAYER)):
         raise PermissionDenied(_("Only planners can change layers."))
+    served = tenancy.current_id()
+    if served is not None and layer.municipality_id != served:
+        # A layer the region shares shows here, read-only: its own municipality changes it.
+        raise PermissionDenied(_("This layer belongs to another municipality: it is "
+                                 "read-only here."))
 
 
 def colour_clean(value: str) -> str:
@@ -67,7 +73,7 @@ def layer_update(*, layer: Layer, user, title: str, label_property: str,
     `title` is the main text (the default language's); `translations` the title in
     other languages by column (title_ca…), '' for none, or None to leave them as they
     are (the dashboard's form edits the main text only)."""
-    _require(user)
+    _require(user, layer)
     title = " ".join((title or "").split())
     titles = _title_translations(translations)
     errors = {}
@@ -108,7 +114,7 @@ def layer_publish(*, layer: Layer, user, published: bool) -> Layer:
     Claim-by-update: publishing an already published layer changes nothing and
     records nothing, so a double click leaves one entry.
     """
-    _require(user)
+    _require(user, layer)
     with transaction.atomic():
         if Layer.objects.filter(pk=layer.pk, is_published=not published).update(
                 is_published=published):
@@ -122,7 +128,7 @@ def layer_publish(*, layer: Layer, user, published: bool) -> Layer:
 
 def layer_style_set(*, layer: Layer, user, color: str) -> Layer:
     """Set the colour the maps draw this layer in (`Layer.style["color"]`)."""
-    _require(user)
+    _require(user, layer)
     color = colour_clean(color)
     with transaction.atomic():
         locked = Layer.objects.select_for_update().get(pk=layer.pk)
@@ -206,7 +212,7 @@ def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
     {fld_zone}". `message` is the main text (the default language's); `translations`
     the message in other languages by column (message_ca…), '' for none.
     """
-    _require(user)
+    _require(user, layer)
     values = _constraint_values(rule=rule, distance_m=distance_m, severity=severity,
                                 message=message)
     with transaction.atomic(), _default_language():
@@ -232,7 +238,7 @@ def constraint_save(*, user, layer: Layer, constraint: Constraint | None = None,
 
 
 def constraint_delete(*, user, constraint: Constraint) -> None:
-    _require(user)
+    _require(user, constraint.layer)
     with transaction.atomic():
         audit_record(actor=user, action=AuditAction.CONSTRAINT_DELETE, target=constraint,
                      details={"layer": constraint.layer_id, "before": _snapshot(constraint)})

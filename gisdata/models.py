@@ -39,7 +39,9 @@ def _shared_dataset(region_id):
 
 
 def _shared_layer(region_id):
-    return Q(dataset__shared_with_region=True, municipality__region_id=region_id)
+    # Published ones only: a planner of a neighbour previews their own drafts, not these.
+    return Q(dataset__shared_with_region=True, municipality__region_id=region_id,
+             is_published=True)
 
 
 class Dataset(models.Model):

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from core import geojson
+from core import geojson, tenancy
 from core.db_router import read_connection
 from gisdata.models import Feature, GeometryType, ImportRun, ImportStatus, Layer
 
@@ -116,8 +116,16 @@ def layers_published() -> QuerySet[Layer]:
 # What a tile's answer needs of its layer: the ETag's version, and whether it is public.
 # In the model's field order (Layer.from_db takes the values in that order).
 TILE_LAYER_FIELDS = ("id", "is_published", "version")
+# Only a layer the municipality being served may show (as Layer's manager selects): its
+# own, or one of a dataset its region shares; every layer outside a request.
 _TILE_LAYER_SQL = """
-SELECT id, is_published, version FROM gisdata_layer WHERE id = %s AND is_published
+SELECT l.id, l.is_published, l.version FROM gisdata_layer l
+ WHERE l.id = %(layer)s AND l.is_published
+   AND (%(served)s::bigint[] IS NULL OR l.municipality_id = ANY(%(served)s)
+        OR EXISTS (SELECT 1 FROM gisdata_dataset d
+                     JOIN municipalities_municipality m ON m.id = d.municipality_id
+                    WHERE d.id = l.dataset_id AND d.shared_with_region
+                      AND m.region_id = %(region)s))
 """
 
 
@@ -128,7 +136,10 @@ def layer_published_for_tiles(layer_id: int) -> Layer | None:
     the ORM spent three times that composing the query."""
     connection = read_connection()
     with connection.cursor() as cursor:
-        cursor.execute(_TILE_LAYER_SQL, [layer_id])
+        visible = tenancy.visible_ids()
+        cursor.execute(_TILE_LAYER_SQL, {
+            "layer": layer_id, "served": None if visible is None else sorted(visible),
+            "region": getattr(tenancy.current(), "region_id", None)})
         row = cursor.fetchone()
     return Layer.from_db(connection.alias, TILE_LAYER_FIELDS, row) if row else None
 

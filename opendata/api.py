@@ -29,6 +29,7 @@ from core.geojson import GeoJSONRenderer
 from gisdata.models import Layer
 from gisdata.schema import GEOMETRY, LINKS
 from gisdata.selectors import layers_published
+from municipalities.filters import MUNICIPALITY_PARAMETER
 from opendata import exports, selectors
 from opendata.catalogue import proposals_licence
 from opendata.ogc import FormatFromQuery
@@ -90,7 +91,8 @@ class ProposalList(GenericAPIView):
     def get_queryset(self):
         return selectors.proposals_public()
 
-    @extend_schema(operation_id="api_v1_proposals_list", parameters=[PageQuery],
+    @extend_schema(operation_id="api_v1_proposals_list",
+                   parameters=[PageQuery, MUNICIPALITY_PARAMETER],
                    responses={(200, geojson.MEDIA_TYPE): PROPOSALS})
     def get(self, request):
         page_query = PageQuery(data=request.query_params)

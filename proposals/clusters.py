@@ -37,7 +37,7 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db.models import QuerySet
 
-from core import geojson
+from core import geojson, tenancy
 from core.db_router import read_connection
 from proposals.models import MapVersion, Proposal
 from proposals.selectors import proposals_feature_collection
@@ -147,7 +147,9 @@ def proposals_map_view_shared(qs: QuerySet[Proposal], *, project_id: int, zoom: 
     never older cells under a newer version."""
     version = map_version(project_id)
     box = ",".join(repr(v) for v in bbox.extent) if bbox is not None else ""
-    named = "|".join([str(project_id), version, str(zoom), box,
+    # The municipality served is part of the name too: the cells are counted from `qs`,
+    # whose manager keeps to it, so one municipality's never answer another's request.
+    named = "|".join([str(tenancy.current_id()), str(project_id), version, str(zoom), box,
                       *(",".join(sorted(values)) for values in filters)])
     digest = hashlib.sha256(named.encode()).hexdigest()
     key = f"map-cells:{digest}"

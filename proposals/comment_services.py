@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from municipalities.links import links_for
 from proposals.comment_selectors import can_moderate_comments, comment_readable
 from proposals.models import (
     COMMENT_MAX_LENGTH,
@@ -291,19 +292,23 @@ def comment_notify_proposal_author(*, comment_id: int) -> bool:
         pk=comment_id, author_notified_at__isnull=True, is_deleted=False, is_hidden=False,
     ).update(author_notified_at=timezone.now()):
         return False
-    comment = Comment.objects.select_related("author", "proposal__author").get(pk=comment_id)
+    comment = Comment.objects.select_related(
+        "author", "proposal__author", "proposal__project__municipality").get(pk=comment_id)
     recipient = comment.proposal.author
     if recipient is None or not recipient.email or recipient.pk == comment.author_id:
         return False
     title = " ".join(comment.proposal.title.split())  # no line breaks in a header
     context = {"comment": comment, "proposal": comment.proposal, "recipient": recipient,
-               "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+               "site_name": settings.SITE_NAME}
     try:
-        with translation.override(recipient.email_language):  # the worker has no request
+        # The worker has no request: the recipient's language, the project's municipality.
+        with translation.override(recipient.email_language), \
+                links_for(comment.proposal.project.municipality) as origin:
             send_mail(
                 subject=_("[%(site)s] A new comment on “%(title)s”")
                 % {"site": settings.SITE_NAME, "title": title},
-                message=render_to_string("proposals/email/comment_posted.txt", context),
+                message=render_to_string("proposals/email/comment_posted.txt",
+                                         {**context, "site_url": origin}),
                 from_email=None, recipient_list=[recipient.email],
             )
     except Exception:

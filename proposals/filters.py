@@ -11,6 +11,7 @@ from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from gisdata.filters import BBoxFilter, CharInFilter, SinceFilter
+from municipalities.filters import municipality_filter
 from proposals.list_orders import list_order_apply, list_order_choices
 from proposals.models import Project, Proposal, ProposalStatus
 
@@ -59,6 +60,7 @@ class StatusInFilter(filters.BaseInFilter, filters.ChoiceFilter):
 
 
 class ProjectFilter(filters.FilterSet):
+    municipality = municipality_filter("municipality")
     bbox = BBoxFilter(field_name="area",
                       help_text="Projects whose area meets minlon,minlat,maxlon,maxlat.")
     updated_since = SinceFilter(help_text="Projects changed at or after this ISO 8601 time.")
@@ -68,10 +70,11 @@ class ProjectFilter(filters.FilterSet):
 
     class Meta:
         model = Project
-        fields = ["bbox", "updated_since"]
+        fields = ["municipality", "bbox", "updated_since"]
 
 
 class ProposalFilter(filters.FilterSet):
+    municipality = municipality_filter("project__municipality")
     project = filters.NumberFilter(field_name="project_id", help_text="The project's id.")
     category = CharInFilter(field_name="category__slug",
                             help_text="Category slugs, comma-separated.")
@@ -91,4 +94,4 @@ class ProposalFilter(filters.FilterSet):
     class Meta:
         model = Proposal
         form = _ProposalFilterForm
-        fields = ["project", "category", "status", "bbox", "updated_since"]
+        fields = ["municipality", "project", "category", "status", "bbox", "updated_since"]

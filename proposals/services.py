@@ -25,6 +25,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from gisdata.constraints import constraints_check
 from gisdata.models import Severity
+from municipalities.links import links_for
 from proposals import rules
 from proposals.geometry import geometry_clean
 from proposals.images import image_clean
@@ -381,7 +382,8 @@ def proposal_notify_status(*, notice_id: int) -> bool:
         pk=notice_id, notified_at__isnull=True,
     ).update(notified_at=timezone.now()):
         return False
-    notice = ProposalStatusNotice.objects.select_related("proposal__author").get(pk=notice_id)
+    notice = ProposalStatusNotice.objects.select_related(
+        "proposal__author", "proposal__project__municipality").get(pk=notice_id)
     recipient = notice.proposal.author
     if recipient is None or not recipient.email:
         return False
@@ -390,13 +392,16 @@ def proposal_notify_status(*, notice_id: int) -> bool:
     title = " ".join(notice.proposal.title.split())  # no line breaks in a header
     context = {"proposal": notice.proposal, "recipient": recipient, "status": status,
                "reason": notice.answer or f"Now {notice.status}.",
-               "site_name": settings.SITE_NAME, "site_url": settings.SITE_URL}
+               "site_name": settings.SITE_NAME}
     try:
-        with translation.override(recipient.email_language):  # the worker has no request
+        # The worker has no request: the recipient's language, the project's municipality.
+        with translation.override(recipient.email_language), \
+                links_for(notice.proposal.project.municipality) as origin:
             send_mail(
                 subject=_("[%(site)s] Your proposal “%(title)s” is now %(status)s") % {
                     "site": settings.SITE_NAME, "title": title, "status": status.lower()},
-                message=render_to_string("proposals/email/status_changed.txt", context),
+                message=render_to_string("proposals/email/status_changed.txt",
+                                         {**context, "site_url": origin}),
                 from_email=None, recipient_list=[recipient.email],
             )
     except Exception:

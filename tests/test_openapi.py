@@ -58,3 +58,16 @@ def test_the_ranking_is_described_as_pages(tmp_path):
     row = schema["components"]["schemas"]["RankedProposal"]
     assert {"id", "rank_weighted", "rank_equal", "rank_changed", "share"} <= set(
         row["required"])
+
+
+def test_the_open_data_lists_document_the_municipality_parameter(tmp_path):
+    """`?municipality=<slug>` narrows every open-data list; the schema says so."""
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--file", str(target))
+    paths = yaml.safe_load(target.read_text())["paths"]
+    for path in ("/api/v1/projects/", "/api/v1/proposals/", "/api/v1/datasets/",
+                 "/api/v1/layers/"):
+        found = [p for p in paths[path]["get"]["parameters"] if p["name"] == "municipality"]
+        assert found, f"{path} does not document ?municipality="
+        assert found[0]["in"] == "query" and found[0]["schema"]["type"] == "string"
+        assert "slug" in found[0]["description"]

@@ -10,14 +10,16 @@ from django.contrib import admin
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.admin_mixins import ServiceAdmin, service_call
+from core.admin_mixins import ServedOnlyAdmin, ServiceAdmin, service_call
+from proposals.models import Project
 from voting import services
 from voting.models import ProjectVoting, RoleWeight
 from voting.selectors import voting_rules
 
 
 @admin.register(RoleWeight)
-class RoleWeightAdmin(ServiceAdmin, admin.ModelAdmin):
+class RoleWeightAdmin(ServedOnlyAdmin, ServiceAdmin, admin.ModelAdmin):
+    served_through = ("project", Project)
     list_display = ("project", "role", "weight")
     list_filter = ("project",)
     fields = ("project", "role", "weight")
@@ -53,7 +55,8 @@ class RoleWeightAdmin(ServiceAdmin, admin.ModelAdmin):
 
 
 @admin.register(ProjectVoting)
-class ProjectVotingAdmin(ServiceAdmin, admin.ModelAdmin):
+class ProjectVotingAdmin(ServedOnlyAdmin, ServiceAdmin, admin.ModelAdmin):
+    served_through = ("project", Project)
     list_display = ("project", "unverified_weight", "results_public")
     fields = ("project", "unverified_weight", "results_public")
 

@@ -28,6 +28,7 @@ from accounts.models import MAX_WEIGHT, ClaimStatus, StakeholderRole
 from accounts.selectors import voting_weight_resolve
 from audit.models import AuditAction
 from audit.services import audit_record
+from core import tenancy
 from proposals.models import PhaseKind, Project, Proposal, Visibility
 from proposals.selectors import proposals_visible
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
@@ -58,7 +59,9 @@ def role_weights_set(*, project: Project, planner, weights: Mapping[str, object]
         raise PermissionDenied(_("Only planners can set voting weights."))
     if weights_frozen(project):
         raise ValidationError(_("Voting has opened: the weights are frozen."), code="frozen")
-    roles = {r.slug: r for r in StakeholderRole.objects.filter(slug__in=list(weights))}
+    # The project's municipality's roles: slugs repeat from one municipality to another.
+    roles = {r.slug: r for r in StakeholderRole.objects.filter(
+        slug__in=list(weights), municipality_id=project.municipality_id)}
     unknown = set(weights) - set(roles)
     if unknown:
         raise ValidationError(_("Unknown roles: %(roles)s.")
@@ -130,9 +133,10 @@ def _check_votable(user, proposal: Proposal, at: datetime) -> None:
 # highest (the first by position on a tie), else the weight of unverified participants.
 _CAST_SQL = """
 WITH target AS (
-    SELECT pr.id, pr.project_id FROM proposals_proposal pr
+    SELECT pr.id, pr.project_id, pj.municipality_id FROM proposals_proposal pr
       JOIN proposals_project pj ON pj.id = pr.project_id
      WHERE pr.id = %(proposal)s AND NOT pr.is_hidden AND pr.status = ANY(%(votable)s)
+       AND (%(served)s::bigint[] IS NULL OR pj.municipality_id = ANY(%(served)s))
        AND (NOT %(readable_projects)s OR pj.visibility = %(public)s
             OR (pj.visibility = %(unlisted)s AND pj.id = ANY(%(unlisted_ids)s)))
        AND EXISTS (SELECT 1 FROM proposals_phase ph
@@ -149,6 +153,7 @@ WITH target AS (
              LEFT JOIN voting_roleweight rw ON rw.project_id = t.project_id
                                            AND rw.role_id = r.id
             WHERE c.user_id = %(user)s AND c.status = %(verified)s
+              AND r.municipality_id = t.municipality_id
               AND (c.expires_at IS NULL OR c.expires_at > %(at)s)
             ORDER BY 2 DESC, r.position, r.id LIMIT 1) best ON true
 ), written AS (
@@ -166,6 +171,11 @@ SELECT w.id, w.weight, w.created_at, w.updated_at, {role_columns}
 """
 
 
+def _served_ids() -> list[int] | None:
+    visible = tenancy.visible_ids()
+    return None if visible is None else sorted(visible)
+
+
 def _cast_at_once(*, user, proposal_id: int, value: int, at: datetime,
                   readable_projects: bool) -> Vote | None:
     """The vote written in one statement, or None when a rule refused it or is left to
@@ -180,7 +190,10 @@ def _cast_at_once(*, user, proposal_id: int, value: int, at: datetime,
             "readable_projects": readable_projects, "public": Visibility.PUBLIC.value,
             "unlisted": Visibility.UNLISTED.value,
             "unlisted_ids": sorted(getattr(user, "unlisted_project_ids", ())),
-            "voting": PhaseKind.VOTING.value, "verified": ClaimStatus.VERIFIED.value})
+            "voting": PhaseKind.VOTING.value, "verified": ClaimStatus.VERIFIED.value,
+            # The municipalities being served (None: outside a request, no filter), as
+            # the proposals' manager would read them; roles only the project's own.
+            "served": _served_ids()})
         row = cursor.fetchone()
     if row is None:
         return None
@@ -216,7 +229,8 @@ def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = Non
     _check_votable(user, proposal, at)
     rules = voting_rules(proposal.project)
     resolved = voting_weight_resolve(user=user, role_weights=project_weights(proposal.project),
-                                     unverified_weight=rules.unverified_weight, at=at)
+                                     unverified_weight=rules.unverified_weight, at=at,
+                                     municipality_id=proposal.project.municipality_id)
     if resolved.weight <= 0:
         raise PermissionDenied(
             _("In this project only participants with a verified stakeholder role may "

@@ -91,7 +91,8 @@ def world_make() -> dict:
                                    message="No CRS.")
     AuditEntry.objects.create(actor_id=planner.pk, actor_name=planner.username,
                               action="proposal.hide", target_type="proposals.proposal",
-                              target_id=hidden_proposal.pk, reason="Off topic.")
+                              target_id=hidden_proposal.pk, reason="Off topic.",
+                              municipality_id=idea.municipality_id)
     Token.objects.create(user=citizen)
     return {
         "anonymous": None, "region": region, "district": district, "citizen": citizen,

@@ -30,7 +30,7 @@ def vote_box(context, proposal):
         resolved = voting_weight_resolve(
             user=user, role_weights=selectors.project_weights(project),
             unverified_weight=selectors.voting_rules(project).unverified_weight,
-            at=timezone.now())
+            at=timezone.now(), municipality_id=project.municipality_id)
     return {"proposal": proposal, "open": open_, "mine": mine, "resolved": resolved,
             "user": user, "request": context["request"],
             "csrf_token": context.get("csrf_token")}
@@ -79,7 +79,8 @@ def _list_ballot(user, project, proposal_ids=()) -> ListBallot:
         return ListBallot(can_vote=False, why="login", phase=voting)
     resolved = voting_weight_resolve(
         user=user, role_weights=selectors.project_weights(project),
-        unverified_weight=selectors.voting_rules(project).unverified_weight, at=now)
+        unverified_weight=selectors.voting_rules(project).unverified_weight, at=now,
+        municipality_id=project.municipality_id)
     if resolved.weight <= 0:
         return ListBallot(can_vote=False, why="role" if resolved.role is None else "role-zero",
                           phase=voting, role=resolved.role)

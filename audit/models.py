@@ -57,6 +57,7 @@ class AuditAction(models.TextChoices):
     CONSTRAINT_CREATE = "constraint.create", _("Constraint added")
     CONSTRAINT_UPDATE = "constraint.update", _("Constraint changed")
     CONSTRAINT_DELETE = "constraint.delete", _("Constraint removed")
+    AREAS_IMPORT = "areas.import", _("Districts and neighbourhoods imported")
 
 
 class AuditEntryQuerySet(models.QuerySet):

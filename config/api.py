@@ -15,6 +15,7 @@ from opendata import api as opendata
 from proposals import api as proposals
 from proposals import comment_api as comments
 from reports import api as reports
+from reports import rollup_api
 from voting import api as voting
 
 app_name = "api"
@@ -73,6 +74,7 @@ urlpatterns = [
     path("projects/<int:pk>/reports/", reports.ProjectReports.as_view(),
          name="project-reports"),
     path("reports/<int:pk>/", reports.ReportDetail.as_view(), name="report-detail"),
+    path("participation/", rollup_api.Participation.as_view(), name="participation"),
 ]
 
 

@@ -12,9 +12,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MAX_WEIGHT
+from core import tenancy
 from dashboard.selectors import area_layers
 from dashboard.translation_forms import CategoryTranslationsMixin, ProjectTranslationsMixin
 from gisdata.selectors import feature_geojson, features_search, layer_label
+from municipalities.selectors import area_tree, municipality_default
 from proposals.models import PHASE_ORDER, PhaseKind, Visibility
 
 LOCAL_DATETIME = "%Y-%m-%dT%H:%M"
@@ -41,6 +43,13 @@ class ProjectForm(ProjectTranslationsMixin, forms.Form):
                                    initial=Visibility.DRAFT)
     moderate_before_publishing = forms.BooleanField(
         label=_("New proposals wait for a planner before they are shown"), required=False)
+    # The level the project runs at; the chosen area's shape is the project's area
+    # unless one is taken from a layer or drawn.
+    scope_area = forms.TypedChoiceField(
+        label=_("Run for"), required=False, coerce=int, empty_value=None,
+        help_text=_("The whole city, or one of its districts or neighbourhoods: its "
+                    "numbers are then counted there. Its shape is the project's area "
+                    "unless you choose or draw another below."))
     area_layer = forms.TypedChoiceField(
         label=_("Take the area from the layer"), required=False, coerce=int,
         empty_value=None, help_text=_("An imported layer of areas, such as the districts."))
@@ -60,6 +69,7 @@ class ProjectForm(ProjectTranslationsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.has_area = has_area
         self._area_choices()
+        self._scope_choices()
         for kind in PHASE_ORDER:
             label = PhaseKind(kind).label
             self.fields[f"{kind}_starts"] = forms.DateTimeField(
@@ -94,6 +104,17 @@ class ProjectForm(ProjectTranslationsMixin, forms.Form):
         self.fields["area_feature"].choices = [(m["id"], m["name"])
                                                for m in self.area_matches]
 
+    def _scope_choices(self) -> None:
+        """The whole city, then each district with its neighbourhoods under it."""
+        municipality = tenancy.current() or municipality_default()
+        choices = [("", _("The whole city"))]
+        for district in area_tree(municipality):
+            choices.append((_("District of %(name)s") % {"name": district["area"].name}, [
+                (district["area"].pk, district["area"].name),
+                *((n.pk, "— " + n.name) for n in district["children"])]))
+        self.fields["scope_area"].choices = choices
+        self.fields["scope_area"].widget.attrs["disabled"] = len(choices) == 1
+
     def phase_fields(self):
         return [(PhaseKind(kind).label, self[f"{kind}_starts"], self[f"{kind}_ends"])
                 for kind in PHASE_ORDER]
@@ -109,7 +130,8 @@ class ProjectForm(ProjectTranslationsMixin, forms.Form):
             elif start:
                 phases.append((kind, start, end))
         data["phases"] = phases
-        if not self.has_area and not data.get("area_feature") and not data.get("area"):
+        if not (self.has_area or data.get("area_feature") or data.get("area")
+                or data.get("scope_area")):
             self.add_error("area_feature", _("Choose a feature, or draw the area on the map."))
         return data
 

@@ -24,12 +24,15 @@ from django.utils.translation import gettext as _
 from audit.models import AuditAction
 from audit.services import audit_record
 from gisdata.models import Feature
+from municipalities.models import Area
+from municipalities.selectors import municipality_current_or_default_id
 from proposals.geometry import geometry_clean
 from proposals.models import Category, Phase, Project
 from proposals.services import phases_as_stored, phases_check
 
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 RESERVED_SLUGS = {"new"}  # /dashboard/projects/new/ is the set-up page of a new project
+KEEP = object()  # project_save's scope_area when the caller does not change it
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,21 @@ def _multipolygon(geometry: GEOSGeometry, field: str) -> MultiPolygon:
     return geometry
 
 
+def _scope(scope_area, project: Project | None) -> Area | None:
+    """The district or neighbourhood (an id) the project runs for, of its municipality;
+    None: the whole city. The database checks the municipality too (proposals 0014)."""
+    if scope_area is None:
+        return None
+    municipality_id = project.municipality_id if project is not None \
+        else municipality_current_or_default_id()
+    area = (Area.objects.filter(pk=getattr(scope_area, "pk", scope_area),
+                                municipality_id=municipality_id).first())
+    if area is None:
+        raise ValidationError({"scope_area": _("Choose a district or neighbourhood of "
+                                               "this municipality.")})
+    return area
+
+
 def _slug(title: str, slug: str, project: Project | None) -> str:
     slug = slugify(slug or title)[:80].strip("-")
     if not slug or slug in RESERVED_SLUGS:
@@ -138,17 +156,24 @@ def project_save(*, planner, project: Project | None = None, title: str, slug: s
                  description: str, visibility: str, moderate_before_publishing: bool,
                  area: MultiPolygon | None, phases: list[tuple[str, datetime, datetime]],
                  categories: list[CategoryInput],
-                 translations: dict[str, str] | None = None) -> Project:
+                 translations: dict[str, str] | None = None, scope_area=KEEP) -> Project:
     """Create a project (`project` None) or change one: everything on its set-up page.
 
     `title` and `description` are the English text; `translations` the others by column
-    (title_ca, description_es…), '' for none."""
+    (title_ca, description_es…), '' for none. `scope_area`: the id of the district or
+    neighbourhood of the municipality it runs for, None for the whole city; without an
+    `area`, the project's area is that district's or neighbourhood's shape."""
     perm = "proposals.add_project" if project is None else "proposals.change_project"
     if not (planner.is_authenticated and planner.has_perm(perm)):
         raise PermissionDenied(_("Only planners can set up projects."))
     title = " ".join((title or "").split())
     if not title:
         raise ValidationError({"title": _("Give the project a title.")})
+    if scope_area is not KEEP:
+        scope_area = _scope(scope_area, project)
+        if area is None and scope_area is not None and (
+                project is None or scope_area.pk != project.scope_area_id):
+            area = scope_area.geometry
     if area is None and project is None:
         raise ValidationError({"area": _("Draw the project's area or take it from a layer.")})
     phases = phases_as_stored(project, phases)
@@ -159,6 +184,8 @@ def project_save(*, planner, project: Project | None = None, title: str, slug: s
     values = {"title": title, "slug": _slug(title, slug, project),
               "description": (description or "").strip(), "visibility": visibility,
               "moderate_before_publishing": moderate_before_publishing}
+    if scope_area is not KEEP:
+        values["scope_area_id"] = scope_area.pk if scope_area is not None else None
     translations = dict(translations or {})
     texts = {"title": values.pop("title"), "description": values.pop("description")}
     # What the audit entry compares: the English text under its plain name, as before.

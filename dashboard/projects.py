@@ -41,7 +41,8 @@ def projects_list(request):
 def _initial(project: Project) -> tuple[dict, list[dict]]:
     initial = {"title": project.title, "slug": project.slug,
                "description": project.description, "visibility": project.visibility,
-               "moderate_before_publishing": project.moderate_before_publishing}
+               "moderate_before_publishing": project.moderate_before_publishing,
+               "scope_area": project.scope_area_id}
     initial.update(texts_initial(project, PROJECT_TEXTS))  # English, Català, Español
     for phase in project.phases.all():
         local = timezone.localtime
@@ -90,7 +91,7 @@ def _edit(request, project: Project | None):
                 visibility=data["visibility"],
                 moderate_before_publishing=data["moderate_before_publishing"],
                 area=_area(form), phases=data["phases"], categories=_categories(formset),
-                translations=form.translations())
+                translations=form.translations(), scope_area=data["scope_area"])
         except ValidationError as exc:
             form_add_service_errors(form, exc)
         else:

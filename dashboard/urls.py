@@ -5,6 +5,7 @@ from dashboard import (
     imports,
     layers,
     moderation,
+    participation,
     projects,
     proposal_views,
     region_views,
@@ -20,6 +21,7 @@ urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
     # Projects: set-up, overview, weights, proposals.
     path("projects/", projects.projects_list, name="projects"),
+    path("participation/", participation.participation_by_area, name="participation"),
     path("projects/new/", projects.project_new, name="project-new"),
     path("projects/<slug:slug>/", projects.project_overview, name="project"),
     path("projects/<slug:slug>/edit/", projects.project_edit, name="project-edit"),

@@ -199,6 +199,8 @@ def proposal_create(
                 category=values["category"], geometry=values["geometry"], status=status,
                 constraint_feedback=values["feedback"],
             )
+            # Its district and neighbourhood, set by the database (proposals 0013).
+            proposal.refresh_from_db(fields=["district", "neighbourhood"])
             for position, (content, ext, (width, height)) in enumerate(values["images"]):
                 picture = ProposalImage(proposal=proposal, position=position,
                                         width=width, height=height)
@@ -232,6 +234,8 @@ def proposal_update(
     for field, value in changes.items():
         setattr(proposal, field, value)
     proposal.save(update_fields=[*changes, "updated_at"])
+    if "geometry" in changes:  # moved: the database placed it again (proposals 0013)
+        proposal.refresh_from_db(fields=["district", "neighbourhood"])
     return proposal
 
 

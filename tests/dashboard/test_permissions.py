@@ -22,6 +22,7 @@ ARGS = {
     "audit": {},
     "projects": {},
     "project-new": {},
+    "participation": {},
     "project": {"slug": "project"},
     "project-edit": {"slug": "project"},
     "project-weights": {"slug": "project"},

@@ -17,6 +17,7 @@ PAGES = [
     ("project-edit", ["project.slug"], "Projects"),
     ("project-weights", ["project.slug"], "Projects"),
     ("project-proposals", ["project.slug"], "Projects"),
+    ("participation", [], "Participation by area"),
     ("moderation", [], "Moderation"),
     ("roles", [], "Role claims"),
     ("role-claim", ["claim.pk"], "Role claims"),
@@ -44,4 +45,4 @@ def test_each_dashboard_page_shows_the_tabs_with_its_own_current(client, planner
     assert nav, "no dashboard tabs"
     current = re.findall(r'aria-current="page">([^<]+)</a>', nav.group(0))
     assert current == [tab]
-    assert len(re.findall(r"<li>", nav.group(0))) == 7  # the planner sees every tab
+    assert len(re.findall(r"<li>", nav.group(0))) == 8  # the planner sees every tab

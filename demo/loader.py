@@ -12,9 +12,9 @@ The steps: the region and its two municipalities (`cities`), the people and thei
 roles in each city (`people`); in Barcelona the neighbourhoods project with its forty
 proposals (`neighbourhoods`), the Sant Antoni project in voting (`sant_antoni`), the
 open-data layers (`layers`), its districts and neighbourhoods as areas (`areas`) and
-the Sant Antoni report; in Cambridge its layers, a replica of Barcelona's
-neighbourhoods project and the riverside project with its ideas (`riverside`); then
-the discussions (`discussions`) and, after every load, the Catalan and Spanish texts
+the Sant Antoni report; in Cambridge its layers and the riverside project with its
+ideas (`riverside`); a draft replica of Barcelona's neighbourhoods project in Cambridge;
+then the discussions (`discussions`) and, after every load, the Catalan and Spanish texts
 (`translated_texts`).
 """
 
@@ -57,8 +57,6 @@ def demo_load() -> list[Persona]:
         municipality_area_from(barcelona, layers[DISTRICTS])
         barcelona_areas(barcelona, layers)
         voting_report(users["planner"])  # once the districts are there
-    # Before the riverside project: the newest project leads Cambridge's home page.
-    neighbourhoods_replicate(users["admin"], barcelona=barcelona, cambridge=cambridge)
     with working_for(cambridge):
         with transaction.atomic():
             roles_verify(users, planner=users["cambridge"])
@@ -66,6 +64,8 @@ def demo_load() -> list[Persona]:
         municipality_area_from(cambridge, layers[CAMBRIDGE_NEIGHBOURHOODS])
         riverside_project()  # its constraint layer, the flood zones, is there now
         riverside_ideas(users)
+    # Once Cambridge has its area, which the replica runs for; a draft for its planner.
+    neighbourhoods_replicate(users["admin"], barcelona=barcelona, cambridge=cambridge)
     discussions_load(users)
     demo_translate()  # the texts in Catalan and Spanish, after every load
     return PERSONAS

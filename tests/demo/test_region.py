@@ -2,6 +2,8 @@
 own projects, layers, roles and planner, a regional planner who sees both, Barcelona's
 districts and neighbourhoods as areas, and a project replicated from one to the other."""
 
+from datetime import date
+
 import pytest
 
 from accounts.models import StakeholderRole, User
@@ -11,7 +13,7 @@ from demo.neighbourhoods import PROJECT_SLUG
 from demo.riverside import RIVERSIDE
 from gisdata.models import Dataset, Layer
 from municipalities.models import Area, AreaLevel, Municipality
-from proposals.models import Project
+from proposals.models import Project, Visibility
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,7 @@ def test_cambridge_s_objects_are_cambridge_s(cities):
                    .values_list("slug", flat=True)) == {
             "resident", "business-owner", "expert", "civil-society"}
     with working_for(cambridge):
+        # The riverside project, and the replica of Barcelona's (its slug free here).
         assert set(Project.objects.values_list("slug", flat=True)) == {RIVERSIDE,
                                                                        PROJECT_SLUG}
         assert Layer.objects.filter(is_districts=True).get().dataset.name == (
@@ -101,7 +104,16 @@ def test_cambridge_has_a_replica_of_barcelona_s_neighbourhoods_project(cities):
     barcelona, cambridge = cities
     original = Project.objects.get(municipality=barcelona, slug=PROJECT_SLUG)
     replica = Project.objects.get(municipality=cambridge, replicated_from=original)
-    assert replica.municipality == cambridge
+    # A draft for Cambridge's planner to adapt: Barcelona's set-up, Cambridge's area,
+    # opening for ideas two weeks after the load, and no participation copied.
+    assert replica.visibility == Visibility.DRAFT
+    assert replica.area.equals(cambridge.area)
+    assert [p.kind for p in replica.phases.order_by("starts_at")] == [
+        p.kind for p in original.phases.order_by("starts_at")]
+    assert replica.phases.order_by("starts_at").first().starts_at.date() > date.today()
+    assert set(replica.categories.values_list("slug", flat=True)) == set(
+        original.categories.values_list("slug", flat=True))
+    assert not replica.proposals.exists()
     demo_load()
     assert Project.objects.filter(replicated_from=original).count() == 1
 

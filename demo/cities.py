@@ -13,10 +13,13 @@ from django.contrib.gis.db.models import Union
 from django.db import transaction
 
 from demo.districts import area_union
-from gisdata.models import Feature, Layer
+from demo.layers import CAMBRIDGE_DATASETS
+from demo.riverside import RIVERSIDE
+from gisdata.models import Dataset, Feature, Layer
 from municipalities import resolver
 from municipalities.models import Municipality, Region
 from municipalities.selectors import municipality_default
+from proposals.models import Project
 
 REGION_SLUG, REGION_NAME = "demo-region", "Demo region"
 BARCELONA = {
@@ -64,3 +67,19 @@ def municipality_area_from(municipality: Municipality, layer: Layer | None) -> N
         return
     municipality.area = area_union([union])
     Municipality.objects.filter(pk=municipality.pk).update(area=municipality.area)
+
+
+def cambridge_adopt(barcelona: Municipality, cambridge: Municipality) -> None:
+    """A demo loaded before municipalities holds Cambridge's project and layers in the
+    default municipality, now Barcelona: they move to Cambridge (the project's phases
+    and proposals, the layers and their rule with them) instead of being made there a
+    second time. Nothing to do on a demo loaded since."""
+    with transaction.atomic():
+        if not Project.objects.filter(municipality=cambridge, slug=RIVERSIDE).exists():
+            Project.objects.filter(municipality=barcelona, slug=RIVERSIDE).update(
+                municipality=cambridge)
+        names = [row[0] for row in CAMBRIDGE_DATASETS]
+        taken = Dataset.objects.filter(municipality=cambridge, name__in=names)
+        # The database moves each dataset's layers with it (gisdata 0009).
+        Dataset.objects.filter(municipality=barcelona, name__in=names).exclude(
+            name__in=taken.values("name")).update(municipality=cambridge)

@@ -25,7 +25,7 @@ from django.db import transaction
 from accounts.groups import ensure_planner_group
 from core.tenancy import working_for
 from demo.areas import barcelona_areas, neighbourhoods_replicate
-from demo.cities import municipalities_ensure, municipality_area_from
+from demo.cities import cambridge_adopt, municipalities_ensure, municipality_area_from
 from demo.discussions import discussions_load
 from demo.layers import (
     BCN,
@@ -48,6 +48,7 @@ def demo_load() -> list[Persona]:
     personas for printing."""
     ensure_planner_group()
     barcelona, cambridge = municipalities_ensure()
+    cambridge_adopt(barcelona, cambridge)  # from a demo loaded before municipalities
     with working_for(barcelona):
         with transaction.atomic():
             users = personas_load()

@@ -153,3 +153,30 @@ def _the_site_reads_it(env: dict[str, str], before: dict[str, int]) -> None:
     assert json.loads(done.stdout.strip().splitlines()[-1]) == [
         before["proposals_project"], before["proposals_proposal"],
         before["gisdata_dataset"], 4]
+
+
+def test_make_run_turns_a_demo_from_before_municipalities_into_the_two_cities(restored):
+    """`make run` migrates, then loads the demo over what is there: Cambridge's project
+    and layers move to Cambridge rather than being made a second time."""
+    migrate(restored)
+    done = subprocess.run([sys.executable, "manage.py", "load_demo", "--allow-production"],
+                          cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url(restored)},
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    counts = row_counts()
+    assert counts["municipalities_municipality"] == 2
+    assert counts["proposals_proposal"] == 53  # nothing proposed twice
+    assert counts["municipalities_area"] == 83
+    with connect() as conn:
+        owner = ("SELECT {0}, m.slug FROM {1} x JOIN municipalities_municipality m "
+                 "ON m.id = x.municipality_id WHERE {0} LIKE 'Cambridge%%' "
+                 "OR {0} LIKE 'cambridge%%'")
+        assert conn.execute(owner.format("x.slug", "proposals_project")).fetchall() == [
+            ("cambridge-riverside-play", "cambridge")]
+        assert sorted(conn.execute(owner.format("x.name", "gisdata_dataset")).fetchall()) == [
+            ("Cambridge 100-year flood zones", "cambridge"),
+            ("Cambridge neighbourhoods", "cambridge")]
+        layers = conn.execute(
+            "SELECT count(*) FROM gisdata_layer l JOIN gisdata_dataset d "
+            "ON d.id = l.dataset_id WHERE l.municipality_id <> d.municipality_id").fetchone()[0]
+        assert layers == 0

@@ -125,3 +125,15 @@ def test_each_city_answers_under_its_own_prefix(client, cities):
     assert "Cambridge: riverside play spaces" not in barcelona_home
     assert "Cambridge: riverside play spaces" in cambridge_home
     assert "Sant Antoni superblock" not in cambridge_home
+
+
+def test_the_demo_planners_open_their_own_dashboards(client, cities):
+    client.force_login(User.objects.get(username="cambridge"))
+    assert client.get("/cambridge/dashboard/").status_code == 200
+    assert client.get("/dashboard/").status_code == 403
+    client.force_login(User.objects.get(username="regional"))
+    page = client.get("/dashboard/region/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Barcelona" in html and "Cambridge" in html
+    assert client.get("/cambridge/dashboard/region/").status_code == 200

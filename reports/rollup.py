@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 
 from municipalities.models import Area, AreaLevel, Municipality
@@ -156,3 +157,21 @@ def participation_rollup(*, municipalities: Iterable[Municipality],
         region = _node(rows.get((IN_ALL, None, None, None)),
                        sum(populations) if all(populations) else None)
     return {"municipalities": cities, "region": region}
+
+
+# The open-data view's numbers are kept this long: a roll-up of a whole city reads every
+# proposal, comment and vote (seconds at a million proposals), and anyone may ask.
+PUBLIC_CACHE_SECONDS = 60
+
+
+def participation_rollup_public(*, municipality: Municipality,
+                                project: Project | None = None) -> dict:
+    """`participation_rollup(public=True)` for one municipality, at most a minute old:
+    concurrent readers share one computation instead of each starting their own."""
+    key = f"rollup:public:{municipality.pk}:{project.pk if project else 'all'}"
+    tree = cache.get(key)
+    if tree is None:
+        tree = participation_rollup(municipalities=[municipality], project=project,
+                                    public=True)
+        cache.set(key, tree, PUBLIC_CACHE_SECONDS)
+    return tree

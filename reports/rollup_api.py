@@ -20,7 +20,7 @@ from core import tenancy
 from municipalities.selectors import municipality_default
 from proposals.models import Project
 from proposals.selectors import project_for
-from reports.rollup import participation_rollup
+from reports.rollup import participation_rollup_public
 
 ADDITIVE = "Additive: a level's number is the sum of the levels below it and its outside bucket."
 NOT_ADDITIVE = ("Distinct people who proposed, commented or voted here, counted at this "
@@ -82,7 +82,8 @@ class RollupSerializer(serializers.Serializer):
 class Participation(APIView):
     """Participation by area: the municipality, each district, each neighbourhood, and
     what lies outside any of them. Counts add up from neighbourhood to district to city;
-    participants do not (each level counts its own distinct people)."""
+    participants do not (each level counts its own distinct people). The numbers may be
+    up to a minute old (reports.rollup.PUBLIC_CACHE_SECONDS)."""
 
     permission_classes = [AllowAny]
 
@@ -105,6 +106,5 @@ class Participation(APIView):
                 raise Http404 from exc
         municipality = (project.municipality if project is not None
                         else tenancy.current() or municipality_default())
-        tree = participation_rollup(municipalities=[municipality], project=project,
-                                    public=True)
+        tree = participation_rollup_public(municipality=municipality, project=project)
         return Response(RollupSerializer(tree).data)

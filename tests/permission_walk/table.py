@@ -108,6 +108,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:index": Case(read=PLANNER),
     "dashboard:audit": Case(read=PLANNER),
     "dashboard:projects": Case(read=PLANNER),
+    "dashboard:participation": Case(read=PLANNER),
     # Forms sent back with their errors: the planner got through (filling them in is
     # for tests/dashboard/test_projects.py and test_imports.py).
     "dashboard:project-new": Case(read=PLANNER, write=PLANNER, data=DASHBOARD_POST,
@@ -258,6 +259,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:my-votes": Case(read=USER),
     "api:role-list": Case(read=PUBLIC),
     "api:municipality-list": Case(read=PUBLIC),
+    "api:participation": Case(read=PUBLIC),
     "api:proposal-list": Case(read=PUBLIC),
     # Open data is what anyone may read: a draft or an unpublished layer is not in it,
     # not even for planners (who preview them on their own pages).

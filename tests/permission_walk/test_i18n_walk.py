@@ -155,8 +155,9 @@ def marked_world(world, django_db_blocker):
     with django_db_blocker.unblock():
         point = transaction.savepoint()
         for model in apps.get_models():
-            if model._meta.app_label not in ("audit", "accounts", "proposals", "voting",
-                                             "gisdata", "reports", "dashboard"):
+            if model._meta.app_label not in ("audit", "accounts", "municipalities",
+                                             "proposals", "voting", "gisdata", "reports",
+                                             "dashboard"):
                 continue
             for field in model._meta.concrete_fields:
                 base = re.sub(r"_(en|ca|es)$", "", field.name)

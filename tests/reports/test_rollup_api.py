@@ -7,6 +7,15 @@ from tests.area_factories import grid_import
 from tests.factories import project_make, proposal_make, user_make
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_numbers():
+    """The view keeps its numbers a minute (reports.rollup.PUBLIC_CACHE_SECONDS), under
+    the municipality's id, which every test's default municipality shares."""
+    from django.core.cache import cache
+
+    cache.clear()
 EAST = {"type": "Point", "coordinates": [2.19, 41.37]}
 
 
@@ -50,3 +59,17 @@ def test_each_municipality_answers_with_its_own_numbers(client):
     assert answer["municipalities"][0]["districts"] == []
     home = client.get("/api/v1/participation/").json()["municipalities"][0]
     assert home["counts"]["proposals"] == 2
+
+
+def test_the_numbers_are_kept_a_minute(client):
+    from django.core.cache import cache
+
+    proposal_make(project_make(), user_make())
+    assert client.get("/api/v1/participation/").json()["municipalities"][0][
+        "counts"]["proposals"] == 1
+    proposal_make(project_make("second"), user_make())
+    assert client.get("/api/v1/participation/").json()["municipalities"][0][
+        "counts"]["proposals"] == 1  # the same minute: the same numbers
+    cache.clear()
+    assert client.get("/api/v1/participation/").json()["municipalities"][0][
+        "counts"]["proposals"] == 2

@@ -1,6 +1,7 @@
 """Life in the demo: the personas discuss some proposals of each project.
 
-Questions, answers from the proposal's author and from the city's planner. Everything
+Questions, answers from the proposal's author and from the city's planner (Barcelona's
+in Barcelona, Cambridge's in Cambridge). Everything
 goes through the comment services, so the proposal's author is e-mailed about each
 comment by someone else, as on the site. Idempotent: a discussion is added to a
 proposal that has no comment yet.
@@ -28,8 +29,8 @@ THREADS = [
         ("resident", "Love it. The map says this spot floods, though: would a splash pad "
                      "survive that?"),
         ("@", "Good point. It is mostly concrete and drains, so a flood should not harm it."),
-        ("planner", "Our engineers will check the flood-zone ideas before the vote; "
-                    "thanks for raising it."),
+        ("cambridge", "Our engineers will check the flood-zone ideas before the vote; "
+                      "thanks for raising it."),
     ]),
     (RIVERSIDE, "Shade trees along Memorial Drive", [
         ("citizen", "Yes please, I run there every morning."),

@@ -1,8 +1,10 @@
 """The demo's open data, imported through the same pipeline planners use.
 
-Barcelona's districts, bike lanes and fountains become published layers of the map; in
-Cambridge (Massachusetts), the FEMA 100-year flood zones become a constraint layer of
-the riverside project (`demo/riverside.py`). Imports run in this process
+Barcelona's districts, neighbourhoods, bike lanes and fountains become published layers
+of its map; in Cambridge (Massachusetts), the neighbourhoods, and the FEMA 100-year
+flood zones, a constraint layer of the riverside project (`demo/riverside.py`). Each
+city's layers are imported while it is being served (`core.tenancy.working_for`), so
+they are its own. Imports run in this process
 (`import_run_execute`, what a worker runs) because `make run` loads the demo before it
 starts the workers.
 """
@@ -21,24 +23,41 @@ DEMO = Path(__file__).resolve().parent
 BCN = "Contains data from Open Data BCN, Ajuntament de Barcelona (CC BY 4.0)"
 CAMBRIDGE = "City of Cambridge GIS (ODC PDDL 1.0)"
 DISTRICTS = "Barcelona districts"
+NEIGHBOURHOODS = "Barcelona neighbourhoods"
 FLOOD_ZONES = "Cambridge 100-year flood zones"
-DATASETS = [
-    (DISTRICTS, DEMO / "barcelona/districtes.zip", "CC BY 4.0", BCN),
-    ("Barcelona bike lanes", DEMO / "barcelona/bike_lanes.geojson", "CC BY 4.0", BCN),
-    ("Barcelona drinking fountains", DEMO / "barcelona/fountains.geojson", "CC BY 4.0", BCN),
-    (FLOOD_ZONES, DEMO / "cambridge/floodplains_100yr.geojson", "ODC PDDL 1.0", CAMBRIDGE),
+CAMBRIDGE_NEIGHBOURHOODS = "Cambridge neighbourhoods"
+# The neighbourhoods' CSV has two WKT columns: the one in longitude and latitude is read.
+BARRIS = {"wkt_field": "geometria_wgs84"}
+# (name, file, licence, attribution, options of a CSV and its EPSG code)
+BARCELONA_DATASETS = [
+    (DISTRICTS, DEMO / "barcelona/districtes.zip", "CC BY 4.0", BCN, None),
+    (NEIGHBOURHOODS, DEMO / "barcelona/barris_wkt.csv", "CC BY 4.0", BCN, (BARRIS, 4326)),
+    ("Barcelona bike lanes", DEMO / "barcelona/bike_lanes.geojson", "CC BY 4.0", BCN, None),
+    ("Barcelona drinking fountains", DEMO / "barcelona/fountains.geojson", "CC BY 4.0", BCN,
+     None),
+]
+CAMBRIDGE_DATASETS = [
+    (CAMBRIDGE_NEIGHBOURHOODS, DEMO / "cambridge/neighborhoods.geojson", "ODC PDDL 1.0",
+     CAMBRIDGE, None),
+    (FLOOD_ZONES, DEMO / "cambridge/floodplains_100yr.geojson", "ODC PDDL 1.0", CAMBRIDGE,
+     None),
 ]
 
+DATASETS = BARCELONA_DATASETS + CAMBRIDGE_DATASETS
 
-def layer_import(name: str, path: Path, licence: str, attribution: str) -> Layer | None:
-    """The file's layer, imported and published under the dataset's name, once; None if
-    the import failed."""
+
+def layer_import(name: str, path: Path, licence: str, attribution: str,
+                 csv: tuple[dict, int] | None = None) -> Layer | None:
+    """The file's layer, imported and published under the dataset's name, once, for the
+    municipality being served; None if the import failed."""
     dataset = Dataset.objects.filter(name=name).first()
     if dataset is None:
+        options, srid = csv or (None, None)
         with open(path, "rb") as handle:
             run = gis.dataset_import(user=None, name=name,
                                      source_file=File(handle, name=path.name),
-                                     licence=licence, attribution=attribution)
+                                     licence=licence, attribution=attribution,
+                                     options=options, source_srid=srid)
         gis.import_run_execute(run_id=run.pk)
         dataset = run.dataset
     layer = dataset.layers.first()
@@ -50,7 +69,7 @@ def layer_import(name: str, path: Path, licence: str, attribution: str) -> Layer
 
 def _districts_mark(districts: Layer | None) -> None:
     """Breakdowns by district start from the layer a planner marked: the demo's, unless
-    a layer is marked already."""
+    a layer of the municipality is marked already."""
     if districts is not None and not Layer.objects.filter(is_districts=True).exists():
         Layer.objects.filter(pk=districts.pk).update(is_districts=True)
 
@@ -63,13 +82,22 @@ def _flood_constraint(flood: Layer | None) -> None:
                     "check that it can stand a flood.")
 
 
-def layers_load() -> None:
-    """Import and publish the demo layers, mark the districts, and give the flood zones
-    their constraint; each once."""
-    layers = {name: layer_import(name, path, licence, attribution)
-              for name, path, licence, attribution in DATASETS}
+def barcelona_layers_load() -> dict[str, Layer | None]:
+    """Import and publish Barcelona's layers and mark its districts, each once; the
+    layers by name. Run while Barcelona is being served."""
+    layers = {row[0]: layer_import(*row) for row in BARCELONA_DATASETS}
     _districts_mark(layers[DISTRICTS])
+    return layers
+
+
+def cambridge_layers_load() -> dict[str, Layer | None]:
+    """Import and publish Cambridge's layers, mark its neighbourhoods as its districts
+    (its breakdowns are by neighbourhood) and give the flood zones their constraint,
+    each once; the layers by name. Run while Cambridge is being served."""
+    layers = {row[0]: layer_import(*row) for row in CAMBRIDGE_DATASETS}
+    _districts_mark(layers[CAMBRIDGE_NEIGHBOURHOODS])
     _flood_constraint(layers[FLOOD_ZONES])
+    return layers
 
 
 def flood_zone_point():

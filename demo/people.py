@@ -16,6 +16,8 @@ from django.contrib.auth.models import Group
 from accounts import services as account_services
 from accounts.groups import PLANNER_GROUP
 from accounts.models import RoleClaim, StakeholderRole, User
+from demo.cities import REGION_SLUG
+from municipalities.models import Municipality, Region
 from municipalities.selectors import municipality_default
 
 DEMO_PASSWORD = "plaza-demo-2026"  # noqa: S105 - published on purpose, see README
@@ -39,6 +41,10 @@ class Persona:
     role_slug: str | None = None
     planner: bool = False
     superuser: bool = False
+    # A planner plans for this municipality (its slug; None: the default one, Barcelona),
+    # or, regional, sees every municipality of the demo's region without changing any.
+    municipality: str | None = None
+    regional: bool = False
 
 
 PERSONAS = [
@@ -47,6 +53,8 @@ PERSONAS = [
     Persona("business", "Berta Business-owner", role_slug="business-owner"),
     Persona("expert", "Elena Expert", role_slug="expert"),
     Persona("planner", "Pau Planner", planner=True),
+    Persona("cambridge", "Casey Cambridge", planner=True, municipality="cambridge"),
+    Persona("regional", "Rita Regional", planner=True, regional=True),
     Persona("admin", "Site administrator", planner=True, superuser=True),
 ]
 
@@ -79,10 +87,21 @@ def persona_user(persona: Persona) -> User:
         EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     if persona.planner:
         user.groups.add(Group.objects.get(name=PLANNER_GROUP))
-        if user.planner_municipality_id is None:
-            user.planner_municipality = municipality_default()
-            user.save(update_fields=["planner_municipality"])
+        _planner_place(user, persona)
     return user
+
+
+def _planner_place(user: User, persona: Persona) -> None:
+    """Where the planner plans, set once: a reload keeps what an administrator changed."""
+    if user.planner_municipality_id is not None or user.planner_region_id is not None:
+        return
+    if persona.regional:
+        user.planner_region = Region.objects.get(slug=REGION_SLUG)
+    elif persona.municipality:
+        user.planner_municipality = Municipality.objects.get(slug=persona.municipality)
+    else:
+        user.planner_municipality = municipality_default()
+    user.save(update_fields=["planner_municipality", "planner_region"])
 
 
 def _role_verify(user: User, role: StakeholderRole, planner: User, evidence: str) -> None:
@@ -97,11 +116,19 @@ def _role_verify(user: User, role: StakeholderRole, planner: User, evidence: str
 
 
 def personas_load() -> dict[str, User]:
-    """The roles and every persona's user, each role verified; users by username."""
-    roles = roles_ensure()
+    """Every persona's user (users by username), and the roles of the municipality being
+    served, each persona's verified by `planner`."""
     users = {persona.username: persona_user(persona) for persona in PERSONAS}
+    roles_verify(users, planner=users["planner"])
+    return users
+
+
+def roles_verify(users: dict[str, User], *, planner: User) -> None:
+    """The roles of the municipality being served (`core.tenancy.working_for`), and
+    each persona's claim to theirs verified by that municipality's planner: the demo's
+    people hold the same roles in both cities, so weighted voting shows in either."""
+    roles = roles_ensure()
     for persona in PERSONAS:
         if persona.role_slug:
-            _role_verify(users[persona.username], roles[persona.role_slug], users["planner"],
+            _role_verify(users[persona.username], roles[persona.role_slug], planner,
                          evidence=f"Demo persona: {persona.display_name}.")
-    return users

@@ -102,6 +102,8 @@ LAYERS = {
                                      "Fuentes de agua potable de Barcelona"),
     "Cambridge 100-year flood zones": ("Zones inundables (100 anys) de Cambridge",
                                        "Zonas inundables (100 años) de Cambridge"),
+    "Barcelona neighbourhoods": ("Barris de Barcelona", "Barrios de Barcelona"),
+    "Cambridge neighbourhoods": ("Barris de Cambridge", "Barrios de Cambridge"),
 }
 
 # By the same name: the feedback a drawing in the layer gets.

@@ -158,6 +158,8 @@ def main() -> int:
         print(logins, end="", flush=True)
         if healthy:
             say(f"Plaza is running at {url}  (Ctrl-C stops it)")
+            # The demo's two municipalities: the default one at /, Cambridge by its prefix.
+            say(f"  Barcelona: {url}   Cambridge: {url}cambridge/")
             if os.environ["SITE_URL"].rstrip("/") != url.rstrip("/"):
                 say(f"e-mails link to {os.environ['SITE_URL']} (SITE_URL)")
         elif not run.stopping:

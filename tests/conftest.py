@@ -50,6 +50,18 @@ def _no_cached_credits():
 
 
 @pytest.fixture(autouse=True)
+def _municipalities_read_afresh():
+    """The resolver keeps the municipalities for a while in the process: a test that
+    renamed the default one or gave it languages (the demo does) must not leave them to
+    the next test, whose database was rolled back."""
+    from municipalities import resolver
+
+    resolver.forget()
+    yield
+    resolver.forget()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """A request in Catalan leaves Catalan active in this thread (LocaleMiddleware does
     not switch back): each test starts, and ends, in the default language."""

@@ -1,5 +1,5 @@
-"""The demo city: personas, roles, verified claims, the Barcelona project and its
-proposals; loading twice changes nothing."""
+"""The demo: Barcelona and Cambridge in one region, personas, roles, verified claims,
+the projects and their proposals; loading twice changes nothing."""
 
 import pytest
 from django.contrib.auth import authenticate
@@ -16,6 +16,11 @@ from proposals.geometry import geometry_clean
 from proposals.models import Category, Comment, Phase, Project, Proposal, Visibility
 
 pytestmark = pytest.mark.django_db
+
+
+def barcelona_project(slug: str) -> Project:
+    """Barcelona's project (a replica in Cambridge may share its slug)."""
+    return Project.objects.get(slug=slug, municipality__slug="barcelona")
 
 PLACA_DE_CATALUNYA = Point(2.1700, 41.3870, srid=4326)
 
@@ -38,9 +43,14 @@ def test_the_demo_has_each_persona_with_its_verified_role(settings):
 
 
 def _counts():
+    from gisdata.models import Dataset, Feature, Layer
+    from municipalities.models import Area, Municipality, Region
+
     return (User.objects.count(), StakeholderRole.objects.count(), RoleClaim.objects.count(),
             Project.objects.count(), Proposal.objects.count(), Category.objects.count(),
-            Phase.objects.count(), Comment.objects.count())
+            Phase.objects.count(), Comment.objects.count(), Municipality.objects.count(),
+            Region.objects.count(), Area.objects.count(), Dataset.objects.count(),
+            Layer.objects.count(), Feature.objects.count())
 
 
 def test_loading_the_demo_twice_creates_nothing_more():
@@ -48,9 +58,15 @@ def test_loading_the_demo_twice_creates_nothing_more():
     counts = _counts()
     demo_load()
     assert counts == _counts()
-    # Three projects: 40 + 8 + 5 proposals, 5 + 4 + 2 categories, 4 + 4 + 4 phases,
-    # ten discussions of 20 comments and replies.
-    assert counts[3:] == (3, 53, 11, 12, 20)
+    # Four projects (Cambridge's replica of Barcelona's among them): 40 + 8 + 5
+    # proposals, ten discussions of 20 comments and replies.
+    assert (counts[3], counts[4], counts[7]) == (4, 53, 20)
+    originals = Project.objects.filter(replicated_from__isnull=True)
+    # Of the three made here: 5 + 4 + 2 categories, 4 + 4 + 4 phases.
+    assert Category.objects.filter(project__in=originals).count() == 11
+    assert Phase.objects.filter(project__in=originals).count() == 12
+    # Two municipalities of one region; 10 districts and 73 neighbourhoods; 6 datasets.
+    assert counts[8:13] == (2, 1, 83, 6, 6)
 
 
 def test_the_command_refuses_to_run_without_debug(settings):
@@ -74,7 +90,7 @@ def test_district_names_keep_their_accents(districts):
 
 def test_the_project_is_public_on_the_ten_districts_and_open_for_ideas(districts):
     demo_load()
-    project = Project.objects.get(slug=PROJECT_SLUG)
+    project = barcelona_project(PROJECT_SLUG)
     assert project.visibility == Visibility.PUBLIC
     assert project.area.geom_type == "MultiPolygon"
     assert project.area.srid == 4326 and project.area.valid
@@ -90,7 +106,7 @@ def test_the_project_is_public_on_the_ten_districts_and_open_for_ideas(districts
 
 def test_the_proposals_cover_every_shape_category_and_most_districts(districts):
     demo_load()
-    project = Project.objects.get(slug=PROJECT_SLUG)
+    project = barcelona_project(PROJECT_SLUG)
     proposals = list(project.proposals.select_related("author", "category"))
     assert len(proposals) >= 36
     for kind in ("Point", "LineString", "Polygon"):
@@ -119,12 +135,11 @@ def test_the_proposals_name_real_places_with_their_accents():
 
 
 def test_the_demo_has_a_project_in_voting_where_weights_change_the_ranking(client):
-    from proposals.models import Project
     from voting.models import Vote
     from voting.selectors import ranking_queryset, results_visible
 
     demo_load()
-    project = Project.objects.get(slug="sant-antoni-superblock")
+    project = barcelona_project("sant-antoni-superblock")
     assert project.current_phase().kind == "voting"
     for persona in ("resident", "business"):
         assert Vote.objects.filter(user__username=persona, proposal__project=project).exists()
@@ -148,9 +163,9 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
     demo_load()
     layers = dict(Layer.objects.filter(is_published=True).values_list("title",
                                                                        "feature_count"))
-    assert layers == {"Barcelona districts": 10, "Barcelona bike lanes": 247,
-                      "Barcelona drinking fountains": 1988,
-                      "Cambridge 100-year flood zones": 21}
+    assert layers == {"Barcelona districts": 10, "Barcelona neighbourhoods": 73,
+                      "Barcelona bike lanes": 247, "Barcelona drinking fountains": 1988,
+                      "Cambridge neighbourhoods": 13, "Cambridge 100-year flood zones": 21}
     project = Project.objects.get(slug=RIVERSIDE)
     assert project.current_phase().kind == "ideation"
     proposal = services.proposal_create(
@@ -158,24 +173,35 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
         body="By the river.", category="play", geometry=json.loads(flood_zone_point().json))
     assert "100-year flood zone" in proposal.constraint_feedback[0]["message"]
     demo_load()  # once more: nothing imported twice
-    assert Layer.objects.count() == 4
+    assert Layer.objects.count() == 6
 
 
-def test_the_first_project_on_the_home_page_has_ideas_and_discussions(client):
+@pytest.mark.parametrize("slug, home", [("barcelona", "/"), ("cambridge", "/cambridge/")])
+def test_the_first_project_on_each_home_page_has_ideas_and_discussions(client, slug, home):
+    from core.tenancy import working_for
+    from municipalities.models import Municipality
     from proposals.selectors import projects_listed
 
     demo_load()
-    html = client.get("/").content.decode()
-    first = projects_listed(user=User()).first()
-    others = Project.objects.exclude(pk=first.pk)
-    assert all(html.index(first.title) < html.index(p.title) for p in others)
+    html = client.get(home).content.decode()
+    with working_for(Municipality.objects.get(slug=slug)):
+        listed = list(projects_listed(user=User()))
+    first = listed[0]
+    assert all(html.index(first.title) < html.index(p.title) for p in listed[1:])
     assert first.proposals.filter(status="published").count() >= 5
     assert Comment.objects.filter(proposal__project=first, parent__isnull=False).exists()
+
+
+def test_cambridge_leads_with_the_riverside_ideas_its_planner_answers(client):
+    from demo.riverside import RIVERSIDE
+
+    demo_load()
+    first = Project.objects.get(slug=RIVERSIDE)
     # One idea lies in the flood zone: its author was told so while drawing.
     splash = first.proposals.get(title="Splash pad at Magazine Beach")
     assert "100-year flood zone" in splash.constraint_feedback[0]["message"]
-    page = client.get(f"/proposals/{splash.pk}/").content.decode()
-    assert "would a splash pad survive that?" in page and "Pau Planner" in page
+    page = client.get(f"/cambridge/proposals/{splash.pk}/").content.decode()
+    assert "would a splash pad survive that?" in page and "Casey Cambridge" in page
 
 
 def test_demo_discussions_are_personas_comments_and_replies_with_notifications():

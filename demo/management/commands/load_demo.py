@@ -5,10 +5,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from demo.loader import ATTRIBUTION, demo_load
 from demo.people import DEMO_PASSWORD
+from municipalities.models import Municipality
 
 
 class Command(BaseCommand):
-    help = "Load the Barcelona demo city and demo users (idempotent)."
+    help = "Load the demo: Barcelona and Cambridge, and the demo users (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -23,10 +24,24 @@ class Command(BaseCommand):
                 "Pass --allow-production if this really is a demo server."
             )
         personas = demo_load()
-        self.stdout.write(self.style.SUCCESS("Demo city loaded: Barcelona. " + ATTRIBUTION))
+        self.stdout.write(self.style.SUCCESS(
+            "Demo loaded: Barcelona and Cambridge, two municipalities of the Demo region. "
+            + ATTRIBUTION))
+        self.stdout.write("Municipalities (paths on this server):")
+        for municipality in Municipality.objects.order_by("-is_default", "name"):
+            self.stdout.write(f"  {municipality.prefix:<12} {municipality.name}")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for p in personas:
-            what = ("site administrator" if p.superuser else "planner" if p.planner
-                    else f"verified {p.role_slug.replace('-', ' ')}" if p.role_slug
-                    else "citizen without a verified role")
-            self.stdout.write(f"  {p.username:<10} {what}")
+            self.stdout.write(f"  {p.username:<10} {_persona_what(p)}")
+
+
+def _persona_what(p) -> str:
+    if p.superuser:
+        return "site administrator"
+    if p.regional:
+        return "regional planner (sees Barcelona and Cambridge)"
+    if p.planner:
+        return f"planner of {(p.municipality or 'barcelona').capitalize()}"
+    if p.role_slug:
+        return f"verified {p.role_slug.replace('-', ' ')} (in both cities)"
+    return "citizen without a verified role"

@@ -18,6 +18,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import ClaimStatus
 from accounts.selectors import voting_weight_resolve
+from municipalities import resolver
 from tests.factories import claim_make, project_make, proposal_make, user_make
 from voting import selectors, services
 from voting.models import ProjectVoting, RoleWeight, Vote
@@ -37,6 +38,9 @@ def test_a_vote_through_the_api_is_the_token_and_one_statement(ballot, voters, v
     url = reverse("api:proposal-vote", args=[ballot[0].pk])
     if value == "oppose":
         assert api.post(url, {"value": "support"}, format="json").status_code == 200
+    # Each process reads the table of municipalities once, not on each request
+    # (municipalities/resolver.py): read it here, as a running server has.
+    resolver.directory()
     with CaptureQueriesContext(connection) as ctx:
         response = api.post(url, {"value": value}, format="json")
     assert response.status_code == 200

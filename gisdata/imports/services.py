@@ -94,7 +94,9 @@ def dataset_create(*, name: str, user=None, source_file=None, source_url: str = 
                 "ISO-8859-1.") % {"encoding": repr(encoding)}}) from None
     base = slugify(name)[:80] or "dataset"
     slug, n = base, 1
-    while Dataset.objects.filter(slug=slug).exists():
+    # Slugs are unique across the deployment (a layer shared with the region keeps its
+    # name there), so every municipality's datasets are asked, not the served one's.
+    while Dataset._base_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return Dataset.objects.create(

@@ -163,3 +163,13 @@ def test_a_city_wide_layer_rule_speaks_in_its_own_municipalitys_projects_only(ot
     assert [f.message for f in constraints_check(inside, project_id=ours.pk)] == [
         "In a flood zone."]
     assert constraints_check(inside, project_id=theirs.pk) == []
+
+
+def test_a_dataset_named_like_another_municipalitys_gets_a_slug_of_its_own(other):
+    from gisdata.imports.services import dataset_create
+
+    ours = dataset_create(name="Flood zones", source_url="https://example.org/a.geojson")
+    theirs = in_(other, lambda: dataset_create(name="Flood zones",
+                                               source_url="https://example.org/b.geojson"))
+    assert (ours.slug, theirs.slug) == ("flood-zones", "flood-zones-2")
+    assert theirs.municipality == other

@@ -9,6 +9,7 @@ from reports.rollup import participation_rollup
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.quality("rollup-adds-up")
 def test_the_roll_up_and_the_spatial_join_agree_on_every_area():
     municipality, project = bench_rollup.seed(3000, slug="bench-rollup-test")
 

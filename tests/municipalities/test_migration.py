@@ -96,6 +96,7 @@ def migrate(env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+@pytest.mark.quality("migration-keeps-rows")
 def test_the_demo_from_before_municipalities_migrates_into_the_default_one(restored):
     before = row_counts()
     assert before["proposals_project"] == 3 and before["proposals_proposal"] == 53
@@ -155,6 +156,7 @@ def _the_site_reads_it(env: dict[str, str], before: dict[str, int]) -> None:
         before["gisdata_dataset"], 4]
 
 
+@pytest.mark.quality("migration-keeps-rows")
 def test_make_run_turns_a_demo_from_before_municipalities_into_the_two_cities(restored):
     """`make run` migrates, then loads the demo over what is there: Cambridge's project
     and layers move to Cambridge rather than being made a second time."""

@@ -97,6 +97,7 @@ def test_the_numbers_of_a_city_by_district_and_neighbourhood():
     _assert_additive(tree)
 
 
+@pytest.mark.quality("rollup-adds-up")
 def test_a_region_sums_its_municipalities_and_counts_its_people_once():
     girona = Municipality.objects.create(slug="girona", name="Girona", population=100000)
     home = municipality_default()
@@ -166,6 +167,7 @@ def grid_with_a_gap():
 @settings(max_examples=20, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(proposals=st.lists(PROPOSAL, max_size=12))
+@pytest.mark.quality("rollup-adds-up")
 def test_every_level_equals_the_sum_of_its_parts_and_a_direct_count(grid_with_a_gap,
                                                                    proposals):
     project, people = grid_with_a_gap

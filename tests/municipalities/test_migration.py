@@ -13,7 +13,6 @@ is the default municipality's, and every planner plans for it.
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +22,7 @@ import pytest
 from django.db import connection
 
 from accounts.groups import PLANNER_GROUP
+from tests.postgres_tools import pg_env, tool
 
 ROOT = Path(__file__).resolve().parents[2]
 DUMP = ROOT / "tests/data/before_municipalities/demo_2f0ebe4.sql.gz"
@@ -38,19 +38,6 @@ OWNED = ["proposals_project", "gisdata_dataset", "gisdata_layer",
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def tool(name: str) -> str:
-    found = shutil.which(name) or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None)
-    if not found:
-        pytest.fail(f"{name} is missing: make test installs PostgreSQL's client programs")
-    return found
-
-
-def pg_env() -> dict[str, str]:
-    params = connection.settings_dict
-    return {**os.environ, "PGHOST": params["HOST"] or "127.0.0.1",
-            "PGPORT": str(params["PORT"] or 5432), "PGUSER": params["USER"],
-            "PGPASSWORD": params["PASSWORD"]}
 
 
 def connect() -> psycopg.Connection:

@@ -8,7 +8,6 @@ finds no migration missing.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from django.db import connection
 from accounts.models import ClaimStatus
 from gisdata.imports import services as gisdata_services
 from tests.factories import claim_make, project_make, proposal_make, role_make, user_make
+from tests.postgres_tools import pg_env, tool
 from voting.services import vote_cast
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,19 +29,6 @@ TABLES = ["proposals_project", "proposals_proposal", "voting_vote", "gisdata_fea
           "gisdata_layer"]
 
 
-def tool(name: str) -> str:
-    found = shutil.which(name) or next(
-        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"))), None)
-    if not found:
-        pytest.fail(f"{name} is missing: make test installs PostgreSQL's client programs")
-    return found
-
-
-def pg_env() -> dict[str, str]:
-    params = connection.settings_dict
-    return {**os.environ, "PGHOST": params["HOST"] or "127.0.0.1",
-            "PGPORT": str(params["PORT"] or 5432), "PGUSER": params["USER"],
-            "PGPASSWORD": params["PASSWORD"]}
 
 
 def counts(dbname: str) -> dict[str, int]:

@@ -60,7 +60,7 @@ def proposals_readable(*, user) -> QuerySet[Proposal]:
     pages and endpoints about one proposal look it up in (anything else is a 404)."""
     projects = Project.objects.visible_to(user)
     return _readable(Proposal.objects.filter(project__in=projects), user).select_related(
-        "project", "category", "author")
+        "project", "category", "author", "neighbourhood", "district")
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,18 @@ def test_proposals_of_another_municipality_are_not_placed_in_these_areas():
     fresh = proposal_make(project, user_make(), geometry=IN_D2_ROW1)
     fresh.refresh_from_db()
     assert fresh.district is None
+
+
+def test_the_proposal_page_names_its_neighbourhood_and_district(client):
+    from django.contrib.gis.geos import Point
+
+    from tests.area_factories import EAST, NORTH, SOUTH, WEST
+
+    grid_import(1, 1)
+    Area.objects.filter(level=AreaLevel.NEIGHBOURHOOD).update(name="<b>Sant Antoni</b>")
+    project = project_make("placed")
+    proposal = proposal_make(project, user_make(), status="published",
+                             geometry=Point((WEST + EAST) / 2, (SOUTH + NORTH) / 2,
+                                            srid=4326))
+    page = client.get(f"/proposals/{proposal.pk}/").content.decode()
+    assert "In &lt;b&gt;Sant Antoni&lt;/b&gt;, District D1" in page

@@ -38,8 +38,9 @@ class MunicipalityMiddleware:
         finally:
             context.leave(tokens)
             set_script_prefix(script_prefix)
-        if response.streaming:
-            # A streamed body is read after this returns: read it for the same place.
+        if response.streaming and getattr(response, "file_to_stream", None) is None:
+            # A streamed body is read after this returns: read it for the same place. (A
+            # file's bytes need no municipality, and keep the server's sendfile.)
             response.streaming_content = _served_for(response.streaming_content,
                                                      municipality, prefix, script_prefix)
         return response

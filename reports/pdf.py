@@ -124,6 +124,7 @@ def _render(data: ReportData, *, report_id: int, checksum: str, backdrop: Backdr
         "districts": [{**d, "support_weight_text": num(d["support_weight"])}
                       for d in data.districts if d["proposals"]],
         "districts_empty": [d["name"] for d in data.districts if not d["proposals"]],
+        "areas": [{**a, "support_weight_text": num(a["support_weight"])} for a in data.areas],
         "weights": [{**w, "weight_text": num(w["weight"])} for w in data.weights],
         "unverified_text": num(data.unverified_weight),
         "site_name": settings.SITE_NAME,

@@ -175,3 +175,20 @@ def participation_rollup_public(*, municipality: Municipality,
                                     public=True)
         cache.set(key, tree, PUBLIC_CACHE_SECONDS)
     return tree
+
+
+def rollup_table(city: dict) -> list[dict]:
+    """One municipality of the tree as the rows of a table: each district, then its
+    neighbourhoods and what in it lies in none of them, then what lies in no district.
+    Each row: {"level": "district" | "neighbourhood" | "outside", "name", **counts}."""
+    rows = []
+    for district in city["districts"]:
+        rows.append({"level": "district", "name": district["name"], **district["counts"]})
+        rows += [{"level": "neighbourhood", "name": n["name"], **n["counts"]}
+                 for n in district["neighbourhoods"]]
+        if district["outside"]["proposals"]:
+            rows.append({"level": "outside", "name": district["name"],
+                         **district["outside"]})
+    if rows and city["outside"]["proposals"]:
+        rows.append({"level": "outside", "name": "", **city["outside"]})
+    return rows

@@ -30,6 +30,7 @@ from proposals import districts as placement
 from proposals.comment_selectors import comments_public_q
 from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
+from reports.rollup import participation_rollup, rollup_table
 from voting import selectors as voting
 from voting.groups import RoleBreakdown, min_group_size, role_groups_merge
 from voting.models import VoteTally
@@ -63,6 +64,9 @@ class ReportData:
     districts: list[dict] = field(default_factory=list)
     # The published layers drawn under the overview map (reports/backdrop.py).
     context_layers: list[dict] = field(default_factory=list)
+    # Participation by the municipality's districts and neighbourhoods (reports/rollup.py),
+    # read in the same snapshot; empty where the municipality has no areas.
+    areas: list[dict] = field(default_factory=list)
 
     @property
     def phase_days(self) -> list[dict]:
@@ -146,6 +150,8 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
     if district_layer is not None:
         data.district_layer, data.districts = _districts(project, district_layer, proposals,
                                                          people.by_district)
+    tree = participation_rollup(municipalities=[project.municipality], project=project)
+    data.areas = rollup_table(tree["municipalities"][0])
     return data
 
 

@@ -250,3 +250,20 @@ def test_the_next_attempt_removes_what_a_killed_one_saved(council):
     files = sorted(p.relative_to(report_folder(report)).parts[0]
                    for p in report_folder(report).rglob("*") if p.is_file())
     assert files == ["2", "2", "2"]
+
+
+def test_the_report_rolls_participation_up_by_the_municipalitys_areas(council):
+    from tests.area_factories import grid_import
+
+    grid_import(2, 1)  # District D1 the west half of the project's area, D2 the east
+    report = compiled(council["project"])
+    section = pdf_text(report).split("By district and neighbourhood", 1)[1].split(
+        "The ranking", 1)[0]
+    rows = {line.split()[0] + " " + line.split()[1]: line.split()[2:]
+            for line in section.splitlines() if line.strip().startswith("District")}
+    # proposals, comments, votes, participants, support: the same as "By district"'s
+    # West and East from the districts layer of the same halves
+    west, east = rows["District D1"], rows["District D2"]
+    assert west == ["2", "1", "16", "9", "8.5"]
+    for column, name in enumerate(("proposals", "comments", "votes")):
+        assert int(west[column]) + int(east[column]) == report.summary[name]

@@ -58,7 +58,8 @@ def world_make() -> dict:
     author = user_make("walk-author")
     admin = user_make("walk-admin", is_staff=True, is_superuser=True)
     resident = role_make("walk-resident", "1", position=10)
-    region = Region.objects.create(slug="walk-region", name="Walk region")
+    # Its own slug: the two-municipality walk (towns.py) makes "walk-region" inside it.
+    region = Region.objects.create(slug="walk-world-region", name="Walk world region")
     Municipality.objects.filter(is_default=True).update(region=region)
     district = Area.objects.create(
         municipality=municipality_default(), level=AreaLevel.DISTRICT, code="01",

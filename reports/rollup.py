@@ -164,11 +164,15 @@ def participation_rollup(*, municipalities: Iterable[Municipality],
 PUBLIC_CACHE_SECONDS = 60
 
 
+def public_cache_key(municipality: Municipality, project: Project | None) -> str:
+    return f"rollup:public:{municipality.pk}:{project.pk if project else 'all'}"
+
+
 def participation_rollup_public(*, municipality: Municipality,
                                 project: Project | None = None) -> dict:
     """`participation_rollup(public=True)` for one municipality, at most a minute old:
     concurrent readers share one computation instead of each starting their own."""
-    key = f"rollup:public:{municipality.pk}:{project.pk if project else 'all'}"
+    key = public_cache_key(municipality, project)
     tree = cache.get(key)
     if tree is None:
         tree = participation_rollup(municipalities=[municipality], project=project,

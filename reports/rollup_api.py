@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -31,8 +31,9 @@ NOT_ADDITIVE = ("Distinct people who proposed, commented or voted here, counted 
 class CountsSerializer(serializers.Serializer):
     proposals = serializers.IntegerField(help_text=f"Public proposals. {ADDITIVE}")
     comments = serializers.IntegerField(help_text=f"Public comments on them. {ADDITIVE}")
-    votes = serializers.IntegerField(
-        help_text=f"Votes on them, where the results are public. {ADDITIVE}")
+    # "votes_cast", not "votes": a count, where a public answer never lists ballots.
+    votes_cast = serializers.IntegerField(
+        source="votes", help_text=f"Votes on them, where the results are public. {ADDITIVE}")
     support_weight = serializers.DecimalField(
         max_digits=20, decimal_places=3,
         help_text=f"The summed weights of the supporting votes. {ADDITIVE}")
@@ -42,7 +43,7 @@ class CountsSerializer(serializers.Serializer):
 class Per1000Serializer(serializers.Serializer):
     proposals = serializers.DecimalField(max_digits=14, decimal_places=2)
     comments = serializers.DecimalField(max_digits=14, decimal_places=2)
-    votes = serializers.DecimalField(max_digits=14, decimal_places=2)
+    votes_cast = serializers.DecimalField(source="votes", max_digits=14, decimal_places=2)
     participants = serializers.DecimalField(max_digits=14, decimal_places=2)
 
 
@@ -93,7 +94,9 @@ class Participation(APIView):
             "project", OpenApiTypes.INT, required=False,
             description="One project's numbers; without it, every listed project of the "
                         "municipality.")],
-        responses={200: RollupSerializer})
+        responses={200: RollupSerializer,
+                   404: OpenApiResponse(description="No such project, or not one you may "
+                                                    "open.")})
     def get(self, request):
         raw = request.query_params.get("project", "")
         project = None

@@ -29,7 +29,7 @@ def test_anyone_reads_the_tree_of_the_listed_projects(client):
 
     [city] = answer["municipalities"]
     assert answer["region"] is None
-    assert city["counts"] == {"proposals": 1, "comments": 0, "votes": 0,
+    assert city["counts"] == {"proposals": 1, "comments": 0, "votes_cast": 0,
                               "support_weight": "0.000", "participants": 1}
     d2 = next(d for d in city["districts"] if d["code"] == "D2")
     n21 = next(n for n in d2["neighbourhoods"] if n["code"] == "N2-1")

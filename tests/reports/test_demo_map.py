@@ -31,12 +31,14 @@ DEMO = Path(__file__).resolve().parents[2] / "demo" / "barcelona"
 def sant_antoni(settings):
     ensure_planner_group()
     roles = roles_ensure()
-    users = {p.username: persona_user(p) for p in PERSONAS}
+    # Barcelona's people: Cambridge's planner and the region's need the demo's cities.
+    users = {p.username: persona_user(p) for p in PERSONAS
+             if not (p.municipality or p.regional)}
     planner = users["planner"]
     from accounts import services as account_services
 
     for persona in PERSONAS:
-        if persona.role_slug:
+        if persona.role_slug and persona.username in users:
             claim = account_services.role_claim_submit(
                 user=users[persona.username], role=roles[persona.role_slug], evidence="Demo.")
             account_services.role_claim_verify(claim_id=claim.pk, planner=planner)

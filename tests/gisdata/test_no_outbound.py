@@ -111,6 +111,20 @@ def test_a_geojson_whose_crs_links_to_a_url_is_refused_before_gdal_fetches_it(
     refused(run, listener, "links to", f"{listener.url}/crs", "EPSG")
 
 
+def test_a_crs_holding_a_number_too_long_for_python_is_refused_with_a_reason():
+    """5,000 digits: more than Python turns into an int, a ValueError that is not a JSON
+    error; the check refuses the file with its reason instead of failing."""
+    import io
+
+    from gisdata.imports.inspection.base import InspectError
+    from gisdata.imports.inspection.outbound import check_geojson_crs
+
+    data = (b'{"type": "FeatureCollection", "crs": {"type": "name", "properties": '
+            b'{"name": ' + b"9" * 5000 + b'}}, "features": []}')
+    with pytest.raises(InspectError, match="cannot be read"):
+        check_geojson_crs(lambda: io.BytesIO(data), name="huge.geojson")
+
+
 @pytest.mark.quality("crs-link")
 def test_a_geojson_with_a_named_epsg_crs_still_imports(listener, tmp_path):
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25831"}}

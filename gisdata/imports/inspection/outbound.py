@@ -93,8 +93,9 @@ def _check_crs_at(data: bytes, start: int, *, name: str, at_end: bool) -> None:
         return
     try:
         value, _end = json.JSONDecoder().raw_decode(window.decode("utf-8", errors="replace"))
-    except json.JSONDecodeError as exc:
-        # Longer than any CRS, or broken JSON (which GDAL would refuse anyway).
+    except ValueError as exc:
+        # Longer than any CRS, or broken JSON (which GDAL would refuse anyway), or a
+        # number of more digits than Python converts (a ValueError, not a JSON error).
         raise _crs_refused(name, _("a “crs” member that cannot be read")) from exc
     problem = _crs_problem(value)
     if problem is not None:

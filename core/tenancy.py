@@ -31,13 +31,11 @@ def visible_ids() -> frozenset[int] | None:
 @contextmanager
 def working_for(municipality, *, also: Iterable[int] = ()):
     """Serve `municipality` (and read the data of `also`, for regional views)."""
-    ids = frozenset({municipality.pk, *also}) if municipality is not None else None
-    tokens = (_current.set(municipality), _visible.set(ids))
+    tokens = enter(municipality, also=also)
     try:
         yield municipality
     finally:
-        _visible.reset(tokens[1])
-        _current.reset(tokens[0])
+        leave(tokens)
 
 
 @contextmanager
@@ -51,9 +49,9 @@ def across_all():
         _visible.reset(token)
 
 
-def enter(municipality) -> tuple:
+def enter(municipality, *, also: Iterable[int] = ()) -> tuple:
     """Start serving `municipality` for the rest of this request; `leave` ends it."""
-    ids = frozenset({municipality.pk}) if municipality is not None else None
+    ids = frozenset({municipality.pk, *also}) if municipality is not None else None
     return _current.set(municipality), _visible.set(ids)
 
 

@@ -4,7 +4,7 @@ import re
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver
 from django.utils.translation import gettext_lazy as _
 
 # Paths served outside Django's URLs (the web server, WhiteNoise) or kept for later.
@@ -20,8 +20,6 @@ def _first_segments(patterns) -> set[str]:
             found.add(head)
         elif isinstance(pattern, URLResolver):
             found |= _first_segments(pattern.url_patterns)
-        elif isinstance(pattern, URLPattern):
-            continue
     return found
 
 

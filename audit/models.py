@@ -58,6 +58,10 @@ class AuditAction(models.TextChoices):
     CONSTRAINT_UPDATE = "constraint.update", _("Constraint changed")
     CONSTRAINT_DELETE = "constraint.delete", _("Constraint removed")
     AREAS_IMPORT = "areas.import", _("Districts and neighbourhoods imported")
+    BUDGET_SET = "budget.set", _("Participatory budget set")
+    BUDGET_ASSESSORS = "budget.assessors", _("Budget assessors assigned")
+    PROPOSAL_ASSESS = "proposal.assess", _("Proposal's cost or feasibility assessed")
+    BUDGET_OUTCOME = "budget.outcome", _("Budget outcome computed")
 
 
 class AuditEntryQuerySet(models.QuerySet):

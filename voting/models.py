@@ -13,12 +13,22 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MAX_WEIGHT, StakeholderRole
 from core.tenancy import scoped_manager
 from proposals.models import Project, Proposal
+from voting.budget_models import (  # noqa: F401 - the app's models, found here
+    Assessment,
+    Assessor,
+    Ballot,
+    Budget,
+    BudgetOutcome,
+    BudgetRule,
+    Feasibility,
+    VotingMethod,
+)
 
 WEIGHT_FIELD = {"max_digits": 6, "decimal_places": 3,
                 "validators": [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_WEIGHT)]}
@@ -35,6 +45,19 @@ class ProjectVoting(models.Model):
     results_public = models.BooleanField(
         default=False, help_text=_("Everyone may see the results page and the tallies; "
                                      "planners always can."))
+    # A budget vote's rules (voting/budget_models.py); frozen with the weights.
+    method = models.CharField(max_length=8, choices=VotingMethod.choices,
+                              default=VotingMethod.VOTES)
+    min_projects = models.PositiveSmallIntegerField(
+        default=1, help_text=_("Fewest proposals a budget ballot may pick."))
+    max_projects = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Most proposals a budget ballot may pick; "
+                                           "empty: as many as the budget allows."))
+    budget_rule = models.CharField(
+        max_length=12, choices=BudgetRule.choices, default=BudgetRule.EQUAL_SHARES,
+        help_text=_("The rule whose outcome the city adopts; both are published."))
+    currency = models.CharField(max_length=3, default="EUR",
+                                help_text=_("ISO 4217 code of the budget's currency."))
 
     class Meta:
         verbose_name = _("voting rules")
@@ -44,6 +67,11 @@ class ProjectVoting(models.Model):
             models.CheckConstraint(
                 condition=Q(unverified_weight__gte=0) & Q(unverified_weight__lte=MAX_WEIGHT),
                 name="voting_unverified_weight_range"),
+            models.CheckConstraint(
+                condition=Q(max_projects__isnull=True) | Q(max_projects__gte=F("min_projects")),
+                name="voting_projects_per_ballot"),
+            models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"),
+                                   name="voting_currency_code"),
         ]
 
     def __str__(self) -> str:

@@ -31,7 +31,7 @@ from audit.services import audit_record
 from core import tenancy
 from proposals.models import PhaseKind, Project, Proposal, Visibility
 from proposals.selectors import proposals_visible
-from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue
+from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue, VotingMethod
 from voting.selectors import VOTABLE_STATUSES, project_weights, voting_rules, weights_frozen
 
 
@@ -122,6 +122,9 @@ def _check_votable(user, proposal: Proposal, at: datetime) -> None:
         raise PermissionDenied(_("Votes are taken only while the voting phase is open."))
     if proposal.is_hidden or proposal.status not in VOTABLE_STATUSES:
         raise PermissionDenied(_("This proposal is not open to votes."))
+    if voting_rules(project).method == VotingMethod.BUDGET:
+        raise PermissionDenied(_("This project votes with a budget: pick proposals on "
+                                 "its ballot."))
     if not proposals_visible(user=user, project=project).filter(pk=proposal.pk).exists():
         raise PermissionDenied(_("This proposal is not open to votes."))
 
@@ -139,6 +142,8 @@ WITH target AS (
        AND (%(served)s::bigint[] IS NULL OR pj.municipality_id = ANY(%(served)s))
        AND (NOT %(readable_projects)s OR pj.visibility = %(public)s
             OR (pj.visibility = %(unlisted)s AND pj.id = ANY(%(unlisted_ids)s)))
+       AND NOT EXISTS (SELECT 1 FROM voting_projectvoting pv
+                        WHERE pv.project_id = pr.project_id AND pv.method = %(budget)s)
        AND EXISTS (SELECT 1 FROM proposals_phase ph
                     WHERE ph.project_id = pr.project_id AND ph.kind = %(voting)s
                       AND ph.starts_at <= %(at)s AND ph.ends_at > %(at)s)
@@ -190,7 +195,8 @@ def _cast_at_once(*, user, proposal_id: int, value: int, at: datetime,
             "readable_projects": readable_projects, "public": Visibility.PUBLIC.value,
             "unlisted": Visibility.UNLISTED.value,
             "unlisted_ids": sorted(getattr(user, "unlisted_project_ids", ())),
-            "voting": PhaseKind.VOTING.value, "verified": ClaimStatus.VERIFIED.value,
+            "voting": PhaseKind.VOTING.value, "budget": VotingMethod.BUDGET.value,
+            "verified": ClaimStatus.VERIFIED.value,
             # The municipalities being served (None: outside a request, no filter), as
             # the proposals' manager would read them; roles only the project's own.
             "served": _served_ids()})

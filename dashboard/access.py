@@ -11,15 +11,44 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
-from django.http import HttpResponseNotAllowed
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from voting.budget_selectors import can_assess
 
 
 def planner_only(permission: str):
     def decorate(view):
         checked = login_required(permission_required(permission, raise_exception=True)(view))
+        checked.dashboard_permission = permission  # read by the permission tests
+        return checked
+    return decorate
+
+
+def planner_or_assessor(permission: str, project_of: Callable):
+    """A page of one project that planners with `permission` open, and so do the
+    people asked to assess that project's proposals (voting's `Assessor`), who are no
+    planners: nothing else of the dashboard opens to them.
+
+    `project_of(**url_kwargs)` finds the project (a 404 outside the municipality being
+    served); the view gets it as `project`. Anyone else gets 403, the same whether the
+    project exists or not, so that a slug cannot be probed."""
+    def decorate(view):
+        @wraps(view)
+        def checked(request, **kwargs):
+            if request.user.has_perm(permission):
+                project = project_of(**kwargs)
+            else:
+                try:
+                    project = project_of(**kwargs)
+                except Http404:
+                    raise PermissionDenied from None
+                if not can_assess(request.user, project):
+                    raise PermissionDenied
+            return view(request, project=project, **kwargs)
+        checked = login_required(checked)
         checked.dashboard_permission = permission  # read by the permission tests
         return checked
     return decorate

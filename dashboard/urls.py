@@ -2,6 +2,7 @@ from django.urls import path
 
 from dashboard import (
     area_picker,
+    budget_views,
     imports,
     layers,
     moderation,
@@ -28,6 +29,17 @@ urlpatterns = [
     path("projects/<slug:slug>/weights/", projects.project_weights, name="project-weights"),
     path("projects/<slug:slug>/proposals/", proposal_views.project_proposals,
          name="project-proposals"),
+    # A participatory budget: set-up, assessors, outcomes (planners); the proposals'
+    # assessments (planners and the project's assessors).
+    path("projects/<slug:slug>/budget/", budget_views.project_budget, name="project-budget"),
+    path("projects/<slug:slug>/budget/assessors/", budget_views.project_assessors,
+         name="project-assessors"),
+    path("projects/<slug:slug>/budget/outcomes/", budget_views.project_outcomes,
+         name="project-outcomes"),
+    path("projects/<slug:slug>/assessments/", budget_views.project_assessments,
+         name="project-assessments"),
+    path("proposals/<int:pk>/assessment/", budget_views.proposal_assessment,
+         name="proposal-assessment"),
     path("projects/<slug:slug>/replicate/", replicate_views.project_replicate_view,
          name="project-replicate"),
     path("proposals/<int:pk>/status/", proposal_views.proposal_status, name="proposal-status"),

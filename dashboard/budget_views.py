@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.form_errors import form_add_service_errors
 from dashboard import budget_selectors as selectors
@@ -132,7 +133,7 @@ def project_outcomes(request, slug: str):
     return redirect(request.page_path + "#outcomes")
 
 
-FILTERS = (("", _("All")), *Feasibility.choices)
+FILTERS = (("", gettext_lazy("All")), *Feasibility.choices)
 
 
 def _assessment_form(proposal: Proposal, budgets: list, *, frozen: bool,

@@ -45,8 +45,15 @@ COMMENT = {"body": "A comment from the walk."}
 VOTE = {"value": "support"}
 WEIGHTS = {"unverified_weight": "0.5", "role_walk-resident": "3", "role_walk-expert": "2",
            "reason": "Checked by the walk.", "save": "1"}
+BUDGET = {"method": "budget", "city": "1000", "min_projects": "1", "currency": "EUR",
+          "rule": "greedy", "save": "1"}
 SIGNED_IN = {CITIZEN: {302}, OTHER: {302}, PLANNER_USER: {302}}  # sent on to their page
 FORM_ACTION = {PLANNER_USER: {302}}  # a form's POST-only URL opened by GET: to its page
+
+
+def _assessment(world) -> dict:
+    prefix = f"p{world['others_proposal'].pk}"
+    return {f"{prefix}-cost": "1200", f"{prefix}-feasibility": "feasible"}
 
 
 def _claim(world) -> dict:
@@ -119,6 +126,18 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "dashboard:project-weights": Case(read=PLANNER, write=PLANNER, args={"slug": "idea"},
                                       data=WEIGHTS),
     "dashboard:project-proposals": Case(read=PLANNER, args={"slug": "idea"}),
+    # A participatory budget (tests/dashboard/test_budget_*.py; the walk's persona who
+    # assesses a project is asked there, as the walk has none).
+    "dashboard:project-budget": Case(read=PLANNER, write=PLANNER, args={"slug": "idea"},
+                                     data=BUDGET),
+    "dashboard:project-assessors": Case(write=PLANNER, args={"slug": "idea"},
+                                        data={"who": "walk-author"}),
+    "dashboard:project-assessments": Case(read=PLANNER, args={"slug": "idea"}),
+    "dashboard:proposal-assessment": Case(read=PLANNER, write=PLANNER,
+                                          args={"pk": "others_proposal"}, data=_assessment),
+    # What it does is the outcome engine's (tests/voting); here, who may ask.
+    "dashboard:project-outcomes": Case(write=PLANNER, args={"slug": "idea"}, data={},
+                                       keeps=True),
     # The form sent back (no municipality chosen: the walk's region has no other) changes
     # nothing; tests/dashboard/test_replicate_click.py replicates.
     "dashboard:project-replicate": Case(write=PLANNER, args={"slug": "idea"},
@@ -327,5 +346,6 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
 # The dashboard's forms post to these; opened by GET they send a planner to the form's page.
 for _key in ("proposal-status", "proposal-answer", "moderate-proposal", "moderate-comment",
              "import-retry", "layer-publish", "layer-style", "layer-edit", "constraint-add",
-             "constraint-edit", "report-compile", "report-publish", "project-replicate"):
+             "constraint-edit", "report-compile", "report-publish", "project-replicate",
+             "project-assessors", "project-outcomes"):
     ROUTES[f"dashboard:{_key}"] = replace(ROUTES[f"dashboard:{_key}"], answers=FORM_ACTION)

@@ -4,6 +4,7 @@
 The codes stay as they are in the database and the open data."""
 
 from django import template
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -46,7 +47,9 @@ def audit_summary(entry) -> str:
         before = details.get("before") or {}
         parts = []
         if after.get("cost") != before.get("cost"):
-            parts.append(_("cost %(cost)s") % {"cost": after.get("cost") or "—"})
+            cost = after.get("cost")
+            parts.append(_("cost %(cost)s") % {
+                "cost": "—" if cost is None else number_format(cost, force_grouping=True)})
         if after.get("feasibility") != before.get("feasibility") and after.get("feasibility"):
             parts.append(str(Feasibility(after["feasibility"]).label))
         if after.get("budget") != before.get("budget"):

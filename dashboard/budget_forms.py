@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from municipalities.models import AreaLevel
 from voting.budget_models import BudgetRule, Feasibility, VotingMethod
 
 # An amount or a cost: whole currency units, as the models store them.
@@ -53,8 +54,19 @@ class BudgetForm(forms.Form):
                 if name not in ("rule", "reason"):
                     field.disabled = True
 
-    def area_fields(self):
-        return [(area, self[f"area_{area.pk}"]) for area in self.areas]
+    def area_groups(self) -> list[tuple[object, list]]:
+        """The areas' fields, a district with its neighbourhoods in one group (a city
+        has tens of them): [(the district or None, [bound field, …]), …]."""
+        groups: list[tuple[object, list]] = []
+        for area in self.areas:
+            field = self[f"area_{area.pk}"]
+            if area.level == AreaLevel.DISTRICT:
+                groups.append((area, [field]))
+            elif groups and groups[-1][0] is not None and groups[-1][0].pk == area.parent_id:
+                groups[-1][1].append(field)
+            else:
+                groups.append((None, [field]))
+        return groups
 
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()

@@ -42,6 +42,7 @@ def test_a_planner_sets_a_budget_per_district_and_assesses_with_the_keyboard(
     page.keyboard.type("90000")
     page.keyboard.press("Enter")  # sends the form, as its first button would
     expect(page.get_by_text("The participatory budget is saved.")).to_be_visible()
+    shot(page, "dashboard-budget-phone.png")
     assert dict(Budget.objects.filter(project=project).values_list("area_id", "amount")) == {
         d1.pk: 150000, d2.pk: 90000}
 

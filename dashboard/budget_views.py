@@ -98,17 +98,20 @@ def project_assessors(request, slug: str):
     form = AssessorForm(request.POST)
     if "remove" in request.POST:
         users = [u for u in current if str(u.pk) != request.POST["remove"]]
-        name = next((u.username for u in current if u not in users), "")
+        name = next((u.public_name for u in current if u not in users), "")
     elif form.is_valid():
         user = selectors.assessor_find(form.cleaned_data["who"])
         if user is None:
             form.add_error("who", _("No one has that username or e-mail address."))
             return _budget_page(request, project, assessor_form=form, status=400)
-        users, name = [*current, user] if user not in current else current, user.username
+        users = current if user in current else [*current, user]
+        name = user.public_name
     else:
         return _budget_page(request, project, assessor_form=form, status=400)
+    if users == current:  # someone named twice, or no one: nothing changes, nothing logged
+        return redirect(request.page_path + "#assessors")
     budget_services.assessors_set(project=project, planner=request.user, users=users)
-    if "remove" in request.POST:
+    if len(users) < len(current):
         messages.success(request, _("%(name)s no longer assesses this project.")
                          % {"name": name})
     else:

@@ -149,3 +149,18 @@ def test_fifty_concurrent_changes_by_one_voter_leave_one_ballot(voters):
     assert not [r for r in results if isinstance(r, Exception)]
     [ballot] = Ballot.objects.all()
     assert ballot.proposals in choices
+
+
+def test_an_erased_voter_leaves_the_ballot_counting_and_takes_their_name(voters):
+    from accounts.privacy_registry import account_erase, personal_data_export
+    from tests.factories import PASSWORD
+
+    made = budget_project_make()
+    ballot_submit(user=voters["expert"], budget=made.budgets[None],
+                  proposal_ids=ids(made, "Trees"))
+    assert personal_data_export(user=voters["expert"])["budget_ballots"][0]["proposals"] == \
+        ids(made, "Trees")
+    account_erase(user=voters["expert"], password=PASSWORD)
+    ballot = Ballot.objects.get()
+    assert ballot.user_id is None and ballot.proposals == ids(made, "Trees")
+    assert ballot.weight == Decimal("2")

@@ -164,3 +164,24 @@ def test_an_erased_voter_leaves_the_ballot_counting_and_takes_their_name(voters)
     ballot = Ballot.objects.get()
     assert ballot.user_id is None and ballot.proposals == ids(made, "Trees")
     assert ballot.weight == Decimal("2")
+
+
+def test_ballots_stay_once_voting_closed(voters):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.models import Phase
+
+    made = budget_project_make()
+    ballot_submit(user=voters["resident"], budget=made.budgets[None],
+                  proposal_ids=ids(made, "Trees"))
+    voting = Phase.objects.get(project=made.project, kind="voting")
+    # Close it: the phases after it move on so that none overlaps.
+    Phase.objects.filter(project=made.project, kind__in=["decision", "implementation"]
+                         ).delete()
+    Phase.objects.filter(pk=voting.pk).update(ends_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.all().delete()
+        at_commit()
+    assert Ballot.objects.count() == 1

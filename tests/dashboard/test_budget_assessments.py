@@ -145,4 +145,4 @@ def test_the_audit_page_names_the_new_actions(client, made):
     assert "Fountain" in page
     assert "cost 10" in page
     page = client.get(reverse("dashboard:audit"), HTTP_ACCEPT_LANGUAGE="ca").content.decode()
-    assert "Cost o viabilitat de la proposta avaluats" in page
+    assert "Cost o viabilitat d&#x27;una proposta avaluats" in page

@@ -276,6 +276,14 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:project-weights": (Case(read=PUBLIC, args={"pk": "vote"}),
                             Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
     "api:my-votes": Case(read=USER),
+    "api:budget-results": (
+        Case(read=PUBLIC, args={"pk": "budget"}),
+        Case(read=HIDDEN, args={"pk": "budget_secret"}, variant="not-public"),
+        Case(read=NOBODY, args={"pk": "vote"}, variant="not-a-budget")),
+    "api:budget-pabulib": (
+        Case(read=PUBLIC, args={"pk": "budget", "budget_pk": "budget_district"}),
+        Case(read=HIDDEN, args={"pk": "budget_secret", "budget_pk": "budget_secret_city"},
+             variant="not-public")),
     "api:role-list": Case(read=PUBLIC),
     "api:municipality-list": Case(read=PUBLIC),
     "api:participation": Case(read=PUBLIC),

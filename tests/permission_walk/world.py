@@ -32,6 +32,7 @@ from tests.factories import (
     user_make,
 )
 from tests.opendata.conftest import grid, layer_make
+from tests.permission_walk.budget_world import budget_votes
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -95,7 +96,9 @@ def world_make() -> dict:
                               target_id=hidden_proposal.pk, reason="Off topic.",
                               municipality_id=idea.municipality_id)
     Token.objects.create(user=citizen)
+    budgets = budget_votes(author, district)
     return {
+        **budgets,
         "anonymous": None, "region": region, "district": district, "citizen": citizen,
         "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,

@@ -144,3 +144,10 @@ def outcomes_status(project: Project) -> list[BudgetOutcome]:
                 .select_related("budget__area")
                 .order_by(F("budget__area__name").asc(nulls_first=True), "rule",
                           "equal_weights"))
+
+
+def projects_assessed_by(user) -> QuerySet[Project]:
+    """The projects of the municipality being served whose proposals `user` assesses."""
+    if not user.is_authenticated:
+        return Project.objects.none()
+    return Project.objects.filter(assessors__user=user).order_by("title")

@@ -131,3 +131,15 @@ def test_hidden_and_unpublished_proposals_have_no_assessment_page(client, made):
     client.force_login(made.assessor)
     assert client.get(reverse("dashboard:proposal-assessment",
                               args=[hidden.pk])).status_code == 403
+
+
+def test_an_assessor_finds_the_assessments_from_their_profile(client, made, citizen):
+    made.project.title = "<b>Budget</b> 2027"
+    made.project.save(update_fields=["title"])
+    client.force_login(made.assessor)
+    page = client.get(reverse("accounts:profile")).content.decode()
+    assert "Proposals you assess" in page
+    assert f'href="{_urls(made)["project-assessments"]}"' in page
+    assert "&lt;b&gt;Budget&lt;/b&gt; 2027" in page and "<b>Budget" not in page
+    client.force_login(citizen)
+    assert "Proposals you assess" not in client.get(reverse("accounts:profile")).content.decode()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 
 from municipalities.models import Area, AreaLevel
 from proposals.models import PUBLIC_Q, PUBLIC_STATUSES, Project, Proposal
@@ -110,17 +110,18 @@ class BudgetTotal:
 
 def budget_totals(project: Project) -> list[BudgetTotal]:
     """Per budget: what its feasible proposals cost together against its amount, and
-    how many proposals in it still wait for an assessment."""
-    totals = []
-    public = Q(proposal__status__in=PUBLIC_STATUSES, proposal__is_hidden=False)
-    for budget in project_budgets(project):
-        mine = Assessment.objects.filter(public, budget=budget)
-        feasible = mine.filter(feasibility=Feasibility.FEASIBLE, cost__isnull=False)
-        totals.append(BudgetTotal(
-            budget=budget, feasible_cost=feasible.aggregate(s=Sum("cost"))["s"] or 0,
-            feasible=feasible.count(),
-            pending=mine.filter(feasibility=Feasibility.PENDING).count()))
-    return totals
+    how many proposals in it still wait for an assessment (one query for them all)."""
+    feasible = Q(feasibility=Feasibility.FEASIBLE, cost__isnull=False)
+    counted = {row["budget"]: row for row in Assessment.objects.filter(
+        budget__project=project, proposal__status__in=PUBLIC_STATUSES,
+        proposal__is_hidden=False).values("budget").annotate(
+            total=Sum("cost", filter=feasible), n_feasible=Count("pk", filter=feasible),
+            n_pending=Count("pk", filter=Q(feasibility=Feasibility.PENDING)))}
+    empty = {"total": 0, "n_feasible": 0, "n_pending": 0}
+    return [BudgetTotal(budget=budget, feasible_cost=counted.get(budget.pk, empty)["total"] or 0,
+                        feasible=counted.get(budget.pk, empty)["n_feasible"],
+                        pending=counted.get(budget.pk, empty)["n_pending"])
+            for budget in project_budgets(project)]
 
 
 def project_assessors(project: Project) -> QuerySet:

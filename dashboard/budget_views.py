@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from voting.selectors import voting_rules, weights_frozen
 
 SETUP = "voting.change_budget"
 ASSESS = "voting.change_assessment"
+PAGE = 25
 
 
 def _project(slug: str) -> Project:
@@ -163,17 +165,22 @@ def project_assessments(request, slug: str, project: Project):
     budget_id = int(raw) if raw.isdigit() else None
     query = urlencode({k: v for k, v in (("feasibility", feasibility),
                                           ("budget", budget_id or "")) if v})
-    here = request.path + (f"?{query}" if query else "")
+    rows = selectors.assessment_rows(project, feasibility=feasibility, budget_id=budget_id)
+    page = Paginator(rows, PAGE).get_page(request.GET.get("page"))
+    # This page of the list, where a row's form brings the planner back to.
+    at = urlencode({k: v for k, v in (("feasibility", feasibility), ("budget", budget_id or ""),
+                                      ("page", page.number if page.number > 1 else "")) if v})
+    here = request.path + (f"?{at}" if at else "")
     budgets = list(project_budgets(project))
     frozen = weights_frozen(project)
-    rows = selectors.assessment_rows(project, feasibility=feasibility, budget_id=budget_id)
-    for row in rows:
+    for row in page:
         row.form = _assessment_form(row.proposal, budgets, frozen=frozen)
         row.next = f"{here}#proposal-{row.proposal.pk}"
     return render(request, "dashboard/project_assessments.html", {
-        "project": project, "rules": voting_rules(project), "frozen": frozen, "rows": rows,
-        "totals": selectors.budget_totals(project), "budgets": budgets,
-        "filters": FILTERS, "feasibility": feasibility, "budget_id": budget_id, "here": here,
+        "project": project, "rules": voting_rules(project), "frozen": frozen, "page": page,
+        "totals": selectors.budget_totals(project), "budgets": budgets, "query": query,
+        "filters": FILTERS, "feasibility": feasibility, "budget_id": budget_id,
+        "here": here,
     })
 
 

@@ -146,3 +146,16 @@ def test_the_audit_page_names_the_new_actions(client, made):
     assert "cost 10" in page
     page = client.get(reverse("dashboard:audit"), HTTP_ACCEPT_LANGUAGE="ca").content.decode()
     assert "Cost o viabilitat d&#x27;una proposta avaluats" in page
+
+
+def test_a_long_list_is_paged_and_a_row_brings_back_to_its_page(client, made):
+    for n in range(30):
+        proposal_make(made.project, made.author, title=f"Idea {n:02d}",
+                      geometry=_point(EAST_POINT))
+    client.force_login(made.planner)
+    first = client.get(_list(made.project)).content.decode()
+    assert "Page 1 of 2" in first and "Idea 29" not in first
+    second = client.get(_list(made.project) + "?feasibility=pending&page=2").content.decode()
+    idea = made.project.proposals.get(title="Idea 29")  # the last, on the second page
+    assert (f'name="next" value="{_list(made.project)}?feasibility=pending&amp;page=2'
+            f'#proposal-{idea.pk}"') in second

@@ -38,9 +38,11 @@ def _project(slug: str) -> Project:
 
 
 def _public_proposal(pk: int) -> Proposal:
-    return get_object_or_404(Proposal.objects.filter(PUBLIC_Q).select_related(
-        "project", "assessment", "district", "neighbourhood"),
-                             pk=pk)
+    """Only public proposals are assessed: the others cannot come to a ballot, and an
+    assessor, who is no planner, must not read a hidden one."""
+    proposals = Proposal.objects.filter(PUBLIC_Q).select_related(
+        "project", "assessment", "district", "neighbourhood")
+    return get_object_or_404(proposals, pk=pk)
 
 
 def _budget_page(request, project: Project, *, form: BudgetForm | None = None,

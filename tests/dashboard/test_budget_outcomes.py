@@ -73,3 +73,20 @@ def test_a_planner_asks_for_the_outcomes_now(client, django_capture_on_commit_ca
     assert "The outcomes are being computed" in page
     entry = AuditEntry.objects.get(action=AuditAction.BUDGET_OUTCOME)
     assert entry.actor_id == made.planner.pk
+
+
+def test_the_budget_pages_in_catalan(client):
+    made = budget_project_make(phase="voting", city=100, districts={"D1": 60})
+    _outcome(made.budgets[None], BudgetRule.GREEDY, final=True, funded=[1], spent=40)
+    client.force_login(made.planner)
+    ca = {"HTTP_ACCEPT_LANGUAGE": "ca"}
+    page = client.get(reverse("dashboard:project-budget", args=[made.project.slug]),
+                      **ca).content.decode()
+    for text in ("Pressupost participatiu", "Tota la ciutat", "Regla oficial",
+                 "La votació s'ha obert", "Definitiu", "1 proposta", "Avaluadors"):
+        assert text in page, text
+    page = client.get(reverse("dashboard:project-assessments", args=[made.project.slug]),
+                      **ca).content.decode()
+    for text in ("Totals per pressupost", "Viabilitat", "Cost de les propostes viables",
+                 "Viable", "Competeix en el pressupost de"):
+        assert text in page, text

@@ -34,7 +34,7 @@ from tests.factories import (
     user_make,
 )
 from tests.opendata.conftest import grid, layer_make
-from tests.permission_walk.world import _collection_of, report_make
+from tests.permission_walk.world import _collection_of, budget_world_make, report_make
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -124,6 +124,7 @@ def town_make(municipality: Municipality, code: str) -> dict:
                                        save=False)
             report.save()
         world = {
+            **budget_world_make(f"budget-{low}", planner=planner, author=author, mark=mark),
             "municipality": municipality, "mark": mark,
             "citizen": citizen, "author": author, "planner": planner,
             "resident": resident, "expert": expert,

@@ -32,6 +32,8 @@ from tests.factories import (
     user_make,
 )
 from tests.opendata.conftest import grid, layer_make
+from voting.budget_models import Assessment, Budget, Feasibility
+from voting.budget_services import budget_setup
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -49,6 +51,32 @@ def report_make(project, planner, *, published: bool) -> DecisionReport:
         report.file(kind).save(f"walk-{project.slug}.{kind}", ContentFile(body), save=False)
     report.save()
     return report
+
+
+def budget_world_make(slug: str, *, planner, author, mark: str = "") -> dict:
+    """A project voting with a budget: the city's, with one proposal on its ballot
+    (`budget_option`), public results and anyone signed in voting with weight 1."""
+    found = {}
+
+    def rules(project):
+        ProjectVoting.objects.create(project=project, results_public=True,
+                                     unverified_weight=Decimal("1"))
+        budget_setup(project=project, planner=planner, method="budget", budgets={None: 100})
+        found["budget_budget"] = Budget.objects.get(project=project)
+        found["budget_option"] = proposal_make(project, author, title=f"Benches {mark}".strip(),
+                                               body=f"Body {mark}.")
+        Assessment.objects.create(proposal=found["budget_option"], cost=40,
+                                  budget=found["budget_budget"],
+                                  feasibility=Feasibility.FEASIBLE, assessed_by=planner)
+
+    found["budget"] = project_make(slug, phase="voting", before_phases=rules,
+                                   title=f"Budget {mark}".strip(),
+                                   description=f"Budget of {mark}.")
+    return found
+
+
+def budget_ballot_data(world) -> dict:
+    return {"budget": world["budget_budget"].pk, "proposal": [world["budget_option"].pk]}
 
 
 def world_make() -> dict:
@@ -96,6 +124,7 @@ def world_make() -> dict:
                               municipality_id=idea.municipality_id)
     Token.objects.create(user=citizen)
     return {
+        **budget_world_make("walk-budget", planner=planner, author=author),
         "anonymous": None, "region": region, "district": district, "citizen": citizen,
         "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,

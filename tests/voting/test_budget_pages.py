@@ -233,8 +233,8 @@ def test_both_rules_side_by_side_with_the_effect_of_weights(client, voters):
     outcome(city, "equalshares", ids(made, "Trees", "Fountain", "Benches"), equal=True,
             spent=100)
     body = client.get(results(made)).content.decode()
-    greedy, shares = body.split('id="rule-%s-greedy"' % city.pk)[1].split(
-        'id="rule-%s-equalshares"' % city.pk)
+    greedy, shares = body.split(f'id="rule-{city.pk}-greedy"')[1].split(
+        f'id="rule-{city.pk}-equalshares"')
     assert "Official rule" in greedy and "Official rule" not in shares.split("</section>")[0]
     assert "Spends 90 EUR of 100 EUR" in greedy and "Spends 100 EUR" in shares
     assert "Funded because of the weights: Benches" in greedy

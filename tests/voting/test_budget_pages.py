@@ -120,7 +120,6 @@ def test_a_closed_vote_shows_the_options_without_a_form(client, voters):
 
 # ------------------------------------------------------------------ refusals, escaping
 
-@pytest.mark.quality("budget-ballot-refused")
 def test_over_budget_is_refused_on_the_page_and_nothing_is_stored(client, voters):
     made = budget_project_make()
     logged(client, voters["resident"])
@@ -133,7 +132,6 @@ def test_over_budget_is_refused_on_the_page_and_nothing_is_stored(client, voters
     assert not Ballot.objects.exists()
 
 
-@pytest.mark.quality("budget-ballot-refused")
 def test_a_refused_change_keeps_the_stored_ballot(client, voters):
     made = budget_project_make(max_projects=2)
     logged(client, voters["resident"])
@@ -144,7 +142,6 @@ def test_a_refused_change_keeps_the_stored_ballot(client, voters):
     assert Ballot.objects.get().proposals == ids(made, "Trees")
 
 
-@pytest.mark.quality("budget-ballot-refused")
 def test_another_districts_budget_is_refused_with_the_services_message(client, voters):
     made = budget_project_make(city=None, districts={"D1": 100, "D2": 100}, costs={
         "West benches": (40, "D1", WEST_POINT), "East trees": (30, "D2", EAST_POINT)})

@@ -12,7 +12,9 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
 from accounts.selectors import voting_weight_resolve
 from proposals import area_display
@@ -135,6 +137,7 @@ def _chosen_district(request, districts: list[Budget], ballots: dict) -> Budget 
     return next((b for b in districts if b.pk in ballots), None)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def ballot_page(request, slug: str):
     project = _budget_project(request, slug)
     rules = selectors.voting_rules(project)
@@ -145,16 +148,16 @@ def ballot_page(request, slug: str):
     status = 200
     if request.method == "POST":
         if not request.user.is_authenticated:
-            return redirect(f"{reverse('account_login')}?next={request.path}")
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
         budget = next((b for b in budgets if str(b.pk) == request.POST.get("budget")), None)
         if budget is None:
             raise Http404("No such budget in this project.")
         picked = [v for v in request.POST.getlist("proposal") if v.isdigit()]
         try:
             if request.POST.get("action") == "withdraw":
-                budget_services.ballot_withdraw(user=request.user, budget=budget)
-                messages.success(request, _("Your ballot in the budget of %(budget)s was "
-                                            "withdrawn.") % {"budget": budget})
+                if budget_services.ballot_withdraw(user=request.user, budget=budget):
+                    messages.success(request, _("Your ballot in the budget of %(budget)s "
+                                                "was withdrawn.") % {"budget": budget})
             else:
                 budget_services.ballot_submit(user=request.user, budget=budget,
                                               proposal_ids=picked)

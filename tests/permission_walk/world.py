@@ -52,6 +52,10 @@ def report_make(project, planner, *, published: bool) -> DecisionReport:
     return report
 
 
+def budget_ballot_data(world) -> dict:
+    return {"budget": world["budget_city"].pk, "proposal": [world["budget_option"].pk]}
+
+
 def world_make() -> dict:
     citizen = user_make("walk-citizen", display_name="Carla")
     other = user_make("walk-other")

@@ -1,0 +1,103 @@
+"""The outcomes of a budget vote, computed from the ballots and stored
+(`BudgetOutcome`): each budget, each rule, with the voters' weights and with every
+ballot at weight 1 (what the weights changed). docs/budgeting.md.
+
+Run by the worker (voting/tasks.py) when voting closes and when a planner asks; the
+rules themselves are voting/budget_rules.py, on plain numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from proposals.models import Phase, PhaseKind, Project
+from voting import budget_rules
+from voting.budget_models import Ballot, Budget, BudgetOutcome, BudgetRule, VotingMethod
+from voting.budget_selectors import ballot_options
+
+RULES = {BudgetRule.GREEDY: budget_rules.greedy,
+         BudgetRule.EQUAL_SHARES: budget_rules.equal_shares}
+ONE = Decimal(1)
+MILLI = Decimal("0.001")
+
+
+def voting_closed_at(project: Project, at=None):
+    """When the project's voting phase closed; None while it has not."""
+    at = at or timezone.now()
+    return (project.phases.filter(kind=PhaseKind.VOTING, ends_at__lte=at)
+            .values_list("ends_at", flat=True).first())
+
+
+Election = tuple[dict[int, int], list[tuple[Decimal, list[int]]]]
+
+
+def budget_election(budget: Budget, ballots) -> Election:
+    """(proposal id → cost over the budget's ballot options, [(weight, ids)]): what the
+    rules read. A ballot's proposal that is no longer an option (hidden, withdrawn,
+    made unfeasible) counts for nothing; the ballot's weight still takes its share."""
+    costs = dict(ballot_options(budget).values_list("pk", "assessment__cost"))
+    return costs, [(weight, [p for p in proposals if p in costs]) for weight, proposals in ballots]
+
+
+def outcome_details(result: budget_rules.BudgetResult) -> dict:
+    return {
+        "proposals": {str(pid): {"score": round(result.scores[pid], 3),
+                                 "voters": result.voters[pid]} for pid in result.scores},
+        "rounds": result.rounds,
+        "completed": result.completed,
+        "budget_rounds": result.budget_rounds,
+    }
+
+
+def budget_outcomes_compute(project: Project, *, final: bool) -> list[BudgetOutcome]:
+    """Compute and store every outcome of the project's budgets: each rule, weighted
+    and with equal weights. The ballots are read in one query (ids as arrays) and the
+    outcomes written in one transaction: running it again, or after a worker died
+    half-way, leaves the same rows (one per budget, rule and weighting)."""
+    budgets = list(Budget.objects.filter(project=project).order_by("pk"))
+    by_budget: dict[int, list[tuple[Decimal, list[int]]]] = defaultdict(list)
+    for budget_id, weight, proposals in (Ballot.objects.filter(project=project)
+                                         .values_list("budget_id", "weight", "proposals")
+                                         .iterator(chunk_size=10_000)):
+        by_budget[budget_id].append((weight, proposals))
+    computed = []
+    for budget in budgets:
+        costs, ballots = budget_election(budget, by_budget.pop(budget.pk, []))
+        equal = [(ONE, ids) for _, ids in ballots]
+        for rule, compute in RULES.items():
+            for equal_weights, profile in ((False, ballots), (True, equal)):
+                computed.append((budget, rule, equal_weights,
+                                 compute(budget.amount, costs, profile)))
+    now = timezone.now()
+    stored = []
+    with transaction.atomic():
+        for budget, rule, equal_weights, result in computed:
+            outcome, _ = BudgetOutcome.objects.update_or_create(
+                budget=budget, rule=rule, equal_weights=equal_weights, defaults={
+                    "funded": result.funded, "spent": result.spent,
+                    "ballots": result.ballots,
+                    "total_weight": (Decimal(result.total_weight.numerator)
+                                     / result.total_weight.denominator).quantize(MILLI),
+                    "details": outcome_details(result), "final": final,
+                    "computed_at": now})
+            stored.append(outcome)
+    return stored
+
+
+def projects_lacking_final_outcomes(at=None) -> list[int]:
+    """Budget projects whose voting has closed and where some budget lacks one of its
+    four outcomes (two rules, weighted or not) final and computed after the close."""
+    at = at or timezone.now()
+    closes = Phase.objects.filter(project=OuterRef("project_id"), kind=PhaseKind.VOTING)
+    stale = (Budget.objects.filter(project__voting__method=VotingMethod.BUDGET)
+             .annotate(closed_at=Subquery(closes.values("ends_at")[:1]))
+             .filter(closed_at__lte=at)
+             .annotate(fresh=Count("outcomes", filter=Q(
+                 outcomes__final=True, outcomes__computed_at__gte=F("closed_at"))))
+             .filter(fresh__lt=len(RULES) * 2))
+    return sorted(set(stale.values_list("project_id", flat=True)))

@@ -8,7 +8,6 @@ rules themselves are voting/budget_rules.py, on plain numbers.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
@@ -17,8 +16,8 @@ from django.utils import timezone
 
 from proposals.models import Phase, PhaseKind, Project
 from voting import budget_rules
-from voting.budget_models import Ballot, Budget, BudgetOutcome, BudgetRule, VotingMethod
-from voting.budget_selectors import ballot_options
+from voting.budget_models import Budget, BudgetOutcome, BudgetRule, VotingMethod
+from voting.pabulib import budget_profile
 
 RULES = {BudgetRule.GREEDY: budget_rules.greedy,
          BudgetRule.EQUAL_SHARES: budget_rules.equal_shares}
@@ -33,17 +32,6 @@ def voting_closed_at(project: Project, at=None):
             .values_list("ends_at", flat=True).first())
 
 
-Election = tuple[dict[int, int], list[tuple[Decimal, list[int]]]]
-
-
-def budget_election(budget: Budget, ballots) -> Election:
-    """(proposal id → cost over the budget's ballot options, [(weight, ids)]): what the
-    rules read. A ballot's proposal that is no longer an option (hidden, withdrawn,
-    made unfeasible) counts for nothing; the ballot's weight still takes its share."""
-    costs = dict(ballot_options(budget).values_list("pk", "assessment__cost"))
-    return costs, [(weight, [p for p in proposals if p in costs]) for weight, proposals in ballots]
-
-
 def outcome_details(result: budget_rules.BudgetResult) -> dict:
     return {
         "proposals": {str(pid): {"score": round(result.scores[pid], 3),
@@ -56,23 +44,22 @@ def outcome_details(result: budget_rules.BudgetResult) -> dict:
 
 def budget_outcomes_compute(project: Project, *, final: bool) -> list[BudgetOutcome]:
     """Compute and store every outcome of the project's budgets: each rule, weighted
-    and with equal weights. The ballots are read in one query (ids as arrays) and the
-    outcomes written in one transaction: running it again, or after a worker died
-    half-way, leaves the same rows (one per budget, rule and weighting)."""
-    budgets = list(Budget.objects.filter(project=project).order_by("pk"))
-    by_budget: dict[int, list[tuple[Decimal, list[int]]]] = defaultdict(list)
-    for budget_id, weight, proposals in (Ballot.objects.filter(project=project)
-                                         .values_list("budget_id", "weight", "proposals")
-                                         .iterator(chunk_size=10_000)):
-        by_budget[budget_id].append((weight, proposals))
+    and with equal weights. A ballot's proposal that is no longer an option (hidden,
+    withdrawn) counts for nothing, and a ballot left with nothing is left out, as in the
+    pabulib file. The outcomes are written in one transaction: running it again, or
+    after a worker died half-way, leaves the same rows (one per budget, rule and
+    weighting)."""
     computed = []
-    for budget in budgets:
-        costs, ballots = budget_election(budget, by_budget.pop(budget.pk, []))
+    for budget in Budget.objects.filter(project=project).order_by("pk"):
+        # The numbers the budget's pabulib file publishes (voting/pabulib.py): the
+        # ballot options' costs and the ballots that pick one of them, read as arrays.
+        profile = budget_profile(budget)
+        ballots = profile.ballots
         equal = [(ONE, ids) for _, ids in ballots]
         for rule, compute in RULES.items():
-            for equal_weights, profile in ((False, ballots), (True, equal)):
+            for equal_weights, weighted in ((False, ballots), (True, equal)):
                 computed.append((budget, rule, equal_weights,
-                                 compute(budget.amount, costs, profile)))
+                                 compute(budget.amount, profile.costs, weighted)))
     now = timezone.now()
     stored = []
     with transaction.atomic():

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+import numpy as np
 from gmpy2 import mpq
 
 # Equal Shares' completion (see `equal_shares`): each round raises every voter's share by
@@ -84,8 +85,11 @@ class _Profile:
         self.voters = [0] * len(self.ids)
         self.ballots = 0
         self.total_weight = mpq(0)
+        exacts: dict = {}
         for weight, approved in ballots:
-            w = exact(weight)
+            w = exacts.get(weight)
+            if w is None:
+                w = exacts[weight] = exact(weight)
             if w <= 0:
                 raise ValueError(f"a ballot's weight must be positive, not {weight}")
             key = tuple(sorted({index[p] for p in approved if p in index}))
@@ -102,6 +106,10 @@ class _Profile:
                 self.supporters[k].append(g)
         self.support = [sum((self.weight[g] for g in groups), mpq(0))
                         for groups in self.supporters]
+        # Floats of the same, for the fast path of Equal Shares (`_FastRun`).
+        self.weight_f = np.array([float(w) for w in self.weight])
+        self.supporters_a = [np.array(groups, dtype=np.int64) for groups in self.supporters]
+        self.support_f = [float(s) for s in self.support]
 
     def result(self, rule: str, funded_indices: list[int], **extra) -> BudgetResult:
         return BudgetResult(
@@ -199,6 +207,134 @@ def _mes_run(profile: _Profile, endowment: mpq) -> tuple[list[int], list[mpq]]:
     return bought, prices
 
 
+# Relative margin within which two floats are not trusted to compare as their exact
+# values do: float errors here are around 1e-13, so anything nearer is decided exactly.
+NEAR = 1e-9
+
+
+class _FastRun:
+    """One run of Equal Shares (what `_mes_run` computes, the same outcome) in floats
+    with exact decisions. Budgets and prices are floats (numpy); a decision the floats
+    cannot make for sure (two projects' prices within NEAR of each other, a project's
+    supporters holding within NEAR of its cost) is made in exact rationals. For that the
+    run's purchases so far are priced exactly first (`exact_history`): a group's exact
+    budget is the endowment less the exact prices of what it bought (a budget stops at
+    zero and stays there). Runs with no close call never leave the floats."""
+
+    def __init__(self, profile: _Profile, endowment: mpq):
+        self.p = profile
+        self.b0 = endowment / profile.total_weight
+        self.b0_f = float(self.b0)
+        self.spent_f = np.zeros(len(profile.weight))  # per unit of weight, floats
+        self.history: list[tuple[int, float]] = []  # (project index, float price)
+        self.q: dict[int, mpq] = {}  # exact prices of history[:len(self.q)]
+
+    def budget(self, g: int) -> mpq:
+        """Group g's exact budget after the purchases priced exactly so far."""
+        paid = sum((self.q[j] for j in self.p.approves[g] if j in self.q), mpq(0))
+        return self.b0 - paid if paid < self.b0 else mpq(0)
+
+    def exact_history(self) -> None:
+        """Price exactly every purchase not yet priced exactly, in order."""
+        if len(self.q) == len(self.history):
+            return
+        spent = np.zeros(len(self.p.weight))
+        for t, (k, q_f) in enumerate(self.history):
+            if t >= len(self.q):
+                b = np.maximum(self.b0_f - spent[self.p.supporters_a[k]], 0.0)
+                self.q[k] = self.price(k, b, q_f)
+            spent[self.p.supporters_a[k]] += float(self.q[k])
+
+    def affordable(self, k: int, b: np.ndarray) -> bool:
+        cost = self.p.cost[k]
+        held = float(self.p.weight_f[self.p.supporters_a[k]] @ b)
+        if held >= cost * (1 + NEAR):
+            return True
+        if held <= cost * (1 - NEAR):
+            return False
+        self.exact_history()
+        w = self.p.weight
+        return sum((w[g] * self.budget(g) for g in self.p.supporters[k]), mpq(0)) >= cost
+
+    def price_f(self, k: int, b: np.ndarray) -> float:
+        """The price per unit of weight in floats: the supporters below the price pay
+        all they have, found by fixed point (pabutools' poor and rich)."""
+        w = self.p.weight_f[self.p.supporters_a[k]]
+        cost, total = self.p.cost[k], self.p.support_f[k]
+        q = cost / total
+        for _ in range(len(b) + 1):
+            poor = b < q
+            rest = total - float(w[poor].sum())
+            if rest <= 0:
+                return float(b.max())
+            nq = (cost - float(w[poor] @ b[poor])) / rest
+            if nq <= q:
+                return q
+            q = nq
+        return q  # pragma: no cover
+
+    def price(self, k: int, b: np.ndarray, q_f: float) -> mpq:
+        """The exact price given the exact budgets of the purchases priced so far: the
+        supporters whose float budget is near or under the float price are looked at
+        exactly; the others are surely richer than it."""
+        groups = self.p.supporters_a[k]
+        levels: dict[mpq, mpq] = {}
+        weight = self.p.weight
+        for g in groups[b < q_f * (1 + NEAR)].tolist():
+            budget = self.budget(g)
+            levels[budget] = levels.get(budget, 0) + weight[g]
+        paid = mpq(0)
+        rest = self.p.support[k]
+        cost = self.p.cost[k]
+        for level in sorted(levels):
+            q = (cost - paid) / rest
+            if q <= level:
+                return q
+            paid += levels[level] * level
+            rest -= levels[level]
+        sure = b[b >= q_f * (1 + NEAR)]
+        if rest > 0:
+            q = (cost - paid) / rest
+            if len(sure) == 0 or q <= float(sure.min()) * (1 - NEAR):
+                return q
+        # The floats were too far off to trust the split: price it all exactly.
+        return _price(self.p, k, [self.budget(g) for g in range(len(self.p.weight))])
+
+    def run(self) -> tuple[list[int], list[float]]:
+        p = self.p
+        rho = {k: 1 / p.support_f[k] for k in range(len(p.ids)) if p.supporters[k]}
+        while rho:
+            best = None
+            near: list[tuple[int, np.ndarray, float]] = []
+            for k in sorted(rho, key=lambda k: (rho[k], p.ids[k])):
+                if best is not None and rho[k] > best * (1 + NEAR):
+                    break
+                b = np.maximum(self.b0_f - self.spent_f[p.supporters_a[k]], 0.0)
+                if not self.affordable(k, b):
+                    del rho[k]
+                    continue
+                q_f = self.price_f(k, b)
+                rho[k] = q_f / p.cost[k]
+                if best is None or rho[k] < best:
+                    best = rho[k]
+                near.append((k, b, q_f))
+            if best is None:
+                break
+            near = [c for c in near if rho[c[0]] <= best * (1 + NEAR)]
+            if len(near) == 1:
+                k, _, q_f = near[0]
+            else:  # a close call: decided exactly, ties to the lower id
+                self.exact_history()
+                prices = {k: self.price(k, b, q_f) for k, b, q_f in near}
+                k = min(prices, key=lambda k: (prices[k] / p.cost[k], p.ids[k]))
+                q_f = float(prices[k])
+                self.q[k] = prices[k]
+            del rho[k]
+            self.history.append((k, q_f))
+            self.spent_f[p.supporters_a[k]] += q_f
+        return [k for k, _ in self.history], [q for _, q in self.history]
+
+
 def equal_shares(budget: int, costs: Mapping[int, int],
                  ballots: Sequence[tuple[object, Collection[int]]]) -> BudgetResult:
     """The Method of Equal Shares with cost utilities (pabutools' `Cost_Sat`), weighted.
@@ -223,14 +359,14 @@ def equal_shares(budget: int, costs: Mapping[int, int],
     profile = _Profile(costs, ballots)
     approved = [k for k in range(len(profile.ids)) if profile.supporters[k]]
     outcome: list[int] = []
-    prices: list[mpq] = []
+    prices: list[float] = []
     raised = 0
     if profile.total_weight > 0 and approved:
         step = mpq(budget) * mpq(COMPLETION_STEP.numerator, COMPLETION_STEP.denominator)
         endowment = mpq(budget)
         run = 0
         while endowment <= COMPLETION_BOUND * budget:
-            bought, paid = _mes_run(profile, endowment)
+            bought, paid = _FastRun(profile, endowment).run()
             spent = sum(profile.cost[k] for k in bought)
             if spent > budget:
                 break

@@ -122,3 +122,19 @@ def test_no_ballots_funds_by_id_within_the_budget():
 def test_a_weight_with_more_than_three_decimals_is_not_ours():
     with pytest.raises(ValueError):
         budget_reference.pabutools_election(10, {1: 5}, [("0.0001", {1})])
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances(), st.sampled_from([(1, 1), (3, 2), (201, 100), (3, 1)]))
+def test_the_float_run_buys_what_the_exact_run_buys(instance, raise_by):
+    # equal_shares runs Equal Shares in floats, deciding close calls exactly; the plain
+    # exact run (every number a rational) must buy the same projects in the same order.
+    from gmpy2 import mpq
+
+    budget, costs, ballots = instance
+    profile = budget_rules._Profile(costs, ballots)
+    if profile.total_weight > 0:
+        endowment = mpq(budget) * mpq(*raise_by)
+        exact, _ = budget_rules._mes_run(profile, endowment)
+        fast, prices = budget_rules._FastRun(profile, endowment).run()
+        assert fast == exact

@@ -15,11 +15,13 @@ rational weights the outcome is the one of the profile where each ballot is repe
 (weight × 1000) times. Equal Shares gives each voter a share of the budget in proportion
 to their weight.
 
-Arithmetic is exact (gmpy2's mpq, as pabutools'), so ties are real ties; every tie goes
-to the lower proposal id. Voters with the same approval set move in lockstep under Equal
-Shares whatever their weights (their budgets per unit of weight start equal and every
-price is paid per unit of weight), so they are merged into one group with the weights
-summed: the work grows with the distinct approval sets, not with the ballots.
+Ties are real ties: scores and every close call are exact rationals (gmpy2's mpq, as
+pabutools'), and every tie goes to the lower proposal id. Equal Shares runs in floats and
+decides exactly whatever floats cannot decide for sure (`_FastRun`), which is what makes
+100,000 ballots take seconds. Voters with the same approval set move in lockstep under
+Equal Shares whatever their weights (their budgets per unit of weight start equal and
+every price is paid per unit of weight), so they are merged into one group with the
+weights summed.
 """
 
 from __future__ import annotations
@@ -170,8 +172,9 @@ def _price(profile: _Profile, k: int, budget: list[mpq]) -> mpq | None:
 
 
 def _mes_run(profile: _Profile, endowment: mpq) -> tuple[list[int], list[mpq]]:
-    """One run of Equal Shares where the voters' shares add up to `endowment`: the
-    project indices bought in order and what each unit of weight paid for them.
+    """One run of Equal Shares where the voters' shares add up to `endowment`, every
+    number an exact rational: the project indices bought in order and what each unit of
+    weight paid for them. Slow at city scale; the check of `_FastRun` in the tests.
 
     Each round buys the affordable project of least price per unit of cost (with cost
     utilities every supporter values a project at its cost, so this is pabutools' ρ),

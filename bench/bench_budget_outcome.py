@@ -16,8 +16,8 @@ file (`voting.pabulib.budget_pabulib`, read by `voting.pabulib_read.pabulib_pabu
 parse plus weights as multiplicities), with the same tie-breaking and completion
 (`voting.budget_reference`). The funded projects, in order, must be identical.
 
-Each side runs in a process of its own, once: its time, and its peak memory (the
-process's maximum resident set, ru_maxrss, and what it held before computing).
+Each side runs in a process of its own, once: its time, and its memory: resident before
+computing and the peak while computing (Linux's VmHWM, reset just before).
 pabutools takes minutes for a thousand ballots and its time grows with the ballots (its
 Equal Shares walks every voter for every purchase, in every run of the completion), so
 it runs at `--reference-ballots` (1,000 by default), where ours runs too for the ratio;
@@ -53,8 +53,27 @@ MAX_PICKS = 8
 AREA = (2.05, 41.32, 2.23, 41.47)  # Barcelona, roughly
 
 
-def rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def status_mb(field: str) -> float:
+    """VmRSS (resident now) or VmHWM (the peak) of this process, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
+def measured(compute) -> dict:
+    """Run `compute()` once: its seconds, the process's resident memory before, and its
+    peak while computing (the kernel's high-water mark, reset first)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+    except OSError:
+        pass
+    before = status_mb("VmRSS")
+    started = time.perf_counter()
+    funded = compute()
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "peak_mb": status_mb("VmHWM"), "before_mb": before,
+            "funded": funded}
 
 
 def seed(projects: int, ballots: int, slug: str | None = None):
@@ -201,22 +220,12 @@ def run_ours(project_id: int) -> None:
     from proposals.models import Project
 
     project = Project.objects.get(pk=project_id)
-    before = rss_mb()
-    started = time.perf_counter()
-    funded = ours_outcomes(project)
-    seconds = time.perf_counter() - started
-    out(json.dumps({"seconds": seconds, "peak_mb": rss_mb(), "before_mb": before,
-                      "funded": funded}))
+    out(json.dumps(measured(lambda: ours_outcomes(project))))
 
 
 def run_reference(path: str) -> None:
     text = Path(path).read_text()
-    before = rss_mb()
-    started = time.perf_counter()
-    funded = reference_outcomes(text)
-    seconds = time.perf_counter() - started
-    out(json.dumps({"seconds": seconds, "peak_mb": rss_mb(), "before_mb": before,
-                      "funded": funded}))
+    out(json.dumps(measured(lambda: reference_outcomes(text))))
 
 
 def memory(result: dict) -> str:

@@ -26,6 +26,7 @@ weights summed.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -231,6 +232,7 @@ class _FastRun:
         self.spent_f = np.zeros(len(profile.weight))  # per unit of weight, floats
         self.history: list[tuple[int, float]] = []  # (project index, float price)
         self.q: dict[int, mpq] = {}  # exact prices of history[:len(self.q)]
+        self.spent_x = np.zeros(len(profile.weight))  # floats of those exact prices
 
     def budget(self, g: int) -> mpq:
         """Group g's exact budget after the purchases priced exactly so far."""
@@ -239,14 +241,13 @@ class _FastRun:
 
     def exact_history(self) -> None:
         """Price exactly every purchase not yet priced exactly, in order."""
-        if len(self.q) == len(self.history):
-            return
-        spent = np.zeros(len(self.p.weight))
-        for t, (k, q_f) in enumerate(self.history):
-            if t >= len(self.q):
-                b = np.maximum(self.b0_f - spent[self.p.supporters_a[k]], 0.0)
-                self.q[k] = self.price(k, b, q_f)
-            spent[self.p.supporters_a[k]] += float(self.q[k])
+        for k, q_f in self.history[len(self.q):]:
+            b = np.maximum(self.b0_f - self.spent_x[self.p.supporters_a[k]], 0.0)
+            self.exact_buy(k, self.price(k, b, q_f))
+
+    def exact_buy(self, k: int, q: mpq) -> None:
+        self.q[k] = q
+        self.spent_x[self.p.supporters_a[k]] += float(q)
 
     def affordable(self, k: int, b: np.ndarray) -> bool:
         cost = self.p.cost[k]
@@ -305,25 +306,26 @@ class _FastRun:
 
     def run(self) -> tuple[list[int], list[float]]:
         p = self.p
-        rho = {k: 1 / p.support_f[k] for k in range(len(p.ids)) if p.supporters[k]}
-        while rho:
+        # The projects by their last known price per unit of cost (a lower bound of the
+        # price now), in a heap; each round pops them while they may beat the best.
+        heap = [(1 / p.support_f[k], p.ids[k], k) for k in range(len(p.ids)) if p.supporters[k]]
+        heapq.heapify(heap)
+        while heap:
             best = None
-            near: list[tuple[int, np.ndarray, float]] = []
-            for k in sorted(rho, key=lambda k: (rho[k], p.ids[k])):
-                if best is not None and rho[k] > best * (1 + NEAR):
-                    break
+            looked: list[tuple[float, int, np.ndarray, float]] = []
+            while heap and (best is None or heap[0][0] <= best * (1 + NEAR)):
+                _, _, k = heapq.heappop(heap)
                 b = np.maximum(self.b0_f - self.spent_f[p.supporters_a[k]], 0.0)
                 if not self.affordable(k, b):
-                    del rho[k]
-                    continue
+                    continue  # its supporters' money only falls: out for good
                 q_f = self.price_f(k, b)
-                rho[k] = q_f / p.cost[k]
-                if best is None or rho[k] < best:
-                    best = rho[k]
-                near.append((k, b, q_f))
+                rho = q_f / p.cost[k]
+                if best is None or rho < best:
+                    best = rho
+                looked.append((rho, k, b, q_f))
             if best is None:
                 break
-            near = [c for c in near if rho[c[0]] <= best * (1 + NEAR)]
+            near = [(k, b, q_f) for rho, k, b, q_f in looked if rho <= best * (1 + NEAR)]
             if len(near) == 1:
                 k, _, q_f = near[0]
             else:  # a close call: decided exactly, ties to the lower id
@@ -331,8 +333,10 @@ class _FastRun:
                 prices = {k: self.price(k, b, q_f) for k, b, q_f in near}
                 k = min(prices, key=lambda k: (prices[k] / p.cost[k], p.ids[k]))
                 q_f = float(prices[k])
-                self.q[k] = prices[k]
-            del rho[k]
+                self.exact_buy(k, prices[k])
+            for rho, other, _, _ in looked:
+                if other != k:
+                    heapq.heappush(heap, (rho, p.ids[other], other))
             self.history.append((k, q_f))
             self.spent_f[p.supporters_a[k]] += q_f
         return [k for k, _ in self.history], [q for _, q in self.history]

@@ -33,13 +33,15 @@ def voting_closed_at(project: Project, at=None):
 
 
 def outcome_details(result: budget_rules.BudgetResult) -> dict:
-    return {
-        "proposals": {str(pid): {"score": round(result.scores[pid], 3),
-                                 "voters": result.voters[pid]} for pid in result.scores},
-        "rounds": result.rounds,
-        "completed": result.completed,
-        "budget_rounds": result.budget_rounds,
-    }
+    """Per proposal (its id as text) its weighted approvals and number of ballots, as
+    the model says; then what the rule reports: Equal Shares' purchases of its last run
+    with the price a unit of weight paid ("rounds"), what the greedy completion added
+    ("completed") and how many times the shares were raised ("budget_rounds")."""
+    details: dict = {str(pid): {"score": round(result.scores[pid], 3),
+                                "voters": result.voters[pid]} for pid in result.scores}
+    details.update(rounds=result.rounds, completed=result.completed,
+                   budget_rounds=result.budget_rounds)
+    return details
 
 
 def budget_outcomes_compute(project: Project, *, final: bool) -> list[BudgetOutcome]:

@@ -65,8 +65,11 @@ def test_outcomes_are_the_rules_on_the_ballots_weighted_and_not(voted):
         assert outcome.spent == sum(costs[i] for i in outcome.funded) <= 100
         assert outcome.ballots == 3 and not outcome.final
     benches = str(made.proposals["Benches"].pk)
-    assert outcomes[("greedy", False)].details["proposals"][benches] == {"score": 3.0,
+    assert outcomes[("greedy", False)].details[benches] == {"score": 3.0,
                                                                          "voters": 2}
+    mes = outcomes[("equalshares", False)].details
+    assert [r["id"] for r in mes["rounds"]] + mes["completed"] == outcomes[
+        ("equalshares", False)].funded
     assert outcomes[("greedy", False)].total_weight == Decimal("4.000")
     assert outcomes[("greedy", True)].total_weight == Decimal("3.000")
     # Greedy, weighted: Benches has the most support (3).
@@ -87,7 +90,7 @@ def test_computing_again_leaves_the_same_rows_and_drops_what_is_no_longer_an_opt
     made.proposals["Benches"].save(update_fields=["is_hidden", "hidden_reason"])
     for outcome in budget_outcomes_compute(made.project, final=True):
         assert made.proposals["Benches"].pk not in outcome.funded
-        assert str(made.proposals["Benches"].pk) not in outcome.details["proposals"]
+        assert str(made.proposals["Benches"].pk) not in outcome.details
         assert outcome.ballots == 3
 
 

@@ -10,6 +10,7 @@ from voting.pabulib import budget_pabulib
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.quality("budget-rules-match-pabutools")
 def test_ours_and_pabutools_agree_on_the_seeded_budget():
     project, budget = bench_budget_outcome.seed(40, 150, slug="bench-budget-test")
     assert Ballot.objects.filter(budget=budget).count() == 150

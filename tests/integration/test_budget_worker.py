@@ -19,13 +19,21 @@ from voting import budget_rules
 from voting.budget_models import BudgetOutcome
 from voting.budget_services import ballot_submit
 from voting.outcomes import budget_outcomes_compute
-from voting.tasks import budget_outcomes_task
+from voting.tasks import budget_outcomes_sweep_task, budget_outcomes_task
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def pool_children(pid: int) -> list[int]:
     return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def close_voting(project):
+    """Voting closed a minute ago."""
+    closed = timezone.now() - timedelta(minutes=1)
+    Phase.objects.filter(project=project, kind=PhaseKind.VOTING).update(ends_at=closed)
+    Phase.objects.filter(project=project, kind=PhaseKind.DECISION).update(starts_at=closed)
+    return closed
 
 
 def voted_project():
@@ -50,10 +58,7 @@ def test_a_worker_killed_while_storing_outcomes_leaves_them_to_be_computed_again
     made = voted_project()
     budget_outcomes_compute(made.project, final=False)  # provisional outcomes, as voting ran
     assert BudgetOutcome.objects.filter(final=False).count() == 4
-    # Voting closes a minute ago.
-    closed = timezone.now() - timedelta(minutes=1)
-    Phase.objects.filter(project=made.project, kind=PhaseKind.VOTING).update(ends_at=closed)
-    Phase.objects.filter(project=made.project, kind=PhaseKind.DECISION).update(starts_at=closed)
+    closed = close_voting(made.project)
     # The worker's first attempt stops at its first outcome made final, inside the
     # transaction that stores the four, and is killed there as the OOM killer would.
     with held(trigger, "voting_budgetoutcome", "NEW.final AND NOT OLD.final") as hold:
@@ -73,3 +78,14 @@ def test_a_worker_killed_while_storing_outcomes_leaves_them_to_be_computed_again
         weight = 1 if outcome.equal_weights else 2
         ballots = [(weight, b.proposals) for b in made.budgets[None].ballots.all()]
         assert outcome.funded == rule(100, costs, ballots).funded
+
+
+def test_beats_sweep_has_the_worker_compute_a_closed_votes_outcomes(worker):
+    made = voted_project()
+    closed = close_voting(made.project)
+    assert BudgetOutcome.objects.count() == 0
+    assert budget_outcomes_sweep_task() == 1  # what beat runs every five minutes
+    wait_until(lambda: BudgetOutcome.objects.filter(final=True).count() == 4, timeout=120,
+               what="the worker to store the final outcomes")
+    assert all(o.computed_at >= closed for o in BudgetOutcome.objects.all())
+    assert budget_outcomes_sweep_task() == 0  # nothing left to do

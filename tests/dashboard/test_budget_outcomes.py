@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from audit.models import AuditAction, AuditEntry
 from tests.budget_factories import budget_project_make
-from voting import budget_services
 from voting.budget_models import BudgetOutcome, BudgetRule
 
 pytestmark = pytest.mark.django_db
@@ -59,8 +58,6 @@ def test_no_outcome_yet_and_no_button_without_a_budget(client, planner):
     assert "Compute the outcomes now" not in section
 
 
-@pytest.mark.skipif(not hasattr(budget_services, "budget_outcomes_request"),
-                    reason="the outcome engine's service is not merged yet")
 def test_a_planner_asks_for_the_outcomes_now(client, django_capture_on_commit_callbacks):
     made = budget_project_make(phase="voting", city=100)
     client.force_login(made.planner)
@@ -90,3 +87,15 @@ def test_the_budget_pages_in_catalan(client):
     for text in ("Totals per pressupost", "Viabilitat", "Cost de les propostes viables",
                  "Viable", "Competeix en el pressupost de"):
         assert text in page, text
+
+
+def test_outcomes_of_a_project_without_a_budget_vote_are_refused_with_the_reason(client,
+                                                                              planner):
+    from tests.factories import project_make
+
+    project = project_make()
+    client.force_login(planner)
+    response = client.post(reverse("dashboard:project-outcomes", args=[project.slug]),
+                           follow=True)
+    assert "This project does not vote with a budget." in response.content.decode()
+    assert not AuditEntry.objects.filter(action=AuditAction.BUDGET_OUTCOME).exists()

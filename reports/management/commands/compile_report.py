@@ -70,6 +70,8 @@ class Command(BaseCommand):
                 self.stdout.write(stored.path)
             except NotImplementedError:  # a storage without local paths (S3, …)
                 self.stdout.write(stored.name)
+        for entry in report.pabulib:  # a budget vote's files: their names in the storage
+            self.stdout.write(entry["file"])
 
     def _wait(self, report_id: int, timeout: float) -> DecisionReport:
         deadline = time.monotonic() + timeout

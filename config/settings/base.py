@@ -252,6 +252,8 @@ REPORTS_MAP_NUMBERED = env.int("REPORTS_MAP_NUMBERED", default=30)
 # (results page, tallies API, reports): small groups are merged into "Other roles", so
 # that no one's ballot can be inferred (voting/groups.py, docs/voting-weights.md).
 PLAZA_MIN_GROUP_SIZE = env.int("PLAZA_MIN_GROUP_SIZE", default=5)
+# The country named in the open budget files (pabulib's META "country"), e.g. "Spain".
+PLAZA_COUNTRY = env("PLAZA_COUNTRY", default="")
 
 # ------------------------------------------------------------------ e-mail
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

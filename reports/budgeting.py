@@ -21,6 +21,7 @@ from proposals.models import Project, Proposal
 from voting.budget_models import Assessment, BudgetRule, Feasibility
 from voting.budget_selectors import budget_outcomes, is_budget_vote, project_budgets
 from voting.models import ProjectVoting
+from voting.pabulib import budget_pabulib
 
 # Per proposal of a budget: the ballots that pick it and their weights (the weighted
 # approval score every rule starts from).
@@ -38,8 +39,6 @@ def budgets_read(project: Project) -> tuple[list[dict], dict[int, str]]:
     budget's pabulib text by budget id. Nothing for a project that votes for/against."""
     if not is_budget_vote(project):
         return [], {}
-    from voting.pabulib import budget_pabulib
-
     rules = ProjectVoting.objects.get(project=project)
     # The official rule first, then the other, side by side.
     order = [rules.budget_rule] + [r for r in BudgetRule.values if r != rules.budget_rule]

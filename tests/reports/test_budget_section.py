@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.models import ClaimStatus
-from reports import services
+from reports import budgeting, services
 from reports.models import DecisionReport
 from tests.budget_factories import budget_project_make
 from tests.factories import claim_make, role_make, user_make
@@ -141,7 +141,7 @@ def test_the_checksum_covers_the_pabulib_files(budget_vote, monkeypatch):
     first, again = compiled(budget_vote.project), compiled(budget_vote.project)
     assert first.checksum == again.checksum  # unchanged data, same sum
     real = pabulib.budget_pabulib
-    monkeypatch.setattr(pabulib, "budget_pabulib",
+    monkeypatch.setattr(budgeting, "budget_pabulib",
                         lambda budget, **kw: real(budget, **kw) + "\n")
     changed = compiled(budget_vote.project)
     assert changed.checksum != first.checksum

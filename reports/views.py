@@ -1,4 +1,5 @@
-"""The report files, streamed only to whoever may read them.
+"""The report files (and a budget vote's pabulib files), streamed only to whoever may
+read them.
 
 The files are in the private storage, which has no URL: a published report's files go
 to anyone who may open its project; any other report's only to planners. A visitor who

@@ -59,16 +59,18 @@ BUDGET_SHARE = 0.4
 MIN_PROJECTS, MAX_PROJECTS = 1, 5
 UNVERIFIED_WEIGHT = "0.5"
 # Neighbours who vote: (username prefix, role slug, how many).
-VOTERS = [("bcn-resident", "resident", 150), ("bcn-shop", "business-owner", 60),
-          ("bcn-architect", "expert", 45), ("bcn-association", "civil-society", 35)]
+VOTERS = [("bcn-resident", "resident", 120), ("bcn-shop", "business-owner", 55),
+          ("bcn-architect", "expert", 70), ("bcn-association", "civil-society", 45)]
 # How much each role likes each category (a pick is drawn in proportion): the roles
-# want different things, so the weights change what gets funded.
+# want different things, so that in some districts the weights change what is funded
+# (the results page and the report show where).
 LIKES = {
-    "resident": {"green-space": 5, "play": 4, "public-space": 2, "mobility": 1, "culture": 2},
-    "business-owner": {"public-space": 5, "mobility": 1, "culture": 3, "green-space": 1,
+    "resident": {"green-space": 10, "play": 8, "public-space": 2, "mobility": 1,
+                 "culture": 2},
+    "business-owner": {"public-space": 10, "mobility": 3, "culture": 4, "green-space": 1,
                        "play": 1},
-    "expert": {"mobility": 6, "green-space": 3, "public-space": 1, "play": 1, "culture": 1},
-    "civil-society": {"culture": 5, "play": 3, "green-space": 2, "public-space": 2,
+    "expert": {"mobility": 12, "public-space": 4, "green-space": 2, "play": 1, "culture": 1},
+    "civil-society": {"culture": 10, "play": 6, "green-space": 2, "public-space": 2,
                       "mobility": 1},
 }
 # Personas who vote (the others keep their ballot empty for a visitor): username, role.

@@ -12,6 +12,7 @@ from gisdata import api as gisdata
 from gisdata.imports import api as imports
 from municipalities.api import MunicipalityList
 from opendata import api as opendata
+from opendata import budget_api
 from proposals import api as proposals
 from proposals import comment_api as comments
 from reports import api as reports
@@ -53,6 +54,10 @@ urlpatterns = [
     path("projects/<int:pk>/weights/", voting.ProjectWeights.as_view(),
          name="project-weights"),
     path("me/votes/", voting.MyVotes.as_view(), name="my-votes"),
+    path("projects/<int:pk>/budget/results/", budget_api.BudgetResults.as_view(),
+         name="budget-results"),
+    path("projects/<int:pk>/budget/<int:budget_pk>.pb", budget_api.BudgetPabulib.as_view(),
+         name="budget-pabulib"),
     path("roles/", StakeholderRoleList.as_view(), name="role-list"),
     path("municipalities/", MunicipalityList.as_view(), name="municipality-list"),
     path("proposals/", opendata.ProposalList.as_view(), name="proposal-list"),

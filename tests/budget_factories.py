@@ -63,3 +63,17 @@ def budget_project_make(slug: str = "budget-now", *, phase: str | None = "voting
 
 def point(lon: float, lat: float) -> Point:
     return Point(lon, lat, srid=4326)
+
+
+def verified_voter(username: str, role_slug: str = "resident", weight: str = "1"):
+    """A user with a verified claim to `role_slug` (made, weighing `weight`, if new) in
+    the default municipality. Make voters before the project opens its vote: a role made
+    after that is pinned at the weight of unverified participants."""
+    from accounts.models import ClaimStatus, StakeholderRole
+    from tests.factories import claim_make, role_make
+
+    role = (StakeholderRole.objects.filter(slug=role_slug).first()
+            or role_make(role_slug, weight))
+    user = user_make(username)
+    claim_make(user, role, status=ClaimStatus.VERIFIED, decided_by=user_make())
+    return user

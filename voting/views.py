@@ -19,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from proposals.models import Project, Proposal
 from proposals.selectors import project_for, proposals_readable
-from voting import selectors, services
+from voting import budget_selectors, selectors, services
 from voting.api import VALUES, ProjectRanking
+from voting.budget_views import budget_results
 from voting.groups import OTHER_ROLES, min_group_size
 
 # The choice as the message names it, in the reader's language.
@@ -101,6 +102,8 @@ def results(request, slug: str):
         raise Http404 from exc
     if not selectors.results_visible(request.user, project):
         raise Http404("The results of this project are not public yet.")
+    if budget_selectors.is_budget_vote(project):
+        return budget_results(request, project)
     # A page of the ranking (ranked over the whole project), with the whole project's
     # figures; the roles of the page's proposals only.
     ranking = selectors.RankingPages(project, values=RESULTS_COLUMNS)

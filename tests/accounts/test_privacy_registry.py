@@ -82,6 +82,7 @@ def test_the_export_gives_its_sections_in_a_fixed_order():
     data = personal_data_export(user=user_make("marta"))
     assert list(data) == ["format", "exported_at", "profile", "email_addresses",
                           "role_claims", "proposals", "comments", "votes",
+                          "budget_ballots", "budget_assessments",
                           "reports_of_content"]
 
 

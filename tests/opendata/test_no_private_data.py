@@ -57,8 +57,29 @@ def keys(value) -> set[str]:
     return set()
 
 
+def budget_vote(voter) -> tuple:
+    """A budget vote with public results, one ballot and a computed outcome."""
+    from django.utils import timezone
+
+    from tests.budget_factories import budget_project_make
+    from voting.budget_models import Budget, BudgetOutcome
+    from voting.budget_services import ballot_submit
+    from voting.models import ProjectVoting
+
+    made = budget_project_make("open-budget", unverified_weight="1")
+    ProjectVoting.objects.filter(project=made.project).update(results_public=True)
+    ballot_submit(user=voter, budget=made.budgets[None],
+                  proposal_ids=[made.proposals["Trees"].pk])
+    BudgetOutcome.objects.create(budget=made.budgets[None], rule="greedy",
+                                 funded=[made.proposals["Trees"].pk], spent=30, ballots=1,
+                                 total_weight=1, computed_at=timezone.now())
+    return made.project, list(Budget.objects.values_list("pk", flat=True))
+
+
 def test_no_public_answer_holds_an_email_or_a_ballot(city):
     from opendata.catalogue import collections_all
+
+    budget_project, budget_pks = budget_vote(city["voters"][0])
 
     everything = {
         "pk": sorted({*Project.objects.values_list("pk", flat=True),
@@ -70,6 +91,7 @@ def test_no_public_answer_holds_an_email_or_a_ballot(city):
             "proposals-secret-draft", f"layer-{city['hidden_layer'].pk}"],
         "feature_id": sorted({*Proposal.objects.values_list("pk", flat=True),
                               *Feature.objects.values_list("pk", flat=True)})[:60],
+        "budget_pk": budget_pks,
     }
     found = routes()
     assert len(found) > 30 and "/ogc/collections/<str:collection_id>/items" in found
@@ -101,3 +123,5 @@ def test_no_public_answer_holds_an_email_or_a_ballot(city):
     assert f"/api/v1/proposals/{city['public'][0].pk}/tally/" in answered
     assert f"/api/v1/projects/{city['project'].pk}/proposals.csv" in answered
     assert "/ogc/collections/proposals-open-city/items" in answered
+    assert f"/api/v1/projects/{budget_project.pk}/budget/results/" in answered
+    assert f"/api/v1/projects/{budget_project.pk}/budget/{budget_pks[0]}.pb" in answered

@@ -29,6 +29,7 @@ from tests.permission_walk.routes import (
     USER,
     Case,
 )
+from tests.permission_walk.world import budget_ballot_data
 
 # Patterns classified as a group, by the start of their key. The Django admin's hundred
 # patterns are for staff, within the model permissions of each (test_admin.py walks a
@@ -86,7 +87,13 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
                                       data=REASON),
     # ------------------------------------------------------------------------ voting
     "voting:vote": Case(write=USER, args={"pk": "ballot"}, data=VOTE),
+    # A budget vote's ballot: anyone reads its options, anyone signed in fills it (with
+    # the weight that applies); a project that votes otherwise has none.
+    "voting:budget": (Case(read=PUBLIC, write=USER, args={"slug": "budget"},
+                           data=budget_ballot_data),
+                      Case(read=NOBODY, args={"slug": "vote"}, variant="not-a-budget-vote")),
     "voting:results": (Case(read=PUBLIC, args={"slug": "vote"}),
+                       Case(read=PUBLIC, args={"slug": "budget"}, variant="budget"),
                        Case(read=HIDDEN, args={"slug": "idea"}, variant="not-public"),
                        Case(read=HIDDEN, args={"slug": "draft"}, variant="draft")),
     # ----------------------------------------------------------------- layers, reports
@@ -261,6 +268,14 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:project-weights": (Case(read=PUBLIC, args={"pk": "vote"}),
                             Case(read=HIDDEN, args={"pk": "draft"}, variant="draft")),
     "api:my-votes": Case(read=USER),
+    "api:budget-results": (
+        Case(read=PUBLIC, args={"pk": "budget"}),
+        Case(read=HIDDEN, args={"pk": "budget_secret"}, variant="not-public"),
+        Case(read=NOBODY, args={"pk": "vote"}, variant="not-a-budget")),
+    "api:budget-pabulib": (
+        Case(read=PUBLIC, args={"pk": "budget", "budget_pk": "budget_district"}),
+        Case(read=HIDDEN, args={"pk": "budget_secret", "budget_pk": "budget_secret_city"},
+             variant="not-public")),
     "api:role-list": Case(read=PUBLIC),
     "api:municipality-list": Case(read=PUBLIC),
     "api:participation": Case(read=PUBLIC),

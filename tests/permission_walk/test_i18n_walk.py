@@ -44,6 +44,7 @@ NAMES = {
     "OGC", "API", "OpenAPI", "WGS", "EPSG", "CRS84", "SHA", "Features", "QGIS", "ArcGIS",
     "OpenStreetMap", "Open", "Data", "BCN", "Ajuntament", "de", "Barcelona", "CC", "BY",
     "Leaflet", "ETRS89", "UTM", "Plaza",
+    "EUR",  # a currency's ISO code, after an amount
 }
 # Content the database refuses to mark (the append-only audit log): shown as it is.
 UNMARKED: set[str] = set()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.contrib.auth.models import Group
+from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.core.files.base import ContentFile
 from rest_framework.authtoken.models import Token
 
@@ -20,7 +21,7 @@ from accounts.groups import PLANNER_GROUP, ensure_planner_group
 from audit.models import AuditEntry
 from core import tenancy
 from gisdata.models import Constraint, Dataset, ImportRun
-from municipalities.models import Municipality, Region
+from municipalities.models import Area, AreaLevel, Municipality, Region
 from municipalities.selectors import municipality_default
 from tests.factories import (
     LINE,
@@ -34,6 +35,7 @@ from tests.factories import (
     user_make,
 )
 from tests.opendata.conftest import grid, layer_make
+from tests.permission_walk.budget_world import budget_votes
 from tests.permission_walk.world import _collection_of, pabulib_make, report_make
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
@@ -124,7 +126,12 @@ def town_make(municipality: Municipality, code: str) -> dict:
                                        save=False)
             report.pabulib = pabulib_make(f"r-{low}", mark.encode())
             report.save()
+        district = Area.objects.create(
+            municipality=municipality, level=AreaLevel.DISTRICT, code=f"D-{low}",
+            name=f"District {mark}",
+            geometry=MultiPolygon(Polygon.from_bbox((2.1, 41.35, 2.2, 41.45)), srid=4326))
         world = {
+            **budget_votes(author, district, low=low, mark=mark),
             "municipality": municipality, "mark": mark,
             "citizen": citizen, "author": author, "planner": planner,
             "resident": resident, "expert": expert,

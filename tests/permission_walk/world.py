@@ -33,6 +33,7 @@ from tests.factories import (
     user_make,
 )
 from tests.opendata.conftest import grid, layer_make
+from tests.permission_walk.budget_world import budget_votes
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -61,6 +62,10 @@ def report_make(project, planner, *, published: bool) -> DecisionReport:
     report.pabulib = pabulib_make(f"walk-{project.slug}", b"META\nkey;value\n")
     report.save()
     return report
+
+
+def budget_ballot_data(world) -> dict:
+    return {"budget": world["budget_city"].pk, "proposal": [world["budget_option"].pk]}
 
 
 def world_make() -> dict:
@@ -107,7 +112,9 @@ def world_make() -> dict:
                               target_id=hidden_proposal.pk, reason="Off topic.",
                               municipality_id=idea.municipality_id)
     Token.objects.create(user=citizen)
+    budgets = budget_votes(author, district)
     return {
+        **budgets,
         "anonymous": None, "region": region, "district": district, "citizen": citizen,
         "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,

@@ -149,3 +149,39 @@ def test_fifty_concurrent_changes_by_one_voter_leave_one_ballot(voters):
     assert not [r for r in results if isinstance(r, Exception)]
     [ballot] = Ballot.objects.all()
     assert ballot.proposals in choices
+
+
+def test_an_erased_voter_leaves_the_ballot_counting_and_takes_their_name(voters):
+    from accounts.privacy_registry import account_erase, personal_data_export
+    from tests.factories import PASSWORD
+
+    made = budget_project_make()
+    ballot_submit(user=voters["expert"], budget=made.budgets[None],
+                  proposal_ids=ids(made, "Trees"))
+    assert personal_data_export(user=voters["expert"])["budget_ballots"][0]["proposals"] == \
+        ids(made, "Trees")
+    account_erase(user=voters["expert"], password=PASSWORD)
+    ballot = Ballot.objects.get()
+    assert ballot.user_id is None and ballot.proposals == ids(made, "Trees")
+    assert ballot.weight == Decimal("2")
+
+
+def test_ballots_stay_once_voting_closed(voters):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from proposals.models import Phase
+
+    made = budget_project_make()
+    ballot_submit(user=voters["resident"], budget=made.budgets[None],
+                  proposal_ids=ids(made, "Trees"))
+    voting = Phase.objects.get(project=made.project, kind="voting")
+    # Close it: the phases after it move on so that none overlaps.
+    Phase.objects.filter(project=made.project, kind__in=["decision", "implementation"]
+                         ).delete()
+    Phase.objects.filter(pk=voting.pk).update(ends_at=timezone.now() - timedelta(hours=1))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Ballot.objects.all().delete()
+        at_commit()
+    assert Ballot.objects.count() == 1

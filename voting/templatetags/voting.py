@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from accounts.selectors import voting_weight_resolve
 from proposals.models import PhaseKind
-from voting import selectors
+from voting import budget_selectors, selectors
 from voting.api import NAMES
+from voting.budget_models import Feasibility
+from voting.budget_services import money
 
 register = template.Library()
 
@@ -24,15 +26,18 @@ def vote_box(context, proposal):
     phase = project.current_phase()
     open_ = (phase is not None and phase.kind == PhaseKind.VOTING and not proposal.is_hidden
              and proposal.status in selectors.VOTABLE_STATUSES)
+    # A budget vote takes ballots, not votes one by one (the services refuse those):
+    # the box sends the voter to the ballot.
+    budget = open_ and budget_selectors.is_budget_vote(project)
     mine = resolved = None
-    if user.is_authenticated and open_:
+    if user.is_authenticated and open_ and not budget:
         mine = selectors.user_votes(user=user).filter(proposal=proposal).first()
         resolved = voting_weight_resolve(
             user=user, role_weights=selectors.project_weights(project),
             unverified_weight=selectors.voting_rules(project).unverified_weight,
             at=timezone.now(), municipality_id=project.municipality_id)
     return {"proposal": proposal, "open": open_, "mine": mine, "resolved": resolved,
-            "user": user, "request": context["request"],
+            "budget": budget, "user": user, "request": context["request"],
             "csrf_token": context.get("csrf_token")}
 
 
@@ -41,9 +46,12 @@ def project_voting(context, project):
     user = context["request"].user
     phase = project.current_phase()
     progress = None
-    if user.is_authenticated and phase is not None and phase.kind == PhaseKind.VOTING:
+    voting_now = phase is not None and phase.kind == PhaseKind.VOTING
+    budget = budget_selectors.is_budget_vote(project)
+    if user.is_authenticated and voting_now and not budget:
         progress = selectors.ballot_progress(user=user, project=project)
     return {"project": project, "weights": selectors.weights_table(project),
+            "budget": budget, "budget_open": budget and voting_now,
             "rules": selectors.voting_rules(project),
             "frozen": selectors.weights_frozen(project),
             "results": selectors.results_visible(user, project),
@@ -60,7 +68,7 @@ class ListBallot:
     service as the proposal page's vote box; this only decides what to show."""
 
     can_vote: bool
-    why: str = ""            # "login", "role", "role-zero", "not-yet", "closed" or ""
+    why: str = ""  # "login", "role", "role-zero", "not-yet", "closed", "budget" or ""
     phase: object = None     # the voting phase, for its dates
     role: object = None
     mine: dict = field(default_factory=dict)  # proposal id → "support" / "oppose" / …
@@ -75,6 +83,8 @@ def _list_ballot(user, project, proposal_ids=()) -> ListBallot:
         return ListBallot(can_vote=False, why="not-yet", phase=voting)
     if now >= voting.ends_at:
         return ListBallot(can_vote=False, why="closed", phase=voting)
+    if budget_selectors.is_budget_vote(project):
+        return ListBallot(can_vote=False, why="budget", phase=voting)
     if not user.is_authenticated:
         return ListBallot(can_vote=False, why="login", phase=voting)
     resolved = voting_weight_resolve(
@@ -99,7 +109,7 @@ def list_ballot(context, project, proposals):
 def list_ballot_note(context, project):
     """Why the list offers no vote, said once above it rather than on every card."""
     return {"ballot": _list_ballot(context["request"].user, project),
-            "request": context["request"]}
+            "request": context["request"], "project": project}
 
 
 @register.inclusion_tag("voting/_list_vote.html", takes_context=True)
@@ -108,3 +118,19 @@ def list_vote(context, proposal, ballot):
                and proposal.status in selectors.VOTABLE_STATUSES)
     return {"proposal": proposal, "show": votable, "mine": ballot.mine.get(proposal.pk),
             "next": context.get("list_url", ""), "csrf_token": context.get("csrf_token")}
+
+
+# ---------------------------------------------------------------- a budget's assessment
+
+@register.inclusion_tag("voting/_assessment.html")
+def proposal_assessment(proposal):
+    """A proposal's cost and feasibility, public once assessed (the reason too, when it
+    cannot be done), and the budget it competes in."""
+    assessment = getattr(proposal, "assessment", None)
+    if assessment is None or (assessment.cost is None
+                              and assessment.feasibility == Feasibility.PENDING):
+        return {"assessment": None}
+    rules = selectors.voting_rules(proposal.project)
+    return {"assessment": assessment, "budget": assessment.budget,
+            "cost": money(assessment.cost, rules.currency)
+            if assessment.cost is not None else ""}

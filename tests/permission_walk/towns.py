@@ -128,7 +128,7 @@ def town_make(municipality: Municipality, code: str) -> dict:
             report.save()
         district = Area.objects.create(
             municipality=municipality, level=AreaLevel.DISTRICT, code=f"D-{low}",
-            name=f"District {mark}",
+            name=f"District {low}",  # a name, not data: the admin lists every area
             geometry=MultiPolygon(Polygon.from_bbox((2.1, 41.35, 2.2, 41.45)), srid=4326))
         world = {
             **budget_votes(author, district, low=low, mark=mark),

@@ -1,9 +1,11 @@
 """The Barcelona neighbourhoods project: the ten districts, their ideas for next year's
 budget.
 
-Created once, with its categories, phases and proposals, in one transaction: when it
-exists nothing is added, so a demo reloaded days later keeps its proposals and its
-phases as they were (`demo/neighbourhood_proposals.py` builds the proposals).
+Created once, with its categories, its ideation phase and its proposals, in one
+transaction: when it exists nothing is added, so a demo reloaded days later keeps its
+proposals and its phases as they were (`demo/neighbourhood_proposals.py` builds the
+proposals; `demo/budget_vote.py` adds the costs, the budgets, the later phases and the
+ballots).
 """
 
 from __future__ import annotations

@@ -106,3 +106,16 @@ def test_loading_again_adds_no_ballot_assessment_or_user(loaded):
                       User.objects.count(), RoleClaim.objects.count(),
                       AuditEntry.objects.count(), Budget.objects.count())
     assert project.current_phase().kind == "voting"
+
+
+def test_the_provisional_outcomes_are_stored_for_every_budget_and_rule(loaded):
+    pytest.importorskip("voting.outcomes")  # the engine computes them (voting/outcomes.py)
+    from voting.budget_models import BudgetOutcome
+
+    project = barcelona()
+    budgets = Budget.objects.filter(project=project).count()
+    outcomes = BudgetOutcome.objects.filter(budget__project=project)
+    assert outcomes.count() == budgets * 4  # two rules, with the weights and without
+    assert not outcomes.filter(final=True).exists()
+    for outcome in outcomes.select_related("budget"):
+        assert outcome.spent <= outcome.budget.amount

@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import ClaimStatus
 from reports import budgeting, services
 from reports.models import DecisionReport
-from tests.budget_factories import budget_project_make
+from tests.budget_factories import EAST_POINT, WEST_POINT, budget_project_make
 from tests.factories import claim_make, role_make, user_make
 from tests.reports.readback import compiled, pdf_text
 from voting import pabulib
@@ -72,7 +72,7 @@ def test_the_report_has_a_budgeting_section_with_both_rules_and_the_weights_effe
     report = compiled(budget_vote.project)
     text = section(report)
     assert "Budget of the whole city: 100 EUR" in text
-    assert "5 ballots, total weight 7; 4 proposals on the ballot." in text
+    assert "Ballots: 5, with a total weight of 7. Proposals on the ballot: 4." in text
     # The funded proposals of either rule by weighted score: cost, score, voters, and
     # a mark under each rule (the official rule, Equal Shares, first).
     rows = [[m[1], m[2], *re.split(r"\s{2,}", m[3])] for m in (
@@ -152,3 +152,18 @@ def test_a_for_against_project_has_no_budgeting_section_nor_pabulib_file(council
     report = compiled(council["project"])
     assert "The participatory budget" not in pdf_text(report)
     assert report.pabulib == []
+
+
+def test_a_budget_per_district_has_its_own_part_and_pabulib_file(db):
+    made = budget_project_make(
+        "pb-districts", city=None, districts={"D1": 60, "D2": 80},
+        costs={"Benches": (40, "D1", WEST_POINT), "Trees": (30, "D2", EAST_POINT)})
+    report = compiled(made.project)
+    text = " ".join(section(report).split())
+    d1, d2 = made.budgets["D1"], made.budgets["D2"]
+    assert text.index(f"Budget of {d1.area.name}: 60 EUR") < text.index(
+        f"Budget of {d2.area.name}: 80 EUR")
+    assert text.count("Ballots: 0, with a total weight of 0. Proposals on the ballot: 1.") == 2
+    assert text.count("Equal Shares: not computed yet.") == 2  # no outcome stored yet
+    assert [(e["budget"], e["district"]) for e in report.pabulib] == [
+        (d1.pk, d1.area.name), (d2.pk, d2.area.name)]

@@ -181,6 +181,7 @@ def _render(data: ReportData, *, report_id: int, checksum: str, backdrop: Backdr
         "weights": [{**w, "weight_text": num(w["weight"])} for w in data.weights],
         "unverified_text": num(data.unverified_weight),
         "budgets": budgets,
+        "budget_ballots": sum(b["ballots"] for b in data.budgets),
         "site_name": settings.SITE_NAME,
     })
     from weasyprint import HTML

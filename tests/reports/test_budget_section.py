@@ -72,6 +72,8 @@ def test_the_report_has_a_budgeting_section_with_both_rules_and_the_weights_effe
     report = compiled(budget_vote.project)
     text = section(report)
     assert "Budget of the whole city: 100 EUR" in text
+    first_page = " ".join(pdf_text(report).split("The project", 1)[0].split())
+    assert "Participatory budget: ballots: 5; budgets: 1." in first_page
     assert "Ballots: 5, with a total weight of 7. Proposals on the ballot: 4." in text
     # The funded proposals of either rule by weighted score: cost, score, voters, and
     # a mark under each rule (the official rule, Equal Shares, first).
@@ -150,7 +152,8 @@ def test_the_checksum_covers_the_pabulib_files(budget_vote, monkeypatch):
 
 def test_a_for_against_project_has_no_budgeting_section_nor_pabulib_file(council):
     report = compiled(council["project"])
-    assert "The participatory budget" not in pdf_text(report)
+    text = pdf_text(report)
+    assert "The participatory budget" not in text and "Participatory budget" not in text
     assert report.pabulib == []
 
 

@@ -251,3 +251,18 @@ def ballot_withdraw(*, user, budget: Budget, at: datetime | None = None) -> bool
     _check_ballot_open(user, budget.project, at or timezone.now())
     deleted, _ = Ballot.objects.filter(budget=budget, user=user).delete()
     return bool(deleted)
+
+
+def budget_outcomes_request(*, project: Project, planner) -> None:
+    """Ask the worker to compute the project's budget outcomes now (final once voting
+    has closed; provisional before). Planners only; the request is in the audit log."""
+    from voting.tasks import budget_outcomes_task
+
+    if not (planner.is_authenticated and planner.has_perm("voting.change_budget")):
+        raise PermissionDenied(_("Only planners can compute a budget's outcomes."))
+    if not ProjectVoting.objects.filter(project=project, method=VotingMethod.BUDGET).exists():
+        raise ValidationError(_("This project does not vote with a budget."))
+    with transaction.atomic():
+        audit_record(actor=planner, action=AuditAction.BUDGET_OUTCOME, target=project,
+                     project_id=project.pk)
+        budget_outcomes_task.delay_on_commit(project.pk)

@@ -478,6 +478,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plaza.reports.reports_requeue_stale",
         "schedule": timedelta(minutes=5),
     },
+    # Budget votes whose voting closed get their final outcomes (voting/tasks.py).
+    "budget-outcomes": {
+        "task": "plaza.voting.budget_outcomes_sweep",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # ------------------------------------------------------------------ metrics

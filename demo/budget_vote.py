@@ -36,6 +36,7 @@ from voting.budget_models import Ballot, Budget, BudgetRule, Feasibility
 from voting.budget_selectors import ballot_options, project_budgets
 from voting.budget_services import assessment_set, ballot_submit, budget_setup
 from voting.models import ProjectVoting
+from voting.outcomes import budget_outcomes_compute
 from voting.selectors import project_weights, weights_frozen
 
 SEED = 2027
@@ -230,11 +231,6 @@ def _neighbours() -> list[tuple[User, str]]:
 
 
 def _outcomes(project: Project) -> None:
-    """The provisional outcomes, as a planner's "compute now" stores them."""
-    # OUTCOMES: voting.outcomes.budget_outcomes_compute(project, final=False) is to be
-    # called here; until it exists the results page says they are not computed yet.
-    try:
-        from voting.outcomes import budget_outcomes_compute
-    except ImportError:
-        return
+    """The provisional outcomes, as a planner's "compute now" stores them (the worker
+    computes the final ones when voting closes)."""
     budget_outcomes_compute(project, final=False)

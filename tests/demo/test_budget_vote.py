@@ -13,7 +13,7 @@ from demo.loader import demo_load
 from demo.neighbourhoods import PROJECT_SLUG
 from municipalities.models import AreaLevel
 from proposals.models import Project
-from voting.budget_models import Assessment, Ballot, Budget, Feasibility
+from voting.budget_models import Assessment, Ballot, Budget, BudgetOutcome, Feasibility
 from voting.budget_selectors import ballot_options, is_budget_vote
 from voting.models import ProjectVoting
 from voting.selectors import project_weights
@@ -109,9 +109,6 @@ def test_loading_again_adds_no_ballot_assessment_or_user(loaded):
 
 
 def test_the_provisional_outcomes_are_stored_for_every_budget_and_rule(loaded):
-    pytest.importorskip("voting.outcomes")  # the engine computes them (voting/outcomes.py)
-    from voting.budget_models import BudgetOutcome
-
     project = barcelona()
     budgets = Budget.objects.filter(project=project).count()
     outcomes = BudgetOutcome.objects.filter(budget__project=project)

@@ -12,7 +12,8 @@ The steps: the region and its two municipalities (`cities`), the people and thei
 roles in each city (`people`); in Barcelona the neighbourhoods project with its forty
 proposals (`neighbourhoods`), the Sant Antoni project in voting (`sant_antoni`), the
 open-data layers (`layers`), its districts and neighbourhoods as areas (`areas`) and
-the Sant Antoni report; in Cambridge its layers and the riverside project with its
+the Sant Antoni report, then the neighbourhoods project's participatory budget with its
+ballots (`budget_vote`); in Cambridge its layers and the riverside project with its
 ideas (`riverside`); a draft replica of Barcelona's neighbourhoods project in Cambridge;
 then the discussions (`discussions`) and, after every load, the Catalan and Spanish texts
 (`translated_texts`).
@@ -25,6 +26,7 @@ from django.db import transaction
 from accounts.groups import ensure_planner_group
 from core.tenancy import working_for
 from demo.areas import barcelona_areas, neighbourhoods_replicate
+from demo.budget_vote import budget_vote
 from demo.cities import cambridge_adopt, municipalities_ensure, municipality_area_from
 from demo.discussions import discussions_load
 from demo.layers import (
@@ -58,6 +60,7 @@ def demo_load() -> list[Persona]:
         municipality_area_from(barcelona, layers[DISTRICTS])
         barcelona_areas(barcelona, layers)
         voting_report(users["planner"])  # once the districts are there
+        budget_vote(users)  # the budgets are the districts'
     with working_for(cambridge):
         with transaction.atomic():
             roles_verify(users, planner=users["cambridge"])

@@ -1,8 +1,11 @@
-"""The Barcelona neighbourhoods project: the ten districts, open for ideas.
+"""The Barcelona neighbourhoods project: the ten districts, their ideas for next year's
+budget.
 
-Created once, with its categories, phases and proposals, in one transaction: when it
-exists nothing is added, so a demo reloaded days later keeps its proposals and its
-phases as they were (`demo/neighbourhood_proposals.py` builds the proposals).
+Created once, with its categories, its ideation phase and its proposals, in one
+transaction: when it exists nothing is added, so a demo reloaded days later keeps its
+proposals and its phases as they were (`demo/neighbourhood_proposals.py` builds the
+proposals; `demo/budget_vote.py` adds the costs, the budgets, the later phases and the
+ballots).
 """
 
 from __future__ import annotations
@@ -38,11 +41,11 @@ CATEGORIES = [
     ("play", "Play and sport", "#e65100"),
     ("culture", "Culture and community", "#c2185b"),
 ]
-# Days from the day of the first load: ideation opened 20 days ago and runs 40 more,
-# then three weeks of voting, a month to decide, a year to build. Each phase starts
-# where the previous one ends, as the no-overlap constraint on [starts_at, ends_at) wants.
-PHASES = [(PhaseKind.IDEATION, -20, 40), (PhaseKind.VOTING, 40, 61),
-          (PhaseKind.DECISION, 61, 91), (PhaseKind.IMPLEMENTATION, 91, 456)]
+# Days from the day of the first load: ideation opened 20 days ago. The later phases
+# come with the budget (demo/budget_vote.py), which closes ideation and opens voting on
+# the day of the first load: inserted then, once the costs are set, since a voting
+# phase's start cannot move once it would open (voting/migrations/0003).
+PHASES = [(PhaseKind.IDEATION, -20, 40)]
 PROPOSAL_AUTHORS = ("citizen", "resident", "business", "expert")
 
 

@@ -30,4 +30,6 @@ class DecisionReportAdmin(admin.ModelAdmin):
             return "—"
         return format_html_join(" ", '<a href="{}">{}</a>', (
             (reverse("reports:file", kwargs={"pk": obj.pk, "kind": kind}), kind.upper())
-            for kind in FILE_KINDS))
+            for kind in FILE_KINDS)) + format_html_join(" ", ' <a href="{}">{}</a>', (
+            (reverse("reports:pabulib", kwargs={"pk": obj.pk, "budget_id": e["budget"]}),
+             f"PB {e['district'] or 'city'}") for e in obj.pabulib))

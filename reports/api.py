@@ -23,6 +23,13 @@ from reports.models import FILE_KINDS, DecisionReport, ReportStatus
 
 FILES = inline_serializer("ReportFiles", {
     kind: serializers.URLField(allow_null=True) for kind in FILE_KINDS})
+PABULIB_FILES = inline_serializer("ReportPabulibFiles", {
+    "budget": serializers.IntegerField(),
+    "district": serializers.CharField(allow_null=True,
+                                      help_text="Null: the whole city's budget."),
+    "url": serializers.URLField(),
+    "sha256": serializers.CharField(),
+}, many=True)
 
 
 class ReportSerializer(serializers.ModelSerializer):
@@ -31,13 +38,16 @@ class ReportSerializer(serializers.ModelSerializer):
     steps_total = serializers.IntegerField(source="progress_total", read_only=True)
     files = serializers.SerializerMethodField(
         help_text="Download links of the PDF, the CSV and the GeoJSON once compiled.")
+    pabulib = serializers.SerializerMethodField(
+        help_text="A budget vote's pabulib (.pb) file of each budget, as of the report's "
+                  "snapshot; empty otherwise.")
 
     class Meta:
         model = DecisionReport
         fields = ["id", "project", "status", "percent", "steps_done", "steps_total",
                   "message", "district_layer", "created_at", "started_at", "finished_at",
                   "snapshot_at", "weights", "checksum", "summary", "is_published",
-                  "published_at", "files"]
+                  "published_at", "files", "pabulib"]
         read_only_fields = fields
 
     @extend_schema_field(FILES)
@@ -51,6 +61,20 @@ class ReportSerializer(serializers.ModelSerializer):
                 url = request.build_absolute_uri(url) if request else url
             links[kind] = url
         return links
+
+    @extend_schema_field(PABULIB_FILES)
+    def get_pabulib(self, report) -> list[dict]:
+        if report.status != ReportStatus.SUCCEEDED:
+            return []
+        request = self.context.get("request")
+        rows = []
+        for entry in report.pabulib:
+            url = reverse("reports:pabulib", kwargs={"pk": report.pk,
+                                                     "budget_id": entry["budget"]})
+            rows.append({"budget": entry["budget"], "district": entry["district"],
+                         "url": request.build_absolute_uri(url) if request else url,
+                         "sha256": entry["sha256"]})
+        return rows
 
 
 class ReportRequestInput(serializers.Serializer):

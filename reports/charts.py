@@ -193,3 +193,38 @@ def roles_chart(votes_by_role: list[dict]) -> bytes:
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     return _png(fig)
+
+
+# A budget map's colours: funded by both rules, by the official rule only, by the other.
+BOTH, OFFICIAL_ONLY, OTHER_ONLY = SUPPORT, ACCENT, "#b26a00"
+
+
+def budget_map(*, base: Basemap, extent: tuple[float, float, float, float],
+               outline: GEOSGeometry | None, proposals: list[dict], official: set[int],
+               other: set[int]) -> bytes:
+    """One budget's proposals: funded by both rules (green), by the official rule only
+    (blue), by the other rule only (amber), not funded (grey), each funded one with its
+    number in the budget's table. `outline`: the district the budget is for."""
+    fig = Figure(figsize=(7.0, 4.2))
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.98))
+    _frame(ax, extent, ratio=7.0 / 4.2)
+    _base(ax, base, labels=True)
+    if outline is not None:
+        ax.add_collection(PolyCollection(_rings(outline), facecolors="none",
+                                         edgecolors=INK, linewidths=1.6, zorder=2))
+    groups = {BOTH: [], OFFICIAL_ONLY: [], OTHER_ONLY: [], NEUTRAL: []}
+    for p in proposals:
+        funded = (p["id"] in official, p["id"] in other)
+        color = {(True, True): BOTH, (True, False): OFFICIAL_ONLY,
+                 (False, True): OTHER_ONLY}.get(funded, NEUTRAL)
+        groups[color].append(p["geometry"])
+    _draw(ax, groups[NEUTRAL], NEUTRAL, size=10, alpha=0.6)
+    for color in (BOTH, OFFICIAL_ONLY, OTHER_ONLY):
+        _draw(ax, groups[color], color, size=30, width=3, zorder=5)
+    for p in proposals:
+        if p.get("number"):
+            point = p["geometry"].point_on_surface
+            ax.annotate(str(p["number"]), (point.x, point.y), xytext=(4, 4),
+                        textcoords="offset points", fontsize=6.5, color=INK, zorder=7,
+                        annotation_clip=True)
+    return _png(fig)

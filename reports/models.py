@@ -2,7 +2,8 @@
 
 A `DecisionReport` is asked for by a planner and compiled by a worker: the worker fills
 in its progress as it goes, reads every number from one database snapshot, and stores
-three files (PDF, CSV of the ranking, GeoJSON of the proposals) with the time of that
+three files (PDF, CSV of the ranking, GeoJSON of the proposals; for a budget vote, also
+a pabulib file per budget) with the time of that
 snapshot, the weights it used and a checksum of the data. Reports are never rewritten:
 compiling again makes a new version, so what the council was given stays as it was.
 
@@ -74,6 +75,11 @@ class DecisionReport(models.Model):
     pdf = _file("The report for the council.")
     csv = _file("The ranking, one row per proposal.")
     geojson = _file("The proposals with their results.")
+    # A budget vote's pabulib files, one per budget: [{"budget": id, "district": name or
+    # null, "file": name in the private storage, "sha256": of the file}, …]. Not
+    # FileFields: a project has as many budgets as it has districts.
+    pabulib = models.JSONField(default=list, blank=True, editable=False,
+                               help_text="The budgets' pabulib (.pb) files.")
     is_published = models.BooleanField(default=False)
     published_at = models.DateTimeField(null=True, blank=True)
 
@@ -117,3 +123,10 @@ class DecisionReport(models.Model):
         if kind not in FILE_KINDS:
             raise ValueError(f"No such report file: {kind}")
         return getattr(self, kind)
+
+    def pabulib_file(self, budget_id: int):
+        """The stored pabulib file of one budget, or None."""
+        for entry in self.pabulib:
+            if entry["budget"] == budget_id:
+                return private_storage().open(entry["file"], "rb")
+        return None

@@ -16,10 +16,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from reports import charts, overview
 from reports.backdrop import Backdrop
 from reports.snapshot import ReportData
+from voting.budget_models import BudgetRule
+from voting.budget_services import money
 from voting.groups import OTHER_ROLES
 
 # Proposals named on the first page, with their scores.
@@ -54,10 +57,58 @@ def _row(p: dict) -> dict:
                           for t in p["roles"]]}
 
 
+def _rule_name(rule: str) -> str:
+    return {BudgetRule.GREEDY: _("Greedy"), BudgetRule.EQUAL_SHARES: _("Equal Shares")}[rule]
+
+
+def budget_view(budget: dict, *, currency: str, base: charts.Basemap, area,
+                image: Callable[[bytes], str]) -> dict:
+    """One budget of the budgeting section: the proposals either rule funds, numbered
+    by weighted score, with a mark under each rule; what equal weights change; the map."""
+    official, other = budget["rules"]
+    funded = {r["rule"]: set(r["weighted"]["funded"]) if r["weighted"] else set()
+              for r in budget["rules"]}
+    either = funded[official["rule"]] | funded[other["rule"]]
+    proposals = sorted(budget["proposals"], key=lambda p: (-p["score"], p["id"]))
+    rows, by_id = [], {p["id"]: p for p in proposals}
+    for p in proposals:
+        if p["id"] in either:
+            rows.append({**p, "number": len(rows) + 1, "cost_text": money(p["cost"], currency),
+                         "score_text": num(p["score"]),
+                         "marks": [p["id"] in funded[r["rule"]] for r in budget["rules"]]})
+    numbers = {row["id"]: row["number"] for row in rows}
+
+    def named(ids: list[int]) -> list[dict]:
+        return [{"title": by_id[pk]["title"] if pk in by_id else f"#{pk}",
+                 "number": numbers.get(pk)} for pk in ids]
+
+    rules = []
+    for r in budget["rules"]:
+        weighted, equal = r["weighted"], r["equal"]
+        rules.append({
+            "rule": r["rule"], "name": _rule_name(r["rule"]), "official": r["official"],
+            "label": BudgetRule(r["rule"]).label, "computed": weighted is not None,
+            "spent_text": money(weighted["spent"], currency) if weighted else "—",
+            "count": len(weighted["funded"]) if weighted else 0,
+            "final": bool(weighted and weighted["final"]),
+            "computed_at": weighted["computed_at"] if weighted else None,
+            "outcome_ballots": weighted["ballots"] if weighted else None,
+            "equal_computed": equal is not None,
+            "gained": named(r["gained"]), "lost": named(r["lost"])})
+    extent = (budget["area"] or area).extent
+    png = charts.budget_map(
+        base=base, extent=extent, outline=budget["area"],
+        proposals=[{**p, "number": numbers.get(p["id"])} for p in proposals],
+        official=funded[official["rule"]], other=funded[other["rule"]])
+    return {**budget, "amount_text": money(budget["amount"], currency),
+            "total_weight_text": num(budget["total_weight"]), "rows": rows, "rules": rules,
+            "options": len(proposals), "map": image(png)}
+
+
 def images_needed(data: ReportData) -> int:
     """How many maps and charts `report_pdf` draws (the progress bar counts them)."""
     return (1 + bool(data.votes_by_role) + bool(data.proposals)
-            + min(len(data.proposals), settings.REPORTS_PDF_DETAILED))
+            + min(len(data.proposals), settings.REPORTS_PDF_DETAILED) + len(data.budgets))
 
 
 def _summary(data: ReportData, ranking: list[dict]) -> dict:
@@ -106,6 +157,8 @@ def _render(data: ReportData, *, report_id: int, checksum: str, backdrop: Backdr
                                                             others=others))}
                for p in detailed]
     ranking = [_row(p) for p in ranked]
+    budgets = [budget_view(b, currency=b["currency"], base=base, area=area, image=image)
+               for b in data.budgets]
     html = render_to_string("reports/report.html", {
         "data": data, "report_id": report_id, "checksum": checksum,
         "project": data.project, "totals": data.totals,
@@ -127,6 +180,8 @@ def _render(data: ReportData, *, report_id: int, checksum: str, backdrop: Backdr
         "areas": [{**a, "support_weight_text": num(a["support_weight"])} for a in data.areas],
         "weights": [{**w, "weight_text": num(w["weight"])} for w in data.weights],
         "unverified_text": num(data.unverified_weight),
+        "budgets": budgets,
+        "budget_ballots": sum(b["ballots"] for b in data.budgets),
         "site_name": settings.SITE_NAME,
     })
     from weasyprint import HTML

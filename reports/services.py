@@ -9,8 +9,9 @@
    every query sees the database as it was at the first one;
 3. write the CSV, the GeoJSON and the PDF from that data, outside the transaction, moving
    the progress bar as maps are drawn;
-4. store the three files, then mark the report succeeded in one transaction, if this
-   delivery still owns it; otherwise, or when anything fails, delete what it stored.
+4. store the three files (and a budget vote's pabulib files), then mark the report
+   succeeded in one transaction, if this delivery still owns it; otherwise, or when
+   anything fails, delete what it stored.
    A report is never left with some of its files.
 
 **A report never stays `running` for ever.** While a delivery works on a report its
@@ -289,11 +290,19 @@ def _compile(report: DecisionReport, attempt: int, stored: list[str],
     storage = private_storage()
     for kind, content in files.items():
         stored.append(storage.save(f"{base}.{kind}", ContentFile(content)))
-    _finish(report, attempt, data, checksum, dict(zip(files, stored, strict=True)), stored)
+    names = dict(zip(files, stored, strict=True))
+    # A budget vote: each budget's pabulib file, the ballots anyone can recompute from.
+    pabulib = []
+    for budget in data.budgets:
+        stored.append(storage.save(f"{base}-budget-{budget['id']}.pb",
+                                   ContentFile(data.pabulib[budget["id"]].encode())))
+        pabulib.append({"budget": budget["id"], "district": budget["district"],
+                        "file": stored[-1], "sha256": budget["pabulib_sha256"]})
+    _finish(report, attempt, data, checksum, {**names, "pabulib": pabulib}, stored)
 
 
 def _finish(report: DecisionReport, attempt: int, data: ReportData, checksum: str,
-            names: dict[str, str], stored: list[str]) -> None:
+            names: dict, stored: list[str]) -> None:
     with transaction.atomic():
         mine = DecisionReport.objects.select_for_update().filter(
             pk=report.pk, attempt=attempt, status=ReportStatus.RUNNING).exists()

@@ -30,6 +30,7 @@ from proposals import districts as placement
 from proposals.comment_selectors import comments_public_q
 from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
+from reports.budgeting import budgets_read
 from reports.rollup import participation_rollup, rollup_table
 from voting import selectors as voting
 from voting.groups import RoleBreakdown, min_group_size, role_groups_merge
@@ -67,6 +68,12 @@ class ReportData:
     # Participation by the municipality's districts and neighbourhoods (reports/rollup.py),
     # read in the same snapshot; empty where the municipality has no areas.
     areas: list[dict] = field(default_factory=list)
+    # A budget vote's budgets and what each rule funds (reports/budgeting.py); empty for
+    # a project that votes for or against each proposal.
+    budgets: list[dict] = field(default_factory=list)
+    # Budget id → its pabulib file's text, stored beside the PDF. Not summed itself:
+    # each budget's row holds the text's SHA-256, which the checksum covers.
+    pabulib: dict[int, str] = field(default_factory=dict)
 
     @property
     def phase_days(self) -> list[dict]:
@@ -97,7 +104,7 @@ class ReportData:
         # The fields as they are (`asdict` would deep-copy every row and Decimal first):
         # they hold only dicts, lists and values, never another dataclass.
         canonical = {f.name: getattr(self, f.name) for f in fields(self)
-                     if f.name != "snapshot_at"}
+                     if f.name not in ("snapshot_at", "pabulib")}
         text = json.dumps(canonical, sort_keys=True, default=_canonical, ensure_ascii=True,
                           separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
@@ -152,6 +159,7 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
                                                          people.by_district)
     tree = participation_rollup(municipalities=[project.municipality], project=project)
     data.areas = rollup_table(tree["municipalities"][0])
+    data.budgets, data.pabulib = budgets_read(project)
     return data
 
 

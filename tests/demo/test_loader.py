@@ -88,7 +88,7 @@ def test_district_names_keep_their_accents(districts):
     assert {"Sants-Montjuïc", "Gràcia", "Sarrià-Sant Gervasi", "Horta-Guinardó"} <= names
 
 
-def test_the_project_is_public_on_the_ten_districts_and_open_for_ideas(districts):
+def test_the_project_is_public_on_the_ten_districts_and_voting_on_its_budget(districts):
     demo_load()
     project = barcelona_project(PROJECT_SLUG)
     assert project.visibility == Visibility.PUBLIC
@@ -97,7 +97,7 @@ def test_the_project_is_public_on_the_ten_districts_and_open_for_ideas(districts
     assert project.area.covers(PLACA_DE_CATALUNYA)
     for name, district in districts:  # the union loses no district
         assert project.area.covers(district.point_on_surface), name
-    assert project.current_phase().kind == "ideation"
+    assert project.current_phase().kind == "voting"  # ideation is over (budget_vote.py)
     assert [p.kind for p in project.phases.all()] == [
         "ideation", "voting", "decision", "implementation"]
     colors = set(project.categories.values_list("color", flat=True))

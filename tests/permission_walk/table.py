@@ -112,6 +112,10 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
         Case(read=PLANNER, args={"pk": "private_report", "kind": "pdf"}),
         Case(read=PUBLIC, args={"pk": "published_report", "kind": "pdf"},
              variant="published")),
+    "reports:pabulib": (
+        Case(read=PLANNER, args={"pk": "private_report", "budget_id": 1}),
+        Case(read=PUBLIC, args={"pk": "published_report", "budget_id": 1},
+             variant="published")),
     # A proposal's picture goes where its page goes (proposals/media.py).
     "media": (
         Case(read=PUBLIC, args={"path": "picture"}),

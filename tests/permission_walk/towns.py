@@ -36,7 +36,7 @@ from tests.factories import (
 )
 from tests.opendata.conftest import grid, layer_make
 from tests.permission_walk.budget_world import budget_votes
-from tests.permission_walk.world import _collection_of, report_make
+from tests.permission_walk.world import _collection_of, pabulib_make, report_make
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -124,6 +124,7 @@ def town_make(municipality: Municipality, code: str) -> dict:
             for kind in ("pdf", "csv", "geojson"):
                 report.file(kind).save(f"r-{low}.{kind}", ContentFile(mark.encode()),
                                        save=False)
+            report.pabulib = pabulib_make(f"r-{low}", mark.encode())
             report.save()
         district = Area.objects.create(
             municipality=municipality, level=AreaLevel.DISTRICT, code=f"D-{low}",

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from accounts.storage import private_storage
 from audit.models import AuditEntry
 from gisdata.models import Constraint, ImportRun
 from municipalities.models import Area, AreaLevel, Municipality, Region
@@ -36,6 +37,16 @@ from tests.permission_walk.budget_world import budget_votes
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
+# The budget id of the reports' one pabulib file (a literal in the table's args).
+WALK_BUDGET = 1
+
+
+def pabulib_make(name: str, body: bytes) -> list[dict]:
+    """A report's `pabulib` entry with its file saved in the private storage."""
+    stored = private_storage().save(f"{name}-budget-{WALK_BUDGET}.pb", ContentFile(body))
+    return [{"budget": WALK_BUDGET, "district": None, "file": stored,
+             "sha256": hashlib.sha256(body).hexdigest()}]
+
 
 def report_make(project, planner, *, published: bool) -> DecisionReport:
     """A finished report with its three files (a few bytes each: the walk asks who may
@@ -48,6 +59,7 @@ def report_make(project, planner, *, published: bool) -> DecisionReport:
     for kind, body in (("pdf", b"%PDF-1.4 walk"), ("csv", b"rank,title\n"),
                        ("geojson", b'{"type": "FeatureCollection", "features": []}')):
         report.file(kind).save(f"walk-{project.slug}.{kind}", ContentFile(body), save=False)
+    report.pabulib = pabulib_make(f"walk-{project.slug}", b"META\nkey;value\n")
     report.save()
     return report
 

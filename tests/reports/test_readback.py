@@ -68,7 +68,7 @@ def rows(part: str, names: dict[str, str]) -> dict[str, list[str]]:
 
 def own_checksum(data) -> str:
     """SHA-256 of the data in the canonical form docs/reports.md describes, computed
-    here: every field but the time of reading, keys sorted, decimals as text,
+    here: every field but the time of reading and the pabulib texts, keys sorted, decimals as text,
     geometries as hex EWKB, compact separators, ASCII."""
     def canonical(value):
         if isinstance(value, Decimal):
@@ -81,6 +81,7 @@ def own_checksum(data) -> str:
 
     fields = asdict(data)
     del fields["snapshot_at"]
+    del fields["pabulib"]  # the files' texts: each budget's row holds the text's SHA-256
     text = json.dumps(fields, sort_keys=True, default=canonical, ensure_ascii=True,
                       separators=(",", ":"))
     return hashlib.sha256(text.encode("ascii")).hexdigest()

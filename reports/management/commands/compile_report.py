@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from accounts.storage import private_storage
 from gisdata.models import Layer
 from proposals.models import Project
 from reports import services
@@ -70,6 +71,11 @@ class Command(BaseCommand):
                 self.stdout.write(stored.path)
             except NotImplementedError:  # a storage without local paths (S3, …)
                 self.stdout.write(stored.name)
+        for entry in report.pabulib:  # a budget vote's pabulib files, one per budget
+            try:
+                self.stdout.write(private_storage().path(entry["file"]))
+            except NotImplementedError:
+                self.stdout.write(entry["file"])
 
     def _wait(self, report_id: int, timeout: float) -> DecisionReport:
         deadline = time.monotonic() + timeout

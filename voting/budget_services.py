@@ -18,7 +18,6 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.selectors import voting_weight_resolve
 from audit.models import AuditAction
 from audit.services import audit_record
 from municipalities.models import Area
@@ -34,7 +33,8 @@ from voting.budget_models import (
 )
 from voting.budget_selectors import ballot_options, can_assess
 from voting.models import ProjectVoting
-from voting.selectors import project_weights, voting_rules, weights_frozen
+from voting.selectors import voting_rules, weights_frozen
+from voting.services import voter_weight
 
 
 def money(amount: int, currency: str) -> str:
@@ -229,15 +229,7 @@ def ballot_submit(*, user, budget: Budget, proposal_ids: Iterable[int],
                           % {"other": other.budget})
     if errors:
         raise ValidationError(errors)
-    resolved = voting_weight_resolve(user=user, role_weights=project_weights(project),
-                                     unverified_weight=rules.unverified_weight, at=at,
-                                     municipality_id=project.municipality_id)
-    if resolved.weight <= 0:
-        raise PermissionDenied(
-            _("In this project only participants with a verified stakeholder role may "
-              "vote; claim your role on your profile page.") if resolved.role is None else
-            _("In this project, votes as %(role)s do not count.")
-            % {"role": resolved.role.name})
+    resolved = voter_weight(user=user, project=project, at=at)
     ballot = Ballot(budget=budget, project=project, area_id=budget.area_id, user=user,
                     proposals=proposal_ids, role=resolved.role, weight=resolved.weight)
     [ballot] = Ballot.objects.bulk_create(

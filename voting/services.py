@@ -220,6 +220,22 @@ def vote_cast_readable(*, user, proposal_id: int, value: int) -> Vote | None:
                          at=timezone.now(), readable_projects=True)
 
 
+def voter_weight(*, user, project: Project, at: datetime):
+    """The role and weight `user` votes with in `project` at `at` (a vote's, a budget
+    ballot's); PermissionDenied, saying why, when that weight is 0."""
+    rules = voting_rules(project)
+    resolved = voting_weight_resolve(user=user, role_weights=project_weights(project),
+                                     unverified_weight=rules.unverified_weight, at=at,
+                                     municipality_id=project.municipality_id)
+    if resolved.weight <= 0:
+        raise PermissionDenied(
+            _("In this project only participants with a verified stakeholder role may "
+              "vote; claim your role on your profile page.") if resolved.role is None else
+            _("In this project, votes as %(role)s do not count.")
+            % {"role": resolved.role.name})
+    return resolved
+
+
 def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = None) -> Vote:
     """Cast or change `user`'s vote; the role and weight are resolved now, on the server."""
     if value not in VoteValue.values:
@@ -233,16 +249,7 @@ def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = Non
             vote.proposal = proposal
             return vote
     _check_votable(user, proposal, at)
-    rules = voting_rules(proposal.project)
-    resolved = voting_weight_resolve(user=user, role_weights=project_weights(proposal.project),
-                                     unverified_weight=rules.unverified_weight, at=at,
-                                     municipality_id=proposal.project.municipality_id)
-    if resolved.weight <= 0:
-        raise PermissionDenied(
-            _("In this project only participants with a verified stakeholder role may "
-              "vote; claim your role on your profile page.") if resolved.role is None else
-            _("In this project, votes as %(role)s do not count.")
-            % {"role": resolved.role.name})
+    resolved = voter_weight(user=user, project=proposal.project, at=at)
     vote = Vote(user=user, proposal=proposal, value=value, role=resolved.role,
                 weight=resolved.weight)
     [vote] = Vote.objects.bulk_create(

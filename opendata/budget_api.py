@@ -74,7 +74,7 @@ class BudgetResults(APIView):
         project = _budget_project(request, pk)
         rules = voting_rules(project)
         rows = []
-        for budget in project_budgets(project):
+        for budget in project_budgets(project).prefetch_related("outcomes"):
             outcomes = budget_outcomes(budget)
             official = outcomes.get((rules.budget_rule, False))
             rows.append({

@@ -43,7 +43,7 @@ def budgets_read(project: Project) -> tuple[list[dict], dict[int, str]]:
     # The official rule first, then the other, side by side.
     order = [rules.budget_rule] + [r for r in BudgetRule.values if r != rules.budget_rule]
     rows, texts = [], {}
-    for budget in project_budgets(project):
+    for budget in project_budgets(project).prefetch_related("outcomes"):
         row = _budget(budget, order)
         official = row["rules"][0]["weighted"]
         # The file's `selected` column: what the official rule funds, once computed.

@@ -47,5 +47,7 @@ def can_assess(user, project: Project) -> bool:
 
 
 def budget_outcomes(budget: Budget) -> dict[tuple[str, bool], BudgetOutcome]:
-    """(rule, equal_weights) → the stored outcome."""
-    return {(o.rule, o.equal_weights): o for o in BudgetOutcome.objects.filter(budget=budget)}
+    """(rule, equal_weights) → the stored outcome. Read from the budget's prefetched
+    outcomes when the caller asked for them (`project_budgets(…).prefetch_related(
+    "outcomes")`: one query for every budget of a project), else queried."""
+    return {(o.rule, o.equal_weights): o for o in budget.outcomes.all()}

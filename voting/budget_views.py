@@ -283,7 +283,7 @@ def budget_results(request, project: Project):
     """The results page of a budget vote (voting.views.results sends it here)."""
     rules = selectors.voting_rules(project)
     panels = [_result_panel(b, rules.budget_rule, rules.currency)
-              for b in budget_selectors.project_budgets(project)]
+              for b in budget_selectors.project_budgets(project).prefetch_related("outcomes")]
     provisional_until = selectors.voting_open_until(project)
     return render(request, "voting/budget_results.html", {
         "project": project, "rules": rules, "panels": panels,

@@ -201,6 +201,9 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
     IMPLEMENTED = "implemented", _("Implemented")
     WITHDRAWN = "withdrawn", _("Withdrawn by its author")
+    # A duplicate a planner merged into another proposal (`merged_into`): its page
+    # leads to that one, and it counts nowhere.
+    MERGED = "merged", _("Merged into another proposal")
 
 
 # What everyone may see; submitted and withdrawn proposals only their author and planners.
@@ -257,6 +260,12 @@ class Proposal(models.Model):
     official_answer = models.TextField(blank=True, max_length=5000)
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True, max_length=1000)
+    # The language it was written in (the author's page language when proposing): full-
+    # text search stems it with that language's dictionary.
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    # Set, with status "merged", when a planner merges this duplicate into another.
+    merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True,
+                                    blank=True, related_name="merged")
     constraint_feedback = models.JSONField(
         default=list, blank=True, help_text="What the city's constraint layers said when the "
         "geometry was drawn: [{layer, severity, message, matches}, …].")
@@ -306,6 +315,15 @@ class Proposal(models.Model):
             ),
             models.CheckConstraint(condition=~Q(is_hidden=True) | ~Q(hidden_reason=""),
                                    name="proposals_hidden_reasoned"),
+            # Merged exactly when it points at the proposal it was merged into, never
+            # itself.
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False)
+                | ~Q(status="merged") & Q(merged_into__isnull=True),
+                name="proposals_merged_into_set"),
+            models.CheckConstraint(condition=Q(merged_into__isnull=True)
+                                   | ~Q(merged_into=F("pk")),
+                                   name="proposals_not_merged_into_itself"),
         ]
 
     def __str__(self) -> str:
@@ -436,6 +454,8 @@ class Comment(models.Model):
     is_deleted = models.BooleanField(default=False)
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True, max_length=1000)
+    # The language it was written in, as a proposal's (full-text search).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
     # Claimed (set) by the e-mail task before it sends, so the author is told once.
     author_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 

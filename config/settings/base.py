@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "voting",
     "reports",
     "opendata",
+    "notifications",
     "dashboard",
     # The demo city and `load_demo` (no models); in every settings module, as a demo
     # server may run with DEBUG off (`load_demo --allow-production`).

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("voting.urls")),
     path("", include("gisdata.urls")),
     path("", include("reports.urls")),
+    path("", include("notifications.urls")),
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

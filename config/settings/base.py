@@ -110,6 +110,7 @@ TEMPLATES = [
                 "core.context_processors.site",
                 "municipalities.context_processors.municipality",
                 "gisdata.context_processors.footer_credits",
+                "notifications.context_processors.bell",
                 "core.security.csp_nonce",
             ],
         },

@@ -10,6 +10,7 @@ area deletes its row.
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -138,7 +139,7 @@ def follow_area(*, user, municipality, area: Polygon | str, name: str) -> Follow
     with transaction.atomic():
         # One person's areas in one city, counted under a lock on the person's row so
         # that two tabs saving at once cannot pass the limit together.
-        type(user).objects.select_for_update().filter(pk=user.pk).first()
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         held = Follow.objects.filter(user=user, municipality=municipality,
                                      area__isnull=False).count()
         if held >= AREAS_MAX:

@@ -136,7 +136,7 @@ def check(response, expected: frozenset, what: str, *, login: str | None = None)
 
 # ------------------------------------------------------------------------ the database
 SNAPSHOT_APPS = ("audit", "accounts", "proposals", "voting", "gisdata", "reports", "dashboard",
-                 "authtoken", "account", "auth", "admin")
+                 "notifications", "authtoken", "account", "auth", "admin")
 
 
 def _tables() -> list[str]:

@@ -48,6 +48,10 @@ WEIGHTS = {"unverified_weight": "0.5", "role_walk-resident": "3", "role_walk-exp
            "reason": "Checked by the walk.", "save": "1"}
 BUDGET = {"method": "budget", "city": "1000", "min_projects": "1", "currency": "EUR",
           "rule": "greedy", "save": "1"}
+# An area of about 150 m × 110 m inside the walk's projects.
+FOLLOW_AREA = {"name": "Walk street", "area": json.dumps({"type": "Polygon", "coordinates": [
+    [[2.170, 41.390], [2.172, 41.390], [2.172, 41.391], [2.170, 41.391], [2.170, 41.390]]]})}
+NOTIFICATION_SETTINGS = {"cadence": "daily", "in_app_comment_posted": "on"}
 SIGNED_IN = {CITIZEN: {302}, OTHER: {302}, PLANNER_USER: {302}}  # sent on to their page
 FORM_ACTION = {PLANNER_USER: {302}}  # a form's POST-only URL opened by GET: to its page
 
@@ -92,6 +96,29 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "proposals:comment-hide": Case(write=PLANNER, args={"pk": "others_comment"}, data=REASON),
     "proposals:comment-restore": Case(write=PLANNER, args={"pk": "hidden_comment"},
                                       data=REASON),
+    # --------------------------------------------------- following and notifications
+    # Following works on what the reader may see: a hidden proposal or a draft project
+    # only for planners (everyone else a 404). Stopping a project one does not follow
+    # changes nothing; the others always write (stopping a proposal is a row).
+    "notifications:proposal-follow": (
+        Case(write=USER, args={"pk": "others_proposal"}, data={}),
+        Case(write=PLANNER, args={"pk": "hidden_proposal"}, data={}, variant="hidden")),
+    "notifications:proposal-unfollow": Case(write=USER, args={"pk": "others_proposal"},
+                                            data={}),
+    "notifications:project-follow": (
+        Case(write=USER, args={"slug": "idea"}, data={}),
+        Case(write=PLANNER, args={"slug": "draft"}, data={}, variant="draft")),
+    "notifications:project-unfollow": Case(write=USER, args={"slug": "idea"}, data={},
+                                           keeps=True),
+    "notifications:follows": Case(read=USER),
+    "notifications:follow-area": Case(read=USER, write=USER, data=FOLLOW_AREA),
+    "notifications:follow-stop": Case(write=OWNER, args={"pk": "own_follow"}, data={}),
+    "notifications:inbox": Case(read=USER),
+    # Opening a notification marks it read and sends its person on to what it is about.
+    "notifications:open": Case(read=OWNER, args={"pk": "own_notification"}, ok={302}),
+    # With nothing unread (the planner) it changes nothing.
+    "notifications:read-all": Case(write=USER, data={}, keeps=True),
+    "notifications:settings": Case(read=USER, write=USER, data=NOTIFICATION_SETTINGS),
     # ------------------------------------------------------------------------ voting
     "voting:vote": Case(write=USER, args={"pk": "ballot"}, data=VOTE),
     # A budget vote's ballot: anyone reads its options, anyone signed in fills it (with

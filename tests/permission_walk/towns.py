@@ -36,7 +36,12 @@ from tests.factories import (
 )
 from tests.opendata.conftest import grid, layer_make
 from tests.permission_walk.budget_world import budget_votes
-from tests.permission_walk.world import _collection_of, pabulib_make, report_make
+from tests.permission_walk.world import (
+    _collection_of,
+    following_make,
+    pabulib_make,
+    report_make,
+)
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -118,6 +123,7 @@ def town_make(municipality: Municipality, code: str) -> dict:
                                   target_id=hidden.pk, target_label=f"Hidden {mark}",
                                   reason=f"Off topic {mark}.", municipality_id=municipality.pk)
         Token.objects.create(user=citizen)
+        own_follow, own_notification = following_make(citizen, others, mark)
         private_report = report_make(vote, planner, published=False)
         published_report = report_make(idea, planner, published=True)
         for report in (private_report, published_report):
@@ -147,7 +153,7 @@ def town_make(municipality: Municipality, code: str) -> dict:
             "hidden_comment": comment_make(others, author, f"Spam {mark}.", is_hidden=True,
                                            hidden_reason=f"Advertising {mark}."),
             "draft_comment": comment_make(draft_proposal, author, f"On a draft {mark}."),
-            "claim": claim,
+            "claim": claim, "own_follow": own_follow, "own_notification": own_notification,
             "dataset": dataset, "layer": layer, "hidden_layer": hidden_layer,
             "hidden_dataset": hidden_layer.dataset,
             "constraint": constraint, "run": run,

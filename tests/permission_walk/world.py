@@ -22,6 +22,7 @@ from audit.models import AuditEntry
 from gisdata.models import Constraint, ImportRun
 from municipalities.models import Area, AreaLevel, Municipality, Region
 from municipalities.selectors import municipality_default
+from notifications.models import Event, Follow, Kind, Notification
 from reports.models import DecisionReport
 from tests.factories import (
     claim_make,
@@ -62,6 +63,19 @@ def report_make(project, planner, *, published: bool) -> DecisionReport:
     report.pabulib = pabulib_make(f"walk-{project.slug}", b"META\nkey;value\n")
     report.save()
     return report
+
+
+def following_make(citizen, proposal, mark: str = "") -> tuple[Follow, Notification]:
+    """The citizen's followed area, and a notification of a proposal published."""
+    square = Polygon.from_bbox((2.170, 41.390, 2.172, 41.391))
+    project = proposal.project
+    follow = Follow.objects.create(user=citizen, municipality_id=project.municipality_id,
+                                   area=square, name=f"My street {mark}".strip())
+    event = Event.objects.create(kind=Kind.PROPOSAL_PUBLISHED, project=project,
+                                 municipality_id=project.municipality_id, proposal=proposal)
+    notification = Notification.objects.create(user=citizen, event=event, reason="area",
+                                               email="off")
+    return follow, notification
 
 
 def budget_ballot_data(world) -> dict:
@@ -113,6 +127,7 @@ def world_make() -> dict:
                               municipality_id=idea.municipality_id)
     Token.objects.create(user=citizen)
     budgets = budget_votes(author, district)
+    own_follow, own_notification = following_make(citizen, others_proposal)
     return {
         **budgets,
         "anonymous": None, "region": region, "district": district, "citizen": citizen,
@@ -131,7 +146,7 @@ def world_make() -> dict:
         "hidden_comment": comment_make(others_proposal, author, "Buy cheap watches.",
                                        is_hidden=True, hidden_reason="Advertising."),
         "draft_comment": comment_make(draft_proposal, author, "On a draft."),
-        "claim": claim,
+        "claim": claim, "own_follow": own_follow, "own_notification": own_notification,
         "dataset": layer.dataset, "layer": layer, "hidden_layer": hidden_layer,
         "hidden_dataset": hidden_layer.dataset,
         "constraint": constraint, "run": run,

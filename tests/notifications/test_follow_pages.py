@@ -172,3 +172,21 @@ def test_settings_save_cadence_and_kinds(client, reader):
 def test_the_profile_leads_to_the_settings_and_follows(client, reader):
     page = client.get(reverse("accounts:profile")).content.decode()
     assert reverse("notifications:settings") in page and reverse("notifications:follows") in page
+
+
+def test_the_bell_is_counted_once_then_cached(client, reader, idea):
+    """Every page shows the bell: one bounded count, then none while it is cached."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    notify(reader, event_make(Kind.PHASE_STARTED, idea))
+    selectors.unread_forget([reader.pk])
+    seen = []
+    for counted in (1, 0):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("proposals:home")).content.decode()
+        assert 'aria-label="Notifications: 1 unread"' in page
+        bell = [q["sql"] for q in queries if "notifications_notification" in q["sql"]]
+        assert len(bell) == counted, bell
+        seen += bell
+    assert "LIMIT 100" in seen[0]  # a person with thousands unread costs no more

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.follow_selectors import unread_forget
@@ -154,8 +155,6 @@ def follow_area(*, user, municipality, area: Polygon | str, name: str) -> Follow
 
 def notifications_mark_read(*, user, ids=None) -> int:
     """Mark the user's notifications read (`ids`: only these; None: all of them)."""
-    from django.utils import timezone
-
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))

@@ -5,7 +5,8 @@
  * (plaza-area.js): tap or click its corners, tap the first again to finish; its corners
  * stay draggable. Without a pointer, the arrow keys and + / − move the map and two
  * buttons make the area: the part of the city the map shows, or a circle (a polygon of
- * 32 corners) of the chosen radius around the map's centre. Each writes the hidden
+ * 32 corners) of the chosen radius around the map's centre (or, on a phone, around
+ * where the resident stands). Each writes the hidden
  * GeoJSON field; the server checks the shape and its size.
  *
  * Names the resident gave their areas are put into the page with textContent.
@@ -105,6 +106,20 @@
       var layer = circle(map.getCenter(), radius);
       keep(layer, gettext("Your area is a circle around the map's centre."));
       map.fitBounds(layer.getBounds());
+    });
+    // On a phone in the street: the same circle around where the resident stands.
+    var locate = document.querySelector("[data-area-locate]");
+    if (!("geolocation" in navigator)) { locate.hidden = true; }
+    locate.addEventListener("click", function () {
+      status(gettext("Finding your location…"));
+      navigator.geolocation.getCurrentPosition(function (pos) {
+        var radius = Number(document.querySelector("[data-area-radius]").value) || 250;
+        var layer = circle(L.latLng(pos.coords.latitude, pos.coords.longitude), radius);
+        keep(layer, gettext("Your area is a circle around your location."));
+        map.fitBounds(layer.getBounds());
+      }, function () {
+        status(gettext("Your location is not available; draw on the map instead."));
+      }, { enableHighAccuracy: true, timeout: 10000 });
     });
     document.querySelector("[data-clear-area]").addEventListener("click", function () {
       map.pm.disableDraw();

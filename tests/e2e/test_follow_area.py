@@ -126,3 +126,24 @@ def test_on_a_phone_the_bell_shows_the_news_and_leads_to_it(new_page, transactio
     expect(page.get_by_role("button", name="Follow this proposal")).to_be_visible()
     # Read: the bell no longer counts it (the count is forgotten when read).
     expect(page.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+
+
+def test_on_a_phone_in_the_street_a_circle_around_where_one_stands(new_page, transactional_db):
+    project_make("eixample")
+    user_make("pau")
+    page = new_page(**PHONE, geolocation={"latitude": 41.3901, "longitude": 2.1702},
+                    permissions=["geolocation"])
+    log_in(page, "pau")
+    page.goto("/follows/area/new/")
+    expect(page.locator("#map.leaflet-container")).to_be_visible()
+    page.get_by_label("Around the map's centre").select_option("100")
+    page.get_by_role("button", name="Around my location").tap()
+    expect(page.locator("[data-map-status]")).to_have_text(
+        "Your area is a circle around your location.")
+    page.get_by_label("Name of the area").fill("Here")
+    page.get_by_role("button", name="Follow this area").tap()
+    expect(page).to_have_url(re.compile(r"/follows/$"))
+    area = Follow.objects.get().area
+    centre = area.centroid
+    assert abs(centre.x - 2.1702) < 1e-4 and abs(centre.y - 41.3901) < 1e-4
+    assert area.num_points == 33

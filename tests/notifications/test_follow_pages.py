@@ -190,3 +190,22 @@ def test_the_bell_is_counted_once_then_cached(client, reader, idea):
         assert len(bell) == counted, bell
         seen += bell
     assert "LIMIT 100" in seen[0]  # a person with thousands unread costs no more
+
+
+def test_a_comment_notice_quotes_it_escaped_and_leads_to_it_until_hidden(
+        client, reader, idea):
+    from tests.factories import comment_make
+
+    proposal = proposal_make(idea, reader, title="Benches")
+    comment = comment_make(proposal, user_make(), "Yes <b>please</b>, by the school.")
+    notice = notify(reader, event_make(Kind.COMMENT_POSTED, idea, proposal, comment=comment))
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert "New comment on “Benches”" in page
+    assert "Yes &lt;b&gt;please&lt;/b&gt;, by the school." in page
+    response = client.get(reverse("notifications:open", args=[notice.pk]))
+    assert response["Location"] == reverse("proposals:comment", args=[comment.pk])
+    type(comment).objects.filter(pk=comment.pk).update(is_hidden=True, hidden_reason="Spam.")
+    page = client.get(reverse("notifications:inbox")).content.decode()
+    assert "by the school" not in page and "This is no longer available." in page
+    response = client.get(reverse("notifications:open", args=[notice.pk]))
+    assert response["Location"] == reverse("notifications:inbox")

@@ -1,0 +1,192 @@
+"""Full-text search of proposals, comments and projects: the query, its ranking, the
+pages and the snippets.
+
+The texts' search vectors are stored columns the database keeps (migration 0016), each
+stemmed in its own language with accents removed. A query does not know which language
+it is in, so it is read in the three configurations and the three readings OR'ed
+(`websearch_to_tsquery`: words, "quoted phrases", `or`, `-word`): "parcs infantils"
+finds a Catalan text, "parques" a Spanish one, "playgrounds" an English one, and each
+text matches through the stems of its own language. Only the rows that match are ranked
+(`ts_rank_cd`, a title counting more than a body), found first by the GIN index.
+
+Pages are read by cursor (the rank and id of the last row), never counted: counting a
+common word's matches among a million proposals costs more than the page. Snippets are
+made by PostgreSQL (`ts_headline`) for the page's rows only, with control characters as
+match markers; `snippet_html` escapes the text and then turns the markers into <mark>,
+so a text never reaches a page as HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import BooleanField, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from proposals.models import Comment, Project, Proposal
+
+MAX_QUERY = 200  # characters: a search is a few words, not a document
+CONFIGS = tuple(f"plaza_{code}" for code, _name in settings.LANGUAGES)
+# The three readings of one text, OR'ed: the params are the text once per reading.
+TSQUERY = "(" + " || ".join(
+    f"websearch_to_tsquery('{config}'::regconfig, %s)" for config in CONFIGS) + ")"
+START, STOP = "\x02", "\x03"  # match markers in snippets; stripped from texts first
+HEADLINE_OPTIONS = (f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, "
+                    "MaxFragments=2, FragmentDelimiter=\" … \"")
+
+
+def query_clean(text: str) -> str:
+    """The query as searched: trimmed, without control characters, a clear error if it
+    is empty or too long."""
+    text = "".join(c for c in (text or "") if c.isprintable()).strip()
+    if not text:
+        raise ValidationError(_("Type a word to search for."), code="empty")
+    if len(text) > MAX_QUERY:
+        raise ValidationError(_("A search is at most %(max)d characters.") % {
+            "max": MAX_QUERY}, code="too_long")
+    return text
+
+
+def _vector(model) -> str:
+    return f'{connection.ops.quote_name(model._meta.db_table)}."search_vector"'
+
+
+def _params(text: str) -> list[str]:
+    return [text] * len(CONFIGS)
+
+
+def matching(qs: QuerySet, text: str) -> QuerySet:
+    """The rows of `qs` (proposals, comments or projects) that match `text`, annotated
+    with `search_rank`: a condition the GIN index answers, then the rank of those only.
+    The rank is double precision so that a cursor's value compares exactly."""
+    vector = _vector(qs.model)
+    return qs.filter(RawSQL(f"{vector} @@ {TSQUERY}", _params(text),
+                            output_field=BooleanField())).annotate(
+        search_rank=RawSQL(f"ts_rank_cd({vector}, {TSQUERY})::float8", _params(text),
+                           output_field=FloatField()))
+
+
+def ranked(qs: QuerySet, text: str) -> QuerySet:
+    """`matching`, best first (the newest first among equals)."""
+    return matching(qs, text).order_by("-search_rank", "-pk")
+
+
+# ------------------------------------------------------------------------- cursors
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after the row with this rank (or key) and id."""
+
+    key: float | str
+    pk: int
+
+    def encode(self) -> str:
+        raw = json.dumps([self.key, self.pk], separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            key, pk = json.loads(raw)
+            if not isinstance(key, float | int | str) or isinstance(key, bool) \
+                    or not isinstance(pk, int) or isinstance(pk, bool):
+                raise ValueError
+            return cls(key, pk)
+        except (ValueError, TypeError, UnicodeDecodeError) as exc:
+            raise ValidationError({"cursor": _("This cursor is not one of ours: follow "
+                                               "the next link of a page.")}) from exc
+
+
+def after(qs: QuerySet, cursor: Cursor | None, key: str) -> QuerySet:
+    """The rows of `qs` (ordered by `-key`, `-pk`) after `cursor`."""
+    if cursor is None:
+        return qs
+    try:
+        value = float(cursor.key) if key == "search_rank" else cursor.key
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"cursor": _("This cursor is not one of ours: follow the "
+                                           "next link of a page.")}) from exc
+    return qs.filter(Q(**{f"{key}__lt": value}) | Q(**{key: value, "pk__lt": cursor.pk}))
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list
+    next: Cursor | None
+
+
+def page(qs: QuerySet, *, limit: int, cursor: Cursor | None = None,
+         key: str = "search_rank", key_of=None) -> Page:
+    """A page of `qs` ordered by `-key, -pk`: one row past it is read to know whether
+    another follows, nothing is counted."""
+    rows = list(after(qs, cursor, key)[:limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = None
+    if more:
+        last = rows[-1]
+        value = getattr(last, key) if not isinstance(last, dict) else last[key]
+        nxt = Cursor(key_of(value) if key_of else value,
+                     last.pk if not isinstance(last, dict) else last["id"])
+    return Page(rows, nxt)
+
+
+# ------------------------------------------------------------------------- readers
+def proposals_search(qs: QuerySet[Proposal], text: str) -> QuerySet[Proposal]:
+    return ranked(qs, text)
+
+
+def comments_search(qs: QuerySet[Comment], text: str) -> QuerySet[Comment]:
+    return ranked(qs, text)
+
+
+def projects_search(qs: QuerySet[Project], text: str) -> QuerySet[Project]:
+    return ranked(qs, text)
+
+
+# ------------------------------------------------------------------------- snippets
+def _config_sql(column: str) -> str:
+    cases = " ".join(f"WHEN '{code}' THEN '{config}'::regconfig"
+                     for (code, _n), config in zip(settings.LANGUAGES, CONFIGS, strict=True))
+    return f"CASE {column} {cases} ELSE '{CONFIGS[0]}'::regconfig END"
+
+
+def _clean_sql(expression: str) -> str:
+    return f"translate({expression}, E'\\x02\\x03', '')"
+
+
+def headlines(model, pks: list[int], text: str, *, column: str,
+              language: str | None = "language") -> dict[int, str]:
+    """{pk: `column`'s snippet around the matches of `text`} for the rows `pks` of
+    `model` (a page's: ts_headline reads the whole text, so only for those), in the
+    row's language (`language`, a column) or the site's first one. Raw: with markers,
+    not escaped; `snippet_html` makes it safe."""
+    if not pks:
+        return {}
+    config = _config_sql(language) if language else f"'{CONFIGS[0]}'::regconfig"
+    sql = (f"SELECT id, ts_headline({config}, {_clean_sql(column)}, {TSQUERY}, %s) "
+           f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*_params(text), HEADLINE_OPTIONS, list(pks)])
+        return dict(cursor.fetchall())
+
+
+def snippet_html(raw: str) -> SafeString:
+    """A snippet for a page: the text escaped, then the match markers made <mark>.
+    The markers are control characters no escaping touches, stripped from the texts
+    before PostgreSQL adds its own, so only PostgreSQL's markers become tags."""
+    escaped = str(escape(raw or ""))
+    return mark_safe(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308
+
+
+def snippet_text(raw: str) -> str:
+    """A snippet as plain text (the API): the markers removed."""
+    return (raw or "").replace(START, "").replace(STOP, "")

@@ -67,11 +67,13 @@ def matching(qs: QuerySet, text: str) -> QuerySet:
     """The rows of `qs` (proposals, comments or projects) that match `text`, annotated
     with `search_rank`: a condition the GIN index answers, then the rank of those only.
     The rank is double precision so that a cursor's value compares exactly."""
+    # Only constants and the table's own name are formatted in; the text is a parameter.
     vector = _vector(qs.model)
-    return qs.filter(RawSQL(f"{vector} @@ {TSQUERY}", _params(text),
-                            output_field=BooleanField())).annotate(
-        search_rank=RawSQL(f"ts_rank_cd({vector}, {TSQUERY})::float8", _params(text),
-                           output_field=FloatField()))
+    condition = RawSQL(f"{vector} @@ {TSQUERY}", _params(text),  # noqa: S611
+                       output_field=BooleanField())
+    rank = RawSQL(f"ts_rank_cd({vector}, {TSQUERY})::float8", _params(text),  # noqa: S611
+                  output_field=FloatField())
+    return qs.filter(condition).annotate(search_rank=rank)
 
 
 def ranked(qs: QuerySet, text: str) -> QuerySet:
@@ -172,7 +174,7 @@ def headlines(model, pks: list[int], text: str, *, column: str,
     if not pks:
         return {}
     config = _config_sql(language) if language else f"'{CONFIGS[0]}'::regconfig"
-    sql = (f"SELECT id, ts_headline({config}, {_clean_sql(column)}, {TSQUERY}, %s) "
+    sql = (f"SELECT id, ts_headline({config}, {_clean_sql(column)}, {TSQUERY}, %s) "  # noqa: S608
            f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)")
     with connection.cursor() as cursor:
         cursor.execute(sql, [*_params(text), HEADLINE_OPTIONS, list(pks)])

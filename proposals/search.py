@@ -27,11 +27,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, FloatField, Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from proposals.comment_selectors import comments_listed
 from proposals.models import Comment, Project, Proposal
+from proposals.selectors import proposals_readable
 
 MAX_QUERY = 200  # characters: a search is a few words, not a document
 CONFIGS = tuple(f"plaza_{code}" for code, _name in settings.LANGUAGES)
@@ -112,7 +115,12 @@ def after(qs: QuerySet, cursor: Cursor | None, key: str) -> QuerySet:
     if cursor is None:
         return qs
     try:
-        value = float(cursor.key) if key == "search_rank" else cursor.key
+        if key == "search_rank":
+            value = float(cursor.key)
+        elif isinstance(cursor.key, str):
+            value = cursor.key  # a time, which the field parses (an error if it is not)
+        else:
+            raise TypeError
     except (TypeError, ValueError) as exc:
         raise ValidationError({"cursor": _("This cursor is not one of ours: follow the "
                                            "next link of a page.")}) from exc
@@ -166,14 +174,18 @@ def _clean_sql(expression: str) -> str:
 
 
 def headlines(model, pks: list[int], text: str, *, column: str,
-              language: str | None = "language") -> dict[int, str]:
+              language: str | None = "language", config: str | None = None
+              ) -> dict[int, str]:
     """{pk: `column`'s snippet around the matches of `text`} for the rows `pks` of
     `model` (a page's: ts_headline reads the whole text, so only for those), in the
-    row's language (`language`, a column) or the site's first one. Raw: with markers,
-    not escaped; `snippet_html` makes it safe."""
+    row's language (`language`, a column) or the given one (`config`, a language
+    code). `column` is SQL from the code, never from input. Raw: with markers, not
+    escaped; `snippet_html` makes it safe."""
     if not pks:
         return {}
-    config = _config_sql(language) if language else f"'{CONFIGS[0]}'::regconfig"
+    codes = [code for code, _n in settings.LANGUAGES]
+    config = (_config_sql(language) if language and not config
+              else f"'plaza_{config if config in codes else codes[0]}'::regconfig")
     sql = (f"SELECT id, ts_headline({config}, {_clean_sql(column)}, {TSQUERY}, %s) "  # noqa: S608
            f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)")
     with connection.cursor() as cursor:
@@ -192,3 +204,59 @@ def snippet_html(raw: str) -> SafeString:
 def snippet_text(raw: str) -> str:
     """A snippet as plain text (the API): the markers removed."""
     return (raw or "").replace(START, "").replace(STOP, "")
+
+
+# ------------------------------------------------------------------------- the site
+KINDS = ("proposals", "comments", "projects")
+SITE_PAGE = 20
+
+
+@dataclass(frozen=True)
+class Found:
+    """One result of the site's search page: the object and its snippet, made safe."""
+
+    kind: str
+    item: object
+    snippet: SafeString
+
+
+@dataclass(frozen=True)
+class Results:
+    found: list[Found]
+    next: Cursor | None
+
+
+def site_search(*, user, text: str, kind: str = "proposals", project_id: int | None = None,
+                status: str | None = None, cursor: Cursor | None = None,
+                limit: int = SITE_PAGE) -> Results:
+    """A page of what `user` may see that matches `text`, of one kind, best first, each
+    with its snippet: the site's search page."""
+    if kind == "comments":
+        qs = comments_listed(user=user).select_related("proposal")
+        if project_id:
+            qs = qs.filter(proposal__project_id=project_id)
+        found = page(comments_search(qs, text), limit=limit, cursor=cursor)
+        snippets = headlines(Comment, [c.pk for c in found.rows], text, column="body")
+    elif kind == "projects":
+        qs = Project.objects.visible_to(user).defer("area")
+        found = page(projects_search(qs, text), limit=limit, cursor=cursor)
+        code = translation.get_language() or ""
+        column = (f"coalesce(nullif(description_{code}, ''), description_en)"
+                  if code in dict(settings.LANGUAGES) else "description_en")
+        snippets = headlines(Project, [p.pk for p in found.rows], text, column=column,
+                             config=code)
+    else:
+        qs = proposals_readable(user=user).defer("geometry", "point")
+        if project_id:
+            qs = qs.filter(project_id=project_id)
+        if status:
+            qs = qs.filter(status=status)
+        found = page(proposals_search(qs, text), limit=limit, cursor=cursor)
+        pks = [p.pk for p in found.rows]
+        snippets = headlines(Proposal, pks, text, column="body")
+        titles = headlines(Proposal, pks, text, column="title")
+        for proposal in found.rows:
+            proposal.title_html = snippet_html(titles.get(proposal.pk, ""))
+        kind = "proposals"
+    return Results([Found(kind, row, snippet_html(snippets.get(row.pk, "")))
+                    for row in found.rows], found.next)

@@ -30,7 +30,10 @@ class SearchForm(forms.Form):
         projects = Project.objects.visible_to(user).defer("area").order_by("-created_at")[:200]
         self.fields["project"].choices = [("", _("Every project")),
                                           *((p.pk, p.title) for p in projects)]
-        self.fields["status"].choices = [("", _("Any status")), *ProposalStatus.choices]
+        # Not "merged": a merged proposal leads to the one it was merged into.
+        self.fields["status"].choices = [("", _("Any status")), *(
+            (value, label) for value, label in ProposalStatus.choices
+            if value != ProposalStatus.MERGED)]
 
     def clean_q(self):
         value = self.cleaned_data["q"]

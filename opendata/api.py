@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -67,6 +67,11 @@ EXPORT = {"type": "object", "required": ["type", "features", "licence", "attribu
                                  "properties": {"type": "object",
                                                 "additionalProperties": True}}}}}}
 MAX_PAGE = 1000
+SEARCH_PARAMETER = OpenApiParameter(
+    "search", str, description="Full-text search (words, \"a phrase\", or, -word), in any "
+    "of the site's languages, accents ignored: the proposals that match, best first, a "
+    "page at a time by `cursor` (the `next` link), not counted; not with `ordering` or "
+    "`offset`.")
 
 
 class PageQuery(serializers.Serializer):
@@ -96,7 +101,7 @@ class ProposalList(GenericAPIView):
         return selectors.proposals_public()
 
     @extend_schema(operation_id="api_v1_proposals_list",
-                   parameters=[PageQuery, MUNICIPALITY_PARAMETER],
+                   parameters=[PageQuery, MUNICIPALITY_PARAMETER, SEARCH_PARAMETER],
                    responses={(200, geojson.MEDIA_TYPE): PROPOSALS})
     def get(self, request):
         page_query = PageQuery(data=request.query_params)

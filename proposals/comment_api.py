@@ -201,7 +201,8 @@ class CommentList(_CommentView):
     first, or with `search`, best first; a page at a time by cursor (the `next` link),
     never counted."""
 
-    @extend_schema(parameters=[CommentListQuerySerializer], responses=COMMENT_PAGE)
+    @extend_schema(operation_id="api_v1_comments_list",
+                   parameters=[CommentListQuerySerializer], responses=COMMENT_PAGE)
     def get(self, request):
         query = CommentListQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

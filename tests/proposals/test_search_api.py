@@ -113,3 +113,17 @@ def test_projects_list_searches_every_language_of_a_project(api, project):
     assert ids(get(api, "project-list", search="calle")) == [project.pk]
     assert ids(get(api, "project-list", search="playing")) == [other.pk]
     assert draft.pk not in ids(get(api, "project-list", search="secretas"))
+
+
+def test_the_first_page_counts_nothing_and_reads_one_row_past_it(api, project, citizen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(4):
+        proposal_make(project, citizen, title=f"Fountain {i}")
+    with CaptureQueriesContext(connection) as queries:
+        body = get(api, "proposal-list", search="fountain", limit=3)
+    assert len(body["features"]) == 3
+    matching = [q["sql"] for q in queries if "@@" in q["sql"]]
+    assert len(matching) == 1
+    assert "COUNT(" not in matching[0].upper() and "LIMIT 4" in matching[0]

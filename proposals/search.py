@@ -44,6 +44,8 @@ TSQUERY = "(" + " || ".join(
 START, STOP = "\x02", "\x03"  # match markers in snippets; stripped from texts first
 HEADLINE_OPTIONS = (f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, "
                     "MaxFragments=2, FragmentDelimiter=\" … \"")
+# A title is shown whole, its matches marked.
+HEADLINE_WHOLE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
 
 
 def query_clean(text: str) -> str:
@@ -174,8 +176,8 @@ def _clean_sql(expression: str) -> str:
 
 
 def headlines(model, pks: list[int], text: str, *, column: str,
-              language: str | None = "language", config: str | None = None
-              ) -> dict[int, str]:
+              language: str | None = "language", config: str | None = None,
+              options: str = HEADLINE_OPTIONS) -> dict[int, str]:
     """{pk: `column`'s snippet around the matches of `text`} for the rows `pks` of
     `model` (a page's: ts_headline reads the whole text, so only for those), in the
     row's language (`language`, a column) or the given one (`config`, a language
@@ -189,7 +191,7 @@ def headlines(model, pks: list[int], text: str, *, column: str,
     sql = (f"SELECT id, ts_headline({config}, {_clean_sql(column)}, {TSQUERY}, %s) "  # noqa: S608
            f"FROM {connection.ops.quote_name(model._meta.db_table)} WHERE id = ANY(%s)")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*_params(text), HEADLINE_OPTIONS, list(pks)])
+        cursor.execute(sql, [*_params(text), options, list(pks)])
         return dict(cursor.fetchall())
 
 
@@ -254,7 +256,7 @@ def site_search(*, user, text: str, kind: str = "proposals", project_id: int | N
         found = page(proposals_search(qs, text), limit=limit, cursor=cursor)
         pks = [p.pk for p in found.rows]
         snippets = headlines(Proposal, pks, text, column="body")
-        titles = headlines(Proposal, pks, text, column="title")
+        titles = headlines(Proposal, pks, text, column="title", options=HEADLINE_WHOLE)
         for proposal in found.rows:
             proposal.title_html = snippet_html(titles.get(proposal.pk, ""))
         kind = "proposals"

@@ -48,7 +48,11 @@ class SearchForm(forms.Form):
 
 
 def search_page(request):
-    form = SearchForm(request.GET or None, user=request.user)
+    data = None
+    if request.GET:
+        data = request.GET.copy()
+        data.setdefault("kind", "proposals")  # the radio shows what is searched
+    form = SearchForm(data, user=request.user)
     results = None
     next_query = None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:

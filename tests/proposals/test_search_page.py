@@ -31,6 +31,13 @@ def test_proposals_found_with_escaped_snippets(client, project, citizen):
     assert "Secret fountain" not in html
 
 
+def test_a_title_is_shown_whole_and_the_kind_searched_is_checked(client, project, citizen):
+    proposal_make(project, citizen, title="Fountain 0 & more", body="Water.")
+    html = page(client, q="fountain")
+    assert "<mark>Fountain</mark> 0 &amp; more" in html
+    assert 'value="proposals" id="id_kind_0" checked' in html
+
+
 def test_filters_by_kind_project_and_status(client, project, citizen):
     other = project_make("other", title="Riverside")
     proposal = proposal_make(project, citizen, title="Benches by the river")

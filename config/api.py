@@ -42,6 +42,7 @@ urlpatterns = [
          name="proposal-status"),
     path("proposals/<int:pk>/comments/", comments.ProposalComments.as_view(),
          name="proposal-comments"),
+    path("comments/", comments.CommentList.as_view(), name="comment-list"),
     path("comments/<int:pk>/", comments.CommentDetail.as_view(), name="comment-detail"),
     path("comments/<int:pk>/flag/", comments.CommentFlag.as_view(), name="comment-flag"),
     path("comments/<int:pk>/hide/", comments.CommentHide.as_view(), name="comment-hide"),

@@ -14,9 +14,10 @@ from django.http import Http404, StreamingHttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header, http_date
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -33,6 +34,7 @@ from municipalities.filters import MUNICIPALITY_PARAMETER
 from opendata import exports, selectors
 from opendata.catalogue import proposals_licence
 from opendata.ogc import FormatFromQuery
+from proposals import search
 from proposals.filters import ProposalFilter, list_order_keys
 from proposals.models import Project, Proposal
 from proposals.selectors import project_for
@@ -65,12 +67,19 @@ EXPORT = {"type": "object", "required": ["type", "features", "licence", "attribu
                                  "properties": {"type": "object",
                                                 "additionalProperties": True}}}}}}
 MAX_PAGE = 1000
+SEARCH_PARAMETER = OpenApiParameter(
+    "search", str, description="Full-text search (words, \"a phrase\", or, -word), in any "
+    "of the site's languages, accents ignored: the proposals that match, best first, a "
+    "page at a time by `cursor` (the `next` link), not counted; not with `ordering` or "
+    "`offset`.")
 
 
 class PageQuery(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE,
                                      help_text="Features per page (default 100).")
     offset = serializers.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    cursor = serializers.CharField(required=False, max_length=200, help_text=(
+        "With `search`: where the page starts, as the previous page's next link gives it."))
 
 
 # From the replica for requests without credentials: one that has them may have just
@@ -92,7 +101,7 @@ class ProposalList(GenericAPIView):
         return selectors.proposals_public()
 
     @extend_schema(operation_id="api_v1_proposals_list",
-                   parameters=[PageQuery, MUNICIPALITY_PARAMETER],
+                   parameters=[PageQuery, MUNICIPALITY_PARAMETER, SEARCH_PARAMETER],
                    responses={(200, geojson.MEDIA_TYPE): PROPOSALS})
     def get(self, request):
         page_query = PageQuery(data=request.query_params)
@@ -104,6 +113,8 @@ class ProposalList(GenericAPIView):
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         qs = filterset.qs
+        if filterset.form.cleaned_data.get("search"):
+            return self._found(request, qs, filterset.form.cleaned_data, page_query)
         ordering = tuple(filterset.form.cleaned_data.get("ordering") or ("pk",))
         if ordering[0] in list_order_keys():  # an order of the project list, by name
             ordering = tuple(qs.query.order_by)
@@ -121,6 +132,31 @@ class ProposalList(GenericAPIView):
         if page.last_modified:
             response["Last-Modified"] = http_date(page.last_modified.timestamp())
         return response
+
+    @staticmethod
+    def _found(request, qs, cleaned: dict, page_query: PageQuery):
+        """Search results: best first, a page at a time from a cursor, never counted
+        (a common word matches a good part of a city's proposals)."""
+        refused = [name for name in ("ordering", "offset")
+                   if cleaned.get(name) or name in page_query.validated_data]
+        if refused:
+            raise ValidationError({name: _("Search results come best first, a page at "
+                                           "a time by cursor: leave this out.")
+                                   for name in refused})
+        raw = page_query.validated_data.get("cursor")  # a bad one: a 400 that says so
+        cursor = search.Cursor.decode(raw) if raw else None
+        found = search.page(qs.values("id", "search_rank"),
+                            limit=page_query.validated_data.get("limit", 100), cursor=cursor)
+        page = selectors.proposals_in_order([row["id"] for row in found.rows])
+        links = [{"rel": "self", "type": geojson.MEDIA_TYPE,
+                  "href": request.build_absolute_uri()}]
+        if found.next is not None:
+            nxt = request.query_params.copy()
+            nxt["cursor"] = found.next.encode()
+            links.append({"rel": "next", "type": geojson.MEDIA_TYPE,
+                          "href": request.build_absolute_uri(f"?{nxt.urlencode()}")})
+        return geojson.response(geojson.collection_text(
+            page.features, numberReturned=page.returned, links=links))
 
 
 # ------------------------------------------------------------------ exports

@@ -20,8 +20,20 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import Polygon
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    F,
+    Func,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    Window,
+)
 
 from core import geojson
 from core.cursors import rows_streamed
@@ -237,6 +249,24 @@ def proposals_page(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,
     if returned == 0 and offset:
         matched = qs.count()
     return Page(features, matched, returned, modified)
+
+
+def proposals_in_order(ids: list[int]) -> Page:
+    """The proposals `ids` as GeoJSON features, in that order (a page of search results,
+    already chosen and ranked by proposals/search.py): a look-up by primary key, nothing
+    counted (`matched` is 0)."""
+    if not ids:
+        return Page("[]", 0, 0, None)
+    position = Func(Value(ids, output_field=ArrayField(BigIntegerField())), F("pk"),
+                    function="array_position", output_field=BigIntegerField())
+    page = (Proposal.objects.filter(pk__in=ids)
+            .annotate(category_slug=F("category__slug"), category_name=F("category__name"),
+                      position=position)
+            .order_by("position").values(*PROPOSAL_FIELDS))
+    _matched, returned, modified, features = _run(
+        page, properties=_PROPOSAL_PROPERTIES.format(results=""), matched="0",
+        modified="p.updated_at")
+    return Page(features, 0, returned, modified)
 
 
 def proposals_rows(qs: QuerySet[Proposal], *, limit: int = 10, offset: int = 0,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import Throttled
 from rest_framework.generics import GenericAPIView
@@ -23,6 +23,7 @@ from core.api_errors import SafeJSONParser
 from core.throttles import RequestRates
 from proposals import comment_selectors as selectors
 from proposals import comment_services as services
+from proposals import search
 from proposals.api import _proposal
 from proposals.models import COMMENT_MAX_LENGTH, Comment
 from proposals.serializers import ReasonSerializer
@@ -81,6 +82,36 @@ class CommentQuerySerializer(serializers.Serializer):
     limit = serializers.IntegerField(required=False, min_value=1, max_value=100,
                                      help_text="Top-level comments per page (default 20).")
     offset = serializers.IntegerField(required=False, min_value=0, max_value=1_000_000)
+
+
+class CommentListQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(
+        required=False, max_length=search.MAX_QUERY,
+        help_text="Full-text search (words, \"a phrase\", or, -word), in any of the site's "
+                  "languages, accents ignored: the comments that match, best first.")
+    proposal = serializers.IntegerField(required=False, min_value=1,
+                                        help_text="Only the comments on this proposal.")
+    project = serializers.IntegerField(required=False, min_value=1,
+                                       help_text="Only the comments in this project.")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=100,
+                                     help_text="Comments per page (default 20).")
+    cursor = serializers.CharField(required=False, max_length=200,
+                                   help_text="Where the page starts, as the previous "
+                                             "page's `next` link gives it.")
+
+    def validate_search(self, value):
+        return search.query_clean(value)
+
+
+class CommentListedSerializer(CommentReplySerializer):
+    proposal = serializers.IntegerField(source="proposal_id")
+    language = serializers.CharField(help_text="The language it was written in.")
+
+
+COMMENT_PAGE = inline_serializer("CommentPage", {
+    "next": serializers.URLField(allow_null=True, help_text="The next page, or null."),
+    "results": CommentListedSerializer(many=True),
+})
 
 
 class CommentWriteSerializer(serializers.Serializer):
@@ -163,6 +194,40 @@ class ProposalComments(ListModelMixin, GenericAPIView, _CommentView):
         # A new comment has no replies yet: the list's shape, with an empty `replies`.
         return Response(_show(comment, request, CommentSerializer),
                         status=status.HTTP_201_CREATED)
+
+
+class CommentList(_CommentView):
+    """The comments the reader may read, across the proposals they may open: newest
+    first, or with `search`, best first; a page at a time by cursor (the `next` link),
+    never counted."""
+
+    @extend_schema(operation_id="api_v1_comments_list",
+                   parameters=[CommentListQuerySerializer], responses=COMMENT_PAGE)
+    def get(self, request):
+        query = CommentListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        qs = selectors.comments_listed(user=request.user)
+        if "proposal" in params:
+            qs = qs.filter(proposal_id=params["proposal"])
+        if "project" in params:
+            qs = qs.filter(proposal__project_id=params["project"])
+        cursor = search.Cursor.decode(params["cursor"]) if "cursor" in params else None
+        limit = params.get("limit", selectors.PAGE_SIZE)
+        if "search" in params:
+            found = search.page(search.comments_search(qs, params["search"]), limit=limit,
+                                cursor=cursor)
+        else:
+            found = search.page(qs, limit=limit, cursor=cursor, key="created_at",
+                                key_of=lambda at: at.isoformat())
+        selectors.comments_decorate(found.rows, user=request.user)
+        nxt = None
+        if found.next is not None:
+            args = request.query_params.copy()
+            args["cursor"] = found.next.encode()
+            nxt = request.build_absolute_uri(f"?{args.urlencode()}")
+        return Response({"next": nxt,
+                         "results": CommentListedSerializer(found.rows, many=True).data})
 
 
 class CommentDetail(_CommentView):

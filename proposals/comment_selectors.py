@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import RoleClaim
 from proposals.models import Comment, CommentFlag, Project, Proposal
-from proposals.selectors import proposals_visible
+from proposals.selectors import proposals_readable, proposals_visible
 
 ORDERINGS = {
     "newest": ("-created_at", "-pk"),
@@ -122,6 +122,19 @@ def comments_decorate(comments: Iterable[Comment], *, user, proposal: Proposal |
         comment.badges = badges.get(comment.author_id, []) if shown else []
         comment.flagged_by_me = comment.pk in flagged
     return everything
+
+
+def comments_listed(*, user) -> QuerySet[Comment]:
+    """Every comment `user` may read, across the proposals they may open: live (not
+    deleted), not hidden unless they may read it; newest first. The API's comment list
+    and the site's search read these."""
+    qs = Comment.objects.filter(
+        is_deleted=False,
+        proposal__in=proposals_readable(user=user).order_by().values("pk"))
+    readable = _readable(user)
+    if readable is not None:
+        qs = qs.filter(readable)
+    return qs.select_related("author").order_by("-created_at", "-pk")
 
 
 def comment_for(*, user, pk: int) -> Comment:

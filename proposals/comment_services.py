@@ -27,6 +27,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from municipalities.links import links_for
 from proposals.comment_selectors import can_moderate_comments, comment_readable
+from proposals.languages import language_active
 from proposals.models import (
     COMMENT_MAX_LENGTH,
     PUBLIC_STATUSES,
@@ -184,7 +185,8 @@ def comment_create(*, proposal: Proposal, author, body: str, parent=None,
         thread = target.parent or target
     _rate_check(author, at)
     comment = Comment.objects.create(proposal=proposal, author=author, parent=thread,
-                                     body=body, created_at=at)
+                                     body=body, created_at=at,
+                                     language=language_active())
     if proposal.author_id and proposal.author_id != author.pk:
         from proposals.tasks import comment_notify_proposal_author_task
 

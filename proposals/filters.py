@@ -7,13 +7,42 @@ from __future__ import annotations
 
 import django_filters as filters
 from django import forms
+from django.core import exceptions as django_exceptions
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from gisdata.filters import BBoxFilter, CharInFilter, SinceFilter
 from municipalities.filters import municipality_filter
+from proposals import search
 from proposals.list_orders import list_order_apply, list_order_choices
 from proposals.models import Project, Proposal, ProposalStatus
+
+
+class SearchQueryField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value in (None, ""):
+            return value
+        try:
+            return search.query_clean(value)
+        except django_exceptions.ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from exc
+
+
+class SearchFilter(filters.CharFilter):
+    """`search`: full-text, in any of the site's languages, accents ignored; the rows
+    that match, best first (proposals/search.py)."""
+
+    field_class = SearchQueryField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("help_text", "Full-text search (words, \"a phrase\", or, -word), "
+                          "in any of the site's languages, accents ignored: the rows that "
+                          "match, best first.")
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return search.ranked(qs, value) if value else qs
 
 
 class _WithListOrders(BaseChoiceIterator):
@@ -64,13 +93,14 @@ class ProjectFilter(filters.FilterSet):
     bbox = BBoxFilter(field_name="area",
                       help_text="Projects whose area meets minlon,minlat,maxlon,maxlat.")
     updated_since = SinceFilter(help_text="Projects changed at or after this ISO 8601 time.")
+    search = SearchFilter()
     ordering = filters.OrderingFilter(
         fields=(("created_at", "created_at"), ("updated_at", "updated_at"),
                 ("title", "title"), ("id", "id")))
 
     class Meta:
         model = Project
-        fields = ["municipality", "bbox", "updated_since"]
+        fields = ["municipality", "bbox", "updated_since", "search"]
 
 
 class ProposalFilter(filters.FilterSet):
@@ -84,6 +114,10 @@ class ProposalFilter(filters.FilterSet):
     updated_since = SinceFilter(
         help_text="Proposals changed (edited, answered, moderated) at or after this "
                   "ISO 8601 time.")
+    search = SearchFilter(help_text="Full-text search (words, \"a phrase\", or, -word), in "
+                          "any of the site's languages, accents ignored: the proposals that "
+                          "match, best first, a page at a time by `cursor` (not with "
+                          "`ordering` or `offset`).")
     ordering = ProposalOrderingFilter(
         fields=(("created_at", "created_at"), ("updated_at", "updated_at"),
                 ("title", "title"), ("id", "id")),
@@ -94,4 +128,5 @@ class ProposalFilter(filters.FilterSet):
     class Meta:
         model = Proposal
         form = _ProposalFilterForm
-        fields = ["municipality", "project", "category", "status", "bbox", "updated_since"]
+        fields = ["municipality", "project", "category", "status", "bbox", "updated_since",
+                  "search"]

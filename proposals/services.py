@@ -29,6 +29,7 @@ from municipalities.links import links_for
 from proposals import rules
 from proposals.geometry import geometry_clean
 from proposals.images import image_clean
+from proposals.languages import language_active
 from proposals.models import (
     MAX_IMAGES,
     Category,
@@ -198,7 +199,7 @@ def proposal_create(
             proposal = Proposal.objects.create(
                 project=project, author=author, title=values["title"], body=values["body"],
                 category=values["category"], geometry=values["geometry"], status=status,
-                constraint_feedback=values["feedback"],
+                constraint_feedback=values["feedback"], language=language_active(),
             )
             # Its district and neighbourhood, set by the database (proposals 0013).
             proposal.refresh_from_db(fields=["district", "neighbourhood"])

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from proposals import comment_views, views
+from proposals import comment_views, search_views, views
 
 app_name = "proposals"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("search/", search_views.search_page, name="search"),
     path("projects/<slug:slug>/", views.project_detail, name="project"),
     path("projects/<slug:slug>/list/", views.project_list_part, name="project-list"),
     path("projects/<slug:slug>/propose/", views.propose, name="propose"),

@@ -96,7 +96,7 @@ def test_the_admin_lists_and_change_pages_escape_it(hostile, admin_client, app, 
 
 @pytest.mark.parametrize("name", ["project-list", "proposal-list", "role-list",
                                   "proposal-detail", "proposal-comments", "dataset-list",
-                                  "layer-list", "layer-features"])
+                                  "layer-list", "layer-features", "comment-list"])
 @pytest.mark.quality("stored-xss")
 def test_the_browsable_api_escapes_it(hostile, name):
     args = {"proposal-detail": [hostile["proposal"].pk],

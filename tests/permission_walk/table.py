@@ -68,6 +68,7 @@ def _claim(world) -> dict:
 ROUTES: dict[str, Case | tuple[Case, ...]] = {
     # ------------------------------------------------------------ projects and proposals
     "proposals:home": Case(read=PUBLIC),
+    "proposals:search": Case(read=PUBLIC),
     "proposals:project": (Case(read=PUBLIC, args={"slug": "idea"}),
                           Case(read=HIDDEN, args={"slug": "draft"}, variant="draft")),
     # The project page's list alone, for its script: who may read the page may read it.
@@ -295,6 +296,7 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:proposal-comments": (
         Case(read=PUBLIC, write=USER, args={"pk": "others_proposal"}, data=COMMENT),
         Case(read=HIDDEN, args={"pk": "draft_proposal"}, variant="draft")),
+    "api:comment-list": Case(read=PUBLIC),
     "api:comment-detail": (
         Case(read=PUBLIC, write=OWNER, methods=("patch", "delete"),
              args={"pk": "own_comment"}, data=COMMENT),

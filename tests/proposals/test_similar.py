@@ -2,6 +2,7 @@
 the close and alike first, accents and case ignored; the API's answers and refusals."""
 
 import json
+import re
 
 import pytest
 from django.urls import reverse
@@ -105,3 +106,31 @@ def test_the_api_of_a_draft_project_is_not_found(client, made):
     draft = project_make("draft", visibility="draft")
     url = reverse("api:project-similar", args=[draft.pk])
     assert client.get(url, {"title": "benches"}).status_code == 404
+
+
+def test_the_query_can_be_answered_by_the_title_and_geometry_indexes(made):
+    """With sequential scans off, the plan reads the trigram index on plaza_fold(title)
+    (proposals 0016's; made here if absent) and the geometry's GiST index: the query is
+    written with their very expressions."""
+    from django.db import connection, transaction
+
+    from proposals import similar
+
+    project, author = made
+    with connection.cursor() as cursor:  # before any proposal is written in the test
+        cursor.execute("CREATE INDEX IF NOT EXISTS proposals_title_fold_trgm ON "
+                       "proposals_proposal USING gin (plaza_fold(title) gin_trgm_ops)")
+    proposal_make(project, author, title="Benches on Plaça del Sol", geometry=north(30))
+    # "Near or alike" alone: on a table this small the project's own indexes would
+    # answer the whole query, hiding what answers this part.
+    sql = f"SELECT p.id FROM proposals_proposal p WHERE {similar._MATCH}"  # noqa: S608 - a constant
+    params = {"title": "benches", "geometry": "SRID=4326;POINT (2.17 41.39)",
+              "project": project.pk, "near": 250, "near_box": 262.5, "limit": 5,
+              **similar.public_sql_params()}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "proposals_title_fold_trgm" in plan, plan
+    assert "BitmapOr" in plan, plan
+    assert re.search(r"Index Scan on proposals_proposal_geometry_\w*id", plan), plan

@@ -29,9 +29,11 @@ def why_not_merge(duplicate: Proposal, target: Proposal) -> str | None:
         return _("Only proposals of the same project can be merged.")
     if duplicate.is_hidden:
         return _("A hidden proposal is not merged: restore it first, or leave it hidden.")
+    if duplicate.status == ProposalStatus.MERGED:
+        return _("This proposal was merged already.")
     if duplicate.status not in MERGEABLE:
-        return _("A %(status)s proposal cannot be merged.") % {
-            "status": duplicate.get_status_display().lower()}
+        return _("This proposal cannot be merged: it is “%(status)s”.") % {
+            "status": duplicate.get_status_display()}
     if target.is_hidden or not Proposal.objects.public().filter(pk=target.pk).exists():
         return _("The proposal to merge into must be public.")
     return None

@@ -123,7 +123,9 @@ def test_refusals_say_why_and_change_nothing(voting_project, planner):
     elsewhere = proposal_make(project_make("elsewhere"), author)
     waiting = proposal_make(voting_project, author, status="submitted")
     duplicate = proposal_make(voting_project, author)
+    withdrawn = proposal_make(voting_project, author, status="withdrawn")
     cases = [(hidden, target, "hidden"), (elsewhere, target, "same project"),
+             (withdrawn, target, "it is “Withdrawn by its author”"),
              (duplicate, waiting, "must be public"), (duplicate, duplicate, "itself")]
     for dup, into, said in cases:
         with pytest.raises(ValidationError) as refused:

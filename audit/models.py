@@ -62,6 +62,7 @@ class AuditAction(models.TextChoices):
     BUDGET_ASSESSORS = "budget.assessors", _("Budget assessors assigned")
     PROPOSAL_ASSESS = "proposal.assess", _("Proposal's cost or feasibility assessed")
     BUDGET_OUTCOME = "budget.outcome", _("Budget outcome computed")
+    PROPOSAL_MERGE = "proposal.merge", _("Duplicate proposal merged into another")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -15,6 +15,7 @@ from opendata import api as opendata
 from opendata import budget_api
 from proposals import api as proposals
 from proposals import comment_api as comments
+from proposals import similar_api
 from reports import api as reports
 from reports import rollup_api
 from voting import api as voting
@@ -31,6 +32,8 @@ urlpatterns = [
          name="project-proposal-clusters"),
     path("projects/<int:pk>/feedback/", proposals.ProjectFeedback.as_view(),
          name="project-feedback"),
+    path("projects/<int:pk>/similar/", similar_api.ProjectSimilar.as_view(),
+         name="project-similar"),
     path("proposals/<int:pk>/", proposals.ProposalDetail.as_view(), name="proposal-detail"),
     path("proposals/<int:pk>/withdraw/", proposals.ProposalWithdraw.as_view(),
          name="proposal-withdraw"),

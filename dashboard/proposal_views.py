@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from dashboard import services
 from dashboard.access import error_text, form_action, next_url, planner_only
 from dashboard.action_forms import AnswerForm, StatusForm
+from proposals.merge import MERGEABLE
 from proposals.models import Project, Proposal, ProposalStatus
 from proposals.services import TRANSITIONS
 
@@ -57,6 +58,7 @@ def _page(request, project: Project, *, sent: tuple[int, str, object] | None = N
         "project": project, "page": page, "status": status,
         "statuses": ProposalStatus.choices,
         "query": urlencode({"status": status}) if status else "",
+        "mergeable": [str(s) for s in MERGEABLE],
     }, status=status_code)
 
 

@@ -5,6 +5,7 @@ from dashboard import (
     budget_views,
     imports,
     layers,
+    merge_views,
     moderation,
     participation,
     projects,
@@ -44,6 +45,7 @@ urlpatterns = [
          name="project-replicate"),
     path("proposals/<int:pk>/status/", proposal_views.proposal_status, name="proposal-status"),
     path("proposals/<int:pk>/answer/", proposal_views.proposal_answer, name="proposal-answer"),
+    path("proposals/<int:pk>/merge/", merge_views.proposal_merge_view, name="proposal-merge"),
     # Queues.
     path("moderation/", moderation.moderation_queue, name="moderation"),
     path("moderation/proposals/<int:pk>/", moderation.proposal_moderate,

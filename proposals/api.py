@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponseNotModified
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -202,6 +204,10 @@ def _proposal(request, pk: int) -> Proposal:
     return get_object_or_404(selectors.proposals_readable(user=request.user), pk=pk)
 
 
+MERGED = inline_serializer("ProposalMerged", {
+    "detail": serializers.CharField(), "merged_into": serializers.IntegerField()})
+
+
 class ProposalDetail(APIView):
     """One proposal as a GeoJSON Feature; its author may PATCH it until voting opens."""
 
@@ -209,8 +215,16 @@ class ProposalDetail(APIView):
     parser_classes = [SafeJSONParser]
     renderer_classes = [GeoJSONRenderer, JSONRenderer]
 
-    @extend_schema(responses={200: OpenApiResponse(FEATURE)})
+    @extend_schema(responses={200: OpenApiResponse(FEATURE), 301: OpenApiResponse(
+        MERGED, description="A duplicate merged into another proposal: `Location` and "
+                            "`merged_into` name it.")})
     def get(self, request, pk: int):
+        target = selectors.proposal_merged_into(user=request.user, pk=pk)
+        if target is not None:
+            location = reverse("api:proposal-detail", args=[target.pk])
+            return Response({"detail": _("Merged into proposal %(id)s.") % {"id": target.pk},
+                             "merged_into": target.pk}, status=status.HTTP_301_MOVED_PERMANENTLY,
+                            headers={"Location": request.build_absolute_uri(location)})
         return Response(proposal_feature(_proposal(request, pk), request))
 
     @extend_schema(request=ProposalUpdateSerializer, responses={200: OpenApiResponse(FEATURE)})

@@ -19,7 +19,7 @@ from core import geojson
 from core.bbox import BBoxError, bbox_polygon
 from core.db_router import read_connection
 from proposals import rules
-from proposals.models import PUBLIC_Q, Flag, Project, Proposal
+from proposals.models import PUBLIC_Q, Flag, Project, Proposal, ProposalStatus
 
 MAX_PAGE = 2000
 DEFAULT_PAGE = 1000
@@ -61,6 +61,17 @@ def proposals_readable(*, user) -> QuerySet[Proposal]:
     projects = Project.objects.visible_to(user)
     return _readable(Proposal.objects.filter(project__in=projects), user).select_related(
         "project", "category", "author", "neighbourhood", "district")
+
+
+def proposal_merged_into(*, user, pk: int) -> Proposal | None:
+    """The proposal a merged duplicate `pk` now leads to, when the reader may open it:
+    the duplicate's page and API answer with a redirect there (docs/duplicates.md)."""
+    target = (Proposal.objects.filter(pk=pk, status=ProposalStatus.MERGED,
+                                      project__in=Project.objects.visible_to(user))
+              .values_list("merged_into", flat=True).first())
+    if target is None:
+        return None
+    return proposals_readable(user=user).filter(pk=target).first()
 
 
 @dataclass(frozen=True)

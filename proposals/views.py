@@ -155,7 +155,13 @@ def propose(request, slug: str):
 
 
 def proposal_detail(request, pk: int, *, comment_form=None, status=200):
-    """The proposal page; `comment_form` brings back a comment form that had errors."""
+    """The proposal page; `comment_form` brings back a comment form that had errors.
+    A duplicate merged into another proposal leads there, saying so."""
+    target = selectors.proposal_merged_into(user=request.user, pk=pk)
+    if target is not None:
+        messages.info(request, _("That proposal was merged into this one, which says the "
+                                 "same: support it or comment here."))
+        return redirect("proposals:proposal", pk=target.pk)
     proposal = proposal_readable_or_404(request, pk)
     user = request.user
     return render(request, "proposals/proposal_detail.html", {

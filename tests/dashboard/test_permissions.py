@@ -35,6 +35,7 @@ ARGS = {
     "proposal-assessment": {"pk": "proposal"},
     "proposal-status": {"pk": "proposal", "post": True},
     "proposal-answer": {"pk": "proposal", "post": True},
+    "proposal-merge": {"pk": "proposal"},
     "moderation": {},
     "moderate-proposal": {"pk": "proposal", "post": True},
     "moderate-comment": {"pk": "comment", "post": True},

@@ -61,6 +61,11 @@ def _assessment(world) -> dict:
     return {f"{prefix}-cost": "1200", f"{prefix}-feasibility": "feasible"}
 
 
+def _merge(world) -> dict:
+    """Merge someone else's idea into the citizen's, confirmed (tests/voting/test_merge*)."""
+    return {"target": world["own_proposal"].pk, "reason": "The same idea.", "confirm": "1"}
+
+
 def _claim(world) -> dict:
     return {"role": world["expert"].pk, "evidence": "I studied this."}
 
@@ -185,6 +190,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
                                       data=DASHBOARD_POST),
     "dashboard:proposal-answer": Case(write=PLANNER, args={"pk": "others_proposal"},
                                       data=DASHBOARD_POST),
+    # Merging a duplicate: the form, the confirmation, then the merge.
+    "dashboard:proposal-merge": Case(read=PLANNER, write=PLANNER,
+                                     args={"pk": "others_proposal"}, data=_merge),
     "dashboard:moderation": Case(read=PLANNER),
     "dashboard:moderate-proposal": Case(write=PLANNER, args={"pk": "others_proposal"},
                                         data=DASHBOARD_POST),
@@ -284,6 +292,11 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     # What the city's layers say about a geometry being drawn: a question, nothing kept.
     "api:project-feedback": Case(write=USER, args={"pk": "idea"}, data={"geometry": POINT},
                                  keeps=True),
+    # Proposals near or alike a drawing: the walk sends no title nor geometry, so who
+    # may see the project is told a 400 (the query), who may not a 404.
+    "api:project-similar": (
+        Case(read=PUBLIC, args={"pk": "idea"}, ok={400}),
+        Case(read=HIDDEN, args={"pk": "draft"}, ok={400}, variant="draft")),
     "api:proposal-detail": (
         Case(read=PUBLIC, write=OWNER, methods=("patch",), args={"pk": "own_proposal"},
              data={"title": "Changed by the walk"}),

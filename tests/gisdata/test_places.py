@@ -188,3 +188,20 @@ def test_a_name_is_data_not_markup():
     layer_make(rows=[('<img src=x onerror="alert(1)">', "POINT(2.1 41.3)")])
     data = Client().get("/api/v1/places/", {"search": "img src"}).json()
     assert data["features"][0]["properties"]["name"] == '<img src=x onerror="alert(1)">'
+
+
+def test_the_schema_documents_the_search_and_the_answer(tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    get = yaml.safe_load(target.read_text())["paths"]["/api/v1/places/"]["get"]
+    parameters = {p["name"]: p for p in get["parameters"]}
+    assert parameters["search"]["required"] is True
+    assert parameters["limit"]["schema"]["maximum"] == 50
+    answer = get["responses"]["200"]["content"]["application/geo+json"]["schema"]
+    feature = answer["properties"]["features"]["items"]
+    assert "bbox" in feature["required"]
+    assert feature["properties"]["properties"]["required"] == ["name", "kind", "layer",
+                                                               "layer_id"]

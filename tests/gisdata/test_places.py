@@ -205,3 +205,14 @@ def test_the_schema_documents_the_search_and_the_answer(tmp_path):
     assert "bbox" in feature["required"]
     assert feature["properties"]["properties"]["required"] == ["name", "kind", "layer",
                                                                "layer_id"]
+
+
+def test_the_layer_page_tells_the_planner_how_many_names_the_search_finds(planner):
+    layer = layer_make()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(planner)
+    page = client.get(f"/dashboard/layers/{layer.pk}/").content.decode()
+    assert "Once published, 6 names of this layer are found in the maps" in page
+    Layer.objects.filter(pk=layer.pk).update(label_property="")
+    page = client.get(f"/dashboard/layers/{layer.pk}/").content.decode()
+    assert "Choose the attribute that names its features" in page

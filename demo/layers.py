@@ -94,7 +94,16 @@ def barcelona_layers_load() -> dict[str, Layer | None]:
     layers by name. Run while Barcelona is being served."""
     layers = {row[0]: layer_import(*row) for row in BARCELONA_DATASETS}
     _districts_mark(layers[DISTRICTS])
+    _neighbourhoods_named(layers[NEIGHBOURHOODS])
     return layers
+
+
+def _neighbourhoods_named(layer: Layer | None) -> None:
+    """The neighbourhoods by their own name: an import made before the guess preferred
+    `nom_barri` named them by their district (the database then rebuilds the places)."""
+    if layer is not None and layer.label_property == "nom_districte":
+        Layer.objects.filter(pk=layer.pk).update(label_property="nom_barri")
+        layer.label_property = "nom_barri"
 
 
 def cambridge_layers_load() -> dict[str, Layer | None]:

@@ -83,3 +83,17 @@ def test_no_place_of_that_name_is_said(new_page, transactional_db):
     box.fill("zzqqxx")
     expect(page.locator(".plaza-places [role=status]")).to_have_text("No place of that name.")
     expect(box).to_have_attribute("aria-expanded", "false")
+
+
+def test_the_box_speaks_catalan_to_a_catalan_browser(new_page, transactional_db):
+    project = project_make("sant-marti")
+    streets_make()
+    page = new_page(locale="ca-ES", viewport={"width": 1200, "height": 900})
+    page.goto(f"/projects/{project.slug}/")
+    box = page.get_by_role("combobox", name="Cerca un carrer o un lloc")
+    box.fill("gracia")
+    expect(page.get_by_role("listbox", name="Llocs trobats").get_by_role("option")
+           ).to_have_count(2)
+    expect(page.locator(".plaza-places [role=status]")).to_have_text(
+        "S'han trobat 2 llocs: tria amb les fletxes i Retorn.")
+    expect(page.locator(".plaza-places-option").first).to_contain_text("àrea · Streets")

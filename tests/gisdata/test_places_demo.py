@@ -32,3 +32,16 @@ def test_each_demo_city_finds_its_own_streets_and_districts():
     assert found("/cambridge/", "cambridgeport")[0] == ("Cambridgeport", "area",
                                                        "Cambridge neighbourhoods")
     assert found("/cambridge/", "gracia") == []
+
+
+def test_a_demo_loaded_before_names_its_neighbourhoods_by_their_own_name_again():
+    from gisdata.models import Layer, Place
+
+    demo_load()
+    barris = Layer.objects.get(dataset__name="Barcelona neighbourhoods")
+    assert barris.label_property == "nom_barri"
+    Layer.objects.filter(pk=barris.pk).update(label_property="nom_districte")  # as once
+    assert Place.objects.filter(layer=barris).count() == 10  # named by their district
+    demo_load()
+    assert Layer.objects.get(pk=barris.pk).label_property == "nom_barri"
+    assert Place.objects.filter(layer=barris).count() == 73

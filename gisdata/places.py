@@ -46,24 +46,29 @@ def places_layers() -> QuerySet[Layer]:
     return layers if served is None else layers.filter(municipality_id=served)
 
 
+def places_matching(query: str) -> QuerySet[Place]:
+    """The places whose name is like `query` (tidied, at least QUERY_MIN characters),
+    best first."""
+    folded = _fold(query)
+    name = Func(F("name"), function="plaza_fold", output_field=TextField())
+    return (Place.objects.filter(layer__in=places_layers())
+            .annotate(folded=name)
+            .filter(Q(folded__trigram_word_similar=folded) | Q(folded__contains=folded))
+            .annotate(starts=Case(When(folded__startswith=folded, then=Value(0)),
+                                  default=Value(1), output_field=IntegerField()),
+                      likeness=TrigramWordSimilarity(Value(folded), "folded"),
+                      length=Length("name"))
+            .select_related("layer")
+            .order_by("starts", "-likeness", "length", "name", "pk"))
+
+
 def places_search(query: str | None, *, limit: int = LIMIT_DEFAULT) -> list[Place]:
     """The places whose name is like `query`, best first, at most `limit`; none for a
     query shorter than QUERY_MIN characters."""
     query = query_tidy(query)
     if len(query) < QUERY_MIN:
         return []
-    folded = _fold(query)
-    name = Func(F("name"), function="plaza_fold", output_field=TextField())
-    places = (Place.objects.filter(layer__in=places_layers())
-              .annotate(folded=name)
-              .filter(Q(folded__trigram_word_similar=folded) | Q(folded__contains=folded))
-              .annotate(starts=Case(When(folded__startswith=folded, then=Value(0)),
-                                    default=Value(1), output_field=IntegerField()),
-                        likeness=TrigramWordSimilarity(Value(folded), "folded"),
-                        length=Length("name"))
-              .select_related("layer")
-              .order_by("starts", "-likeness", "length", "name", "pk"))
-    return list(places[:max(1, min(limit, LIMIT_MAX))])
+    return list(places_matching(query)[:max(1, min(limit, LIMIT_MAX))])
 
 
 def place_bbox(place: Place) -> list[float]:

@@ -49,6 +49,7 @@
       input.type = "search";
       input.autocomplete = "off";
       input.spellcheck = false;
+      input.maxLength = 100;  // as gisdata/places.py QUERY_MAX: longer is a 400
       input.placeholder = gettext("Find a street or place");
       input.setAttribute("role", "combobox");
       input.setAttribute("aria-autocomplete", "list");

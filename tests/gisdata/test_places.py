@@ -216,3 +216,17 @@ def test_the_layer_page_tells_the_planner_how_many_names_the_search_finds(planne
     Layer.objects.filter(pk=layer.pk).update(label_property="")
     page = client.get(f"/dashboard/layers/{layer.pk}/").content.decode()
     assert "Choose the attribute that names its features" in page
+
+
+def test_the_search_can_use_the_trigram_index_on_the_folded_name():
+    """The query is written with the index's expression (plaza_fold(name)) and a
+    constant: with sequential scans off, PostgreSQL reads the index."""
+    from django.db import connection, transaction
+
+    from gisdata.places import places_matching
+
+    layer_make()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = places_matching("sant antoni").explain()
+    assert "gisdata_place_name_fold" in plan

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from accounts.api import ObtainTokenView, StakeholderRoleList
 from gisdata import api as gisdata
+from gisdata import places_api
 from gisdata.imports import api as imports
 from municipalities.api import MunicipalityList
 from opendata import api as opendata
@@ -78,6 +79,7 @@ urlpatterns = [
     path("layers/<int:pk>/features.csv", opendata.LayerExportCSV.as_view(),
          name="layer-export-csv"),
     path("layers/<int:pk>/features/", gisdata.LayerFeatures.as_view(), name="layer-features"),
+    path("places/", places_api.PlaceList.as_view(), name="place-list"),
     path("imports/", imports.ImportRunList.as_view(), name="import-list"),
     path("imports/<int:pk>/", imports.ImportRunDetail.as_view(), name="import-detail"),
     path("projects/<int:pk>/reports/", reports.ProjectReports.as_view(),

@@ -71,7 +71,8 @@ class LayerForm(LayerTranslationsMixin, forms.Form):
     label_property = forms.ChoiceField(
         label=_("Features are named by"), required=False,
         help_text=_("The attribute that holds a feature's name, such as NOM: used to find "
-                    "a district by name and in breakdowns by district."))
+                    "a district by name, in breakdowns by district and in the maps' "
+                    "place search."))
     is_districts = forms.BooleanField(
         label=_("These are the city's districts: breakdowns by district start from "
                 "this layer"), required=False)

@@ -49,6 +49,8 @@ def _page(request, layer: Layer, *, style_form=None, new_form=None, edited=None,
             prefix=f"c{constraint.pk}")
     return render(request, "dashboard/layer.html", {
         "layer": layer, "constraints": constraints,
+        # The names the maps' place search finds (gisdata/places.py), kept by the database.
+        "place_count": layer.places.count(),
         "attributes": [a.get("name") for a in (layer.schema or []) if isinstance(a, dict)],
         "layer_form": layer_form or _layer_form(layer),
         # The preview map: the layer on, whether published or not (planners may read it).

@@ -1,8 +1,10 @@
 """The demo's open data, imported through the same pipeline planners use.
 
 Barcelona's districts, neighbourhoods, bike lanes and fountains become published layers
-of its map; in Cambridge (Massachusetts), the neighbourhoods, and the FEMA 100-year
-flood zones, a constraint layer of the riverside project (`demo/riverside.py`). Each
+of its map; in Cambridge (Massachusetts), the neighbourhoods, the streets of Cambridgeport
+and Central Square, and the FEMA 100-year flood zones, a constraint layer of the
+riverside project (`demo/riverside.py`). The districts, neighbourhoods and streets are
+named (their label property, guessed at import), so the maps' place search finds them. Each
 city's layers are imported while it is being served (`core.tenancy.working_for`), so
 they are its own. Imports run in this process
 (`import_run_execute`, what a worker runs) because `make run` loads the demo before it
@@ -26,6 +28,9 @@ DISTRICTS = "Barcelona districts"
 NEIGHBOURHOODS = "Barcelona neighbourhoods"
 FLOOD_ZONES = "Cambridge 100-year flood zones"
 CAMBRIDGE_NEIGHBOURHOODS = "Cambridge neighbourhoods"
+# Its streets, found by name in the maps' place search (a part of the city: the file's
+# attribution says which).
+CAMBRIDGE_STREETS = "Cambridge streets"
 # The neighbourhoods' CSV has two WKT columns: the one in longitude and latitude is read.
 BARRIS = {"wkt_field": "geometria_wgs84"}
 # (name, file, licence, attribution, options of a CSV and its EPSG code)
@@ -41,6 +46,8 @@ CAMBRIDGE_DATASETS = [
      CAMBRIDGE, None),
     (FLOOD_ZONES, DEMO / "cambridge/floodplains_100yr.geojson", "ODC PDDL 1.0", CAMBRIDGE,
      None),
+    (CAMBRIDGE_STREETS, DEMO / "cambridge/street_centerlines.geojson", "ODC PDDL 1.0",
+     CAMBRIDGE, None),
 ]
 
 DATASETS = BARCELONA_DATASETS + CAMBRIDGE_DATASETS
@@ -87,7 +94,16 @@ def barcelona_layers_load() -> dict[str, Layer | None]:
     layers by name. Run while Barcelona is being served."""
     layers = {row[0]: layer_import(*row) for row in BARCELONA_DATASETS}
     _districts_mark(layers[DISTRICTS])
+    _neighbourhoods_named(layers[NEIGHBOURHOODS])
     return layers
+
+
+def _neighbourhoods_named(layer: Layer | None) -> None:
+    """The neighbourhoods by their own name: an import made before the guess preferred
+    `nom_barri` named them by their district (the database then rebuilds the places)."""
+    if layer is not None and layer.label_property == "nom_districte":
+        Layer.objects.filter(pk=layer.pk).update(label_property="nom_barri")
+        layer.label_property = "nom_barri"
 
 
 def cambridge_layers_load() -> dict[str, Layer | None]:

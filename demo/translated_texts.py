@@ -104,6 +104,7 @@ LAYERS = {
                                        "Zonas inundables (100 años) de Cambridge"),
     "Barcelona neighbourhoods": ("Barris de Barcelona", "Barrios de Barcelona"),
     "Cambridge neighbourhoods": ("Barris de Cambridge", "Barrios de Cambridge"),
+    "Cambridge streets": ("Carrers de Cambridge", "Calles de Cambridge"),
 }
 
 # By the same name: the feedback a drawing in the layer gets.

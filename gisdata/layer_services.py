@@ -30,9 +30,13 @@ MESSAGE_MAX = 300
 CHANGE_LAYER = "gisdata.change_layer"
 TITLE_MAX = 200
 # Attributes that name a feature, in the order an import tries them (case does not
-# matter): Barcelona's districts have NOM, many open-data portals name or NAME.
-LABEL_NAMES = ("name", "nom", "nombre", "nom_districte", "nom_barri", "district",
-               "districte", "neighbourhood", "barri", "label", "title")
+# matter): Barcelona's districts have NOM, many open-data portals name or NAME, Prague
+# nazev. The finer division first: Barcelona's neighbourhoods carry their district's
+# name too, and are found by their own. Streets last (Cambridge's centre lines have
+# Label "Cambridge St" and Street_Name "Cambridge").
+LABEL_NAMES = ("name", "nom", "nombre", "nazev", "název", "nom_barri", "barri",
+               "neighbourhood", "neighborhood", "nom_districte", "districte", "district",
+               "label", "title", "street", "carrer", "calle")
 
 
 def _require(user, layer: Layer) -> None:

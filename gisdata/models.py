@@ -10,7 +10,8 @@ import secrets
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.db.models import F, Func, Q, TextField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -163,6 +164,47 @@ class Feature(models.Model):
             models.CheckConstraint(condition=Q(geometry__isvalid=True),
                                    name="gisdata_feature_valid"),
         ]
+
+
+class PlaceKind(models.TextChoices):
+    POINT = "point", pgettext_lazy("kind of place", "Point")
+    LINE = "line", pgettext_lazy("kind of place", "Street or line")
+    AREA = "area", pgettext_lazy("kind of place", "Area")
+
+
+class Place(models.Model):
+    """A name a layer gives to its features ("Cambridge St", "Gràcia"), for finding a
+    place by name (gisdata/places.py). One row per distinct name of a layer: a street
+    drawn as forty segments is one place, at a point on one of them, framed by all.
+
+    The database keeps these rows (gisdata migration 0011, `plaza_places_rebuild`):
+    a layer's are rebuilt when its label property changes (the dashboard, the admin,
+    any UPDATE) or its version is bumped (an import replaced its features), and go with
+    the layer. Whether the layer is published is asked when searching."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="places")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=PlaceKind.choices)
+    point = models.PointField(srid=4326, help_text="A point on the place (on surface).")
+    west = models.FloatField()
+    south = models.FloatField()
+    east = models.FloatField()
+    north = models.FloatField()
+    feature_count = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "name"], name="gisdata_place_once"),
+        ]
+        indexes = [
+            # Serves `plaza_fold(name) %> plaza_fold(query)` and LIKE on the same
+            # expression (gisdata/places.py writes its query with it).
+            GinIndex(OpClass(Func(F("name"), function="plaza_fold", output_field=TextField()),
+                             name="gin_trgm_ops"), name="gisdata_place_name_fold"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ImportStatus(models.TextChoices):

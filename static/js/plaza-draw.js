@@ -7,7 +7,10 @@
  * switches its edit mode off, so it is not used.) Undo steps back through the
  * drawings, Clear removes it. Every change writes the hidden geometry field and fires its
  * "change" event, which the city's feedback listens to (plaza-feedback.js). Without a
- * pointer, the arrow keys move the map and "Point at the map's centre" places the point.
+ * pointer, the map's search box finds a street (plaza-places.js), the arrow keys move the
+ * map and "Point at the map's centre" places the point; the point then has the focus,
+ * and the arrow keys move it (Shift: further), each move said in the map's status. While
+ * the point has the focus the map's own arrow keys (panning) are left alone.
  *
  * The city's published layers are on the map as on the project map (plaza-layers.js):
  * those whose rules give feedback are shown from the start, in a pane under the drawing,
@@ -19,6 +22,9 @@
   // The messages in the reader's language come from the JavaScript catalogue (/jsi18n/),
   // loaded before this script; should it fail to load, they stay in English.
   var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\(\w+\)s/g, function (m) { return String(values[m.slice(2, -2)]); });
+  };
 
   // Geoman's edit mode for the drawn shape. A right-click does not delete the point or
   // a corner (Clear and Undo do that, visibly), and an area may not cross itself: the
@@ -49,6 +55,41 @@
       return null;
     }
     return found;
+  }
+
+  // Arrow keys move a focused point by this many screen pixels (with Shift: BIG_STEP).
+  var STEP = 10;
+  var BIG_STEP = 50;
+  var MOVES = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+  var DIRECTIONS = { ArrowUp: gettext("north"), ArrowDown: gettext("south"),
+                     ArrowLeft: gettext("west"), ArrowRight: gettext("east") };
+
+  // A point that the keyboard moves: its marker is focusable, named, and takes the arrow
+  // keys for itself (the map, which pans with them, never sees them). `moved` is told of
+  // each move.
+  function keyboardMovable(map, marker, moved) {
+    var el = marker.getElement();
+    if (!el || el.dataset.keyboardMovable) { return; }
+    el.dataset.keyboardMovable = "1";
+    el.setAttribute("tabindex", "0");
+    el.setAttribute("role", "button");
+    el.setAttribute("aria-label", gettext("Your point. Move it with the arrow keys; " +
+                                          "with Shift it moves further."));
+    el.setAttribute("aria-describedby", "draw-keyboard-help");
+    L.DomEvent.on(el, "keydown", function (e) {
+      var move = MOVES[e.key];
+      if (!move) { return; }
+      L.DomEvent.stop(e);
+      var step = e.shiftKey ? BIG_STEP : STEP;
+      var from = marker.getLatLng();
+      // In the map's projection at its zoom, unrounded (container points are whole
+      // pixels: a step east would drift north or south).
+      var at = map.project(from).add(L.point(move[0] * step, move[1] * step));
+      var to = map.unproject(at);
+      marker.setLatLng(to);
+      if (!map.getBounds().pad(-0.1).contains(to)) { map.panTo(to, { animate: false }); }
+      moved(marker, DIRECTIONS[e.key], Math.round(map.distance(from, to)));
+    });
   }
 
   function showLayers(map, cfg, area) {
@@ -107,6 +148,14 @@
       drawn = layer;
       if (!map.hasLayer(layer)) { layer.addTo(map); }
       layer.on("pm:edit", function () { if (drawn === layer) { changed(layer); } });
+      if (layer instanceof L.Marker) {
+        keyboardMovable(map, layer, function (marker, direction, metres) {
+          if (drawn !== marker) { return; }
+          record(JSON.stringify(marker.toGeoJSON().geometry));
+          status(interpolate(gettext("Your point moved %(metres)s m %(direction)s."),
+                             { metres: metres, direction: direction }, true));
+        });
+      }
       // After Geoman has finished the drawing: ending it leaves the new shape uneditable.
       setTimeout(function () {
         if (drawn !== layer) { return; }
@@ -158,6 +207,9 @@
       var marker = L.marker(map.getCenter());
       place(marker);
       changed(marker);
+      status(gettext("Your point is at the map's centre. Move it with the arrow keys; " +
+                     "with Shift it moves further."));
+      marker.getElement().focus();
     });
     undo.addEventListener("click", function () {
       if (!earlier.length) { return; }

@@ -65,8 +65,8 @@ def test_loading_the_demo_twice_creates_nothing_more():
     # Of the three made here: 5 + 4 + 2 categories, 4 + 4 + 4 phases.
     assert Category.objects.filter(project__in=originals).count() == 11
     assert Phase.objects.filter(project__in=originals).count() == 12
-    # Two municipalities of one region; 10 districts and 73 neighbourhoods; 6 datasets.
-    assert counts[8:13] == (2, 1, 83, 6, 6)
+    # Two municipalities of one region; 10 districts and 73 neighbourhoods; 7 datasets.
+    assert counts[8:13] == (2, 1, 83, 7, 7)
 
 
 def test_the_command_refuses_to_run_without_debug(settings):
@@ -165,7 +165,8 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
                                                                        "feature_count"))
     assert layers == {"Barcelona districts": 10, "Barcelona neighbourhoods": 73,
                       "Barcelona bike lanes": 247, "Barcelona drinking fountains": 1988,
-                      "Cambridge neighbourhoods": 13, "Cambridge 100-year flood zones": 21}
+                      "Cambridge neighbourhoods": 13, "Cambridge 100-year flood zones": 21,
+                      "Cambridge streets": 401}
     project = Project.objects.get(slug=RIVERSIDE)
     assert project.current_phase().kind == "ideation"
     proposal = services.proposal_create(
@@ -173,7 +174,7 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
         body="By the river.", category="play", geometry=json.loads(flood_zone_point().json))
     assert "100-year flood zone" in proposal.constraint_feedback[0]["message"]
     demo_load()  # once more: nothing imported twice
-    assert Layer.objects.count() == 6
+    assert Layer.objects.count() == 7
 
 
 @pytest.mark.parametrize("slug, home", [("barcelona", "/"), ("cambridge", "/cambridge/")])

@@ -48,7 +48,8 @@ def test_two_municipalities_of_one_region_barcelona_the_default(cities):
 def test_cambridge_s_objects_are_cambridge_s(cities):
     barcelona, cambridge = cities
     assert Project.objects.get(slug=RIVERSIDE).municipality == cambridge
-    cambridge_data = {"Cambridge 100-year flood zones", "Cambridge neighbourhoods"}
+    cambridge_data = {"Cambridge 100-year flood zones", "Cambridge neighbourhoods",
+                      "Cambridge streets"}
     assert set(Dataset.objects.filter(municipality=cambridge)
                .values_list("name", flat=True)) == cambridge_data
     assert set(Layer.objects.filter(municipality=cambridge)

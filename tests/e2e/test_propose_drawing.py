@@ -167,7 +167,9 @@ def test_by_keyboard_a_citizen_places_a_point_at_the_map_centre_and_moves_it(
     centre = page.get_by_role("button", name="Point at the map's centre")
     centre.focus()
     page.keyboard.press("Enter")
-    expect(page.locator("[data-map-status]")).to_have_text("Your drawing is on the map: a point.")
+    expect(page.locator("[data-map-status]")).to_have_text(
+        "Your point is at the map's centre. Move it with the arrow keys; with Shift it "
+        "moves further.")
     expect(page.locator("#geometry-feedback")).to_contain_text("In flood zone AE")
     first = drawn_geometry(page)["coordinates"]
     # Leaflet moves the map with the arrow keys once it has the focus.

@@ -352,6 +352,8 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
         Case(read=PUBLIC, args={"pk": "dataset"}),
         Case(read=NOBODY, args={"pk": "hidden_dataset"}, variant="unpublished")),
     "api:layer-list": Case(read=PUBLIC),
+    # Places of published layers only; without `search`, a 400 that names it.
+    "api:place-list": Case(read=PUBLIC, ok={400}),
     "api:layer-detail": (
         Case(read=PUBLIC, args={"pk": "layer"}),
         Case(read=NOBODY, args={"pk": "hidden_layer"}, variant="unpublished")),

@@ -50,6 +50,7 @@ WRITERS = ("citizen", "planner", "regional", "admin")
 DEPLOYMENT_WIDE = {"accounts.user", "municipalities"}
 # Queries that make a pattern read what it would otherwise refuse to (a 400).
 QUERY = {"api:project-proposal-clusters": "?zoom=14",
+         "api:place-list": "?search=marq",
          "dashboard:layer-features": "?q=F"}
 
 

@@ -11,6 +11,7 @@ from tests.factories import project_make, user_make
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.quality("places-keyboard-placement")
 def test_find_a_street_by_keyboard_and_the_map_goes_there(new_page, transactional_db):
     project = project_make("poblenou")
     streets_make()

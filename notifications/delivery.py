@@ -127,8 +127,8 @@ def digest_compose(*, cadence: str, at: datetime | None = None) -> DigestRun | N
     return run if created else None
 
 
-def digest_ranges(run: DigestRun) -> list[tuple[int, int]]:
-    return user_ranges(DIGEST, {"cadence": run.cadence, "until": run.created_at})
+def digest_ranges(run: DigestRun, size: int = BATCH_USERS) -> list[tuple[int, int]]:
+    return user_ranges(DIGEST, {"cadence": run.cadence, "until": run.created_at}, size=size)
 
 
 def digest_send_batch(*, run_id: int, first: int, last: int) -> int:
@@ -142,7 +142,7 @@ def digest_send_batch(*, run_id: int, first: int, last: int) -> int:
 def _send(user_id: int, claimed: list[int], digest: str | None) -> int:
     notes = list(Notification.objects.filter(pk__in=claimed)
                  .select_related("user", "event__project__municipality", "event__proposal",
-                                 "event__comment", "event__phase")
+                                 "event__comment__author", "event__phase")
                  .order_by("event__created_at", "pk"))
     # What became hidden since (or went to a draft project) is dropped, not sent.
     notes = [n for n in notes if _may_see(n)]
@@ -208,9 +208,12 @@ def _line(note: Notification, origin: str) -> dict:
             text = _("“%(title)s” is now: %(status)s") % {"title": title, "status": label}
         detail = event.data.get("answer", "")
     elif kind == "comment_posted":
-        text = (_("A new reply on “%(title)s”") if event.data.get("reply")
-                else _("A new comment on “%(title)s”")) % {"title": title}
-        detail = event.comment.body if event.comment else ""
+        comment = event.comment
+        name = (comment.author.public_name if comment and comment.author
+                else _("A former participant"))
+        text = (_("%(name)s replied in the discussion of “%(title)s”") if event.data.get("reply")
+                else _("%(name)s commented on “%(title)s”")) % {"name": name, "title": title}
+        detail = comment.body if comment else ""
         if event.comment_id:
             url = origin + reverse("proposals:comment", args=[event.comment_id])
     elif kind == "phase_started":

@@ -39,3 +39,14 @@ def told(kind: str | None = None) -> dict[str, tuple]:
     if kind:
         rows = rows.filter(event__kind=kind)
     return {n.user.username: (n.reason, n.email, n.in_app) for n in rows}
+
+
+def send_immediate() -> int:
+    """Send every event's immediate e-mails in this process, batch by batch; how many."""
+    from notifications import delivery
+
+    sent = 0
+    for pk in Event.objects.order_by("pk").values_list("pk", flat=True):
+        for first, last in delivery.immediate_ranges(event_id=pk):
+            sent += delivery.immediate_send_batch(event_id=pk, first=first, last=last)
+    return sent

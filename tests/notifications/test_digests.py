@@ -15,7 +15,7 @@ from notifications import delivery
 from notifications.models import DigestRun, Event, Notification, Preferences
 from notifications.tasks import digest_compose_task
 from proposals import services
-from tests.factories import project_make, proposal_make, user_make
+from tests.factories import project_make, user_make
 from tests.integration.processes import wait_until
 from tests.notifications.delivery_helpers import fan_out_all, follow_project
 

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from municipalities.links import links_for
 from notifications.models import Cadence, DigestRun, Notification
@@ -157,10 +158,13 @@ def _send(user_id: int, claimed: list[int], digest: str | None) -> int:
         one_kind = (origin + reverse("notifications:unsubscribe", args=[
             unsubscribe_token(user, notes[0].event.kind)])) if not digest else ""
         if digest:
-            subject = (_("[%(site)s] Your daily digest: %(count)s updates") if
-                       digest == Cadence.DAILY else
-                       _("[%(site)s] Your weekly digest: %(count)s updates")) % {
-                "site": settings.SITE_NAME, "count": len(lines)}
+            count = len(lines)
+            subject = (ngettext("[%(site)s] Your daily digest: %(count)s update",
+                                "[%(site)s] Your daily digest: %(count)s updates", count)
+                       if digest == Cadence.DAILY else
+                       ngettext("[%(site)s] Your weekly digest: %(count)s update",
+                                "[%(site)s] Your weekly digest: %(count)s updates", count)
+                       ) % {"site": settings.SITE_NAME, "count": count}
         else:
             subject = f"[{settings.SITE_NAME}] {lines[0]['text']}"
         body = render_to_string("notifications/email/notifications.txt", {
@@ -214,8 +218,7 @@ def _line(note: Notification, origin: str) -> dict:
         text = (_("%(name)s replied in the discussion of “%(title)s”") if event.data.get("reply")
                 else _("%(name)s commented on “%(title)s”")) % {"name": name, "title": title}
         detail = comment.body if comment else ""
-        if event.comment_id:
-            url = origin + reverse("proposals:comment", args=[event.comment_id])
+        url += "#comments"  # the discussion, as the page shows it
     elif kind == "phase_started":
         phase = event.phase.get_kind_display() if event.phase else ""
         text = _("%(project)s: the %(phase)s phase has started") % {

@@ -38,12 +38,12 @@ def immediate_send_batch_task(event_id: int, first: int, last: int) -> int:
 
 
 @shared_task(name="plaza.notifications.digest_compose")
-def digest_compose_task(cadence: str, batch_users: int = delivery.BATCH_USERS) -> int:
+def digest_compose_task(cadence: str, batch_users: int | None = None) -> int:
     """Beat, daily and weekly: start the period's digest once and queue its batches."""
     run = delivery.digest_compose(cadence=Cadence(cadence))
     if run is None:
         return 0
-    ranges = delivery.digest_ranges(run, size=batch_users)
+    ranges = delivery.digest_ranges(run, size=batch_users or delivery.BATCH_USERS)
     for first, last in ranges:
         digest_send_batch_task.delay(run.pk, first, last)
     type(run).objects.filter(pk=run.pk).update(batches=len(ranges))

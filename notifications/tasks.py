@@ -23,9 +23,11 @@ RETRY = {
 
 @shared_task(name="plaza.notifications.event_fan_out")
 def event_fan_out_task(event_id: int) -> int:
-    """Write the event's notifications, then queue its immediate e-mails in batches."""
-    if fanout.event_fan_out(event_id=event_id) is None:
-        return 0
+    """Write the event's notifications, then queue its immediate e-mails in batches.
+    Run again (a redelivery after the fan-out committed), it writes nothing and queues
+    the batches of whatever is still unsent: the claims keep a batch queued twice from
+    sending twice."""
+    fanout.event_fan_out(event_id=event_id)
     ranges = delivery.immediate_ranges(event_id=event_id)
     for first, last in ranges:
         immediate_send_batch_task.delay(event_id, first, last)

@@ -61,7 +61,7 @@ def seed(followers: int, proposals: int, *, slug: str | None = None, prefix: str
     project = Project.objects.filter(slug=slug).first()
     wanted = followers * proposals * 2
     if project is not None:
-        have = Notification.objects.filter(event__project=project).count()
+        have = Notification.objects.filter(event__project=project, email="daily").count()
         if have == wanted:
             out(f"seed: reused project {project.pk}: {followers:,} followers, "
                 f"{have:,} notifications")
@@ -103,7 +103,8 @@ def seed(followers: int, proposals: int, *, slug: str | None = None, prefix: str
     fan_out_events(list(Event.objects.filter(project=project, fanned_out_at__isnull=True)
                         .values_list("pk", flat=True)))
     seconds = time.perf_counter() - started
-    have = Notification.objects.filter(event__project=project).count()
+    # The followers' (the author hears of the status changes too, at once: not counted).
+    have = Notification.objects.filter(event__project=project, email="daily").count()
     if have != wanted:
         fail(f"the fan-out wrote {have:,} notifications, not {wanted:,}.")
     out(f"seed: project {project.pk}, {followers:,} followers; fan-out of "
@@ -122,7 +123,7 @@ def reset(project) -> None:
     """Every notification of the project unsent again, and no digest run yet."""
     from notifications.models import DigestRun, Notification
 
-    Notification.objects.filter(event__project=project).update(emailed_at=None)
+    Notification.objects.filter(event__project=project, email="daily").update(emailed_at=None)
     DigestRun.objects.all().delete()
 
 
@@ -139,7 +140,8 @@ def check(project, users: list[int], sent: int, batches: int) -> str:
     from notifications.delivery import MAX_BATCHES
     from notifications.models import Notification
 
-    unsent = Notification.objects.filter(event__project=project, emailed_at__isnull=True)
+    unsent = Notification.objects.filter(event__project=project, email="daily",
+                                         emailed_at__isnull=True)
     if unsent.exists():
         fail(f"{unsent.count():,} notifications were not sent.")
     if sent != len(users):
@@ -181,7 +183,8 @@ def send_with_worker(project, broker: str) -> tuple[float, float, int]:
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         start_new_session=True)
     peak = 0.0
-    unsent = Notification.objects.filter(event__project=project, emailed_at__isnull=True)
+    unsent = Notification.objects.filter(event__project=project, email="daily",
+                                         emailed_at__isnull=True)
     try:
         while unsent.exists():
             if worker.poll() is not None:
@@ -205,7 +208,8 @@ def claims(project) -> int:
     on all of that person's rows, so (user, emailed_at) pairs count the e-mails sent."""
     from notifications.models import Notification
 
-    return (Notification.objects.filter(event__project=project, emailed_at__isnull=False)
+    return (Notification.objects.filter(event__project=project, email="daily",
+                                        emailed_at__isnull=False)
             .values("user_id", "emailed_at").distinct().count())
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.template.loader import render_to_string
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from municipalities.links import links_for
-from notifications.models import Cadence, DigestRun, Notification
+from notifications.models import Cadence, DigestRun, Event, Notification
 from notifications.selectors import event_audience
 from notifications.unsubscribe import unsubscribe_token
 from proposals.models import ProposalStatus, Visibility
@@ -44,7 +45,8 @@ SELECT min(user_id), max(user_id) FROM (
 ) numbered
 GROUP BY batch ORDER BY batch"""
 _CLAIM = """UPDATE notifications_notification n SET emailed_at = %(now)s
-WHERE n.user_id = %(user)s AND n.emailed_at IS NULL AND {where} RETURNING n.id"""
+WHERE n.user_id = %(user)s AND n.emailed_at IS NULL AND {where}
+RETURNING n.id, n.event_id, n.reason"""
 _USERS = """SELECT DISTINCT n.user_id FROM notifications_notification n
 WHERE n.emailed_at IS NULL AND n.user_id BETWEEN %(first)s AND %(last)s AND {where}
 ORDER BY n.user_id"""
@@ -66,12 +68,13 @@ def user_ranges(where: str, params: dict, *, size: int = BATCH_USERS,
         return [(first, last) for first, last in cursor.fetchall()]
 
 
-def _claim(user_id: int, where: str, params: dict) -> list[int]:
-    """Mark one person's unsent notifications matching `where` as e-mailed, committed."""
+def _claim(user_id: int, where: str, params: dict) -> list[tuple[int, int, str]]:
+    """Mark one person's unsent notifications matching `where` as e-mailed, committed;
+    returns their (id, event id, reason)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_CLAIM.format(where=where),
                        {**params, "user": user_id, "now": timezone.now()})
-        return [row[0] for row in cursor.fetchall()]
+        return sorted(cursor.fetchall(), key=lambda row: (row[1], row[0]))
 
 
 def _users_in(first: int, last: int, where: str, params: dict) -> list[int]:
@@ -80,17 +83,21 @@ def _users_in(first: int, last: int, where: str, params: dict) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
-def _send_batch(first: int, last: int, where: str, params: dict, compose) -> int:
+def _send_batch(first: int, last: int, where: str, params: dict, digest: str | None) -> int:
+    user_ids = _users_in(first, last, where, params)
+    people = get_user_model().objects.in_bulk(user_ids)
+    events = _Events()  # the batch's people hear of the same few events: read once
     sent = 0
-    for user_id in _users_in(first, last, where, params):
+    for user_id in user_ids:
         claimed = _claim(user_id, where, params)
         if not claimed:  # another run of this batch took them meanwhile
             continue
         try:
-            sent += _send(user_id, claimed, compose)
+            sent += _send(people.get(user_id), claimed, digest, events)
         except Exception:
             # Not sent: give the claim back, so that the task's retry sends it.
-            Notification.objects.filter(pk__in=claimed).update(emailed_at=None)
+            Notification.objects.filter(pk__in=[row[0] for row in claimed]).update(
+                emailed_at=None)
             raise
     return sent
 
@@ -106,7 +113,7 @@ def immediate_ranges(*, event_id: int) -> list[tuple[int, int]]:
 def immediate_send_batch(*, event_id: int, first: int, last: int) -> int:
     """E-mail one event's immediate notifications to the users first..last; returns how
     many e-mails left."""
-    return _send_batch(first, last, IMMEDIATE, {"event": event_id}, compose=None)
+    return _send_batch(first, last, IMMEDIATE, {"event": event_id}, digest=None)
 
 
 # ------------------------------------------------------------------------------ digests
@@ -136,27 +143,58 @@ def digest_send_batch(*, run_id: int, first: int, last: int) -> int:
     """Send the digest of the run to the users first..last who have something unsent."""
     run = DigestRun.objects.get(pk=run_id)
     return _send_batch(first, last, DIGEST, {"cadence": run.cadence, "until": run.created_at},
-                       compose=run.cadence)
+                       digest=run.cadence)
 
 
 # ------------------------------------------------------------------------------ e-mails
-def _send(user_id: int, claimed: list[int], digest: str | None) -> int:
-    notes = list(Notification.objects.filter(pk__in=claimed)
-                 .select_related("user", "event__project__municipality", "event__proposal",
-                                 "event__comment__author", "event__phase")
-                 .order_by("event__created_at", "pk"))
-    # What became hidden since (or went to a draft project) is dropped, not sent.
-    notes = [n for n in notes if _may_see(n)]
-    user = notes[0].user if notes else None
+class _Events:
+    """The events a batch's e-mails tell, each read once with what it names, whether it
+    may still be told (hidden since the fan-out: dropped), and its line in each language
+    for each reason."""
+
+    def __init__(self):
+        self.rows: dict[int, Event] = {}
+        self.audience: dict[int, str] = {}
+        self.lines: dict[tuple, dict] = {}
+
+    def load(self, event_ids) -> None:
+        missing = set(event_ids) - set(self.rows)
+        if missing:
+            for event in Event.objects.filter(pk__in=missing).select_related(
+                    "project__municipality", "proposal", "comment__author", "phase"):
+                self.rows[event.pk] = event
+                self.audience[event.pk] = event_audience(event)
+
+    def may_see(self, event_id: int, reason: str) -> bool:
+        audience = self.audience.get(event_id, "none")
+        return audience == "all" or (audience == "author" and reason == "author")
+
+    def line(self, event_id: int, reason: str) -> dict:
+        key = (event_id, reason, translation.get_language())
+        if key not in self.lines:
+            event = self.rows[event_id]
+            with links_for(event.project.municipality) as origin:
+                self.lines[key] = _line(event, reason, origin)
+        return self.lines[key]
+
+
+def _send(user, claimed: list[tuple[int, int, str]], digest: str | None,
+          events: _Events) -> int:
     if user is None or not user.email or not user.is_active:
         return 0
-    municipality = notes[0].event.project.municipality
-    with translation.override(user.email_language), links_for(municipality) as origin:
-        lines = [_line(n, origin) for n in notes]
+    events.load(event_id for _pk, event_id, _reason in claimed)
+    told = [(event_id, reason) for _pk, event_id, reason in claimed
+            if events.may_see(event_id, reason)]
+    if not told:
+        return 0
+    first = events.rows[told[0][0]]
+    with translation.override(user.email_language), \
+            links_for(first.project.municipality) as origin:
+        lines = [events.line(event_id, reason) for event_id, reason in told]
         unsubscribe = origin + reverse("notifications:unsubscribe",
                                        args=[unsubscribe_token(user, "all")])
-        one_kind = (origin + reverse("notifications:unsubscribe", args=[
-            unsubscribe_token(user, notes[0].event.kind)])) if not digest else ""
+        one_kind = "" if digest else origin + reverse(
+            "notifications:unsubscribe", args=[unsubscribe_token(user, first.kind)])
         if digest:
             count = len(lines)
             subject = (ngettext("[%(site)s] Your daily digest: %(count)s update",
@@ -168,8 +206,9 @@ def _send(user_id: int, claimed: list[int], digest: str | None) -> int:
         else:
             subject = f"[{settings.SITE_NAME}] {lines[0]['text']}"
         body = render_to_string("notifications/email/notifications.txt", {
-            "recipient": user, "lines": lines, "digest": digest, "site_name": settings.SITE_NAME,
-            "unsubscribe_url": unsubscribe, "unsubscribe_kind_url": one_kind})
+            "recipient": user, "lines": lines, "digest": digest,
+            "site_name": settings.SITE_NAME, "unsubscribe_url": unsubscribe,
+            "unsubscribe_kind_url": one_kind})
     message = EmailMessage(
         subject=" ".join(subject.split()), body=body, to=[user.email], headers={
             # RFC 2369 and RFC 8058: the mail client's own "unsubscribe" button, one POST.
@@ -180,14 +219,8 @@ def _send(user_id: int, claimed: list[int], digest: str | None) -> int:
     return 1
 
 
-def _may_see(note: Notification) -> bool:
-    audience = event_audience(note.event)
-    return audience == "all" or (audience == "author" and note.reason == "author")
-
-
-def _line(note: Notification, origin: str) -> dict:
+def _line(event: Event, reason: str, origin: str) -> dict:
     """One notification as a sentence and the link to see it, in the active language."""
-    event = note.event
     project = event.project
     title = " ".join((event.proposal.title if event.proposal else project.title).split())
     if event.proposal_id:
@@ -205,7 +238,7 @@ def _line(note: Notification, origin: str) -> dict:
         label = ProposalStatus(status).label if status in ProposalStatus.values else status
         if event.data.get("before") == status:
             text = _("“%(title)s” received an official answer") % {"title": title}
-        elif note.reason == "author":
+        elif reason == "author":
             text = _("Your proposal “%(title)s” is now: %(status)s") % {
                 "title": title, "status": label}
         else:

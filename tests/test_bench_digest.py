@@ -27,12 +27,13 @@ def test_the_seeded_day_is_composed_into_one_digest_per_follower(eager_tasks, ma
     project, users, fan_out = bench_digest.seed(90, 2, slug="bench-digest-test",
                                                 prefix="bdt-")
     assert fan_out is not None and len(users) == 90
-    assert Notification.objects.filter(event__project=project).count() == 90 * 4
+    assert Notification.objects.filter(event__project=project, email="daily").count() == 90 * 4
     bench_digest.reset(project)
     assert bench_digest.reference_read(project) >= 0
     seconds, batches = bench_digest.compose_and_queue()
     assert batches == DigestRun.objects.get().batches
     assert len(mailoutbox) == 90 and len({m.to[0] for m in mailoutbox}) == 90
+    assert batches == 3  # 40 followers a batch (patched), 90 followers
     sent = bench_digest.claims(project)
     line = bench_digest.check(project, users, sent, batches)
     assert "90 digests, one each" in line

@@ -36,7 +36,7 @@ def test_the_seeded_day_is_composed_into_one_digest_per_follower(eager_tasks, ma
     assert batches == 3  # 40 followers a batch (patched), 90 followers
     sent = bench_digest.claims(project)
     line = bench_digest.check(project, users, sent, batches)
-    assert "90 digests, one each" in line
+    assert "90 of 90 followers sent one digest each, in 3 batch tasks" in line
     # The check fails when a follower was left out, or told twice.
     with pytest.raises(SystemExit):
         bench_digest.check(project, users, sent + 1, batches)

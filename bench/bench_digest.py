@@ -122,9 +122,14 @@ def fan_out_events(event_ids: list[int]) -> None:
 
 def reset(project) -> None:
     """Every notification of the project unsent again, and no digest run yet."""
+    from django.db import connection, transaction
+
     from notifications.models import DigestRun, Notification
 
-    Notification.objects.filter(event__project=project, email="daily").update(emailed_at=None)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL statement_timeout = 0")  # a million rows
+        Notification.objects.filter(event__project=project, email="daily").update(
+            emailed_at=None)
     DigestRun.objects.all().delete()
 
 

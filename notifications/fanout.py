@@ -128,6 +128,9 @@ def event_fan_out(*, event_id: int) -> int | None:
                 # as a status change).
                 excluded.append(event.proposal.author_id)
             with connection.cursor() as cursor:
+                # One statement for every follower: 100,000 of them take tens of seconds
+                # on a small server, past the requests' statement timeout (30 s).
+                cursor.execute("SET LOCAL statement_timeout = '10min'")
                 cursor.execute(INSERT.format(union=" UNION ALL ".join(selects)), {
                     "event": event.pk, "kind": event.kind, "now": timezone.now(),
                     "project": event.project_id, "proposal": event.proposal_id,

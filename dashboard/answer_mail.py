@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from audit.models import AuditAction, AuditEntry
+from audit.models import AuditEntry
 from municipalities.links import links_for
 from proposals.models import Proposal, ProposalStatus
 from voting.models import Vote
@@ -32,17 +32,14 @@ class Recipient:
 
 
 def answer_recipients(proposal: Proposal, entry: AuditEntry) -> list[Recipient]:
-    """The voters with an address and an active account; for an answer alone, the author
-    as well (a status change already told the author, through proposals' own e-mail).
-    Never the planner who made the change."""
+    """The voters with an address and an active account. Never the planner who made the
+    change, nor the author: the notifications tell the author of every status change
+    and answer (docs/notifications.md)."""
     people = {}
     voters = (Vote.objects.filter(proposal=proposal, user__isnull=False, user__is_active=True)
               .exclude(user__email="").select_related("user").order_by("pk"))
     for vote in voters[:MAX_RECIPIENTS]:
         people[vote.user_id] = vote.user
-    author = proposal.author
-    if entry.action == AuditAction.PROPOSAL_ANSWER and author and author.email:
-        people[author.pk] = author
     people.pop(entry.actor_id, None)
     return [Recipient(u.public_name, u.email, u.email_language) for u in people.values()]
 

@@ -164,3 +164,21 @@ class Preferences(models.Model):
     email_off = ArrayField(models.CharField(max_length=24, choices=Kind.choices),
                            default=list, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+
+class DigestRun(models.Model):
+    """One composition of a daily or weekly digest: beat may fire twice, or two beats
+    may run; the unique period makes the second a no-op. Its batches send what was
+    unsent when it was composed (`created_at`)."""
+
+    cadence = models.CharField(max_length=10, choices=Cadence.choices)
+    # The day (daily) or the Monday (weekly) the digest is for.
+    period = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    batches = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cadence", "period"],
+                                    name="notifications_digest_once_per_period"),
+        ]

@@ -1,4 +1,4 @@
-"""Writes and rules for comments: post, reply, edit, delete, flag, hide, restore, notify.
+"""Writes and rules for comments: post, reply, edit, delete, flag, hide, restore.
 
 The rules are `why_not_*` functions that answer with a reason when the answer is no
 (as in `proposals.rules`), so a page hides a button for the same reason the service
@@ -17,15 +17,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
-from municipalities.links import links_for
+from core import events
 from proposals.comment_selectors import can_moderate_comments, comment_readable
 from proposals.languages import language_active
 from proposals.models import (
@@ -184,13 +182,14 @@ def comment_create(*, proposal: Proposal, author, body: str, parent=None,
         _refuse(why_not_reply(author, target))
         thread = target.parent or target
     _rate_check(author, at)
-    comment = Comment.objects.create(proposal=proposal, author=author, parent=thread,
-                                     body=body, created_at=at,
-                                     language=language_active())
-    if proposal.author_id and proposal.author_id != author.pk:
-        from proposals.tasks import comment_notify_proposal_author_task
-
-        comment_notify_proposal_author_task.delay_on_commit(comment.pk)
+    with transaction.atomic():
+        comment = Comment.objects.create(proposal=proposal, author=author, parent=thread,
+                                         body=body, created_at=at,
+                                         language=language_active())
+        # The proposal's author and followers hear of it (notifications app).
+        events.event_emit(events.COMMENT_POSTED, project_id=proposal.project_id,
+                          proposal_id=proposal.pk, comment_id=comment.pk,
+                          actor_id=author.pk, data={"reply": thread is not None})
     return comment
 
 
@@ -280,40 +279,3 @@ def comment_flags_dismiss(*, comment: Comment, planner, reason: str) -> int:
                      details={"proposal_id": comment.proposal_id,
                               "reports": [{"user_id": u, "reason": r} for u, r in flags]})
     return len(flags)
-
-
-# ------------------------------------------------------------------------------ e-mail
-def comment_notify_proposal_author(*, comment_id: int) -> bool:
-    """E-mail the proposal's author about a new comment by someone else, at most once.
-
-    The claim on `author_notified_at` is taken before sending and given back if sending
-    fails, so a retry sends and a duplicate delivery does not. A comment deleted or
-    hidden before the task runs is not sent.
-    """
-    if not Comment.objects.filter(
-        pk=comment_id, author_notified_at__isnull=True, is_deleted=False, is_hidden=False,
-    ).update(author_notified_at=timezone.now()):
-        return False
-    comment = Comment.objects.select_related(
-        "author", "proposal__author", "proposal__project__municipality").get(pk=comment_id)
-    recipient = comment.proposal.author
-    if recipient is None or not recipient.email or recipient.pk == comment.author_id:
-        return False
-    title = " ".join(comment.proposal.title.split())  # no line breaks in a header
-    context = {"comment": comment, "proposal": comment.proposal, "recipient": recipient,
-               "site_name": settings.SITE_NAME}
-    try:
-        # The worker has no request: the recipient's language, the project's municipality.
-        with translation.override(recipient.email_language), \
-                links_for(comment.proposal.project.municipality) as origin:
-            send_mail(
-                subject=_("[%(site)s] A new comment on “%(title)s”")
-                % {"site": settings.SITE_NAME, "title": title},
-                message=render_to_string("proposals/email/comment_posted.txt",
-                                         {**context, "site_url": origin}),
-                from_email=None, recipient_list=[recipient.email],
-            )
-    except Exception:
-        Comment.objects.filter(pk=comment_id).update(author_notified_at=None)
-        raise
-    return True

@@ -1,5 +1,7 @@
-"""Writes and rules for proposals: create, edit, withdraw, flag, hide, restore, answer,
-and the e-mail that tells an author their proposal's status changed.
+"""Writes and rules for proposals: create, edit, withdraw, flag, hide, restore, answer.
+
+Publishing, a status change and an answer emit an event (core/events.py) inside the
+change's transaction; the notifications app tells the author and the followers.
 
 Every entry point (pages, API, admin, demo) goes through these functions, and each
 checks the same rules (`proposals.rules`) and the same geometry validator
@@ -12,20 +14,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from audit.models import AuditAction
 from audit.services import audit_record
+from core import events
 from gisdata.constraints import constraints_check
 from gisdata.models import Severity
-from municipalities.links import links_for
 from proposals import rules
 from proposals.geometry import geometry_clean
 from proposals.images import image_clean
@@ -39,7 +38,6 @@ from proposals.models import (
     Proposal,
     ProposalImage,
     ProposalStatus,
-    ProposalStatusNotice,
 )
 
 
@@ -210,6 +208,9 @@ def proposal_create(
                 picture.image.save(f"image.{ext}", content, save=False)
                 stored.append(picture.image)
                 picture.save()
+            if status == ProposalStatus.PUBLISHED:
+                events.event_emit(events.PROPOSAL_PUBLISHED, project_id=project.pk,
+                                  proposal_id=proposal.pk, actor_id=author.pk)
     except Exception:
         for image in stored:  # files are not part of the transaction
             image.storage.delete(image.name)
@@ -340,13 +341,14 @@ def proposal_set_status(*, proposal: Proposal, planner, status: str,
         audit_record(actor=planner, action=AuditAction.PROPOSAL_STATUS, target=proposal,
                      reason=answer, project_id=proposal.project_id,
                      details={"status": [current, status], "answered": bool(answer)})
-        if proposal.author_id != planner.pk:  # a planner's own proposal: they know
-            notice = ProposalStatusNotice.objects.create(proposal=proposal, status=status,
-                                                         answer=answer)
-            from proposals.tasks import proposal_notify_status_task
-
-            # Sent once this transaction commits: the author hears of no change rolled back.
-            proposal_notify_status_task.delay_on_commit(notice.pk)
+        # The author and the followers hear of it (a planner's own proposal: not its
+        # author, who did it); moderation publishing it is news to everyone else too.
+        events.event_emit(events.PROPOSAL_STATUS, project_id=proposal.project_id,
+                          proposal_id=proposal.pk, actor_id=planner.pk,
+                          data={"status": status, "before": current, "answer": answer})
+        if current == ProposalStatus.SUBMITTED and status == ProposalStatus.PUBLISHED:
+            events.event_emit(events.PROPOSAL_PUBLISHED, project_id=proposal.project_id,
+                              proposal_id=proposal.pk, actor_id=planner.pk)
     proposal.refresh_from_db()
     return proposal
 
@@ -368,44 +370,9 @@ def proposal_answer(*, proposal: Proposal, planner, answer: str) -> Proposal:
         audit_record(actor=planner, action=AuditAction.PROPOSAL_ANSWER, target=proposal,
                      reason=answer, project_id=proposal.project_id,
                      details={"before": before})
+        events.event_emit(events.PROPOSAL_STATUS, project_id=proposal.project_id,
+                          proposal_id=proposal.pk, actor_id=planner.pk,
+                          data={"status": proposal.status, "before": proposal.status,
+                                "answer": answer})
     proposal.refresh_from_db()
     return proposal
-
-
-def proposal_notify_status(*, notice_id: int) -> bool:
-    """E-mail a proposal's author that a planner changed its status, at most once.
-
-    The claim on `notified_at` is taken before sending and given back if sending fails,
-    so a retry sends and a duplicate delivery does not. Authors without an e-mail get
-    nothing.
-    """
-    if not ProposalStatusNotice.objects.filter(
-        pk=notice_id, notified_at__isnull=True,
-    ).update(notified_at=timezone.now()):
-        return False
-    notice = ProposalStatusNotice.objects.select_related(
-        "proposal__author", "proposal__project__municipality").get(pk=notice_id)
-    recipient = notice.proposal.author
-    if recipient is None or not recipient.email:
-        return False
-    status = ProposalStatus(notice.status).label if notice.status in ProposalStatus.values \
-        else notice.status
-    title = " ".join(notice.proposal.title.split())  # no line breaks in a header
-    context = {"proposal": notice.proposal, "recipient": recipient, "status": status,
-               "reason": notice.answer or f"Now {notice.status}.",
-               "site_name": settings.SITE_NAME}
-    try:
-        # The worker has no request: the recipient's language, the project's municipality.
-        with translation.override(recipient.email_language), \
-                links_for(notice.proposal.project.municipality) as origin:
-            send_mail(
-                subject=_("[%(site)s] Your proposal “%(title)s” is now %(status)s") % {
-                    "site": settings.SITE_NAME, "title": title, "status": status.lower()},
-                message=render_to_string("proposals/email/status_changed.txt",
-                                         {**context, "site_url": origin}),
-                from_email=None, recipient_list=[recipient.email],
-            )
-    except Exception:
-        ProposalStatusNotice.objects.filter(pk=notice_id).update(notified_at=None)
-        raise
-    return True

@@ -23,7 +23,7 @@ from proposals.models import ProposalStatus
 from tests.factories import project_make, proposal_make, role_make, user_make
 
 APPS = ["audit", "municipalities", "accounts", "proposals", "voting", "gisdata", "dashboard",
-        "reports", "opendata"]
+        "reports", "opendata", "notifications"]
 # Every language but English, the source language of the texts.
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 

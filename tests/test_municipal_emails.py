@@ -12,15 +12,15 @@ from accounts.models import ClaimStatus
 from accounts.services import role_claim_notify_decision
 from core import tenancy
 from municipalities.models import Municipality
-from proposals.comment_services import comment_notify_proposal_author
+from proposals import comment_services
 from tests.factories import (
     claim_make,
-    comment_make,
     project_make,
     proposal_make,
     role_make,
     user_make,
 )
+from tests.notifications.delivery_helpers import fan_out_all, send_immediate
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,14 @@ def _comment_in(municipality):
     with tenancy.working_for(municipality):
         project = project_make("benches")
         proposal = proposal_make(project, user_make(), title="Benches")
-        return proposal, comment_make(proposal, user_make(), "Yes, by the river.")
+        return proposal, comment_services.comment_create(proposal=proposal, author=user_make(),
+                                                         body="Yes, by the river.")
+
+
+def comment_notify_proposal_author(comment_id: int) -> bool:
+    """The worker's work for a new comment: its notifications, then the author's e-mail."""
+    fan_out_all()
+    return send_immediate() == 1
 
 
 def _links() -> list[str]:
@@ -53,6 +60,8 @@ def test_a_comment_e_mail_links_to_the_prefix_of_the_projects_municipality(cambr
     assert comment_notify_proposal_author(comment_id=comment.pk)
     assert f"https://plaza.example.org/cambridge/proposals/{proposal.pk}/#comments" \
         in _links()
+    assert any(link.startswith("https://plaza.example.org/cambridge/unsubscribe/")
+               for link in _links())
 
 
 def test_a_municipality_with_a_host_name_is_linked_there(cambridge):

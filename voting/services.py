@@ -28,7 +28,7 @@ from accounts.models import MAX_WEIGHT, ClaimStatus, StakeholderRole
 from accounts.selectors import voting_weight_resolve
 from audit.models import AuditAction
 from audit.services import audit_record
-from core import tenancy
+from core import events, tenancy
 from proposals.models import PhaseKind, Project, Proposal, Visibility
 from proposals.selectors import proposals_visible
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue, VotingMethod
@@ -111,6 +111,9 @@ def results_public_set(*, project: Project, planner, public: bool, reason: str =
                      project_id=project.pk, details={"results_public": [str(before),
                                                                         str(public)]},
                      reason=reason)
+        if public:  # followers hear of it (notifications); closing them again is not news
+            events.event_emit(events.RESULTS_PUBLISHED, project_id=project.pk,
+                              actor_id=planner.pk)
 
 
 def _check_votable(user, proposal: Proposal, at: datetime) -> None:

@@ -6,6 +6,8 @@ demands real ones. See README.md, "Configuration", for the variables.
 
 from datetime import timedelta
 
+from celery.schedules import crontab
+
 from config.env import BASE_DIR, env, redis_url_with_db, s3_storages
 from core.db_router import replica_settings
 from core.log_format import logging_settings
@@ -484,6 +486,27 @@ CELERY_BEAT_SCHEDULE = {
     "budget-outcomes": {
         "task": "plaza.voting.budget_outcomes_sweep",
         "schedule": timedelta(minutes=5),
+    },
+    # Notifications (notifications/tasks.py, docs/notifications.md): phases that opened,
+    # events left un-fanned, and the digests (each composed once per period: a second
+    # beat or a late one does nothing).
+    "notifications-phases-started": {
+        "task": "plaza.notifications.phases_started_record",
+        "schedule": timedelta(minutes=5),
+    },
+    "notifications-fan-out-pending": {
+        "task": "plaza.notifications.events_fan_out_pending",
+        "schedule": timedelta(minutes=5),
+    },
+    "notifications-digest-daily": {
+        "task": "plaza.notifications.digest_compose",
+        "schedule": crontab(hour=7, minute=0),
+        "args": ("daily",),
+    },
+    "notifications-digest-weekly": {
+        "task": "plaza.notifications.digest_compose",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon"),
+        "args": ("weekly",),
     },
 }
 

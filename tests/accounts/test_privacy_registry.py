@@ -83,7 +83,8 @@ def test_the_export_gives_its_sections_in_a_fixed_order():
     assert list(data) == ["format", "exported_at", "profile", "email_addresses",
                           "role_claims", "proposals", "comments", "votes",
                           "budget_ballots", "budget_assessments",
-                          "reports_of_content"]
+                          "reports_of_content", "follows", "notifications",
+                          "notification_preferences"]
 
 
 def test_a_second_section_with_a_taken_name_or_place_is_refused():

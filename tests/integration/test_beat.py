@@ -6,6 +6,7 @@ import inspect
 from datetime import timedelta
 
 import pytest
+from celery.schedules import crontab
 from django.conf import settings
 
 from config.celery import app
@@ -19,11 +20,22 @@ def scheduled() -> dict[str, dict]:
 
 def test_the_schedule_holds_the_periodic_jobs_the_docs_promise():
     names = {entry["task"] for entry in scheduled().values()}
-    # docs/reports.md, README ("noticed by beat"), accounts' expiry of role claims.
+    # docs/reports.md, README ("noticed by beat"), accounts' expiry of role claims,
+    # docs/notifications.md (phases, events left waiting, the digests).
     assert {"plaza.reports.reports_requeue_stale", "plaza.gisdata.imports_requeue_stale",
-            "plaza.accounts.role_claims_expire"} <= names
+            "plaza.accounts.role_claims_expire", "plaza.notifications.digest_compose",
+            "plaza.notifications.events_fan_out_pending",
+            "plaza.notifications.phases_started_record"} <= names
     for entry in scheduled().values():
-        assert isinstance(entry["schedule"], timedelta) and entry["schedule"].total_seconds() > 0
+        schedule = entry["schedule"]
+        if isinstance(schedule, crontab):  # a time of day (the digests)
+            continue
+        assert isinstance(schedule, timedelta) and schedule.total_seconds() > 0
+    digests = {entry["args"] for entry in scheduled().values()
+               if entry["task"] == "plaza.notifications.digest_compose"}
+    assert digests == {("daily",), ("weekly",)}
+    weekly = next(e["schedule"] for e in scheduled().values() if e.get("args") == ("weekly",))
+    assert weekly.day_of_week == {1}  # Mondays
 
 
 @pytest.mark.django_db(transaction=True)

@@ -40,12 +40,13 @@ def test_a_comment_notification_is_in_the_authors_language(worker_mail):
             comment_services.comment_create(proposal=proposal, author=user_make(f"n-{username}"),
                                             body="Molt d'acord.")
     subject, body = mail_to(worker_mail, "montse@example.org", "the Catalan comment e-mail")
-    assert subject == "[Plaza] Un comentari nou a «Bancs a l'ombra»"
+    assert subject == "[Plaza] n-montse ha comentat «Bancs a l'ombra»"
     assert body.startswith("Hola, Montse:")
-    assert "Respon a la pàgina de la proposta" in body
+    assert "Novetats del que segueixes a Plaza:" in body
+    assert "Deixa de rebre tots aquests correus:" in body
     subject, body = mail_to(worker_mail, "mary@example.org", "the English comment e-mail")
-    assert subject == "[Plaza] A new comment on “Bancs a l'ombra”"
-    assert body.startswith("Hello Mary,") and "Answer on the proposal's page" in body
+    assert subject == "[Plaza] n-mary commented on “Bancs a l'ombra”"
+    assert body.startswith("Hello Mary,") and "Stop all these e-mails:" in body
 
 
 def test_a_status_change_is_in_the_authors_language(worker_mail, planner):
@@ -54,13 +55,13 @@ def test_a_status_change_is_in_the_authors_language(worker_mail, planner):
         proposal = proposal_make(project, person(username, language), title="Una font")
         services.proposal_set_status(proposal=proposal, planner=planner, status="shortlisted")
     subject, body = mail_to(worker_mail, "jordi@example.org", "the Catalan status e-mail")
-    assert subject == "[Plaza] La teva proposta «Una font» ara està en estat «preseleccionada»"
-    assert body.startswith("Hola, Jordi:") and "preseleccionada" in body
+    assert subject == "[Plaza] La teva proposta «Una font» ara està: Preseleccionada"
+    assert body.startswith("Hola, Jordi:") and "Preseleccionada" in body
     subject, body = mail_to(worker_mail, "lucia@example.org", "the Spanish status e-mail")
-    assert subject == "[Plaza] Tu propuesta «Una font» ahora está en estado «preseleccionada»"
+    assert subject == "[Plaza] Tu propuesta «Una font» ahora está: Preseleccionada"
     assert body.startswith("Hola, Lucia:")
     subject, body = mail_to(worker_mail, "john@example.org", "the English status e-mail")
-    assert subject == "[Plaza] Your proposal “Una font” is now shortlisted"
+    assert subject == "[Plaza] Your proposal “Una font” is now: Shortlisted"
     assert body.startswith("Hello John,")
 
 

@@ -92,6 +92,7 @@ def test_no_public_answer_holds_an_email_or_a_ballot(city):
         "feature_id": sorted({*Proposal.objects.values_list("pk", flat=True),
                               *Feature.objects.values_list("pk", flat=True)})[:60],
         "budget_pk": budget_pks,
+        "token": ["walk-bad-token"],  # the unsubscribe link (tests/notifications)
     }
     found = routes()
     assert len(found) > 30 and "/ogc/collections/<str:collection_id>/items" in found

@@ -266,6 +266,10 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "pages:terms": Case(read=PUBLIC),
     "pages:privacy": Case(read=PUBLIC),
     "pages:contact": Case(read=PUBLIC),
+    # The e-mails' unsubscribe link: no login, the signed token is the permission; a bad
+    # one is refused the same to everyone (tests/notifications/test_unsubscribe.py).
+    "notifications:unsubscribe": Case(read=PUBLIC, args={"token": "walk-bad-token"},
+                                      ok=frozenset({400})),
     "account_reset_password_from_key_done": Case(read=PUBLIC),
     "account_reset_password_from_key": Case(read=PUBLIC,
                                             args={"uidb36": "0", "key": "walk-bad-key"}),

@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from audit.models import AuditEntry
+from notifications.models import Event
 from proposals import services
-from proposals.models import Flag, Proposal, ProposalImage, ProposalStatusNotice
+from proposals.models import Flag, Proposal, ProposalImage
 from tests.factories import LINE, POINT, SQUARE, project_make, proposal_make, user_make
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +192,7 @@ def test_planners_hide_and_restore_with_a_reason_and_a_log(project, citizen, pla
     assert list(AuditEntry.objects.filter(target_id=proposal.pk).values_list(
         "action", "reason", "actor_id")) == [("proposal.restore", "Edited.", planner.pk),
                                              ("proposal.hide", "Insults.", planner.pk)]
-    assert not ProposalStatusNotice.objects.exists()  # nobody is e-mailed about these
+    assert not Event.objects.filter(kind="proposal_status").exists()  # nobody hears of these
 
 
 def test_status_moves_along_its_life_with_an_official_answer(project, citizen, planner):

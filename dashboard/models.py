@@ -8,8 +8,9 @@ from django.db import models
 
 class Notice(models.Model):
     """The claim that an e-mail about one audit entry went out (key "answer:<entry id>"):
-    inserted before sending and removed if sending fails, so a task delivered twice sends
-    once (unique constraint) and a retry after a failure still sends."""
+    inserted before sending and removed if sending fails, so a task delivered twice sent
+    once. The voters' answer e-mail is now a notification (docs/notifications.md); the
+    rows stay as the record of the answers e-mailed before."""
 
     key = models.CharField(max_length=60, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from django.db import connection, transaction
 from django.utils import timezone
 
+from notifications.follow_selectors import unread_forget
 from notifications.models import Event, Kind
 from notifications.selectors import event_audience
 from proposals.models import Visibility, public_sql, public_sql_params
@@ -94,7 +95,8 @@ SELECT r.user_id, %(event)s, r.reason,
        NOT (%(kind)s = ANY(COALESCE(pref.in_app_off, '{{}}'))),
        CASE WHEN u.email = '' THEN 'off'
             WHEN pref.user_id IS NULL THEN
-                 CASE WHEN r.reason = 'author' THEN 'immediate' ELSE 'weekly' END
+                 CASE WHEN r.reason = 'author' OR (r.reason = 'voter' AND %(answered)s)
+                      THEN 'immediate' ELSE 'weekly' END
             WHEN %(kind)s = ANY(pref.email_off) THEN 'off'
             ELSE pref.cadence END,
        %(now)s
@@ -105,7 +107,13 @@ JOIN accounts_user u ON u.id = r.user_id AND u.is_active
 LEFT JOIN notifications_preferences pref ON pref.user_id = r.user_id
 WHERE r.user_id <> ALL(%(excluded)s)
 ON CONFLICT (user_id, event_id) DO NOTHING
+RETURNING user_id, in_app
 """
+
+
+def _bells_forget(user_ids: list[int]) -> None:
+    for start in range(0, len(user_ids), 1000):
+        unread_forget(user_ids[start:start + 1000])
 
 
 def event_fan_out(*, event_id: int) -> int | None:
@@ -135,7 +143,17 @@ def event_fan_out(*, event_id: int) -> int | None:
                     "event": event.pk, "kind": event.kind, "now": timezone.now(),
                     "project": event.project_id, "proposal": event.proposal_id,
                     "municipality": event.municipality_id, "reasons": list(REASONS),
-                    "excluded": excluded, **public_sql_params()})
-                written = cursor.rowcount
+                    "excluded": excluded, **public_sql_params(),
+                    # The city's answer reaches the proposal's voters at once by default,
+                    # as the answer e-mail did before notifications.
+                    "answered": event.kind == Kind.PROPOSAL_STATUS
+                    and bool((event.data or {}).get("answer"))})
+                rows = cursor.fetchall()
+                written = len(rows)
+            # The bell's cached counts of those who see it there are dropped once the
+            # notifications are committed (else the bell lags until the cache expires).
+            shown = [user_id for user_id, in_app in rows if in_app]
+            if shown:
+                transaction.on_commit(lambda: _bells_forget(shown))
         Event.objects.filter(pk=event.pk).update(fanned_out_at=timezone.now())
     return written

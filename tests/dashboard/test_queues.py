@@ -10,7 +10,9 @@ from django.utils import timezone
 from accounts.models import RoleClaim
 from audit.models import AuditEntry
 from dashboard import services as dashboard_services
-from dashboard import tasks
+from notifications.fanout import event_fan_out
+from notifications.models import Cadence, Event, Notification, Preferences
+from proposals import services as proposal_services
 from proposals.models import Comment, CommentFlag, Flag, Proposal
 from tests.factories import project_make, proposal_make, user_make
 from voting.models import Vote
@@ -154,9 +156,8 @@ def test_shortlisting_and_accepting_with_an_answer(desk, world,
     assert (proposal.status, proposal.official_answer) == ("accepted",
                                                            "We plant them in March.")
     names = {cb.func.__self__.name for cb in callbacks if hasattr(cb, "func")}
-    # The author and followers are told through the notifications, the voters the answer.
-    assert names == {"plaza.notifications.event_fan_out",
-                     "plaza.dashboard.proposal_notify_answer"}
+    # The author, the followers and the voters are told through the notifications.
+    assert names == {"plaza.notifications.event_fan_out"}
 
 
 def test_a_status_the_rules_do_not_allow_is_refused(desk, world):
@@ -165,22 +166,31 @@ def test_a_status_the_rules_do_not_allow_is_refused(desk, world):
     assert Proposal.objects.get(pk=world["proposal"].pk).status == "published"
 
 
-def test_voters_are_emailed_the_answer_once_the_author_through_notifications(
-        world, planner, roles, citizen, mailoutbox):
+def test_voters_hear_the_answer_at_once_through_the_notifications(
+        world, planner, roles, citizen):
     # Votes are taken only while voting is open (the database refuses others).
     proposal = proposal_make(project_make("ballot", phase="voting"), citizen)
-    voter = user_make("voter")
+    voter, settled = user_make("voter"), user_make("settled")
     resident = roles["resident"]
-    Vote.objects.create(proposal=proposal, user=voter, value=1, weight=1, role=resident)
-    Vote.objects.create(proposal=proposal, user=planner, value=1, weight=1,  # the actor
-                        role=resident)
+    for person in (voter, settled, planner):  # the planner is the actor
+        Vote.objects.create(proposal=proposal, user=person, value=1, weight=1, role=resident)
+    Preferences.objects.create(user=settled, cadence=Cadence.DAILY)
     dashboard_services.proposal_answer_write(proposal=proposal, planner=planner,
                                              answer="Yes, <next> spring.")
-    entry = AuditEntry.objects.get(action="proposal.answer")
-    assert tasks.proposal_notify_answer_task(entry.pk) == 1
-    assert tasks.proposal_notify_answer_task(entry.pk) == 0  # a duplicate delivery
-    assert [m.to[0] for m in mailoutbox] == ["voter@example.org"]
-    assert "Yes, <next> spring." in mailoutbox[0].body
+    event = Event.objects.get(kind="proposal_status", proposal=proposal)
+    event_fan_out(event_id=event.pk)
+    told = {n.user.username: (n.reason, n.email)
+            for n in Notification.objects.filter(event=event).select_related("user")}
+    # Without settings a voter hears the answer at once; with a daily digest, in it;
+    # the author as ever at once; never the planner who answered.
+    assert told == {"voter": ("voter", "immediate"), "settled": ("voter", "daily"),
+                    citizen.username: ("author", "immediate")}
+    # A status change without an answer waits for the voter's weekly digest.
+    proposal_services.proposal_set_status(proposal=proposal, planner=planner,
+                                          status="shortlisted")
+    later = Event.objects.filter(kind="proposal_status", proposal=proposal).latest("pk")
+    event_fan_out(event_id=later.pk)
+    assert Notification.objects.get(event=later, user=voter).email == "weekly"
 
 
 def test_the_proposals_page_lists_filters_and_escapes(desk, world):

@@ -103,9 +103,10 @@ def test_a_status_change_reaches_followers_authors_voters_never_the_planner(
     services.proposal_set_status(proposal=proposal, planner=planner, status="accepted",
                                  answer="We plant them in March.")
     fan_out_all()
+    # The city's answer reaches its voters at once (no preferences), others weekly.
     assert told() == {"author": ("author", "immediate", True),
                       "fan": ("proposal", "weekly", True),
-                      "voter": ("voter", "weekly", True),
+                      "voter": ("voter", "immediate", True),
                       "prj": ("project", "weekly", True),
                       "near": ("area", "weekly", True)}
     assert Event.objects.get().data == {"status": "accepted", "before": "published",

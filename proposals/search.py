@@ -74,9 +74,9 @@ def matching(qs: QuerySet, text: str) -> QuerySet:
     The rank is double precision so that a cursor's value compares exactly."""
     # Only constants and the table's own name are formatted in; the text is a parameter.
     vector = _vector(qs.model)
-    condition = RawSQL(f"{vector} @@ {TSQUERY}", _params(text),  # noqa: S611
+    condition = RawSQL(f"{vector} @@ {TSQUERY}", _params(text),  # noqa: S611  # nosec B611
                        output_field=BooleanField())
-    rank = RawSQL(f"ts_rank_cd({vector}, {TSQUERY})::float8", _params(text),  # noqa: S611
+    rank = RawSQL(f"ts_rank_cd({vector}, {TSQUERY})::float8", _params(text),  # noqa: S611  # nosec B611
                   output_field=FloatField())
     return qs.filter(condition).annotate(search_rank=rank)
 
@@ -200,7 +200,7 @@ def snippet_html(raw: str) -> SafeString:
     The markers are control characters no escaping touches, stripped from the texts
     before PostgreSQL adds its own, so only PostgreSQL's markers become tags."""
     escaped = str(escape(raw or ""))
-    return mark_safe(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308
+    return mark_safe(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))  # noqa: S308  # nosec B308 B703
 
 
 def snippet_text(raw: str) -> str:

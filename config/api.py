@@ -106,7 +106,9 @@ class ApiRoot(APIView):
 
 
 # Routes without an argument that answer GET, in the order above: computed, so that a new
-# collection is listed at the root as soon as it has its route.
+# collection is listed at the root as soon as it has its route. Not the places: they
+# answer a search (`?search=` is required), there is no collection to read.
+SEARCH_ONLY = {"place-list"}
 COLLECTIONS = [p.name for p in urlpatterns if not p.pattern.converters
-               and hasattr(p.callback.view_class, "get")]
+               and hasattr(p.callback.view_class, "get") and p.name not in SEARCH_ONLY]
 urlpatterns.insert(0, path("", ApiRoot.as_view(), name="root"))

@@ -262,7 +262,8 @@ class Proposal(models.Model):
     hidden_reason = models.TextField(blank=True, max_length=1000)
     # The language it was written in (the author's page language when proposing): full-
     # text search stems it with that language's dictionary.
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en",
+                                db_default="en")
     # Set, with status "merged", when a planner merges this duplicate into another.
     merged_into = models.ForeignKey("self", on_delete=models.PROTECT, null=True,
                                     blank=True, related_name="merged")
@@ -455,7 +456,8 @@ class Comment(models.Model):
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True, max_length=1000)
     # The language it was written in, as a proposal's (full-text search).
-    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, default="en",
+                                db_default="en")
     # Claimed (set) by the e-mail task before it sends, so the author is told once.
     author_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 

@@ -48,7 +48,8 @@ def test_typing_a_title_and_placing_a_point_lists_the_alike_one_30_m_away(
     expect(similar.locator("li").first).to_contain_text("Benches on Plaça del Sol")
     page.get_by_role("button", name="Point at the map's centre").focus()
     page.keyboard.press("Enter")
-    expect(page.locator("[data-map-status]")).to_contain_text("Your drawing is on the map")
+    expect(page.locator("[data-map-status]")).to_contain_text(
+        "Your point is at the map's centre")
 
     first = similar.locator("li").first
     expect(first).to_contain_text("Benches on Plaça del Sol")

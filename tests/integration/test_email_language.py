@@ -88,9 +88,10 @@ def test_the_citys_answer_is_in_each_voters_language(worker_mail, planner):
         vote_cast(user=person(username, language), proposal=proposal, value=1)
     dashboard_services.proposal_answer_write(proposal=proposal, planner=planner,
                                              answer="El farem l'any vinent.")
+    # Voters hear the answer at once through the notifications (no settings: at once).
     subject, body = mail_to(worker_mail, "pau@example.org", "the Catalan answer e-mail")
-    assert subject == "[Plaza] La resposta de l'Ajuntament sobre «Un parc»"
-    assert "La resposta de l'Ajuntament:" in body
+    assert subject == "[Plaza] «Un parc» ha rebut una resposta oficial"
+    assert "El farem l'any vinent." in body and body.startswith("Hola")
     subject, body = mail_to(worker_mail, "paul@example.org", "the English answer e-mail")
-    assert subject == "[Plaza] The city's answer on “Un parc”"
-    assert "The city's answer:" in body
+    assert subject == "[Plaza] “Un parc” received an official answer"
+    assert "El farem l'any vinent." in body and body.startswith("Hello")

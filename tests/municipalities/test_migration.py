@@ -164,7 +164,7 @@ def test_make_run_turns_a_demo_from_before_municipalities_into_the_two_cities(re
             ("cambridge-riverside-play", "cambridge")]
         assert sorted(conn.execute(owner.format("x.name", "gisdata_dataset")).fetchall()) == [
             ("Cambridge 100-year flood zones", "cambridge"),
-            ("Cambridge neighbourhoods", "cambridge")]
+            ("Cambridge neighbourhoods", "cambridge"), ("Cambridge streets", "cambridge")]
         layers = conn.execute(
             "SELECT count(*) FROM gisdata_layer l JOIN gisdata_dataset d "
             "ON d.id = l.dataset_id WHERE l.municipality_id <> d.municipality_id").fetchone()[0]

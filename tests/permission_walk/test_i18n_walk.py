@@ -11,6 +11,7 @@ must have a Catalan and a Spanish translation.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import re
 import struct
@@ -337,8 +338,14 @@ def _translated(language: str, domain: str, key: str, plural: bool) -> bool:
         mo = Path(str(mo).replace("/ca/LC_MESSAGES/", f"/{language}/LC_MESSAGES/"))
         if not mo.is_file():
             continue
-        with mo.open("rb") as handle:
-            catalog = gettext.GNUTranslations(handle)._catalog
+        catalog = _catalog(str(mo))
         if (key, 0) in catalog if plural else key in catalog:
             return True
     return False
+
+
+@functools.cache
+def _catalog(path: str) -> dict:
+    """A compiled catalogue's texts, read once per run: the walk asks it of every text."""
+    with open(path, "rb") as handle:
+        return gettext.GNUTranslations(handle)._catalog

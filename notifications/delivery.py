@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from municipalities.links import links_for
-from notifications.models import Cadence, DigestRun, Event, Notification
+from notifications.models import Cadence, DigestRun, Event, Kind, Notification
 from notifications.selectors import event_audience
 from notifications.unsubscribe import unsubscribe_token
 from proposals.models import ProposalStatus, Visibility
@@ -230,10 +230,10 @@ def _line(event: Event, reason: str, origin: str) -> dict:
                         else reverse("proposals:project", args=[project.slug]))
     detail = ""
     kind = event.kind
-    if kind == "proposal_published":
+    if kind == Kind.PROPOSAL_PUBLISHED:
         text = _("New proposal in %(project)s: “%(title)s”") % {
             "project": project.title, "title": title}
-    elif kind == "proposal_status":
+    elif kind == Kind.PROPOSAL_STATUS:
         status = event.data.get("status", "")
         label = ProposalStatus(status).label if status in ProposalStatus.values else status
         if event.data.get("before") == status:
@@ -244,7 +244,7 @@ def _line(event: Event, reason: str, origin: str) -> dict:
         else:
             text = _("“%(title)s” is now: %(status)s") % {"title": title, "status": label}
         detail = event.data.get("answer", "")
-    elif kind == "comment_posted":
+    elif kind == Kind.COMMENT_POSTED:
         comment = event.comment
         name = (comment.author.public_name if comment and comment.author
                 else _("A former participant"))
@@ -252,11 +252,11 @@ def _line(event: Event, reason: str, origin: str) -> dict:
                 else _("%(name)s commented on “%(title)s”")) % {"name": name, "title": title}
         detail = comment.body if comment else ""
         url += "#comments"  # the discussion, as the page shows it
-    elif kind == "phase_started":
+    elif kind == Kind.PHASE_STARTED:
         phase = event.phase.get_kind_display() if event.phase else ""
         text = _("%(project)s: the %(phase)s phase has started") % {
             "project": project.title, "phase": phase.lower()}
-    elif kind == "results_published":
+    elif kind == Kind.RESULTS_PUBLISHED:
         text = _("The results of %(project)s are published") % {"project": project.title}
         url = origin + reverse("voting:results", args=[project.slug])
     else:  # proposal_merged

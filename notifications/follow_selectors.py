@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from core import tenancy
-from notifications.models import Cadence, Follow, Kind, Notification, Preferences
+from notifications.models import Follow, Kind, Notification, Preferences
 from proposals import selectors as proposal_selectors
 from proposals.models import Comment, Project, Proposal
 from voting.budget_models import Ballot
@@ -226,6 +226,4 @@ def areas_feature_collection(items: list[FollowItem]) -> dict:
 
 def preferences_of(user) -> Preferences:
     """The person's preferences, or the defaults (unsaved) when they set none."""
-    found = Preferences.objects.filter(user=user).first()
-    return found or Preferences(user=user, cadence=Cadence.WEEKLY, in_app_off=[],
-                                email_off=[])
+    return Preferences.objects.filter(user=user).first() or Preferences(user=user)

@@ -1,5 +1,5 @@
-"""Reads of the notifications app. H2's reads for following and the bell are in
-`follow_selectors.py`; these serve the delivery (fan-out, e-mails)."""
+"""Reads of the notifications app that serve the delivery (fan-out, e-mails); the reads
+for following and the bell are in `follow_selectors.py`."""
 
 from __future__ import annotations
 

@@ -150,11 +150,9 @@ class ProposalList(GenericAPIView):
         page = selectors.proposals_in_order([row["id"] for row in found.rows])
         links = [{"rel": "self", "type": geojson.MEDIA_TYPE,
                   "href": request.build_absolute_uri()}]
-        if found.next is not None:
-            nxt = request.query_params.copy()
-            nxt["cursor"] = found.next.encode()
+        if query := search.next_query(request, found.next):
             links.append({"rel": "next", "type": geojson.MEDIA_TYPE,
-                          "href": request.build_absolute_uri(f"?{nxt.urlencode()}")})
+                          "href": request.build_absolute_uri(f"?{query}")})
         return geojson.response(geojson.collection_text(
             page.features, numberReturned=page.returned, links=links))
 

@@ -215,17 +215,14 @@ class CommentList(_CommentView):
         cursor = search.Cursor.decode(params["cursor"]) if "cursor" in params else None
         limit = params.get("limit", selectors.PAGE_SIZE)
         if "search" in params:
-            found = search.page(search.comments_search(qs, params["search"]), limit=limit,
+            found = search.page(search.ranked(qs, params["search"]), limit=limit,
                                 cursor=cursor)
         else:
             found = search.page(qs, limit=limit, cursor=cursor, key="created_at",
                                 key_of=lambda at: at.isoformat())
         selectors.comments_decorate(found.rows, user=request.user)
-        nxt = None
-        if found.next is not None:
-            args = request.query_params.copy()
-            args["cursor"] = found.next.encode()
-            nxt = request.build_absolute_uri(f"?{args.urlencode()}")
+        query = search.next_query(request, found.next)
+        nxt = request.build_absolute_uri(f"?{query}") if query else None
         return Response({"next": nxt,
                          "results": CommentListedSerializer(found.rows, many=True).data})
 

@@ -112,6 +112,15 @@ class Cursor:
                                                "the next link of a page.")}) from exc
 
 
+def next_query(request, cursor: Cursor | None) -> str | None:
+    """The request's query string with `cursor` for the next page (None: last page)."""
+    if cursor is None:
+        return None
+    args = request.GET.copy()
+    args["cursor"] = cursor.encode()
+    return args.urlencode()
+
+
 def after(qs: QuerySet, cursor: Cursor | None, key: str) -> QuerySet:
     """The rows of `qs` (ordered by `-key`, `-pk`) after `cursor`."""
     if cursor is None:
@@ -149,19 +158,6 @@ def page(qs: QuerySet, *, limit: int, cursor: Cursor | None = None,
         nxt = Cursor(key_of(value) if key_of else value,
                      last.pk if not isinstance(last, dict) else last["id"])
     return Page(rows, nxt)
-
-
-# ------------------------------------------------------------------------- readers
-def proposals_search(qs: QuerySet[Proposal], text: str) -> QuerySet[Proposal]:
-    return ranked(qs, text)
-
-
-def comments_search(qs: QuerySet[Comment], text: str) -> QuerySet[Comment]:
-    return ranked(qs, text)
-
-
-def projects_search(qs: QuerySet[Project], text: str) -> QuerySet[Project]:
-    return ranked(qs, text)
 
 
 # ------------------------------------------------------------------------- snippets
@@ -237,11 +233,11 @@ def site_search(*, user, text: str, kind: str = "proposals", project_id: int | N
         qs = comments_listed(user=user).select_related("proposal")
         if project_id:
             qs = qs.filter(proposal__project_id=project_id)
-        found = page(comments_search(qs, text), limit=limit, cursor=cursor)
+        found = page(ranked(qs, text), limit=limit, cursor=cursor)
         snippets = headlines(Comment, [c.pk for c in found.rows], text, column="body")
     elif kind == "projects":
         qs = Project.objects.visible_to(user).defer("area")
-        found = page(projects_search(qs, text), limit=limit, cursor=cursor)
+        found = page(ranked(qs, text), limit=limit, cursor=cursor)
         code = translation.get_language() or ""
         column = (f"coalesce(nullif(description_{code}, ''), description_en)"
                   if code in dict(settings.LANGUAGES) else "description_en")
@@ -253,7 +249,7 @@ def site_search(*, user, text: str, kind: str = "proposals", project_id: int | N
             qs = qs.filter(project_id=project_id)
         if status:
             qs = qs.filter(status=status)
-        found = page(proposals_search(qs, text), limit=limit, cursor=cursor)
+        found = page(ranked(qs, text), limit=limit, cursor=cursor)
         pks = [p.pk for p in found.rows]
         snippets = headlines(Proposal, pks, text, column="body")
         titles = headlines(Proposal, pks, text, column="title", options=HEADLINE_WHOLE)

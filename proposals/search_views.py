@@ -65,9 +65,6 @@ def search_page(request):
         except ValidationError as exc:  # a cursor from another search
             form.add_error(None, exc.messages)
         else:
-            if results.next is not None:
-                args = request.GET.copy()
-                args["cursor"] = results.next.encode()
-                next_query = args.urlencode()
+            next_query = search.next_query(request, results.next)
     return render(request, "proposals/search.html", {
         "form": form, "results": results, "next_query": next_query})

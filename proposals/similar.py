@@ -99,8 +99,7 @@ def proposals_similar(*, project: Project, title: str = "",
             # The box the GiST index answers reaches a little past the circle.
             "near_box": NEAR_M * 1.05, "limit": limit, **public_sql_params()})
         rows = cursor.fetchall()
-    page = reverse("proposals:proposal", args=[0])
-    return [Similar(id=pk, title=text, url=page.replace("/0/", f"/{pk}/"),
+    return [Similar(id=pk, title=text, url=reverse("proposals:proposal", args=[pk]),
                     distance_m=None if distance is None else round(distance),
                     similarity=round(float(likeness), 2))
             for pk, text, distance, likeness in rows]

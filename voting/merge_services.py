@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -103,32 +103,35 @@ UPDATE voting_vote SET proposal_id = %(target)s, updated_at = %(now)s
  WHERE proposal_id = %(duplicate)s
 """
 # Each ballot that picks the duplicate, with the target in its place (or, when it picks
-# the target already, without the duplicate), written only where the result passes the
-# checks of voting_ballot_checked (voting 0007), so that no ballot makes the merge fail.
-_BALLOTS_CARRY = """
-UPDATE voting_ballot b SET proposals = n.picks, updated_at = %(now)s
-  FROM (SELECT b2.id, b2.budget_id,
-               CASE WHEN %(target)s = ANY(b2.proposals)
-                    THEN array_remove(b2.proposals, %(duplicate)s::bigint)
-                    ELSE array_replace(b2.proposals, %(duplicate)s::bigint, %(target)s::bigint)
-               END AS picks
-          FROM voting_ballot b2
-         WHERE b2.project_id = %(project)s AND %(duplicate)s = ANY(b2.proposals)) n
-  JOIN voting_budget bu ON bu.id = n.budget_id
-  JOIN voting_projectvoting pv ON pv.project_id = %(project)s
- WHERE b.id = n.id
-   AND cardinality(n.picks) >= pv.min_projects
-   AND (pv.max_projects IS NULL OR cardinality(n.picks) <= pv.max_projects)
-   AND (SELECT count(*) FROM voting_assessment a
-          JOIN proposals_proposal p ON p.id = a.proposal_id
-         WHERE a.proposal_id = ANY(n.picks) AND a.budget_id = n.budget_id
-           AND a.feasibility = 'feasible' AND a.cost IS NOT NULL
-           AND p.project_id = %(project)s AND NOT p.is_hidden
-           AND p.status IN ('published', 'shortlisted')) = cardinality(n.picks)
-   AND (SELECT coalesce(sum(a.cost), 0) FROM voting_assessment a
-         WHERE a.proposal_id = ANY(n.picks)) <= bu.amount
-RETURNING b.id
+# the target already, without the duplicate).
+_BALLOT_PICKS = """
+SELECT id, CASE WHEN %(target)s = ANY(proposals)
+                THEN array_remove(proposals, %(duplicate)s::bigint)
+                ELSE array_replace(proposals, %(duplicate)s::bigint, %(target)s::bigint) END
+  FROM voting_ballot
+ WHERE project_id = %(project)s AND %(duplicate)s = ANY(proposals)
+ ORDER BY id
 """
+
+
+def _ballots_carry(params: dict) -> int:
+    """Write each ballot's new picks where the database's ballot rules take them
+    (voting_ballot_checked, voting 0007: same budget, feasible and costed, open to votes,
+    within the amount and the count); a ballot they refuse is left as it was. Each write
+    in a savepoint of its own, so that a refused ballot does not undo the merge."""
+    with connection.cursor() as cursor:
+        cursor.execute(_BALLOT_PICKS, params)
+        picks = cursor.fetchall()
+    carried = 0
+    for ballot_id, proposals in picks:
+        try:
+            with transaction.atomic():
+                Ballot.objects.filter(pk=ballot_id).update(proposals=proposals,
+                                                           updated_at=params["now"])
+        except IntegrityError:  # the trigger's check_violation: the rules refuse it
+            continue
+        carried += 1
+    return carried
 
 
 def _carry(duplicate: Proposal, target: Proposal, state: str) -> MergeResult:
@@ -143,8 +146,7 @@ def _carry(duplicate: Proposal, target: Proposal, state: str) -> MergeResult:
         dropped = cursor.rowcount
         cursor.execute(_VOTES_MOVE, params)
         moved = cursor.rowcount
-        cursor.execute(_BALLOTS_CARRY, params)
-        carried = cursor.rowcount
+    carried = _ballots_carry(params)
     return MergeResult(state, moved, dropped, carried, ballots - carried)
 
 

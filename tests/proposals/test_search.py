@@ -22,7 +22,7 @@ def project(db):
 
 
 def found(text, qs=None):
-    return list(search.proposals_search(qs or Proposal.objects.all(), text)
+    return list(search.ranked(qs or Proposal.objects.all(), text)
                 .values_list("pk", flat=True))
 
 
@@ -55,7 +55,7 @@ def test_a_title_match_ranks_above_a_body_match(project, citizen):
     in_body = proposal_make(project, citizen, title="Benches", body="Near the fountain.")
     in_title = proposal_make(project, citizen, title="A fountain", body="For the summer.")
     assert found("fountain") == [in_title.pk, in_body.pk]
-    ranks = [p.search_rank for p in search.proposals_search(Proposal.objects.all(),
+    ranks = [p.search_rank for p in search.ranked(Proposal.objects.all(),
                                                             "fountain")]
     assert ranks[0] > ranks[1] > 0
 
@@ -75,13 +75,13 @@ def test_comments_and_projects_are_searchable(project, citizen):
     proposal = proposal_make(project, citizen)
     comment = comment_make(proposal, citizen, body="Les voreres són massa estretes",
                            language="ca")
-    assert list(search.comments_search(Comment.objects.all(), "voreres estretes")
+    assert list(search.ranked(Comment.objects.all(), "voreres estretes")
                 .values_list("pk", flat=True)) == [comment.pk]
     Project.objects.filter(pk=project.pk).update(title_ca="Superilla de Sant Antoni",
                                                  description_es="Calles para caminar")
-    assert list(search.projects_search(Project.objects.all(), "superilla")
+    assert list(search.ranked(Project.objects.all(), "superilla")
                 .values_list("pk", flat=True)) == [project.pk]
-    assert list(search.projects_search(Project.objects.all(), "calle caminando")
+    assert list(search.ranked(Project.objects.all(), "calle caminando")
                 .values_list("pk", flat=True)) == [project.pk]
 
 
@@ -116,7 +116,7 @@ def test_pages_follow_the_cursor_without_overlap(project, citizen):
             for i in range(1, 8)}
     seen, cursor = [], None
     while True:
-        page = search.page(search.proposals_search(Proposal.objects.all(), "fountain"),
+        page = search.page(search.ranked(Proposal.objects.all(), "fountain"),
                            limit=3, cursor=cursor)
         seen += [p.pk for p in page.rows]
         if page.next is None:

@@ -7,6 +7,7 @@ demands real ones. See README.md, "Configuration", for the variables.
 from datetime import timedelta
 
 from celery.schedules import crontab
+from whitenoise.compress import Compressor
 
 from config.env import BASE_DIR, env, redis_url_with_db, s3_storages
 from core.db_router import replica_settings
@@ -304,6 +305,11 @@ STORAGES = {
         },
     },
 }
+# Source maps (.map) are fetched only by a browser's developer tools, and brotli at its
+# default quality spends about a minute on the API docs' 4 MB redoc map alone: served
+# uncompressed instead, every collectstatic (`make run`, each `make cluster` host) is
+# that much quicker. The rest is whitenoise's own list.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Past one machine: with S3_BUCKET set, both storages above are that S3 (or S3-compatible)
 # bucket, so that every web host and worker reads what any of them stored
 # (docs/operations.md, "Uploaded files"). Without it, files stay on this host's disk.

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "gisdata",
     "proposals",
     "voting",
+    "energy",
     "reports",
     "opendata",
     "notifications",

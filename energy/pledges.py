@@ -19,6 +19,7 @@ from datetime import datetime
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon, Polygon
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -123,10 +124,22 @@ def _number(value, field: str, low: float, high: float, message: str) -> float:
     return number
 
 
-def _figures(values: dict, roof: Polygon | None) -> dict:
+def _taken_kwp(community: Community, building_id: int | None, *, but: int | None = None
+               ) -> float:
+    """The arrays other members of the community pledged on this building."""
+    if building_id is None:
+        return 0.0
+    others = Pledge.objects.filter(community=community, building_id=building_id,
+                                   status=PledgeStatus.ACTIVE).exclude(pk=but)
+    return float(others.aggregate(total=Sum("pv_kwp"))["total"] or 0.0)
+
+
+def _figures(values: dict, roof: Polygon | None, *, taken_kwp: float = 0.0) -> dict:
     """The pledge's numbers checked, with what the member left empty (None) about the
-    array read from the roof. Every problem at once, by field. Without a roof (it was
-    refused) the others are still checked, so the member hears of every problem."""
+    array read from the roof: on a building, what its other members' arrays leave of it
+    (a roof holds one array, however many households pledge it). Every problem at once,
+    by field. Without a roof (it was refused) the others are still checked, so the
+    member hears of every problem."""
     checks = {
         "kind": lambda v: v if v in KINDS else _fail("kind", _(
             "Choose what kind of member you are: a household, a shop, an office…")),
@@ -154,7 +167,8 @@ def _figures(values: dict, roof: Polygon | None) -> dict:
     array = {"pv_kwp", "pv_tilt", "pv_azimuth"}
     if roof is not None and any(values[name] is None for name in array):
         defaults = roof_defaults(roof)
-        for name, default in (("pv_kwp", defaults.kwp), ("pv_tilt", defaults.tilt),
+        left = round(max(0.0, defaults.kwp - taken_kwp), 2)
+        for name, default in (("pv_kwp", left), ("pv_tilt", defaults.tilt),
                               ("pv_azimuth", defaults.azimuth)):
             if values[name] is None:
                 values[name] = default
@@ -205,7 +219,7 @@ def pledge_submit(*, community: Community, member, kind: str, yearly_kwh: float,
             "kind": kind, "yearly_kwh": yearly_kwh, "pv_kwp": pv_kwp, "pv_tilt": pv_tilt,
             "pv_azimuth": pv_azimuth, "battery_kwh": battery_kwh, "battery_kw": battery_kw,
             "flexible_share": flexible_share, "coefficient": coefficient},
-            values.get("roof")))
+            values.get("roof"), taken_kwp=_taken_kwp(community, values.get("building_id"))))
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if errors:
@@ -255,7 +269,9 @@ def pledge_update(*, pledge: Pledge, member, at: datetime | None = None, roof=UN
     current = {name: getattr(pledge, name) for name in (
         "kind", "yearly_kwh", "pv_kwp", "pv_tilt", "pv_azimuth", "battery_kwh",
         "battery_kw", "flexible_share", "coefficient")}
-    figures = _figures({**current, **given}, place.get("roof", pledge.roof))
+    building_id = place.get("building_id", pledge.building_id)
+    figures = _figures({**current, **given}, place.get("roof", pledge.roof),
+                       taken_kwp=_taken_kwp(pledge.community, building_id, but=pledge.pk))
     changes = {**place, **figures}
     with transaction.atomic():
         if not Pledge.objects.filter(pk=pledge.pk, status=PledgeStatus.ACTIVE).update(

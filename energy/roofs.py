@@ -5,7 +5,8 @@ the roof's outline (a building's footprint or a drawn roof), docs/energy.md.
   shaded or north-facing part of a pitched roof). The footprint's area is measured on
   the spheroid (PostGIS geography), in m².
 - Peak power: 0.2 kWp per usable m² (a 400 W module covers about 2 m²), at most the
-  largest array a pledge may hold.
+  largest array a pledge may hold. A roof holds one array: on a building other members
+  pledged, the default is what their arrays leave of it (energy/pledges.py).
 - Azimuth: a gable roof's ridge runs along the building's longest side, so its two
   slopes face that side's two normals; the array goes on the one facing most south.
   Of sides as long as the longest (within 1%: a square footprint), the one whose

@@ -62,6 +62,23 @@ def test_a_drawn_roof_faces_the_normal_of_its_longest_side_nearest_south(
     assert pledge.building_id is None
 
 
+def test_a_roof_holds_one_array_however_many_households_pledge_it(community, citizen,
+                                                                  buildings):
+    building = features(buildings)[0]
+    roof_kwp = 20 * 10 * USABLE_SHARE * KWP_PER_M2
+    first = pledge_make(community, citizen, building=building, pv_kwp=10)
+    second = pledge_make(community, building=building)
+    assert second.pv_kwp == pytest.approx(roof_kwp - 10, rel=0.02)
+    assert pledge_make(community, building=building).pv_kwp == 0  # nothing left
+    # Another building, or a drawn roof, has its own.
+    assert pledge_make(community, building=features(buildings)[1]).pv_kwp == \
+        pytest.approx(roof_kwp, rel=0.01)
+    # Asked again, the first member's default counts the others' arrays, not their own:
+    # the second took what the first's 10 kWp left, so 10 kWp are left for the first.
+    again = pledges.pledge_update(pledge=first, member=citizen, pv_kwp=None)
+    assert again.pv_kwp == pytest.approx(10, abs=0.011)
+
+
 def test_a_drawn_roof_may_replace_the_buildings_footprint(community, citizen, buildings):
     building = features(buildings)[2]
     drawn = rectangle(BUILDING_LONS[2], LAT, along_m=12, across_m=8)

@@ -25,14 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,6 +107,23 @@ def simulation_fail(run_id: int, error: str) -> None:
     SimulationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, finished_at=timezone.now(),
         error=(error or _("The simulation failed."))[:5000])
+
+
+def simulations_stale(*, minutes: int = 10) -> list[int]:
+    """Runs no worker is on: queued for `minutes` (their message was lost: the broker
+    was down at commit), or running with their lock free (their worker died and the
+    broker did not deliver the task again). Both would otherwise keep their community
+    from being simulated ever again (one active run per community)."""
+    since = timezone.now() - timedelta(minutes=minutes)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT objid FROM pg_locks WHERE locktype = 'advisory' "
+                       "AND classid = %s AND objsubid = 2", [RUN_LOCK])
+        held = {int(row[0]) for row in cursor.fetchall()}
+    stale = SimulationRun.objects.filter(
+        Q(status=RunStatus.QUEUED, created_at__lt=since)
+        | Q(status=RunStatus.RUNNING, started_at__lt=since))
+    return [pk for pk in stale.order_by("pk").values_list("pk", flat=True)[:100]
+            if pk not in held]
 
 
 def _progress(run_id: int, done: int, steps: int) -> None:

@@ -41,3 +41,15 @@ def simulate_community_task(run_id: int) -> str:
     finally:
         runs.simulation_release(run_id)
     return "done"
+
+
+@shared_task(name="plaza.energy.simulations_requeue")
+def simulations_requeue_task(minutes: int = 10) -> int:
+    """Beat's watch over simulations, every five minutes: publishes again the runs no
+    worker is on (energy/runs.py, `simulations_stale`). Harmless twice: of two
+    deliveries of one run, one takes it and the other finds it held or finished.
+    Returns how many runs were published."""
+    ids = runs.simulations_stale(minutes=minutes)
+    for run_id in ids:
+        simulate_community_task.delay(run_id)
+    return len(ids)

@@ -488,6 +488,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "plaza.voting.budget_outcomes_sweep",
         "schedule": timedelta(minutes=5),
     },
+    # Energy simulations no worker is on (energy/runs.py): their message was lost.
+    "energy-simulations-requeue": {
+        "task": "plaza.energy.simulations_requeue",
+        "schedule": timedelta(minutes=5),
+    },
     # Notifications (notifications/tasks.py, docs/notifications.md): phases that opened,
     # events left un-fanned, and the digests (each composed once per period: a second
     # beat or a late one does nothing).

@@ -145,6 +145,33 @@ def test_a_second_delivery_of_a_done_run_changes_nothing(planner, monkeypatch):
     assert run.results == {"totals": {"kept": 1}}
 
 
+@pytest.mark.django_db
+def test_beat_publishes_again_the_runs_no_worker_is_on(planner, other_session, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from energy import tasks
+
+    long_ago = timezone.now() - timedelta(minutes=11)
+    lost = queued_run(planner)
+    fresh = SimulationRun.objects.create(community=community_make(planner, slug="fresh"))
+    orphan = SimulationRun.objects.create(community=community_make(planner, slug="orphan"),
+                                          status="running", started_at=long_ago)
+    busy = SimulationRun.objects.create(community=community_make(planner, slug="busy"),
+                                        status="running", started_at=long_ago)
+    SimulationRun.objects.filter(pk=lost.pk).update(created_at=long_ago)
+    done = SimulationRun.objects.create(community=community_make(planner, slug="done"),
+                                        status="done", progress=100)
+    SimulationRun.objects.filter(pk=done.pk).update(created_at=long_ago)
+    other_session.execute("SELECT pg_advisory_lock(%s, %s)", [runs.RUN_LOCK, busy.pk])
+    published = []
+    monkeypatch.setattr(tasks.simulate_community_task, "delay", published.append)
+    assert tasks.simulations_requeue_task() == 2
+    assert sorted(published) == sorted([lost.pk, orphan.pk])
+    assert fresh.pk not in published and busy.pk not in published
+
+
 # ------------------------------------------------------------------ the engine's inputs
 
 

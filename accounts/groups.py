@@ -51,6 +51,14 @@ PLANNER_PERMISSIONS = [
     "reports.add_decisionreport",
     "reports.view_decisionreport",
     "reports.publish_decisionreport",
+    "energy.add_community",
+    "energy.change_community",
+    "energy.view_community",
+    "energy.add_sharingoption",
+    "energy.view_sharingoption",
+    "energy.view_pledge",
+    "energy.add_simulationrun",
+    "energy.view_simulationrun",
 ]
 
 

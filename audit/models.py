@@ -63,6 +63,12 @@ class AuditAction(models.TextChoices):
     PROPOSAL_ASSESS = "proposal.assess", _("Proposal's cost or feasibility assessed")
     BUDGET_OUTCOME = "budget.outcome", _("Budget outcome computed")
     PROPOSAL_MERGE = "proposal.merge", _("Duplicate proposal merged into another")
+    COMMUNITY_CREATE = "energy.community", _("Energy community set up")
+    COMMUNITY_UPDATE = "energy.update", _("Energy community's area or weather changed")
+    COMMUNITY_TARIFFS = "energy.tariffs", _("Energy community's tariffs set")
+    COMMUNITY_CHOOSE = "energy.choose", _("Energy community's sharing option chosen")
+    SHARING_OPTION_CREATE = "energy.option", _("Energy sharing option added")
+    SIMULATION_REQUEST = "energy.simulate", _("Energy simulation requested")
 
 
 class AuditEntryQuerySet(models.QuerySet):

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import ObtainTokenView, StakeholderRoleList
+from energy.urls import urlpatterns as energy_routes
 from gisdata import api as gisdata
 from gisdata import places_api
 from gisdata.imports import api as imports
@@ -86,6 +87,7 @@ urlpatterns = [
          name="project-reports"),
     path("reports/<int:pk>/", reports.ReportDetail.as_view(), name="report-detail"),
     path("participation/", rollup_api.Participation.as_view(), name="participation"),
+    *energy_routes,
 ]
 
 

@@ -22,8 +22,8 @@ from core.form_errors import form_add_service_errors
 from proposals.models import ProposalStatus
 from tests.factories import project_make, proposal_make, role_make, user_make
 
-APPS = ["audit", "municipalities", "accounts", "proposals", "voting", "gisdata", "dashboard",
-        "reports", "opendata", "notifications"]
+APPS = ["audit", "municipalities", "accounts", "proposals", "voting", "energy", "gisdata",
+        "dashboard", "reports", "opendata", "notifications"]
 # Every language but English, the source language of the texts.
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 

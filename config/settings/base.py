@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "gisdata",
     "proposals",
     "voting",
+    "energy",
     "reports",
     "opendata",
     "notifications",
@@ -491,6 +492,11 @@ CELERY_BEAT_SCHEDULE = {
     # Budget votes whose voting closed get their final outcomes (voting/tasks.py).
     "budget-outcomes": {
         "task": "plaza.voting.budget_outcomes_sweep",
+        "schedule": timedelta(minutes=5),
+    },
+    # Energy simulations no worker is on (energy/runs.py): their message was lost.
+    "energy-simulations-requeue": {
+        "task": "plaza.energy.simulations_requeue",
         "schedule": timedelta(minutes=5),
     },
     # Notifications (notifications/tasks.py, docs/notifications.md): phases that opened,

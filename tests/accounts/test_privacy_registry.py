@@ -34,6 +34,9 @@ KEPT = {
         "accounts and could not register a section anyway",
     "gisdata.ImportRun.created_by":
         "the same for who started an import of it",
+    "energy.SimulationRun.requested_by":
+        "who asked for a community's simulation is a planner's work record; the run "
+        "holds the community's sums, not the planner's data",
 }
 
 
@@ -82,7 +85,7 @@ def test_the_export_gives_its_sections_in_a_fixed_order():
     data = personal_data_export(user=user_make("marta"))
     assert list(data) == ["format", "exported_at", "profile", "email_addresses",
                           "role_claims", "proposals", "comments", "votes",
-                          "budget_ballots", "budget_assessments",
+                          "budget_ballots", "budget_assessments", "energy_pledges",
                           "reports_of_content", "follows", "notifications",
                           "notification_preferences"]
 

@@ -376,6 +376,11 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:report-detail": (
         Case(read=HIDDEN, args={"pk": "private_report"}),
         Case(read=PUBLIC, args={"pk": "published_report"}, variant="published")),
+    # Energy communities: aggregates of a project anyone may open (the draft's: planners).
+    "api:energy-community-list": Case(read=PUBLIC),
+    "api:energy-community-simulation": (
+        Case(read=PUBLIC, args={"pk": "energy_public"}),
+        Case(read=HIDDEN, args={"pk": "energy_draft"}, variant="draft")),
     "api-schema": Case(read=PUBLIC),
     "api-docs": Case(read=PUBLIC),
     # ------------------------------------------------------ OGC API – Features (open data)

@@ -36,6 +36,7 @@ from tests.factories import (
 )
 from tests.opendata.conftest import grid, layer_make
 from tests.permission_walk.budget_world import budget_votes
+from tests.permission_walk.energy_world import energy_communities
 from tests.permission_walk.world import (
     _collection_of,
     following_make,
@@ -138,6 +139,7 @@ def town_make(municipality: Municipality, code: str) -> dict:
             geometry=MultiPolygon(Polygon.from_bbox((2.1, 41.35, 2.2, 41.45)), srid=4326))
         world = {
             **budget_votes(author, district, low=low, mark=mark),
+            **energy_communities(idea, draft, author, low=low, mark=mark),
             "municipality": municipality, "mark": mark,
             "citizen": citizen, "author": author, "planner": planner,
             "resident": resident, "expert": expert,

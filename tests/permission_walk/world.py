@@ -35,6 +35,7 @@ from tests.factories import (
 )
 from tests.opendata.conftest import grid, layer_make
 from tests.permission_walk.budget_world import budget_votes
+from tests.permission_walk.energy_world import energy_communities
 from voting.models import ProjectVoting, RoleWeight
 from voting.services import vote_cast
 
@@ -130,6 +131,7 @@ def world_make() -> dict:
     own_follow, own_notification = following_make(citizen, others_proposal)
     return {
         **budgets,
+        **energy_communities(idea, draft, author),
         "anonymous": None, "region": region, "district": district, "citizen": citizen,
         "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,

@@ -67,8 +67,11 @@ SKIPPED_PREFIXES = ("admin:", "admin/", "api:", "api-", "ogc:api-docs", "javascr
 # ------------------------------------------------------------------------ the language
 
 
-def _catalogues(domain: str) -> list[Path]:
-    """Every compiled Catalan catalogue the site can use: its own and its packages'."""
+@functools.cache
+def _catalogues(domain: str) -> tuple[Path, ...]:
+    """Every compiled Catalan catalogue the site can use: its own and its packages'.
+    Found once per run: the search walks the whole of site-packages, and the check of
+    each language asks it again for every text."""
     import django
 
     packages = Path(django.__file__).parent.parent
@@ -77,7 +80,7 @@ def _catalogues(domain: str) -> list[Path]:
              *Path(settings.BASE_DIR).glob(f"*/locale/ca/LC_MESSAGES/{domain}.mo")]
     if domain == "django":
         found += packages.glob(f"**/locale/ca/LC_MESSAGES/{domain}.mo")
-    return sorted(set(found))
+    return tuple(sorted(set(found)))
 
 
 def _keys(domain: str) -> list:

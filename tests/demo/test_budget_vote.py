@@ -26,8 +26,8 @@ def barcelona() -> Project:
 
 
 @pytest.fixture
-def loaded(db):
-    demo_load()
+def loaded(demo_loaded, db):
+    """The demo, loaded once for the module."""
 
 
 def test_barcelonas_project_votes_by_budget_with_voting_open_now(loaded):

@@ -19,8 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cities():
-    demo_load()
+def cities(demo_loaded, db):
     return (Municipality.objects.get(slug="barcelona"),
             Municipality.objects.get(slug="cambridge"))
 

@@ -35,11 +35,12 @@ def reference_simulate(members: Members, supply: Supply, *, key: str, groups: np
     group = table["group"]
     beta = fixed_beta(table) if key == "fixed" else None
     with_battery = table.index[(table["capacity"] > 0) & (table["power"] > 0)]
+    batteries = table.loc[with_battery, ["capacity", "power"]]
     stored = pd.Series(0.0, index=with_battery)
     names = ("generation", "demand", "direct", "shared_out", "received", "grid_import",
              "grid_export", "charged", "discharged")
     sums = pd.DataFrame(0.0, index=table.index, columns=list(names))
-    monthly = pd.DataFrame(0.0, index=range(12), columns=list(MONTHLY))
+    hourly_totals = []  # the community's flows each hour, summed by month at the end
     for day in range(supply.hours // 24):
         hours = list(range(day * 24, day * 24 + 24))
         pv = supply.pv[:, hours][table["orientation"].to_numpy()]
@@ -50,7 +51,7 @@ def reference_simulate(members: Members, supply: Supply, *, key: str, groups: np
         for hour in hours:
             flows = hour_flows(table, group, generation[hour], demand[hour], key, beta)
             if len(with_battery):
-                charge, discharge = battery_hour(table.loc[with_battery], stored,
+                charge, discharge = battery_hour(batteries, stored,
                                                  flows["surplus_left"][with_battery],
                                                  flows["deficit_left"][with_battery])
                 stored = stored + charge * ONE_WAY
@@ -67,11 +68,11 @@ def reference_simulate(members: Members, supply: Supply, *, key: str, groups: np
                 "discharged": discharge.reindex(table.index, fill_value=0.0),
             })
             sums += hour_sums
-            month = int(supply.month[hour])
-            totals = hour_sums.sum()
-            for name in MONTHLY:
-                monthly.loc[month, name] += (totals["direct"] + totals["discharged"]
-                                             if name == "self_consumed" else totals[name])
+            hourly_totals.append(hour_sums.sum())
+    community = pd.DataFrame(hourly_totals)
+    community["self_consumed"] = community["direct"] + community["discharged"]
+    monthly = (community[list(MONTHLY)].groupby(supply.month[:len(community)]).sum()
+               .reindex(range(12), fill_value=0.0))
     return figures(sums, monthly, tariff)
 
 
@@ -151,10 +152,11 @@ def equal_level(group: pd.Series, deficit: pd.Series, surplus_total: pd.Series) 
 
 def battery_hour(batteries: pd.DataFrame, stored: pd.Series, surplus: pd.Series,
                  deficit: pd.Series) -> tuple[pd.Series, pd.Series]:
+    power = batteries["power"]
     room = (batteries["capacity"] - stored).clip(lower=0.0) / ONE_WAY
-    charge = pd.concat([surplus, batteries["power"], room], axis=1).min(axis=1)
+    charge = np.minimum(np.minimum(surplus, power), room)
     after = stored + charge * ONE_WAY
-    discharge = pd.concat([deficit, batteries["power"], after * ONE_WAY], axis=1).min(axis=1)
+    discharge = np.minimum(np.minimum(deficit, power), after * ONE_WAY)
     return charge, discharge
 
 

@@ -17,6 +17,8 @@ from energy.simulation.inputs import (
     Tariff,
 )
 from energy.simulation.results import Result
+from energy.simulation.weather import clear_sky_index_from_irradiation
 
 __all__ = ["DEFAULT_CLEAR_SKY_INDEX", "HOURS", "KINDS", "SHARING_KEYS", "YEAR", "Members",
-           "Result", "Site", "Supply", "Tariff", "prepare", "simulate"]
+           "Result", "Site", "Supply", "Tariff", "clear_sky_index_from_irradiation", "prepare",
+           "simulate"]

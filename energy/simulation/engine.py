@@ -72,8 +72,7 @@ def prepare(site: Site, members: Members) -> Supply:
     keys = orientation_key(members.tilt[has_pv], members.azimuth[has_pv])
     orientations, inverse = np.unique(keys, axis=0, return_inverse=True)
     orientations = orientations.reshape(-1, 2)
-    pv = np.vstack([orientation_yields(weather, orientations),
-                    np.zeros((1, len(weather.frame)))])
+    pv = orientation_yields(weather, orientations, rows=len(orientations) + 1)
     orientation = np.full(len(members), len(orientations), dtype=np.intp)
     orientation[has_pv] = inverse.reshape(-1)
     return Supply(pv=pv, orientations=orientations, orientation=orientation,

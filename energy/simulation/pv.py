@@ -21,7 +21,7 @@ from pvlib.temperature import TEMPERATURE_MODEL_PARAMETERS
 from energy.simulation.weather import Weather
 
 PDC0_W = 1000.0  # 1 kWp: a member's yield is its kWp times its orientation's row
-GAMMA_PDC = -0.004  # per K, PVWatts' default for crystalline silicon
+GAMMA_PDC = -0.004  # per K: crystalline silicon modules' datasheets give −0.35 to −0.45 %
 INVERTER_ETA = 0.96  # PVWatts' nominal inverter efficiency
 ALBEDO = 0.25  # pvlib's default ground reflectance (an Array without a surface type)
 CELL_TEMPERATURE = TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_polymer"]
@@ -45,12 +45,14 @@ def orientation_key(tilt: np.ndarray, azimuth: np.ndarray) -> np.ndarray:
     return np.column_stack([np.round(tilt), np.mod(np.round(azimuth), 360.0)])
 
 
-def orientation_yields(weather: Weather, orientations: np.ndarray) -> np.ndarray:
+def orientation_yields(weather: Weather, orientations: np.ndarray, *,
+                       rows: int | None = None) -> np.ndarray:
     """kWh of AC energy per kWp for each orientation (rows: (tilt, azimuth) in degrees)
-    and each hour of the year: an array (K, hours)."""
+    and each hour of the year: an array (K, hours), or (rows, hours) with the rows past
+    K left at zero (written in place: a city's K × 8,760 is tens of MB)."""
     orientations = np.asarray(orientations, dtype=np.float64).reshape(-1, 2)
     hours = len(weather.frame)
-    yields = np.zeros((len(orientations), hours))
+    yields = np.zeros((max(rows or 0, len(orientations)), hours))
     frame = weather.frame
     # Without light on the horizontal there is none on any plane: those hours are 0,
     # exactly as ModelChain's (its DC power is 0 and its AC is set to 0).

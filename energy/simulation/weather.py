@@ -72,6 +72,34 @@ def site_weather(site: Site) -> Weather:
                    month=month, clear_sky_ghi=clear_ghi)
 
 
-def yearly_irradiation_kwh_m2(values: np.ndarray) -> float:
-    """Hourly W/m² summed over the year, as kWh/m²."""
-    return float(np.sum(values)) / 1000.0
+def clear_sky_monthly_kwh_m2(site: Site) -> tuple[float, ...]:
+    """The model's clear-sky irradiation on the horizontal for each month, kWh/m²."""
+    times = year_times(site)
+    month = np.asarray(times.month, dtype=np.intp) - 1
+    location = site_location(site)
+    temp_air = pd.Series(np.asarray(site.temperature_c)[month], index=times)
+    clear = location.get_clearsky(times, model="ineichen", solar_position=(
+        location.get_solarposition(times, temperature=temp_air)))
+    sums = np.bincount(month, weights=np.asarray(clear["ghi"], dtype=np.float64),
+                       minlength=12)
+    return tuple(float(v) / 1000.0 for v in sums)
+
+
+def clear_sky_index_from_irradiation(site: Site, monthly_kwh_m2) -> tuple[float, ...]:
+    """The monthly clear-sky indices that make the model's irradiation equal a measured
+    one: a city's monthly global horizontal irradiation in kWh/m² (PVGIS's monthly
+    data, NASA POWER's ALLSKY_SFC_SW_DWN times the month's days) divided by the
+    model's clear sky there. A month above the clear sky is refused: wrong units or
+    place, most likely."""
+    measured = np.asarray([float(v) for v in monthly_kwh_m2])
+    if measured.shape != (12,) or not np.all(np.isfinite(measured)) or (measured < 0).any():
+        raise ValueError("monthly irradiation: 12 numbers of kWh/m² (0 or more) expected.")
+    clear = np.asarray(clear_sky_monthly_kwh_m2(site))
+    index = measured / clear
+    for month, (value, sky) in enumerate(zip(index, clear, strict=True), start=1):
+        if value > 1.0:
+            raise ValueError(f"monthly irradiation: month {month} has "
+                             f"{measured[month - 1]:.0f} kWh/m², more than the clear sky's "
+                             f"{sky:.0f} there; kWh/m² for the month expected.")
+    # The index is bounded below as Site requires (polar nights, a month of fog).
+    return tuple(float(v) for v in np.maximum(index, 0.05))

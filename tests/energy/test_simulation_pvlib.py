@@ -12,7 +12,7 @@ from pvlib.pvsystem import PVSystem
 from pvlib.temperature import TEMPERATURE_MODEL_PARAMETERS
 
 from energy.simulation import YEAR, Members, Site, Tariff, prepare, simulate
-from energy.simulation.weather import site_weather
+from energy.simulation.weather import clear_sky_index_from_irradiation, site_weather
 
 TARIFF = Tariff(import_price=0.30, export_price=0.08, internal_price=0.15)
 
@@ -146,3 +146,42 @@ def test_hours_are_the_sites_standard_time_at_their_midpoints():
     assert len(times) == 8760
     assert times[0] == pd.Timestamp(f"{YEAR}-01-01 00:30", tz="Etc/GMT+4")
     assert times[-1] == pd.Timestamp(f"{YEAR}-12-31 23:30", tz="Etc/GMT+4")
+
+
+def test_a_citys_measured_monthly_irradiation_becomes_its_clear_sky_indices():
+    measured = (52, 72, 112, 145, 170, 175, 180, 160, 118, 85, 55, 45)  # kWh/m² a month
+    index = clear_sky_index_from_irradiation(BARCELONA, measured)
+    site = Site(latitude=BARCELONA.latitude, longitude=BARCELONA.longitude,
+                altitude_m=BARCELONA.altitude_m, clear_sky_index=index,
+                temperature_c=BARCELONA.temperature_c)
+    weather = site_weather(site)
+    monthly = np.bincount(weather.month, weights=weather.frame["ghi"].to_numpy()) / 1000
+    np.testing.assert_allclose(monthly, measured, rtol=1e-9)
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ((150,) * 11, "12 numbers"),
+    ((300,) * 12, "month 1 has 300 kWh/m², more than the clear sky's"),
+    ((-1,) + (100,) * 11, "12 numbers"),
+])
+def test_measured_irradiation_that_cannot_be_right_is_refused(values, message):
+    with pytest.raises(ValueError, match=message):
+        clear_sky_index_from_irradiation(BARCELONA, values)
+
+
+def test_a_subset_of_members_simulates_alike_on_the_taken_supply():
+    members = Members.build(4, yearly_kwh=[3000.0, 5000.0, 2500.0, 9000.0],
+                            kwp=[5.0, 0.0, 8.0, 12.0], tilt=[35, 30, 20, 10],
+                            azimuth=[180, 180, 120, 250], kind=[0, 0, 1, 2])
+    supply = prepare(PRAGUE, members)
+    chosen = np.array([3, 0])
+    taken = simulate(members.take(chosen), supply.take(chosen), key="demand",
+                     groups=[0, 0], tariff=TARIFF)
+    subset = members.take(chosen)
+    fresh = simulate(subset, prepare(PRAGUE, subset), key="demand", groups=[0, 0],
+                     tariff=TARIFF)
+    np.testing.assert_allclose(taken.generation, fresh.generation, rtol=1e-12)
+    np.testing.assert_allclose(taken.received, fresh.received, rtol=1e-12, atol=1e-12)
+    # The twin: the whole supply is not the subset's.
+    with pytest.raises(ValueError, match="prepared for 4 members, given 2"):
+        simulate(subset, supply, key="demand", groups=[0, 0], tariff=TARIFF)

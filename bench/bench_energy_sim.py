@@ -21,13 +21,15 @@ Each side runs in a process of its own; its peak resident memory is the kernel's
 Checks: every member's figures and the totals of the 9 runs equal on both sides
 (relative 1e-9); the bench refuses to print a ratio otherwise.
 
-The reference takes about a minute per run at 5,000 members over the year (its time is
-mostly pandas' cost per hour, which fewer members hardly lower), so the 9 runs take
-~10–15 minutes. `--reference-members` and `--reference-days` run it (and ours, for the
-ratio) on fewer members or days; the output says at which size the ratio was measured.
+The reference takes one to two minutes per run at 5,000 members over the year, 12.5
+minutes for the 9 (measured, bench/README.md), so by default it runs on a community of
+1,000 members (the same generator), where ours runs again for the ratio; ours runs at
+5,000 members in any case, and the output says at which size each figure was measured.
+`--reference-members 5000` runs the reference at the full size. Its time is mostly
+pandas' cost per hour, which fewer members lower less than in proportion.
 
     .venv/bin/python -m bench.bench_energy_sim [--members 5000] [--days 365] [--runs 3]
-        [--reference-members N] [--reference-days D] [--seed 22]
+        [--reference-members 1000] [--reference-days D] [--seed 22]
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from bench.common import fail, out
 
 NAME = "energy_sim"
 MEMBERS = 5_000
+REFERENCE_MEMBERS = 1_000  # the reference's 9 runs over the year: ~12 minutes at 5,000
 SEED = 22
 FIRST_DAY = 0
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +157,7 @@ def run_side(side: str, members: int, days: int, seed: int, runs: int, folder: s
                 figures = simulate_side(side, people, supply, key, groups, tariff)
                 times.append(time.perf_counter() - started)
             seconds[f"{scale}/{key}"] = median(times)
-            np.savez(Path(folder) / f"{side}-{scale}-{key}.npz",
+            np.savez(Path(folder) / f"{scale}-{key}.npz",
                      **{name: figures[name] for name in MEMBER_ARRAYS},
                      **{f"monthly_{name}": figures["monthly"][name] for name in MONTHLY})
     simulating_peak = max(status_mb("VmHWM"),
@@ -179,7 +182,9 @@ def simulate_side(side: str, people, supply, key: str, groups, tariff) -> dict:
 
 
 def child(side: str, members: int, days: int, seed: int, runs: int, folder: str) -> dict:
-    """Run one side in a process of its own; its JSON answer."""
+    """Run one side in a process of its own, its figures saved in `folder` (made); its
+    JSON answer."""
+    Path(folder).mkdir(exist_ok=True)
     proc = subprocess.run(
         [sys.executable, "-m", "bench.bench_energy_sim", "--side", side,
          "--members", str(members), "--days", str(days), "--seed", str(seed),
@@ -190,12 +195,12 @@ def child(side: str, members: int, days: int, seed: int, runs: int, folder: str)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def load(folder: str, side: str, scale: str, key: str) -> dict:
-    with np.load(Path(folder) / f"{side}-{scale}-{key}.npz") as saved:
+def load(folder: str, scale: str, key: str) -> dict:
+    with np.load(Path(folder) / f"{scale}-{key}.npz") as saved:
         return {name: saved[name] for name in saved.files}
 
 
-def check(folder: str) -> str:
+def check(ours_folder: str, reference_folder: str) -> str:
     """Every member's figures, the months and the totals of the 9 runs equal on both
     sides, or the bench stops. Equal means to float rounding of the flows they come
     from: within 1e-9 of the member's (or the month's) generation plus demand, the
@@ -207,8 +212,8 @@ def check(folder: str) -> str:
     worst = 0.0
     for scale in SCALES:
         for key in KEYS:
-            ours = load(folder, "ours", scale, key)
-            reference = load(folder, "reference", scale, key)
+            ours = load(ours_folder, scale, key)
+            reference = load(reference_folder, scale, key)
             members = np.maximum(reference["generation"] + reference["demand"], 1.0)
             months = np.maximum(reference["monthly_generation"]
                                 + reference["monthly_demand"], 1.0)
@@ -234,13 +239,13 @@ def check(folder: str) -> str:
             f"{worst:.1e} of the flows)")
 
 
-def figures_line(folder: str, side: str) -> list[str]:
+def figures_line(folder: str) -> list[str]:
     """What each scale and key gives the community, for the reader's sense of it."""
     lines = []
     for scale in SCALES:
         parts = []
         for key in KEYS:
-            saved = load(folder, side, scale, key)
+            saved = load(folder, scale, key)
             generation, demand = saved["generation"].sum(), saved["demand"].sum()
             used = (saved["self_consumed"].sum() + saved["shared_out"].sum()) / generation
             sufficient = (saved["self_consumed"].sum() + saved["received"].sum()) / demand
@@ -265,7 +270,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--members", type=int, default=MEMBERS)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--runs", type=int, default=3, help="ours' runs per simulation")
-    parser.add_argument("--reference-members", type=int, default=None)
+    parser.add_argument("--reference-members", type=int, default=REFERENCE_MEMBERS)
     parser.add_argument("--reference-days", type=int, default=None)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--side", choices=("ours", "reference"), help=argparse.SUPPRESS)
@@ -275,43 +280,48 @@ def main(argv: list[str]) -> None:
         out(json.dumps(run_side(args.side, args.members, args.days, args.seed, args.runs,
                                 args.folder)))
         return
-    ref_members = args.reference_members or args.members
+    ref_members = min(args.reference_members, args.members)
     ref_days = args.reference_days or args.days
     full = (ref_members, ref_days) == (args.members, args.days)
     out(f"{NAME}: {args.members:,} members, {args.days * 24:,} hours, keys "
         f"{', '.join(KEYS)} at scales {', '.join(SCALES)}; the reference at "
         f"{ref_members:,} members and {ref_days * 24:,} hours")
     with tempfile.TemporaryDirectory(prefix="bench-energy-") as folder:
-        ours = child("ours", args.members, args.days, args.seed, args.runs, folder)
+        ours_folder = same_folder = str(Path(folder) / "ours")
+        ours = child("ours", args.members, args.days, args.seed, args.runs, ours_folder)
         out(f"prepare: {ours['prepare_seconds']:.2f} s ({ours['orientations']} roof "
             f"orientations' PV, the load shapes)")
         out(f"ours at {args.members:,} members: {sum(ours['seconds'].values()):.2f} s for "
             f"the 9 runs (median of {args.runs} each: {times_line(ours)}); {memory(ours)}")
         same = ours
         if not full:
-            same = child("ours", ref_members, ref_days, args.seed, args.runs, folder)
+            same_folder = str(Path(folder) / "ours-at-reference-size")
+            same = child("ours", ref_members, ref_days, args.seed, args.runs, same_folder)
             out(f"ours at {ref_members:,} members, {ref_days * 24:,} hours: "
                 f"{sum(same['seconds'].values()):.2f} s ({times_line(same)})")
-        reference = child("reference", ref_members, ref_days, args.seed, 1, folder)
+        reference_folder = str(Path(folder) / "reference")
+        reference = child("reference", ref_members, ref_days, args.seed, 1, reference_folder)
         out(f"reference at {ref_members:,} members, {ref_days * 24:,} hours: "
             f"{sum(reference['seconds'].values()):.1f} s ({times_line(reference)}); "
             f"{memory(reference)}")
-        out(check(folder))
-        out(f"what the scales give ({ref_members:,} members):")
-        for line in figures_line(folder, "ours"):
+        out(check(same_folder, reference_folder))
+        out(f"what the scales give ({args.members:,} members):")
+        for line in figures_line(ours_folder):
             out(line)
     ours_seconds = sum(same["seconds"].values())
     reference_seconds = sum(reference["seconds"].values())
-    # The common summary line, with the ratio to three figures (it is far below 0.01).
+    # The common summary line, with the ratio to three figures (it is a few hundredths).
     line = (f"{NAME}: ours {ours_seconds:.2f} s, reference {reference_seconds:.2f} s, "
             f"ratio {ours_seconds / reference_seconds:.3g}")
     if full:
         out(f"{line} (9 runs, {args.members:,} members × {args.days * 24:,} hours); "
-            f"ours' peak {ours['peak_mb']:.0f} MB")
+            f"ours' peak {ours['peak_mb']:.0f} MB ({ours['simulating_peak_mb']:.0f} MB "
+            f"while simulating)")
     else:
         out(f"{line} (9 runs at {ref_members:,} members × {ref_days * 24:,} hours, where "
             f"the reference ran); ours at {args.members:,} members: "
-            f"{sum(ours['seconds'].values()):.2f} s, peak {ours['peak_mb']:.0f} MB")
+            f"{sum(ours['seconds'].values()):.2f} s, peak {ours['peak_mb']:.0f} MB "
+            f"({ours['simulating_peak_mb']:.0f} MB while simulating)")
 
 
 if __name__ == "__main__":

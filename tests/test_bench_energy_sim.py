@@ -33,28 +33,30 @@ def test_the_city_scale_pays_a_sharing_fee_and_the_others_do_not():
 
 
 def test_ours_and_the_reference_agree_and_the_check_refuses_a_difference(tmp_path):
-    folder = str(tmp_path)
-    ours = bench.run_side("ours", 40, 3, 9, 1, folder)
-    reference = bench.run_side("reference", 40, 3, 9, 1, folder)
+    (tmp_path / "ours").mkdir()
+    (tmp_path / "reference").mkdir()
+    folders = str(tmp_path / "ours"), str(tmp_path / "reference")
+    ours = bench.run_side("ours", 40, 3, 9, 1, folders[0])
+    reference = bench.run_side("reference", 40, 3, 9, 1, folders[1])
     assert set(ours["seconds"]) == set(reference["seconds"]) == {
         f"{scale}/{key}" for scale in bench.SCALES for key in bench.KEYS}
     assert ours["peak_mb"] >= ours["simulating_peak_mb"] > 0 and ours["before_mb"] > 0
-    line = bench.check(folder)
+    line = bench.check(*folders)
     assert "the 9 runs equal the reference's" in line
-    shared = sum(bench.load(folder, "ours", "district", key)["shared_out"].sum()
+    shared = sum(bench.load(folders[0], "district", key)["shared_out"].sum()
                  for key in bench.KEYS)
     assert shared > 0  # the three January days share something
     # Rounding of the flows passes (a figure near 0 is compared to the member's flows,
     # not to itself); a hundredth of a kWh does not.
-    saved = bench.load(folder, "reference", "city", "equal")
+    saved = bench.load(folders[1], "city", "equal")
     flows = saved["generation"][3] + saved["demand"][3]
     saved["grid_export"][3] += 1e-11 * flows
-    np.savez(tmp_path / "reference-city-equal.npz", **saved)
-    assert "the 9 runs equal the reference's" in bench.check(folder)
+    np.savez(tmp_path / "reference" / "city-equal.npz", **saved)
+    assert "the 9 runs equal the reference's" in bench.check(*folders)
     saved["grid_import"][3] += 0.01
-    np.savez(tmp_path / "reference-city-equal.npz", **saved)
+    np.savez(tmp_path / "reference" / "city-equal.npz", **saved)
     with pytest.raises(SystemExit):
-        bench.check(folder)
+        bench.check(*folders)
 
 
 def test_the_bench_runs_each_side_in_a_process_and_ends_with_its_summary_line(capsys):

@@ -175,9 +175,10 @@ class _Run:
         for name, values in flows.items():
             per_member = values.sum(axis=1)
             self.sums[name] += per_member
-            if name in self.monthly or name == "direct":
-                self.monthly["self_consumed" if name == "direct" else name][month] += \
-                    per_member.sum()
+            # What is used at once is self-consumed, with the batteries' output below.
+            in_month = "self_consumed" if name == "direct" else name
+            if in_month in self.monthly:
+                self.monthly[in_month][month] += per_member.sum()
         if charged is not None:
             self.sums["battery_charged"][rows] += charged.sum(axis=1)
             out = discharged.sum(axis=1)

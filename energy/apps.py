@@ -7,4 +7,6 @@ class EnergyConfig(AppConfig):
     verbose_name = _("Energy communities")
 
     def ready(self) -> None:
-        from energy import privacy  # noqa: F401  (registers a member's pledges and results)
+        # Registers a member's pledges and results (privacy), and the members-only vote
+        # on a community's sharing options (gates).
+        from energy import gates, privacy  # noqa: F401

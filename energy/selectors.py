@@ -128,3 +128,14 @@ def roof_in_community(community: Community, roof: GEOSGeometry) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_WITHIN_SQL[community.scope], params)
         return bool(cursor.fetchone()[0])
+
+
+def community_of(project: Project) -> Community | None:
+    """`project`'s energy community (for the decision report, which reads it in its own
+    snapshot), with `active_members` and `pledged_kwp` as `communities_visible` gives
+    them; None for a project that is not one."""
+    return (Community.objects.filter(project=project).select_related("chosen_option")
+            .annotate(active_members=Count("pledges", filter=_ACTIVE),
+                      pledged_kwp=Coalesce(Sum("pledges__pv_kwp", filter=_ACTIVE),
+                                           Value(0.0), output_field=FloatField()))
+            .first())

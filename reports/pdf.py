@@ -18,7 +18,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from reports import charts, overview
+from reports import charts, energy_section, overview
 from reports.backdrop import Backdrop
 from reports.snapshot import ReportData
 from voting.budget_models import BudgetRule
@@ -108,7 +108,8 @@ def budget_view(budget: dict, *, currency: str, base: charts.Basemap, area,
 def images_needed(data: ReportData) -> int:
     """How many maps and charts `report_pdf` draws (the progress bar counts them)."""
     return (1 + bool(data.votes_by_role) + bool(data.proposals)
-            + min(len(data.proposals), settings.REPORTS_PDF_DETAILED) + len(data.budgets))
+            + min(len(data.proposals), settings.REPORTS_PDF_DETAILED) + len(data.budgets)
+            + energy_section.images_needed(data.energy))
 
 
 def _summary(data: ReportData, ranking: list[dict]) -> dict:
@@ -159,6 +160,8 @@ def _render(data: ReportData, *, report_id: int, checksum: str, backdrop: Backdr
     ranking = [_row(p) for p in ranked]
     budgets = [budget_view(b, currency=b["currency"], base=base, area=area, image=image)
                for b in data.budgets]
+    energy = energy_section.energy_view(data.energy, base=base, image=image, num=num) \
+        if data.energy else None
     html = render_to_string("reports/report.html", {
         "data": data, "report_id": report_id, "checksum": checksum,
         "project": data.project, "totals": data.totals,
@@ -182,6 +185,7 @@ def _render(data: ReportData, *, report_id: int, checksum: str, backdrop: Backdr
         "unverified_text": num(data.unverified_weight),
         "budgets": budgets,
         "budget_ballots": sum(b["ballots"] for b in data.budgets),
+        "energy": energy,
         "site_name": settings.SITE_NAME,
     })
     from weasyprint import HTML

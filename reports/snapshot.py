@@ -31,6 +31,7 @@ from proposals.comment_selectors import comments_public_q
 from proposals.models import Project, Proposal, public_sql, public_sql_params
 from reports import backdrop
 from reports.budgeting import budgets_read
+from reports.energy_section import energy_read
 from reports.rollup import participation_rollup, rollup_table
 from voting import selectors as voting
 from voting.groups import RoleBreakdown, min_group_size, role_groups_merge
@@ -74,6 +75,9 @@ class ReportData:
     # Budget id → its pabulib file's text, stored beside the PDF. Not summed itself:
     # each budget's row holds the text's SHA-256, which the checksum covers.
     pabulib: dict[int, str] = field(default_factory=dict)
+    # An energy community's section (reports/energy_section.py); None for any other
+    # project.
+    energy: dict | None = None
 
     @property
     def phase_days(self) -> list[dict]:
@@ -160,6 +164,7 @@ def snapshot_read(*, project: Project, district_layer: Layer | None,
     tree = participation_rollup(municipalities=[project.municipality], project=project)
     data.areas = rollup_table(tree["municipalities"][0])
     data.budgets, data.pabulib = budgets_read(project)
+    data.energy = energy_read(project, proposals)
     return data
 
 

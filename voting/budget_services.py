@@ -22,6 +22,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from municipalities.models import Area
 from proposals.models import PhaseKind, Project, Proposal
+from proposals.vote_gates import vote_gate_refusals
 from voting.budget_models import (
     Assessment,
     Assessor,
@@ -227,6 +228,9 @@ def ballot_submit(*, user, budget: Budget, proposal_ids: Iterable[int],
             errors.append(_("You already voted in the budget of %(other)s: one district's "
                             "budget per voter. Withdraw that ballot first.")
                           % {"other": other.budget})
+    # The rules of the apps above on each pick (proposals/vote_gates.py).
+    errors += vote_gate_refusals(user=user, proposals=Proposal.objects.filter(
+        pk__in=proposal_ids).order_by("pk"))
     if errors:
         raise ValidationError(errors)
     resolved = voter_weight(user=user, project=project, at=at)

@@ -31,6 +31,7 @@ from audit.services import audit_record
 from core import events, tenancy
 from proposals.models import PhaseKind, Project, Proposal, Visibility
 from proposals.selectors import proposals_visible
+from proposals.vote_gates import vote_gate_refusal, vote_gates_pass_sql
 from voting.models import ProjectVoting, RoleWeight, Vote, VoteValue, VotingMethod
 from voting.selectors import VOTABLE_STATUSES, project_weights, voting_rules, weights_frozen
 
@@ -133,7 +134,8 @@ def _check_votable(user, proposal: Proposal, at: datetime) -> None:
 
 
 # One round trip for a vote that every rule allows; no row when one of them refuses (or
-# when only a privileged reader could see the proposal). The conditions are those of
+# when only a privileged reader could see the proposal, or a vote gate may refuse it:
+# proposals/vote_gates.py). The conditions are those of
 # `_check_votable` for a proposal everyone may read, and the weight is
 # `voting_weight_resolve`'s: the verified role in force whose weight in the project is
 # highest (the first by position on a tie), else the weight of unverified participants.
@@ -147,6 +149,7 @@ WITH target AS (
             OR (pj.visibility = %(unlisted)s AND pj.id = ANY(%(unlisted_ids)s)))
        AND NOT EXISTS (SELECT 1 FROM voting_projectvoting pv
                         WHERE pv.project_id = pr.project_id AND pv.method = %(budget)s)
+       AND {gates}
        AND EXISTS (SELECT 1 FROM proposals_phase ph
                     WHERE ph.project_id = pr.project_id AND ph.kind = %(voting)s
                       AND ph.starts_at <= %(at)s AND ph.ends_at > %(at)s)
@@ -190,7 +193,8 @@ def _cast_at_once(*, user, proposal_id: int, value: int, at: datetime,
     the step-by-step path. `readable_projects` also requires the proposal's project to
     be one any voter may open (public, or unlisted with its link)."""
     fields = StakeholderRole._meta.concrete_fields
-    sql = _CAST_SQL.format(role_columns=", ".join(f"r.{f.column}" for f in fields))
+    sql = _CAST_SQL.format(role_columns=", ".join(f"r.{f.column}" for f in fields),
+                           gates=vote_gates_pass_sql("pr.id"))
     with connection.cursor() as cursor:
         cursor.execute(sql, {
             "proposal": proposal_id, "user": user.pk, "value": value, "at": at,
@@ -252,6 +256,12 @@ def vote_cast(*, user, proposal: Proposal, value: int, at: datetime | None = Non
             vote.proposal = proposal
             return vote
     _check_votable(user, proposal, at)
+    # The rules of the apps above (proposals/vote_gates.py), e.g. an energy community's
+    # options are its members' to vote on. Not on withdrawing: a vote cast may be taken
+    # back by whoever cast it.
+    refusal = vote_gate_refusal(user=user, proposal=proposal)
+    if refusal:
+        raise PermissionDenied(refusal)
     resolved = voter_weight(user=user, project=proposal.project, at=at)
     vote = Vote(user=user, proposal=proposal, value=value, role=resolved.role,
                 weight=resolved.weight)

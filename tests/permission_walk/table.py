@@ -381,6 +381,9 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:energy-community-simulation": (
         Case(read=PUBLIC, args={"pk": "energy_public"}),
         Case(read=HIDDEN, args={"pk": "energy_draft"}, variant="draft")),
+    "api:energy-community-blocks": (
+        Case(read=PUBLIC, args={"pk": "energy_public"}),
+        Case(read=HIDDEN, args={"pk": "energy_draft"}, variant="draft")),
     "api-schema": Case(read=PUBLIC),
     "api-docs": Case(read=PUBLIC),
     # ------------------------------------------------------ OGC API – Features (open data)

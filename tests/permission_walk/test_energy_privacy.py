@@ -52,3 +52,13 @@ def test_the_walk_would_see_a_members_figures(world, client_for):
     pledge = Pledge.objects.filter(community=world["energy_public"]).order_by("pk").first()
     body = client_for("admin").get(reverse("admin:energy_pledge_change", args=[pledge.pk]))
     assert any(secret in body.content for secret in SECRETS)
+
+
+def test_the_walk_reads_the_blocks_of_the_communitys_members(world, client_for):
+    """The walk above reads the open data by building block with something in it: the
+    three members' sums in their one cell, none of their own figures."""
+    url = reverse("api:energy-community-blocks", args=[world["energy_public"].pk])
+    body = client_for(ANONYMOUS).get(url)
+    [cell] = body.json()["features"]
+    assert cell["properties"]["members"] == 3
+    assert not any(secret in body.content for secret in SECRETS)

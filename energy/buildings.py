@@ -92,7 +92,8 @@ def buildings_find(community: Community, query: BuildingQuery) -> tuple[list[dic
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     found = [{"type": "Feature", "id": pk, "geometry": json.loads(geometry),
-              "properties": {"name": feature_name(layer, properties, number)}}
+              # Django's connection hands jsonb over as text.
+              "properties": {"name": feature_name(layer, _json(properties), number)}}
              for pk, properties, number, geometry in rows[:query.limit]]
     return found, len(rows) > query.limit
 
@@ -103,6 +104,10 @@ def building_name(community: Community, building_id: int | None) -> str | None:
         return None
     found, _more = buildings_find(community, BuildingQuery(id=building_id, limit=1))
     return found[0]["properties"]["name"] if found else None
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _like_escape(text: str) -> str:

@@ -19,7 +19,8 @@
   var interpolate = window.interpolate || function (format, values) {
     return format.replace(/%\(\w+\)s/g, function (m) { return String(values[m.slice(2, -2)]); });
   };
-  var STYLE = { color: "#1d4ed8", weight: 1, fillColor: "#1d4ed8", fillOpacity: 0.15 };
+  var STYLE = { color: "#1d4ed8", weight: 1, fillColor: "#1d4ed8", fillOpacity: 0.15,
+                className: "energy-building" };
   var CHOSEN = { color: "#c2410c", weight: 3, fillColor: "#c2410c", fillOpacity: 0.35 };
   var PLACEHOLDERS = ["pv_area_m2", "pv_kwp", "pv_tilt", "pv_azimuth"];
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("gisdata.urls")),
     path("", include("reports.urls")),
     path("", include("notifications.urls")),
+    path("", include("energy.page_urls")),
     path("dashboard/", include("dashboard.urls")),
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),

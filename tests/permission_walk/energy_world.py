@@ -45,9 +45,20 @@ def energy_community(project, author, *, low: str = "walk", mark: str = "") -> d
     return {"community": community, "option": option, "pledge": pledges[0], "run": run}
 
 
-def energy_communities(idea, draft, author, *, low: str = "walk", mark: str = "") -> dict:
+def energy_communities(idea, draft, author, *, low: str = "walk", mark: str = "",
+                       citizen=None) -> dict:
     """The world's names: "energy_public" and "energy_draft". (Not "energy": the admin
-    walk takes a name of the world for an argument, and "energy" is an app label.)"""
+    walk takes a name of the world for an argument, and "energy" is an app label.)
+    `citizen` pledges to the public one too, for the pages a member's own pledge opens
+    (withdrawing it, "My pledge")."""
     public = energy_community(idea, author, low=low, mark=mark)
+    if citizen is not None:
+        Pledge.objects.create(community=public["community"], member=citizen, roof=ROOF,
+                              kind="household", yearly_kwh=4000, pv_kwp=3)
     hidden = energy_community(draft, author, low=low, mark=mark)
     return {"energy_public": public["community"], "energy_draft": hidden["community"]}
+
+
+# The pledge form's answer in the walk: a drawn roof (the walk's communities have no
+# building layer), inside the project's area.
+PLEDGE = {"kind": "household", "yearly_kwh": "3000", "roof": ROOF.json}

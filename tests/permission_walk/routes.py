@@ -136,7 +136,7 @@ def check(response, expected: frozenset, what: str, *, login: str | None = None)
 
 # ------------------------------------------------------------------------ the database
 SNAPSHOT_APPS = ("audit", "accounts", "proposals", "voting", "gisdata", "reports", "dashboard",
-                 "notifications", "authtoken", "account", "auth", "admin")
+                 "notifications", "authtoken", "account", "auth", "admin", "energy")
 
 
 def _tables() -> list[str]:

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from tests.dashboard.test_permissions import POST_DATA as DASHBOARD_POST
 from tests.factories import PASSWORD, POINT
+from tests.permission_walk.energy_world import PLEDGE
 from tests.permission_walk.routes import (
     ANONYMOUS,
     CITIZEN,
@@ -384,6 +385,19 @@ ROUTES: dict[str, Case | tuple[Case, ...]] = {
     "api:energy-community-blocks": (
         Case(read=PUBLIC, args={"pk": "energy_public"}),
         Case(read=HIDDEN, args={"pk": "energy_draft"}, variant="draft")),
+    # Energy communities' pages: the community as its project; a member's own pledge.
+    "energy:community": (Case(read=PUBLIC, args={"pk": "energy_public"}),
+                         Case(read=HIDDEN, args={"pk": "energy_draft"}, variant="draft")),
+    "energy:run-status": (Case(read=PUBLIC, args={"pk": "energy_public"}),
+                          Case(read=HIDDEN, args={"pk": "energy_draft"}, variant="draft")),
+    # Without a bbox, near, q or id it says what to give.
+    "energy:buildings": (Case(read=PUBLIC, args={"pk": "energy_public"}, ok={400}),
+                         Case(read=HIDDEN, args={"pk": "energy_draft"}, ok={400},
+                              variant="draft")),
+    "energy:simulate": Case(write=PLANNER, args={"pk": "energy_public"}, data={}),
+    "energy:pledge": Case(read=USER, write=USER, args={"pk": "energy_public"}, data=PLEDGE),
+    "energy:pledge-withdraw": Case(write=OWNER, args={"pk": "energy_public"}, data={}),
+    "energy:my-pledge": Case(read=USER, args={"pk": "energy_public"}),
     "api-schema": Case(read=PUBLIC),
     "api-docs": Case(read=PUBLIC),
     # ------------------------------------------------------ OGC API – Features (open data)

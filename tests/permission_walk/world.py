@@ -131,7 +131,7 @@ def world_make() -> dict:
     own_follow, own_notification = following_make(citizen, others_proposal)
     return {
         **budgets,
-        **energy_communities(idea, draft, author),
+        **energy_communities(idea, draft, author, citizen=citizen),
         "anonymous": None, "region": region, "district": district, "citizen": citizen,
         "other": other, "planner": planner,
         "author": author, "admin": admin, "resident": resident, "expert": expert,

@@ -35,7 +35,7 @@ from energy.models import Community, Pledge, RunStatus, SharingKey
 from energy.tasks import simulate_community_task
 from gisdata.models import Feature, Layer
 from municipalities.models import Municipality
-from proposals.models import Phase, PhaseKind, Project, Visibility
+from proposals.models import Phase, PhaseKind, Project, Proposal, Visibility
 from voting import services as voting_services
 from voting.models import ProjectVoting, RoleWeight, Vote
 
@@ -143,9 +143,11 @@ def _community(buildings: Layer, planner: User, prague: Municipality) -> Communi
     energy_services.community_tariffs_set(community=community, planner=planner,
                                           at=opened + timedelta(hours=1), **TARIFFS)
     for n, (key, price) in enumerate(OPTIONS):
-        energy_services.option_create(community=community, planner=planner, key=key,
-                                      internal_price=price,
-                                      at=opened + timedelta(hours=2 + n))
+        at = opened + timedelta(hours=2 + n)
+        option = energy_services.option_create(community=community, planner=planner,
+                                               key=key, internal_price=price, at=at)
+        # Dated when the planner put it forward, as the other projects' proposals are.
+        Proposal.objects.filter(pk=option.proposal_id).update(created_at=at)
     return community
 
 

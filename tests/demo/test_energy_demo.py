@@ -172,3 +172,18 @@ def test_the_logins_make_run_prints_name_one_energy_member(prague):
     assert len(energy) == 1 == len(members)
     assert energy[0].split()[0] == members[0] == PERSONA.username
     assert any(line.split()[:2] == ["/prague/", "Prague"] for line in lines)
+
+
+def test_the_public_api_shows_the_community_s_simulated_totals_at_once(client, community):
+    listed = client.get("/prague/api/v1/energy/communities/").json()
+    rows = listed["results"] if isinstance(listed, dict) else listed
+    assert [row["id"] for row in rows] == [community.pk]
+    answer = client.get(f"/prague/api/v1/energy/communities/{community.pk}/simulation/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["totals_public"] and body["currency"] == "CZK"
+    assert body["generation_kwh"] > 0 and body["shared_kwh"] > 0
+    assert set(body["scales"]) == {"building", "district", "city"}
+    # Barcelona, served at /, has no community.
+    elsewhere = client.get("/api/v1/energy/communities/").json()
+    assert (elsewhere["results"] if isinstance(elsewhere, dict) else elsewhere) == []

@@ -1,10 +1,13 @@
-"""The demo's two municipalities, Barcelona and Cambridge (Massachusetts), in one region.
+"""The demo's three municipalities, Barcelona, Cambridge (Massachusetts) and Prague, in
+one region.
 
 Barcelona is the default municipality (it answers at /), Cambridge answers at
-/cambridge/. The deployment's default municipality, made by the migrations under the
-site's name, becomes Barcelona on the first load; a reload leaves both as a planner
-may have edited them. Each city's area is the union of its own layer: Barcelona's ten
-districts, Cambridge's thirteen neighbourhoods.
+/cambridge/, Prague at /prague/ (in English: Plaza does not speak Czech). The
+deployment's default municipality, made by the migrations under the site's name,
+becomes Barcelona on the first load; a reload leaves each as a planner may have edited
+it. Each city's area is the union of its own layer: Barcelona's ten
+districts, Cambridge's thirteen neighbourhoods; Prague's is the one district the demo
+holds of it, Bubeneč (`demo/energy_bubenec.py`).
 """
 
 from __future__ import annotations
@@ -38,11 +41,18 @@ CAMBRIDGE = {
     "colour": "#1f6f5c",
     "tagline": "Cambridge, Massachusetts: shape your riverfront",
 }
+PRAGUE = {
+    "slug": "prague", "name": "Prague", "languages": ["en"],
+    # Czech Statistical Office (ČSÚ), population of the municipalities, 1 January 2024.
+    "population": 1_384_732,
+    "colour": "#5b3f8c",
+    "tagline": "Prague: share the sun over Bubeneč's roofs",
+}
 
 
 def municipalities_ensure() -> tuple[Municipality, Municipality]:
-    """The region, Barcelona (the default municipality) and Cambridge, each made or
-    turned into the demo's once."""
+    """The region, Barcelona (the default municipality), Cambridge and Prague, each
+    made or turned into the demo's once; Barcelona and Cambridge returned."""
     with transaction.atomic():
         region, _ = Region.objects.get_or_create(slug=REGION_SLUG,
                                                  defaults={"name": REGION_NAME})
@@ -54,8 +64,15 @@ def municipalities_ensure() -> tuple[Municipality, Municipality]:
             barcelona.save()
         cambridge, _ = Municipality.objects.get_or_create(
             slug=CAMBRIDGE["slug"], defaults={**CAMBRIDGE, "region": region})
+        Municipality.objects.get_or_create(slug=PRAGUE["slug"],
+                                           defaults={**PRAGUE, "region": region})
     resolver.forget()  # this process serves /cambridge/ at once (`make run`'s checks)
     return barcelona, cambridge
+
+
+def prague() -> Municipality:
+    """Prague, made by `municipalities_ensure`."""
+    return Municipality.objects.get(slug=PRAGUE["slug"])
 
 
 def municipality_area_from(municipality: Municipality, layer: Layer | None) -> None:

@@ -1,7 +1,7 @@
 """Life in the demo: the personas discuss some proposals of each project.
 
 Questions, answers from the proposal's author and from the city's planner (Barcelona's
-in Barcelona, Cambridge's in Cambridge). Everything
+in Barcelona, Cambridge's in Cambridge, Prague's in Prague). Everything
 goes through the comment services, so the proposal's author is e-mailed about each
 comment by someone else, as on the site. Idempotent: a discussion is added to a
 proposal that has no comment yet.
@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from demo.energy_bubenec import SLUG as BUBENEC
 from demo.neighbourhoods import PROJECT_SLUG as BARCELONA
 from demo.riverside import RIVERSIDE
 from demo.sant_antoni import SLUG as SANT_ANTONI
@@ -69,6 +70,13 @@ THREADS = [
     (BARCELONA, 3, [
         ("citizen", "Where would the cars go? I like the idea but want to understand it."),
         ("@", "Most of the street is through traffic: the main road is two blocks away."),
+    ]),
+    (BUBENEC, 2, [  # the equal shares, proposed by Prague's planner
+        ("energy", "Equal shares sound fair, but would the school, which uses the most, "
+                   "then go short at noon?"),
+        ("@", "No member ever receives more than they need in an hour: what one cannot "
+              "use goes to the others. Each option's simulated outcome is shown beside "
+              "it, the school's share included."),
     ]),
 ]
 

@@ -1,5 +1,5 @@
-"""The demo: Barcelona and Cambridge, two municipalities of one region. `demo_load()`
-makes it, step by step, in the order the steps need.
+"""The demo: Barcelona, Cambridge and Prague, three municipalities of one region.
+`demo_load()` makes it, step by step, in the order the steps need.
 
 Idempotent: run it again and it creates only what is missing; each step says what it
 makes once. It goes through the same services as the site where a service exists (a
@@ -14,7 +14,9 @@ proposals (`neighbourhoods`), the Sant Antoni project in voting (`sant_antoni`),
 open-data layers (`layers`), its districts and neighbourhoods as areas (`areas`) and
 the Sant Antoni report, then the neighbourhoods project's participatory budget with its
 ballots (`budget_vote`); in Cambridge its layers and the riverside project with its
-ideas (`riverside`); a draft replica of Barcelona's neighbourhoods project in Cambridge;
+ideas (`riverside`); in Prague its roles, Bubeneč's buildings and the energy community
+on them, with its members' pledges and votes and a simulation (`energy_bubenec`); a draft
+replica of Barcelona's neighbourhoods project in Cambridge;
 then the discussions (`discussions`) and, after every load, the Catalan and Spanish texts
 (`translated_texts`).
 """
@@ -27,8 +29,14 @@ from accounts.groups import ensure_planner_group
 from core.tenancy import working_for
 from demo.areas import barcelona_areas, neighbourhoods_replicate
 from demo.budget_vote import budget_vote
-from demo.cities import cambridge_adopt, municipalities_ensure, municipality_area_from
+from demo.cities import (
+    cambridge_adopt,
+    municipalities_ensure,
+    municipality_area_from,
+    prague,
+)
 from demo.discussions import discussions_load
+from demo.energy_bubenec import bubenec_load
 from demo.layers import (
     BCN,
     CAMBRIDGE_NEIGHBOURHOODS,
@@ -68,6 +76,8 @@ def demo_load() -> list[Persona]:
         municipality_area_from(cambridge, layers[CAMBRIDGE_NEIGHBOURHOODS])
         riverside_project()  # its constraint layer, the flood zones, is there now
         riverside_ideas(users)
+    with working_for(city := prague()):
+        bubenec_load(users, prague=city)
     # Once Cambridge has its area, which the replica runs for; a draft for its planner.
     neighbourhoods_replicate(users["admin"], barcelona=barcelona, cambridge=cambridge)
     discussions_load(users)

@@ -45,6 +45,9 @@ class Persona:
     # or, regional, sees every municipality of the demo's region without changing any.
     municipality: str | None = None
     regional: bool = False
+    # A member of Prague's Bubeneč energy community, with a pledge on a real building
+    # (demo/energy_bubenec.py).
+    energy_member: bool = False
 
 
 PERSONAS = [
@@ -54,6 +57,8 @@ PERSONAS = [
     Persona("expert", "Elena Expert", role_slug="expert"),
     Persona("planner", "Pau Planner", planner=True),
     Persona("cambridge", "Casey Cambridge", planner=True, municipality="cambridge"),
+    Persona("prague", "Petra Prague", planner=True, municipality="prague"),
+    Persona("energy", "Eva Energy", role_slug="resident", energy_member=True),
     Persona("regional", "Rita Regional", planner=True, regional=True),
     Persona("admin", "Site administrator", planner=True, superuser=True),
 ]
@@ -126,7 +131,7 @@ def personas_load() -> dict[str, User]:
 def roles_verify(users: dict[str, User], *, planner: User) -> None:
     """The roles of the municipality being served (`core.tenancy.working_for`), and
     each persona's claim to theirs verified by that municipality's planner: the demo's
-    people hold the same roles in both cities, so weighted voting shows in either."""
+    people hold the same roles in every city, so weighted voting shows in each."""
     roles = roles_ensure()
     for persona in PERSONAS:
         if persona.role_slug:

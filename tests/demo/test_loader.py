@@ -1,4 +1,4 @@
-"""The demo: Barcelona and Cambridge in one region, personas, roles, verified claims,
+"""The demo: Barcelona, Cambridge and Prague in one region, personas, roles, verified claims,
 the projects and their proposals; loading twice changes nothing."""
 
 import pytest
@@ -58,15 +58,16 @@ def test_loading_the_demo_twice_creates_nothing_more():
     counts = _counts()
     demo_load()
     assert counts == _counts()
-    # Four projects (Cambridge's replica of Barcelona's among them): 40 + 8 + 5
-    # proposals, ten discussions of 20 comments and replies.
-    assert (counts[3], counts[4], counts[7]) == (4, 53, 20)
+    # Five projects (Cambridge's replica of Barcelona's among them): 40 + 8 + 5
+    # proposals and Prague's three sharing options, eleven discussions of 22 comments
+    # and replies.
+    assert (counts[3], counts[4], counts[7]) == (5, 56, 22)
     originals = Project.objects.filter(replicated_from__isnull=True)
-    # Of the three made here: 5 + 4 + 2 categories, 4 + 4 + 4 phases.
-    assert Category.objects.filter(project__in=originals).count() == 11
-    assert Phase.objects.filter(project__in=originals).count() == 12
-    # Two municipalities of one region; 10 districts and 73 neighbourhoods; 7 datasets.
-    assert counts[8:13] == (2, 1, 83, 7, 7)
+    # Of the four made here: 5 + 4 + 2 + 1 categories, 4 + 4 + 4 + 4 phases.
+    assert Category.objects.filter(project__in=originals).count() == 12
+    assert Phase.objects.filter(project__in=originals).count() == 16
+    # Three municipalities of one region; 10 districts and 73 neighbourhoods; 8 datasets.
+    assert counts[8:13] == (3, 1, 83, 8, 8)
 
 
 def test_the_command_refuses_to_run_without_debug(settings):
@@ -166,7 +167,7 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
     assert layers == {"Barcelona districts": 10, "Barcelona neighbourhoods": 73,
                       "Barcelona bike lanes": 247, "Barcelona drinking fountains": 1988,
                       "Cambridge neighbourhoods": 13, "Cambridge 100-year flood zones": 21,
-                      "Cambridge streets": 401}
+                      "Cambridge streets": 401, "Bubeneč buildings": 144}
     project = Project.objects.get(slug=RIVERSIDE)
     assert project.current_phase().kind == "ideation"
     proposal = services.proposal_create(
@@ -174,7 +175,7 @@ def test_the_demo_imports_its_layers_and_a_flood_zone_informs_cambridge_proposal
         body="By the river.", category="play", geometry=json.loads(flood_zone_point().json))
     assert "100-year flood zone" in proposal.constraint_feedback[0]["message"]
     demo_load()  # once more: nothing imported twice
-    assert Layer.objects.count() == 7
+    assert Layer.objects.count() == 8
 
 
 @pytest.mark.parametrize("slug, home", [("barcelona", "/"), ("cambridge", "/cambridge/")])

@@ -9,7 +9,8 @@ from municipalities.models import Municipality
 
 
 class Command(BaseCommand):
-    help = "Load the demo: Barcelona and Cambridge, and the demo users (idempotent)."
+    help = ("Load the demo: Barcelona, Cambridge and Prague, and the demo users "
+            "(idempotent).")
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -25,7 +26,8 @@ class Command(BaseCommand):
             )
         personas = demo_load()
         self.stdout.write(self.style.SUCCESS(
-            "Demo loaded: Barcelona and Cambridge, two municipalities of the Demo region. "
+            "Demo loaded: Barcelona, Cambridge and Prague, three municipalities of the Demo "
+            "region. "
             + ATTRIBUTION))
         self.stdout.write("Municipalities (paths on this server):")
         for municipality in Municipality.objects.order_by("-is_default", "name"):
@@ -39,9 +41,12 @@ def _persona_what(p) -> str:
     if p.superuser:
         return "site administrator"
     if p.regional:
-        return "regional planner (sees Barcelona and Cambridge)"
+        return "regional planner (sees every city of the region)"
     if p.planner:
         return f"planner of {(p.municipality or 'barcelona').capitalize()}"
-    if p.role_slug:
-        return f"verified {p.role_slug.replace('-', ' ')} (in both cities)"
+    role = f"verified {p.role_slug.replace('-', ' ')} (in every city)" if p.role_slug else ""
+    if p.energy_member:
+        return f"{role}, member of Prague's Bubeneč energy community (/prague/)"
+    if role:
+        return role
     return "citizen without a verified role"

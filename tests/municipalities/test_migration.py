@@ -144,7 +144,7 @@ def _the_site_reads_it(env: dict[str, str], before: dict[str, int]) -> None:
 
 
 @pytest.mark.quality("migration-keeps-rows")
-def test_make_run_turns_a_demo_from_before_municipalities_into_the_two_cities(restored):
+def test_make_run_turns_a_demo_from_before_municipalities_into_the_demo_s_cities(restored):
     """`make run` migrates, then loads the demo over what is there: Cambridge's project
     and layers move to Cambridge rather than being made a second time."""
     migrate(restored)
@@ -153,8 +153,8 @@ def test_make_run_turns_a_demo_from_before_municipalities_into_the_two_cities(re
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     counts = row_counts()
-    assert counts["municipalities_municipality"] == 2
-    assert counts["proposals_proposal"] == 53  # nothing proposed twice
+    assert counts["municipalities_municipality"] == 3  # Barcelona, Cambridge, Prague
+    assert counts["proposals_proposal"] == 56  # nothing proposed twice
     assert counts["municipalities_area"] == 83
     with connect() as conn:
         owner = ("SELECT {0}, m.slug FROM {1} x JOIN municipalities_municipality m "

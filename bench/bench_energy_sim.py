@@ -250,7 +250,8 @@ def figures_line(folder: str) -> list[str]:
             used = (saved["self_consumed"].sum() + saved["shared_out"].sum()) / generation
             sufficient = (saved["self_consumed"].sum() + saved["received"].sum()) / demand
             parts.append(f"{key} {used:.1%} used locally, {sufficient:.1%} self-sufficient, "
-                         f"{saved['shared_out'].sum() / 1000:,.0f} MWh shared")
+                         f"{saved['shared_out'].sum() / 1000:,.0f} MWh shared, "
+                         f"{saved['savings'].sum() / 1000:,.0f}k saved")
         lines.append(f"  {scale}: " + "; ".join(parts))
     return lines
 

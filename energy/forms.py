@@ -39,10 +39,11 @@ class PledgeForm(forms.Form):
                                                    "270° west."), min=0, max=360)
     battery_kwh = _number(_("Battery capacity (kWh)"), _("Empty: no battery."), min=0)
     battery_kw = _number(_("Battery power (kW)"), min=0)
+    # In percent, as people say it; the pledge keeps a fraction (0 to 0.5).
     flexible_share = _number(
-        _("Flexible share of each day's use"),
-        _("0 to 0.5: the part of a day's use you can move to sunny hours (a washing "
-          "machine, a heat pump, a car)."), min=0, max=0.5)
+        _("Flexible share of each day's use (%)"),
+        _("0 to 50 %: the part of a day's use you can move to sunny hours (a washing "
+          "machine, a heat pump, a car)."), min=0, max=50)
 
     ARRAY_FIELDS = ("pv_area_m2", "pv_kwp", "pv_tilt", "pv_azimuth")
     FIGURE_FIELDS = ("kind", "yearly_kwh", "pv_kwp", "pv_tilt", "pv_azimuth",
@@ -72,13 +73,14 @@ class PledgeForm(forms.Form):
             "pv_tilt": data.get("pv_tilt"), "pv_azimuth": data.get("pv_azimuth"),
             "battery_kwh": data.get("battery_kwh") or 0.0,
             "battery_kw": data.get("battery_kw") or 0.0,
-            "flexible_share": data.get("flexible_share") or 0.0,
+            "flexible_share": (data.get("flexible_share") or 0.0) / 100,
         }
 
 
 def pledge_initial(pledge) -> dict:
     """A pledge's figures as the form's first values."""
     initial = {name: getattr(pledge, name) for name in PledgeForm.FIGURE_FIELDS}
+    initial["flexible_share"] = round(pledge.flexible_share * 100, 1)
     initial["building"] = pledge.building_id
     # A drawn roof comes back as drawn; a building's footprint comes from the building.
     initial["roof"] = "" if pledge.building_id else pledge.roof.json

@@ -67,6 +67,25 @@ def test_a_usable_area_becomes_the_arrays_peak_power(client, community):
     assert Pledge.objects.get(member=member).pv_kwp == pytest.approx(5.0)
 
 
+def test_the_flexible_share_is_given_in_percent_and_kept_as_a_fraction(client, community):
+    member = user_make("resident")
+    client.force_login(member)
+    building = features(community.building_layer)[0].pk
+    client.post(url("pledge", community), form_data(building=building, flexible_share="20"))
+    assert Pledge.objects.get(member=member).flexible_share == pytest.approx(0.2)
+    form = client.get(url("pledge", community)).context["form"]
+    assert form.initial["flexible_share"] == pytest.approx(20.0)
+
+
+def test_a_flexible_share_above_half_is_refused_and_nothing_changes(client, community):
+    member = user_make("resident")
+    client.force_login(member)
+    response = client.post(url("pledge", community), form_data(
+        building=features(community.building_layer)[0].pk, flexible_share="60"))
+    assert response.status_code == 400 and "flexible_share" in response.context["form"].errors
+    assert not Pledge.objects.filter(member=member).exists()
+
+
 def test_a_drawn_roof_is_pledged(client, community):
     member = user_make("resident")
     client.force_login(member)

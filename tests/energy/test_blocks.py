@@ -72,6 +72,7 @@ def test_a_cell_of_three_members_is_published_with_their_sums(community):
     assert abs(square.transform(3035, clone=True).area - CELL_M ** 2) < 1
 
 
+@pytest.mark.quality("energy-aggregates-only")
 def test_cells_of_fewer_than_three_are_merged_into_the_rest(community):
     for _ in range(3):
         member_in(community, A, pv_kwp=4, yearly_kwh=3000)
@@ -111,6 +112,7 @@ def test_a_rest_of_one_takes_the_smallest_cell_with_it(community):
     assert sum(members.values()) == 8
 
 
+@pytest.mark.quality("energy-aggregates-only")
 def test_a_community_of_two_publishes_nothing(community):
     member_in(community, A)
     member_in(community, A)

@@ -72,6 +72,7 @@ def test_a_run_held_by_a_live_delivery_is_left_to_it(planner, other_session):
         runs.simulation_release(run.pk)
 
 
+@pytest.mark.quality("energy-run-takeover")
 @pytest.mark.django_db
 def test_a_running_run_whose_worker_died_is_taken_over(planner):
     run = queued_run(planner)
@@ -93,6 +94,7 @@ def test_a_finished_run_is_left_alone(planner):
     assert (run.status, run.attempts) == (RunStatus.DONE, 0)
 
 
+@pytest.mark.quality("energy-run-takeover")
 @pytest.mark.django_db
 def test_a_run_that_killed_its_worker_three_times_fails_saying_why(planner):
     run = queued_run(planner)
@@ -145,6 +147,7 @@ def test_a_second_delivery_of_a_done_run_changes_nothing(planner, monkeypatch):
     assert run.results == {"totals": {"kept": 1}}
 
 
+@pytest.mark.quality("energy-run-takeover")
 @pytest.mark.django_db
 def test_beat_publishes_again_the_runs_no_worker_is_on(planner, other_session, monkeypatch):
     from datetime import timedelta

@@ -57,6 +57,7 @@ def page_vote(client, user, proposal, value: str = "support"):
 # ------------------------------------------------------------------ members
 
 
+@pytest.mark.quality("energy-members-vote")
 def test_a_member_votes_and_the_tally_counts_their_roles_weight(voting_community, expert):
     community, demand, _equal = voting_community
     pledge_row(community, expert)
@@ -75,6 +76,7 @@ def test_a_member_votes_on_the_page_too(voting_community, expert, client):
     assert Vote.objects.get(user=expert, proposal=demand.proposal).weight == 2
 
 
+@pytest.mark.quality("energy-members-vote")
 def test_a_non_member_is_refused_in_the_api_and_nothing_counts(voting_community, expert):
     _community, demand, _equal = voting_community
     response = api_vote(expert, demand.proposal)
@@ -101,6 +103,7 @@ def test_a_member_of_another_community_is_refused(voting_community, expert, plan
         services.vote_cast(user=expert, proposal=demand.proposal, value=SUPPORT)
 
 
+@pytest.mark.quality("energy-members-vote")
 def test_a_withdrawn_member_is_refused(voting_community, expert):
     community, demand, _equal = voting_community
     pledge_row(community, expert, status=PledgeStatus.WITHDRAWN)

@@ -29,6 +29,7 @@ def _body(response) -> bytes:
     return response.content
 
 
+@pytest.mark.quality("energy-aggregates-only")
 @pytest.mark.parametrize("actor", [ANONYMOUS, CITIZEN])
 def test_no_page_or_answer_shows_a_members_figures(actor, world, client_for):
     client = client_for(actor)
